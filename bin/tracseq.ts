@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { startGateway } from '../gateway/gateway.js';
+import { loadConfig } from '../platform/config.js';
+import { createLogger } from '../platform/logger.js';
+import { createRuntime } from '../platform/runtime.js';
+import { runProjections, serveSubgraph } from '../platform/subgraph-server.js';
+import { samplesMigrations, samplesSubgraph } from '../subgraphs/samples/index.js';
+import { SUBGRAPHS } from '../schema/subgraphs.js';
+import { SUPERGRAPH_FILE, startSystem } from './system.js';
+
+/**
+ * One binary, one role per argument:
+ *   start                 everything in one process (default; embedded PostgreSQL unless DATABASE_URL)
+ *   gateway               the federated gateway only (subgraph URLs from <NAME>_URL)
+ *   subgraph samples      one subgraph's GraphQL server
+ *   projections samples   one subgraph's projection workers
+ *   migrate               apply every migration and exit
+ */
+const [command = 'start', target] = process.argv.slice(2);
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+
+const requireDatabase = (): string => {
+  if (!config.databaseUrl) throw new Error(`"${command}" runs as a separate service and needs DATABASE_URL`);
+  return config.databaseUrl;
+};
+
+const run = async (): Promise<() => Promise<void>> => {
+  switch (command) {
+    case 'start': {
+      const system = await startSystem(config, { logger });
+      console.log(`\nTracSeq is up: ${system.gatewayUrl}\n`);
+      return system.stop;
+    }
+    case 'gateway': {
+      const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, process.env[`${s.name.toUpperCase()}_URL`] ?? s.url]));
+      const gateway = await startGateway({ config, logger, port: config.port, supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'), subgraphUrls });
+      return gateway.close;
+    }
+    case 'subgraph':
+    case 'projections': {
+      if (target !== 'samples') throw new Error(`unknown subgraph "${target}"; known: samples`);
+      const runtime = await createRuntime(config, logger, requireDatabase(), samplesMigrations);
+      const definition = samplesSubgraph(runtime);
+      const running = command === 'subgraph' ? await serveSubgraph(runtime, definition, config.samplesPort) : await runProjections(runtime, definition.projections);
+      return async () => {
+        await running.close();
+        await runtime.close();
+      };
+    }
+    case 'migrate': {
+      // createRuntime applies the event store's and every listed module's migrations.
+      const runtime = await createRuntime(config, logger, requireDatabase(), samplesMigrations);
+      await runtime.close();
+      return async () => undefined;
+    }
+    default:
+      throw new Error(`unknown command "${command}"`);
+  }
+};
+
+run().then(
+  (stop) => {
+    if (command === 'migrate') return;
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      stop().then(
+        () => process.exit(0),
+        (error) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+  },
+  (error) => {
+    logger.error({ err: error }, 'failed to start');
+    process.exit(1);
+  },
+);

@@ -1,0 +1,23 @@
+import { BadInputError } from '../platform/errors.js';
+
+/** A point in the gap-safe global order: (commit transaction, global position). */
+export interface Checkpoint {
+  transactionId: bigint;
+  globalPosition: bigint;
+}
+
+export const START: Checkpoint = { transactionId: 0n, globalPosition: 0n };
+
+export const formatPosition = (transactionId: string | bigint, globalPosition: string | bigint): string =>
+  `${transactionId}:${globalPosition}`;
+
+export const parsePosition = (position: string): Checkpoint => {
+  const match = /^(\d{1,20}):(\d{1,20})$/.exec(position.trim());
+  if (!match) throw new BadInputError(`"${position}" is not an event-store position`);
+  return { transactionId: BigInt(match[1]!), globalPosition: BigInt(match[2]!) };
+};
+
+export const compareCheckpoints = (a: Checkpoint, b: Checkpoint): number =>
+  a.transactionId !== b.transactionId
+    ? a.transactionId < b.transactionId ? -1 : 1
+    : a.globalPosition === b.globalPosition ? 0 : a.globalPosition < b.globalPosition ? -1 : 1;

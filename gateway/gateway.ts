@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { CONSISTENCY_HEADER, CORRELATION_HEADER } from '../platform/headers.js';
+import type { Config } from '../platform/config.js';
+import { formatGraphQLError } from '../platform/errors.js';
+import { graphqlHandler, sendJson } from '../platform/http/graphql-handler.js';
+import { startHttpServer } from '../platform/http/http-server.js';
+import { IDENTITY_HEADER, signIdentity, type Identity } from '../platform/identity.js';
+import type { Logger } from '../platform/logger.js';
+import { useIdentity } from './use-identity.js';
+
+
+export interface GatewayContext extends BaseContext {
+  identity: Omit<Identity, 'expiresAt'>;
+  correlationId: string;
+  consistentWith: string | null;
+}
+
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+  port: number;
+  supergraphSdl: string;
+  /** Where each subgraph listens, by subgraph name; falls back to the URL composed into the supergraph. */
+  subgraphUrls: Record<string, string>;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Sends the caller's identity, signed, and the consistency position to every subgraph fetch. */
+class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(url: string, private readonly secret: string) {
+    super({ url });
+  }
+
+  override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]): void {
+    const headers = request.http!.headers;
+    // Only what we set here reaches a subgraph: client headers are never passed through.
+    headers.set(IDENTITY_HEADER, signIdentity(this.secret, context.identity));
+    headers.set(CORRELATION_HEADER, context.correlationId);
+    if (context.consistentWith) headers.set(CONSISTENCY_HEADER, context.consistentWith);
+  }
+}
+
+export const startGateway = async (options: GatewayOptions): Promise<RunningGateway> => {
+  const { config, logger } = options;
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name, url }) => new SubgraphDataSource(options.subgraphUrls[name] ?? url!, config.internalSecret),
+  });
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: config.isDevelopment,
+    includeStacktraceInErrorResponses: config.isDevelopment,
+    formatError: formatGraphQLError(config.isDevelopment, (error) => logger.error({ err: error }, 'unexpected gateway error')),
+    plugins: [config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true })],
+  });
+  await apollo.start();
+  const identify = useIdentity(config.isDevelopment);
+  const subgraphUrls = Object.values(options.subgraphUrls);
+  const server = await startHttpServer({
+    name: 'gateway',
+    port: options.port,
+    routes: {
+      '/graphql': graphqlHandler(apollo, {
+        context: async (_req, headers) => ({
+          identity: identify(headers),
+          correlationId: headers.get(CORRELATION_HEADER) ?? randomUUID(),
+          consistentWith: headers.get(CONSISTENCY_HEADER) ?? null,
+        }),
+      }),
+      '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
+      '/ready': async (_req, res) => {
+        const checks = await Promise.all(
+          subgraphUrls.map(async (url) => {
+            const ready = new URL('/ready', url);
+            try {
+              const response = await fetch(ready, { signal: AbortSignal.timeout(2000) });
+              return { url: ready.origin, ready: response.ok };
+            } catch {
+              return { url: ready.origin, ready: false };
+            }
+          }),
+        );
+        const ready = checks.every((check) => check.ready);
+        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraphs: checks });
+      },
+    },
+  });
+  const url = `${server.url}/graphql`;
+  logger.info({ url }, 'gateway listening');
+  return {
+    url,
+    port: server.port,
+    async close() {
+      await server.close();
+      await apollo.stop();
+    },
+  };
+};

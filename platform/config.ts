@@ -1,0 +1,59 @@
+/** Runtime configuration, read once from the environment. Every variable is listed in the README. */
+export interface Config {
+  /** NODE_ENV; `development` unless set. Development enables Sandbox, stack traces and the demo identity. */
+  env: string;
+  isDevelopment: boolean;
+  isProduction: boolean;
+  /** DATABASE_URL; unset means an embedded PostgreSQL under DATA_DIR. */
+  databaseUrl?: string;
+  /** DATA_DIR, default `.data`. */
+  dataDir: string;
+  /** EMBEDDED_PG_PORT, default 54320. */
+  embeddedPgPort: number;
+  /** PORT of the gateway, default 4000. */
+  port: number;
+  /** SAMPLES_PORT, default 4001. */
+  samplesPort: number;
+  /** SAMPLES_URL: where the gateway finds the samples subgraph (split deployments). */
+  samplesUrl?: string;
+  /** SEED_DEMO, default true: seed an empty database with a demo lab. */
+  seedDemo: boolean;
+  /** SNAPSHOT_EVERY, default 50: events between aggregate snapshots. */
+  snapshotEvery: number;
+  /** CONSISTENCY_TIMEOUT_MS, default 2000: how long a read waits for `x-tracseq-consistent-with`. */
+  consistencyTimeoutMs: number;
+  /** INTERNAL_SECRET: HMAC key for gateway → subgraph identity. Required outside development. */
+  internalSecret: string;
+  /** LOG_LEVEL, default info (silent under vitest). */
+  logLevel: string;
+}
+
+const int = (value: string | undefined, fallback: number): number => {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number.parseInt(value, 10);
+  if (!Number.isFinite(parsed)) throw new Error(`expected an integer, got "${value}"`);
+  return parsed;
+};
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
+  const nodeEnv = env.NODE_ENV && env.NODE_ENV !== '' ? env.NODE_ENV : 'development';
+  const isDevelopment = nodeEnv === 'development' || nodeEnv === 'test';
+  const internalSecret = env.INTERNAL_SECRET ?? (isDevelopment ? 'tracseq-development-internal-secret' : '');
+  if (!internalSecret) throw new Error('INTERNAL_SECRET must be set outside development');
+  return {
+    env: nodeEnv,
+    isDevelopment,
+    isProduction: nodeEnv === 'production',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.DATA_DIR || '.data',
+    embeddedPgPort: int(env.EMBEDDED_PG_PORT, 54320),
+    port: int(env.PORT, 4000),
+    samplesPort: int(env.SAMPLES_PORT, 4001),
+    samplesUrl: env.SAMPLES_URL || undefined,
+    seedDemo: (env.SEED_DEMO ?? 'true') !== 'false',
+    snapshotEvery: int(env.SNAPSHOT_EVERY, 50),
+    consistencyTimeoutMs: int(env.CONSISTENCY_TIMEOUT_MS, 2000),
+    internalSecret,
+    logLevel: env.LOG_LEVEL ?? (env.VITEST ? 'silent' : 'info'),
+  };
+};

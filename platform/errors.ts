@@ -1,0 +1,99 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/** The API.md error codes. Domain code throws these; the GraphQL edge maps them to `extensions.code` once. */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'INVALID_TRANSITION'
+  | 'CONCURRENCY_CONFLICT'
+  | 'CONFLICT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'INTERNAL_SERVER_ERROR';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class BadInputError extends DomainError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('BAD_USER_INPUT', message, details);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('CONFLICT', message, details);
+  }
+}
+
+export class InvalidTransitionError extends DomainError {
+  constructor(readonly from: string, readonly to: string, subject = 'sample') {
+    super('INVALID_TRANSITION', `${subject} cannot go from ${from} to ${to}`, { from, to });
+  }
+}
+
+export class ConcurrencyError extends DomainError {
+  constructor(
+    readonly streamId: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super('CONCURRENCY_CONFLICT', `stream ${streamId} is at version ${actual}, expected ${expected}`, {
+      expectedVersion: expected,
+      actualVersion: actual,
+    });
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  constructor(message = 'authentication required') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+/**
+ * Apollo Server `formatError`: domain errors keep their code and details; anything unexpected
+ * becomes INTERNAL_SERVER_ERROR with no driver message or stack unless in development.
+ */
+export const formatGraphQLError =
+  (isDevelopment: boolean, onInternal?: (error: unknown) => void) =>
+  (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = error instanceof GraphQLError ? error.originalError : error;
+    if (original instanceof DomainError) {
+      return {
+        ...formatted,
+        message: original.message,
+        extensions: { ...original.details, code: original.code, ...devOnly(formatted, isDevelopment) },
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (original && !(original instanceof GraphQLError) && (code === undefined || code === 'INTERNAL_SERVER_ERROR')) {
+      onInternal?.(original);
+      return {
+        message: isDevelopment ? formatted.message : 'Internal server error',
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: 'INTERNAL_SERVER_ERROR', ...devOnly(formatted, isDevelopment) },
+      };
+    }
+    if (isDevelopment) return formatted;
+    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  };
+
+const devOnly = (formatted: GraphQLFormattedError, isDevelopment: boolean) =>
+  isDevelopment && formatted.extensions?.stacktrace ? { stacktrace: formatted.extensions.stacktrace } : {};

@@ -1,0 +1,39 @@
+import { BadInputError } from '../errors.js';
+
+/** Relay connection arguments as API.md fixes them: `first` defaults to 50, at most 500. */
+export const pageSize = (first: number | null | undefined): number => {
+  if (first === null || first === undefined) return 50;
+  if (!Number.isInteger(first) || first < 1 || first > 500) throw new BadInputError('first must be between 1 and 500', { field: 'first' });
+  return first;
+};
+
+/** Keyset cursors: opaque to clients, the sort key of the last row to us. */
+export const encodeCursor = (key: readonly unknown[]): string => Buffer.from(JSON.stringify(key)).toString('base64url');
+
+export const decodeCursor = <T extends unknown[]>(cursor: string | null | undefined, length: number): T | null => {
+  if (cursor === null || cursor === undefined) return null;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
+    if (Array.isArray(key) && key.length === length) return key as T;
+  } catch {
+    // fall through to the typed error
+  }
+  throw new BadInputError('after is not a cursor from this connection', { field: 'after' });
+};
+
+export interface Connection<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number | (() => Promise<number>);
+}
+
+/** Builds a connection from `first + 1` fetched rows (the extra row only says there is a next page). */
+export const toConnection = <T>(rows: T[], first: number, cursorOf: (row: T) => string, totalCount: () => Promise<number>): Connection<T> => {
+  const page = rows.slice(0, first);
+  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount,
+  };
+};

@@ -1,0 +1,3 @@
+/** Headers that cross the gateway → subgraph boundary. */
+export const CONSISTENCY_HEADER = 'x-tracseq-consistent-with';
+export const CORRELATION_HEADER = 'x-correlation-id';

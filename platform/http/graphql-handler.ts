@@ -1,0 +1,88 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { DomainError } from '../errors.js';
+
+export interface GraphQLHandlerOptions<C extends BaseContext> {
+  /** Builds the request context; a DomainError here becomes a typed GraphQL error with its HTTP status. */
+  context: (req: IncomingMessage, headers: HeaderMap) => Promise<C>;
+  /**
+   * Largest request body accepted, in bytes.
+   * @default 1_048_576
+   */
+  maxBodyBytes?: number;
+}
+
+const STATUS: Partial<Record<string, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, BAD_USER_INPUT: 400, RATE_LIMITED: 429 };
+
+/** Apollo Server on plain node:http (the documented executeHTTPGraphQLRequest integration). */
+export const graphqlHandler = <C extends BaseContext>(apollo: ApolloServer<C>, options: GraphQLHandlerOptions<C>) => {
+  const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
+  return async (req: IncomingMessage, res: ServerResponse, search: string): Promise<void> => {
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      const raw = await readBody(req, maxBodyBytes);
+      if (raw === null) return sendError(res, 413, 'BAD_REQUEST', `request body exceeds ${maxBodyBytes} bytes`);
+      const type = headers.get('content-type') ?? '';
+      if (type.includes('application/json')) {
+        try {
+          body = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
+        } catch {
+          return sendError(res, 400, 'BAD_REQUEST', 'request body is not valid JSON');
+        }
+      } else {
+        body = raw.toString('utf8');
+      }
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
+      context: async () => {
+        try {
+          return await options.context(req, headers);
+        } catch (error) {
+          if (error instanceof DomainError) {
+            throw new GraphQLError(error.message, {
+              extensions: { code: error.code, http: { status: STATUS[error.code] ?? 400 } },
+            });
+          }
+          throw error;
+        }
+      },
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+};
+
+const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | null> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else if (!tooLarge) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+
+export const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+};
+
+const sendError = (res: ServerResponse, status: number, code: string, message: string): void =>
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });

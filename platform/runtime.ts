@@ -1,0 +1,49 @@
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import { CommandHandler } from '../event-store/command-handler.js';
+import { EventStore } from '../event-store/event-store.js';
+import { PgListener } from '../event-store/bus/pg-listener.js';
+import { eventStoreMigrations } from '../event-store/schema.js';
+import type { Config } from './config.js';
+import { createKysely, createPool } from './database.js';
+import type { Logger } from './logger.js';
+import { runMigrations, type MigrationSet } from './migrations.js';
+
+/** The infrastructure one process shares between its subgraphs, projections and gateway. */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  databaseUrl: string;
+  pool: pg.Pool;
+  db: Kysely<any>;
+  store: EventStore;
+  commands: CommandHandler;
+  listener: PgListener;
+  close(): Promise<void>;
+}
+
+export const createRuntime = async (config: Config, logger: Logger, databaseUrl: string, migrations: readonly MigrationSet[] = []): Promise<Runtime> => {
+  const pool = createPool(databaseUrl, 20, (error) => logger.warn({ err: error }, 'database connection failed'));
+  await runMigrations(pool, [eventStoreMigrations, ...migrations]);
+  const db = createKysely<any>(pool);
+  const store = new EventStore(pool);
+  const commands = new CommandHandler(store, {
+    snapshotEvery: config.snapshotEvery,
+    onSnapshotError: (error) => logger.warn({ err: error }, 'snapshot failed'),
+  });
+  const listener = new PgListener(databaseUrl);
+  return {
+    config,
+    logger,
+    databaseUrl,
+    pool,
+    db,
+    store,
+    commands,
+    listener,
+    async close() {
+      await listener.close();
+      await db.destroy();
+    },
+  };
+};

@@ -1,0 +1,12 @@
+/** The subgraphs composed into the supergraph; the gateway finds each at `url` unless told otherwise. */
+export interface SubgraphEntry {
+  name: string;
+  /** SDL file, relative to the repository root. */
+  sdl: string;
+  /** Composed into the supergraph; overridden at runtime by `<NAME>_URL` or the all-in-one boot. */
+  url: string;
+}
+
+export const SUBGRAPHS: readonly SubgraphEntry[] = [
+  { name: 'samples', sdl: 'subgraphs/samples/schema.graphql', url: 'http://localhost:4001/graphql' },
+];

@@ -1,0 +1,69 @@
+import type { Event } from '../../../event-store/types.js';
+
+export const SAMPLE_TYPES = ['DNA', 'RNA', 'BLOOD', 'PLASMA', 'SALIVA', 'TISSUE', 'CELL_LINE', 'LIBRARY', 'OTHER'] as const;
+export type SampleType = (typeof SAMPLE_TYPES)[number];
+
+export const SAMPLE_STATUSES = ['PENDING', 'RECEIVED', 'VALIDATED', 'REJECTED', 'IN_STORAGE', 'IN_SEQUENCING', 'SEQUENCED', 'FAILED', 'ARCHIVED', 'DISCARDED'] as const;
+export type SampleStatus = (typeof SAMPLE_STATUSES)[number];
+
+export type SampleRegistered = Event<
+  'SampleRegistered',
+  {
+    sampleId: string;
+    barcode: string;
+    sampleType: SampleType;
+    volumeUl: number | null;
+    concentrationNgUl: number | null;
+    submitter: string | null;
+    projectCode: string | null;
+    metadata: unknown;
+    parentId: string | null;
+  }
+>;
+
+/** Every status change carries where it came from, so subscribers and the audit trail need no lookup. */
+type StatusChanged<T extends string> = Event<T, { sampleId: string; from: SampleStatus; to: SampleStatus; reason: string | null }>;
+
+export type SampleReceived = StatusChanged<'SampleReceived'>;
+export type SampleValidated = StatusChanged<'SampleValidated'>;
+export type SampleRejected = StatusChanged<'SampleRejected'>;
+export type SampleDiscarded = StatusChanged<'SampleDiscarded'>;
+export type SampleArchived = StatusChanged<'SampleArchived'>;
+export type SampleResubmitted = StatusChanged<'SampleResubmitted'>;
+export type SampleStored = StatusChanged<'SampleStored'>;
+export type SampleSequencingStarted = StatusChanged<'SampleSequencingStarted'>;
+export type SampleSequenced = StatusChanged<'SampleSequenced'>;
+export type SampleSequencingFailed = StatusChanged<'SampleSequencingFailed'>;
+
+export type SampleStatusEvent =
+  | SampleReceived
+  | SampleValidated
+  | SampleRejected
+  | SampleDiscarded
+  | SampleArchived
+  | SampleResubmitted
+  | SampleStored
+  | SampleSequencingStarted
+  | SampleSequenced
+  | SampleSequencingFailed;
+
+export type SampleEvent = SampleRegistered | SampleStatusEvent;
+
+/** The event that records arriving in each status. */
+export const STATUS_EVENT: Record<SampleStatus, SampleStatusEvent['type'] | null> = {
+  PENDING: 'SampleResubmitted',
+  RECEIVED: 'SampleReceived',
+  VALIDATED: 'SampleValidated',
+  REJECTED: 'SampleRejected',
+  IN_STORAGE: 'SampleStored',
+  IN_SEQUENCING: 'SampleSequencingStarted',
+  SEQUENCED: 'SampleSequenced',
+  FAILED: 'SampleSequencingFailed',
+  ARCHIVED: 'SampleArchived',
+  DISCARDED: 'SampleDiscarded',
+};
+
+export const SAMPLE_STATUS_EVENTS: ReadonlySet<string> = new Set(Object.values(STATUS_EVENT).filter((type) => type !== null));
+
+/** The barcode claim: a stream per (tenant, barcode) whose existence makes the barcode taken. */
+export type BarcodeClaimed = Event<'BarcodeClaimed', { barcode: string; sampleId: string }>;

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import type { Runtime } from '../../platform/runtime.js';
+import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
+import { createSampleLoaders } from './read-model/loaders.js';
+import { SampleQueries } from './read-model/queries.js';
+import { samplesProjection } from './read-model/samples-projection.js';
+import { samplesReadModelMigrations } from './read-model/schema.js';
+import { samplesResolvers, type SamplesContext } from './resolvers.js';
+
+export const samplesTypeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+export const samplesMigrations = [samplesReadModelMigrations];
+export const samplesProjections = [samplesProjection];
+
+export const samplesSubgraph = (runtime: Pick<Runtime, 'db' | 'store' | 'commands'>): SubgraphDefinition<SamplesContext> => {
+  const queries = new SampleQueries(runtime.db);
+  return {
+    name: 'samples',
+    typeDefs: samplesTypeDefs,
+    resolvers: samplesResolvers({ store: runtime.store, commands: runtime.commands, queries }),
+    migrations: samplesMigrations,
+    projections: samplesProjections,
+    context: (base) => ({ ...base, samples: createSampleLoaders(queries, base.tenantId) }),
+  };
+};

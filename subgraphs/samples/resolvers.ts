@@ -1,0 +1,70 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { CommandContext, CommandHandler } from '../../event-store/command-handler.js';
+import type { EventStore } from '../../event-store/event-store.js';
+import type { StoredEvent } from '../../event-store/types.js';
+import { pageSize } from '../../platform/graphql/connection.js';
+import { DateTimeScalar, JSONScalar, isUuid } from '../../platform/graphql/scalars.js';
+import type { RequestContext } from '../../platform/subgraph-server.js';
+import { importSamples } from './commands/import-samples.js';
+import { SampleCommands, type RegisterSampleInput } from './commands/sample-commands.js';
+import type { SampleStatus } from './domain/events.js';
+import type { SampleLoaders } from './read-model/loaders.js';
+import type { SampleFilter, SampleQueries, SampleView } from './read-model/queries.js';
+
+export interface SamplesContext extends RequestContext {
+  samples: SampleLoaders;
+}
+
+const commandContext = (ctx: SamplesContext): CommandContext => ({ tenantId: ctx.tenantId, actor: ctx.actor, correlationId: ctx.correlationId });
+
+export const toLabEvent = (event: StoredEvent) => ({
+  id: event.eventId,
+  type: event.type,
+  streamId: event.streamId,
+  streamType: event.streamType,
+  version: event.streamVersion,
+  position: event.position,
+  occurredAt: event.occurredAt,
+  actor: event.metadata.actor,
+  correlationId: event.metadata.correlationId,
+  data: event.data,
+});
+
+type Args<T> = Record<string, unknown> & T;
+
+export const samplesResolvers = (deps: { store: EventStore; commands: CommandHandler; queries: SampleQueries }): GraphQLResolverMap<SamplesContext> => {
+  const samples = new SampleCommands(deps.commands);
+  const transition =
+    (to: SampleStatus) =>
+    (_: unknown, args: Args<{ id: string; expectedVersion?: number | null; reason?: string | null }>, ctx: SamplesContext) =>
+      samples.changeStatus(commandContext(ctx), args.id, to, { expectedVersion: args.expectedVersion, reason: args.reason });
+
+  return {
+    DateTime: DateTimeScalar,
+    JSON: JSONScalar,
+    Query: {
+      sample: (_: unknown, { id }: Args<{ id: string }>, ctx: SamplesContext) => (isUuid(id) ? ctx.samples.byId.load(id) : null),
+      sampleByBarcode: (_: unknown, { barcode }: Args<{ barcode: string }>, ctx: SamplesContext) => ctx.samples.byBarcode.load(barcode),
+      samples: (_: unknown, args: Args<{ filter?: SampleFilter | null; first?: number | null; after?: string | null }>, ctx: SamplesContext) =>
+        deps.queries.list(ctx.tenantId, args.filter ?? {}, pageSize(args.first), args.after),
+    },
+    Mutation: {
+      registerSample: (_: unknown, args: Args<{ input: RegisterSampleInput; idempotencyKey?: string | null }>, ctx: SamplesContext) =>
+        samples.register(commandContext(ctx), args.input, args.idempotencyKey),
+      receiveSample: transition('RECEIVED'),
+      validateSample: transition('VALIDATED'),
+      rejectSample: transition('REJECTED'),
+      discardSample: transition('DISCARDED'),
+      archiveSample: transition('ARCHIVED'),
+      resubmitSample: transition('PENDING'),
+      importSamples: (_: unknown, { csv }: Args<{ csv: string }>, ctx: SamplesContext) => importSamples(samples, deps.commands, commandContext(ctx), csv),
+    },
+    Sample: {
+      __resolveReference: (reference: { id: string }, ctx: SamplesContext) => (isUuid(reference.id) ? ctx.samples.byId.load(reference.id) : null),
+      parent: (sample: SampleView, _: unknown, ctx: SamplesContext) => (sample.parentId ? ctx.samples.byId.load(sample.parentId) : null),
+      // The audit trail is the stream itself: the one read that goes to the event store.
+      history: async (sample: SampleView, _: unknown, ctx: SamplesContext) =>
+        (await deps.store.readStream(`Sample-${sample.id}`, { tenantId: ctx.tenantId })).map(toLabEvent),
+    },
+  };
+};
