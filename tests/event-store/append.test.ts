@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import type { EventStore } from '../../event-store/event-store.js';
+import { ConcurrencyError } from '../../platform/errors.js';
+import { meta, openEventStore } from '../support/event-store.js';
+
+let pool: pg.Pool;
+let store: EventStore;
+
+beforeAll(async () => {
+  ({ pool, store } = await openEventStore());
+});
+afterAll(() => pool.end());
+
+const evt = (n: number) => ({ type: 'Counted', data: { n } });
+const countRows = async (streamId: string) =>
+  Number((await pool.query('SELECT count(*) FROM es.events WHERE stream_id = $1', [streamId])).rows[0].count);
+
+describe('append', () => {
+  it('stores events with versions, metadata and a position, and reads them back in order', async () => {
+    const m = meta();
+    const first = await store.append('Counter-a', 0, [evt(1), evt(2)], m);
+    expect(first.versions).toEqual([2]);
+    expect(first.position).toMatch(/^\d+:\d+$/);
+    await store.append('Counter-a', 2, [evt(3)], m);
+    const events = await store.readStream('Counter-a', { tenantId: 'lab-a' });
+    expect(events.map((e) => [e.streamVersion, e.data.n])).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(events[0]!.metadata).toMatchObject({ correlationId: m.correlationId, tenantId: 'lab-a', actor: 'tester', occurredAt: m.occurredAt, schemaVersion: 1 });
+    expect(events[0]!.streamType).toBe('Counter');
+    expect((await store.readStream('Counter-a', { tenantId: 'lab-a', fromVersion: 2 })).map((e) => e.streamVersion)).toEqual([3]);
+  });
+
+  it('refuses a stale expectedVersion with a typed error and writes nothing', async () => {
+    await store.append('Counter-b', 0, [evt(1)], meta());
+    await expect(store.append('Counter-b', 0, [evt(2), evt(3)], meta())).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(await countRows('Counter-b')).toBe(1);
+  });
+
+  it('lets exactly one of many concurrent writers with the same expectedVersion win', async () => {
+    await store.append('Counter-c', 0, [evt(0)], meta());
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store.append('Counter-c', 1, [evt(i)], meta())));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof ConcurrencyError)).toHaveLength(19);
+    expect(await countRows('Counter-c')).toBe(2);
+  });
+
+  it('fails only the conflicting unit of a group-committed batch', async () => {
+    await store.append('Counter-d', 0, [evt(0)], meta());
+    const results = await Promise.allSettled([
+      store.append('Counter-e', 0, [evt(1)], meta()),
+      store.append('Counter-d', 7, [evt(1)], meta()),
+      store.append('Counter-f', 0, [evt(1)], meta()),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await countRows('Counter-d')).toBe(1);
+  });
+
+  it('writes several streams atomically: a conflict on one writes none of them', async () => {
+    await store.append('Claim-x', 0, [evt(0)], meta());
+    await expect(
+      store.appendUnit({ streams: [{ streamId: 'Thing-1', expectedVersion: 0, events: [evt(1)] }, { streamId: 'Claim-x', expectedVersion: 0, events: [evt(1)] }], metadata: meta() }),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(await countRows('Thing-1')).toBe(0);
+  });
+
+  it('returns the first result for a repeated idempotency key and appends nothing', async () => {
+    const key = { scope: 'Counter', key: 'import-42' };
+    const first = await store.appendUnit({ streams: [{ streamId: 'Counter-g', expectedVersion: 0, events: [evt(1)] }], metadata: meta(), idempotency: key, result: { id: 'g' } });
+    const concurrent = await Promise.all(
+      Array.from({ length: 5 }, () => store.appendUnit({ streams: [{ streamId: 'Counter-h', expectedVersion: 0, events: [evt(1)] }], metadata: meta(), idempotency: key, result: { id: 'h' } })),
+    );
+    for (const replay of concurrent) {
+      expect(replay).toMatchObject({ replayed: true, position: first.position, result: { id: 'g' } });
+    }
+    expect(await countRows('Counter-h')).toBe(0);
+    // The same key in another tenant is a different key.
+    const other = await store.appendUnit({ streams: [{ streamId: 'Counter-i', expectedVersion: 0, events: [evt(1)] }], metadata: meta('lab-b'), idempotency: key });
+    expect(other.replayed).toBe(false);
+  });
+
+  it('reads a stream only within its tenant', async () => {
+    await store.append('Counter-t', 0, [evt(1)], meta('lab-a'));
+    expect(await store.readStream('Counter-t', { tenantId: 'lab-b' })).toEqual([]);
+  });
+});

@@ -1,0 +1,35 @@
+import { startSystem, type System } from '../../bin/system.js';
+import { loadConfig } from '../../platform/config.js';
+import { createTestDatabase } from './database.js';
+
+export interface GraphQLResult<T = any> {
+  status: number;
+  data?: T;
+  errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }>;
+}
+
+export interface TestSystem extends System {
+  /** POSTs to the gateway like a frontend would. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResult<T>>;
+}
+
+/** The real system (gateway, subgraphs, projections) on free ports over a fresh database. */
+export const startTestSystem = async (env: Record<string, string> = {}): Promise<TestSystem> => {
+  const databaseUrl = await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', SAMPLES_PORT: '0', SEED_DEMO: 'false', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...env });
+  const system = await startSystem(config);
+  return {
+    ...system,
+    gql: (query, variables, headers) => postGraphQL(system.gatewayUrl, query, variables, headers),
+  };
+};
+
+export const postGraphQL = async (url: string, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GraphQLResult> => {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as Omit<GraphQLResult, 'status'>;
+  return { status: response.status, ...body };
+};
