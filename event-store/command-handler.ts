@@ -111,7 +111,8 @@ export class CommandHandler {
         );
         const nextVersion = appended.versions[0]!;
         if (Math.floor(nextVersion / this.snapshotEvery) > Math.floor(version / this.snapshotEvery)) {
-          this.store.saveSnapshot(streamId, context.tenantId, nextVersion, decider.stateSchema, next).catch((error) => this.options.onSnapshotError?.(error));
+          // A failed snapshot only costs a longer load later; the command itself has succeeded.
+          await this.store.saveSnapshot(streamId, context.tenantId, nextVersion, decider.stateSchema, next).catch((error) => this.options.onSnapshotError?.(error));
         }
         return { id: command.id, state: next, version: nextVersion, position: appended.position, replayed: false };
       } catch (error) {
