@@ -58,8 +58,8 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.isDevelopment,
-    includeStacktraceInErrorResponses: config.isDevelopment,
-    formatError: formatGraphQLError(config.isDevelopment, (error) => logger.error({ err: error }, 'unexpected gateway error')),
+    includeStacktraceInErrorResponses: config.exposeErrorDetails,
+    formatError: formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error }, 'unexpected gateway error')),
     plugins: [config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true })],
   });
   await apollo.start();

@@ -2,8 +2,11 @@
 export interface Config {
   /** NODE_ENV; `development` unless set. Development enables Sandbox, stack traces and the demo identity. */
   env: string;
+  /** development or test: the demo identity and `x-tracseq-tenant` are honoured. */
   isDevelopment: boolean;
   isProduction: boolean;
+  /** Only NODE_ENV=development puts stack traces and raw internal messages into GraphQL errors. */
+  exposeErrorDetails: boolean;
   /** DATABASE_URL; unset means an embedded PostgreSQL under DATA_DIR. */
   databaseUrl?: string;
   /** DATA_DIR, default `.data`. */
@@ -44,6 +47,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     env: nodeEnv,
     isDevelopment,
     isProduction: nodeEnv === 'production',
+    exposeErrorDetails: nodeEnv === 'development',
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.DATA_DIR || '.data',
     embeddedPgPort: int(env.EMBEDDED_PG_PORT, 54320),

@@ -1,4 +1,4 @@
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
 
 /** The API.md error codes. Domain code throws these; the GraphQL edge maps them to `extensions.code` once. */
 export type ErrorCode =
@@ -70,30 +70,33 @@ export class UnauthenticatedError extends DomainError {
  * becomes INTERNAL_SERVER_ERROR with no driver message or stack unless in development.
  */
 export const formatGraphQLError =
-  (isDevelopment: boolean, onInternal?: (error: unknown) => void) =>
+  (exposeDetails: boolean, onInternal?: (error: unknown) => void) =>
   (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = error instanceof GraphQLError ? error.originalError : error;
+    // Duck-typed: two builds of graphql (CJS for Apollo's federation packages, ESM for ours) may
+    // both be loaded, and instanceof fails across them.
+    const original = (error as { originalError?: unknown } | null)?.originalError ?? error;
     if (original instanceof DomainError) {
       return {
         ...formatted,
         message: original.message,
-        extensions: { ...original.details, code: original.code, ...devOnly(formatted, isDevelopment) },
+        extensions: { ...original.details, code: original.code, ...devOnly(formatted, exposeDetails) },
       };
     }
     const code = formatted.extensions?.code;
-    if (original && !(original instanceof GraphQLError) && (code === undefined || code === 'INTERNAL_SERVER_ERROR')) {
+    const isGraphQLError = (original as { name?: string } | undefined)?.name === 'GraphQLError';
+    if (original && !isGraphQLError && (code === undefined || code === 'INTERNAL_SERVER_ERROR')) {
       onInternal?.(original);
       return {
-        message: isDevelopment ? formatted.message : 'Internal server error',
+        message: exposeDetails ? formatted.message : 'Internal server error',
         locations: formatted.locations,
         path: formatted.path,
-        extensions: { code: 'INTERNAL_SERVER_ERROR', ...devOnly(formatted, isDevelopment) },
+        extensions: { code: 'INTERNAL_SERVER_ERROR', ...devOnly(formatted, exposeDetails) },
       };
     }
-    if (isDevelopment) return formatted;
+    if (exposeDetails) return formatted;
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   };
 
-const devOnly = (formatted: GraphQLFormattedError, isDevelopment: boolean) =>
-  isDevelopment && formatted.extensions?.stacktrace ? { stacktrace: formatted.extensions.stacktrace } : {};
+const devOnly = (formatted: GraphQLFormattedError, exposeDetails: boolean) =>
+  exposeDetails && formatted.extensions?.stacktrace ? { stacktrace: formatted.extensions.stacktrace } : {};

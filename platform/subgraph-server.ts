@@ -47,8 +47,8 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
   await consistency.start();
   const apollo = new ApolloServer<C>({
     schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }]),
-    includeStacktraceInErrorResponses: config.isDevelopment,
-    formatError: formatGraphQLError(config.isDevelopment, (error) => logger.error({ err: error, subgraph: definition.name }, 'unexpected resolver error')),
+    includeStacktraceInErrorResponses: config.exposeErrorDetails,
+    formatError: formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error, subgraph: definition.name }, 'unexpected resolver error')),
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     // The gateway speaks JSON with the identity header; CSRF prevention stays on for anything else.
     csrfPrevention: true,

@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIdentity } from '../../platform/identity.js';
+import { postGraphQL, startTestSystem, type TestSystem } from '../support/system.js';
+
+let system: TestSystem;
+
+beforeAll(async () => {
+  system = await startTestSystem();
+});
+afterAll(() => system?.stop());
+
+const SAMPLE_FIELDS = 'id barcode sampleType status version volumeUl projectCode createdAt updatedAt';
+
+const register = async (barcode: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}, idempotencyKey?: string) => {
+  const result = await system.gql(
+    `mutation($input: RegisterSampleInput!, $key: String) { registerSample(input: $input, idempotencyKey: $key) { position sample { ${SAMPLE_FIELDS} } } }`,
+    { input: { barcode, sampleType: 'DNA', volumeUl: 120, projectCode: 'ONCO', ...extra }, key: idempotencyKey },
+    headers,
+  );
+  expect(result.errors).toBeUndefined();
+  return result.data.registerSample as { position: string; sample: { id: string; version: number; status: string } };
+};
+
+const move = (mutation: string, id: string, extra = '') =>
+  system.gql(`mutation($id: ID!) { ${mutation}(id: $id${extra}) { position sample { id status version statusReason } } }`, { id });
+
+describe('samples through the gateway', () => {
+  it('registers, receives and validates a sample, then reads it by id, barcode and filter (read-your-writes, no sleeps)', async () => {
+    const { sample } = await register('E2E-LIFE-001', { metadata: { tube: 'FluidX', rack: 3 } });
+    expect(sample).toMatchObject({ status: 'PENDING', version: 1 });
+    expect((await move('receiveSample', sample.id)).data.receiveSample.sample).toMatchObject({ status: 'RECEIVED', version: 2 });
+    const validated = await move('validateSample', sample.id);
+    expect(validated.data.validateSample.sample).toMatchObject({ status: 'VALIDATED', version: 3 });
+    const consistent = { 'x-tracseq-consistent-with': validated.data.validateSample.position };
+
+    const read = await system.gql(
+      `query($id: ID!, $barcode: String!) {
+        byId: sample(id: $id) { id status version metadata history { type version position actor data } }
+        byBarcode: sampleByBarcode(barcode: $barcode) { id status }
+        list: samples(filter: { status: [VALIDATED], projectCode: "ONCO", barcodePrefix: "E2E-LIFE" }) { totalCount edges { node { id status } } }
+      }`,
+      { id: sample.id, barcode: 'E2E-LIFE-001' },
+      consistent,
+    );
+    expect(read.errors).toBeUndefined();
+    expect(read.data.byId).toMatchObject({ id: sample.id, status: 'VALIDATED', version: 3, metadata: { tube: 'FluidX', rack: 3 } });
+    expect(read.data.byId.history.map((e: { type: string }) => e.type)).toEqual(['SampleRegistered', 'SampleReceived', 'SampleValidated']);
+    expect(read.data.byId.history[2]).toMatchObject({ version: 3, actor: 'dev-admin', data: { from: 'RECEIVED', to: 'VALIDATED' } });
+    expect(read.data.byBarcode).toEqual({ id: sample.id, status: 'VALIDATED' });
+    expect(read.data.list).toEqual({ totalCount: 1, edges: [{ node: { id: sample.id, status: 'VALIDATED' } }] });
+  });
+
+  it('refuses invalid transitions with INVALID_TRANSITION, from and to', async () => {
+    const { sample } = await register('E2E-INVALID-01');
+    const archived = await move('archiveSample', sample.id);
+    expect(archived.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_TRANSITION', from: 'PENDING', to: 'ARCHIVED' });
+    // NODE_ENV=test is not development: no stack traces reach clients.
+    expect(archived.errors?.[0]?.extensions).not.toHaveProperty('stacktrace');
+        await move('discardSample', sample.id, ', reason: "broken tube"');
+    for (const mutation of ['receiveSample', 'validateSample', 'archiveSample', 'resubmitSample']) {
+      const refused = await move(mutation, sample.id);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_TRANSITION', from: 'DISCARDED' });
+    }
+    const rejectedFinal = await system.gql(`mutation($id: ID!) { rejectSample(id: $id, reason: "x") { position } }`, { id: sample.id });
+    expect(rejectedFinal.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_TRANSITION', from: 'DISCARDED', to: 'REJECTED' });
+  });
+
+  it('lets exactly one of concurrent mutations with the same expectedVersion win', async () => {
+    const { sample } = await register('E2E-RACE-0001');
+    const attempts = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        system.gql(`mutation($id: ID!, $v: Int) { ${i % 2 ? 'receiveSample(id: $id, expectedVersion: $v)' : 'rejectSample(id: $id, reason: "race", expectedVersion: $v)'} { sample { status version } } }`, {
+          id: sample.id,
+          v: 1,
+        }),
+      ),
+    );
+    const winners = attempts.filter((attempt) => !attempt.errors);
+    expect(winners).toHaveLength(1);
+    for (const loser of attempts.filter((attempt) => attempt.errors)) expect(loser.errors![0]!.extensions!.code).toBe('CONCURRENCY_CONFLICT');
+    const stale = await system.gql(`mutation($id: ID!) { receiveSample(id: $id, expectedVersion: 1) { position } }`, { id: sample.id });
+    expect(stale.errors?.[0]?.extensions).toMatchObject({ code: 'CONCURRENCY_CONFLICT', expectedVersion: 1, actualVersion: 2 });
+  });
+
+  it('refuses a reused barcode with CONFLICT, and accepts it in another tenant', async () => {
+    await register('E2E-DUP-00001');
+    const again = await system.gql(`mutation { registerSample(input: { barcode: "E2E-DUP-00001", sampleType: RNA }) { position } }`);
+    expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const concurrent = await Promise.all(
+      Array.from({ length: 6 }, () => system.gql(`mutation { registerSample(input: { barcode: "E2E-DUP-00002", sampleType: RNA }) { sample { id } } }`)),
+    );
+    expect(concurrent.filter((r) => !r.errors)).toHaveLength(1);
+    expect(concurrent.filter((r) => r.errors?.[0]?.extensions?.code === 'CONFLICT')).toHaveLength(5);
+    const elsewhere = await register('E2E-DUP-00001', {}, { 'x-tracseq-tenant': 'other-lab' });
+    expect(elsewhere.sample.status).toBe('PENDING');
+  });
+
+  it('returns the first result for a repeated idempotency key and registers nothing new', async () => {
+    const first = await register('E2E-IDEM-0001', {}, {}, 'client-key-1');
+    const replay = await register('E2E-IDEM-0001', {}, {}, 'client-key-1');
+    expect(replay.sample.id).toBe(first.sample.id);
+    expect(replay.position).toBe(first.position);
+    const count = await system.gql(`{ samples(filter: { barcodePrefix: "E2E-IDEM" }) { totalCount } }`, {}, { 'x-tracseq-consistent-with': first.position });
+    expect(count.data.samples.totalCount).toBe(1);
+  });
+
+  it('rejects bad input with typed errors: BAD_USER_INPUT, NOT_FOUND, validation', async () => {
+    const badBarcode = await system.gql(`mutation { registerSample(input: { barcode: "no", sampleType: DNA }) { position } }`);
+    expect(badBarcode.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const badEnum = await system.gql(`mutation { registerSample(input: { barcode: "GOOD-BARCODE", sampleType: PLANT }) { position } }`);
+    expect(badEnum.status).toBe(400);
+    expect(badEnum.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const badId = await move('receiveSample', 'not-a-uuid');
+    expect(badId.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const missing = await move('receiveSample', '00000000-0000-4000-8000-000000000000');
+    expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const badCursor = await system.gql(`{ samples(after: "garbage") { totalCount } }`);
+    expect(badCursor.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const badJson = await fetch(system.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":' });
+    expect(badJson.status).toBe(400);
+  });
+
+  it('pages through samples with cursors, newest first, with a total count', async () => {
+    const ids: string[] = [];
+    let position = '';
+    for (let i = 0; i < 7; i++) {
+      const written = await register(`E2E-PAGE-${String(i).padStart(4, '0')}`, { projectCode: 'PAGING' });
+      ids.push(written.sample.id);
+      position = written.position;
+    }
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 4; page++) {
+      const result: any = await system.gql(
+        `query($after: String) { samples(first: 3, after: $after, filter: { projectCode: "PAGING" }) { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+        { 'x-tracseq-consistent-with': position },
+      );
+      expect(result.data.samples.totalCount).toBe(7);
+      seen.push(...result.data.samples.edges.map((edge: any) => edge.node.id));
+      if (!result.data.samples.pageInfo.hasNextPage) break;
+      after = result.data.samples.pageInfo.endCursor;
+    }
+    expect(seen).toEqual([...ids].reverse());
+  });
+
+  it('imports a CSV: good rows registered, bad rows reported with row number and reason', async () => {
+    await register('E2E-CSV-PARENT');
+    const csv = [
+      'sampleType,barcode,volumeUl,projectCode,parentId,metadata',
+      'DNA,CSV-ROW-0001,50,IMPORT,,',
+      'RNA,bad,10,IMPORT,,',
+      'BLOOD,CSV-ROW-0003,abc,IMPORT,,',
+      'PLANT,CSV-ROW-0004,1,IMPORT,,',
+      'LIBRARY,CSV-ROW-0005,5,IMPORT,CSV-ROW-0001,"{""kit"":""TruSeq""}"',
+      'dna,CSV-ROW-0006,,IMPORT,E2E-CSV-PARENT,',
+      'DNA,E2E-CSV-PARENT,1,IMPORT,,',
+      'DNA,CSV-ROW-0008,1,IMPORT,NOPE-NOT-KNOWN,',
+      'DNA,CSV-ROW-0009',
+    ].join('\n');
+    const result = await system.gql(
+      `mutation($csv: String!) { importSamples(csv: $csv) { position imported { barcode sampleType parent { barcode } metadata } errors { row barcode message } } }`,
+      { csv },
+    );
+    expect(result.errors).toBeUndefined();
+    const payload = result.data.importSamples;
+    expect(payload.imported.map((s: any) => s.barcode)).toEqual(['CSV-ROW-0001', 'CSV-ROW-0005', 'CSV-ROW-0006']);
+    expect(payload.imported[2].sampleType).toBe('DNA');
+    expect(payload.errors.map((e: any) => [e.row, e.barcode])).toEqual([
+      [2, 'bad'],
+      [3, 'CSV-ROW-0003'],
+      [4, 'CSV-ROW-0004'],
+      [7, 'E2E-CSV-PARENT'],
+      [8, 'CSV-ROW-0008'],
+      [9, 'CSV-ROW-0009'],
+    ]);
+    expect(payload.errors[1].message).toContain('volumeUl');
+    expect(payload.errors[3].message).toContain('already registered');
+    const read = await system.gql(`{ sampleByBarcode(barcode: "CSV-ROW-0005") { metadata parent { barcode } } }`, {}, { 'x-tracseq-consistent-with': payload.position });
+    expect(read.data.sampleByBarcode).toEqual({ metadata: { kit: 'TruSeq' }, parent: { barcode: 'CSV-ROW-0001' } });
+    const badHeader = await system.gql(`mutation { importSamples(csv: "barcode,colour\\nABCDEF,red") { position } }`);
+    expect(badHeader.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('keeps tenants apart: another tenant sees none of this one’s samples', async () => {
+    const { sample, position } = await register('E2E-TENANT-A1', {}, { 'x-tracseq-tenant': 'lab-a' });
+    const spy = { 'x-tracseq-tenant': 'lab-b', 'x-tracseq-consistent-with': position };
+    const read = await system.gql(
+      `query($id: ID!) { sample(id: $id) { id } sampleByBarcode(barcode: "E2E-TENANT-A1") { id } samples(filter: { barcodePrefix: "E2E-TENANT" }) { totalCount } }`,
+      { id: sample.id },
+      spy,
+    );
+    expect(read.data).toEqual({ sample: null, sampleByBarcode: null, samples: { totalCount: 0 } });
+    const write = await system.gql(`mutation($id: ID!) { receiveSample(id: $id) { position } }`, { id: sample.id }, spy);
+    expect(write.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('refuses direct subgraph calls without a valid gateway signature', async () => {
+    const samplesUrl = system.subgraphs.find((s) => s.name === 'samples')!.url;
+    const unsigned = await postGraphQL(samplesUrl, '{ samples { totalCount } }');
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const forged = await postGraphQL(samplesUrl, '{ _entities(representations: [{ __typename: "Sample", id: "x" }]) { __typename } }', {}, {
+      'x-tracseq-identity': signIdentity('wrong-secret', { tenantId: 'demo', subject: 'x', roles: [], requestId: 'r' }),
+    });
+    expect(forged.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('answers /health and /ready', async () => {
+    const base = new URL(system.gatewayUrl);
+    expect((await fetch(new URL('/health', base))).status).toBe(200);
+    const ready = await fetch(new URL('/ready', base));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready' });
+  });
+});

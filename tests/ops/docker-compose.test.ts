@@ -1,0 +1,58 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const root = new URL('../../', import.meta.url);
+const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'), { merge: true }) as {
+  services: Record<string, { command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, unknown>; build?: string; image?: string }>;
+};
+const cli = readFileSync(new URL('bin/tracseq.ts', root), 'utf8');
+
+/** Every environment variable the code reads (process.env.X, env.X and `${NAME}_URL` lookups). */
+const readVariables = (): Set<string> => {
+  const names = new Set<string>();
+  const walk = (dir: URL) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (['node_modules', '.data', '.git', 'tests'].includes(entry.name)) continue;
+      if (entry.isDirectory()) walk(new URL(`${entry.name}/`, dir));
+      else if (entry.name.endsWith('.ts')) {
+        const source = readFileSync(new URL(entry.name, dir), 'utf8');
+        for (const match of source.matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g)) names.add(match[1]!);
+      }
+    }
+  };
+  walk(root);
+  for (const match of readFileSync(new URL('schema/subgraphs.ts', root), 'utf8').matchAll(/name: '([a-z]+)'/g)) names.add(`${match[1]!.toUpperCase()}_URL`);
+  return names;
+};
+
+describe('docker-compose.yml', () => {
+  const services = Object.entries(compose.services);
+  const tracseq = services.filter(([, service]) => service.build);
+
+  it('runs every TracSeq role the CLI knows, from the one image', () => {
+    const roles = tracseq.map(([, service]) => service.command!.slice(3).join(' '));
+    expect(roles.sort()).toEqual(['gateway', 'migrate', 'projections samples', 'subgraph samples'].sort());
+    for (const [name, service] of tracseq) {
+      expect(service.command!.slice(0, 3), name).toEqual(['npx', 'tsx', 'bin/tracseq.ts']);
+      const role = service.command![3]!;
+      expect(cli, `${name}: the CLI has no "${role}" command`).toContain(`case '${role}':`);
+    }
+  });
+
+  it('sets only environment variables the code reads', () => {
+    const known = readVariables();
+    for (const [name, service] of tracseq) {
+      for (const variable of Object.keys(service.environment ?? {})) expect(known.has(variable), `${name} sets ${variable}`).toBe(true);
+      expect(service.environment?.DATABASE_URL, `${name} needs a database`).toMatch(/^postgres:\/\/.+@postgres:5432\//);
+    }
+  });
+
+  it('depends only on services it declares, with PostgreSQL and Kafka (KRaft) available', () => {
+    for (const [name, service] of services) {
+      for (const dependency of Object.keys(service.depends_on ?? {})) expect(compose.services[dependency], `${name} → ${dependency}`).toBeDefined();
+    }
+    expect(compose.services.kafka!.environment!.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+    expect(Object.keys(compose.services)).not.toContain('zookeeper');
+  });
+});
