@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ConcurrencyError } from '../platform/errors.js';
 import { isUniqueViolation } from '../platform/database.js';
+import { APPEND_SQL, EVENTS_CHANNEL, appendParameters, type AppendRow } from './append-statement.js';
 import { formatPosition, type Checkpoint } from './position.js';
 import {
-  streamTypeOf,
   type AppendResult,
   type AppendUnit,
   type Event,
@@ -27,7 +26,7 @@ export interface EventStoreOptions {
   upcasters?: Record<string, Upcaster>;
 }
 
-export const EVENTS_CHANNEL = 'tracseq_events';
+export { EVENTS_CHANNEL };
 
 interface Pending {
   unit: AppendUnit;
@@ -102,33 +101,48 @@ export class EventStore {
   private async drain(): Promise<void> {
     this.flushing = true;
     try {
-      while (this.queue.length > 0) await this.commit(this.queue.splice(0, this.maxBatch));
+      while (this.queue.length > 0) await this.commit(this.takeBatch());
     } finally {
       this.flushing = false;
     }
   }
 
+  /**
+   * The next batch: queued units in arrival order, skipping (for the next batch) any unit whose
+   * stream or idempotency key is already in this one, so units of a batch never depend on each other.
+   */
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    const streams = new Set<string>();
+    const keys = new Set<string>();
+    for (const pending of this.queue) {
+      const { unit } = pending;
+      const key = unit.idempotency ? `${unit.metadata.tenantId}\u0000${unit.idempotency.scope}\u0000${unit.idempotency.key}` : null;
+      if (batch.length >= this.maxBatch || unit.streams.some((s) => streams.has(s.streamId)) || (key !== null && keys.has(key))) {
+        rest.push(pending);
+        continue;
+      }
+      batch.push(pending);
+      for (const stream of unit.streams) streams.add(stream.streamId);
+      if (key !== null) keys.add(key);
+    }
+    this.queue.splice(0, this.queue.length, ...rest);
+    return batch;
+  }
+
   private async commit(batch: Pending[]): Promise<void> {
     let outcomes: Outcome[];
-    const client = await this.pool.connect().catch((error: unknown) => {
-      for (const pending of batch) pending.reject(error);
-      return null;
-    });
-    if (!client) return;
     try {
-      await client.query('BEGIN');
-      outcomes = await this.writeBatch(client, batch.map((pending) => pending.unit));
-      await client.query('COMMIT');
-      client.release();
+      outcomes = await this.writeBatch(batch.map((pending) => pending.unit));
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
-      // Another process won a race inside this batch: isolate the units so only the loser fails.
-      if (batch.length > 1) {
+      // Another process won a race inside this batch (unique violation): isolate the units so
+      // only the loser fails. The statement was atomic, so nothing of the batch was written.
+      if (batch.length > 1 && isUniqueViolation(error)) {
         for (const pending of batch) await this.commit([pending]);
         return;
       }
-      batch[0]!.reject(await this.translate(error, batch[0]!.unit));
+      for (const pending of batch) pending.reject(batch.length === 1 ? await this.translate(error, pending.unit) : error);
       return;
     }
     for (const [index, outcome] of outcomes.entries()) {
@@ -139,131 +153,38 @@ export class EventStore {
     }
   }
 
-  private async writeBatch(client: pg.PoolClient, units: AppendUnit[]): Promise<Outcome[]> {
+  private async writeBatch(units: AppendUnit[]): Promise<Outcome[]> {
+    const { params, lastEventIds } = appendParameters(units);
+    // Named, so each connection parses and plans the statement once.
+    const { rows } = await this.pool.query<AppendRow>({ name: 'tracseq_append', text: APPEND_SQL, values: params });
     const outcomes: Array<Outcome | undefined> = new Array(units.length);
-    const claimOf = (unit: AppendUnit) =>
-      unit.idempotency ? `${unit.metadata.tenantId}\u0000${unit.idempotency.scope}\u0000${unit.idempotency.key}` : null;
-
-    // 1. Idempotency: claim keys; a key already stored (or claimed earlier in this batch) replays.
-    const claimKeys = [...new Set(units.map(claimOf).filter((key): key is string => key !== null))];
-    const claimed = new Set<string>();
-    if (claimKeys.length > 0) {
-      const parts = claimKeys.map((key) => key.split('\u0000'));
-      const inserted = await client.query<{ tenant_id: string; scope: string; key: string }>(
-        `INSERT INTO es.idempotency_keys (tenant_id, scope, key)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-         ON CONFLICT DO NOTHING RETURNING tenant_id, scope, key`,
-        [parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2])],
-      );
-      for (const row of inserted.rows) claimed.add(`${row.tenant_id}\u0000${row.scope}\u0000${row.key}`);
+    const written = new Map<number, AppendRow[]>();
+    for (const row of rows) {
+      if (row.kind === 'conflict') {
+        outcomes[row.unit] = { kind: 'failed', error: new ConcurrencyError(row.stream_id!, row.expected ?? 0, row.version ?? 0) };
+      } else if (row.kind === 'replay') {
+        outcomes[row.unit] = { kind: 'replay' };
+      } else {
+        const list = written.get(row.unit) ?? [];
+        list.push(row);
+        written.set(row.unit, list);
+      }
     }
-    const owner = new Map<string, number>();
-    units.forEach((unit, index) => {
-      const key = claimOf(unit);
-      if (key === null) return;
-      if (!claimed.has(key) || owner.has(key)) outcomes[index] = { kind: 'replay' };
-      else owner.set(key, index);
-    });
-
-    // 2. Expected versions, checked unit by unit against the versions earlier units in the batch leave.
-    const streamIds = [...new Set(units.flatMap((unit, index) => (outcomes[index] ? [] : unit.streams.map((s) => s.streamId))))];
-    const current = new Map<string, number>();
-    if (streamIds.length > 0) {
-      const versions = await client.query<{ stream_id: string; version: number }>(
-        `SELECT stream_id, max(stream_version) AS version FROM es.events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id`,
-        [streamIds],
-      );
-      for (const row of versions.rows) current.set(row.stream_id, row.version);
-    }
-    const columns = { streamId: [] as string[], streamType: [] as string[], version: [] as number[], eventId: [] as string[],
-      type: [] as string[], schemaVersion: [] as number[], data: [] as string[], metadata: [] as string[], tenant: [] as string[], at: [] as string[] };
-    const unitRows: Array<{ index: number; eventIds: string[]; versions: number[] }> = [];
-    const released: string[] = [];
     units.forEach((unit, index) => {
       if (outcomes[index]) return;
-      const conflict = unit.streams.find((s) => s.expectedVersion !== null && s.expectedVersion !== (current.get(s.streamId) ?? 0));
-      if (conflict) {
-        outcomes[index] = { kind: 'failed', error: new ConcurrencyError(conflict.streamId, conflict.expectedVersion ?? 0, current.get(conflict.streamId) ?? 0) };
-        const key = claimOf(unit);
-        if (key !== null) released.push(key);
-        return;
-      }
-      const eventIds: string[] = [];
-      const versions: number[] = [];
-      const { metadata } = unit;
-      const stored = JSON.stringify({
-        correlationId: metadata.correlationId,
-        causationId: metadata.causationId ?? null,
-        tenantId: metadata.tenantId,
-        actor: metadata.actor,
-        occurredAt: metadata.occurredAt,
-        schemaVersion: metadata.schemaVersion ?? 1,
-      });
-      for (const stream of unit.streams) {
-        let version = current.get(stream.streamId) ?? 0;
-        for (const event of stream.events) {
-          version += 1;
-          const eventId = eventIds.length === 0 && metadata.eventId ? metadata.eventId : randomUUID();
-          eventIds.push(eventId);
-          columns.streamId.push(stream.streamId);
-          columns.streamType.push(streamTypeOf(stream.streamId));
-          columns.version.push(version);
-          columns.eventId.push(eventId);
-          columns.type.push(event.type);
-          columns.schemaVersion.push(metadata.schemaVersion ?? 1);
-          columns.data.push(JSON.stringify(event.data));
-          columns.metadata.push(stored);
-          columns.tenant.push(metadata.tenantId);
-          columns.at.push(metadata.occurredAt);
-        }
-        current.set(stream.streamId, version);
-        versions.push(version);
-      }
-      unitRows.push({ index, eventIds, versions });
-    });
-    if (released.length > 0) {
-      const parts = released.map((key) => key.split('\u0000'));
-      await client.query(
-        `DELETE FROM es.idempotency_keys k USING unnest($1::text[], $2::text[], $3::text[]) AS r(t, s, k)
-         WHERE k.tenant_id = r.t AND k.scope = r.s AND k.key = r.k`,
-        [parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2])],
-      );
-    }
-    if (unitRows.length === 0) return outcomes as Outcome[];
-
-    // 3. One INSERT for the whole batch, then one NOTIFY (delivered at commit) to wake readers.
-    const inserted = await client.query<{ event_id: string; global_position: string; transaction_id: string }>(
-      `WITH ins AS (
-         INSERT INTO es.events (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data, metadata, tenant_id, occurred_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::text[], $10::timestamptz[])
-         RETURNING event_id, global_position, transaction_id)
-       SELECT event_id::text, global_position::text, transaction_id::text, pg_notify('${EVENTS_CHANNEL}', '') IS NULL AS _ FROM ins`,
-      [columns.streamId, columns.streamType, columns.version, columns.eventId, columns.type, columns.schemaVersion,
-        columns.data, columns.metadata, columns.tenant, columns.at],
-    );
-    const positions = new Map(inserted.rows.map((row) => [row.event_id, formatPosition(row.transaction_id, row.global_position)]));
-    const idempotent: Array<[string, string]> = [];
-    for (const { index, eventIds, versions } of unitRows) {
-      const unit = units[index]!;
-      const result: AppendResult = {
-        position: positions.get(eventIds[eventIds.length - 1]!)!,
-        versions,
-        replayed: false,
-        result: unit.result ?? {},
+      const rowsOfUnit = written.get(index) ?? [];
+      const last = rowsOfUnit.find((row) => row.event_id === lastEventIds[index]);
+      if (!last) throw new Error('append statement returned no row for a unit');
+      outcomes[index] = {
+        kind: 'appended',
+        result: {
+          position: last.position!,
+          versions: unit.streams.map((stream) => Math.max(0, ...rowsOfUnit.filter((row) => row.stream_id === stream.streamId).map((row) => row.version!))),
+          replayed: false,
+          result: unit.result ?? {},
+        },
       };
-      outcomes[index] = { kind: 'appended', result };
-      const key = claimOf(unit);
-      if (key !== null) idempotent.push([key, JSON.stringify({ position: result.position, versions, result: result.result })]);
-    }
-    if (idempotent.length > 0) {
-      const parts = idempotent.map(([key]) => key.split('\u0000'));
-      await client.query(
-        `UPDATE es.idempotency_keys k SET result = r.result
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS r(t, s, k, result)
-         WHERE k.tenant_id = r.t AND k.scope = r.s AND k.key = r.k`,
-        [parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2]), idempotent.map(([, json]) => json)],
-      );
-    }
+    });
     return outcomes as Outcome[];
   }
 
@@ -275,13 +196,15 @@ export class EventStore {
 
   /** The first result stored under an idempotency key, if that key was used. */
   async findIdempotent(tenantId: string, { scope, key }: IdempotencyClaim): Promise<AppendResult | null> {
-    const found = await this.pool.query<{ result: { position: string; versions: number[]; result: Record<string, unknown> } | null }>(
-      'SELECT result FROM es.idempotency_keys WHERE tenant_id = $1 AND scope = $2 AND key = $3',
+    const found = await this.pool.query<{ result: Record<string, unknown>; transaction_id: string; global_position: string; stream_version: number }>(
+      `SELECT k.result, e.transaction_id::text, e.global_position::text, e.stream_version
+       FROM es.idempotency_keys k JOIN es.events e ON e.event_id = k.event_id
+       WHERE k.tenant_id = $1 AND k.scope = $2 AND k.key = $3`,
       [tenantId, scope, key],
     );
-    const stored = found.rows[0]?.result;
+    const stored = found.rows[0];
     if (!stored) return null;
-    return { position: stored.position, versions: stored.versions, replayed: true, result: stored.result };
+    return { position: formatPosition(stored.transaction_id, stored.global_position), versions: [stored.stream_version], replayed: true, result: stored.result };
   }
 
   /** A unique violation on (stream_id, stream_version) means another writer appended first. */

@@ -54,5 +54,8 @@ export const eventStoreMigrations: MigrationSet = {
        created_at timestamptz NOT NULL DEFAULT now(),
        replayed_at timestamptz
      );`,
+    // A key points at the last event its append wrote: the replayed position is read from there,
+    // so the claim and the events can be written by one statement.
+    `ALTER TABLE es.idempotency_keys ADD COLUMN event_id uuid`,
   ],
 };

@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { compareCheckpoints, parsePosition } from '../../event-store/position.js';
+import { runProjections } from '../../platform/subgraph-server.js';
+import { samplesProjections } from '../../subgraphs/samples/index.js';
 import { signIdentity } from '../../platform/identity.js';
 import { postGraphQL, startTestSystem, type TestSystem } from '../support/system.js';
 
@@ -204,6 +207,29 @@ describe('samples through the gateway', () => {
       'x-tracseq-identity': signIdentity('wrong-secret', { tenantId: 'demo', subject: 'x', roles: [], requestId: 'r' }),
     });
     expect(forged.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('loses and duplicates nothing when the projection worker restarts mid-stream', async () => {
+    const writes = Array.from({ length: 40 }, (_, i) =>
+      (async () => {
+        const { sample } = await register(`E2E-RESTART-${String(i).padStart(3, '0')}`, { projectCode: 'RESTART' });
+        return (await move('receiveSample', sample.id)).data.receiveSample.position as string;
+      })(),
+    );
+    await system.projections.close();
+    const positions = await Promise.all(writes);
+    const restarted = await runProjections(system.runtime, samplesProjections);
+    onTestFinished(() => restarted.close());
+    const latest = positions.reduce((a, b) => (compareCheckpoints(parsePosition(a), parsePosition(b)) >= 0 ? a : b));
+    const read = await system.gql(
+      `{ samples(first: 100, filter: { projectCode: "RESTART" }) { totalCount edges { node { status version } } } }`,
+      {},
+      { 'x-tracseq-consistent-with': latest },
+    );
+    expect(read.data.samples.totalCount).toBe(40);
+    expect(read.data.samples.edges.every((edge: any) => edge.node.status === 'RECEIVED' && edge.node.version === 2)).toBe(true);
+    const rows = await system.runtime.pool.query(`SELECT count(*)::int AS n, count(DISTINCT barcode)::int AS d FROM samples_read.samples WHERE project_code = 'RESTART'`);
+    expect(rows.rows[0]).toEqual({ n: 40, d: 40 });
   });
 
   it('answers /health and /ready', async () => {

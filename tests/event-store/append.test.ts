@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import type { EventStore } from '../../event-store/event-store.js';
+import { EventStore } from '../../event-store/event-store.js';
+import { createPool } from '../../platform/database.js';
 import { ConcurrencyError } from '../../platform/errors.js';
 import { meta, openEventStore } from '../support/event-store.js';
 
 let pool: pg.Pool;
 let store: EventStore;
+let url: string;
 
 beforeAll(async () => {
-  ({ pool, store } = await openEventStore());
+  ({ pool, store, url } = await openEventStore());
 });
 afterAll(() => pool.end());
 
@@ -76,6 +78,27 @@ describe('append', () => {
     // The same key in another tenant is a different key.
     const other = await store.appendUnit({ streams: [{ streamId: 'Counter-i', expectedVersion: 0, events: [evt(1)] }], metadata: meta('lab-b'), idempotency: key });
     expect(other.replayed).toBe(false);
+  });
+
+  it('resolves races between processes (separate pools) into one winner and typed conflicts', async () => {
+    const otherProcess = new EventStore(createPool(url, 10));
+    try {
+      await store.append('Counter-p', 0, [evt(0)], meta());
+      // Each side batches units for other streams too: a lost race must fail only the racing unit.
+      const attempts = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => [
+          (i % 2 ? store : otherProcess).append('Counter-p', 1, [evt(i)], meta()),
+          (i % 2 ? store : otherProcess).append(`Counter-q${i}`, 0, [evt(i)], meta()),
+        ]).flat(),
+      );
+      const onP = attempts.filter((_, i) => i % 2 === 0);
+      expect(onP.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const lost of onP.filter((r) => r.status === 'rejected')) expect((lost as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+      expect(attempts.filter((_, i) => i % 2 === 1).every((r) => r.status === 'fulfilled')).toBe(true);
+      expect(await countRows('Counter-p')).toBe(2);
+    } finally {
+      await otherProcess.pool.end();
+    }
   });
 
   it('reads a stream only within its tenant', async () => {

@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../platform/embedded-postgres.js';
+
+/** A throwaway embedded PostgreSQL with its durability defaults (fsync, synchronous_commit) untouched. */
+export const benchPostgres = async (): Promise<EmbeddedDatabase & { createDatabase(name: string): Promise<string> }> => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracseq-bench-'));
+  fs.chmodSync(dataDir, 0o755);
+  const database = await startEmbeddedPostgres({ dataDir, port: 55_000 + Math.floor(Math.random() * 5000), persistent: false });
+  const admin = database.url.replace(/\/tracseq$/, '/postgres');
+  const settings = new pg.Client({ connectionString: admin });
+  await settings.connect();
+  const { rows } = await settings.query(`SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'wal_sync_method')`);
+  await settings.end();
+  console.log(`PostgreSQL durability: ${rows.map((r) => `${r.name}=${r.setting}`).join(', ')}`);
+  return {
+    ...database,
+    async createDatabase(name: string) {
+      const client = new pg.Client({ connectionString: admin });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name}`);
+      await client.query(`CREATE DATABASE ${name}`);
+      await client.end();
+      return admin.replace(/\/postgres$/, `/${name}`);
+    },
+    async stop() {
+      await database.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+export const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+export interface Measured {
+  events: number;
+  seconds: number;
+  latencies: number[];
+}
+
+/** Runs `writers` concurrent loops of `perWriter` calls each; records each call's latency in ms. */
+export const measure = async (writers: number, perWriter: number, eventsPerCall: number, call: (writer: number, i: number) => Promise<unknown>): Promise<Measured> => {
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async (_, writer) => {
+      for (let i = 0; i < perWriter; i++) {
+        const t0 = performance.now();
+        await call(writer, i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { events: writers * perWriter * eventsPerCall, seconds, latencies };
+};
+
+export const table = (header: string[], rows: Array<Array<string | number>>): string => {
+  const lines = [header, header.map(() => '---'), ...rows.map((row) => row.map(String))];
+  return lines.map((line) => `| ${line.join(' | ')} |`).join('\n');
+};
