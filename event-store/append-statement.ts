@@ -41,34 +41,37 @@ ins AS (
   WHERE ev.unit NOT IN (SELECT unit FROM bad) AND ev.unit NOT IN (SELECT unit FROM replay)
   ORDER BY ev.ord
   RETURNING event_id, global_position, transaction_id, stream_id, stream_version)
-SELECT 'ok' AS kind, ev.unit, ins.stream_id, ins.event_id::text AS event_id, ins.stream_version AS version,
-       (ins.transaction_id::text || ':' || ins.global_position::text) AS position,
-       NULL::int AS expected, pg_notify('${EVENTS_CHANNEL}', '') IS NULL AS _
+SELECT 'ok' AS kind, ev.unit, ins.stream_id, max(ins.stream_version) AS version,
+       min(ins.transaction_id::text) AS transaction_id, max(ins.global_position)::text AS global_position,
+       NULL::int AS expected,
+       -- uncorrelated, so evaluated once (an InitPlan): one wake-up per batch
+       (SELECT pg_notify('${EVENTS_CHANNEL}', '')) IS NULL AS _
 FROM ins JOIN events_in ev ON ev.event_id = ins.event_id
+GROUP BY ev.unit, ins.stream_id
 UNION ALL
-SELECT 'conflict', unit, stream_id, NULL, version, NULL, expected, false FROM bad
+SELECT 'conflict', unit, stream_id, version, NULL, NULL, expected, false FROM bad
 UNION ALL
 SELECT 'replay', unit, NULL, NULL, NULL, NULL, NULL, false FROM replay`;
 
+/** One row per written (unit, stream), per conflicting unit, and per replayed unit. */
 export interface AppendRow {
   kind: 'ok' | 'conflict' | 'replay';
   unit: number;
   stream_id: string | null;
-  event_id: string | null;
   version: number | null;
-  position: string | null;
+  transaction_id: string | null;
+  global_position: string | null;
   expected: number | null;
 }
 
-/** Column-major parameters for APPEND_SQL, plus each unit's last event id (its position marker). */
-export const appendParameters = (units: readonly AppendUnit[]): { params: unknown[]; lastEventIds: string[] } => {
+/** Column-major parameters for APPEND_SQL. */
+export const appendParameters = (units: readonly AppendUnit[]): unknown[] => {
   const streams = { unit: [] as number[], id: [] as string[], expected: [] as Array<number | null> };
   const keys = { unit: [] as number[], tenant: [] as string[], scope: [] as string[], key: [] as string[], result: [] as string[], eventId: [] as string[] };
   const events = {
     unit: [] as number[], stream: [] as string[], type: [] as string[], step: [] as number[], id: [] as string[], eventType: [] as string[],
     schemaVersion: [] as number[], data: [] as string[], metadata: [] as string[], tenant: [] as string[], at: [] as string[],
   };
-  const lastEventIds: string[] = [];
   units.forEach((unit, index) => {
     const { metadata } = unit;
     const stored = JSON.stringify({
@@ -99,7 +102,6 @@ export const appendParameters = (units: readonly AppendUnit[]): { params: unknow
         events.at.push(metadata.occurredAt);
       });
     }
-    lastEventIds.push(last);
     if (unit.idempotency) {
       keys.unit.push(index);
       keys.tenant.push(metadata.tenantId);
@@ -109,12 +111,9 @@ export const appendParameters = (units: readonly AppendUnit[]): { params: unknow
       keys.eventId.push(last);
     }
   });
-  return {
-    lastEventIds,
-    params: [
-      streams.unit, streams.id, streams.expected,
-      keys.unit, keys.tenant, keys.scope, keys.key, keys.result, keys.eventId,
-      events.unit, events.stream, events.type, events.step, events.id, events.eventType, events.schemaVersion, events.data, events.metadata, events.tenant, events.at,
-    ],
-  };
+  return [
+    streams.unit, streams.id, streams.expected,
+    keys.unit, keys.tenant, keys.scope, keys.key, keys.result, keys.eventId,
+    events.unit, events.stream, events.type, events.step, events.id, events.eventType, events.schemaVersion, events.data, events.metadata, events.tenant, events.at,
+  ];
 };

@@ -154,9 +154,8 @@ export class EventStore {
   }
 
   private async writeBatch(units: AppendUnit[]): Promise<Outcome[]> {
-    const { params, lastEventIds } = appendParameters(units);
     // Named, so each connection parses and plans the statement once.
-    const { rows } = await this.pool.query<AppendRow>({ name: 'tracseq_append', text: APPEND_SQL, values: params });
+    const { rows } = await this.pool.query<AppendRow>({ name: 'tracseq_append', text: APPEND_SQL, values: appendParameters(units) });
     const outcomes: Array<Outcome | undefined> = new Array(units.length);
     const written = new Map<number, AppendRow[]>();
     for (const row of rows) {
@@ -165,21 +164,19 @@ export class EventStore {
       } else if (row.kind === 'replay') {
         outcomes[row.unit] = { kind: 'replay' };
       } else {
-        const list = written.get(row.unit) ?? [];
-        list.push(row);
-        written.set(row.unit, list);
+        written.set(row.unit, [...(written.get(row.unit) ?? []), row]);
       }
     }
     units.forEach((unit, index) => {
       if (outcomes[index]) return;
-      const rowsOfUnit = written.get(index) ?? [];
-      const last = rowsOfUnit.find((row) => row.event_id === lastEventIds[index]);
-      if (!last) throw new Error('append statement returned no row for a unit');
+      const streams = written.get(index);
+      if (!streams) throw new Error('append statement returned no row for a unit');
+      const last = streams.reduce((a, b) => (BigInt(a.global_position!) >= BigInt(b.global_position!) ? a : b));
       outcomes[index] = {
         kind: 'appended',
         result: {
-          position: last.position!,
-          versions: unit.streams.map((stream) => Math.max(0, ...rowsOfUnit.filter((row) => row.stream_id === stream.streamId).map((row) => row.version!))),
+          position: formatPosition(last.transaction_id!, last.global_position!),
+          versions: unit.streams.map((stream) => streams.find((row) => row.stream_id === stream.streamId)?.version ?? 0),
           replayed: false,
           result: unit.result ?? {},
         },
