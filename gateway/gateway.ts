@@ -4,6 +4,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { CONSISTENCY_HEADER, CORRELATION_HEADER } from '../platform/headers.js';
+import { formatCheckpoint, parsePosition } from '../event-store/position.js';
 import type { Config } from '../platform/config.js';
 import { formatGraphQLError } from '../platform/errors.js';
 import { graphqlHandler, sendJson } from '../platform/http/graphql-handler.js';
@@ -49,6 +50,9 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 }
 
+/** Validated here so a malformed header is one clear BAD_USER_INPUT, not an error per subgraph. */
+const consistencyPosition = (header: string | undefined): string | null => (header ? formatCheckpoint(parsePosition(header)) : null);
+
 export const startGateway = async (options: GatewayOptions): Promise<RunningGateway> => {
   const { config, logger } = options;
   const gateway = new ApolloGateway({
@@ -73,7 +77,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
         context: async (_req, headers) => ({
           identity: identify(headers),
           correlationId: headers.get(CORRELATION_HEADER) ?? randomUUID(),
-          consistentWith: headers.get(CONSISTENCY_HEADER) ?? null,
+          consistentWith: consistencyPosition(headers.get(CONSISTENCY_HEADER)),
         }),
       }),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),

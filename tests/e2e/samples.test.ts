@@ -232,6 +232,17 @@ describe('samples through the gateway', () => {
     expect(rows.rows[0]).toEqual({ n: 40, d: 40 });
   });
 
+  it('refuses a malformed consistency header with BAD_USER_INPUT', async () => {
+    const result = await system.gql('{ samples { totalCount } }', {}, { 'x-tracseq-consistent-with': 'yesterday' });
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('serves the Apollo Sandbox landing page to browsers outside production', async () => {
+    const page = await fetch(system.gatewayUrl, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('embeddable-sandbox');
+  });
+
   it('answers /health and /ready', async () => {
     const base = new URL(system.gatewayUrl);
     expect((await fetch(new URL('/health', base))).status).toBe(200);
