@@ -4,8 +4,8 @@ import type { Config } from '../platform/config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../platform/embedded-postgres.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { createRuntime, type Runtime } from '../platform/runtime.js';
-import { runProjections, serveSubgraph, type RunningSubgraph } from '../platform/subgraph-server.js';
-import { samplesMigrations, samplesSubgraph } from '../subgraphs/samples/index.js';
+import { runWorkers, serveSubgraph, type RunningSubgraph, type RunningWorkers } from '../platform/subgraph-server.js';
+import { ALL_MIGRATIONS, SUBGRAPH_MODULES } from './subgraphs.js';
 import { seedDemo } from './seed-demo.js';
 
 export const SUPERGRAPH_FILE = new URL('../schema/supergraph.graphql', import.meta.url);
@@ -14,8 +14,8 @@ export interface System {
   gatewayUrl: string;
   subgraphs: RunningSubgraph[];
   runtime: Runtime;
-  /** Projection runners, for tests that stop and restart them. */
-  projections: Awaited<ReturnType<typeof runProjections>>;
+  /** Projection and policy runners, for tests that stop and restart them. */
+  projections: RunningWorkers;
   stop(): Promise<void>;
 }
 
@@ -32,10 +32,10 @@ export const startSystem = async (config: Config, options: { logger?: Logger; da
     databaseUrl = embedded.url;
     logger.info({ dataDir: config.dataDir, port: config.embeddedPgPort }, 'embedded PostgreSQL started');
   }
-  const runtime = await createRuntime(config, logger, databaseUrl, [...samplesMigrations]);
-  const samples = samplesSubgraph(runtime);
-  const projections = await runProjections(runtime, samples.projections);
-  const subgraphs = [await serveSubgraph(runtime, samples, config.samplesPort)];
+  const runtime = await createRuntime(config, logger, databaseUrl, ALL_MIGRATIONS);
+  const definitions = SUBGRAPH_MODULES.map((module) => module.create(runtime));
+  const projections = await runWorkers(runtime, definitions);
+  const subgraphs = await Promise.all(definitions.map((definition) => serveSubgraph(runtime, definition, config.subgraphPorts[definition.name] ?? 0)));
   let gateway: RunningGateway;
   try {
     gateway = await startGateway({

@@ -3,8 +3,8 @@ import { startGateway } from '../gateway/gateway.js';
 import { loadConfig } from '../platform/config.js';
 import { createLogger } from '../platform/logger.js';
 import { createRuntime } from '../platform/runtime.js';
-import { runProjections, serveSubgraph } from '../platform/subgraph-server.js';
-import { samplesMigrations, samplesSubgraph } from '../subgraphs/samples/index.js';
+import { runWorkers, serveSubgraph } from '../platform/subgraph-server.js';
+import { ALL_MIGRATIONS, SUBGRAPH_MODULES } from './subgraphs.js';
 import { SUBGRAPHS } from '../schema/subgraphs.js';
 import { SUPERGRAPH_FILE, startSystem } from './system.js';
 
@@ -12,8 +12,8 @@ import { SUPERGRAPH_FILE, startSystem } from './system.js';
  * One binary, one role per argument:
  *   start                 everything in one process (default; embedded PostgreSQL unless DATABASE_URL)
  *   gateway               the federated gateway only (subgraph URLs from <NAME>_URL)
- *   subgraph samples      one subgraph's GraphQL server
- *   projections samples   one subgraph's projection workers
+ *   subgraph <name>       one subgraph's GraphQL server (samples, storage, sequencing, notifications)
+ *   projections <name>    one subgraph's projections, policies and timers
  *   migrate               apply every migration and exit
  */
 const [command = 'start', target] = process.argv.slice(2);
@@ -39,10 +39,11 @@ const run = async (): Promise<() => Promise<void>> => {
     }
     case 'subgraph':
     case 'projections': {
-      if (target !== 'samples') throw new Error(`unknown subgraph "${target}"; known: samples`);
-      const runtime = await createRuntime(config, logger, requireDatabase(), samplesMigrations);
-      const definition = samplesSubgraph(runtime);
-      const running = command === 'subgraph' ? await serveSubgraph(runtime, definition, config.samplesPort) : await runProjections(runtime, definition.projections);
+      const module = SUBGRAPH_MODULES.find((m) => m.name === target);
+      if (!module) throw new Error(`unknown subgraph "${target}"; known: ${SUBGRAPH_MODULES.map((m) => m.name).join(', ')}`);
+      const runtime = await createRuntime(config, logger, requireDatabase(), module.migrations);
+      const definition = module.create(runtime);
+      const running = command === 'subgraph' ? await serveSubgraph(runtime, definition, config.subgraphPorts[module.name]!) : await runWorkers(runtime, [definition]);
       return async () => {
         await running.close();
         await runtime.close();
@@ -50,7 +51,7 @@ const run = async (): Promise<() => Promise<void>> => {
     }
     case 'migrate': {
       // createRuntime applies the event store's and every listed module's migrations.
-      const runtime = await createRuntime(config, logger, requireDatabase(), samplesMigrations);
+      const runtime = await createRuntime(config, logger, requireDatabase(), ALL_MIGRATIONS);
       await runtime.close();
       return async () => undefined;
     }

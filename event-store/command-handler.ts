@@ -24,10 +24,29 @@ export interface CommandOptions<State, E extends Event> {
   decide: (state: State, meta: { now: string; version: number }) => Decision<E> | readonly E[];
 }
 
+/** The position of a command that appended nothing: every read model is already past it. */
+export const NO_POSITION = '0:0';
+
 export interface CommandResult<State> {
   id: string;
   state: State;
   version: number;
+  position: string;
+  replayed: boolean;
+}
+
+export interface MultiCommand {
+  context: CommandContext;
+  /** The aggregates the decision reads; `readOnly` ones are loaded but neither written nor version-checked. */
+  streams: ReadonlyArray<{ decider: Decider<any, any>; id: string; readOnly?: boolean }>;
+  /** Events per stream, in the order of `streams`. */
+  decide: (states: any[], meta: { now: string }) => ReadonlyArray<readonly Event[]>;
+  idempotencyKey?: { scope: string; key: string };
+}
+
+export interface MultiResult {
+  states: any[];
+  versions: number[];
   position: string;
   replayed: boolean;
 }
@@ -90,13 +109,9 @@ export class CommandHandler {
       const now = context.now ?? new Date().toISOString();
       const decided = command.decide(state, { now, version });
       const decision: Decision<E> = Array.isArray(decided) ? { events: decided } : (decided as Decision<E>);
-      const metadata: EventMetadata = {
-        correlationId: context.correlationId ?? randomUUID(),
-        causationId: context.causationId ?? null,
-        tenantId: context.tenantId,
-        actor: context.actor,
-        occurredAt: now,
-      };
+      // Nothing to record (e.g. an escalation someone else already made): a no-op, not an error.
+      if (decision.events.length === 0 && !decision.alsoAppend?.length) return { id: command.id, state, version, position: NO_POSITION, replayed: false };
+      const metadata = this.metadata(context, now);
       try {
         const appended = await this.store.appendUnit({
           streams: [{ streamId, expectedVersion: version, events: decision.events }, ...(decision.alsoAppend ?? [])],
@@ -122,6 +137,56 @@ export class CommandHandler {
         if (command.expectedVersion != null || attempt >= this.maxAttempts) throw error;
       }
     }
+  }
+
+  /**
+   * A decision over several aggregates (e.g. a storage position and the sample's custody): each is
+   * loaded, the decision returns events per aggregate, and all are appended atomically with the
+   * versions they were loaded at. Retried from the top when another writer got in first.
+   */
+  async handleAcross(command: MultiCommand): Promise<MultiResult> {
+    const { context } = command;
+    const idempotency = command.idempotencyKey ? { scope: command.idempotencyKey.scope, key: command.idempotencyKey.key } : undefined;
+    if (idempotency) {
+      const first = await this.store.findIdempotent(context.tenantId, idempotency);
+      if (first) return { ...(await this.loadAll(command)), position: first.position, replayed: true };
+    }
+    for (let attempt = 1; ; attempt++) {
+      const { states, versions } = await this.loadAll(command);
+      const now = context.now ?? new Date().toISOString();
+      const perStream = command.decide(states, { now });
+      const writes = command.streams.flatMap((stream, index) =>
+        stream.readOnly ? [] : [{ streamId: `${stream.decider.streamType}-${stream.id}`, expectedVersion: versions[index]!, events: perStream[index] ?? [] }],
+      );
+      try {
+        const appended = await this.store.appendUnit({ streams: writes, metadata: this.metadata(context, now), idempotency });
+        if (appended.replayed) return { ...(await this.loadAll(command)), position: appended.position, replayed: true };
+        const next = command.streams.map((stream, index) =>
+          (perStream[index] ?? []).reduce(
+            (acc: unknown, event, step) => stream.decider.evolve(acc, { ...event, occurredAt: now, streamVersion: versions[index]! + step + 1 }),
+            states[index],
+          ),
+        );
+        return { states: next, versions: command.streams.map((_, index) => versions[index]! + (perStream[index]?.length ?? 0)), position: appended.position, replayed: false };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= this.maxAttempts) throw error;
+      }
+    }
+  }
+
+  private async loadAll(command: MultiCommand): Promise<{ states: unknown[]; versions: number[] }> {
+    const loaded = await Promise.all(command.streams.map((stream) => this.load(stream.decider, stream.id, command.context.tenantId)));
+    return { states: loaded.map((l) => l.state), versions: loaded.map((l) => l.version) };
+  }
+
+  private metadata(context: CommandContext, now: string): EventMetadata {
+    return {
+      correlationId: context.correlationId ?? randomUUID(),
+      causationId: context.causationId ?? null,
+      tenantId: context.tenantId,
+      actor: context.actor,
+      occurredAt: now,
+    };
   }
 
   private async replayed<State, E extends Event>(decider: Decider<State, E>, id: string, position: string, tenantId: string): Promise<CommandResult<State>> {

@@ -15,10 +15,6 @@ export interface Config {
   embeddedPgPort: number;
   /** PORT of the gateway, default 4000. */
   port: number;
-  /** SAMPLES_PORT, default 4001. */
-  samplesPort: number;
-  /** SAMPLES_URL: where the gateway finds the samples subgraph (split deployments). */
-  samplesUrl?: string;
   /** SEED_DEMO, default true: seed an empty database with a demo lab. */
   seedDemo: boolean;
   /** SNAPSHOT_EVERY, default 50: events between aggregate snapshots. */
@@ -27,6 +23,10 @@ export interface Config {
   consistencyTimeoutMs: number;
   /** INTERNAL_SECRET: HMAC key for gateway → subgraph identity. Required outside development. */
   internalSecret: string;
+  /** ALERT_ESCALATION_MINUTES, default 15: an unacknowledged CRITICAL alert escalates after this long. */
+  alertEscalationMinutes: number;
+  /** STORAGE_PORT / SEQUENCING_PORT / NOTIFICATIONS_PORT, default 4002 / 4003 / 4004. */
+  subgraphPorts: Record<string, number>;
   /** LOG_LEVEL, default info (silent under vitest). */
   logLevel: string;
 }
@@ -35,6 +35,13 @@ const int = (value: string | undefined, fallback: number): number => {
   if (value === undefined || value === '') return fallback;
   const parsed = Number.parseInt(value, 10);
   if (!Number.isFinite(parsed)) throw new Error(`expected an integer, got "${value}"`);
+  return parsed;
+};
+
+const positive = (value: string | undefined, fallback: number): number => {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`expected a positive number, got "${value}"`);
   return parsed;
 };
 
@@ -52,12 +59,17 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     dataDir: env.DATA_DIR || '.data',
     embeddedPgPort: int(env.EMBEDDED_PG_PORT, 54320),
     port: int(env.PORT, 4000),
-    samplesPort: int(env.SAMPLES_PORT, 4001),
-    samplesUrl: env.SAMPLES_URL || undefined,
     seedDemo: (env.SEED_DEMO ?? 'true') !== 'false',
     snapshotEvery: int(env.SNAPSHOT_EVERY, 50),
     consistencyTimeoutMs: int(env.CONSISTENCY_TIMEOUT_MS, 2000),
     internalSecret,
+    alertEscalationMinutes: positive(env.ALERT_ESCALATION_MINUTES, 15),
+    subgraphPorts: {
+      samples: int(env.SAMPLES_PORT, 4001),
+      storage: int(env.STORAGE_PORT, 4002),
+      sequencing: int(env.SEQUENCING_PORT, 4003),
+      notifications: int(env.NOTIFICATIONS_PORT, 4004),
+    },
     logLevel: env.LOG_LEVEL ?? (env.VITEST ? 'silent' : 'info'),
   };
 };

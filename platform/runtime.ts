@@ -19,6 +19,9 @@ export interface Runtime {
   store: EventStore;
   commands: CommandHandler;
   listener: PgListener;
+  /** A Kysely for one subgraph's read side that counts its SQL statements (tests, /metrics). */
+  subgraphDb(name: string): Kysely<any>;
+  sqlStatements: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,8 @@ export const createRuntime = async (config: Config, logger: Logger, databaseUrl:
     onSnapshotError: (error) => logger.warn({ err: error }, 'snapshot failed'),
   });
   const listener = new PgListener(databaseUrl);
+  const sqlStatements = new Map<string, number>();
+  const subgraphDbs = new Map<string, Kysely<any>>();
   return {
     config,
     logger,
@@ -41,6 +46,16 @@ export const createRuntime = async (config: Config, logger: Logger, databaseUrl:
     store,
     commands,
     listener,
+    sqlStatements,
+    subgraphDb(name) {
+      let counted = subgraphDbs.get(name);
+      if (!counted) {
+        sqlStatements.set(name, 0);
+        counted = createKysely<any>(pool, () => sqlStatements.set(name, (sqlStatements.get(name) ?? 0) + 1));
+        subgraphDbs.set(name, counted);
+      }
+      return counted;
+    },
     async close() {
       await listener.close();
       await db.destroy();

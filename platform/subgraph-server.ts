@@ -3,6 +3,7 @@ import { ApolloServer, type BaseContext } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { CommandContext } from '../event-store/command-handler.js';
 import { ConsistencyWaiter } from '../event-store/consistency.js';
 import { ProjectionRunner } from '../event-store/projection-runner.js';
 import type { Projection } from '../event-store/projection.js';
@@ -23,13 +24,21 @@ export interface RequestContext extends BaseContext {
   correlationId: string;
 }
 
+/** The command metadata every mutation passes down: who, for which tenant, under which correlation. */
+export const commandContext = (ctx: RequestContext): CommandContext => ({ tenantId: ctx.tenantId, actor: ctx.actor, correlationId: ctx.correlationId });
+
 /** A bounded context as the platform runs it. Subgraphs declare this; they never boot servers themselves. */
 export interface SubgraphDefinition<C extends RequestContext = RequestContext> {
   name: string;
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<C>;
   migrations: readonly MigrationSet[];
+  /** Read models: reads with x-tracseq-consistent-with wait for these. */
   projections: readonly Projection[];
+  /** Reactions to other contexts' events (issue commands, raise alerts); run like projections. */
+  policies?: readonly Projection[];
+  /** Timers (e.g. alert escalation), started with the projection workers. */
+  startWorkers?: () => { stop(): Promise<void> };
   /** Adds per-request state (DataLoaders) to the verified base context. */
   context(base: RequestContext): C;
 }
@@ -95,9 +104,22 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
   };
 };
 
-/** Runs a subgraph's projections (one active runner each across processes). */
-export const runProjections = async (runtime: Runtime, projections: readonly Projection[]): Promise<{ runners: ProjectionRunner[]; close(): Promise<void> }> => {
-  const runners = projections.map((projection) => new ProjectionRunner(runtime.db, runtime.store, runtime.listener, projection, { logger: runtime.logger }));
+export interface RunningWorkers {
+  runners: ProjectionRunner[];
+  close(): Promise<void>;
+}
+
+/** Runs subgraphs' projections and policies (one active runner each across processes) and their timers. */
+export const runWorkers = async (runtime: Runtime, definitions: ReadonlyArray<Pick<SubgraphDefinition<any>, 'projections' | 'policies' | 'startWorkers'>>): Promise<RunningWorkers> => {
+  const consumers = definitions.flatMap((d) => [...d.projections, ...(d.policies ?? [])]);
+  const runners = consumers.map((projection) => new ProjectionRunner(runtime.db, runtime.store, runtime.listener, projection, { logger: runtime.logger }));
   await Promise.all(runners.map((runner) => runner.start()));
-  return { runners, close: async () => void (await Promise.all(runners.map((runner) => runner.stop()))) };
+  const timers = definitions.flatMap((d) => (d.startWorkers ? [d.startWorkers()] : []));
+  return {
+    runners,
+    async close() {
+      await Promise.all(timers.map((timer) => timer.stop()));
+      await Promise.all(runners.map((runner) => runner.stop()));
+    },
+  };
 };

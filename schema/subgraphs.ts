@@ -9,4 +9,7 @@ export interface SubgraphEntry {
 
 export const SUBGRAPHS: readonly SubgraphEntry[] = [
   { name: 'samples', sdl: 'subgraphs/samples/schema.graphql', url: 'http://localhost:4001/graphql' },
+  { name: 'storage', sdl: 'subgraphs/storage/schema.graphql', url: 'http://localhost:4002/graphql' },
+  { name: 'sequencing', sdl: 'subgraphs/sequencing/schema.graphql', url: 'http://localhost:4003/graphql' },
+  { name: 'notifications', sdl: 'subgraphs/notifications/schema.graphql', url: 'http://localhost:4004/graphql' },
 ];

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import type { Runtime } from '../../platform/runtime.js';
 import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
+import { SampleCommands } from './commands/sample-commands.js';
+import { statusFromLabWork } from './policies/status-from-lab-work.js';
 import { createSampleLoaders } from './read-model/loaders.js';
 import { SampleQueries } from './read-model/queries.js';
 import { samplesProjection } from './read-model/samples-projection.js';
@@ -12,14 +14,15 @@ export const samplesTypeDefs = parse(readFileSync(new URL('./schema.graphql', im
 export const samplesMigrations = [samplesReadModelMigrations];
 export const samplesProjections = [samplesProjection];
 
-export const samplesSubgraph = (runtime: Pick<Runtime, 'db' | 'store' | 'commands'>): SubgraphDefinition<SamplesContext> => {
-  const queries = new SampleQueries(runtime.db);
+export const samplesSubgraph = (runtime: Runtime): SubgraphDefinition<SamplesContext> => {
+  const queries = new SampleQueries(runtime.subgraphDb('samples'));
   return {
     name: 'samples',
     typeDefs: samplesTypeDefs,
     resolvers: samplesResolvers({ store: runtime.store, commands: runtime.commands, queries }),
     migrations: samplesMigrations,
     projections: samplesProjections,
+    policies: [statusFromLabWork(new SampleCommands(runtime.commands), runtime.logger)],
     context: (base) => ({ ...base, samples: createSampleLoaders(queries, base.tenantId) }),
   };
 };

@@ -1,10 +1,10 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import type { CommandContext, CommandHandler } from '../../event-store/command-handler.js';
+import type { CommandHandler } from '../../event-store/command-handler.js';
 import type { EventStore } from '../../event-store/event-store.js';
 import type { StoredEvent } from '../../event-store/types.js';
 import { pageSize } from '../../platform/graphql/connection.js';
 import { DateTimeScalar, JSONScalar, isUuid } from '../../platform/graphql/scalars.js';
-import type { RequestContext } from '../../platform/subgraph-server.js';
+import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
 import { importSamples } from './commands/import-samples.js';
 import { SampleCommands, type RegisterSampleInput } from './commands/sample-commands.js';
 import type { SampleStatus } from './domain/events.js';
@@ -15,7 +15,6 @@ export interface SamplesContext extends RequestContext {
   samples: SampleLoaders;
 }
 
-const commandContext = (ctx: SamplesContext): CommandContext => ({ tenantId: ctx.tenantId, actor: ctx.actor, correlationId: ctx.correlationId });
 
 export const toLabEvent = (event: StoredEvent) => ({
   id: event.eventId,

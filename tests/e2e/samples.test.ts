@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { compareCheckpoints, parsePosition } from '../../event-store/position.js';
-import { runProjections } from '../../platform/subgraph-server.js';
+import { runWorkers } from '../../platform/subgraph-server.js';
 import { samplesProjections } from '../../subgraphs/samples/index.js';
 import { signIdentity } from '../../platform/identity.js';
 import { postGraphQL, startTestSystem, type TestSystem } from '../support/system.js';
@@ -218,7 +218,7 @@ describe('samples through the gateway', () => {
     );
     await system.projections.close();
     const positions = await Promise.all(writes);
-    const restarted = await runProjections(system.runtime, samplesProjections);
+    const restarted = await runWorkers(system.runtime, [{ projections: samplesProjections }]);
     onTestFinished(() => restarted.close());
     const latest = positions.reduce((a, b) => (compareCheckpoints(parsePosition(a), parsePosition(b)) >= 0 ? a : b));
     const read = await system.gql(

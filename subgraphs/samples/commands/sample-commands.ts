@@ -39,12 +39,18 @@ export class SampleCommands {
   }
 
   /** Moves a sample to `to`; the transition table decides whether it may. */
-  async changeStatus(context: CommandContext, id: string, to: SampleStatus, options: { expectedVersion?: number | null; reason?: string | null } = {}): Promise<SampleWrite> {
+  async changeStatus(
+    context: CommandContext,
+    id: string,
+    to: SampleStatus,
+    options: { expectedVersion?: number | null; reason?: string | null; idempotencyKey?: string } = {},
+  ): Promise<SampleWrite> {
     assertSampleId(id);
     const result = await this.commands.handle(sampleDecider, {
       id,
       context,
       expectedVersion: options.expectedVersion,
+      idempotencyKey: options.idempotencyKey,
       decide: (state) => {
         if (!exists(state)) throw new NotFoundError(`sample ${id} not found`);
         return changeStatus(state, to, options.reason ?? null);

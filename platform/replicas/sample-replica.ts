@@ -1,0 +1,54 @@
+import { sql, type Kysely } from 'kysely';
+import type { Projection } from '../../event-store/projection.js';
+
+/**
+ * A subgraph's own copy of the sample facts it needs (type, status, barcode), fed by the samples
+ * context's published events: contexts share events, never tables. Status events carry `to`.
+ */
+export const SAMPLE_STATUS_EVENT_TYPES = [
+  'SampleReceived', 'SampleValidated', 'SampleRejected', 'SampleDiscarded', 'SampleArchived', 'SampleResubmitted',
+  'SampleStored', 'SampleSequencingStarted', 'SampleSequenced', 'SampleSequencingFailed',
+] as const;
+
+export const sampleReplicaMigration = (schema: string) => `
+  CREATE TABLE ${schema}.sample_replica (
+    tenant_id text NOT NULL,
+    id uuid NOT NULL,
+    barcode text NOT NULL,
+    sample_type text NOT NULL,
+    status text NOT NULL,
+    version int NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+  );`;
+
+export interface SampleFactsRow {
+  id: string;
+  barcode: string;
+  sample_type: string;
+  status: string;
+}
+
+export const sampleReplica = (schema: string) => {
+  const table = sql.table(`${schema}.sample_replica`);
+  const apply: Projection['apply'] = async (trx, event) => {
+    const data = event.data as { sampleId: string; barcode?: string; sampleType?: string; to?: string };
+    if (event.type === 'SampleRegistered') {
+      await sql`INSERT INTO ${table} (tenant_id, id, barcode, sample_type, status, version)
+        VALUES (${event.tenantId}, ${data.sampleId}, ${data.barcode}, ${data.sampleType}, 'PENDING', ${event.streamVersion})
+        ON CONFLICT DO NOTHING`.execute(trx);
+    } else {
+      await sql`UPDATE ${table} SET status = ${data.to}, version = ${event.streamVersion}
+        WHERE tenant_id = ${event.tenantId} AND id = ${data.sampleId} AND version < ${event.streamVersion}`.execute(trx);
+    }
+  };
+  return {
+    handles: ['SampleRegistered', ...SAMPLE_STATUS_EVENT_TYPES] as readonly string[],
+    apply,
+    async byIds(db: Kysely<any>, tenantId: string, ids: readonly string[]): Promise<SampleFactsRow[]> {
+      if (ids.length === 0) return [];
+      const { rows } = await sql<SampleFactsRow>`SELECT id, barcode, sample_type, status FROM ${table}
+        WHERE tenant_id = ${tenantId} AND id = ANY(${ids as string[]}::uuid[])`.execute(db);
+      return rows;
+    },
+  };
+};

@@ -1,0 +1,32 @@
+import type { MigrationSet } from '../../../platform/migrations.js';
+
+export const notificationsReadModelMigrations: MigrationSet = {
+  module: 'notifications-read-model',
+  steps: [
+    `CREATE SCHEMA IF NOT EXISTS notifications_read;
+     CREATE TABLE notifications_read.alerts (
+       tenant_id text NOT NULL,
+       id uuid NOT NULL,
+       kind text NOT NULL,
+       severity text NOT NULL,
+       severity_rank int NOT NULL,
+       status text NOT NULL,
+       message text NOT NULL,
+       sample_id uuid,
+       storage_unit_id uuid,
+       sequencing_job_id uuid,
+       raised_at timestamptz NOT NULL,
+       acknowledged_by text,
+       acknowledged_at timestamptz,
+       resolved_at timestamptz,
+       escalation_level int NOT NULL DEFAULT 0,
+       last_escalated_at timestamptz,
+       source_event_id uuid NOT NULL,
+       version int NOT NULL,
+       PRIMARY KEY (tenant_id, id)
+     );
+     CREATE INDEX alerts_newest ON notifications_read.alerts (tenant_id, raised_at DESC, id DESC);
+     CREATE INDEX alerts_sample ON notifications_read.alerts (tenant_id, sample_id) WHERE sample_id IS NOT NULL;
+     CREATE INDEX alerts_due ON notifications_read.alerts (status, severity) WHERE status = 'OPEN';`,
+  ],
+};

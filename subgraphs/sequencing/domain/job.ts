@@ -1,0 +1,216 @@
+import type { Decider } from '../../../event-store/decider.js';
+import { BadInputError, ConflictError, InvalidTransitionError } from '../../../platform/errors.js';
+import { PLATFORMS, PRIORITIES, type JobEvent, type JobSample, type JobStatus, type Platform, type Priority, type QcVerdict, type RunMetrics } from './events.js';
+
+export interface Job {
+  id: string;
+  name: string;
+  platform: Platform;
+  priority: Priority;
+  status: JobStatus;
+  readStructure: string | null;
+  flowcellId: string | null;
+  samples: JobSample[];
+  metrics: RunMetrics | null;
+  qcVerdict: QcVerdict | null;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  failureReason: string | null;
+}
+
+export type JobState = { status: 'NONE' } | Job;
+export const jobExists = (state: JobState): state is Job => state.status !== 'NONE';
+
+const STATUS_AFTER: Partial<Record<JobEvent['type'], JobStatus>> = {
+  JobQueued: 'QUEUED',
+  JobStarted: 'RUNNING',
+  JobPaused: 'PAUSED',
+  JobResumed: 'RUNNING',
+  JobCompleted: 'COMPLETED',
+  JobFailed: 'FAILED',
+  JobCancelled: 'CANCELLED',
+  JobRequeued: 'QUEUED',
+};
+
+export const jobDecider: Decider<JobState, JobEvent> = {
+  streamType: 'SequencingJob',
+  stateSchema: 1,
+  initialState: () => ({ status: 'NONE' }),
+  evolve: (state, event) => {
+    if (event.type === 'JobCreated') {
+      const { jobId, ...data } = event.data;
+      return { id: jobId, ...data, status: 'PENDING', flowcellId: null, samples: [], metrics: null, qcVerdict: null, createdAt: event.occurredAt, startedAt: null, completedAt: null, failureReason: null };
+    }
+    if (!jobExists(state)) return state;
+    const next: Job = { ...state, status: STATUS_AFTER[event.type] ?? state.status };
+    switch (event.type) {
+      case 'JobSampleAdded': {
+        const { jobId: _, ...sample } = event.data;
+        return { ...next, samples: [...state.samples, sample] };
+      }
+      case 'JobSampleRemoved':
+        return { ...next, samples: state.samples.filter((s) => s.sampleId !== event.data.sampleId) };
+      case 'JobStarted':
+        return { ...next, flowcellId: event.data.flowcellId, startedAt: state.startedAt ?? event.occurredAt };
+      case 'RunMetricsRecorded':
+        return { ...next, metrics: event.data.metrics, qcVerdict: event.data.qcVerdict };
+      case 'JobCompleted':
+        return { ...next, completedAt: event.occurredAt };
+      case 'JobFailed':
+        return { ...next, failureReason: event.data.reason, completedAt: event.occurredAt };
+      case 'JobRequeued':
+        return { ...next, failureReason: null, completedAt: null, metrics: null, qcVerdict: null };
+      default:
+        return next;
+    }
+  },
+};
+
+/** Job transitions (API.md); anything else is INVALID_TRANSITION. */
+export const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
+  PENDING: ['QUEUED', 'CANCELLED'],
+  QUEUED: ['RUNNING', 'CANCELLED'],
+  RUNNING: ['PAUSED', 'COMPLETED', 'FAILED'],
+  PAUSED: ['RUNNING', 'CANCELLED'],
+  FAILED: ['QUEUED'],
+  COMPLETED: [],
+  CANCELLED: [],
+};
+
+const existing = (state: JobState): Job => {
+  if (!jobExists(state)) throw new BadInputError('no such sequencing job', { field: 'jobId' });
+  return state;
+};
+
+const moveTo = (state: JobState, to: JobStatus): Job => {
+  const job = existing(state);
+  if (!JOB_TRANSITIONS[job.status].includes(to)) throw new InvalidTransitionError(job.status, to, 'job');
+  return job;
+};
+
+export const createJob = (jobId: string, input: { name: string; platform: Platform; priority?: Priority | null; readStructure?: string | null }): JobEvent[] => {
+  const name = input.name.trim();
+  if (!name || name.length > 100) throw new BadInputError('name must be 1–100 characters', { field: 'name' });
+  if (!PLATFORMS.includes(input.platform)) throw new BadInputError(`unknown platform ${input.platform}`, { field: 'platform' });
+  const priority = input.priority ?? 'NORMAL';
+  if (!PRIORITIES.includes(priority)) throw new BadInputError(`unknown priority ${priority}`, { field: 'priority' });
+  if (input.readStructure != null) parseReadStructure(input.readStructure);
+  return [{ type: 'JobCreated', data: { jobId, name, platform: input.platform, priority, readStructure: input.readStructure ?? null } }];
+};
+
+const INDEX = /^[ACGTN]{6,24}$/;
+export const MAX_LANE = 8;
+
+/** Mismatches over the shorter of two indexes (demultiplexers compare trimmed indexes that way). */
+export const hamming = (a: string, b: string): number => {
+  let distance = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) distance++;
+  return distance;
+};
+
+/** Two samples sharing a lane (a lane-less sample shares every lane) need index pairs ≥ 3 apart. */
+export const indexCollision = (candidate: JobSample, others: readonly JobSample[]): JobSample | null =>
+  others.find((other) => {
+    const sameLane = candidate.lane === null || other.lane === null || candidate.lane === other.lane;
+    if (!sameLane) return false;
+    const distance = hamming(candidate.i7Index, other.i7Index) + (candidate.i5Index && other.i5Index ? hamming(candidate.i5Index, other.i5Index) : 0);
+    return distance < 3;
+  }) ?? null;
+
+export const addSample = (state: JobState, sample: JobSample & { status: string; barcode: string }): JobEvent[] => {
+  const job = existing(state);
+  if (job.status !== 'PENDING') throw new InvalidTransitionError(job.status, 'PENDING', 'job (samples can only be added while PENDING)');
+  if (sample.status !== 'VALIDATED' && sample.status !== 'IN_STORAGE') {
+    throw new BadInputError(`sample ${sample.barcode} is ${sample.status}; only VALIDATED or IN_STORAGE samples can be sequenced`, { field: 'sampleId' });
+  }
+  if (job.samples.some((s) => s.sampleId === sample.sampleId)) throw new ConflictError(`sample ${sample.barcode} is already in this job`);
+  const i7Index = sample.i7Index.trim().toUpperCase();
+  const i5Index = sample.i5Index?.trim().toUpperCase() || null;
+  if (!INDEX.test(i7Index) || (i5Index !== null && !INDEX.test(i5Index))) throw new BadInputError('indexes are 6–24 bases of A, C, G, T, N', { field: 'i7Index' });
+  if (sample.lane !== null && (!Number.isInteger(sample.lane) || sample.lane < 1 || sample.lane > MAX_LANE)) throw new BadInputError(`lane must be 1–${MAX_LANE}`, { field: 'lane' });
+  const candidate: JobSample = { sampleId: sample.sampleId, lane: sample.lane, i7Index, i5Index };
+  const clash = indexCollision(candidate, job.samples);
+  if (clash) throw new ConflictError(`index ${i7Index}${i5Index ? `+${i5Index}` : ''} is too close to ${clash.i7Index}${clash.i5Index ? `+${clash.i5Index}` : ''} in lane ${clash.lane ?? 'all'} (Hamming distance < 3)`, { field: 'i7Index' });
+  return [{ type: 'JobSampleAdded', data: { jobId: job.id, ...candidate } }];
+};
+
+export const removeSample = (state: JobState, sampleId: string): JobEvent[] => {
+  const job = existing(state);
+  if (job.status !== 'PENDING') throw new InvalidTransitionError(job.status, 'PENDING', 'job (samples can only be removed while PENDING)');
+  if (!job.samples.some((s) => s.sampleId === sampleId)) throw new BadInputError('sample is not in this job', { field: 'sampleId' });
+  return [{ type: 'JobSampleRemoved', data: { jobId: job.id, sampleId } }];
+};
+
+const sampleIds = (job: Job) => job.samples.map((s) => s.sampleId);
+
+export const queueJob = (state: JobState): JobEvent[] => {
+  const job = moveTo(state, 'QUEUED');
+  if (job.status === 'FAILED') return [{ type: 'JobRequeued', data: { jobId: job.id, sampleIds: sampleIds(job) } }];
+  if (job.samples.length === 0) throw new BadInputError('add at least one sample before queueing', { field: 'jobId' });
+  return [{ type: 'JobQueued', data: { jobId: job.id } }];
+};
+
+export const startJob = (state: JobState, flowcellId: string): JobEvent[] => {
+  const job = moveTo(state, 'RUNNING');
+  if (job.status !== 'QUEUED') throw new InvalidTransitionError(job.status, 'RUNNING', 'job (use resumeJob for a paused job)');
+  const flowcell = flowcellId.trim();
+  if (!/^[A-Za-z0-9_-]{4,40}$/.test(flowcell)) throw new BadInputError('flowcellId must be 4–40 characters of letters, digits, - and _', { field: 'flowcellId' });
+  return [{ type: 'JobStarted', data: { jobId: job.id, flowcellId: flowcell, sampleIds: sampleIds(job) } }];
+};
+
+export const pauseJob = (state: JobState): JobEvent[] => [{ type: 'JobPaused', data: { jobId: moveTo(state, 'PAUSED').id } }];
+
+export const resumeJob = (state: JobState): JobEvent[] => {
+  const job = moveTo(state, 'RUNNING');
+  if (job.status !== 'PAUSED') throw new InvalidTransitionError(job.status, 'RUNNING', 'job (use startJob for a queued job)');
+  return [{ type: 'JobResumed', data: { jobId: job.id } }];
+};
+
+/** QC (API.md): q30 < 75 FAIL, < 80 WARN; cluster density outside 800–1200 K/mm² WARN. */
+export const qcVerdict = (metrics: RunMetrics): QcVerdict => {
+  if (metrics.q30Percent !== null && metrics.q30Percent < 75) return 'FAIL';
+  if (metrics.q30Percent !== null && metrics.q30Percent < 80) return 'WARN';
+  if (metrics.clusterDensityKmm2 !== null && (metrics.clusterDensityKmm2 < 800 || metrics.clusterDensityKmm2 > 1200)) return 'WARN';
+  return 'PASS';
+};
+
+export const recordRunMetrics = (state: JobState, input: Partial<RunMetrics>): JobEvent[] => {
+  const job = existing(state);
+  if (job.status !== 'RUNNING' && job.status !== 'PAUSED') throw new InvalidTransitionError(job.status, job.status, 'job (metrics are recorded while RUNNING or PAUSED)');
+  const metrics: RunMetrics = { q30Percent: input.q30Percent ?? null, clusterDensityKmm2: input.clusterDensityKmm2 ?? null, percentPf: input.percentPf ?? null, yieldGb: input.yieldGb ?? null };
+  for (const [field, value] of Object.entries(metrics)) {
+    if (value !== null && (!Number.isFinite(value) || value < 0)) throw new BadInputError(`${field} must be a number ≥ 0`, { field });
+  }
+  if ((metrics.q30Percent ?? 0) > 100 || (metrics.percentPf ?? 0) > 100) throw new BadInputError('percentages are at most 100', { field: 'q30Percent' });
+  return [{ type: 'RunMetricsRecorded', data: { jobId: job.id, metrics, qcVerdict: qcVerdict(metrics) } }];
+};
+
+export const completeJob = (state: JobState): JobEvent[] => {
+  const job = moveTo(state, 'COMPLETED');
+  return [{ type: 'JobCompleted', data: { jobId: job.id, qcVerdict: job.qcVerdict, sampleIds: sampleIds(job) } }];
+};
+
+export const failJob = (state: JobState, reason: string): JobEvent[] => {
+  const job = moveTo(state, 'FAILED');
+  if (!reason.trim()) throw new BadInputError('a reason is required', { field: 'reason' });
+  return [{ type: 'JobFailed', data: { jobId: job.id, reason: reason.trim(), sampleIds: sampleIds(job) } }];
+};
+
+export const cancelJob = (state: JobState, reason: string | null): JobEvent[] => [{ type: 'JobCancelled', data: { jobId: moveTo(state, 'CANCELLED').id, reason: reason?.trim() || null } }];
+
+export const requeueJob = (state: JobState): JobEvent[] => {
+  const job = existing(state);
+  if (job.status !== 'FAILED') throw new InvalidTransitionError(job.status, 'QUEUED', 'job (only a FAILED job is requeued)');
+  return queueJob(state);
+};
+
+/** `151T8B8B151T`: T template, B barcode (index), S skip, U UMI; the sample sheet's [Reads]. */
+export const parseReadStructure = (structure: string): { read1: number; read2: number | null; index1: number | null; index2: number | null } => {
+  const segments = [...structure.matchAll(/(\d+)([TBSU])/g)];
+  if (segments.map((m) => m[0]).join('') !== structure || segments.length === 0) throw new BadInputError(`read structure "${structure}" is not like 151T8B8B151T`, { field: 'readStructure' });
+  const templates = segments.filter((m) => m[2] === 'T').map((m) => Number(m[1]));
+  const indexes = segments.filter((m) => m[2] === 'B').map((m) => Number(m[1]));
+  if (templates.length < 1 || templates.length > 2 || indexes.length > 2) throw new BadInputError('a read structure has 1–2 template reads and at most 2 index reads', { field: 'readStructure' });
+  return { read1: templates[0]!, read2: templates[1] ?? null, index1: indexes[0] ?? null, index2: indexes[1] ?? null };
+};

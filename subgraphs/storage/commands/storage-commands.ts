@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
+import { BadInputError, NotFoundError } from '../../../platform/errors.js';
+import { isUuid } from '../../../platform/graphql/scalars.js';
+import type { Kysely } from 'kysely';
+import {
+  checkInSample,
+  checkOutSample,
+  custodyDecider,
+  moveSample,
+  positionDecider,
+  releaseReservation,
+  reservePosition,
+  storeSample,
+  type Custody,
+  type PositionState,
+  type SampleFacts,
+  type Target,
+} from '../domain/placement.js';
+import { createStorageUnit, recordTemperature, storageUnitDecider, unitExists, type CreateStorageUnit, type StorageUnit } from '../domain/storage-unit.js';
+import type { PositionRow, StorageQueries } from '../read-model/queries.js';
+import { storageSamples } from '../read-model/storage-projection.js';
+
+const CONSISTENCY_HINT = '(if it was just created, send its position as x-tracseq-consistent-with)';
+
+const requireId = (id: string, field: string) => {
+  if (!isUuid(id)) throw new BadInputError(`"${id}" is not an id`, { field });
+};
+
+/**
+ * The storage write path. Placements decide over a position and the sample's custody together and
+ * append both atomically with their loaded versions: two samples racing for one position, or one
+ * sample racing into two positions, leave exactly one winner.
+ */
+export class StorageCommands {
+  constructor(
+    private readonly commands: CommandHandler,
+    private readonly queries: StorageQueries,
+    private readonly db: Kysely<any>,
+  ) {}
+
+  async createUnit(context: CommandContext, input: Omit<CreateStorageUnit, 'unitId'>, idempotencyKey?: string | null) {
+    if (input.parentId) requireId(input.parentId, 'parentId');
+    const parent = input.parentId ? (await this.commands.load(storageUnitDecider, input.parentId, context.tenantId)).state : null;
+    if (input.parentId && parent && !unitExists(parent)) throw new NotFoundError(`storage unit ${input.parentId} not found`);
+    const unitId = randomUUID();
+    const result = await this.commands.handle(storageUnitDecider, {
+      id: unitId,
+      context,
+      idempotencyKey,
+      decide: (state) => {
+        if (unitExists(state)) throw new BadInputError('unit already exists');
+        return createStorageUnit({ ...input, unitId }, parent);
+      },
+    });
+    return { unit: result.state as StorageUnit, position: result.position };
+  }
+
+  async recordTemperature(context: CommandContext, unitId: string, celsius: number, recordedAt: string | null | undefined) {
+    requireId(unitId, 'unitId');
+    const at = recordedAt ?? context.now ?? new Date().toISOString();
+    const result = await this.commands.handle(storageUnitDecider, {
+      id: unitId,
+      context,
+      decide: (state) => {
+        if (!unitExists(state)) throw new NotFoundError(`storage unit ${unitId} not found`);
+        return recordTemperature(state, celsius, at);
+      },
+    });
+    const unit = result.state as StorageUnit;
+    return { reading: { celsius, recordedAt: at, inRange: celsius >= unit.minTempC! && celsius <= unit.maxTempC! }, position: result.position };
+  }
+
+  async reserve(context: CommandContext, positionId: string, sampleId: string) {
+    const [target, sample] = await Promise.all([this.target(context.tenantId, positionId), this.sample(context.tenantId, sampleId)]);
+    return this.place(context, target, sampleId, (position, custody) => reservePosition(sample, this.asTarget(target), position, custody));
+  }
+
+  async release(context: CommandContext, positionId: string) {
+    const target = await this.target(context.tenantId, positionId);
+    if (!target.sample_id) throw new BadInputError(`position ${target.label} holds no reservation`, { field: 'positionId' });
+    return this.place(context, target, target.sample_id, (position, custody) => releaseReservation(this.asTarget(target), position, custody));
+  }
+
+  async store(context: CommandContext, sampleId: string, positionId: string) {
+    const [target, sample] = await Promise.all([this.target(context.tenantId, positionId), this.sample(context.tenantId, sampleId)]);
+    return this.place(context, target, sampleId, (position, custody) => storeSample(sample, this.asTarget(target), position, custody));
+  }
+
+  async checkOut(context: CommandContext, sampleId: string, reason: string) {
+    const target = await this.currentPosition(context.tenantId, sampleId);
+    return this.place(context, target, sampleId, (position, custody) => checkOutSample(sampleId, this.asTarget(target), position, custody, reason));
+  }
+
+  async checkIn(context: CommandContext, sampleId: string) {
+    const target = await this.currentPosition(context.tenantId, sampleId);
+    return this.place(context, target, sampleId, (position, custody) => checkInSample(sampleId, this.asTarget(target), position, custody));
+  }
+
+  async move(context: CommandContext, sampleId: string, toPositionId: string) {
+    const [from, to, sample] = await Promise.all([this.currentPosition(context.tenantId, sampleId), this.target(context.tenantId, toPositionId), this.sample(context.tenantId, sampleId)]);
+    const result = await this.commands.handleAcross({
+      context,
+      streams: [
+        { decider: positionDecider, id: from.id },
+        { decider: positionDecider, id: to.id },
+        { decider: custodyDecider, id: sampleId },
+      ],
+      decide: ([fromPosition, toPosition, custody]) => moveSample(sample, this.asTarget(from), this.asTarget(to), fromPosition, toPosition, custody),
+    });
+    return { storagePosition: this.view(to, result.states[1] as PositionState), position: result.position };
+  }
+
+  private async place(context: CommandContext, target: PositionRow, sampleId: string, decide: (position: PositionState, custody: Custody) => readonly [unknown[], unknown[]]) {
+    const result = await this.commands.handleAcross({
+      context,
+      streams: [
+        { decider: positionDecider, id: target.id },
+        { decider: custodyDecider, id: sampleId },
+      ],
+      decide: ([position, custody]) => decide(position, custody) as ReturnType<typeof storeSample>,
+    });
+    return { storagePosition: this.view(target, result.states[0] as PositionState), position: result.position };
+  }
+
+  private asTarget(row: PositionRow): Target {
+    return { positionId: row.id, boxId: row.unit_id, label: row.label, zone: row.zone };
+  }
+
+  private view(row: PositionRow, state: PositionState): PositionRow {
+    return { ...row, state: state.state, sample_id: state.sampleId };
+  }
+
+  private async target(tenantId: string, positionId: string): Promise<PositionRow> {
+    requireId(positionId, 'positionId');
+    const [row] = await this.queries.positionsByIds(tenantId, [positionId]);
+    if (!row) throw new NotFoundError(`position ${positionId} not found ${CONSISTENCY_HINT}`);
+    return row;
+  }
+
+  /** Where the sample's custody says it is (stored or checked out), from the write side. */
+  private async currentPosition(tenantId: string, sampleId: string): Promise<PositionRow> {
+    requireId(sampleId, 'sampleId');
+    const { state } = await this.commands.load(custodyDecider, sampleId, tenantId);
+    if (!state.positionId) throw new BadInputError('sample is not in storage', { field: 'sampleId' });
+    return this.target(tenantId, state.positionId);
+  }
+
+  private async sample(tenantId: string, sampleId: string): Promise<SampleFacts> {
+    requireId(sampleId, 'sampleId');
+    const [row] = await storageSamples.byIds(this.db, tenantId, [sampleId]);
+    if (!row) throw new NotFoundError(`sample ${sampleId} not found ${CONSISTENCY_HINT}`);
+    return { sampleId: row.id, sampleType: row.sample_type, status: row.status };
+  }
+}

@@ -1,0 +1,131 @@
+import type { Decider } from '../../../event-store/decider.js';
+import { BadInputError } from '../../../platform/errors.js';
+import { nameUuid } from '../../../platform/ids.js';
+import type { StorageKind, StorageUnitCreated, StorageUnitEvent, TemperatureZone } from './events.js';
+
+export interface StorageUnit {
+  id: string;
+  name: string;
+  kind: StorageKind;
+  parentId: string | null;
+  ancestors: string[];
+  zone: TemperatureZone | null;
+  rows: number | null;
+  columns: number | null;
+  minTempC: number | null;
+  maxTempC: number | null;
+  inExcursion: boolean;
+}
+
+export type StorageUnitState = { kind: 'NONE' } | StorageUnit;
+export const unitExists = (state: StorageUnitState): state is StorageUnit => state.kind !== 'NONE';
+
+export const storageUnitDecider: Decider<StorageUnitState, StorageUnitEvent> = {
+  streamType: 'StorageUnit',
+  stateSchema: 1,
+  initialState: () => ({ kind: 'NONE' }),
+  evolve: (state, event) => {
+    switch (event.type) {
+      case 'StorageUnitCreated': {
+        const { unitId, ...data } = event.data;
+        return { id: unitId, ...data, inExcursion: false };
+      }
+      case 'TemperatureExcursionStarted':
+        return unitExists(state) ? { ...state, inExcursion: true } : state;
+      case 'TemperatureRecovered':
+        return unitExists(state) ? { ...state, inExcursion: false } : state;
+      default:
+        return state;
+    }
+  },
+};
+
+/** Which kind may sit in which: a lab's physical hierarchy. */
+const PARENTS: Record<StorageKind, readonly StorageKind[]> = { FACILITY: [], FREEZER: ['FACILITY'], RACK: ['FREEZER'], BOX: ['RACK', 'FREEZER'] };
+
+/** Operating range by zone, used when a freezer is created without explicit limits. */
+export const ZONE_LIMITS: Record<TemperatureZone, [number, number]> = {
+  MINUS_80: [-90, -70],
+  MINUS_20: [-25, -15],
+  PLUS_4: [2, 8],
+  ROOM_TEMPERATURE: [15, 25],
+  PLUS_37: [35, 39],
+};
+
+export const MAX_ROWS = 26;
+export const MAX_COLUMNS = 48;
+
+export interface CreateStorageUnit {
+  unitId: string;
+  name: string;
+  kind: StorageKind;
+  parentId?: string | null;
+  zone?: TemperatureZone | null;
+  rows?: number | null;
+  columns?: number | null;
+  minTempC?: number | null;
+  maxTempC?: number | null;
+}
+
+export const createStorageUnit = (command: CreateStorageUnit, parent: StorageUnitState | null): StorageUnitCreated[] => {
+  const name = command.name.trim();
+  if (name.length === 0 || name.length > 100) throw new BadInputError('name must be 1–100 characters', { field: 'name' });
+  const allowed = PARENTS[command.kind];
+  if (allowed.length === 0 && command.parentId) throw new BadInputError(`a ${command.kind} has no parent`, { field: 'parentId' });
+  if (allowed.length > 0) {
+    if (!parent || !unitExists(parent)) throw new BadInputError(`a ${command.kind} needs a parent (${allowed.join(' or ')})`, { field: 'parentId' });
+    if (!allowed.includes(parent.kind)) throw new BadInputError(`a ${command.kind} cannot sit in a ${parent.kind}`, { field: 'parentId' });
+  }
+  const inherited = parent && unitExists(parent) ? parent.zone : null;
+  if (inherited && command.zone && command.zone !== inherited) {
+    throw new BadInputError(`zone ${command.zone} differs from the parent's ${inherited}`, { field: 'zone' });
+  }
+  const zone = inherited ?? command.zone ?? null;
+  if (command.kind === 'FREEZER' && !zone) throw new BadInputError('a FREEZER needs a zone', { field: 'zone' });
+  const isBox = command.kind === 'BOX';
+  if (isBox !== (command.rows != null && command.columns != null) || (!isBox && (command.rows != null || command.columns != null))) {
+    throw new BadInputError('rows and columns are required for a BOX and only for a BOX', { field: 'rows' });
+  }
+  if (isBox && (!Number.isInteger(command.rows) || command.rows! < 1 || command.rows! > MAX_ROWS || !Number.isInteger(command.columns) || command.columns! < 1 || command.columns! > MAX_COLUMNS)) {
+    throw new BadInputError(`a box has 1–${MAX_ROWS} rows and 1–${MAX_COLUMNS} columns`, { field: 'rows' });
+  }
+  const monitored = command.kind === 'FREEZER' || command.minTempC != null || command.maxTempC != null;
+  const [defaultMin, defaultMax] = zone ? ZONE_LIMITS[zone] : [null, null];
+  const minTempC = monitored ? (command.minTempC ?? defaultMin) : null;
+  const maxTempC = monitored ? (command.maxTempC ?? defaultMax) : null;
+  if (minTempC != null && maxTempC != null && minTempC >= maxTempC) throw new BadInputError('minTempC must be below maxTempC', { field: 'minTempC' });
+  const ancestors = parent && unitExists(parent) ? [...parent.ancestors, parent.id] : [];
+  return [
+    {
+      type: 'StorageUnitCreated',
+      data: { unitId: command.unitId, name, kind: command.kind, parentId: command.parentId ?? null, ancestors, zone, rows: command.rows ?? null, columns: command.columns ?? null, minTempC, maxTempC },
+    },
+  ];
+};
+
+/** A reading outside [min, max] starts an excursion; the first one back inside ends it. */
+export const recordTemperature = (unit: StorageUnitState, celsius: number, recordedAt: string): StorageUnitEvent[] => {
+  if (!unitExists(unit)) throw new BadInputError('no such storage unit', { field: 'unitId' });
+  if (unit.minTempC == null || unit.maxTempC == null) throw new BadInputError(`${unit.name} has no temperature limits to monitor`, { field: 'unitId' });
+  if (!Number.isFinite(celsius) || celsius < -273.15 || celsius > 200) throw new BadInputError('celsius is not a plausible temperature', { field: 'celsius' });
+  const inRange = celsius >= unit.minTempC && celsius <= unit.maxTempC;
+  const events: StorageUnitEvent[] = [{ type: 'TemperatureRecorded', data: { unitId: unit.id, celsius, recordedAt, inRange } }];
+  if (!inRange && !unit.inExcursion) {
+    events.push({ type: 'TemperatureExcursionStarted', data: { unitId: unit.id, celsius, minTempC: unit.minTempC, maxTempC: unit.maxTempC, recordedAt } });
+  }
+  if (inRange && unit.inExcursion) events.push({ type: 'TemperatureRecovered', data: { unitId: unit.id, celsius, recordedAt } });
+  return events;
+};
+
+export const positionLabel = (row: number, column: number): string => `${String.fromCharCode(64 + row)}${column}`;
+
+/** A box's positions are named from the box id and label, so the same box always has the same position ids. */
+export const positionId = (boxId: string, label: string): string => nameUuid(boxId, label);
+
+export const boxPositions = (boxId: string, rows: number, columns: number) =>
+  Array.from({ length: rows * columns }, (_, index) => {
+    const row = Math.floor(index / columns) + 1;
+    const column = (index % columns) + 1;
+    const label = positionLabel(row, column);
+    return { id: positionId(boxId, label), row, column, label };
+  });

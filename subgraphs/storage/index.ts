@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import type { Runtime } from '../../platform/runtime.js';
+import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
+import { StorageCommands } from './commands/storage-commands.js';
+import { createStorageLoaders } from './read-model/loaders.js';
+import { StorageQueries } from './read-model/queries.js';
+import { storageReadModelMigrations } from './read-model/schema.js';
+import { storageProjection } from './read-model/storage-projection.js';
+import { storageResolvers, type StorageContext } from './resolvers.js';
+
+export const storageMigrations = [storageReadModelMigrations];
+
+export const storageSubgraph = (runtime: Runtime): SubgraphDefinition<StorageContext> => {
+  const db = runtime.subgraphDb('storage');
+  const queries = new StorageQueries(db);
+  return {
+    name: 'storage',
+    typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
+    resolvers: storageResolvers({ queries, commands: new StorageCommands(runtime.commands, queries, db) }),
+    migrations: storageMigrations,
+    projections: [storageProjection(runtime.store)],
+    context: (base) => ({ ...base, storage: createStorageLoaders(queries, base.tenantId) }),
+  };
+};

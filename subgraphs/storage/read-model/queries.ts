@@ -1,0 +1,110 @@
+import { sql, type Kysely } from 'kysely';
+import { isUuid } from '../../../platform/graphql/scalars.js';
+import type { TemperatureZone } from '../domain/events.js';
+
+export interface UnitRow {
+  id: string;
+  name: string;
+  kind: string;
+  zone: TemperatureZone | null;
+  parent_id: string | null;
+  rows: number | null;
+  columns: number | null;
+  min_temp_c: number | null;
+  max_temp_c: number | null;
+  capacity: number;
+  occupied: number;
+  reserved: number;
+  latest_celsius: number | null;
+  latest_recorded_at: Date | null;
+  latest_in_range: boolean | null;
+}
+
+export interface PositionRow {
+  id: string;
+  unit_id: string;
+  row: number;
+  col: number;
+  label: string;
+  state: string;
+  sample_id: string | null;
+  zone: TemperatureZone | null;
+}
+
+export interface ReadingRow {
+  unit_id: string;
+  celsius: number;
+  recorded_at: Date;
+  in_range: boolean;
+}
+
+export interface CustodyRow {
+  sample_id: string;
+  action: string;
+  actor: string | null;
+  at: Date;
+  position_label: string | null;
+  note: string | null;
+}
+
+const UNIT_COLUMNS = sql`id, name, kind, zone, parent_id, rows, columns, min_temp_c, max_temp_c, capacity, occupied, reserved, latest_celsius, latest_recorded_at, latest_in_range`;
+const POSITION_COLUMNS = sql`p.id, p.unit_id, p.row, p.col, p.label, p.state, p.sample_id, u.zone`;
+
+const uuids = (ids: readonly string[]) => ids.filter(isUuid);
+
+/** Read side of storage: every query is one statement for a whole batch of keys, scoped to a tenant. */
+export class StorageQueries {
+  constructor(private readonly db: Kysely<any>) {}
+
+  async unitsByIds(tenantId: string, ids: readonly string[]): Promise<UnitRow[]> {
+    if (uuids(ids).length === 0) return [];
+    return (await sql<UnitRow>`SELECT ${UNIT_COLUMNS} FROM storage_read.units WHERE tenant_id = ${tenantId} AND id = ANY(${uuids(ids)}::uuid[])`.execute(this.db)).rows;
+  }
+
+  async childrenOf(tenantId: string, parentIds: readonly string[]): Promise<UnitRow[]> {
+    return (await sql<UnitRow>`SELECT ${UNIT_COLUMNS} FROM storage_read.units WHERE tenant_id = ${tenantId} AND parent_id = ANY(${uuids(parentIds)}::uuid[]) ORDER BY name`.execute(this.db)).rows;
+  }
+
+  async units(tenantId: string, filter: { kind?: string | null; zone?: string | null; parentId?: string | null }): Promise<UnitRow[]> {
+    if (filter.parentId && !isUuid(filter.parentId)) return [];
+    return (
+      await sql<UnitRow>`SELECT ${UNIT_COLUMNS} FROM storage_read.units WHERE tenant_id = ${tenantId}
+        AND (${filter.kind ?? null}::text IS NULL OR kind = ${filter.kind ?? null})
+        AND (${filter.zone ?? null}::text IS NULL OR zone = ${filter.zone ?? null})
+        AND (${filter.parentId ?? null}::uuid IS NULL OR parent_id = ${filter.parentId ?? null}::uuid)
+        ORDER BY kind, name LIMIT 1000`.execute(this.db)
+    ).rows;
+  }
+
+  async positionsByIds(tenantId: string, ids: readonly string[]): Promise<PositionRow[]> {
+    if (uuids(ids).length === 0) return [];
+    return (await sql<PositionRow>`SELECT ${POSITION_COLUMNS} FROM storage_read.positions p JOIN storage_read.units u ON u.tenant_id = p.tenant_id AND u.id = p.unit_id
+      WHERE p.tenant_id = ${tenantId} AND p.id = ANY(${uuids(ids)}::uuid[])`.execute(this.db)).rows;
+  }
+
+  async positionsOfUnits(tenantId: string, unitIds: readonly string[]): Promise<PositionRow[]> {
+    return (await sql<PositionRow>`SELECT ${POSITION_COLUMNS} FROM storage_read.positions p JOIN storage_read.units u ON u.tenant_id = p.tenant_id AND u.id = p.unit_id
+      WHERE p.tenant_id = ${tenantId} AND p.unit_id = ANY(${uuids(unitIds)}::uuid[]) ORDER BY p.row, p.col`.execute(this.db)).rows;
+  }
+
+  /** Where each sample is kept now (occupied positions only). */
+  async locationsOfSamples(tenantId: string, sampleIds: readonly string[]): Promise<PositionRow[]> {
+    return (await sql<PositionRow>`SELECT ${POSITION_COLUMNS} FROM storage_read.positions p JOIN storage_read.units u ON u.tenant_id = p.tenant_id AND u.id = p.unit_id
+      WHERE p.tenant_id = ${tenantId} AND p.sample_id = ANY(${uuids(sampleIds)}::uuid[]) AND p.state = 'OCCUPIED'`.execute(this.db)).rows;
+  }
+
+  async custodyOfSamples(tenantId: string, sampleIds: readonly string[]): Promise<CustodyRow[]> {
+    return (await sql<CustodyRow>`SELECT sample_id, action, actor, at, position_label, note FROM storage_read.custody
+      WHERE tenant_id = ${tenantId} AND sample_id = ANY(${uuids(sampleIds)}::uuid[]) ORDER BY seq`.execute(this.db)).rows;
+  }
+
+  /** Newest first, at most `limit` per unit, in one statement for many units. */
+  async readings(tenantId: string, unitIds: readonly string[], since: string | null, limit: number): Promise<ReadingRow[]> {
+    return (
+      await sql<ReadingRow>`SELECT unit_id, celsius, recorded_at, in_range FROM (
+          SELECT *, row_number() OVER (PARTITION BY unit_id ORDER BY recorded_at DESC) AS n FROM storage_read.readings
+          WHERE tenant_id = ${tenantId} AND unit_id = ANY(${uuids(unitIds)}::uuid[]) AND (${since}::timestamptz IS NULL OR recorded_at >= ${since}::timestamptz)
+        ) r WHERE n <= ${limit} ORDER BY recorded_at DESC`.execute(this.db)
+    ).rows;
+  }
+}

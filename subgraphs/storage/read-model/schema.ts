@@ -1,0 +1,69 @@
+import type { MigrationSet } from '../../../platform/migrations.js';
+import { sampleReplicaMigration } from '../../../platform/replicas/sample-replica.js';
+
+export const storageReadModelMigrations: MigrationSet = {
+  module: 'storage-read-model',
+  steps: [
+    `CREATE SCHEMA IF NOT EXISTS storage_read;
+     CREATE TABLE storage_read.units (
+       tenant_id text NOT NULL,
+       id uuid NOT NULL,
+       name text NOT NULL,
+       kind text NOT NULL,
+       zone text,
+       parent_id uuid,
+       ancestors uuid[] NOT NULL,
+       rows int,
+       columns int,
+       min_temp_c double precision,
+       max_temp_c double precision,
+       capacity int NOT NULL DEFAULT 0,
+       occupied int NOT NULL DEFAULT 0,
+       reserved int NOT NULL DEFAULT 0,
+       -- highest capacity threshold (0, 80, 95) currently crossed; rises emit an event
+       capacity_level int NOT NULL DEFAULT 0,
+       latest_celsius double precision,
+       latest_recorded_at timestamptz,
+       latest_in_range boolean,
+       created_at timestamptz NOT NULL,
+       PRIMARY KEY (tenant_id, id)
+     );
+     CREATE INDEX units_parent ON storage_read.units (tenant_id, parent_id);
+     CREATE INDEX units_kind ON storage_read.units (tenant_id, kind, zone);
+     CREATE TABLE storage_read.positions (
+       tenant_id text NOT NULL,
+       id uuid NOT NULL,
+       unit_id uuid NOT NULL,
+       row int NOT NULL,
+       col int NOT NULL,
+       label text NOT NULL,
+       state text NOT NULL,
+       sample_id uuid,
+       version int NOT NULL DEFAULT 0,
+       PRIMARY KEY (tenant_id, id)
+     );
+     CREATE INDEX positions_unit ON storage_read.positions (tenant_id, unit_id, row, col);
+     CREATE INDEX positions_sample ON storage_read.positions (tenant_id, sample_id) WHERE sample_id IS NOT NULL;
+     CREATE TABLE storage_read.readings (
+       event_id uuid PRIMARY KEY,
+       tenant_id text NOT NULL,
+       unit_id uuid NOT NULL,
+       celsius double precision NOT NULL,
+       recorded_at timestamptz NOT NULL,
+       in_range boolean NOT NULL
+     );
+     CREATE INDEX readings_unit ON storage_read.readings (tenant_id, unit_id, recorded_at DESC);
+     CREATE TABLE storage_read.custody (
+       tenant_id text NOT NULL,
+       sample_id uuid NOT NULL,
+       seq int NOT NULL,
+       action text NOT NULL,
+       actor text,
+       at timestamptz NOT NULL,
+       position_label text,
+       note text,
+       PRIMARY KEY (tenant_id, sample_id, seq)
+     );
+     ${sampleReplicaMigration('storage_read')}`,
+  ],
+};

@@ -1,0 +1,123 @@
+import { sql, type Kysely } from 'kysely';
+import type { EventStore } from '../../../event-store/event-store.js';
+import type { Projection } from '../../../event-store/projection.js';
+import type { StoredEvent } from '../../../event-store/types.js';
+import { sampleReplica } from '../../../platform/replicas/sample-replica.js';
+import { boxPositions } from '../domain/storage-unit.js';
+import type { CapacityThresholdCrossed, CustodyEvent, PositionEvent, StorageUnitCreated, TemperatureRecorded } from '../domain/events.js';
+import { CUSTODY_EVENTS, POSITION_EVENTS } from '../domain/events.js';
+
+export const STORAGE_PROJECTION = 'storage-read-model';
+export const storageSamples = sampleReplica('storage_read');
+
+const CUSTODY_ACTIONS: Record<CustodyEvent['type'], string> = {
+  CustodyReserved: 'RESERVED',
+  CustodyReservationReleased: 'RESERVATION_RELEASED',
+  CustodyStored: 'STORED',
+  CustodyMoved: 'MOVED',
+  CustodyCheckedOut: 'CHECKED_OUT',
+  CustodyCheckedIn: 'CHECKED_IN',
+};
+
+const THRESHOLDS = [95, 80] as const;
+const levelOf = (occupied: number, capacity: number): 0 | 80 | 95 => (capacity === 0 ? 0 : (THRESHOLDS.find((t) => occupied * 100 >= t * capacity) ?? 0));
+
+/**
+ * The storage read model: units with rolled-up counts, positions, readings, custody, and the
+ * storage context's copy of sample facts. Position changes are guarded by the position stream's
+ * version, so a replayed event moves no counter twice. When a unit's occupancy rises across 80%
+ * or 95% it appends CapacityThresholdCrossed (idempotent on the source event).
+ */
+export const storageProjection = (store: EventStore): Projection => ({
+  name: STORAGE_PROJECTION,
+  handles: new Set(['StorageUnitCreated', 'TemperatureRecorded', ...POSITION_EVENTS, ...CUSTODY_EVENTS, ...storageSamples.handles]),
+  async apply(trx, event) {
+    if (storageSamples.handles.includes(event.type)) return storageSamples.apply(trx, event);
+    if (event.type === 'StorageUnitCreated') return createUnit(trx, event);
+    if (event.type === 'TemperatureRecorded') return recordReading(trx, event);
+    if (POSITION_EVENTS.has(event.type)) return changePosition(trx, event, store);
+    return recordCustody(trx, event);
+  },
+});
+
+const createUnit = async (trx: Kysely<any>, event: StoredEvent) => {
+  const unit = event.data as StorageUnitCreated['data'];
+  const capacity = unit.kind === 'BOX' ? unit.rows! * unit.columns! : 0;
+  const inserted = await sql`INSERT INTO storage_read.units
+      (tenant_id, id, name, kind, zone, parent_id, ancestors, rows, columns, min_temp_c, max_temp_c, capacity, created_at)
+    VALUES (${event.tenantId}, ${unit.unitId}, ${unit.name}, ${unit.kind}, ${unit.zone}, ${unit.parentId}, ${unit.ancestors}::uuid[],
+      ${unit.rows}, ${unit.columns}, ${unit.minTempC}, ${unit.maxTempC}, ${capacity}, ${event.occurredAt})
+    ON CONFLICT DO NOTHING`.execute(trx);
+  if (!inserted.numAffectedRows || capacity === 0) return;
+  await sql`UPDATE storage_read.units SET capacity = capacity + ${capacity}
+    WHERE tenant_id = ${event.tenantId} AND id = ANY(${unit.ancestors}::uuid[])`.execute(trx);
+  const positions = boxPositions(unit.unitId, unit.rows!, unit.columns!);
+  await sql`INSERT INTO storage_read.positions (tenant_id, id, unit_id, row, col, label, state)
+    SELECT ${event.tenantId}, id, ${unit.unitId}, row, col, label, 'AVAILABLE'
+    FROM unnest(${positions.map((p) => p.id)}::uuid[], ${positions.map((p) => p.row)}::int[], ${positions.map((p) => p.column)}::int[], ${positions.map((p) => p.label)}::text[]) AS p(id, row, col, label)
+    ON CONFLICT DO NOTHING`.execute(trx);
+};
+
+const recordReading = async (trx: Kysely<any>, event: StoredEvent) => {
+  const reading = event.data as TemperatureRecorded['data'];
+  const inserted = await sql`INSERT INTO storage_read.readings (event_id, tenant_id, unit_id, celsius, recorded_at, in_range)
+    VALUES (${event.eventId}, ${event.tenantId}, ${reading.unitId}, ${reading.celsius}, ${reading.recordedAt}, ${reading.inRange})
+    ON CONFLICT DO NOTHING`.execute(trx);
+  if (!inserted.numAffectedRows) return;
+  await sql`UPDATE storage_read.units SET latest_celsius = ${reading.celsius}, latest_recorded_at = ${reading.recordedAt}, latest_in_range = ${reading.inRange}
+    WHERE tenant_id = ${event.tenantId} AND id = ${reading.unitId}
+      AND (latest_recorded_at IS NULL OR latest_recorded_at <= ${reading.recordedAt})`.execute(trx);
+};
+
+const NEXT_STATE: Record<PositionEvent['type'], (data: PositionEvent['data']) => { state: string; sampleId: string | null }> = {
+  PositionReserved: (d) => ({ state: 'RESERVED', sampleId: d.sampleId }),
+  PositionFilled: (d) => ({ state: 'OCCUPIED', sampleId: d.sampleId }),
+  ReservationReleased: () => ({ state: 'AVAILABLE', sampleId: null }),
+  PositionVacated: (d) => ((d as { reason: string }).reason === 'CHECKED_OUT' ? { state: 'RESERVED', sampleId: d.sampleId } : { state: 'AVAILABLE', sampleId: null }),
+};
+
+const changePosition = async (trx: Kysely<any>, event: StoredEvent, store: EventStore) => {
+  const data = event.data as PositionEvent['data'];
+  const next = NEXT_STATE[event.type as PositionEvent['type']](data);
+  const { rows } = await sql<{ state: string }>`
+    WITH old AS (SELECT state FROM storage_read.positions WHERE tenant_id = ${event.tenantId} AND id = ${data.positionId} FOR UPDATE)
+    UPDATE storage_read.positions p SET state = ${next.state}, sample_id = ${next.sampleId}, version = ${event.streamVersion}
+    FROM old WHERE p.tenant_id = ${event.tenantId} AND p.id = ${data.positionId} AND p.version < ${event.streamVersion}
+    RETURNING old.state`.execute(trx);
+  const previous = rows[0]?.state;
+  if (previous === undefined) return;
+  const occupied = Number(next.state === 'OCCUPIED') - Number(previous === 'OCCUPIED');
+  const reserved = Number(next.state === 'RESERVED') - Number(previous === 'RESERVED');
+  if (occupied === 0 && reserved === 0) return;
+  const changed = await sql<{ id: string; occupied: number; capacity: number; capacity_level: number }>`
+    UPDATE storage_read.units SET occupied = occupied + ${occupied}, reserved = reserved + ${reserved}
+    WHERE tenant_id = ${event.tenantId}
+      AND (id = ${data.boxId} OR id = ANY((SELECT ancestors FROM storage_read.units WHERE tenant_id = ${event.tenantId} AND id = ${data.boxId})::uuid[]))
+    RETURNING id, occupied, capacity, capacity_level`.execute(trx);
+  for (const unit of changed.rows) {
+    const level = levelOf(unit.occupied, unit.capacity);
+    if (level === unit.capacity_level) continue;
+    await sql`UPDATE storage_read.units SET capacity_level = ${level} WHERE tenant_id = ${event.tenantId} AND id = ${unit.id}`.execute(trx);
+    if (level < unit.capacity_level) continue;
+    const crossed: CapacityThresholdCrossed = {
+      type: 'CapacityThresholdCrossed',
+      data: { unitId: unit.id, threshold: level as 80 | 95, occupied: unit.occupied, capacity: unit.capacity, utilization: unit.occupied / unit.capacity },
+    };
+    await store.append(`StorageUnit-${unit.id}`, null, [crossed], {
+      tenantId: event.tenantId,
+      actor: 'storage-capacity-monitor',
+      correlationId: event.metadata.correlationId,
+      causationId: event.eventId,
+      occurredAt: event.occurredAt,
+    }, { scope: 'capacity-threshold', key: `${event.eventId}/${unit.id}` });
+  }
+};
+
+const recordCustody = async (trx: Kysely<any>, event: StoredEvent) => {
+  const data = event.data as CustodyEvent['data'] & { reason?: string; fromLabel?: string };
+  const note = event.type === 'CustodyCheckedOut' ? data.reason : event.type === 'CustodyMoved' ? `from ${data.fromLabel}` : null;
+  await sql`INSERT INTO storage_read.custody (tenant_id, sample_id, seq, action, actor, at, position_label, note)
+    VALUES (${event.tenantId}, ${data.sampleId}, ${event.streamVersion}, ${CUSTODY_ACTIONS[event.type as CustodyEvent['type']]},
+      ${event.metadata.actor}, ${event.occurredAt}, ${data.label}, ${note ?? null})
+    ON CONFLICT DO NOTHING`.execute(trx);
+};
