@@ -52,7 +52,7 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
     },
     SequencingJob: {
       __resolveReference: (ref: { id: string }, ctx: SequencingContext) => (isUuid(ref.id) ? ctx.sequencing.job.load(ref.id) : null),
-      samples: samplesOf,
+      samples: (job: JobParent, _: unknown, ctx: SequencingContext) => samplesOf(job, ctx),
       sampleSheet: async (job: JobParent, _: unknown, ctx: SequencingContext) => {
         const samples = await samplesOf(job, ctx);
         const facts = await ctx.sequencing.sampleFacts.loadMany(samples.map((s) => s.sampleId));

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSystem, type TestSystem } from '../support/system.js';
+import { labClient } from '../support/lab.js';
+
+let system: TestSystem;
+let lab: ReturnType<typeof labClient>;
+
+beforeAll(async () => {
+  // 0.005 minutes = 300 ms, so escalation can be watched within a test.
+  system = await startTestSystem({ ALERT_ESCALATION_MINUTES: '0.005' });
+  lab = labClient(system);
+});
+afterAll(() => system?.stop());
+
+const ALERTS = `{ alerts(first: 100) { edges { node { id kind severity status escalationLevel acknowledgedBy message storageUnit { id } } } } }`;
+const alertsOf = (data: any, unitId: string, kind: string) => data.alerts.edges.map((e: any) => e.node).filter((a: any) => a.kind === kind && a.storageUnit?.id === unitId);
+
+const excursion = async (name: string) => {
+  const { freezer } = await lab.freezerWithBox(name, 'MINUS_20');
+  await lab.mutate(`mutation($u: ID!) { recordTemperature(unitId: $u, celsius: -2) { position } }`, { u: freezer });
+  const [alert] = await lab.eventually(ALERTS, {}, (d) => alertsOf(d, freezer, 'TEMPERATURE_EXCURSION').length === 1 && alertsOf(d, freezer, 'TEMPERATURE_EXCURSION'), 'excursion alert');
+  return { freezer, alert };
+};
+
+describe('alerts', () => {
+  it('escalates a CRITICAL alert nobody acknowledges, with an ESCALATION alert about it', async () => {
+    const { freezer, alert } = await excursion('Escalating');
+    const escalated = await lab.eventually(ALERTS, {}, (d) => {
+      const [original] = alertsOf(d, freezer, 'TEMPERATURE_EXCURSION');
+      const escalations = alertsOf(d, freezer, 'ESCALATION');
+      return original?.escalationLevel >= 2 && escalations.length === 1 ? { original, escalation: escalations[0] } : undefined;
+    }, 'two escalations');
+    expect(escalated.original.id).toBe(alert.id);
+    expect(escalated.escalation).toMatchObject({ severity: 'CRITICAL', status: 'OPEN' });
+    expect(escalated.escalation.message).toContain('escalated to level');
+  });
+
+  it('stops escalating once acknowledged; resolving frees the subject for a new alert', async () => {
+    const { freezer, alert } = await excursion('Watched');
+    const acked = await lab.mutate(`mutation($id: ID!) { acknowledgeAlert(id: $id, note: "door was open") { position alert { status acknowledgedBy acknowledgedAt } } }`, { id: alert.id });
+    expect(acked.alert).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: 'dev-admin' });
+    const again = await lab.gql(`mutation($id: ID!) { acknowledgeAlert(id: $id) { position } }`, { id: alert.id });
+    expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_TRANSITION', from: 'ACKNOWLEDGED', to: 'ACKNOWLEDGED' });
+    await new Promise((resolve) => setTimeout(resolve, 800)); // longer than the escalation delay: nothing may happen
+    const quiet = await lab.gql(ALERTS);
+    expect(alertsOf(quiet.data, freezer, 'TEMPERATURE_EXCURSION')[0].escalationLevel).toBeLessThanOrEqual(1);
+    const resolved = await lab.mutate(`mutation($id: ID!) { resolveAlert(id: $id, note: "door closed") { position alert { status resolvedAt } } }`, { id: alert.id });
+    expect(resolved.alert.status).toBe('RESOLVED');
+    // Back in range, then out again: a new excursion is a new alert.
+    await lab.mutate(`mutation($u: ID!) { recordTemperature(unitId: $u, celsius: -20) { position } }`, { u: freezer });
+    await lab.mutate(`mutation($u: ID!) { recordTemperature(unitId: $u, celsius: 0) { position } }`, { u: freezer });
+    const both = await lab.eventually(ALERTS, {}, (d) => alertsOf(d, freezer, 'TEMPERATURE_EXCURSION').length === 2 && alertsOf(d, freezer, 'TEMPERATURE_EXCURSION'), 'a second alert');
+    expect(both.map((a: any) => a.status).sort()).toEqual(['OPEN', 'RESOLVED']);
+  });
+
+  it('filters by status and minimum severity, and refuses bad ids', async () => {
+    const critical = await lab.gql(`{ alerts(minSeverity: CRITICAL, first: 100) { edges { node { severity } } } }`);
+    expect(critical.data.alerts.edges.every((e: any) => e.node.severity === 'CRITICAL')).toBe(true);
+    const resolved = await lab.gql(`{ alerts(status: [RESOLVED]) { totalCount } }`);
+    expect(resolved.data.alerts.totalCount).toBe(1);
+    const bad = await lab.gql(`mutation { resolveAlert(id: "nope") { position } }`);
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const missing = await lab.gql(`mutation { resolveAlert(id: "00000000-0000-4000-8000-000000000000") { position } }`);
+    expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+});

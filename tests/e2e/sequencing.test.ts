@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { startTestSystem, type TestSystem } from '../support/system.js';
+import { labClient } from '../support/lab.js';
+
+let system: TestSystem;
+let lab: ReturnType<typeof labClient>;
+
+beforeAll(async () => {
+  system = await startTestSystem();
+  lab = labClient(system);
+});
+afterAll(() => system?.stop());
+
+const JOB = 'job { id status qcVerdict flowcellId startedAt completedAt failureReason samples { lane i7Index i5Index sample { barcode } } }';
+const act = (mutation: string, jobId: string, extra = '') => lab.gql(`mutation($j: ID!) { ${mutation}(jobId: $j${extra}) { position ${JOB} } }`, { j: jobId });
+const ok = async (mutation: string, jobId: string, extra = '') => lab.mutate(`mutation($j: ID!) { ${mutation}(jobId: $j${extra}) { position ${JOB} } }`, { j: jobId });
+const add = (jobId: string, sampleId: string, i7: string, i5: string | null, lane: number) =>
+  lab.gql(`mutation($j: ID!, $s: ID!, $i7: String!, $i5: String, $l: Int) { addSampleToJob(jobId: $j, sampleId: $s, i7Index: $i7, i5Index: $i5, lane: $l) { position ${JOB} } }`, {
+    j: jobId, s: sampleId, i7, i5, l: lane,
+  });
+const statuses = (ids: string[]) => lab.gql(`query($a: ID!, $b: ID!) { a: sample(id: $a) { status } b: sample(id: $b) { status } }`, { a: ids[0], b: ids[1] });
+
+const newJob = async (name: string) =>
+  (await lab.mutate(`mutation($n: String!) { createSequencingJob(input: { name: $n, platform: NOVASEQ_X, priority: HIGH, readStructure: "151T8B8B151T" }) { position job { id status } } }`, { n: name })).job.id as string;
+
+describe('sequencing through the gateway', () => {
+  it('runs a job from PENDING to COMPLETED, moving its samples VALIDATED/IN_STORAGE → IN_SEQUENCING → SEQUENCED', async () => {
+    const { positions } = await lab.freezerWithBox('Seq', 'MINUS_80');
+    const stored = await lab.validatedSample('SEQ-LIB-0001', 'LIBRARY');
+    await lab.mutate(`mutation($s: ID!, $p: ID!) { storeSample(sampleId: $s, positionId: $p) { position } }`, { s: stored, p: positions.A1 });
+    await lab.eventually(`query($id: ID!) { sample(id: $id) { status } }`, { id: stored }, (d) => d.sample.status === 'IN_STORAGE', 'stored');
+    const plain = await lab.validatedSample('SEQ-LIB-0002', 'LIBRARY');
+    const pending = (await lab.mutate(`mutation { registerSample(input: { barcode: "SEQ-PENDING-1", sampleType: DNA }) { position sample { id } } }`)).sample.id;
+
+    const jobId = await newJob('Run 2026-11-21');
+    expect((await add(jobId, stored, 'ACGTACGT', 'TTGGCCAA', 1)).errors).toBeUndefined();
+    const second = await add(jobId, plain, 'GGTTCCAA', 'AACCGGTT', 1);
+    expect(second.errors).toBeUndefined();
+    const refused = await add(jobId, pending, 'CCCCAAAA', null, 1);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const clash = await add(jobId, pending, 'ACGTACGA', 'TTGGCCAA', 1);
+    expect(clash.errors?.[0]?.extensions?.code).toMatch(/CONFLICT|BAD_USER_INPUT/);
+
+    expect((await act('startJob', jobId, ', flowcellId: "FC-22XYZ"')).errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_TRANSITION', from: 'PENDING', to: 'RUNNING' });
+    await ok('queueJob', jobId);
+    const started = await ok('startJob', jobId, ', flowcellId: "FC-22XYZ"');
+    expect(started.job).toMatchObject({ status: 'RUNNING', flowcellId: 'FC-22XYZ' });
+    await lab.eventually(`query($a: ID!, $b: ID!) { a: sample(id: $a) { status } b: sample(id: $b) { status } }`, { a: stored, b: plain },
+      (d) => d.a.status === 'IN_SEQUENCING' && d.b.status === 'IN_SEQUENCING', 'samples IN_SEQUENCING');
+    await ok('pauseJob', jobId);
+    expect((await act('startJob', jobId, ', flowcellId: "FC-22XYZ"')).errors?.[0]?.extensions?.code).toBe('INVALID_TRANSITION');
+    await ok('resumeJob', jobId);
+    const metrics = await lab.mutate(`mutation($j: ID!) { recordRunMetrics(jobId: $j, metrics: { q30Percent: 78.5, clusterDensityKmm2: 950, percentPf: 82, yieldGb: 120 }) { position job { qcVerdict metrics { q30Percent yieldGb } } } }`, { j: jobId });
+    expect(metrics.job).toEqual({ qcVerdict: 'WARN', metrics: { q30Percent: 78.5, yieldGb: 120 } });
+    const done = await ok('completeJob', jobId);
+    expect(done.job.status).toBe('COMPLETED');
+    await lab.eventually(`query($a: ID!, $b: ID!) { a: sample(id: $a) { status } b: sample(id: $b) { status } }`, { a: stored, b: plain },
+      (d) => d.a.status === 'SEQUENCED' && d.b.status === 'SEQUENCED', 'samples SEQUENCED');
+    const qcAlert = await lab.eventually(`{ alerts(first: 50) { edges { node { kind severity sequencingJob { id name } } } } }`, {},
+      (d) => d.alerts.edges.find((e: any) => e.node.kind === 'QC_WARNING' && e.node.sequencingJob.id === jobId), 'QC warning alert');
+    expect(qcAlert.node).toMatchObject({ severity: 'WARNING', sequencingJob: { name: 'Run 2026-11-21' } });
+
+    const read = await lab.gql(`query($j: ID!) { sequencingJob(id: $j) { name status sampleSheet samples { sample { barcode status } } } }`, { j: jobId });
+    const sheet: string = read.data.sequencingJob.sampleSheet;
+    const data = sheet.split('[BCLConvert_Data]')[1]!;
+    expect(parseCsv(data.trim(), { columns: true })).toEqual([
+      { Lane: '1', Sample_ID: 'SEQ-LIB-0001', Index: 'ACGTACGT', Index2: 'TTGGCCAA' },
+      { Lane: '1', Sample_ID: 'SEQ-LIB-0002', Index: 'GGTTCCAA', Index2: 'AACCGGTT' },
+    ]);
+    expect(sheet).toMatch(/^\[Header\]\nFileFormatVersion,2\n/);
+    expect(sheet).toContain('[Reads]\nRead1Cycles,151\nRead2Cycles,151\nIndex1Cycles,8\nIndex2Cycles,8\n');
+    expect(sheet).toContain('[BCLConvert_Settings]');
+  });
+
+  it('fails a job, which fails its samples, and requeues it, which makes them VALIDATED again', async () => {
+    const a = await lab.validatedSample('FAIL-SEQ-0001');
+    const b = await lab.validatedSample('FAIL-SEQ-0002');
+    const jobId = await newJob('Doomed run');
+    await lab.mutate(`mutation($j: ID!, $s: ID!) { addSampleToJob(jobId: $j, sampleId: $s, i7Index: "AAAACCCC") { position } }`, { j: jobId, s: a });
+    await lab.mutate(`mutation($j: ID!, $s: ID!) { addSampleToJob(jobId: $j, sampleId: $s, i7Index: "GGGGTTTT") { position } }`, { j: jobId, s: b });
+    await ok('queueJob', jobId);
+    await ok('startJob', jobId, ', flowcellId: "FC-DOOM1"');
+    const failed = await ok('failJob', jobId, ', reason: "fluidics error"');
+    expect(failed.job).toMatchObject({ status: 'FAILED', failureReason: 'fluidics error' });
+    await lab.eventually(`query($a: ID!, $b: ID!) { a: sample(id: $a) { status } b: sample(id: $b) { status } }`, { a, b }, (d) => d.a.status === 'FAILED' && d.b.status === 'FAILED', 'samples FAILED');
+    expect((await ok('requeueJob', jobId)).job.status).toBe('QUEUED');
+    await lab.eventually(`query($a: ID!, $b: ID!) { a: sample(id: $a) { status } b: sample(id: $b) { status } }`, { a, b }, (d) => d.a.status === 'VALIDATED' && d.b.status === 'VALIDATED', 'samples VALIDATED');
+    expect((await act('cancelJob', jobId, ', reason: "flowcell recalled"')).data.cancelJob.job.status).toBe('CANCELLED');
+    expect((await act('queueJob', jobId)).errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_TRANSITION', from: 'CANCELLED', to: 'QUEUED' });
+  });
+
+  it('lists jobs by status and platform with cursors', async () => {
+    const listed = await lab.gql(`{ sequencingJobs(status: [CANCELLED, COMPLETED], platform: NOVASEQ_X, first: 1) { totalCount edges { node { name } } pageInfo { hasNextPage endCursor } } }`);
+    expect(listed.data.sequencingJobs.totalCount).toBe(2);
+    expect(listed.data.sequencingJobs.pageInfo.hasNextPage).toBe(true);
+    const next = await lab.gql(`query($a: String) { sequencingJobs(status: [CANCELLED, COMPLETED], first: 1, after: $a) { edges { node { name } } pageInfo { hasNextPage } } }`, {
+      a: listed.data.sequencingJobs.pageInfo.endCursor,
+    });
+    expect([listed.data.sequencingJobs.edges[0].node.name, next.data.sequencingJobs.edges[0].node.name].sort()).toEqual(['Doomed run', 'Run 2026-11-21']);
+    expect(next.data.sequencingJobs.pageInfo.hasNextPage).toBe(false);
+  });
+});

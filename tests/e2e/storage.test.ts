@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSystem, type TestSystem } from '../support/system.js';
+import { labClient } from '../support/lab.js';
+
+let system: TestSystem;
+let lab: ReturnType<typeof labClient>;
+
+beforeAll(async () => {
+  system = await startTestSystem();
+  lab = labClient(system);
+});
+afterAll(() => system?.stop());
+
+const STORE = `mutation($s: ID!, $p: ID!) { storeSample(sampleId: $s, positionId: $p) { position storagePosition { id label state sample { id } } } }`;
+const statusOf = (id: string) => lab.gql(`query($id: ID!) { sample(id: $id) { status } }`, { id });
+
+describe('storage through the gateway', () => {
+  it('builds FACILITY > FREEZER > RACK > BOX and rolls capacity, occupancy and reservations up the tree', async () => {
+    const { facility, freezer, box, positions } = await lab.freezerWithBox('Rollup', 'MINUS_80', 2, 5);
+    expect(Object.keys(positions)).toEqual(['A1', 'A2', 'A3', 'A4', 'A5', 'B1', 'B2', 'B3', 'B4', 'B5']);
+    const a = await lab.validatedSample('ROLLUP-000001');
+    const b = await lab.validatedSample('ROLLUP-000002');
+    await lab.mutate(STORE, { s: a, p: positions.A1 });
+    await lab.mutate(`mutation($p: ID!, $s: ID!) { reservePosition(positionId: $p, sampleId: $s) { position } }`, { p: positions.B5, s: b });
+    const read = await lab.gql(
+      `{ f: storageUnit(id: "${facility}") { kind capacity occupied reserved utilization children { name kind zone } }
+        z: storageUnit(id: "${freezer}") { zone minTempC maxTempC capacity occupied }
+        b: storageUnit(id: "${box}") { rows columns capacity occupied reserved utilization parent { kind parent { kind } } positions { label state sample { barcode } } } }`,
+    );
+    expect(read.errors).toBeUndefined();
+    expect(read.data.f).toEqual({ kind: 'FACILITY', capacity: 10, occupied: 1, reserved: 1, utilization: 0.1, children: [{ name: 'Rollup', kind: 'FREEZER', zone: 'MINUS_80' }] });
+    expect(read.data.z).toEqual({ zone: 'MINUS_80', minTempC: -90, maxTempC: -70, capacity: 10, occupied: 1 });
+    expect(read.data.b).toMatchObject({ rows: 2, columns: 5, capacity: 10, occupied: 1, reserved: 1, parent: { kind: 'RACK', parent: { kind: 'FREEZER' } } });
+    expect(read.data.b.positions[0]).toEqual({ label: 'A1', state: 'OCCUPIED', sample: { barcode: 'ROLLUP-000001' } });
+    expect(read.data.b.positions[9]).toEqual({ label: 'B5', state: 'RESERVED', sample: null });
+  });
+
+  it('refuses a hierarchy that cannot exist with BAD_USER_INPUT', async () => {
+    const bad = await lab.gql(`mutation { createStorageUnit(input: { name: "Loose box", kind: BOX, rows: 9, columns: 9 }) { position } }`);
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const noZone = await lab.gql(`mutation { createStorageUnit(input: { name: "F", kind: FACILITY }) { unit { id } position } }`);
+    const freezer = await lab.gql(`mutation($p: ID) { createStorageUnit(input: { name: "No zone", kind: FREEZER, parentId: $p }) { position } }`, { p: noZone.data.createStorageUnit.unit.id });
+    expect(freezer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('places a sample, which makes it IN_STORAGE, and records custody for store, move, check-out and check-in', async () => {
+    const { positions } = await lab.freezerWithBox('Custody', 'MINUS_20');
+    const id = await lab.validatedSample('CUSTODY-00001');
+    const stored = await lab.mutate(STORE, { s: id, p: positions.A1 });
+    expect(stored.storagePosition).toMatchObject({ label: 'A1', state: 'OCCUPIED', sample: { id } });
+    await lab.eventually(`query($id: ID!) { sample(id: $id) { status } }`, { id }, (d) => d.sample.status === 'IN_STORAGE', 'sample IN_STORAGE');
+    await lab.mutate(`mutation($s: ID!, $p: ID!) { moveSample(sampleId: $s, toPositionId: $p) { position } }`, { s: id, p: positions.B2 });
+    await lab.mutate(`mutation($s: ID!) { checkOutSample(sampleId: $s, reason: "aliquot for QC") { position storagePosition { label state } } }`, { s: id });
+    const out = await lab.gql(`query($id: ID!) { sample(id: $id) { location { label } } }`, { id });
+    expect(out.data.sample.location).toBeNull();
+    const back = await lab.mutate(`mutation($s: ID!) { checkInSample(sampleId: $s) { position storagePosition { label state } } }`, { s: id });
+    expect(back.storagePosition).toEqual({ label: 'B2', state: 'OCCUPIED' });
+    const read = await lab.gql(`query($id: ID!) { sample(id: $id) { barcode status location { label unit { name kind } } custody { action actor positionLabel note } } }`, { id });
+    expect(read.data.sample).toMatchObject({ barcode: 'CUSTODY-00001', status: 'IN_STORAGE', location: { label: 'B2', unit: { name: 'Custody box 1', kind: 'BOX' } } });
+    expect(read.data.sample.custody.map((c: any) => [c.action, c.positionLabel, c.note])).toEqual([
+      ['STORED', 'A1', null],
+      ['MOVED', 'B2', 'from A1'],
+      ['CHECKED_OUT', 'B2', 'aliquot for QC'],
+      ['CHECKED_IN', 'B2', null],
+    ]);
+    expect(read.data.sample.custody[0].actor).toBe('dev-admin');
+  });
+
+  it('enforces zone rules per sample type', async () => {
+    const fridge = await lab.freezerWithBox('Fridge', 'PLUS_4');
+    const room = await lab.freezerWithBox('Shelf', 'ROOM_TEMPERATURE');
+    const rna = await lab.validatedSample('ZONE-RNA-001', 'RNA');
+    const blood = await lab.validatedSample('ZONE-BLD-001', 'BLOOD');
+    const tissue = await lab.validatedSample('ZONE-TIS-001', 'TISSUE');
+    const refused = await lab.gql(STORE, { s: rna, p: fridge.positions.A1 });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refused.errors?.[0]?.message).toContain('MINUS_80');
+    expect((await lab.gql(STORE, { s: blood, p: room.positions.A1 })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    await lab.mutate(STORE, { s: blood, p: fridge.positions.A2 });
+    await lab.mutate(STORE, { s: tissue, p: room.positions.A3 });
+  });
+
+  it('refuses samples that are not VALIDATED', async () => {
+    const { positions } = await lab.freezerWithBox('Strict', 'MINUS_80');
+    const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "PENDING-0001", sampleType: DNA }) { position sample { id } } }`);
+    const refused = await lab.gql(STORE, { s: sample.id, p: positions.A1 });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refused.errors?.[0]?.message).toContain('PENDING');
+  });
+
+  it('lets exactly one of 20 concurrent storeSample calls into one position succeed', async () => {
+    const { positions, box } = await lab.freezerWithBox('Race', 'MINUS_80');
+    const ids = [];
+    for (let i = 0; i < 20; i++) ids.push(await lab.validatedSample(`RACE-ONE-${String(i).padStart(3, '0')}`));
+    const results = await Promise.all(ids.map((s) => lab.gql(STORE, { s, p: positions.A1 })));
+    expect(results.filter((r) => !r.errors)).toHaveLength(1);
+    expect(results.filter((r) => r.errors?.[0]?.extensions?.code === 'CONFLICT')).toHaveLength(19);
+    const winner = results.find((r) => !r.errors)!.data.storeSample;
+    const read = await system.gql(`{ storageUnit(id: "${box}") { occupied positions { label sample { id } } } }`, {}, { 'x-tracseq-consistent-with': winner.position });
+    expect(read.data.storageUnit.occupied).toBe(1);
+    expect(read.data.storageUnit.positions.filter((p: any) => p.sample)).toEqual([{ label: 'A1', sample: { id: winner.storagePosition.sample.id } }]);
+  });
+
+  it('lets one sample stored concurrently into two positions land in only one', async () => {
+    const { positions, box } = await lab.freezerWithBox('Twice', 'MINUS_80');
+    const id = await lab.validatedSample('RACE-TWO-0001');
+    const results = await Promise.all([lab.gql(STORE, { s: id, p: positions.A1 }), lab.gql(STORE, { s: id, p: positions.A2 })]);
+    expect(results.filter((r) => !r.errors)).toHaveLength(1);
+    expect(results.find((r) => r.errors)!.errors![0]!.extensions!.code).toBe('CONFLICT');
+    const winner = results.find((r) => !r.errors)!.data.storeSample.position;
+    const read = await system.gql(`{ storageUnit(id: "${box}") { occupied } }`, {}, { 'x-tracseq-consistent-with': winner });
+    expect(read.data.storageUnit.occupied).toBe(1);
+  });
+
+  it('turns a temperature excursion into exactly one open CRITICAL alert, and records the recovery', async () => {
+    const { freezer } = await lab.freezerWithBox('Ultra', 'MINUS_80');
+    const record = (celsius: number) =>
+      lab.mutate(`mutation($u: ID!, $c: Float!) { recordTemperature(unitId: $u, celsius: $c) { position reading { celsius inRange } } }`, { u: freezer, c: celsius });
+    expect((await record(-80)).reading).toEqual({ celsius: -80, inRange: true });
+    expect((await record(-62.5)).reading).toEqual({ celsius: -62.5, inRange: false });
+    await record(-60);
+    await record(-81);
+    await record(-55);
+    const history = await lab.gql(`query($u: ID!) { storageUnit(id: $u) { latestTemperature { celsius inRange } temperatureHistory(limit: 3) { celsius } } }`, { u: freezer });
+    expect(history.data.storageUnit).toEqual({ latestTemperature: { celsius: -55, inRange: false }, temperatureHistory: [{ celsius: -55 }, { celsius: -81 }, { celsius: -60 }] });
+    const alerts = await lab.eventually(
+      `{ alerts(status: [OPEN], minSeverity: CRITICAL, first: 100) { edges { node { id kind severity message storageUnit { id name } } } } }`,
+      {},
+      (d) => {
+        const mine = d.alerts.edges.filter((e: any) => e.node.kind === 'TEMPERATURE_EXCURSION' && e.node.storageUnit.id === freezer);
+        return mine.length > 0 && mine.every((e: any) => e.node.message.includes('-55')) ? mine : undefined;
+      },
+      'excursion alert updated by the second excursion',
+    );
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].node).toMatchObject({ severity: 'CRITICAL', storageUnit: { name: 'Ultra' } });
+    const stream = await system.runtime.pool.query(`SELECT event_type FROM es.events WHERE stream_id = $1 ORDER BY stream_version`, [`StorageUnit-${freezer}`]);
+    expect(stream.rows.map((r) => r.event_type).filter((t) => t !== 'TemperatureRecorded')).toEqual([
+      'StorageUnitCreated', 'TemperatureExcursionStarted', 'TemperatureRecovered', 'TemperatureExcursionStarted',
+    ]);
+  });
+
+  it('raises capacity alerts at 80% (WARNING) and 95% (CRITICAL) of a box', async () => {
+    const { box, positions } = await lab.freezerWithBox('Full', 'MINUS_80', 4, 5);
+    const labels = Object.keys(positions);
+    for (let i = 0; i < 19; i++) {
+      const id = await lab.validatedSample(`FULL-${String(i).padStart(6, '0')}`);
+      await lab.mutate(STORE, { s: id, p: positions[labels[i]!] });
+      if (i === 15) {
+        const warning = await lab.eventually(
+          `{ alerts(status: [OPEN], first: 100) { edges { node { kind severity storageUnit { id } } } } }`,
+          {},
+          (d) => d.alerts.edges.find((e: any) => e.node.kind === 'CAPACITY' && e.node.storageUnit.id === box),
+          '80% alert',
+        );
+        expect(warning.node.severity).toBe('WARNING');
+      }
+    }
+    const critical = await lab.eventually(
+      `{ alerts(status: [OPEN], first: 100) { edges { node { kind severity message storageUnit { id } } } } }`,
+      {},
+      (d) => {
+        const mine = d.alerts.edges.filter((e: any) => e.node.kind === 'CAPACITY' && e.node.storageUnit.id === box);
+        return mine.length === 1 && mine[0].node.severity === 'CRITICAL' ? mine[0] : undefined;
+      },
+      '95% alert on the same open alert',
+    );
+    expect(critical.node.message).toContain('95%');
+  });
+});
