@@ -49,7 +49,7 @@ export const startSystem = async (config: Config, options: { logger?: Logger; da
     await Promise.all(subgraphs.map((subgraph) => subgraph.close()));
     throw error;
   }
-  if (config.seedDemo && (await seedDemo(runtime))) logger.info('seeded the demo lab (tenant "demo")');
+  if (config.seedDemo && (await seedDemo(runtime, gateway.url))) logger.info('seeded the demo lab (tenant "demo")');
   return {
     gatewayUrl: gateway.url,
     subgraphs,

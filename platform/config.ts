@@ -25,7 +25,7 @@ export interface Config {
   internalSecret: string;
   /** ALERT_ESCALATION_MINUTES, default 15: an unacknowledged CRITICAL alert escalates after this long. */
   alertEscalationMinutes: number;
-  /** STORAGE_PORT / SEQUENCING_PORT / NOTIFICATIONS_PORT, default 4002 / 4003 / 4004. */
+  /** SAMPLES_PORT / STORAGE_PORT / SEQUENCING_PORT / NOTIFICATIONS_PORT, default 4001–4004. */
   subgraphPorts: Record<string, number>;
   /** LOG_LEVEL, default info (silent under vitest). */
   logLevel: string;

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { SUBGRAPHS } from '../../schema/subgraphs.js';
 
 const root = new URL('../../', import.meta.url);
 const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'), { merge: true }) as {
@@ -32,12 +33,18 @@ describe('docker-compose.yml', () => {
 
   it('runs every TracSeq role the CLI knows, from the one image', () => {
     const roles = tracseq.map(([, service]) => service.command!.slice(3).join(' '));
-    expect(roles.sort()).toEqual(['gateway', 'migrate', 'projections samples', 'subgraph samples'].sort());
+    const perSubgraph = SUBGRAPHS.flatMap((s) => [`subgraph ${s.name}`, `projections ${s.name}`]);
+    expect(roles.sort()).toEqual(['gateway', 'migrate', ...perSubgraph].sort());
     for (const [name, service] of tracseq) {
       expect(service.command!.slice(0, 3), name).toEqual(['npx', 'tsx', 'bin/tracseq.ts']);
       const role = service.command![3]!;
       expect(cli, `${name}: the CLI has no "${role}" command`).toContain(`case '${role}':`);
     }
+  });
+
+  it('points the gateway at every subgraph', () => {
+    const env = compose.services.gateway!.environment!;
+    for (const subgraph of SUBGRAPHS) expect(env[`${subgraph.name.toUpperCase()}_URL`], subgraph.name).toMatch(new RegExp(`^http://${subgraph.name}-subgraph:\\d+/graphql$`));
   });
 
   it('sets only environment variables the code reads', () => {
