@@ -12,6 +12,7 @@ import { SUPERGRAPH_FILE, startSystem } from './system.js';
  * One binary, one role per argument:
  *   start                 everything in one process (default; embedded PostgreSQL unless DATABASE_URL)
  *   gateway               the federated gateway only (subgraph URLs from <NAME>_URL)
+ *   subgraphs             every subgraph with its projections, policies and timers, without the gateway
  *   subgraph <name>       one subgraph's GraphQL server (samples, storage, sequencing, notifications)
  *   projections <name>    one subgraph's projections, policies and timers
  *   migrate               apply every migration and exit
@@ -36,6 +37,17 @@ const run = async (): Promise<() => Promise<void>> => {
       const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, process.env[`${s.name.toUpperCase()}_URL`] ?? s.url]));
       const gateway = await startGateway({ config, logger, port: config.port, supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'), subgraphUrls });
       return gateway.close;
+    }
+    case 'subgraphs': {
+      const runtime = await createRuntime(config, logger, requireDatabase(), ALL_MIGRATIONS);
+      const definitions = SUBGRAPH_MODULES.map((module) => module.create(runtime));
+      const workers = await runWorkers(runtime, definitions);
+      const servers = await Promise.all(definitions.map((definition) => serveSubgraph(runtime, definition, config.subgraphPorts[definition.name]!)));
+      return async () => {
+        await Promise.all(servers.map((server) => server.close()));
+        await workers.close();
+        await runtime.close();
+      };
     }
     case 'subgraph':
     case 'projections': {

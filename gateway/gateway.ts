@@ -9,7 +9,9 @@ import type { Config } from '../platform/config.js';
 import { formatGraphQLError } from '../platform/errors.js';
 import { graphqlHandler, sendJson } from '../platform/http/graphql-handler.js';
 import { startHttpServer } from '../platform/http/http-server.js';
-import { IDENTITY_HEADER, signIdentity, type Identity } from '../platform/identity.js';
+import { IDENTITY_HEADER, type Identity } from '../platform/identity.js';
+import { IdentitySigner } from '../platform/identity-signer.js';
+import { SubgraphTransport } from './subgraph-transport.js';
 import type { Logger } from '../platform/logger.js';
 import { useIdentity } from './use-identity.js';
 
@@ -35,16 +37,23 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Sends the caller's identity, signed, and the consistency position to every subgraph fetch. */
+/**
+ * Sends the caller's identity, signed, and the consistency position to every subgraph fetch, over
+ * the shared transport (keep-alive pool, single-flight for queries).
+ */
 class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(url: string, private readonly secret: string) {
-    super({ url });
+  constructor(
+    url: string,
+    private readonly signer: IdentitySigner,
+    transport: SubgraphTransport,
+  ) {
+    super({ url, fetcher: transport.fetcher });
   }
 
   override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]): void {
     const headers = request.http!.headers;
     // Only what we set here reaches a subgraph: client headers are never passed through.
-    headers.set(IDENTITY_HEADER, signIdentity(this.secret, context.identity));
+    headers.set(IDENTITY_HEADER, this.signer.sign(context.identity));
     headers.set(CORRELATION_HEADER, context.correlationId);
     if (context.consistentWith) headers.set(CONSISTENCY_HEADER, context.consistentWith);
   }
@@ -55,9 +64,11 @@ const consistencyPosition = (header: string | undefined): string | null => (head
 
 export const startGateway = async (options: GatewayOptions): Promise<RunningGateway> => {
   const { config, logger } = options;
+  const signer = new IdentitySigner(config.internalSecret);
+  const transport = new SubgraphTransport();
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphDataSource(options.subgraphUrls[name] ?? url!, config.internalSecret),
+    buildService: ({ name, url }) => new SubgraphDataSource(options.subgraphUrls[name] ?? url!, signer, transport),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -106,6 +117,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     async close() {
       await server.close();
       await apollo.stop();
+      await transport.close();
     },
   };
 };

@@ -84,4 +84,21 @@ describe('one query across all four subgraphs', () => {
     expect(many.sequencing).toBeLessThanOrEqual(1);
     expect(many.notifications).toBeLessThanOrEqual(1);
   });
+
+  it('shares identical in-flight subgraph queries of one caller, never across tenants, never mutations', async () => {
+    const query = `query($b: String!) { sampleByBarcode(barcode: $b) { id barcode } }`;
+    const before = system.runtime.sqlStatements.get('samples')!;
+    const same = await Promise.all(Array.from({ length: 20 }, () => system.gql(query, { b: 'FED-0042' })));
+    expect(same.every((r) => r.data.sampleByBarcode.barcode === 'FED-0042')).toBe(true);
+    expect(system.runtime.sqlStatements.get('samples')! - before).toBeLessThan(20);
+
+    const otherTenant = await Promise.all([system.gql(query, { b: 'FED-0042' }), system.gql(query, { b: 'FED-0042' }, { 'x-tracseq-tenant': 'elsewhere' })]);
+    expect(otherTenant[0]!.data.sampleByBarcode).not.toBeNull();
+    expect(otherTenant[1]!.data.sampleByBarcode).toBeNull();
+
+    const register = `mutation { registerSample(input: { barcode: "SINGLE-FLIGHT-1", sampleType: DNA }) { sample { id } } }`;
+    const writes = await Promise.all(Array.from({ length: 5 }, () => system.gql(register)));
+    expect(writes.filter((r) => !r.errors)).toHaveLength(1);
+    expect(writes.filter((r) => r.errors?.[0]?.extensions?.code === 'CONFLICT')).toHaveLength(4);
+  });
 });

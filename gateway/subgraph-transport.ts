@@ -1,0 +1,62 @@
+import { Agent, request } from 'undici';
+
+export interface SubgraphReply {
+  status: number;
+  body: string;
+  contentType: string | undefined;
+}
+
+/**
+ * HTTP to subgraphs: pooled keep-alive connections (undici), and single-flight for queries — an
+ * identical request (same subgraph, same signed identity, same consistency position, same body)
+ * already in flight is shared instead of sent again. Mutations are never shared. Each caller gets
+ * the raw body and parses its own copy, so no response object is shared between operations.
+ */
+export class SubgraphTransport {
+  private readonly inflight = new Map<string, Promise<SubgraphReply>>();
+  private readonly agent: Agent;
+
+  constructor(
+    options: {
+      /** @default 128 connections per subgraph origin */
+      connections?: number;
+      /** @default true */
+      singleFlight?: boolean;
+    } = {},
+  ) {
+    this.agent = new Agent({ connections: options.connections ?? 128, keepAliveTimeout: 30_000, pipelining: 1 });
+    this.singleFlight = options.singleFlight ?? true;
+  }
+
+  private readonly singleFlight: boolean;
+
+  send(url: string, headers: Record<string, string>, body: string, shareable: boolean): Promise<SubgraphReply> {
+    if (!shareable || !this.singleFlight) return this.post(url, headers, body);
+    const key = `${url}\n${headers['x-tracseq-identity'] ?? ''}\n${headers['x-tracseq-consistent-with'] ?? ''}\n${body}`;
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const started = this.post(url, headers, body).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, started);
+    return started;
+  }
+
+  private async post(url: string, headers: Record<string, string>, body: string): Promise<SubgraphReply> {
+    const response = await request(url, { method: 'POST', headers, body, dispatcher: this.agent, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    const contentType = response.headers['content-type'];
+    return { status: response.statusCode, body: await response.body.text(), contentType: Array.isArray(contentType) ? contentType[0] : contentType };
+  }
+
+  /** The fetch-shaped entry @apollo/gateway's data sources call. */
+  readonly fetcher = async (url: string, init?: { method?: string; headers?: unknown; body?: unknown }): Promise<any> => {
+    const headers = (init?.headers ?? {}) as Record<string, string>;
+    const body = String(init?.body ?? '');
+    // The gateway sends {"query": "...", ...}: a mutation operation is never shared.
+    const shareable = !/"query":"\s*mutation\b/.test(body.slice(0, 200));
+    const reply = await this.send(url, headers, body, shareable);
+    return new Response(reply.body, { status: reply.status, headers: { 'content-type': reply.contentType ?? 'application/json' } });
+  };
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
