@@ -72,8 +72,9 @@ const main = async () => {
     services.push(spawnService(['bin/tracseq.ts', 'subgraphs'], base));
     await waitReady(['http://localhost:4001/ready', 'http://localhost:4002/ready', 'http://localhost:4003/ready', 'http://localhost:4004/ready']);
     services.push(spawnService(['bin/tracseq.ts', 'gateway'], { ...base, PORT: '4090' }));
+    services.push(spawnService(['bin/tracseq.ts', 'gateway'], { ...base, PORT: '4092', SINGLE_FLIGHT: 'false' }));
     services.push(spawnService(['bench/hive-gateway.ts'], { ...base, PORT: '4091' }));
-    await waitReady(['http://localhost:4090/ready']);
+    await waitReady(['http://localhost:4090/ready', 'http://localhost:4092/ready']);
     const ours = 'http://localhost:4090/graphql';
     const hiveUrl = 'http://127.0.0.1:4091/graphql';
     const sampleId = await seed(ours);
@@ -81,6 +82,7 @@ const main = async () => {
     const gateways: Array<[string, string, Record<string, string>]> = [
       ['TracSeq (@apollo/gateway)', ours, {}],
       ['Hive Gateway', hiveUrl, { 'x-tracseq-identity': identity }],
+      ['TracSeq, SINGLE_FLIGHT=false', 'http://localhost:4092/graphql', {}],
     ];
     const queries: Array<[string, string]> = [
       ['federated: 50 samples + location, jobs, alerts', JSON.stringify({ query: FEDERATED })],

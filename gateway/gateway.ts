@@ -65,7 +65,7 @@ const consistencyPosition = (header: string | undefined): string | null => (head
 export const startGateway = async (options: GatewayOptions): Promise<RunningGateway> => {
   const { config, logger } = options;
   const signer = new IdentitySigner(config.internalSecret);
-  const transport = new SubgraphTransport();
+  const transport = new SubgraphTransport({ singleFlight: config.singleFlight });
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => new SubgraphDataSource(options.subgraphUrls[name] ?? url!, signer, transport),

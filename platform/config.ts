@@ -27,6 +27,8 @@ export interface Config {
   alertEscalationMinutes: number;
   /** SAMPLES_PORT / STORAGE_PORT / SEQUENCING_PORT / NOTIFICATIONS_PORT, default 4001–4004. */
   subgraphPorts: Record<string, number>;
+  /** SINGLE_FLIGHT, default true: the gateway shares identical in-flight subgraph queries of one caller. */
+  singleFlight: boolean;
   /** LOG_LEVEL, default info (silent under vitest). */
   logLevel: string;
 }
@@ -70,6 +72,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       sequencing: int(env.SEQUENCING_PORT, 4003),
       notifications: int(env.NOTIFICATIONS_PORT, 4004),
     },
+    singleFlight: (env.SINGLE_FLIGHT ?? 'true') !== 'false',
     logLevel: env.LOG_LEVEL ?? (env.VITEST ? 'silent' : 'info'),
   };
 };
