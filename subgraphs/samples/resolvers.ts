@@ -35,8 +35,8 @@ export const samplesResolvers = (deps: { store: EventStore; commands: CommandHan
   const samples = new SampleCommands(deps.commands);
   const transition =
     (to: SampleStatus) =>
-    (_: unknown, args: Args<{ id: string; expectedVersion?: number | null; reason?: string | null }>, ctx: SamplesContext) =>
-      samples.changeStatus(commandContext(ctx), args.id, to, { expectedVersion: args.expectedVersion, reason: args.reason });
+    (_: unknown, args: Args<{ id: string; expectedVersion?: number | null; reason?: string | null; idempotencyKey?: string | null }>, ctx: SamplesContext) =>
+      samples.changeStatus(commandContext(ctx), args.id, to, { expectedVersion: args.expectedVersion, reason: args.reason, idempotencyKey: args.idempotencyKey ?? undefined });
 
   return {
     DateTime: DateTimeScalar,

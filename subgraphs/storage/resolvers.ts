@@ -39,15 +39,21 @@ export const storageResolvers = (deps: { queries: StorageQueries; commands: Stor
   Query: {
     storageUnit: (_: unknown, { id }: Args<{ id: string }>, ctx: StorageContext) => (isUuid(id) ? ctx.storage.unit.load(id) : null),
     storageUnits: (_: unknown, args: Args<{ kind?: string; zone?: string; parentId?: string }>, ctx: StorageContext) => deps.queries.units(ctx.tenantId, args),
+    findFreePosition: (_: unknown, args: Args<{ sampleType: string; underUnitId?: string | null; zone?: string | null }>, ctx: StorageContext) =>
+      deps.commands.findFree(ctx.tenantId, args.sampleType, args.underUnitId ?? null, args.zone ?? null),
   },
   Mutation: {
     createStorageUnit: async (_: unknown, args: Args<{ input: any; idempotencyKey?: string }>, ctx: StorageContext) => {
       const { unit, position } = await deps.commands.createUnit(commandContext(ctx), args.input, args.idempotencyKey);
       return { unit: unitView(unit), position };
     },
-    reservePosition: (_: unknown, a: Args<{ positionId: string; sampleId: string }>, ctx: StorageContext) => deps.commands.reserve(commandContext(ctx), a.positionId, a.sampleId),
-    releaseReservation: (_: unknown, a: Args<{ positionId: string }>, ctx: StorageContext) => deps.commands.release(commandContext(ctx), a.positionId),
-    storeSample: (_: unknown, a: Args<{ sampleId: string; positionId: string }>, ctx: StorageContext) => deps.commands.store(commandContext(ctx), a.sampleId, a.positionId),
+    reservePosition: (_: unknown, a: Args<{ positionId: string; sampleId: string; idempotencyKey?: string }>, ctx: StorageContext) =>
+      deps.commands.reserve(commandContext(ctx), a.positionId, a.sampleId, a.idempotencyKey),
+    releaseReservation: (_: unknown, a: Args<{ positionId: string; idempotencyKey?: string }>, ctx: StorageContext) => deps.commands.release(commandContext(ctx), a.positionId, a.idempotencyKey),
+    storeSample: (_: unknown, a: Args<{ sampleId: string; positionId: string; idempotencyKey?: string }>, ctx: StorageContext) =>
+      deps.commands.store(commandContext(ctx), a.sampleId, a.positionId, a.idempotencyKey),
+    removeSampleFromStorage: (_: unknown, a: Args<{ sampleId: string; reason: string; idempotencyKey?: string }>, ctx: StorageContext) =>
+      deps.commands.remove(commandContext(ctx), a.sampleId, a.reason, a.idempotencyKey),
     moveSample: (_: unknown, a: Args<{ sampleId: string; toPositionId: string }>, ctx: StorageContext) => deps.commands.move(commandContext(ctx), a.sampleId, a.toPositionId),
     checkOutSample: (_: unknown, a: Args<{ sampleId: string; reason: string }>, ctx: StorageContext) => deps.commands.checkOut(commandContext(ctx), a.sampleId, a.reason),
     checkInSample: (_: unknown, a: Args<{ sampleId: string }>, ctx: StorageContext) => deps.commands.checkIn(commandContext(ctx), a.sampleId),

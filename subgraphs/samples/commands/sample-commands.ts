@@ -50,7 +50,8 @@ export class SampleCommands {
       id,
       context,
       expectedVersion: options.expectedVersion,
-      idempotencyKey: options.idempotencyKey,
+      // Scoped by target status: one client key reused for two different commands must not collide.
+      idempotencyKey: options.idempotencyKey ? `${to}/${options.idempotencyKey}` : undefined,
       decide: (state) => {
         if (!exists(state)) throw new NotFoundError(`sample ${id} not found`);
         return changeStatus(state, to, options.reason ?? null);

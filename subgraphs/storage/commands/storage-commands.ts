@@ -10,7 +10,9 @@ import {
   moveSample,
   positionDecider,
   releaseReservation,
+  removeSample,
   reservePosition,
+  ZONE_RULES,
   storeSample,
   type Custody,
   type PositionState,
@@ -22,6 +24,8 @@ import type { PositionRow, StorageQueries } from '../read-model/queries.js';
 import { storageSamples } from '../read-model/storage-projection.js';
 
 const CONSISTENCY_HINT = '(if it was just created, send its position as x-tracseq-consistent-with)';
+
+const keyed = (scope: string, key?: string | null) => (key ? { scope: `storage/${scope}`, key } : undefined);
 
 const requireId = (id: string, field: string) => {
   if (!isUuid(id)) throw new BadInputError(`"${id}" is not an id`, { field });
@@ -71,20 +75,41 @@ export class StorageCommands {
     return { reading: { celsius, recordedAt: at, inRange: celsius >= unit.minTempC! && celsius <= unit.maxTempC! }, position: result.position };
   }
 
-  async reserve(context: CommandContext, positionId: string, sampleId: string) {
+  async reserve(context: CommandContext, positionId: string, sampleId: string, key?: string | null) {
     const [target, sample] = await Promise.all([this.target(context.tenantId, positionId), this.sample(context.tenantId, sampleId)]);
-    return this.place(context, target, sampleId, (position, custody) => reservePosition(sample, this.asTarget(target), position, custody));
+    return this.place(context, target, sampleId, (position, custody) => reservePosition(sample, this.asTarget(target), position, custody), keyed('reserve', key));
   }
 
-  async release(context: CommandContext, positionId: string) {
+  async release(context: CommandContext, positionId: string, key?: string | null) {
     const target = await this.target(context.tenantId, positionId);
-    if (!target.sample_id) throw new BadInputError(`position ${target.label} holds no reservation`, { field: 'positionId' });
-    return this.place(context, target, target.sample_id, (position, custody) => releaseReservation(this.asTarget(target), position, custody));
+    const held = target.sample_id ?? (key ? await this.reservedBy(context.tenantId, positionId) : null);
+    if (!held) throw new BadInputError(`position ${target.label} holds no reservation`, { field: 'positionId' });
+    return this.place(context, target, held, (position, custody) => releaseReservation(this.asTarget(target), position, custody), keyed('release', key));
   }
 
-  async store(context: CommandContext, sampleId: string, positionId: string) {
+  async store(context: CommandContext, sampleId: string, positionId: string, key?: string | null) {
     const [target, sample] = await Promise.all([this.target(context.tenantId, positionId), this.sample(context.tenantId, sampleId)]);
-    return this.place(context, target, sampleId, (position, custody) => storeSample(sample, this.asTarget(target), position, custody));
+    return this.place(context, target, sampleId, (position, custody) => storeSample(sample, this.asTarget(target), position, custody), keyed('store', key));
+  }
+
+  async remove(context: CommandContext, sampleId: string, reason: string, key?: string | null) {
+    const target = await this.currentPosition(context.tenantId, sampleId);
+    return this.place(context, target, sampleId, (position, custody) => removeSample(sampleId, this.asTarget(target), position, custody, reason), keyed('remove', key));
+  }
+
+  /** A free position whose box suits the sample type, under a unit or anywhere in a zone. */
+  async findFree(tenantId: string, sampleType: string, underUnitId: string | null, zone: string | null) {
+    if (underUnitId) requireId(underUnitId, 'underUnitId');
+    if (!underUnitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
+    const zones = (ZONE_RULES[sampleType] ?? null) as string[] | null;
+    return this.queries.freePosition(tenantId, { underUnitId, zone, zones });
+  }
+
+  /** Who a position was last reserved for, from its stream (the read model may have moved on). */
+  private async reservedBy(tenantId: string, positionId: string): Promise<string | null> {
+    const events = await this.commands.store.readStream(`StoragePosition-${positionId}`, { tenantId });
+    const last = events.filter((e) => e.type === 'PositionReserved').at(-1);
+    return last ? (last.data as { sampleId: string }).sampleId : null;
   }
 
   async checkOut(context: CommandContext, sampleId: string, reason: string) {
@@ -111,9 +136,16 @@ export class StorageCommands {
     return { storagePosition: this.view(to, result.states[1] as PositionState), position: result.position };
   }
 
-  private async place(context: CommandContext, target: PositionRow, sampleId: string, decide: (position: PositionState, custody: Custody) => readonly [unknown[], unknown[]]) {
+  private async place(
+    context: CommandContext,
+    target: PositionRow,
+    sampleId: string,
+    decide: (position: PositionState, custody: Custody) => readonly [unknown[], unknown[]],
+    idempotencyKey?: { scope: string; key: string },
+  ) {
     const result = await this.commands.handleAcross({
       context,
+      idempotencyKey,
       streams: [
         { decider: positionDecider, id: target.id },
         { decider: custodyDecider, id: sampleId },

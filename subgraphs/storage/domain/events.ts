@@ -39,7 +39,7 @@ export type PositionReserved = PositionFact<'PositionReserved'>;
 export type ReservationReleased = PositionFact<'ReservationReleased'>;
 export type PositionFilled = PositionFact<'PositionFilled'>;
 /** CHECKED_OUT keeps the position held for the sample's return. */
-export type PositionVacated = PositionFact<'PositionVacated', { reason: 'MOVED' | 'CHECKED_OUT' }>;
+export type PositionVacated = PositionFact<'PositionVacated', { reason: 'MOVED' | 'CHECKED_OUT' | 'REMOVED' }>;
 export type PositionEvent = PositionReserved | ReservationReleased | PositionFilled | PositionVacated;
 
 /** Chain of custody of one sample in storage. */
@@ -50,7 +50,8 @@ export type CustodyStored = CustodyFact<'CustodyStored'>;
 export type CustodyMoved = CustodyFact<'CustodyMoved', { fromPositionId: string; fromLabel: string }>;
 export type CustodyCheckedOut = CustodyFact<'CustodyCheckedOut', { reason: string }>;
 export type CustodyCheckedIn = CustodyFact<'CustodyCheckedIn'>;
-export type CustodyEvent = CustodyReserved | CustodyReservationReleased | CustodyStored | CustodyMoved | CustodyCheckedOut | CustodyCheckedIn;
+export type CustodyRemoved = CustodyFact<'CustodyRemoved', { reason: string }>;
+export type CustodyEvent = CustodyReserved | CustodyReservationReleased | CustodyStored | CustodyMoved | CustodyCheckedOut | CustodyCheckedIn | CustodyRemoved;
 
 export const POSITION_EVENTS: ReadonlySet<string> = new Set(['PositionReserved', 'ReservationReleased', 'PositionFilled', 'PositionVacated']);
-export const CUSTODY_EVENTS: ReadonlySet<string> = new Set(['CustodyReserved', 'CustodyReservationReleased', 'CustodyStored', 'CustodyMoved', 'CustodyCheckedOut', 'CustodyCheckedIn']);
+export const CUSTODY_EVENTS: ReadonlySet<string> = new Set(['CustodyReserved', 'CustodyReservationReleased', 'CustodyStored', 'CustodyMoved', 'CustodyCheckedOut', 'CustodyCheckedIn', 'CustodyRemoved']);

@@ -48,6 +48,8 @@ export const custodyDecider: Decider<Custody, CustodyEvent> = {
         return { positionId, label, reservedPositionId: null, checkedOut: false };
       case 'CustodyCheckedOut':
         return { ...state, checkedOut: true };
+      case 'CustodyRemoved':
+        return { positionId: null, label: null, reservedPositionId: null, checkedOut: false };
     }
   },
 };
@@ -148,4 +150,16 @@ export const checkInSample = (sampleId: string, at: Target, position: PositionSt
   if (!custody.checkedOut || !custody.positionId) throw new ConflictError('sample is not checked out');
   if (position.state !== 'RESERVED' || position.sampleId !== sampleId) throw new ConflictError(`position ${at.label} is no longer held for this sample`);
   return [[{ type: 'PositionFilled', data: fact(at, sampleId) }], [{ type: 'CustodyCheckedIn', data: { sampleId, positionId: at.positionId, label: at.label } }]];
+};
+
+/** Out of storage for good: the position becomes AVAILABLE again. */
+export const removeSample = (sampleId: string, at: Target, position: PositionState, custody: Custody, reason: string): [PositionEvent[], CustodyEvent[]] => {
+  if (!custody.positionId) throw new ConflictError('sample is not in storage');
+  if (position.sampleId !== sampleId) throw new ConflictError(`position ${at.label} does not hold this sample`);
+  const why = reason.trim();
+  if (!why) throw new BadInputError('a reason is required to remove a sample from storage', { field: 'reason' });
+  return [
+    [{ type: 'PositionVacated', data: { ...fact(at, sampleId), reason: 'REMOVED' } }],
+    [{ type: 'CustodyRemoved', data: { sampleId, positionId: at.positionId, label: at.label, reason: why } }],
+  ];
 };

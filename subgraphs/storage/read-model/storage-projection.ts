@@ -17,6 +17,7 @@ const CUSTODY_ACTIONS: Record<CustodyEvent['type'], string> = {
   CustodyMoved: 'MOVED',
   CustodyCheckedOut: 'CHECKED_OUT',
   CustodyCheckedIn: 'CHECKED_IN',
+  CustodyRemoved: 'REMOVED',
 };
 
 const THRESHOLDS = [95, 80] as const;
@@ -115,7 +116,7 @@ const changePosition = async (trx: Kysely<any>, event: StoredEvent, store: Event
 
 const recordCustody = async (trx: Kysely<any>, event: StoredEvent) => {
   const data = event.data as CustodyEvent['data'] & { reason?: string; fromLabel?: string };
-  const note = event.type === 'CustodyCheckedOut' ? data.reason : event.type === 'CustodyMoved' ? `from ${data.fromLabel}` : null;
+  const note = event.type === 'CustodyCheckedOut' || event.type === 'CustodyRemoved' ? data.reason : event.type === 'CustodyMoved' ? `from ${data.fromLabel}` : null;
   await sql`INSERT INTO storage_read.custody (tenant_id, sample_id, seq, action, actor, at, position_label, note)
     VALUES (${event.tenantId}, ${data.sampleId}, ${event.streamVersion}, ${CUSTODY_ACTIONS[event.type as CustodyEvent['type']]},
       ${event.metadata.actor}, ${event.occurredAt}, ${data.label}, ${note ?? null})

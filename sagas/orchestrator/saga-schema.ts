@@ -1,0 +1,74 @@
+import type { MigrationSet } from '../../platform/migrations.js';
+
+/** Durable saga state: the orchestrator's own tables (progress is also recorded as events). */
+export const sagaMigrations: MigrationSet = {
+  module: 'sagas',
+  steps: [
+    `CREATE SCHEMA IF NOT EXISTS sagas;
+     CREATE TABLE sagas.instances (
+       id uuid PRIMARY KEY,
+       tenant_id text NOT NULL,
+       type text NOT NULL,
+       status text NOT NULL,
+       data jsonb NOT NULL,
+       error text,
+       current_step int NOT NULL DEFAULT 0,
+       timed_out boolean NOT NULL DEFAULT false,
+       next_run_at timestamptz NOT NULL DEFAULT now(),
+       lease_owner text,
+       lease_until timestamptz,
+       deadline_at timestamptz NOT NULL,
+       started_at timestamptz NOT NULL DEFAULT now(),
+       finished_at timestamptz,
+       idempotency_key text,
+       actor text,
+       correlation_id text NOT NULL,
+       -- position of the saga's last write, so a resumed saga reads its own writes
+       last_position text NOT NULL DEFAULT '0:0'
+     );
+     CREATE UNIQUE INDEX instances_idempotency ON sagas.instances (tenant_id, type, idempotency_key) WHERE idempotency_key IS NOT NULL;
+     CREATE INDEX instances_due ON sagas.instances (next_run_at) WHERE status IN ('RUNNING', 'COMPENSATING');
+     CREATE INDEX instances_newest ON sagas.instances (tenant_id, started_at DESC, id DESC);
+     CREATE TABLE sagas.steps (
+       saga_id uuid NOT NULL REFERENCES sagas.instances (id),
+       idx int NOT NULL,
+       name text NOT NULL,
+       status text NOT NULL,
+       attempts int NOT NULL DEFAULT 0,
+       undo_attempts int NOT NULL DEFAULT 0,
+       last_error text,
+       started_at timestamptz,
+       finished_at timestamptz,
+       PRIMARY KEY (saga_id, idx)
+     );`,
+  ],
+};
+
+export interface SagaRow {
+  id: string;
+  tenant_id: string;
+  type: string;
+  status: string;
+  data: Record<string, unknown>;
+  error: string | null;
+  current_step: number;
+  timed_out: boolean;
+  deadline_at: Date;
+  started_at: Date;
+  finished_at: Date | null;
+  actor: string | null;
+  correlation_id: string;
+  last_position: string;
+}
+
+export interface StepRow {
+  saga_id: string;
+  idx: number;
+  name: string;
+  status: string;
+  attempts: number;
+  undo_attempts: number;
+  last_error: string | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
