@@ -5,6 +5,7 @@ import { notificationsMigrations, notificationsSubgraph } from '../subgraphs/not
 import { samplesMigrations, samplesSubgraph } from '../subgraphs/samples/index.js';
 import { sequencingMigrations, sequencingSubgraph } from '../subgraphs/sequencing/index.js';
 import { storageMigrations, storageSubgraph } from '../subgraphs/storage/index.js';
+import { sagasMigrations, sagasSubgraph } from '../sagas/subgraph/index.js';
 
 /** Every bounded context this binary can run, in composition order (the names match schema/subgraphs.ts). */
 export const SUBGRAPH_MODULES: ReadonlyArray<{ name: string; migrations: readonly MigrationSet[]; create(runtime: Runtime): SubgraphDefinition<any> }> = [
@@ -12,6 +13,7 @@ export const SUBGRAPH_MODULES: ReadonlyArray<{ name: string; migrations: readonl
   { name: 'storage', migrations: storageMigrations, create: storageSubgraph },
   { name: 'sequencing', migrations: sequencingMigrations, create: sequencingSubgraph },
   { name: 'notifications', migrations: notificationsMigrations, create: notificationsSubgraph },
+  { name: 'sagas', migrations: sagasMigrations, create: sagasSubgraph },
 ];
 
 export const ALL_MIGRATIONS = SUBGRAPH_MODULES.flatMap((module) => module.migrations);

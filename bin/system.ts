@@ -34,8 +34,9 @@ export const startSystem = async (config: Config, options: { logger?: Logger; da
   }
   const runtime = await createRuntime(config, logger, databaseUrl, ALL_MIGRATIONS);
   const definitions = SUBGRAPH_MODULES.map((module) => module.create(runtime));
-  const projections = await runWorkers(runtime, definitions);
   const subgraphs = await Promise.all(definitions.map((definition) => serveSubgraph(runtime, definition, config.subgraphPorts[definition.name] ?? 0)));
+  const subgraphUrls = Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, subgraph.url]));
+  const projections = await runWorkers(runtime, definitions, subgraphUrls);
   let gateway: RunningGateway;
   try {
     gateway = await startGateway({
@@ -43,7 +44,7 @@ export const startSystem = async (config: Config, options: { logger?: Logger; da
       logger,
       port: config.port,
       supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
-      subgraphUrls: Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, subgraph.url])),
+      subgraphUrls,
     });
   } catch (error) {
     await Promise.all(subgraphs.map((subgraph) => subgraph.close()));

@@ -21,6 +21,9 @@ const [command = 'start', target] = process.argv.slice(2);
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 
+/** Where each subgraph listens in a split deployment: <NAME>_URL, else the composed URL. */
+const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, process.env[`${s.name.toUpperCase()}_URL`] ?? s.url]));
+
 const requireDatabase = (): string => {
   if (!config.databaseUrl) throw new Error(`"${command}" runs as a separate service and needs DATABASE_URL`);
   return config.databaseUrl;
@@ -34,15 +37,14 @@ const run = async (): Promise<() => Promise<void>> => {
       return system.stop;
     }
     case 'gateway': {
-      const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, process.env[`${s.name.toUpperCase()}_URL`] ?? s.url]));
       const gateway = await startGateway({ config, logger, port: config.port, supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'), subgraphUrls });
       return gateway.close;
     }
     case 'subgraphs': {
       const runtime = await createRuntime(config, logger, requireDatabase(), ALL_MIGRATIONS);
       const definitions = SUBGRAPH_MODULES.map((module) => module.create(runtime));
-      const workers = await runWorkers(runtime, definitions);
       const servers = await Promise.all(definitions.map((definition) => serveSubgraph(runtime, definition, config.subgraphPorts[definition.name]!)));
+      const workers = await runWorkers(runtime, definitions, Object.fromEntries(servers.map((server) => [server.name, server.url])));
       return async () => {
         await Promise.all(servers.map((server) => server.close()));
         await workers.close();
@@ -55,7 +57,7 @@ const run = async (): Promise<() => Promise<void>> => {
       if (!module) throw new Error(`unknown subgraph "${target}"; known: ${SUBGRAPH_MODULES.map((m) => m.name).join(', ')}`);
       const runtime = await createRuntime(config, logger, requireDatabase(), module.migrations);
       const definition = module.create(runtime);
-      const running = command === 'subgraph' ? await serveSubgraph(runtime, definition, config.subgraphPorts[module.name]!) : await runWorkers(runtime, [definition]);
+      const running = command === 'subgraph' ? await serveSubgraph(runtime, definition, config.subgraphPorts[module.name]!) : await runWorkers(runtime, [definition], subgraphUrls);
       return async () => {
         await running.close();
         await runtime.close();

@@ -25,8 +25,12 @@ export interface Config {
   internalSecret: string;
   /** ALERT_ESCALATION_MINUTES, default 15: an unacknowledged CRITICAL alert escalates after this long. */
   alertEscalationMinutes: number;
-  /** SAMPLES_PORT / STORAGE_PORT / SEQUENCING_PORT / NOTIFICATIONS_PORT, default 4001–4004. */
+  /** SAMPLES_PORT / STORAGE_PORT / SEQUENCING_PORT / NOTIFICATIONS_PORT / SAGAS_PORT, default 4001–4005. */
   subgraphPorts: Record<string, number>;
+  /** SAGA_LEASE_MS, default 30000: a crashed saga worker's sagas are resumed after this. */
+  sagaLeaseMs: number;
+  /** SAGA_CONCURRENCY, default 16: sagas one worker runs at once. */
+  sagaConcurrency: number;
   /** SINGLE_FLIGHT, default true: the gateway shares identical in-flight subgraph queries of one caller. */
   singleFlight: boolean;
   /** LOG_LEVEL, default info (silent under vitest). */
@@ -71,7 +75,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       storage: int(env.STORAGE_PORT, 4002),
       sequencing: int(env.SEQUENCING_PORT, 4003),
       notifications: int(env.NOTIFICATIONS_PORT, 4004),
+      sagas: int(env.SAGAS_PORT, 4005),
     },
+    sagaLeaseMs: int(env.SAGA_LEASE_MS, 30_000),
+    sagaConcurrency: int(env.SAGA_CONCURRENCY, 16),
     singleFlight: (env.SINGLE_FLIGHT ?? 'true') !== 'false',
     logLevel: env.LOG_LEVEL ?? (env.VITEST ? 'silent' : 'info'),
   };

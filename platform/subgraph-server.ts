@@ -37,8 +37,8 @@ export interface SubgraphDefinition<C extends RequestContext = RequestContext> {
   projections: readonly Projection[];
   /** Reactions to other contexts' events (issue commands, raise alerts); run like projections. */
   policies?: readonly Projection[];
-  /** Timers (e.g. alert escalation), started with the projection workers. */
-  startWorkers?: () => { stop(): Promise<void> };
+  /** Timers and workers (alert escalation, the saga worker), started with the projection runners. */
+  startWorkers?: (environment: { subgraphUrls: Record<string, string> }) => { stop(): Promise<void> };
   /** Adds per-request state (DataLoaders) to the verified base context. */
   context(base: RequestContext): C;
 }
@@ -110,11 +110,15 @@ export interface RunningWorkers {
 }
 
 /** Runs subgraphs' projections and policies (one active runner each across processes) and their timers. */
-export const runWorkers = async (runtime: Runtime, definitions: ReadonlyArray<Pick<SubgraphDefinition<any>, 'projections' | 'policies' | 'startWorkers'>>): Promise<RunningWorkers> => {
+export const runWorkers = async (
+  runtime: Runtime,
+  definitions: ReadonlyArray<Pick<SubgraphDefinition<any>, 'projections' | 'policies' | 'startWorkers'>>,
+  subgraphUrls: Record<string, string> = {},
+): Promise<RunningWorkers> => {
   const consumers = definitions.flatMap((d) => [...d.projections, ...(d.policies ?? [])]);
   const runners = consumers.map((projection) => new ProjectionRunner(runtime.db, runtime.store, runtime.listener, projection, { logger: runtime.logger }));
   await Promise.all(runners.map((runner) => runner.start()));
-  const timers = definitions.flatMap((d) => (d.startWorkers ? [d.startWorkers()] : []));
+  const timers = definitions.flatMap((d) => (d.startWorkers ? [d.startWorkers({ subgraphUrls })] : []));
   return {
     runners,
     async close() {

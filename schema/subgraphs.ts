@@ -12,4 +12,5 @@ export const SUBGRAPHS: readonly SubgraphEntry[] = [
   { name: 'storage', sdl: 'subgraphs/storage/schema.graphql', url: 'http://localhost:4002/graphql' },
   { name: 'sequencing', sdl: 'subgraphs/sequencing/schema.graphql', url: 'http://localhost:4003/graphql' },
   { name: 'notifications', sdl: 'subgraphs/notifications/schema.graphql', url: 'http://localhost:4004/graphql' },
+  { name: 'sagas', sdl: 'sagas/subgraph/schema.graphql', url: 'http://localhost:4005/graphql' },
 ];

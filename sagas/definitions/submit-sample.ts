@@ -70,11 +70,13 @@ export const submitSampleSaga: SagaDefinition<SubmitSampleData> = {
       name: 'reservePosition',
       // Concurrent submissions race for the same free positions: a lost race is retried, soon.
       retry: { attempts: 10, baseDelayMs: 50, maxDelayMs: 1000 },
-      async action({ call, data, idempotencyKey }) {
-        const found = await call('storage', `query($t: String!, $u: ID, $z: TemperatureZone) { findFreePosition(sampleType: $t, underUnitId: $u, zone: $z) { id label } }`, {
+      async action({ call, data, idempotencyKey, attempt }) {
+        // The first free position first (API.md); after a lost race, spread out over the next free ones.
+        const found = await call('storage', `query($t: String!, $u: ID, $z: TemperatureZone, $s: Int) { findFreePosition(sampleType: $t, underUnitId: $u, zone: $z, spread: $s) { id label } }`, {
           t: data.input.sample.sampleType,
           u: data.input.storageUnitId ?? null,
           z: data.input.zone ?? null,
+          s: Math.min(16, 2 ** (attempt - 1)),
         });
         if (!found.findFreePosition) {
           const where = data.input.storageUnitId ? `under storage unit ${data.input.storageUnitId}` : `in zone ${data.input.zone}`;

@@ -20,6 +20,8 @@ export interface StepContext<Data> {
   call: SubgraphCall;
   /** Aborted when the step's timeout passes. */
   signal: AbortSignal;
+  /** 1 on the first try of this step, 2 on its first retry, … */
+  attempt: number;
   /** Why the saga is compensating (for compensations). */
   reason: string | null;
 }

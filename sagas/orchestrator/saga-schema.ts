@@ -24,7 +24,8 @@ export const sagaMigrations: MigrationSet = {
        actor text,
        correlation_id text NOT NULL,
        -- position of the saga's last write, so a resumed saga reads its own writes
-       last_position text NOT NULL DEFAULT '0:0'
+       last_position text NOT NULL DEFAULT '0:0',
+       started_position text NOT NULL DEFAULT '0:0'
      );
      CREATE UNIQUE INDEX instances_idempotency ON sagas.instances (tenant_id, type, idempotency_key) WHERE idempotency_key IS NOT NULL;
      CREATE INDEX instances_due ON sagas.instances (next_run_at) WHERE status IN ('RUNNING', 'COMPENSATING');
@@ -59,6 +60,7 @@ export interface SagaRow {
   actor: string | null;
   correlation_id: string;
   last_position: string;
+  started_position: string;
 }
 
 export interface StepRow {

@@ -110,6 +110,7 @@ export class SagaWorker {
       WHERE id IN (
         SELECT id FROM sagas.instances
         WHERE status IN ('RUNNING', 'COMPENSATING') AND next_run_at <= now() AND (lease_until IS NULL OR lease_until < now())
+          AND type = ANY(${[...this.definitions.keys()]}::text[])
         ORDER BY next_run_at LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
       RETURNING *`.execute(this.options.db);
@@ -146,7 +147,7 @@ export class SagaWorker {
     const attempts = (steps[index]?.attempts ?? 0) + 1;
     await this.setStep(saga, index, { status: 'RUNNING', attempts, started_at: new Date() });
     try {
-      const output = await this.execute(step, saga, 'action');
+      const output = await this.execute(step, saga, 'action', attempts);
       await this.setStep(saga, index, { status: 'DONE', finished_at: new Date(), last_error: null });
       return this.update(saga, { current_step: index + 1, data: { ...saga.data, ...(output.result ?? {}) }, last_position: output.position }, 'SagaStepCompleted', { step: step.name, attempts });
     } catch (error) {
@@ -181,7 +182,7 @@ export class SagaWorker {
     const attempts = pending.undo_attempts + 1;
     await this.setStep(saga, pending.idx, { status: 'COMPENSATING', undo_attempts: attempts });
     try {
-      const output = await this.execute(step, saga, 'compensate');
+      const output = await this.execute(step, saga, 'compensate', attempts);
       await this.setStep(saga, pending.idx, { status: 'COMPENSATED', finished_at: new Date() });
       return this.update(saga, { last_position: output.position }, 'SagaStepCompensated', { step: step.name });
     } catch (error) {
@@ -201,7 +202,7 @@ export class SagaWorker {
     }
   }
 
-  private async execute(step: SagaStep<any>, saga: SagaRow, kind: 'action' | 'compensate'): Promise<{ result: Record<string, unknown> | void; position: string }> {
+  private async execute(step: SagaStep<any>, saga: SagaRow, kind: 'action' | 'compensate', attempt: number): Promise<{ result: Record<string, unknown> | void; position: string }> {
     const timeoutMs = step.timeoutMs ?? 10_000;
     const controller = new AbortController();
     const position = { value: saga.last_position };
@@ -211,6 +212,7 @@ export class SagaWorker {
       data: saga.data,
       idempotencyKey: `${saga.id}:${step.name}${kind === 'compensate' ? ':undo' : ''}`,
       signal: controller.signal,
+      attempt,
       reason: saga.error,
       call: subgraphCaller({ urls: this.options.subgraphUrls, signer: this.signer, tenantId: saga.tenant_id, subject: saga.actor ?? `saga:${saga.id}`, signal: controller.signal, position }),
     };

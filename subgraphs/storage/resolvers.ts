@@ -39,8 +39,8 @@ export const storageResolvers = (deps: { queries: StorageQueries; commands: Stor
   Query: {
     storageUnit: (_: unknown, { id }: Args<{ id: string }>, ctx: StorageContext) => (isUuid(id) ? ctx.storage.unit.load(id) : null),
     storageUnits: (_: unknown, args: Args<{ kind?: string; zone?: string; parentId?: string }>, ctx: StorageContext) => deps.queries.units(ctx.tenantId, args),
-    findFreePosition: (_: unknown, args: Args<{ sampleType: string; underUnitId?: string | null; zone?: string | null }>, ctx: StorageContext) =>
-      deps.commands.findFree(ctx.tenantId, args.sampleType, args.underUnitId ?? null, args.zone ?? null),
+    findFreePosition: (_: unknown, args: Args<{ sampleType: string; underUnitId?: string | null; zone?: string | null; spread?: number | null }>, ctx: StorageContext) =>
+      deps.commands.findFree(ctx.tenantId, args.sampleType, args.underUnitId ?? null, args.zone ?? null, args.spread ?? 1),
   },
   Mutation: {
     createStorageUnit: async (_: unknown, args: Args<{ input: any; idempotencyKey?: string }>, ctx: StorageContext) => {

@@ -98,11 +98,12 @@ export class StorageCommands {
   }
 
   /** A free position whose box suits the sample type, under a unit or anywhere in a zone. */
-  async findFree(tenantId: string, sampleType: string, underUnitId: string | null, zone: string | null) {
+  async findFree(tenantId: string, sampleType: string, underUnitId: string | null, zone: string | null, spread: number) {
     if (underUnitId) requireId(underUnitId, 'underUnitId');
     if (!underUnitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
+    if (!Number.isInteger(spread) || spread < 1 || spread > 100) throw new BadInputError('spread must be between 1 and 100', { field: 'spread' });
     const zones = (ZONE_RULES[sampleType] ?? null) as string[] | null;
-    return this.queries.freePosition(tenantId, { underUnitId, zone, zones });
+    return this.queries.freePosition(tenantId, { underUnitId, zone, zones, spread });
   }
 
   /** Who a position was last reserved for, from its stream (the read model may have moved on). */

@@ -88,17 +88,17 @@ export class StorageQueries {
   }
 
   /**
-   * One AVAILABLE position in a box under `underUnitId` (or of `zone`) whose zone is one of `zones`
-   * (null: any). Picked at random among the first free ones so concurrent callers rarely collide.
+   * The first AVAILABLE position (box name, row, column) in a box under `underUnitId` (or of `zone`)
+   * whose zone is one of `zones` (null: any); with `spread` > 1, a random one of the first `spread`.
    */
-  async freePosition(tenantId: string, where: { underUnitId: string | null; zone: string | null; zones: string[] | null }): Promise<PositionRow | null> {
+  async freePosition(tenantId: string, where: { underUnitId: string | null; zone: string | null; zones: string[] | null; spread: number }): Promise<PositionRow | null> {
     const { rows } = await sql<PositionRow>`SELECT * FROM (
         SELECT ${POSITION_COLUMNS} FROM storage_read.positions p JOIN storage_read.units u ON u.tenant_id = p.tenant_id AND u.id = p.unit_id
         WHERE p.tenant_id = ${tenantId} AND p.state = 'AVAILABLE'
           AND (${where.underUnitId}::uuid IS NULL OR u.id = ${where.underUnitId}::uuid OR ${where.underUnitId}::uuid = ANY(u.ancestors))
           AND (${where.zone}::text IS NULL OR u.zone = ${where.zone})
           AND (${where.zones}::text[] IS NULL OR u.zone = ANY(${where.zones}::text[]))
-        ORDER BY u.name, p.row, p.col LIMIT 16) candidates
+        ORDER BY u.name, p.row, p.col LIMIT ${where.spread}) candidates
       ORDER BY random() LIMIT 1`.execute(this.db);
     return rows[0] ?? null;
   }

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import type { Runtime } from '../../platform/runtime.js';
+import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
+import { submitSampleSaga } from '../definitions/submit-sample.js';
+import type { SagaDefinition } from '../orchestrator/saga-definition.js';
+import { sagaMigrations } from '../orchestrator/saga-schema.js';
+import { SAGAS_CHANNEL } from '../orchestrator/saga-starter.js';
+import { SagaWorker } from '../orchestrator/saga-worker.js';
+import { SagaQueries } from './saga-queries.js';
+import { createSagaLoaders, sagasResolvers, type SagasContext } from './resolvers.js';
+
+export const SAGA_DEFINITIONS: ReadonlyArray<SagaDefinition<any>> = [submitSampleSaga];
+export const sagasMigrations = [sagaMigrations];
+
+/** The workflow subgraph: starts and shows sagas; its worker runs them (in the projections role). */
+export const sagasSubgraph = (runtime: Runtime): SubgraphDefinition<SagasContext> => {
+  const db = runtime.subgraphDb('sagas');
+  const queries = new SagaQueries(db);
+  return {
+    name: 'sagas',
+    typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
+    resolvers: sagasResolvers({ db, store: runtime.store, queries }),
+    migrations: sagasMigrations,
+    projections: [],
+    context: (base) => ({ ...base, sagas: createSagaLoaders(queries, base.tenantId) }),
+    startWorkers: ({ subgraphUrls }) => {
+      const worker = new SagaWorker({
+        db: runtime.db,
+        store: runtime.store,
+        definitions: SAGA_DEFINITIONS,
+        subgraphUrls,
+        internalSecret: runtime.config.internalSecret,
+        logger: runtime.logger,
+        leaseMs: runtime.config.sagaLeaseMs,
+        concurrency: runtime.config.sagaConcurrency,
+      }).start();
+      const poke = () => worker.poke();
+      runtime.listener.on(SAGAS_CHANNEL, poke);
+      void runtime.listener.listen(SAGAS_CHANNEL);
+      return {
+        async stop() {
+          runtime.listener.off(SAGAS_CHANNEL, poke);
+          await worker.stop();
+        },
+      };
+    },
+  };
+};

@@ -1,0 +1,43 @@
+import { submitSampleSaga, type SubmitSampleData } from '../../sagas/definitions/submit-sample.js';
+import type { SagaDefinition, SagaStep } from '../../sagas/orchestrator/saga-definition.js';
+
+/** The real submitSample saga under another type name, with one step's action wrapped. */
+const variant = (type: string, stepName: string, wrap: (step: SagaStep<SubmitSampleData>) => Partial<SagaStep<SubmitSampleData>>): SagaDefinition<SubmitSampleData> => ({
+  ...submitSampleSaga,
+  type,
+  steps: submitSampleSaga.steps.map((step) => (step.name === stepName ? { ...step, ...wrap(step) } : step)),
+});
+
+/** storeSample waits `stallMs` before acting; with stallMs 0 it is the plain saga. */
+export const slowStoreSaga = (stallMs: number) =>
+  variant('submitSample-slow', 'storeSample', (step) => ({
+    timeoutMs: stallMs + 10_000,
+    action: async (context) => {
+      await new Promise((resolve) => setTimeout(resolve, stallMs));
+      return step.action(context);
+    },
+  }));
+
+/** reservePosition fails `times` times (an outage), then works. */
+export const flakyReserveSaga = (times: number) => {
+  let failures = 0;
+  return variant('submitSample-flaky', 'reservePosition', (step) => ({
+    retry: { attempts: 5, baseDelayMs: 20 },
+    action: async (context) => {
+      if (failures++ < times) throw new Error(`storage unavailable (injected failure ${failures})`);
+      return step.action(context);
+    },
+  }));
+};
+
+/** receiveSample hangs past its timeout on the first attempt. */
+export const hangingReceiveSaga = (timeoutMs: number) => {
+  let calls = 0;
+  return variant('submitSample-hanging', 'receiveSample', (step) => ({
+    timeoutMs,
+    action: async (context) => {
+      if (calls++ === 0) await new Promise((resolve) => setTimeout(resolve, timeoutMs * 5));
+      return step.action(context);
+    },
+  }));
+};
