@@ -42,6 +42,8 @@ export interface MultiCommand {
   /** Events per stream, in the order of `streams`. */
   decide: (states: any[], meta: { now: string }) => ReadonlyArray<readonly Event[]>;
   idempotencyKey?: { scope: string; key: string };
+  /** Saved with the idempotency key; a replay returns it (e.g. which position was reserved). */
+  result?: Record<string, unknown>;
 }
 
 export interface MultiResult {
@@ -49,6 +51,7 @@ export interface MultiResult {
   versions: number[];
   position: string;
   replayed: boolean;
+  result?: Record<string, unknown>;
 }
 
 export interface CommandHandlerOptions {
@@ -149,7 +152,7 @@ export class CommandHandler {
     const idempotency = command.idempotencyKey ? { scope: command.idempotencyKey.scope, key: command.idempotencyKey.key } : undefined;
     if (idempotency) {
       const first = await this.store.findIdempotent(context.tenantId, idempotency);
-      if (first) return { ...(await this.loadAll(command)), position: first.position, replayed: true };
+      if (first) return { ...(await this.loadAll(command)), position: first.position, replayed: true, result: first.result };
     }
     for (let attempt = 1; ; attempt++) {
       const { states, versions } = await this.loadAll(command);
@@ -159,8 +162,8 @@ export class CommandHandler {
         stream.readOnly ? [] : [{ streamId: `${stream.decider.streamType}-${stream.id}`, expectedVersion: versions[index]!, events: perStream[index] ?? [] }],
       );
       try {
-        const appended = await this.store.appendUnit({ streams: writes, metadata: this.metadata(context, now), idempotency });
-        if (appended.replayed) return { ...(await this.loadAll(command)), position: appended.position, replayed: true };
+        const appended = await this.store.appendUnit({ streams: writes, metadata: this.metadata(context, now), idempotency, result: command.result });
+        if (appended.replayed) return { ...(await this.loadAll(command)), position: appended.position, replayed: true, result: appended.result };
         const next = command.streams.map((stream, index) =>
           (perStream[index] ?? []).reduce(
             (acc: unknown, event, step) => stream.decider.evolve(acc, { ...event, occurredAt: now, streamVersion: versions[index]! + step + 1 }),

@@ -31,6 +31,8 @@ export interface Config {
   sagaLeaseMs: number;
   /** SAGA_CONCURRENCY, default 16: sagas one worker runs at once. */
   sagaConcurrency: number;
+  /** SAGA_WORKER, default true: run a saga worker with the projections (false: this process only serves). */
+  sagaWorker: boolean;
   /** SINGLE_FLIGHT, default true: the gateway shares identical in-flight subgraph queries of one caller. */
   singleFlight: boolean;
   /** LOG_LEVEL, default info (silent under vitest). */
@@ -79,6 +81,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     },
     sagaLeaseMs: int(env.SAGA_LEASE_MS, 30_000),
     sagaConcurrency: int(env.SAGA_CONCURRENCY, 16),
+    sagaWorker: (env.SAGA_WORKER ?? 'true') !== 'false',
     singleFlight: (env.SINGLE_FLIGHT ?? 'true') !== 'false',
     logLevel: env.LOG_LEVEL ?? (env.VITEST ? 'silent' : 'info'),
   };

@@ -68,30 +68,20 @@ export const submitSampleSaga: SagaDefinition<SubmitSampleData> = {
     { name: 'validateSample', action: status('validateSample') },
     {
       name: 'reservePosition',
-      // Concurrent submissions race for the same free positions: a lost race is retried, soon.
-      retry: { attempts: 10, baseDelayMs: 50, maxDelayMs: 1000 },
-      async action({ call, data, idempotencyKey, attempt }) {
-        // The first free position first (API.md); after a lost race, spread out over the next free ones.
-        const found = await call('storage', `query($t: String!, $u: ID, $z: TemperatureZone, $s: Int) { findFreePosition(sampleType: $t, underUnitId: $u, zone: $z, spread: $s) { id label } }`, {
-          t: data.input.sample.sampleType,
-          u: data.input.storageUnitId ?? null,
-          z: data.input.zone ?? null,
-          s: Math.min(16, 2 ** (attempt - 1)),
-        });
-        if (!found.findFreePosition) {
-          const where = data.input.storageUnitId ? `under storage unit ${data.input.storageUnitId}` : `in zone ${data.input.zone}`;
-          throw new PermanentStepError(`no free position for a ${data.input.sample.sampleType} sample ${where}`);
-        }
+      // Storage skips positions taken meanwhile; a retry covers its read model lagging behind.
+      retry: { attempts: 5, baseDelayMs: 50, maxDelayMs: 1000 },
+      async action({ call, data, idempotencyKey }) {
         try {
-          const reserved = await call('storage', `mutation($p: ID!, $s: ID!, $key: String) { reservePosition(positionId: $p, sampleId: $s, idempotencyKey: $key) { position storagePosition { id label } } }`, {
-            p: found.findFreePosition.id,
+          const reserved = await call('storage', `mutation($s: ID!, $u: ID, $z: TemperatureZone, $key: String) {
+              reserveFreePosition(sampleId: $s, underUnitId: $u, zone: $z, idempotencyKey: $key) { position storagePosition { id label } } }`, {
             s: data.sampleId,
+            u: data.input.storageUnitId ?? null,
+            z: data.input.zone ?? null,
             key: idempotencyKey,
           });
-          return { positionId: reserved.reservePosition.storagePosition.id, positionLabel: reserved.reservePosition.storagePosition.label };
+          return { positionId: reserved.reserveFreePosition.storagePosition.id, positionLabel: reserved.reserveFreePosition.storagePosition.label };
         } catch (error) {
-          // Someone else took it between the look-up and the reservation: look again.
-          if (error instanceof PermanentStepError && /is reserved|is occupied/.test(error.message)) throw new SubgraphCallError(error.message, 'CONFLICT');
+          if (error instanceof SubgraphCallError && error.code === 'NOT_FOUND' && error.message.startsWith('no free position')) throw new PermanentStepError(error.message);
           throw error;
         }
       },

@@ -25,6 +25,7 @@ export const sagasSubgraph = (runtime: Runtime): SubgraphDefinition<SagasContext
     projections: [],
     context: (base) => ({ ...base, sagas: createSagaLoaders(queries, base.tenantId) }),
     startWorkers: ({ subgraphUrls }) => {
+      if (!runtime.config.sagaWorker) return { stop: async () => undefined };
       const worker = new SagaWorker({
         db: runtime.db,
         store: runtime.store,

@@ -49,6 +49,8 @@ export const storageResolvers = (deps: { queries: StorageQueries; commands: Stor
     },
     reservePosition: (_: unknown, a: Args<{ positionId: string; sampleId: string; idempotencyKey?: string }>, ctx: StorageContext) =>
       deps.commands.reserve(commandContext(ctx), a.positionId, a.sampleId, a.idempotencyKey),
+    reserveFreePosition: (_: unknown, a: Args<{ sampleId: string; underUnitId?: string | null; zone?: string | null; idempotencyKey?: string }>, ctx: StorageContext) =>
+      deps.commands.reserveFree(commandContext(ctx), a.sampleId, a.underUnitId ?? null, a.zone ?? null, a.idempotencyKey),
     releaseReservation: (_: unknown, a: Args<{ positionId: string; idempotencyKey?: string }>, ctx: StorageContext) => deps.commands.release(commandContext(ctx), a.positionId, a.idempotencyKey),
     storeSample: (_: unknown, a: Args<{ sampleId: string; positionId: string; idempotencyKey?: string }>, ctx: StorageContext) =>
       deps.commands.store(commandContext(ctx), a.sampleId, a.positionId, a.idempotencyKey),

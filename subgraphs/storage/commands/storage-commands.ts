@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
-import { BadInputError, NotFoundError } from '../../../platform/errors.js';
+import { BadInputError, ConcurrencyError, ConflictError, NotFoundError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
 import type { Kysely } from 'kysely';
 import {
@@ -77,7 +77,37 @@ export class StorageCommands {
 
   async reserve(context: CommandContext, positionId: string, sampleId: string, key?: string | null) {
     const [target, sample] = await Promise.all([this.target(context.tenantId, positionId), this.sample(context.tenantId, sampleId)]);
-    return this.place(context, target, sampleId, (position, custody) => reservePosition(sample, this.asTarget(target), position, custody), keyed('reserve', key));
+    return this.place(context, target, sampleId, (position, custody) => reservePosition(sample, this.asTarget(target), position, custody), keyed('reserve', key), { positionId: target.id });
+  }
+
+  /**
+   * The first free suitable position, reserved: candidates come from the read model (which may lag),
+   * the reservation itself is decided on the position's stream, so a position someone took meanwhile
+   * fails fast as a CONFLICT and the next candidate is tried.
+   */
+  async reserveFree(context: CommandContext, sampleId: string, underUnitId: string | null, zone: string | null, key?: string | null) {
+    const sample = await this.sample(context.tenantId, sampleId);
+    if (key) {
+      const first = await this.commands.store.findIdempotent(context.tenantId, keyed('reserve', key)!);
+      if (first) return this.reserve(context, first.result.positionId as string, sampleId, key);
+    }
+    if (underUnitId) requireId(underUnitId, 'underUnitId');
+    if (!underUnitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
+    const zones = (ZONE_RULES[sample.sampleType] ?? null) as string[] | null;
+    const tried = new Set<string>();
+    for (let round = 0; round < 5; round++) {
+      const candidates = (await this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, 32)).filter((c) => !tried.has(c.id));
+      if (candidates.length === 0) break;
+      for (const candidate of candidates) {
+        tried.add(candidate.id);
+        try {
+          return await this.place(context, candidate, sampleId, (position, custody) => reservePosition(sample, this.asTarget(candidate), position, custody), keyed('reserve', key), { positionId: candidate.id });
+        } catch (error) {
+          if (!(error instanceof ConflictError && /^position /.test(error.message)) && !(error instanceof ConcurrencyError)) throw error;
+        }
+      }
+    }
+    throw new NotFoundError(`no free position for a ${sample.sampleType} sample ${underUnitId ? `under storage unit ${underUnitId}` : `in zone ${zone}`}`);
   }
 
   async release(context: CommandContext, positionId: string, key?: string | null) {
@@ -143,17 +173,26 @@ export class StorageCommands {
     sampleId: string,
     decide: (position: PositionState, custody: Custody) => readonly [unknown[], unknown[]],
     idempotencyKey?: { scope: string; key: string },
+    result?: Record<string, unknown>,
   ) {
-    const result = await this.commands.handleAcross({
+    const result_ = await this.commands.handleAcross({
       context,
       idempotencyKey,
+      result,
       streams: [
         { decider: positionDecider, id: target.id },
         { decider: custodyDecider, id: sampleId },
       ],
       decide: ([position, custody]) => decide(position, custody) as ReturnType<typeof storeSample>,
     });
-    return { storagePosition: this.view(target, result.states[0] as PositionState), position: result.position };
+    const first = result_.result?.positionId as string | undefined;
+    if (result_.replayed && first && first !== target.id) {
+      // A replay answers with the position the first call reserved, not today's candidate.
+      const original = await this.target(context.tenantId, first);
+      const { state } = await this.commands.load(positionDecider, first, context.tenantId);
+      return { storagePosition: this.view(original, state), position: result_.position };
+    }
+    return { storagePosition: this.view(target, result_.states[0] as PositionState), position: result_.position };
   }
 
   private asTarget(row: PositionRow): Target {

@@ -87,6 +87,17 @@ export class StorageQueries {
       WHERE p.tenant_id = ${tenantId} AND p.unit_id = ANY(${uuids(unitIds)}::uuid[]) ORDER BY p.row, p.col`.execute(this.db)).rows;
   }
 
+  /** The first `limit` AVAILABLE positions (box name, row, column) under a unit or of a zone, in suitable zones. */
+  async freePositions(tenantId: string, where: { underUnitId: string | null; zone: string | null; zones: string[] | null }, limit: number): Promise<PositionRow[]> {
+    const { rows } = await sql<PositionRow>`SELECT ${POSITION_COLUMNS} FROM storage_read.positions p JOIN storage_read.units u ON u.tenant_id = p.tenant_id AND u.id = p.unit_id
+      WHERE p.tenant_id = ${tenantId} AND p.state = 'AVAILABLE'
+        AND (${where.underUnitId}::uuid IS NULL OR u.id = ${where.underUnitId}::uuid OR ${where.underUnitId}::uuid = ANY(u.ancestors))
+        AND (${where.zone}::text IS NULL OR u.zone = ${where.zone})
+        AND (${where.zones}::text[] IS NULL OR u.zone = ANY(${where.zones}::text[]))
+      ORDER BY u.name, p.row, p.col LIMIT ${limit}`.execute(this.db);
+    return rows;
+  }
+
   /**
    * The first AVAILABLE position (box name, row, column) in a box under `underUnitId` (or of `zone`)
    * whose zone is one of `zones` (null: any); with `spread` > 1, a random one of the first `spread`.
