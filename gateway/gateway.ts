@@ -14,6 +14,8 @@ import { IdentitySigner } from '../platform/identity-signer.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import type { Logger } from '../platform/logger.js';
 import { useIdentity } from './use-identity.js';
+import { FederatedSubscriptions } from './subscriptions/federated-subscriptions.js';
+import { useSubscriptions } from './subscriptions/use-subscriptions.js';
 
 
 export interface GatewayContext extends BaseContext {
@@ -34,6 +36,7 @@ export interface GatewayOptions {
 export interface RunningGateway {
   url: string;
   port: number;
+  subscriptions: FederatedSubscriptions;
   close(): Promise<void>;
 }
 
@@ -59,6 +62,11 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 }
 
+/** Subgraph names and URLs as composed into the supergraph (`@join__graph`). */
+const JOIN_GRAPH = /@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g;
+const SUBGRAPH_NAMES = (sdl: string) => [...sdl.matchAll(JOIN_GRAPH)].map((m) => m[1]!);
+const composedUrl = (sdl: string, name: string) => [...sdl.matchAll(JOIN_GRAPH)].find((m) => m[1] === name)![2]!;
+
 /** Validated here so a malformed header is one clear BAD_USER_INPUT, not an error per subgraph. */
 const consistencyPosition = (header: string | undefined): string | null => (header ? formatCheckpoint(parsePosition(header)) : null);
 
@@ -66,9 +74,10 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   const { config, logger } = options;
   const signer = new IdentitySigner(config.internalSecret);
   const transport = new SubgraphTransport({ singleFlight: config.singleFlight });
+  const dataSources: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphDataSource(options.subgraphUrls[name] ?? url!, signer, transport),
+    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(options.subgraphUrls[name] ?? url!, signer, transport)),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -109,12 +118,24 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
       },
     },
   });
+  const subscriptions = new FederatedSubscriptions({
+    supergraphSdl: options.supergraphSdl,
+    serviceMap: dataSources,
+    subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES(options.supergraphSdl).map((name) => [name, options.subgraphUrls[name] ?? composedUrl(options.supergraphSdl, name)])),
+    signer,
+    bufferLimit: config.subscriptionBuffer,
+    logger,
+  });
+  const websocket = useSubscriptions({ server: server.server, subscriptions, identify: (params) => identify({ get: (name) => params[name] }) });
   const url = `${server.url}/graphql`;
   logger.info({ url }, 'gateway listening');
   return {
     url,
     port: server.port,
+    subscriptions,
     async close() {
+      await websocket.close();
+      await subscriptions.close();
       await server.close();
       await apollo.stop();
       await transport.close();

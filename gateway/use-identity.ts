@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HeaderMap } from '@apollo/server';
-import { DomainError, UnauthenticatedError } from '../platform/errors.js';
+import { BadInputError, UnauthenticatedError } from '../platform/errors.js';
 import { DEMO_TENANT, type Identity } from '../platform/identity.js';
 
 export const TENANT_HEADER = 'x-tracseq-tenant';
@@ -15,10 +15,10 @@ const TENANT = /^[a-z0-9][a-z0-9_-]{0,62}$/;
  */
 export const useIdentity =
   (isDevelopment: boolean) =>
-  (headers: HeaderMap): Omit<Identity, 'expiresAt'> => {
+  (headers: Pick<HeaderMap, 'get'>): Omit<Identity, 'expiresAt'> => {
     const requestId = headers.get('x-request-id') ?? randomUUID();
     if (!isDevelopment) throw new UnauthenticatedError('credentials required');
     const tenant = headers.get(TENANT_HEADER) ?? DEMO_TENANT;
-    if (!TENANT.test(tenant)) throw new DomainError('BAD_USER_INPUT', `"${tenant}" is not a tenant id`);
+    if (!TENANT.test(tenant)) throw new BadInputError(`"${tenant}" is not a tenant id`);
     return { tenantId: tenant, subject: 'dev-admin', roles: ['admin'], requestId };
   };

@@ -33,6 +33,8 @@ export interface Config {
   sagaConcurrency: number;
   /** SAGA_WORKER, default true: run a saga worker with the projections (false: this process only serves). */
   sagaWorker: boolean;
+  /** SUBSCRIPTION_BUFFER, default 1000: undelivered events per subscriber before it is disconnected as too slow. */
+  subscriptionBuffer: number;
   /** SINGLE_FLIGHT, default true: the gateway shares identical in-flight subgraph queries of one caller. */
   singleFlight: boolean;
   /** LOG_LEVEL, default info (silent under vitest). */
@@ -82,6 +84,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     sagaLeaseMs: int(env.SAGA_LEASE_MS, 30_000),
     sagaConcurrency: int(env.SAGA_CONCURRENCY, 16),
     sagaWorker: (env.SAGA_WORKER ?? 'true') !== 'false',
+    subscriptionBuffer: int(env.SUBSCRIPTION_BUFFER, 1000),
     singleFlight: (env.SINGLE_FLIGHT ?? 'true') !== 'false',
     logLevel: env.LOG_LEVEL ?? (env.VITEST ? 'silent' : 'info'),
   };

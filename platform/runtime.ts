@@ -7,6 +7,7 @@ import { eventStoreMigrations } from '../event-store/schema.js';
 import type { Config } from './config.js';
 import { createKysely, createPool } from './database.js';
 import type { Logger } from './logger.js';
+import { LiveFeed } from './subscriptions/live-feed.js';
 import { runMigrations, type MigrationSet } from './migrations.js';
 
 /** The infrastructure one process shares between its subgraphs, projections and gateway. */
@@ -19,6 +20,8 @@ export interface Runtime {
   store: EventStore;
   commands: CommandHandler;
   listener: PgListener;
+  /** The live tail of the log that subgraph subscriptions read. */
+  liveFeed: LiveFeed;
   /** A Kysely for one subgraph's read side that counts its SQL statements (tests, /metrics). */
   subgraphDb(name: string): Kysely<any>;
   sqlStatements: Map<string, number>;
@@ -46,6 +49,7 @@ export const createRuntime = async (config: Config, logger: Logger, databaseUrl:
     store,
     commands,
     listener,
+    liveFeed: new LiveFeed(store, listener),
     sqlStatements,
     subgraphDb(name) {
       let counted = subgraphDbs.get(name);

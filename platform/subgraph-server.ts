@@ -3,7 +3,9 @@ import { ApolloServer, type BaseContext } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { randomUUID } from 'node:crypto';
 import type { CommandContext } from '../event-store/command-handler.js';
+import { serveSubgraphSubscriptions } from './subscriptions/subgraph-subscriptions.js';
 import { ConsistencyWaiter } from '../event-store/consistency.js';
 import { ProjectionRunner } from '../event-store/projection-runner.js';
 import type { Projection } from '../event-store/projection.js';
@@ -54,8 +56,9 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
   const { config, logger } = runtime;
   const consistency = new ConsistencyWaiter(runtime.pool, runtime.listener, definition.projections.map((p) => p.name));
   await consistency.start();
+  const schema = buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }]);
   const apollo = new ApolloServer<C>({
-    schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }]),
+    schema,
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
     formatError: formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error, subgraph: definition.name }, 'unexpected resolver error')),
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
@@ -92,12 +95,23 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
       },
     },
   });
+  const subscriptions = schema.getSubscriptionType()
+    ? serveSubgraphSubscriptions({
+        server: server.server,
+        schema,
+        secret: config.internalSecret,
+        consistency,
+        consistencyTimeoutMs: config.consistencyTimeoutMs,
+        context: (identity) => definition.context({ identity, tenantId: identity.tenantId, actor: identity.subject, correlationId: identity.requestId || randomUUID() }),
+      })
+    : null;
   logger.info({ subgraph: definition.name, url: `${server.url}/graphql` }, 'subgraph listening');
   return {
     name: definition.name,
     url: `${server.url}/graphql`,
     async close() {
       consistency.stop();
+      await subscriptions?.close();
       await server.close();
       await apollo.stop();
     },

@@ -20,7 +20,7 @@ export const sagasSubgraph = (runtime: Runtime): SubgraphDefinition<SagasContext
   return {
     name: 'sagas',
     typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
-    resolvers: sagasResolvers({ db, store: runtime.store, queries }),
+    resolvers: sagasResolvers({ db, store: runtime.store, queries, feed: runtime.liveFeed }),
     migrations: sagasMigrations,
     projections: [],
     context: (base) => ({ ...base, sagas: createSagaLoaders(queries, base.tenantId) }),

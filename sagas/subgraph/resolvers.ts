@@ -11,6 +11,8 @@ import { submitSampleSaga, type SubmitSampleData } from '../definitions/submit-s
 import type { SagaRow, StepRow } from '../orchestrator/saga-schema.js';
 import { startSaga } from '../orchestrator/saga-starter.js';
 import type { SagaQueries } from './saga-queries.js';
+import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
+import type { LiveFeed } from '../../platform/subscriptions/live-feed.js';
 
 export const createSagaLoaders = (queries: SagaQueries, tenantId: string) => ({
   saga: new DataLoader<string, SagaRow | null>(async (ids) => keyBy(ids, await queries.byIds(tenantId, ids), (s) => s.id)),
@@ -23,7 +25,7 @@ export interface SagasContext extends RequestContext {
 
 type Args<T> = Record<string, unknown> & T;
 
-export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queries: SagaQueries }): GraphQLResolverMap<SagasContext> => ({
+export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queries: SagaQueries; feed: LiveFeed }): GraphQLResolverMap<SagasContext> => ({
   DateTime: DateTimeScalar,
   JSON: JSONScalar,
   Query: {
@@ -37,6 +39,20 @@ export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queri
       if (!input.storageUnitId && !input.zone) throw new BadInputError('give storageUnitId or zone', { field: 'zone' });
       if (input.storageUnitId && !isUuid(input.storageUnitId)) throw new BadInputError('storageUnitId is not an id', { field: 'storageUnitId' });
       return startSaga({ db: deps.db, store: deps.store }, submitSampleSaga, commandContext(ctx), { input }, args.idempotencyKey);
+    },
+  },
+  Subscription: {
+    sagaUpdated: {
+      subscribe: (_: unknown, { id }: Args<{ id: string }>, ctx: SagasContext) => {
+        if (!isUuid(id)) throw new BadInputError('id is not a saga id', { field: 'id' });
+        return eventSubscription(deps.feed, {
+          tenantId: ctx.tenantId,
+          accept: (event) => event.streamId === `Saga-${id}`,
+          // The saga row as it is now (at least as new as the event): status and every step.
+          map: async () => (await deps.queries.byIds(ctx.tenantId, [id]))[0] ?? null,
+        });
+      },
+      resolve: (source: Delivery<unknown>) => source.payload,
     },
   },
   Saga: {

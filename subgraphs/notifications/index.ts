@@ -19,7 +19,7 @@ export const notificationsSubgraph = (runtime: Runtime): SubgraphDefinition<Noti
   return {
     name: 'notifications',
     typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
-    resolvers: notificationsResolvers({ queries, commands }),
+    resolvers: notificationsResolvers({ queries, commands, feed: runtime.liveFeed }),
     migrations: notificationsMigrations,
     // The read model is what queries wait on; the policy reacts to other contexts' events.
     projections: [alertsProjection],

@@ -5,7 +5,10 @@ import { pageSize } from '../../platform/graphql/connection.js';
 import { DateTimeScalar, isUuid } from '../../platform/graphql/scalars.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
 import type { AlertCommands } from './commands/alert-commands.js';
-import type { Alert } from './domain/alert.js';
+import { alertDecider, type Alert } from './domain/alert.js';
+import { SEVERITIES, type AlertRaised, type Severity } from './domain/events.js';
+import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
+import type { LiveFeed } from '../../platform/subscriptions/live-feed.js';
 import type { AlertQueries } from './read-model/queries.js';
 
 export const createAlertLoaders = (queries: AlertQueries, tenantId: string) => ({
@@ -20,7 +23,7 @@ export interface NotificationsContext extends RequestContext {
 type Args<T> = Record<string, unknown> & T;
 const ref = (__typename: string, id: string | null) => (id ? { __typename, id } : null);
 
-export const notificationsResolvers = (deps: { queries: AlertQueries; commands: AlertCommands }): GraphQLResolverMap<NotificationsContext> => ({
+export const notificationsResolvers = (deps: { queries: AlertQueries; commands: AlertCommands; feed: LiveFeed }): GraphQLResolverMap<NotificationsContext> => ({
   DateTime: DateTimeScalar,
   Query: {
     alert: (_: unknown, { id }: Args<{ id: string }>, ctx: NotificationsContext) => (isUuid(id) ? ctx.alerts.alert.load(id) : null),
@@ -30,6 +33,18 @@ export const notificationsResolvers = (deps: { queries: AlertQueries; commands: 
   Mutation: {
     acknowledgeAlert: (_: unknown, a: Args<{ id: string; note?: string }>, ctx: NotificationsContext) => deps.commands.acknowledge(commandContext(ctx), a.id, a.note ?? null),
     resolveAlert: (_: unknown, a: Args<{ id: string; note?: string }>, ctx: NotificationsContext) => deps.commands.resolve(commandContext(ctx), a.id, a.note ?? null),
+  },
+  Subscription: {
+    alertRaised: {
+      subscribe: (_: unknown, args: Args<{ minSeverity?: Severity | null }>, ctx: NotificationsContext) =>
+        eventSubscription(deps.feed, {
+          tenantId: ctx.tenantId,
+          accept: (event) => event.type === 'AlertRaised' && SEVERITIES.indexOf((event.data as { severity: Severity }).severity) >= SEVERITIES.indexOf(args.minSeverity ?? 'INFO'),
+          // The alert as raised, straight from its event: no read-model lag for the subscriber.
+          map: (event) => alertDecider.evolve(alertDecider.initialState(), { ...(event as unknown as AlertRaised), occurredAt: event.occurredAt, streamVersion: event.streamVersion }) as Alert,
+        }),
+      resolve: (source: Delivery<unknown>) => source.payload,
+    },
   },
   Alert: {
     __resolveReference: (reference: { id: string }, ctx: NotificationsContext) => (isUuid(reference.id) ? ctx.alerts.alert.load(reference.id) : null),

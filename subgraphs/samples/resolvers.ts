@@ -7,7 +7,9 @@ import { DateTimeScalar, JSONScalar, isUuid } from '../../platform/graphql/scala
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
 import { importSamples } from './commands/import-samples.js';
 import { SampleCommands, type RegisterSampleInput } from './commands/sample-commands.js';
-import type { SampleStatus } from './domain/events.js';
+import { SAMPLE_STATUS_EVENTS, type SampleStatus } from './domain/events.js';
+import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
+import type { LiveFeed } from '../../platform/subscriptions/live-feed.js';
 import type { SampleLoaders } from './read-model/loaders.js';
 import type { SampleFilter, SampleQueries, SampleView } from './read-model/queries.js';
 
@@ -31,7 +33,7 @@ export const toLabEvent = (event: StoredEvent) => ({
 
 type Args<T> = Record<string, unknown> & T;
 
-export const samplesResolvers = (deps: { store: EventStore; commands: CommandHandler; queries: SampleQueries }): GraphQLResolverMap<SamplesContext> => {
+export const samplesResolvers = (deps: { store: EventStore; commands: CommandHandler; queries: SampleQueries; feed: LiveFeed }): GraphQLResolverMap<SamplesContext> => {
   const samples = new SampleCommands(deps.commands);
   const transition =
     (to: SampleStatus) =>
@@ -57,6 +59,32 @@ export const samplesResolvers = (deps: { store: EventStore; commands: CommandHan
       archiveSample: transition('ARCHIVED'),
       resubmitSample: transition('PENDING'),
       importSamples: (_: unknown, { csv }: Args<{ csv: string }>, ctx: SamplesContext) => importSamples(samples, deps.commands, commandContext(ctx), csv),
+    },
+    Subscription: {
+      sampleStatusChanged: {
+        subscribe: (_: unknown, args: Args<{ sampleId?: string | null }>, ctx: SamplesContext) =>
+          eventSubscription(deps.feed, {
+            tenantId: ctx.tenantId,
+            accept: (event) => (event.type === 'SampleRegistered' || SAMPLE_STATUS_EVENTS.has(event.type)) && (!args.sampleId || (event.data as { sampleId: string }).sampleId === args.sampleId),
+            map: (event) => {
+              const data = event.data as { sampleId: string; from?: string; to?: string };
+              return { sampleId: data.sampleId, from: data.from ?? null, to: data.to ?? 'PENDING', at: event.occurredAt };
+            },
+          }),
+        resolve: (source: Delivery<unknown>) => source.payload,
+      },
+      labEvents: {
+        subscribe: (_: unknown, args: Args<{ streamTypes?: string[] | null; eventTypes?: string[] | null }>, ctx: SamplesContext) =>
+          eventSubscription(deps.feed, {
+            tenantId: ctx.tenantId,
+            accept: (event) => (!args.streamTypes?.length || args.streamTypes.includes(event.streamType)) && (!args.eventTypes?.length || args.eventTypes.includes(event.type)),
+            map: toLabEvent,
+          }),
+        resolve: (source: Delivery<unknown>) => source.payload,
+      },
+    },
+    SampleStatusChange: {
+      sample: (change: { sampleId: string }, _: unknown, ctx: SamplesContext) => ctx.samples.byId.load(change.sampleId),
     },
     Sample: {
       __resolveReference: (reference: { id: string }, ctx: SamplesContext) => (isUuid(reference.id) ? ctx.samples.byId.load(reference.id) : null),
