@@ -16,6 +16,8 @@ export interface System {
   runtime: Runtime;
   /** Projection and policy runners, for tests that stop and restart them. */
   projections: RunningWorkers;
+  /** Gateway subscription counts (groups, subscribers, upstream clients). */
+  subscriptionStats(): { groups: number; subscribers: number; upstreamClients: number };
   stop(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export const startSystem = async (config: Config, options: { logger?: Logger; da
     subgraphs,
     runtime,
     projections,
+    subscriptionStats: () => gateway.subscriptions.stats(),
     async stop() {
       await gateway.close();
       await Promise.all(subgraphs.map((subgraph) => subgraph.close()));

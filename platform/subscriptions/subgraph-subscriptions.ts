@@ -23,19 +23,38 @@ export interface SubgraphSubscriptionOptions {
 export const serveSubgraphSubscriptions = (options: SubgraphSubscriptionOptions) => {
   const wss = new WebSocketServer({ server: options.server, path: '/graphql' });
   const identities = new WeakMap<object, Identity>();
-  const subscribe = async function* (args: ExecutionArgs): AsyncGenerator<ExecutionResult> {
+  /**
+   * graphql's subscribe, mapped by hand rather than with an async generator: a generator parked on
+   * the next event cannot be returned until that event comes, which would leak every closed
+   * subscription; this iterator's return() ends the source at once.
+   */
+  const subscribe = async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
     const identity = identities.get(args.contextValue as object)!;
     const stream = await createSourceEventStream(args);
-    if (!(Symbol.asyncIterator in stream)) {
-      yield stream as ExecutionResult;
-      return;
-    }
-    for await (const source of stream as AsyncIterable<{ payload: unknown; position: string }>) {
-      await options.consistency.waitFor(source.position, options.consistencyTimeoutMs);
-      // A fresh context (and so fresh DataLoaders) per event: each event is its own read.
-      const result = await execute({ ...args, rootValue: source, contextValue: options.context(identity) });
-      yield { ...result, extensions: { ...result.extensions, position: source.position } };
-    }
+    if (!(Symbol.asyncIterator in stream)) return stream as ExecutionResult;
+    const source = stream as AsyncIterableIterator<{ payload: unknown; position: string }>;
+    const mapped: AsyncIterableIterator<ExecutionResult> = {
+      async next() {
+        const item = await source.next();
+        if (item.done) return { value: undefined, done: true };
+        await options.consistency.waitFor(item.value.position, options.consistencyTimeoutMs);
+        // A fresh context (and so fresh DataLoaders) per event: each event is its own read.
+        const result = await execute({ ...args, rootValue: item.value, contextValue: options.context(identity) });
+        return { value: { ...result, extensions: { ...result.extensions, position: item.value.position } }, done: false };
+      },
+      async return() {
+        await source.return?.();
+        return { value: undefined, done: true };
+      },
+      async throw(error) {
+        await source.return?.();
+        throw error;
+      },
+      [Symbol.asyncIterator]() {
+        return mapped;
+      },
+    };
+    return mapped;
   };
   const disposable = useServer(
     {

@@ -1,0 +1,200 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { compareCheckpoints, parsePosition } from '../../event-store/position.js';
+import { startTestSystem, type TestSystem } from '../support/system.js';
+import { labClient } from '../support/lab.js';
+import { waitUntil } from '../support/wait.js';
+import { closeAll, collect, wsClient } from '../support/ws.js';
+
+let system: TestSystem;
+let lab: ReturnType<typeof labClient>;
+
+beforeAll(async () => {
+  system = await startTestSystem();
+  lab = labClient(system);
+});
+afterAll(() => system?.stop());
+afterEach(async () => {
+  await closeAll();
+  // Every test starts with no live subscription, so `live(n)` counts only its own.
+  await waitUntil(() => system.runtime.liveFeed.size === 0, 10_000, 'previous subscriptions released');
+});
+
+/** Subscriptions are live once the subgraph's feed has them; wait for that rather than sleeping. */
+const live = (subscribers: number) => waitUntil(() => system.runtime.liveFeed.size >= subscribers, 5000, 'subscription live');
+const meta = (tenantId = 'demo') => ({ tenantId, actor: 'burst', correlationId: crypto.randomUUID(), occurredAt: new Date().toISOString() });
+
+describe('subscriptions through the gateway (graphql-ws)', () => {
+  it('alertRaised with fields from notifications, samples and storage', async () => {
+    const client = wsClient(system.gatewayUrl);
+    const sub = collect(client, `subscription { alertRaised { kind severity message sample { barcode status location { label } custody { action } } storageUnit { name } } }`);
+    await live(1);
+    const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "SUB-ALERT-01", sampleType: DNA }) { position sample { id } } }`);
+    await lab.mutate(`mutation($id: ID!) { rejectSample(id: $id, reason: "unlabelled tube") { position } }`, { id: sample.id });
+    await waitUntil(() => sub.results.length >= 1, 10_000, 'alert delivered');
+    expect(sub.results[0]).toEqual({
+      data: { alertRaised: { kind: 'SAMPLE_REJECTED', severity: 'INFO', message: 'Sample rejected: unlabelled tube', sample: { barcode: 'SUB-ALERT-01', status: 'REJECTED', location: null, custody: [] }, storageUnit: null } },
+    });
+    sub.stop();
+    await client.dispose();
+  });
+
+  it('sampleStatusChanged for one sample, with its location once stored (samples + storage)', async () => {
+    const { positions } = await lab.freezerWithBox('Sub', 'MINUS_80');
+    const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "SUB-STATUS-01", sampleType: DNA }) { position sample { id } } }`);
+    const client = wsClient(system.gatewayUrl);
+        const sub = collect(client, `subscription($id: ID) { sampleStatusChanged(sampleId: $id) { from to sample { barcode status location { label } } } }`, { id: sample.id });
+    await live(1);
+    await lab.validatedSample('SUB-STATUS-02'); // another sample: filtered out
+    await lab.mutate(`mutation($id: ID!) { receiveSample(id: $id) { position } }`, { id: sample.id });
+    await lab.mutate(`mutation($id: ID!) { validateSample(id: $id) { position } }`, { id: sample.id });
+    await lab.mutate(`mutation($s: ID!, $p: ID!) { storeSample(sampleId: $s, positionId: $p) { position } }`, { s: sample.id, p: positions.B3 });
+    await waitUntil(() => sub.results.length >= 3, 10_000, 'three changes');
+    expect(sub.results.map((r) => r.data.sampleStatusChanged)).toEqual([
+      { from: 'PENDING', to: 'RECEIVED', sample: { barcode: 'SUB-STATUS-01', status: 'RECEIVED', location: null } },
+      { from: 'RECEIVED', to: 'VALIDATED', sample: { barcode: 'SUB-STATUS-01', status: 'VALIDATED', location: null } },
+      { from: 'VALIDATED', to: 'IN_STORAGE', sample: { barcode: 'SUB-STATUS-01', status: 'IN_STORAGE', location: { label: 'B3' } } },
+    ]);
+    sub.stop();
+    await client.dispose();
+  });
+
+  it('sagaUpdated follows a saga to COMPLETED, with its sample from another subgraph', async () => {
+    const { box } = await lab.freezerWithBox('SubSaga', 'MINUS_80');
+    const started = await lab.mutate(`mutation($u: ID) { submitSample(input: { sample: { barcode: "SUB-SAGA-01", sampleType: DNA }, storageUnitId: $u }) { position saga { id } } }`, { u: box });
+    const client = wsClient(system.gatewayUrl);
+    const sub = collect(client, `subscription($id: ID!) { sagaUpdated(id: $id) { status steps { name status } sample { barcode } } }`, { id: started.saga.id });
+    await waitUntil(() => sub.results.some((r) => r.data?.sagaUpdated.status === 'COMPLETED'), 15_000, 'saga completed');
+    const last = sub.results.at(-1).data.sagaUpdated;
+    expect(last.status).toBe('COMPLETED');
+    expect(last.sample).toEqual({ barcode: 'SUB-SAGA-01' });
+    sub.stop();
+    await client.dispose();
+  });
+
+  it('delivers a burst of 1,000 events in stored order, each once, and only to its tenant', async () => {
+    const client = wsClient(system.gatewayUrl);
+    const other = wsClient(system.gatewayUrl, { 'x-tracseq-tenant': 'other-lab' });
+        const mine = collect(client, `subscription { labEvents(eventTypes: ["BurstTick"]) { id streamId version position } }`);
+    const theirs = collect(other, `subscription { labEvents(eventTypes: ["BurstTick"]) { id } }`);
+    await live(2);
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, writer) => {
+        for (let i = 0; i < 100; i++) await system.runtime.store.append(`Burst-${writer}`, i, [{ type: 'BurstTick', data: { i } }], meta());
+      }),
+    );
+    await waitUntil(() => mine.results.length >= 1000, 30_000, '1000 events');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const events = mine.results.map((r) => r.data.labEvents);
+    expect(events).toHaveLength(1000);
+    expect(new Set(events.map((e) => e.id)).size).toBe(1000);
+    for (let i = 1; i < events.length; i++) expect(compareCheckpoints(parsePosition(events[i - 1].position), parsePosition(events[i].position))).toBeLessThan(0);
+    for (let writer = 0; writer < 10; writer++) {
+      expect(events.filter((e) => e.streamId === `Burst-${writer}`).map((e) => e.version)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    }
+    expect(theirs.results).toEqual([]);
+    mine.stop();
+    theirs.stop();
+    await client.dispose();
+    await other.dispose();
+  });
+
+  it('applies filters before sending: minSeverity CRITICAL never sees an INFO alert', async () => {
+    const client = wsClient(system.gatewayUrl);
+        const critical = collect(client, `subscription { alertRaised(minSeverity: CRITICAL) { kind severity } }`);
+    const everything = collect(client, `subscription { alertRaised { kind severity } }`);
+    await live(2);
+    const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "SUB-FILTER-01", sampleType: DNA }) { position sample { id } } }`);
+    await lab.mutate(`mutation($id: ID!) { rejectSample(id: $id, reason: "x") { position } }`, { id: sample.id });
+    const { freezer } = await lab.freezerWithBox('SubHot', 'MINUS_20');
+    await lab.mutate(`mutation($u: ID!) { recordTemperature(unitId: $u, celsius: 5) { position } }`, { u: freezer });
+    await waitUntil(() => everything.results.length >= 2 && critical.results.length >= 1, 10_000, 'alerts');
+    expect(critical.results.map((r) => r.data.alertRaised)).toEqual([{ kind: 'TEMPERATURE_EXCURSION', severity: 'CRITICAL' }]);
+    expect(everything.results.map((r) => r.data.alertRaised.kind)).toEqual(['SAMPLE_REJECTED', 'TEMPERATURE_EXCURSION']);
+    critical.stop();
+    everything.stop();
+    await client.dispose();
+  });
+
+  it('releases everything when 500 subscriptions close', async () => {
+    const clients = Array.from({ length: 10 }, (_, i) => wsClient(system.gatewayUrl, { 'x-tracseq-tenant': `leak-${i}` }));
+    const subs = clients.flatMap((client, c) =>
+      Array.from({ length: 50 }, (_, i) => collect(client, `subscription($id: ID) { sampleStatusChanged(sampleId: $id) { to } }`, { id: `00000000-0000-4000-8000-${String(c * 50 + i).padStart(12, '0')}` })),
+    );
+    await waitUntil(() => system.runtime.liveFeed.size >= 500, 15_000, '500 live');
+    expect(system.subscriptionStats().subscribers).toBeGreaterThanOrEqual(500);
+    for (const sub of subs) sub.stop();
+    await closeAll();
+    await waitUntil(() => system.runtime.liveFeed.size === 0, 10_000, 'feed listeners released');
+    await waitUntil(() => system.subscriptionStats().subscribers === 0 && system.subscriptionStats().groups === 0, 10_000, 'gateway subscriptions released');
+  });
+
+  it('answers bad documents with errors, and bad connection_init payloads with protocol close codes', async () => {
+    const client = wsClient(system.gatewayUrl);
+    const unknownField = collect(client, `subscription { alertRaised { noSuchField } }`);
+    const notASubscription = collect(client, `query { samples { totalCount } }`);
+    await waitUntil(() => unknownField.errors.length > 0 && notASubscription.errors.length > 0, 5000, 'errors');
+    expect((unknownField.errors[0] as any[])[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect((notASubscription.errors[0] as any[])[0].message).toContain('only subscriptions');
+    await client.dispose();
+
+    const closeCode = (params: unknown, messages?: string[]) =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(system.gatewayUrl.replace('http', 'ws'), 'graphql-transport-ws');
+        socket.on('open', () => {
+          for (const message of messages ?? [JSON.stringify({ type: 'connection_init', payload: params })]) socket.send(message);
+        });
+        socket.on('close', (code) => resolve(code));
+      });
+    expect(await closeCode({ 'x-tracseq-tenant': 42 })).toBe(4400);
+    expect(await closeCode({ 'x-tracseq-tenant': 'Not A Tenant!' })).toBe(4400);
+    expect(await closeCode(undefined, [JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { alertRaised { id } }' } })])).toBe(4401);
+    expect(await closeCode(undefined, ['not json'])).toBe(4400);
+  });
+});
+
+describe('subscription limits', () => {
+  it('refuses connections without credentials outside development with 4403', async () => {
+    const production = await startTestSystem({ NODE_ENV: 'production', INTERNAL_SECRET: 'production-secret-for-test' });
+    try {
+      const code = await new Promise<number>((resolve) => {
+        const socket = new WebSocket(production.gatewayUrl.replace('http', 'ws'), 'graphql-transport-ws');
+        socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+        socket.on('close', (c) => resolve(c));
+      });
+      expect(code).toBe(4403);
+    } finally {
+      await production.stop();
+    }
+  });
+
+  it('disconnects a subscriber that stops reading, without holding up the others', async () => {
+    const small = await startTestSystem({ SUBSCRIPTION_BUFFER: '5' });
+    try {
+      const url = small.gatewayUrl.replace('http', 'ws');
+      const slow = new WebSocket(url, 'graphql-transport-ws');
+      const closed = new Promise<{ code: number; reason: string }>((resolve) => slow.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+      await new Promise((resolve) => slow.on('open', resolve));
+      slow.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      await new Promise((resolve) => slow.once('message', resolve));
+      slow.send(JSON.stringify({ id: 's', type: 'subscribe', payload: { query: 'subscription { labEvents(eventTypes: ["Bulky"]) { data } }' } }));
+      const fast = wsClient(small.gatewayUrl);
+      const healthy = collect(fast, 'subscription { labEvents(eventTypes: ["Bulky"]) { id } }');
+      await waitUntil(() => small.runtime.liveFeed.size >= 2, 5000, 'both live');
+      (slow as any)._socket.pause(); // stop reading: the kernel buffers fill, then ours
+      const blob = 'x'.repeat(50_000);
+      for (let i = 0; i < 400; i++) await small.runtime.store.append(`Bulky-${i}`, 0, [{ type: 'Bulky', data: { blob } }], meta());
+      // The gateway lets go of the slow subscriber; once it reads again it finds the close frame.
+      await waitUntil(() => small.subscriptionStats().subscribers === 1, 20_000, 'slow subscriber dropped');
+      (slow as any)._socket.resume();
+      const { code, reason } = await closed;
+      expect(code).toBe(1013);
+      expect(reason).toContain('too slow');
+      await waitUntil(() => healthy.results.length === 400, 20_000, 'the healthy subscriber got everything');
+      healthy.stop();
+      await fast.dispose();
+    } finally {
+      await small.stop();
+    }
+  });
+});
