@@ -4,11 +4,11 @@
  * supergraph over the same running subgraphs, driven by autocannon in one run.
  *   npm run bench:gateway      BENCH_DURATION=5 for a quick look (seconds per run, default 20)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { loadConfig } from '../platform/config.js';
 import { signIdentity } from '../platform/identity.js';
-import { benchPostgres, percentile, table } from './support.js';
+import { benchPostgres, percentile, spawnService, table, waitReady } from './support.js';
 
 const duration = Number(process.env.BENCH_DURATION ?? '20');
 const connections = 50;
@@ -122,18 +122,5 @@ const main = async () => {
 };
 
 const ms = (value: number) => value.toFixed(1);
-
-const spawnService = (args: string[], env: NodeJS.ProcessEnv): ChildProcess =>
-  spawn(process.execPath, ['--import', 'tsx', ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-
-const waitReady = async (urls: string[]) => {
-  const deadline = Date.now() + 60_000;
-  for (const url of urls) {
-    while (!(await fetch(url).then((r) => r.ok, () => false))) {
-      if (Date.now() > deadline) throw new Error(`${url} never became ready`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-};
 
 await main();

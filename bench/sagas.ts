@@ -3,28 +3,14 @@
  * COMPLETED), with 1 and with 4 saga worker processes against the same subgraphs.
  *   npm run bench:sagas       BENCH_SAGAS=100 for a quick look (sagas per run, default 300)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { loadConfig } from '../platform/config.js';
 import { signIdentity } from '../platform/identity.js';
-import { benchPostgres, percentile, table } from './support.js';
+import { benchPostgres, percentile, spawnService, table, waitReady } from './support.js';
 
 const total = Number(process.env.BENCH_SAGAS ?? '300');
 const PORTS = { samples: 4201, storage: 4202, sequencing: 4203, notifications: 4204, sagas: 4205 };
 const url = (name: keyof typeof PORTS) => `http://localhost:${PORTS[name]}/graphql`;
-
-const spawnService = (args: string[], env: NodeJS.ProcessEnv): ChildProcess =>
-  spawn(process.execPath, ['--import', 'tsx', 'bin/tracseq.ts', ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-
-const waitReady = async (urls: string[]) => {
-  const deadline = Date.now() + 60_000;
-  for (const target of urls) {
-    while (!(await fetch(target).then((r) => r.ok, () => false))) {
-      if (Date.now() > deadline) throw new Error(`${target} never became ready`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-};
 
 const run = async (workers: number, databaseUrl: string) => {
   const env = {
@@ -33,10 +19,10 @@ const run = async (workers: number, databaseUrl: string) => {
     NOTIFICATIONS_PORT: String(PORTS.notifications), SAGAS_PORT: String(PORTS.sagas),
     SAMPLES_URL: url('samples'), STORAGE_URL: url('storage'),
   };
-  const services = [spawnService(['subgraphs'], { ...env, SAGA_WORKER: 'false' })];
+  const services = [spawnService(['bin/tracseq.ts', 'subgraphs'], { ...env, SAGA_WORKER: 'false' })];
   try {
     await waitReady(Object.keys(PORTS).map((name) => url(name as keyof typeof PORTS).replace('/graphql', '/ready')));
-    for (let i = 0; i < workers; i++) services.push(spawnService(['projections', 'sagas'], { ...env, SAGA_CONCURRENCY: '16' }));
+    for (let i = 0; i < workers; i++) services.push(spawnService(['bin/tracseq.ts', 'projections', 'sagas'], { ...env, SAGA_CONCURRENCY: '16' }));
     const identity = signIdentity(loadConfig(env).internalSecret, { tenantId: 'bench', subject: 'bench', roles: ['admin'], requestId: 'bench' });
     let position = '0:0';
     const call = async (target: string, query: string, variables: Record<string, unknown> = {}) => {

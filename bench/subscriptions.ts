@@ -6,27 +6,16 @@
  * of `sample { barcode }` and the fan-out. Memory per subscriber is the gateway process's RSS growth.
  *   npm run bench:subscriptions      BENCH_EVENTS_PER_S, BENCH_SECONDS (defaults 10, 10)
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { EventStore } from '../event-store/event-store.js';
 import { createPool } from '../platform/database.js';
-import { benchPostgres, percentile, table } from './support.js';
+import { benchPostgres, percentile, spawnService, table, waitReady } from './support.js';
 
 const rates = (process.env.BENCH_EVENTS_PER_S ?? '2,10').split(',').map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? '10');
 const SUBSCRIPTION = 'subscription { alertRaised { id kind severity message raisedAt sample { barcode } } }';
-
-const spawnService = (args: string[], env: NodeJS.ProcessEnv): ChildProcess =>
-  spawn(process.execPath, ['--import', 'tsx', 'bin/tracseq.ts', ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-
-const waitReady = async (url: string) => {
-  const deadline = Date.now() + 60_000;
-  while (!(await fetch(url).then((r) => r.ok, () => false))) {
-    if (Date.now() > deadline) throw new Error(`${url} never became ready`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-};
 
 const rssKb = (pid: number) => Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim());
 
@@ -53,13 +42,12 @@ const subscriber = (url: string, latencies: number[]) =>
 const run = async (count: number, rate: number, databaseUrl: string) => {
   const env = { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', SAMPLES_PORT: '4301', STORAGE_PORT: '4302', SEQUENCING_PORT: '4303', NOTIFICATIONS_PORT: '4304', SAGAS_PORT: '4305' };
   const urls = { SAMPLES_URL: 'http://localhost:4301/graphql', STORAGE_URL: 'http://localhost:4302/graphql', SEQUENCING_URL: 'http://localhost:4303/graphql', NOTIFICATIONS_URL: 'http://localhost:4304/graphql', SAGAS_URL: 'http://localhost:4305/graphql' };
-  const subgraphs = spawnService(['subgraphs'], env);
-  const gateway = spawnService(['gateway'], { ...env, ...urls, PORT: '4390' });
+  const subgraphs = spawnService(['bin/tracseq.ts', 'subgraphs'], env);
+  const gateway = spawnService(['bin/tracseq.ts', 'gateway'], { ...env, ...urls, PORT: '4390' });
   const sockets: WebSocket[] = [];
   const pool = createPool(databaseUrl, 5);
   try {
-    await waitReady('http://localhost:4304/ready');
-    await waitReady('http://localhost:4390/ready');
+    await waitReady(['http://localhost:4304/ready', 'http://localhost:4390/ready']);
     const store = new EventStore(pool);
     const meta = () => ({ tenantId: 'demo', actor: 'bench', correlationId: randomUUID(), occurredAt: new Date().toISOString() });
     // Samples to reject, registered first so the alert's `sample { barcode }` resolves.

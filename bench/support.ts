@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,4 +62,19 @@ export const measure = async (writers: number, perWriter: number, eventsPerCall:
 export const table = (header: string[], rows: Array<Array<string | number>>): string => {
   const lines = [header, header.map(() => '---'), ...rows.map((row) => row.map(String))];
   return lines.map((line) => `| ${line.join(' | ')} |`).join('\n');
+};
+
+/** A TracSeq role (or another script) in its own Node process, as it would be deployed. */
+export const spawnService = (args: string[], env: NodeJS.ProcessEnv): ChildProcess =>
+  spawn(process.execPath, ['--import', 'tsx', ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+
+/** Waits until every URL answers 2xx (a /ready endpoint), at most a minute. */
+export const waitReady = async (urls: string[]): Promise<void> => {
+  const deadline = Date.now() + 60_000;
+  for (const url of urls) {
+    while (!(await fetch(url).then((r) => r.ok, () => false))) {
+      if (Date.now() > deadline) throw new Error(`${url} never became ready`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 };

@@ -37,3 +37,6 @@ export const toConnection = <T>(rows: T[], first: number, cursorOf: (row: T) => 
     totalCount,
   };
 };
+
+/** ISO text for a timestamp column (null stays null). */
+export const isoOrNull = (value: Date | string | null): string | null => (value === null ? null : (value instanceof Date ? value : new Date(value)).toISOString());

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Envelope } from '../../../event-store/decider.js';
+import { isoOrNull } from '../../../platform/graphql/connection.js';
 import type { Projection } from '../../../event-store/projection.js';
 import { alertDecider, alertExists, type Alert } from '../domain/alert.js';
 import { ALERT_EVENTS, SEVERITIES, type AlertEvent } from '../domain/events.js';
@@ -48,7 +49,7 @@ export interface AlertRow {
   version: number;
 }
 
-const iso = (value: Date | null) => (value ? value.toISOString() : null);
+const iso = isoOrNull;
 
 export const toAlert = (row: AlertRow): Alert => ({
   id: row.id,

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { decodeCursor, encodeCursor, toConnection } from '../../../platform/graphql/connection.js';
+import { newestFirstPage } from '../../../platform/graphql/keyset-page.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
 import type { Alert } from '../domain/alert.js';
 import { SEVERITIES } from '../domain/events.js';
@@ -20,15 +20,17 @@ export class AlertQueries {
   }
 
   /** Newest first. */
-  async list(tenantId: string, filter: { status?: string[] | null; minSeverity?: string | null }, first: number, after: string | null | undefined) {
-    const cursor = decodeCursor<[string, string]>(after, 2);
-    const where = sql`tenant_id = ${tenantId}
-      AND (${filter.status ?? null}::text[] IS NULL OR status = ANY(${filter.status ?? null}::text[]))
-      AND severity_rank >= ${filter.minSeverity ? SEVERITIES.indexOf(filter.minSeverity as never) : 0}`;
-    const page = cursor ? sql`AND (raised_at, id) < (${cursor[0]}::timestamptz, ${cursor[1]}::uuid)` : sql``;
-    const { rows } = await sql<AlertRow>`SELECT * FROM notifications_read.alerts WHERE ${where} ${page} ORDER BY raised_at DESC, id DESC LIMIT ${first + 1}`.execute(this.db);
-    return toConnection(rows.map(toAlert), first, (alert) => encodeCursor([alert.raisedAt, alert.id]), async () =>
-      Number((await sql<{ n: string }>`SELECT count(*) AS n FROM notifications_read.alerts WHERE ${where}`.execute(this.db)).rows[0]!.n),
-    );
+  list(tenantId: string, filter: { status?: string[] | null; minSeverity?: string | null }, first: number, after: string | null | undefined) {
+    return newestFirstPage<AlertRow, Alert>(this.db, {
+      table: 'notifications_read.alerts',
+      timeColumn: 'raised_at',
+      where: sql`tenant_id = ${tenantId}
+        AND (${filter.status ?? null}::text[] IS NULL OR status = ANY(${filter.status ?? null}::text[]))
+        AND severity_rank >= ${filter.minSeverity ? SEVERITIES.indexOf(filter.minSeverity as never) : 0}`,
+      first,
+      after,
+      map: toAlert,
+      timeOf: (row) => row.raised_at,
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { decodeCursor, encodeCursor, toConnection, type Connection } from '../../../platform/graphql/connection.js';
+import { decodeCursor, encodeCursor, isoOrNull, toConnection, type Connection } from '../../../platform/graphql/connection.js';
 import { BadInputError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
 import type { Sample } from '../domain/sample.js';
@@ -20,7 +20,7 @@ export interface SampleFilter {
 
 type Row = SamplesReadDB['samples_read.samples'];
 
-const iso = (value: Date | string): string => (value instanceof Date ? value : new Date(value)).toISOString();
+const iso = (value: Date | string): string => isoOrNull(value)!;
 
 export const toView = (row: Row): SampleView => ({
   id: row.id,

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { isoOrNull } from '../../../platform/graphql/connection.js';
 import type { Projection } from '../../../event-store/projection.js';
 import type { StoredEvent } from '../../../event-store/types.js';
 import { sampleReplica } from '../../../platform/replicas/sample-replica.js';
@@ -67,7 +68,7 @@ export interface JobRow {
   version: number;
 }
 
-const iso = (value: Date | null) => (value ? value.toISOString() : null);
+const iso = isoOrNull;
 
 export const toJobView = (row: JobRow) => ({
   id: row.id,

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { decodeCursor, encodeCursor, toConnection } from '../../../platform/graphql/connection.js';
+import { newestFirstPage } from '../../../platform/graphql/keyset-page.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
 import { toJobView, type JobRow } from './jobs-projection.js';
 
@@ -37,15 +37,17 @@ export class SequencingQueries {
     return rows.map((row) => ({ ...toJobView(row), sampleId: row.sample_id }));
   }
 
-  async list(tenantId: string, filter: { status?: string[] | null; platform?: string | null }, first: number, after: string | null | undefined) {
-    const cursor = decodeCursor<[string, string]>(after, 2);
-    const where = sql`tenant_id = ${tenantId}
-      AND (${filter.status ?? null}::text[] IS NULL OR status = ANY(${filter.status ?? null}::text[]))
-      AND (${filter.platform ?? null}::text IS NULL OR platform = ${filter.platform ?? null})`;
-    const page = cursor ? sql`AND (created_at, id) < (${cursor[0]}::timestamptz, ${cursor[1]}::uuid)` : sql``;
-    const { rows } = await sql<JobRow>`SELECT * FROM sequencing_read.jobs WHERE ${where} ${page} ORDER BY created_at DESC, id DESC LIMIT ${first + 1}`.execute(this.db);
-    return toConnection(rows.map(toJobView), first, (job) => encodeCursor([job.createdAt, job.id]), async () =>
-      Number((await sql<{ n: string }>`SELECT count(*) AS n FROM sequencing_read.jobs WHERE ${where}`.execute(this.db)).rows[0]!.n),
-    );
+  list(tenantId: string, filter: { status?: string[] | null; platform?: string | null }, first: number, after: string | null | undefined) {
+    return newestFirstPage<JobRow, JobView>(this.db, {
+      table: 'sequencing_read.jobs',
+      timeColumn: 'created_at',
+      where: sql`tenant_id = ${tenantId}
+        AND (${filter.status ?? null}::text[] IS NULL OR status = ANY(${filter.status ?? null}::text[]))
+        AND (${filter.platform ?? null}::text IS NULL OR platform = ${filter.platform ?? null})`,
+      first,
+      after,
+      map: toJobView,
+      timeOf: (row) => row.created_at,
+    });
   }
 }
