@@ -6,6 +6,8 @@ import { samplesMigrations, samplesSubgraph } from '../subgraphs/samples/index.j
 import { sequencingMigrations, sequencingSubgraph } from '../subgraphs/sequencing/index.js';
 import { storageMigrations, storageSubgraph } from '../subgraphs/storage/index.js';
 import { sagasMigrations, sagasSubgraph } from '../sagas/subgraph/index.js';
+import { accessSubgraph } from '../subgraphs/access/index.js';
+import { accessMigrations } from '../subgraphs/access/read-model/api-keys.js';
 
 /** Every bounded context this binary can run, in composition order (the names match schema/subgraphs.ts). */
 export const SUBGRAPH_MODULES: ReadonlyArray<{ name: string; migrations: readonly MigrationSet[]; create(runtime: Runtime): SubgraphDefinition<any> }> = [
@@ -14,6 +16,7 @@ export const SUBGRAPH_MODULES: ReadonlyArray<{ name: string; migrations: readonl
   { name: 'sequencing', migrations: sequencingMigrations, create: sequencingSubgraph },
   { name: 'notifications', migrations: notificationsMigrations, create: notificationsSubgraph },
   { name: 'sagas', migrations: sagasMigrations, create: sagasSubgraph },
+  { name: 'access', migrations: [accessMigrations], create: accessSubgraph },
 ];
 
 export const ALL_MIGRATIONS = SUBGRAPH_MODULES.flatMap((module) => module.migrations);

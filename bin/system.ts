@@ -47,6 +47,7 @@ export const startSystem = async (config: Config, options: { logger?: Logger; da
       port: config.port,
       supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
       subgraphUrls,
+      databaseUrl,
     });
   } catch (error) {
     await Promise.all(subgraphs.map((subgraph) => subgraph.close()));

@@ -37,7 +37,7 @@ const run = async (): Promise<() => Promise<void>> => {
       return system.stop;
     }
     case 'gateway': {
-      const gateway = await startGateway({ config, logger, port: config.port, supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'), subgraphUrls });
+      const gateway = await startGateway({ config, logger, port: config.port, supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'), subgraphUrls, databaseUrl: config.databaseUrl });
       return gateway.close;
     }
     case 'subgraphs': {

@@ -4,7 +4,6 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { CONSISTENCY_HEADER, CORRELATION_HEADER } from '../platform/headers.js';
-import { formatCheckpoint, parsePosition } from '../event-store/position.js';
 import type { Config } from '../platform/config.js';
 import { formatGraphQLError } from '../platform/errors.js';
 import { graphqlHandler, sendJson } from '../platform/http/graphql-handler.js';
@@ -14,6 +13,11 @@ import { IdentitySigner } from '../platform/identity-signer.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import type { Logger } from '../platform/logger.js';
 import { useIdentity } from './use-identity.js';
+import { useCors } from './use-cors.js';
+import { usePersistedQueries } from './use-persisted-queries.js';
+import { useRateLimit } from './use-rate-limit.js';
+import { useRequestPolicy } from './use-request-policy.js';
+import { createKysely, createPool } from '../platform/database.js';
 import { FederatedSubscriptions } from './subscriptions/federated-subscriptions.js';
 import { useSubscriptions } from './subscriptions/use-subscriptions.js';
 
@@ -31,6 +35,8 @@ export interface GatewayOptions {
   supergraphSdl: string;
   /** Where each subgraph listens, by subgraph name; falls back to the URL composed into the supergraph. */
   subgraphUrls: Record<string, string>;
+  /** For API keys (the access read model); without it only bearer tokens authenticate. */
+  databaseUrl?: string;
 }
 
 export interface RunningGateway {
@@ -67,9 +73,6 @@ const JOIN_GRAPH = /@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g;
 const SUBGRAPH_NAMES = (sdl: string) => [...sdl.matchAll(JOIN_GRAPH)].map((m) => m[1]!);
 const composedUrl = (sdl: string, name: string) => [...sdl.matchAll(JOIN_GRAPH)].find((m) => m[1] === name)![2]!;
 
-/** Validated here so a malformed header is one clear BAD_USER_INPUT, not an error per subgraph. */
-const consistencyPosition = (header: string | undefined): string | null => (header ? formatCheckpoint(parsePosition(header)) : null);
-
 export const startGateway = async (options: GatewayOptions): Promise<RunningGateway> => {
   const { config, logger } = options;
   const signer = new IdentitySigner(config.internalSecret);
@@ -87,19 +90,30 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     plugins: [config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true })],
   });
   await apollo.start();
-  const identify = useIdentity(config.isDevelopment);
+  const pool = options.databaseUrl ? createPool(options.databaseUrl, 4, (error) => logger.warn({ err: error }, 'gateway database connection failed')) : null;
+  const db = pool ? createKysely<any>(pool) : null;
+  if (!db) logger.warn('no DATABASE_URL: API keys cannot be checked, only bearer tokens');
+  const identify = useIdentity(config, db);
+  const manifests = usePersistedQueries(config.persistedQueriesDir, logger);
+  const supergraph = new FederatedSubscriptions({
+    supergraphSdl: options.supergraphSdl,
+    serviceMap: dataSources,
+    subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES(options.supergraphSdl).map((name) => [name, options.subgraphUrls[name] ?? composedUrl(options.supergraphSdl, name)])),
+    signer,
+    bufferLimit: config.subscriptionBuffer,
+    logger,
+  });
+  const graphql = graphqlHandler(apollo, {
+    maxBodyBytes: config.bodyLimitBytes,
+    prepare: useRequestPolicy({ config, schema: supergraph.apiSchema, identify, manifests, rateLimit: useRateLimit() }),
+  });
+  const cors = useCors(config.corsOrigins);
   const subgraphUrls = Object.values(options.subgraphUrls);
   const server = await startHttpServer({
     name: 'gateway',
     port: options.port,
     routes: {
-      '/graphql': graphqlHandler(apollo, {
-        context: async (_req, headers) => ({
-          identity: identify(headers),
-          correlationId: headers.get(CORRELATION_HEADER) ?? randomUUID(),
-          consistentWith: consistencyPosition(headers.get(CONSISTENCY_HEADER)),
-        }),
-      }),
+      '/graphql': (req, res, search) => (cors(req, res) ? undefined : graphql(req, res, search)),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
       '/ready': async (_req, res) => {
         const checks = await Promise.all(
@@ -118,14 +132,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
       },
     },
   });
-  const subscriptions = new FederatedSubscriptions({
-    supergraphSdl: options.supergraphSdl,
-    serviceMap: dataSources,
-    subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES(options.supergraphSdl).map((name) => [name, options.subgraphUrls[name] ?? composedUrl(options.supergraphSdl, name)])),
-    signer,
-    bufferLimit: config.subscriptionBuffer,
-    logger,
-  });
+  const subscriptions = supergraph;
   const websocket = useSubscriptions({ server: server.server, subscriptions, identify: (params) => identify({ get: (name) => params[name] }) });
   const url = `${server.url}/graphql`;
   logger.info({ url }, 'gateway listening');
@@ -139,6 +146,8 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
       await server.close();
       await apollo.stop();
       await transport.close();
+      manifests.close();
+      await db?.destroy();
     },
   };
 };

@@ -37,6 +37,24 @@ export interface Config {
   subscriptionBuffer: number;
   /** SINGLE_FLIGHT, default true: the gateway shares identical in-flight subgraph queries of one caller. */
   singleFlight: boolean;
+  /** JWT_SECRET: HS256 key for people's tokens (a development default outside production). */
+  jwtSecret?: string;
+  /** JWKS_URL: verify RS256/ES256 tokens against this key set instead. */
+  jwksUrl?: string;
+  /** JWT_ISSUER / JWT_AUDIENCE, default tracseq: required `iss` and `aud` claims. */
+  jwtIssuer: string;
+  jwtAudience: string;
+  /** CORS_ORIGINS: comma-separated allowed browser origins (default: any in development, none otherwise). */
+  corsOrigins: string[];
+  /** Operation limits (QUERY_TOO_COMPLEX): MAX_DEPTH 12, MAX_ALIASES 30, MAX_TOKENS 3000, MAX_COST 50000. */
+  limits: { depth: number; aliases: number; tokens: number; cost: number };
+  /** BODY_LIMIT_BYTES, default 1 MiB. */
+  bodyLimitBytes: number;
+  /** RATE_LIMIT_PER_MINUTE 600 per user / API key; PERSISTED_RATE_LIMIT_PER_MINUTE 3000 for manifest operations. */
+  rateLimitPerMinute: number;
+  persistedRateLimitPerMinute: number;
+  /** PERSISTED_QUERIES_DIR, default schema/persisted-queries: partner manifests, reloaded on change. */
+  persistedQueriesDir: string;
   /** LOG_LEVEL, default info (silent under vitest). */
   logLevel: string;
 }
@@ -80,12 +98,23 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       sequencing: int(env.SEQUENCING_PORT, 4003),
       notifications: int(env.NOTIFICATIONS_PORT, 4004),
       sagas: int(env.SAGAS_PORT, 4005),
+      access: int(env.ACCESS_PORT, 4006),
     },
     sagaLeaseMs: int(env.SAGA_LEASE_MS, 30_000),
     sagaConcurrency: int(env.SAGA_CONCURRENCY, 16),
     sagaWorker: (env.SAGA_WORKER ?? 'true') !== 'false',
     subscriptionBuffer: int(env.SUBSCRIPTION_BUFFER, 1000),
     singleFlight: (env.SINGLE_FLIGHT ?? 'true') !== 'false',
+    jwtSecret: env.JWT_SECRET || (nodeEnv === 'production' ? undefined : 'tracseq-development-jwt-secret'),
+    jwksUrl: env.JWKS_URL || undefined,
+    jwtIssuer: env.JWT_ISSUER || 'tracseq',
+    jwtAudience: env.JWT_AUDIENCE || 'tracseq',
+    corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : isDevelopment ? ['*'] : [],
+    limits: { depth: int(env.MAX_DEPTH, 12), aliases: int(env.MAX_ALIASES, 30), tokens: int(env.MAX_TOKENS, 3000), cost: int(env.MAX_COST, 50_000) },
+    bodyLimitBytes: int(env.BODY_LIMIT_BYTES, 1_048_576),
+    rateLimitPerMinute: int(env.RATE_LIMIT_PER_MINUTE, 600),
+    persistedRateLimitPerMinute: int(env.PERSISTED_RATE_LIMIT_PER_MINUTE, 3000),
+    persistedQueriesDir: env.PERSISTED_QUERIES_DIR || 'schema/persisted-queries',
     logLevel: env.LOG_LEVEL ?? (env.VITEST ? 'silent' : 'info'),
   };
 };

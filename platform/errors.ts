@@ -9,6 +9,10 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  | 'OPERATION_NOT_ALLOWED'
+  | 'RATE_LIMITED'
+  | 'QUERY_TOO_COMPLEX'
   | 'INTERNAL_SERVER_ERROR';
 
 export class DomainError extends Error {

@@ -15,6 +15,7 @@ import { graphqlHandler, sendJson } from './http/graphql-handler.js';
 import { startHttpServer, type RunningServer } from './http/http-server.js';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity.js';
 import type { MigrationSet } from './migrations.js';
+import { ForbiddenError, hasRole, type Role } from './roles.js';
 import type { Runtime } from './runtime.js';
 
 
@@ -41,6 +42,11 @@ export interface SubgraphDefinition<C extends RequestContext = RequestContext> {
   policies?: readonly Projection[];
   /** Timers and workers (alert escalation, the saga worker), started with the projection runners. */
   startWorkers?: (environment: { subgraphUrls: Record<string, string> }) => { stop(): Promise<void> };
+  /**
+   * Roles each root field needs (see platform/roles.ts). Mutations need `technician` unless listed;
+   * queries need `viewer` (any role) unless listed.
+   */
+  requiredRoles?: { Query?: Record<string, Role>; Mutation?: Record<string, Role> };
   /** Adds per-request state (DataLoaders) to the verified base context. */
   context(base: RequestContext): C;
 }
@@ -51,12 +57,30 @@ export interface RunningSubgraph {
   close(): Promise<void>;
 }
 
+/** Wraps every Query and Mutation resolver with the role it needs, checked against the signed identity. */
+const guardRoles = <C extends RequestContext>(definition: SubgraphDefinition<C>): GraphQLResolverMap<C> => {
+  const resolvers = { ...definition.resolvers } as Record<string, any>;
+  for (const [type, fallback] of [['Query', 'viewer'], ['Mutation', 'technician']] as const) {
+    if (!resolvers[type]) continue;
+    resolvers[type] = Object.fromEntries(
+      Object.entries(resolvers[type] as Record<string, (...args: any[]) => unknown>).map(([field, resolve]) => {
+        const required = definition.requiredRoles?.[type]?.[field] ?? fallback;
+        return [field, (parent: unknown, args: unknown, ctx: C, info: unknown) => {
+          if (!hasRole(ctx.identity.roles, required)) throw new ForbiddenError(required);
+          return resolve(parent, args, ctx, info);
+        }];
+      }),
+    );
+  }
+  return resolvers as GraphQLResolverMap<C>;
+};
+
 /** Serves a subgraph's GraphQL over HTTP: identity verified, reads optionally wait for a position. */
 export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, definition: SubgraphDefinition<C>, port: number): Promise<RunningSubgraph> => {
   const { config, logger } = runtime;
   const consistency = new ConsistencyWaiter(runtime.pool, runtime.listener, definition.projections.map((p) => p.name));
   await consistency.start();
-  const schema = buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }]);
+  const schema = buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: guardRoles(definition) as GraphQLResolverMap<unknown> }]);
   const apollo = new ApolloServer<C>({
     schema,
     includeStacktraceInErrorResponses: config.exposeErrorDetails,

@@ -13,4 +13,5 @@ export const SUBGRAPHS: readonly SubgraphEntry[] = [
   { name: 'sequencing', sdl: 'subgraphs/sequencing/schema.graphql', url: 'http://localhost:4003/graphql' },
   { name: 'notifications', sdl: 'subgraphs/notifications/schema.graphql', url: 'http://localhost:4004/graphql' },
   { name: 'sagas', sdl: 'sagas/subgraph/schema.graphql', url: 'http://localhost:4005/graphql' },
+  { name: 'access', sdl: 'subgraphs/access/schema.graphql', url: 'http://localhost:4006/graphql' },
 ];

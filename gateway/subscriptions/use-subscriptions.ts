@@ -27,21 +27,21 @@ export const useSubscriptions = (options: {
   server: Server;
   subscriptions: FederatedSubscriptions;
   /** Same rules as the HTTP identity: connection params play the role of headers. */
-  identify: (params: Record<string, string | undefined>) => Omit<Identity, 'expiresAt'>;
+  identify: (params: Record<string, string | undefined>) => Promise<Omit<Identity, 'expiresAt'>>;
 }) => {
   const wss = new WebSocketServer({ server: options.server, path: '/graphql' });
   const identities = new WeakMap<object, Omit<Identity, 'expiresAt'>>();
   const disposable = useServer<Record<string, unknown> | undefined, { socket: WebSocket }>(
     {
       schema: options.subscriptions.apiSchema,
-      onConnect: (ctx) => {
+      onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         if (typeof params !== 'object' || Array.isArray(params) || Object.values(params).some((v) => v !== undefined && typeof v !== 'string')) {
           ctx.extra.socket.close(CloseCode.BadRequest, 'connection_init payload must be an object of strings');
           return false;
         }
         try {
-          identities.set(ctx, options.identify(params as Record<string, string | undefined>));
+          identities.set(ctx, await options.identify(params as Record<string, string | undefined>));
           return true;
         } catch (error) {
           if (error instanceof DomainError && error.code === 'BAD_USER_INPUT') ctx.extra.socket.close(CloseCode.BadRequest, error.message);

@@ -5,7 +5,12 @@ import { DomainError } from '../errors.js';
 
 export interface GraphQLHandlerOptions<C extends BaseContext> {
   /** Builds the request context; a DomainError here becomes a typed GraphQL error with its HTTP status. */
-  context: (req: IncomingMessage, headers: HeaderMap) => Promise<C>;
+  context?: (req: IncomingMessage, headers: HeaderMap) => Promise<C>;
+  /**
+   * Runs before Apollo Server with the parsed request (POST body, or GET parameters): may rewrite
+   * it (a persisted query's text) and builds the context; a DomainError refuses the request.
+   */
+  prepare?: (headers: HeaderMap, request: { query?: string; variables?: Record<string, unknown>; operationName?: string; extensions?: Record<string, any> }) => Promise<{ body?: unknown; context: C }>;
   /**
    * Largest request body accepted, in bytes.
    * @default 1_048_576
@@ -13,7 +18,15 @@ export interface GraphQLHandlerOptions<C extends BaseContext> {
   maxBodyBytes?: number;
 }
 
-const STATUS: Partial<Record<string, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, BAD_USER_INPUT: 400, RATE_LIMITED: 429 };
+const STATUS: Partial<Record<string, number>> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  BAD_USER_INPUT: 400,
+  RATE_LIMITED: 429,
+  OPERATION_NOT_ALLOWED: 403,
+  QUERY_TOO_COMPLEX: 400,
+  PERSISTED_QUERY_NOT_FOUND: 200,
+};
 
 /** Apollo Server on plain node:http (the documented executeHTTPGraphQLRequest integration). */
 export const graphqlHandler = <C extends BaseContext>(apollo: ApolloServer<C>, options: GraphQLHandlerOptions<C>) => {
@@ -38,11 +51,31 @@ export const graphqlHandler = <C extends BaseContext>(apollo: ApolloServer<C>, o
         body = raw.toString('utf8');
       }
     }
+    let prepared: { body?: unknown; context: C } | null = null;
+    if (options.prepare) {
+      const params = new URLSearchParams(search);
+      const request = (req.method === 'POST' ? body : {
+        query: params.get('query') ?? undefined,
+        operationName: params.get('operationName') ?? undefined,
+        variables: parseJsonParam(params.get('variables')),
+        extensions: parseJsonParam(params.get('extensions')),
+      }) as Parameters<NonNullable<typeof options.prepare>>[1];
+      try {
+        prepared = await options.prepare(headers, request && typeof request === 'object' ? request : {});
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        const retryAfter = error.details.retryAfterSeconds;
+        if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter));
+        return sendJson(res, STATUS[error.code] ?? 400, { errors: [{ message: error.message, extensions: { ...error.details, code: error.code } }] });
+      }
+      if (req.method === 'POST' && prepared.body !== undefined) body = prepared.body;
+    }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
       context: async () => {
         try {
-          return await options.context(req, headers);
+          if (prepared) return prepared.context;
+          return await options.context!(req, headers);
         } catch (error) {
           if (error instanceof DomainError) {
             throw new GraphQLError(error.message, {
@@ -62,6 +95,15 @@ export const graphqlHandler = <C extends BaseContext>(apollo: ApolloServer<C>, o
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   };
+};
+
+const parseJsonParam = (value: string | null): Record<string, any> | undefined => {
+  if (!value) return undefined;
+  try {
+    return JSON.parse(value) as Record<string, any>;
+  } catch {
+    return undefined;
+  }
 };
 
 const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | null> =>

@@ -23,6 +23,7 @@ export const notificationsSubgraph = (runtime: Runtime): SubgraphDefinition<Noti
     migrations: notificationsMigrations,
     // The read model is what queries wait on; the policy reacts to other contexts' events.
     projections: [alertsProjection],
+    requiredRoles: { Mutation: { resolveAlert: 'manager' } },
     policies: [alertPolicy(commands)],
     context: (base) => ({ ...base, alerts: createAlertLoaders(queries, base.tenantId) }),
     startWorkers: () => startEscalation({ db: runtime.db, alerts: commands, delayMs: runtime.config.alertEscalationMinutes * 60_000, logger: runtime.logger }),

@@ -20,6 +20,7 @@ export const storageSubgraph = (runtime: Runtime): SubgraphDefinition<StorageCon
     resolvers: storageResolvers({ queries, commands: new StorageCommands(runtime.commands, queries, db) }),
     migrations: storageMigrations,
     projections: [storageProjection(runtime.store)],
+    requiredRoles: { Mutation: { createStorageUnit: 'manager' } },
     context: (base) => ({ ...base, storage: createStorageLoaders(queries, base.tenantId) }),
   };
 };

@@ -16,7 +16,7 @@ export interface TestSystem extends System {
 /** The real system (gateway, subgraphs, projections) on free ports over a fresh database. */
 export const startTestSystem = async (env: Record<string, string> = {}): Promise<TestSystem> => {
   const databaseUrl = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', SAMPLES_PORT: '0', STORAGE_PORT: '0', SEQUENCING_PORT: '0', NOTIFICATIONS_PORT: '0', SAGAS_PORT: '0', SEED_DEMO: 'false', LOG_LEVEL: 'silent', CONSISTENCY_TIMEOUT_MS: '10000', DATABASE_URL: databaseUrl, ...env });
+  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', SAMPLES_PORT: '0', STORAGE_PORT: '0', SEQUENCING_PORT: '0', NOTIFICATIONS_PORT: '0', SAGAS_PORT: '0', ACCESS_PORT: '0', SEED_DEMO: 'false', LOG_LEVEL: 'silent', CONSISTENCY_TIMEOUT_MS: '10000', RATE_LIMIT_PER_MINUTE: '1000000', DATABASE_URL: databaseUrl, ...env });
   const system = await startSystem(config);
   return {
     ...system,
