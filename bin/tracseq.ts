@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { SignJWT } from 'jose';
 import { startGateway } from '../gateway/gateway.js';
 import { loadConfig } from '../platform/config.js';
 import { createLogger } from '../platform/logger.js';
@@ -34,6 +35,17 @@ const run = async (): Promise<() => Promise<void>> => {
     case 'start': {
       const system = await startSystem(config, { logger });
       console.log(`\nTracSeq is up: ${system.gatewayUrl}\n`);
+      if (config.isDevelopment && config.jwtSecret) {
+        // Requests without credentials act as an admin of tenant "demo"; this token is a second lab.
+        const token = await new SignJWT({ tenant: 'lab-two', roles: ['admin'] })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('admin@lab-two.example')
+          .setIssuer(config.jwtIssuer)
+          .setAudience(config.jwtAudience)
+          .setExpirationTime('30d')
+          .sign(new TextEncoder().encode(config.jwtSecret));
+        console.log(`A second tenant ("lab-two", admin), for the Authorization header:\n  Bearer ${token}\n`);
+      }
       return system.stop;
     }
     case 'gateway': {

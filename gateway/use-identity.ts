@@ -10,7 +10,10 @@ import { findApiKey, hashSecret, keyIdOf } from '../platform/api-keys.js';
 export const TENANT_HEADER = 'x-tracseq-tenant';
 
 const TENANT = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** A key's check is reused this long (so a revocation takes at most this long to bite)… */
 const KEY_CACHE_MS = 5_000;
+/** …and an unknown key is looked up again this soon (it may just have been created). */
+const UNKNOWN_KEY_CACHE_MS = 250;
 
 /** Who is calling: the identity forwarded to subgraphs, plus what the gateway itself enforces. */
 export type Caller = Omit<Identity, 'expiresAt'> & {
@@ -66,7 +69,7 @@ export const useIdentity = (config: Config, db: Kysely<any> | null) => {
       const valid = row && !row.revoked_at && timingSafeEqual(Buffer.from(row.secret_hash), Buffer.from(hashSecret(secret)));
       cached = {
         caller: valid ? { tenantId: row.tenant_id, subject: `apikey:${row.id}`, roles: row.roles, requestId: '', persistedOnly: row.persisted_only, rateKey: `key:${row.id}` } : null,
-        until: now + KEY_CACHE_MS,
+        until: now + (row ? KEY_CACHE_MS : UNKNOWN_KEY_CACHE_MS),
       };
       if (keys.size > 10_000) keys.clear();
       keys.set(secret, cached);

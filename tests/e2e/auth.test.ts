@@ -1,0 +1,273 @@
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIdentity } from '../../platform/identity.js';
+import { postGraphQL, startTestSystem, type TestSystem } from '../support/system.js';
+import { bearer, TEST_JWT_SECRET } from '../support/tokens.js';
+import { waitUntil } from '../support/wait.js';
+
+let system: TestSystem;
+let manifestDir: string;
+const SECRET = 'production-internal-secret-for-tests';
+
+beforeAll(async () => {
+  manifestDir = mkdtempSync(path.join(os.tmpdir(), 'tracseq-manifests-'));
+  chmodSync(manifestDir, 0o755);
+  copyFileSync('schema/persisted-queries/partner-sequencing-center.json', path.join(manifestDir, 'partner.json'));
+  system = await startTestSystem({ NODE_ENV: 'production', INTERNAL_SECRET: SECRET, JWT_SECRET: TEST_JWT_SECRET, PERSISTED_QUERIES_DIR: manifestDir, CORS_ORIGINS: 'https://lims.lab-a.example', RATE_LIMIT_PER_MINUTE: '100000' });
+});
+afterAll(() => system?.stop());
+
+const as = async (roles: string[], tenant = 'lab-a') => bearer({ sub: `${roles[0]}@${tenant}`, tenant, roles });
+const code = (result: { errors?: Array<{ extensions?: Record<string, any> }> }) => result.errors?.[0]?.extensions?.code;
+const ZERO = '00000000-0000-4000-8000-000000000000';
+
+describe('people: JWT bearer tokens', () => {
+  it('accepts a valid token and refuses none, expired, malformed, wrongly signed and wrong-audience ones', async () => {
+    const ok = await system.gql('{ samples { totalCount } }', {}, await as(['viewer']));
+    expect(ok.errors).toBeUndefined();
+    const refused = [
+      {},
+      await bearer({}, { expiresIn: Math.floor(Date.now() / 1000) - 60 }),
+      { authorization: 'Bearer not.a.jwt' },
+      { authorization: 'Basic dXNlcjpwYXNz' },
+      await bearer({}, { secret: 'someone-elses-secret-of-good-length' }),
+      await bearer({}, { audience: 'another-api' }),
+      await bearer({}, { issuer: 'someone-else' }),
+    ];
+    for (const headers of refused) {
+      const result = await system.gql('{ samples { totalCount } }', {}, headers as Record<string, string>);
+      expect(result.status, JSON.stringify(headers)).toBe(401);
+      expect(code(result)).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('hides introspection and stack traces in production', async () => {
+    const result = await system.gql('{ __schema { types { name } } }', {}, await as(['admin']));
+    expect(result.errors?.[0]?.message).toMatch(/introspection/i);
+  });
+});
+
+/** Every mutation in API.md with harmless arguments, and the least role that may run it. */
+const MUTATIONS: Array<[string, string]> = [
+  ['technician', `mutation { registerSample(input: { barcode: "ROLE-CHECK-1", sampleType: DNA }) { position } }`],
+  ['technician', `mutation { receiveSample(id: "${ZERO}") { position } }`],
+  ['technician', `mutation { validateSample(id: "${ZERO}") { position } }`],
+  ['technician', `mutation { rejectSample(id: "${ZERO}", reason: "x") { position } }`],
+  ['technician', `mutation { discardSample(id: "${ZERO}", reason: "x") { position } }`],
+  ['technician', `mutation { archiveSample(id: "${ZERO}") { position } }`],
+  ['technician', `mutation { importSamples(csv: "barcode,sampleType") { position } }`],
+  ['manager', `mutation { createStorageUnit(input: { name: "Site", kind: FACILITY }) { position } }`],
+  ['technician', `mutation { reservePosition(positionId: "${ZERO}", sampleId: "${ZERO}") { position } }`],
+  ['technician', `mutation { releaseReservation(positionId: "${ZERO}") { position } }`],
+  ['technician', `mutation { storeSample(sampleId: "${ZERO}", positionId: "${ZERO}") { position } }`],
+  ['technician', `mutation { moveSample(sampleId: "${ZERO}", toPositionId: "${ZERO}") { position } }`],
+  ['technician', `mutation { checkOutSample(sampleId: "${ZERO}", reason: "x") { position } }`],
+  ['technician', `mutation { checkInSample(sampleId: "${ZERO}") { position } }`],
+  ['technician', `mutation { recordTemperature(unitId: "${ZERO}", celsius: 4) { position } }`],
+  ['technician', `mutation { createSequencingJob(input: { name: "Run", platform: MISEQ }) { position } }`],
+  ['technician', `mutation { addSampleToJob(jobId: "${ZERO}", sampleId: "${ZERO}", i7Index: "ACGTACGT") { position } }`],
+  ['technician', `mutation { removeSampleFromJob(jobId: "${ZERO}", sampleId: "${ZERO}") { position } }`],
+  ['technician', `mutation { queueJob(jobId: "${ZERO}") { position } }`],
+  ['technician', `mutation { startJob(jobId: "${ZERO}", flowcellId: "FC-1234") { position } }`],
+  ['technician', `mutation { pauseJob(jobId: "${ZERO}") { position } }`],
+  ['technician', `mutation { resumeJob(jobId: "${ZERO}") { position } }`],
+  ['technician', `mutation { recordRunMetrics(jobId: "${ZERO}", metrics: { q30Percent: 90 }) { position } }`],
+  ['technician', `mutation { completeJob(jobId: "${ZERO}") { position } }`],
+  ['technician', `mutation { failJob(jobId: "${ZERO}", reason: "x") { position } }`],
+  ['technician', `mutation { cancelJob(jobId: "${ZERO}") { position } }`],
+  ['technician', `mutation { requeueJob(jobId: "${ZERO}") { position } }`],
+  ['technician', `mutation { acknowledgeAlert(id: "${ZERO}") { position } }`],
+  ['manager', `mutation { resolveAlert(id: "${ZERO}") { position } }`],
+  ['technician', `mutation { submitSample(input: { sample: { barcode: "ROLE-CHECK-2", sampleType: DNA }, zone: MINUS_80 }) { position } }`],
+  ['admin', `mutation { createApiKey(name: "k", roles: ["viewer"]) { secret } }`],
+  ['admin', `mutation { revokeApiKey(id: "${ZERO}") { id } }`],
+];
+const ORDER = ['viewer', 'technician', 'manager', 'admin'];
+
+describe('roles gate mutations', () => {
+  it.each(ORDER)('%s may run exactly the mutations its role allows', async (role) => {
+    const headers = await as([role], `roles-${role}`);
+    for (const [needed, mutation] of MUTATIONS) {
+      const result = await system.gql(mutation, {}, headers);
+      const allowed = ORDER.indexOf(role) >= ORDER.indexOf(needed);
+      if (allowed) expect(code(result), `${role}: ${mutation}`).not.toBe('FORBIDDEN');
+      else expect(code(result), `${role}: ${mutation}`).toBe('FORBIDDEN');
+    }
+  });
+
+  it('lets viewers read', async () => {
+    const result = await system.gql('{ samples { totalCount } alerts { totalCount } sequencingJobs { totalCount } storageUnits { id } sagas { totalCount } }', {}, await as(['viewer']));
+    expect(result.errors).toBeUndefined();
+    expect(code(await system.gql('{ apiKeys { id } }', {}, await as(['manager'])))).toBe('FORBIDDEN');
+  });
+});
+
+describe('partners: API keys and persisted queries', () => {
+  const manifest = readFileSync('schema/persisted-queries/partner-sequencing-center.json', 'utf8');
+  const byName = (name: string) => (JSON.parse(manifest) as { operations: Array<{ id: string; name: string }> }).operations.find((o) => o.name === name)!.id;
+  const persisted = (id: string, variables: Record<string, unknown>, headers: Record<string, string>) =>
+    fetch(system.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ variables, extensions: { persistedQuery: { version: 1, sha256Hash: id } } }) }).then(async (r) => ({ status: r.status, ...(await r.json()) }));
+
+  it('creates a key whose secret is shown once, uses it, lists it without the secret, and revokes it', async () => {
+    const admin = await as(['admin'], 'lab-a');
+    const created = await system.gql(`mutation { createApiKey(name: "LIMS bridge", roles: ["technician"], persistedOnly: false) { secret apiKey { id name roles persistedOnly revokedAt } } }`, {}, admin);
+    expect(created.errors).toBeUndefined();
+    const { secret, apiKey } = created.data.createApiKey;
+    expect(secret).toMatch(/^tsq_/);
+    expect(apiKey).toMatchObject({ name: 'LIMS bridge', roles: ['technician'], persistedOnly: false, revokedAt: null });
+    const key = { 'x-api-key': secret };
+    await waitUntil(async () => !(await system.gql('{ samples { totalCount } }', {}, key)).errors, 5000, 'key usable');
+    const registered = await system.gql(`mutation { registerSample(input: { barcode: "KEY-MADE-0001", sampleType: DNA }) { sample { id } } }`, {}, key);
+    expect(registered.errors).toBeUndefined();
+    expect(code(await system.gql(`mutation { createStorageUnit(input: { name: "S", kind: FACILITY }) { position } }`, {}, key))).toBe('FORBIDDEN');
+    const listed = await system.gql('{ apiKeys { id name revokedAt } }', {}, admin);
+    expect(listed.data.apiKeys).toEqual([{ id: apiKey.id, name: 'LIMS bridge', revokedAt: null }]);
+    expect(JSON.stringify(listed)).not.toContain(secret.split('.')[1]);
+    const revoked = await system.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id: apiKey.id }, admin);
+    expect(revoked.data.revokeApiKey.revokedAt).not.toBeNull();
+    await waitUntil(async () => code(await system.gql('{ samples { totalCount } }', {}, key)) === 'UNAUTHENTICATED', 10_000, 'revoked key refused');
+    expect(code(await system.gql('{ samples { totalCount } }', {}, { 'x-api-key': 'tsq_not-a-key' }))).toBe('UNAUTHENTICATED');
+  });
+
+  it('lets a persistedOnly key run manifest operations by id, and nothing else', async () => {
+    const admin = await as(['admin'], 'lab-a');
+    await system.gql(`mutation { registerSample(input: { barcode: "PARTNER-0001", sampleType: DNA }) { sample { id } } }`, {}, admin);
+    const created = await system.gql(`mutation { createApiKey(name: "Sequencing center", roles: ["viewer"], persistedOnly: true) { secret } }`, {}, admin);
+    const key = { 'x-api-key': created.data.createApiKey.secret };
+    await waitUntil(async () => (await persisted(byName('SampleStatusByBarcode'), { barcode: 'PARTNER-0001' }, key)).status === 200, 5000, 'key usable');
+    const allowed = await persisted(byName('SampleStatusByBarcode'), { barcode: 'PARTNER-0001' }, key);
+    expect(allowed.data.sampleByBarcode).toMatchObject({ barcode: 'PARTNER-0001', status: 'PENDING' });
+    const text = await system.gql('{ samples { totalCount } }', {}, key);
+    expect(text.status).toBe(403);
+    expect(code(text)).toBe('OPERATION_NOT_ALLOWED');
+    const unknown = await persisted('f'.repeat(64), {}, key);
+    expect(unknown.errors[0].extensions.code).toBe('OPERATION_NOT_ALLOWED');
+  });
+
+  it('reloads manifests when their files change', async () => {
+    const body = 'query PartnerAlerts { alerts(first: 5) { totalCount } }';
+    const id = createHash('sha256').update(body).digest('hex');
+    const admin = await as(['admin'], 'lab-a');
+    const created = await system.gql(`mutation { createApiKey(name: "Reloaded", roles: ["viewer"]) { secret } }`, {}, admin);
+    const key = { 'x-api-key': created.data.createApiKey.secret };
+    await waitUntil(async () => (await persisted(byName('SampleSheet'), { jobId: ZERO }, key)).status === 200, 5000, 'key usable');
+    expect((await persisted(id, {}, key)).errors[0].extensions.code).toBe('OPERATION_NOT_ALLOWED');
+    writeFileSync(path.join(manifestDir, 'alerts.json'), JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id, name: 'PartnerAlerts', type: 'query', body }] }));
+    await waitUntil(async () => (await persisted(id, {}, key)).data?.alerts !== undefined, 5000, 'new manifest in force');
+  });
+
+  it('supports Automatic Persisted Queries for first-party clients', async () => {
+    const headers = await as(['viewer']);
+    const query = '{ samples(first: 1) { totalCount } }';
+    const hash = createHash('sha256').update(query).digest('hex');
+    const miss = await persisted(hash, {}, headers);
+    expect(miss.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    const register = await fetch(system.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }) }).then((r) => r.json() as Promise<any>);
+    expect(register.data.samples).toBeDefined();
+    const hit = await persisted(hash, {}, headers);
+    expect(hit.data.samples).toEqual(register.data.samples);
+  });
+});
+
+describe('limits', () => {
+  it('refuses operations too deep, too aliased, too long or too costly with QUERY_TOO_COMPLEX', async () => {
+    const headers = await as(['viewer']);
+    const deep = `{ storageUnits { children { children { children { children { children { children { children { children { children { children { children { children { id } } } } } } } } } } } } } }`;
+    const aliases = `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: samples(first: 1) { totalCount }`).join(' ')} }`;
+    const tokens = `{ samples { edges { node { ${Array.from({ length: 1600 }, () => 'id').join(' ')} } } } }`;
+    const costly = `{ samples(first: 500) { edges { node { sequencingJobs { samples { sample { sequencingJobs { samples { sample { id } } } } } } } } } }`;
+    for (const query of [deep, aliases, tokens, costly]) {
+      const result = await system.gql(query, {}, headers);
+      expect(code(result), query.slice(0, 60)).toBe('QUERY_TOO_COMPLEX');
+    }
+  });
+
+  it('refuses bodies over the size limit', async () => {
+    const response = await fetch(system.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...(await as(['viewer'])) }, body: JSON.stringify({ query: `# ${'x'.repeat(1_100_000)}\n{ samples { totalCount } }` }) });
+    expect(response.status).toBe(413);
+  });
+
+  it('rate-limits per user with RATE_LIMITED and a retry-after hint, and recovers', async () => {
+    const limited = await startTestSystem({ RATE_LIMIT_PER_MINUTE: '60' });
+    try {
+      const results = [];
+      for (let i = 0; i < 62; i++) results.push(await limited.gql('{ samples { totalCount } }'));
+      const refused = results.filter((r) => r.status === 429);
+      expect(refused.length).toBeGreaterThanOrEqual(1);
+      expect(code(refused[0]!)).toBe('RATE_LIMITED');
+      expect(refused[0]!.errors![0]!.extensions!.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      expect((await limited.gql('{ samples { totalCount } }', {}, { 'x-tracseq-tenant': 'someone-else' })).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect((await limited.gql('{ samples { totalCount } }')).status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('answers CORS preflights from allowed origins only', async () => {
+    const preflight = (origin: string) => fetch(system.gatewayUrl, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    const allowed = await preflight('https://lims.lab-a.example');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://lims.lab-a.example');
+    expect((await preflight('https://evil.example')).status).toBe(403);
+  });
+});
+
+describe('tenant isolation: an attacker in lab B holding lab A’s ids', () => {
+  it('reads and changes nothing of lab A, through the gateway or directly at a subgraph', async () => {
+    const a = await as(['admin'], 'lab-a');
+    const b = await as(['admin'], 'lab-b');
+    const sample = (await system.gql(`mutation { registerSample(input: { barcode: "SECRET-A-0001", sampleType: DNA }) { position sample { id } } }`, {}, a)).data.registerSample;
+    const site = (await system.gql(`mutation { createStorageUnit(input: { name: "Lab A site", kind: FACILITY }) { position unit { id } } }`, {}, a)).data.createStorageUnit;
+    const job = (await system.gql(`mutation { createSequencingJob(input: { name: "Lab A run", platform: MISEQ }) { position job { id } } }`, {}, a)).data.createSequencingJob;
+    await system.gql(`mutation($id: ID!) { rejectSample(id: $id, reason: "a") { position } }`, { id: sample.sample.id }, a);
+    const alertId = await (async () => {
+      let id: string | undefined;
+      await waitUntil(async () => {
+        id = (await system.gql('{ alerts { edges { node { id } } } }', {}, a)).data.alerts.edges[0]?.node.id;
+        return Boolean(id);
+      }, 10_000, 'lab A alert');
+      return id!;
+    })();
+    const ids = { s: sample.sample.id, u: site.unit.id, j: job.job.id, al: alertId };
+    const reads = await system.gql(
+      `query($s: ID!, $u: ID!, $j: ID!, $al: ID!) { sample(id: $s) { id } sampleByBarcode(barcode: "SECRET-A-0001") { id } storageUnit(id: $u) { id }
+        sequencingJob(id: $j) { id } alert(id: $al) { id } samples { totalCount } storageUnits { id } sequencingJobs { totalCount } alerts { totalCount } apiKeys { id } }`,
+      ids,
+      { ...b, 'x-tracseq-consistent-with': job.position },
+    );
+    expect(reads.data).toEqual({ sample: null, sampleByBarcode: null, storageUnit: null, sequencingJob: null, alert: null, samples: { totalCount: 0 }, storageUnits: [], sequencingJobs: { totalCount: 0 }, alerts: { totalCount: 0 }, apiKeys: [] });
+    const writes = [
+      `mutation($s: ID!) { receiveSample(id: $s) { position } }`,
+      `mutation($s: ID!) { discardSample(id: $s, reason: "attack") { position } }`,
+      `mutation($u: ID!) { recordTemperature(unitId: $u, celsius: 99) { position } }`,
+      `mutation($u: ID!) { createStorageUnit(input: { name: "Inside A", kind: FREEZER, zone: MINUS_80, parentId: $u }) { position } }`,
+      `mutation($j: ID!) { cancelJob(jobId: $j) { position } }`,
+      `mutation($j: ID!, $s: ID!) { addSampleToJob(jobId: $j, sampleId: $s, i7Index: "ACGTACGT") { position } }`,
+      `mutation($al: ID!) { acknowledgeAlert(id: $al) { position } }`,
+      `mutation($al: ID!) { resolveAlert(id: $al) { position } }`,
+    ];
+    for (const mutation of writes) {
+      const used = Object.fromEntries(Object.entries(ids).filter(([k]) => mutation.includes(`$${k}:`)));
+      const result = await system.gql(mutation, used, b);
+      expect(result.errors, mutation).toBeDefined();
+      expect(['NOT_FOUND', 'BAD_USER_INPUT'], mutation).toContain(code(result));
+    }
+    const imported = await system.gql(`mutation($csv: String!) { importSamples(csv: $csv) { imported { id } errors { message } } }`, { csv: 'barcode,sampleType,parentId\nB-CHILD-0001,DNA,SECRET-A-0001' }, b);
+    expect(imported.data.importSamples.imported).toEqual([]);
+    const after = await system.gql(`query($s: ID!) { sample(id: $s) { status history { type } } }`, { s: ids.s }, { ...a, 'x-tracseq-consistent-with': job.position });
+    expect(after.data.sample.status).toBe('REJECTED');
+    expect(after.data.sample.history.map((e: any) => e.type)).toEqual(['SampleRegistered', 'SampleRejected']);
+    // Straight to a subgraph with a validly signed identity of lab B: entities of A resolve to nothing.
+    const samplesUrl = system.subgraphs.find((s) => s.name === 'samples')!.url;
+    const direct = await postGraphQL(samplesUrl, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Sample { id barcode } } }`, { r: [{ __typename: 'Sample', id: ids.s }] }, {
+      'x-tracseq-identity': signIdentity(SECRET, { tenantId: 'lab-b', subject: 'attacker', roles: ['admin'], requestId: 'r' }),
+    });
+    expect(direct.data._entities).toEqual([null]);
+    const unsigned = await postGraphQL(samplesUrl, `{ _service { sdl } }`);
+    expect(code(unsigned)).toBe('UNAUTHENTICATED');
+  });
+});
