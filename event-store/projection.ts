@@ -12,4 +12,6 @@ export interface Projection<DB = any> {
   /** Event types this projection cares about; others only advance the checkpoint. */
   handles: ReadonlySet<string>;
   apply(trx: Transaction<DB> | Kysely<DB>, event: StoredEvent): Promise<void>;
+  /** Empties the read model for a rebuild from the start of the log. Policies have none: they are not rebuilt. */
+  reset?(trx: Transaction<DB> | Kysely<DB>): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { PgListener } from '../../event-store/bus/pg-listener.js';
 import type { EventStore } from '../../event-store/event-store.js';
 import { ProjectionRunner, type ProjectionRunnerOptions } from '../../event-store/projection-runner.js';
 import type { Projection } from '../../event-store/projection.js';
+import { listDeadLetters, rebuildProjection, replayDeadLetters } from '../../event-store/maintenance.js';
 import { createKysely } from '../../platform/database.js';
 import { meta, openEventStore } from '../support/event-store.js';
 import { waitUntil } from '../support/wait.js';
@@ -123,5 +124,42 @@ describe('projection runner (postgres bus)', () => {
     expect(dead.rows).toHaveLength(1);
     expect(dead.rows[0].error).toContain('cannot digest');
     await r.stop();
+  });
+
+  it('rebuilds a read model while its runner is running: emptied, replayed, each event once', async () => {
+    const name = 'rebuildable';
+    const projection: Projection = { ...loggingProjection(name), reset: async (trx) => void (await sql`DELETE FROM applied WHERE projection = ${name}`.execute(trx)) };
+    const r = runner(projection, { batchSize: 20 });
+    await r.start();
+    await appendTicks(name, 5, 40, 'RB');
+    await waitUntil(async () => (await applied(name)).total >= 60, 10_000, 'partly applied');
+    await rebuildProjection(db, projection);
+    await waitUntil(async () => (await applied(name)).total === 200, 10_000, 'replayed after the rebuild');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await applied(name)).toEqual({ total: 200, distinct: 200 });
+    await r.stop();
+  });
+
+  it('replays dead letters once the cause is fixed', async () => {
+    const name = 'fixable';
+    let broken = true;
+    const projection: Projection = {
+      ...loggingProjection(name),
+      async apply(trx, event) {
+        if (broken && (event.data as { poison?: boolean }).poison) throw new Error('bug in the projection');
+        await sql`INSERT INTO applied VALUES (${name}, ${event.eventId}, ${event.streamId}, ${event.streamVersion})`.execute(trx);
+      },
+    };
+    const r = runner(projection, { maxAttempts: 1 });
+    onTestFinished(() => r.stop());
+    await r.start();
+    await store.append('F-1', 0, [tick(name, { poison: true })], meta());
+    await store.append('F-2', 0, [tick(name)], meta());
+    await waitUntil(async () => (await applied(name)).total === 1, 10_000, 'healthy event applied');
+    expect((await listDeadLetters(db)).filter((l) => l.consumer === name)).toHaveLength(1);
+    broken = false;
+    expect(await replayDeadLetters(db, store, projection)).toEqual({ replayed: 1, failed: 0 });
+    expect(await applied(name)).toEqual({ total: 2, distinct: 2 });
+    expect((await listDeadLetters(db)).filter((l) => l.consumer === name)).toHaveLength(0);
   });
 });

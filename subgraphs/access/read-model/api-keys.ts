@@ -30,6 +30,9 @@ export const API_KEYS_PROJECTION = 'access-read-model';
 export const apiKeysProjection: Projection = {
   name: API_KEYS_PROJECTION,
   handles: new Set(['ApiKeyCreated', 'ApiKeyRevoked']),
+  async reset(trx) {
+    await sql`TRUNCATE access_read.api_keys`.execute(trx);
+  },
   async apply(trx, event) {
     if (event.type === 'ApiKeyCreated') {
       const data = event.data as ApiKeyCreated['data'];

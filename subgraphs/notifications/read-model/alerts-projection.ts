@@ -11,6 +11,9 @@ export const ALERTS_PROJECTION = 'notifications-read-model';
 export const alertsProjection: Projection = {
   name: ALERTS_PROJECTION,
   handles: ALERT_EVENTS,
+  async reset(trx) {
+    await sql`TRUNCATE notifications_read.alerts`.execute(trx);
+  },
   async apply(trx, event) {
     const alertId = (event.data as { alertId: string }).alertId;
     const { rows } = await sql<AlertRow>`SELECT * FROM notifications_read.alerts WHERE tenant_id = ${event.tenantId} AND id = ${alertId}`.execute(trx);

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Projection } from '../../../event-store/projection.js';
 import type { StoredEvent } from '../../../event-store/types.js';
 import { SAMPLE_STATUS_EVENTS, type SampleRegistered, type SampleStatusEvent } from '../domain/events.js';
@@ -10,6 +10,9 @@ export const SAMPLES_PROJECTION = 'samples-read-model';
 export const samplesProjection: Projection<SamplesReadDB> = {
   name: SAMPLES_PROJECTION,
   handles: new Set(['SampleRegistered', ...SAMPLE_STATUS_EVENTS]),
+  async reset(trx) {
+    await sql`TRUNCATE samples_read.samples`.execute(trx);
+  },
   async apply(db: Kysely<SamplesReadDB>, event: StoredEvent) {
     if (event.type === 'SampleRegistered') {
       const data = event.data as SampleRegistered['data'];

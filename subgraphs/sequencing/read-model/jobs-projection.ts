@@ -17,6 +17,9 @@ export const sequencingSamples = sampleReplica('sequencing_read');
 export const jobsProjection: Projection = {
   name: JOBS_PROJECTION,
   handles: new Set([...JOB_EVENTS, ...sequencingSamples.handles]),
+  async reset(trx) {
+    await sql`TRUNCATE sequencing_read.jobs, sequencing_read.job_samples, sequencing_read.sample_replica`.execute(trx);
+  },
   async apply(trx, event) {
     if (sequencingSamples.handles.includes(event.type)) return sequencingSamples.apply(trx, event);
     const jobId = (event.data as { jobId: string }).jobId;

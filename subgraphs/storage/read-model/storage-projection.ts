@@ -32,6 +32,10 @@ const levelOf = (occupied: number, capacity: number): 0 | 80 | 95 => (capacity =
 export const storageProjection = (store: EventStore): Projection => ({
   name: STORAGE_PROJECTION,
   handles: new Set(['StorageUnitCreated', 'TemperatureRecorded', ...POSITION_EVENTS, ...CUSTODY_EVENTS, ...storageSamples.handles]),
+  async reset(trx) {
+    // Threshold events already appended stay appended: replays hit their idempotency keys.
+    await sql`TRUNCATE storage_read.units, storage_read.positions, storage_read.readings, storage_read.custody, storage_read.sample_replica`.execute(trx);
+  },
   async apply(trx, event) {
     if (storageSamples.handles.includes(event.type)) return storageSamples.apply(trx, event);
     if (event.type === 'StorageUnitCreated') return createUnit(trx, event);
