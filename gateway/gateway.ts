@@ -18,6 +18,7 @@ import { usePersistedQueries } from './use-persisted-queries.js';
 import { useRateLimit } from './use-rate-limit.js';
 import { useRequestPolicy } from './use-request-policy.js';
 import { createKysely, createPool } from '../platform/database.js';
+import { Metrics } from '../platform/metrics.js';
 import { FederatedSubscriptions } from './subscriptions/federated-subscriptions.js';
 import { useSubscriptions } from './subscriptions/use-subscriptions.js';
 
@@ -115,6 +116,14 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     routes: {
       '/graphql': (req, res, search) => (cors(req, res) ? undefined : graphql(req, res, search)),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
+      '/metrics': (_req, res) => {
+        const stats = supergraph.stats();
+        const metrics = new Metrics()
+          .add('tracseq_subscription_groups', 'gauge', 'Shared upstream subscriptions.', [[{}, stats.groups]])
+          .add('tracseq_subscribers', 'gauge', 'Live subscriptions of clients.', [[{}, stats.subscribers]]);
+        res.setHeader('content-type', 'text/plain; version=0.0.4');
+        res.end(metrics.toString());
+      },
       '/ready': async (_req, res) => {
         const checks = await Promise.all(
           subgraphUrls.map(async (url) => {

@@ -15,6 +15,7 @@ import { graphqlHandler, sendJson } from './http/graphql-handler.js';
 import { startHttpServer, type RunningServer } from './http/http-server.js';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity.js';
 import type { MigrationSet } from './migrations.js';
+import { consumerMetrics, Metrics } from './metrics.js';
 import { ForbiddenError, hasRole, type Role } from './roles.js';
 import type { Runtime } from './runtime.js';
 
@@ -47,6 +48,8 @@ export interface SubgraphDefinition<C extends RequestContext = RequestContext> {
    * queries need `viewer` (any role) unless listed.
    */
   requiredRoles?: { Query?: Record<string, Role>; Mutation?: Record<string, Role> };
+  /** Adds this subgraph's own figures to its /metrics (e.g. saga states). */
+  metrics?: (metrics: Metrics) => Promise<void>;
   /** Adds per-request state (DataLoaders) to the verified base context. */
   context(base: RequestContext): C;
 }
@@ -109,6 +112,13 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
     routes: {
       '/graphql': handler,
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: definition.name }),
+      '/metrics': async (_req, res) => {
+        const metrics = await consumerMetrics(runtime.db, [...definition.projections, ...(definition.policies ?? [])].map((p) => p.name), new Metrics());
+        metrics.add('tracseq_sql_statements_total', 'counter', 'SQL statements of this subgraph\'s read side.', [[{ subgraph: definition.name }, runtime.sqlStatements.get(definition.name) ?? 0]]);
+        await definition.metrics?.(metrics);
+        res.setHeader('content-type', 'text/plain; version=0.0.4');
+        res.end(metrics.toString());
+      },
       '/ready': async (_req, res) => {
         try {
           await runtime.pool.query('SELECT 1');

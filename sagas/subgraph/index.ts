@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
+import { sql } from 'kysely';
 import type { Runtime } from '../../platform/runtime.js';
 import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
 import { submitSampleSaga } from '../definitions/submit-sample.js';
@@ -24,6 +25,10 @@ export const sagasSubgraph = (runtime: Runtime): SubgraphDefinition<SagasContext
     migrations: sagasMigrations,
     projections: [],
     context: (base) => ({ ...base, sagas: createSagaLoaders(queries, base.tenantId) }),
+    metrics: async (metrics) => {
+      const { rows } = await sql<{ type: string; status: string; n: string }>`SELECT type, status, count(*) AS n FROM sagas.instances GROUP BY type, status`.execute(db);
+      metrics.add('tracseq_sagas', 'gauge', 'Sagas by type and status.', rows.map((r) => [{ type: r.type, status: r.status }, Number(r.n)]));
+    },
     startWorkers: ({ subgraphUrls }) => {
       if (!runtime.config.sagaWorker) return { stop: async () => undefined };
       const worker = new SagaWorker({

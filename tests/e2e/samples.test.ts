@@ -243,6 +243,18 @@ describe('samples through the gateway', () => {
     expect(await page.text()).toContain('embeddable-sandbox');
   });
 
+  it('exposes Prometheus metrics: projection lag, dead letters, SQL statements, subscriptions', async () => {
+    const samples = new URL('/metrics', system.subgraphs.find((s) => s.name === 'samples')!.url);
+    const text = await (await fetch(samples)).text();
+    expect(text).toMatch(/^tracseq_projection_lag_events\{consumer="samples-read-model"\} \d+$/m);
+    expect(text).toMatch(/^tracseq_dead_letters\{consumer="samples-status-from-lab-work"\} 0$/m);
+    expect(text).toMatch(/^tracseq_sql_statements_total\{subgraph="samples"\} [1-9]\d*$/m);
+    const sagas = await (await fetch(new URL('/metrics', system.subgraphs.find((s) => s.name === 'sagas')!.url))).text();
+    expect(sagas).toContain('# TYPE tracseq_sagas gauge');
+    const gateway = await (await fetch(new URL('/metrics', system.gatewayUrl))).text();
+    expect(gateway).toMatch(/^tracseq_subscribers 0$/m);
+  });
+
   it('answers /health and /ready', async () => {
     const base = new URL(system.gatewayUrl);
     expect((await fetch(new URL('/health', base))).status).toBe(200);
