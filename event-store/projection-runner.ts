@@ -42,13 +42,14 @@ export class ProjectionRunner {
   private readonly maxAttempts: number;
   private readonly horizonRetryMs: number;
   private readonly idlePollMs: number;
+  private readonly logger?: Logger;
   /** Set by a notification that arrives mid-batch, so the next sleep is skipped. */
   private notified = false;
   private readonly onNotify = () => {
     this.notified = true;
     this.wake?.();
   };
-  /** Checkpoint after the last committed batch, for tests and /metrics. */
+  /** Checkpoint after the last committed batch (for tests). */
   checkpoint: Checkpoint | null = null;
   active = false;
 
@@ -65,8 +66,6 @@ export class ProjectionRunner {
     this.idlePollMs = options.idlePollMs ?? 5000;
     this.logger = options.logger;
   }
-
-  private readonly logger?: Logger;
 
   async start(): Promise<void> {
     this.listener.on(EVENTS_CHANNEL, this.onNotify);

@@ -19,7 +19,6 @@ const add = (jobId: string, sampleId: string, i7: string, i5: string | null, lan
   lab.gql(`mutation($j: ID!, $s: ID!, $i7: String!, $i5: String, $l: Int) { addSampleToJob(jobId: $j, sampleId: $s, i7Index: $i7, i5Index: $i5, lane: $l) { position ${JOB} } }`, {
     j: jobId, s: sampleId, i7, i5, l: lane,
   });
-const statuses = (ids: string[]) => lab.gql(`query($a: ID!, $b: ID!) { a: sample(id: $a) { status } b: sample(id: $b) { status } }`, { a: ids[0], b: ids[1] });
 
 const newJob = async (name: string) =>
   (await lab.mutate(`mutation($n: String!) { createSequencingJob(input: { name: $n, platform: NOVASEQ_X, priority: HIGH, readStructure: "151T8B8B151T" }) { position job { id status } } }`, { n: name })).job.id as string;

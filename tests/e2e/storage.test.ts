@@ -12,7 +12,6 @@ beforeAll(async () => {
 afterAll(() => system?.stop());
 
 const STORE = `mutation($s: ID!, $p: ID!) { storeSample(sampleId: $s, positionId: $p) { position storagePosition { id label state sample { id } } } }`;
-const statusOf = (id: string) => lab.gql(`query($id: ID!) { sample(id: $id) { status } }`, { id });
 
 describe('storage through the gateway', () => {
   it('builds FACILITY > FREEZER > RACK > BOX and rolls capacity, occupancy and reservations up the tree', async () => {
