@@ -2,6 +2,9 @@ import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIdentity } from '../../platform/identity.js';
 import { postGraphQL, startTestSystem, type TestSystem } from '../support/system.js';
@@ -44,9 +47,44 @@ describe('people: JWT bearer tokens', () => {
     }
   });
 
-  it('hides introspection and stack traces in production', async () => {
+  it('hides introspection and the Sandbox in production', async () => {
     const result = await system.gql('{ __schema { types { name } } }', {}, await as(['admin']));
     expect(result.errors?.[0]?.message).toMatch(/introspection/i);
+    const page = await fetch(system.gatewayUrl, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toContain('embeddable-sandbox');
+  });
+
+  it('ignores internal headers a client sends: a forged identity for lab A still acts as lab B', async () => {
+    const a = await as(['admin'], 'lab-a');
+    await system.gql(`mutation { registerSample(input: { barcode: "FORGE-A-0001", sampleType: DNA }) { position } }`, {}, a);
+    const forged = signIdentity(SECRET, { tenantId: 'lab-a', subject: 'mallory', roles: ['admin'], requestId: 'r' });
+    const result = await system.gql(`{ sampleByBarcode(barcode: "FORGE-A-0001") { id } }`, {}, { ...(await as(['viewer'], 'lab-b')), 'x-tracseq-identity': forged, 'x-tracseq-tenant': 'lab-a' });
+    expect(result.data.sampleByBarcode).toBeNull();
+  });
+
+  it('verifies RS256/ES256 tokens against a JWKS URL', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES256', use: 'sig' };
+    const jwks = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
+    const withJwks = await startTestSystem({ NODE_ENV: 'production', INTERNAL_SECRET: SECRET, JWKS_URL: url, RATE_LIMIT_PER_MINUTE: '100000' });
+    try {
+      const sign = (key: CryptoKey | Uint8Array, alg = 'ES256') =>
+        new SignJWT({ tenant: 'lab-jwks', roles: ['viewer'] }).setProtectedHeader({ alg, kid: 'test-key' }).setSubject('sso-user').setIssuer('tracseq').setAudience('tracseq').setExpirationTime('5m').sign(key);
+      const ok = await withJwks.gql('{ samples { totalCount } }', {}, { authorization: `Bearer ${await sign(privateKey)}` });
+      expect(ok.errors).toBeUndefined();
+      const otherKey = (await generateKeyPair('ES256')).privateKey;
+      expect(code(await withJwks.gql('{ samples { totalCount } }', {}, { authorization: `Bearer ${await sign(otherKey)}` }))).toBe('UNAUTHENTICATED');
+      // A shared-secret token is not accepted when keys come from a JWKS.
+      expect(code(await withJwks.gql('{ samples { totalCount } }', {}, await as(['admin'])))).toBe('UNAUTHENTICATED');
+    } finally {
+      await withJwks.stop();
+      jwks.close();
+    }
   });
 });
 

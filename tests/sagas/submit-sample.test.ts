@@ -6,7 +6,7 @@ import { SagaWorker } from '../../sagas/orchestrator/saga-worker.js';
 import type { SagaDefinition } from '../../sagas/orchestrator/saga-definition.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 import { labClient } from '../support/lab.js';
-import { flakyReserveSaga, hangingReceiveSaga, slowStoreSaga } from '../support/saga-variants.js';
+import { flakyReserveSaga, hangingReceiveSaga, impatientSaga, slowStoreSaga } from '../support/saga-variants.js';
 import { waitUntil } from '../support/wait.js';
 
 let system: TestSystem;
@@ -92,6 +92,23 @@ describe('submitSample saga', () => {
       expect(saga.status).toBe('COMPLETED');
       const step = saga.steps.find((s: any) => s.name === 'receiveSample');
       expect(step.attempts).toBe(2);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('times the whole saga out at its deadline, then compensates (TIMED_OUT)', async () => {
+    const { box } = await lab.freezerWithBox('Deadline', 'MINUS_80');
+    const running = worker(impatientSaga());
+    try {
+      const { saga: started } = await startVariant(impatientSaga(), 'SAGA-LATE-0001', box);
+      const saga = await finished(started.id);
+      expect(saga.status).toBe('TIMED_OUT');
+      expect(saga.error).toContain('deadline');
+      expect(saga.steps.find((s: any) => s.name === 'registerSample').status).toBe('COMPENSATED');
+      const unit = await lab.eventually(`query($b: ID!) { storageUnit(id: $b) { reserved occupied } }`, { b: box }, (d) => d.storageUnit.reserved === 0 && d.storageUnit, 'no reservation left');
+      expect(unit.occupied).toBe(0);
+      expect(saga.sample.status).toBe('REJECTED');
     } finally {
       await running.stop();
     }

@@ -41,3 +41,14 @@ export const hangingReceiveSaga = (timeoutMs: number) => {
     },
   }));
 };
+
+/** A deadline shorter than its slowest step: the saga times out and compensates. */
+export const impatientSaga = () => ({
+  ...variant('submitSample-impatient', 'reservePosition', (step) => ({
+    action: async (context) => {
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      return step.action(context);
+    },
+  })),
+  deadlineMs: 500,
+});
