@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { SUPERGRAPH_FILE } from '../../bin/system.js';
+import { startGateway } from '../../gateway/gateway.js';
 import { compareCheckpoints, parsePosition } from '../../event-store/position.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 import { labClient } from '../support/lab.js';
@@ -97,6 +100,28 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     theirs.stop();
     await client.dispose();
     await other.dispose();
+  });
+
+  it('runs as several gateway replicas, each delivering every event to its own subscribers', async () => {
+    const replica = await startGateway({
+      config: system.runtime.config,
+      logger: system.runtime.logger,
+      port: 0,
+      supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
+      subgraphUrls: Object.fromEntries(system.subgraphs.map((s) => [s.name, s.url])),
+      databaseUrl: system.runtime.databaseUrl,
+    });
+    try {
+      const one = collect(wsClient(system.gatewayUrl), `subscription { labEvents(eventTypes: ["ReplicaTick"]) { id } }`);
+      const two = collect(wsClient(replica.url), `subscription { labEvents(eventTypes: ["ReplicaTick"]) { id } }`);
+      await live(2);
+      for (let i = 0; i < 20; i++) await system.runtime.store.append(`Replica-${i}`, 0, [{ type: 'ReplicaTick', data: {} }], meta());
+      await waitUntil(() => one.results.length === 20 && two.results.length === 20, 10_000, 'both replicas delivered');
+      expect(one.results.map((r) => r.data.labEvents.id)).toEqual(two.results.map((r) => r.data.labEvents.id));
+      await closeAll();
+    } finally {
+      await replica.close();
+    }
   });
 
   it('applies filters before sending: minSeverity CRITICAL never sees an INFO alert', async () => {
