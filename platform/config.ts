@@ -55,6 +55,8 @@ export interface Config {
   persistedRateLimitPerMinute: number;
   /** PERSISTED_QUERIES_DIR, default schema/persisted-queries: partner manifests, reloaded on change. */
   persistedQueriesDir: string;
+  /** KAFKA_BROKERS: comma-separated; when set, projections and policies consume Kafka (fed by the relay). */
+  kafkaBrokers: string[];
   /** LOG_LEVEL, default info (silent under vitest). */
   logLevel: string;
 }
@@ -115,6 +117,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     rateLimitPerMinute: int(env.RATE_LIMIT_PER_MINUTE, 600),
     persistedRateLimitPerMinute: int(env.PERSISTED_RATE_LIMIT_PER_MINUTE, 3000),
     persistedQueriesDir: env.PERSISTED_QUERIES_DIR || 'schema/persisted-queries',
+    kafkaBrokers: env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean) : [],
     logLevel: env.LOG_LEVEL ?? (env.VITEST ? 'silent' : 'info'),
   };
 };

@@ -1,0 +1,115 @@
+import { sql, type Kysely } from 'kysely';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Logger } from '../../../platform/logger.js';
+import { EVENTS_CHANNEL, type EventStore } from '../../event-store.js';
+import type { PgListener } from '../pg-listener.js';
+import { topicFor } from './topics.js';
+import { toMessage } from './wire.js';
+
+export const RELAY_CONSUMER = 'kafka-relay';
+
+/**
+ * Publishes the event store's global log to Kafka in commit order (the gap-safe reader), one batch
+ * at a time: idempotent producer, acks from all in-sync replicas, key = stream id. The checkpoint
+ * moves only after the broker acknowledged, so a restart resends at most the last batch (consumers
+ * skip what they already applied). One active relay across processes (advisory lock).
+ */
+export class KafkaRelay {
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private notified = false;
+  private producer: Producer | null = null;
+  private readonly onNotify = () => {
+    this.notified = true;
+    this.wake?.();
+  };
+  /** Events acknowledged by the broker since start (for tests and benchmarks). */
+  published = 0;
+
+  constructor(
+    private readonly db: Kysely<any>,
+    private readonly store: EventStore,
+    private readonly listener: PgListener,
+    private readonly kafka: Kafka,
+    private readonly options: { batchSize?: number; logger?: Logger } = {},
+  ) {}
+
+  async start(): Promise<void> {
+    this.listener.on(EVENTS_CHANNEL, this.onNotify);
+    await this.listener.listen(EVENTS_CHANNEL);
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.listener.off(EVENTS_CHANNEL, this.onNotify);
+    this.wake?.();
+    await this.loop;
+    await this.producer?.disconnect();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.db.connection().execute(async (conn) => {
+          const lock = sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtext(${RELAY_CONSUMER})) AS locked`;
+          while (!this.stopped && !(await lock.execute(conn)).rows[0]!.locked) await this.sleep(1000);
+          if (this.stopped) return;
+          try {
+            await sql`INSERT INTO es.checkpoints (consumer) VALUES (${RELAY_CONSUMER}) ON CONFLICT DO NOTHING`.execute(conn);
+            while (!this.stopped) {
+              const sent = await this.relayBatch(conn);
+              if (sent < (this.options.batchSize ?? 500)) await this.sleep(sent > 0 ? 0 : 1000);
+            }
+          } finally {
+            await sql`SELECT pg_advisory_unlock(hashtext(${RELAY_CONSUMER}))`.execute(conn).catch(() => undefined);
+          }
+        });
+      } catch (error) {
+        if (this.stopped) break;
+        this.options.logger?.error({ err: error }, 'kafka relay failed; retrying');
+        await this.sleep(500);
+      }
+    }
+  }
+
+  private async relayBatch(conn: Kysely<any>): Promise<number> {
+    const row = (await sql<{ transaction_id: string; global_position: string }>`
+      SELECT transaction_id::text, global_position::text FROM es.checkpoints WHERE consumer = ${RELAY_CONSUMER}`.execute(conn)).rows[0]!;
+    const events = await this.store.readAll({ transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) }, this.options.batchSize ?? 500);
+    if (events.length === 0) return 0;
+    const byTopic = new Map<string, ReturnType<typeof toMessage>[]>();
+    for (const event of events) {
+      const topic = topicFor(event.streamType);
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), toMessage(event)]);
+    }
+    await this.producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    const last = events[events.length - 1]!;
+    await sql`UPDATE es.checkpoints SET transaction_id = ${last.transactionId}::text::xid8, global_position = ${last.globalPosition}::bigint, updated_at = now()
+      WHERE consumer = ${RELAY_CONSUMER}`.execute(conn);
+    this.published += events.length;
+    return events.length;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.notified || this.stopped) {
+      this.notified = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        this.notified = false;
+        done();
+      };
+    });
+  }
+}

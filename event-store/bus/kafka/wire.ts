@@ -1,0 +1,27 @@
+import type { IHeaders } from 'kafkajs';
+import type { StoredEvent } from '../../types.js';
+
+/** An event on the wire: key = stream id (one aggregate, one partition), the event as JSON, ids as headers. */
+export const toMessage = (event: StoredEvent) => ({
+  key: event.streamId,
+  value: JSON.stringify(event),
+  headers: {
+    'event-id': event.eventId,
+    'event-type': event.type,
+    'tenant-id': event.tenantId,
+    'correlation-id': event.metadata.correlationId ?? '',
+    'causation-id': event.metadata.causationId ?? '',
+    position: event.position,
+  },
+});
+
+export const fromMessage = (value: Buffer | null): StoredEvent => {
+  if (!value) throw new Error('empty message');
+  return JSON.parse(value.toString('utf8')) as StoredEvent;
+};
+
+export const headerText = (headers: IHeaders | undefined, name: string): string | undefined => {
+  const value = headers?.[name];
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value[0]?.toString() : value.toString();
+};
