@@ -34,7 +34,7 @@ describe('docker-compose.yml', () => {
   it('runs every TracSeq role the CLI knows, from the one image', () => {
     const roles = tracseq.map(([, service]) => service.command!.slice(3).join(' '));
     const perSubgraph = SUBGRAPHS.flatMap((s) => [`subgraph ${s.name}`, `projections ${s.name}`]);
-    expect(roles.sort()).toEqual(['gateway', 'migrate', ...perSubgraph].sort());
+    expect(roles.sort()).toEqual(['gateway', 'kafka-topics', 'migrate', ...perSubgraph].sort());
     for (const [name, service] of tracseq) {
       expect(service.command!.slice(0, 3), name).toEqual(['npx', 'tsx', 'bin/tracseq.ts']);
       const role = service.command![3]!;
@@ -60,6 +60,8 @@ describe('docker-compose.yml', () => {
       for (const dependency of Object.keys(service.depends_on ?? {})) expect(compose.services[dependency], `${name} → ${dependency}`).toBeDefined();
     }
     expect(compose.services.kafka!.environment!.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+    for (const [name, service] of tracseq) expect(service.environment?.KAFKA_BROKERS, `${name} uses the Kafka bus`).toBe('kafka:9092');
+    expect(compose.services.migrate!.depends_on).toHaveProperty('kafka-topics');
     expect(Object.keys(compose.services)).not.toContain('zookeeper');
   });
 });
