@@ -235,10 +235,12 @@ export class EventStore {
    */
   async readAll(after: Checkpoint, limit: number, run: SqlRunner = (text, params) => this.pool.query(text, params).then((r) => r.rows)): Promise<StoredEvent[]> {
     const rows = await run(
+      // ORDER BY names the table's columns: the output column transaction_id is text, and ordering
+      // by text ('1000' < '999') would reorder the log.
       `SELECT ${EVENT_COLUMNS} FROM es.events
        WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY transaction_id, global_position
+       ORDER BY es.events.transaction_id, es.events.global_position
        LIMIT $3`,
       [after.transactionId.toString(), after.globalPosition.toString(), limit],
     );

@@ -50,7 +50,7 @@ export class LiveFeed {
     const { rows } = await this.store.pool.query<{ transaction_id: string; global_position: string }>(
       `SELECT transaction_id::text, global_position::text FROM es.events
        WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+       ORDER BY es.events.transaction_id DESC, es.events.global_position DESC LIMIT 1`,
     );
     const row = rows[0];
     return row ? { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) } : START;
