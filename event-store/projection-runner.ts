@@ -1,4 +1,5 @@
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
+import { WakeSignal } from './bus/wake-signal.js';
 import type { Logger } from '../platform/logger.js';
 import { EVENTS_CHANNEL, type EventStore, type SqlRunner } from './event-store.js';
 import type { PgListener } from './bus/pg-listener.js';
@@ -35,7 +36,7 @@ class ApplyError extends Error {
 export class ProjectionRunner {
   private stopped = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private readonly signal = new WakeSignal();
   private readonly failures = new Map<string, number>();
   private readonly deadLetter = new Map<string, string>();
   private readonly batchSize: number;
@@ -43,12 +44,7 @@ export class ProjectionRunner {
   private readonly horizonRetryMs: number;
   private readonly idlePollMs: number;
   private readonly logger?: Logger;
-  /** Set by a notification that arrives mid-batch, so the next sleep is skipped. */
-  private notified = false;
-  private readonly onNotify = () => {
-    this.notified = true;
-    this.wake?.();
-  };
+  private readonly onNotify = () => this.signal.notify();
   /** Checkpoint after the last committed batch (for tests). */
   checkpoint: Checkpoint | null = null;
   active = false;
@@ -76,10 +72,9 @@ export class ProjectionRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.notified = true;
     this.listener.off(EVENTS_CHANNEL, this.onNotify);
     this.listener.off('reconnect', this.onNotify);
-    this.wake?.();
+    this.signal.notify();
     await this.loop;
   }
 
@@ -89,7 +84,7 @@ export class ProjectionRunner {
       try {
         await this.db.connection().execute(async (conn) => {
           const lock = sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtext(${'projection:' + name})) AS locked`;
-          while (!this.stopped && !(await lock.execute(conn)).rows[0]!.locked) await this.sleep(1000);
+          while (!this.stopped && !(await lock.execute(conn)).rows[0]!.locked) await this.signal.sleep(1000);
           if (this.stopped) return;
           this.active = true;
           try {
@@ -97,7 +92,7 @@ export class ProjectionRunner {
             while (!this.stopped) {
               const { applied, caughtUp } = await this.runBatch(conn);
               if (applied === this.batchSize) continue;
-              await this.sleep(caughtUp ? this.idlePollMs : this.horizonRetryMs);
+              await this.signal.sleep(caughtUp ? this.idlePollMs : this.horizonRetryMs);
             }
           } finally {
             this.active = false;
@@ -111,10 +106,10 @@ export class ProjectionRunner {
           this.failures.set(error.event.eventId, attempts);
           this.logger?.warn({ projection: name, eventId: error.event.eventId, attempts, err: error.cause }, 'projection failed to apply an event');
           if (attempts >= this.maxAttempts) this.deadLetter.set(error.event.eventId, String((error.cause as Error)?.message ?? error.cause));
-          await this.sleep(50 * 2 ** attempts);
+          await this.signal.sleep(50 * 2 ** attempts);
         } else {
           this.logger?.error({ projection: name, err: error }, 'projection runner lost its connection; retrying');
-          await this.sleep(1000);
+          await this.signal.sleep(1000);
         }
       }
     }
@@ -161,22 +156,4 @@ export class ProjectionRunner {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.notified || this.stopped) {
-      this.notified = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = null;
-        this.notified = false;
-        done();
-      };
-    });
-  }
 }

@@ -1,3 +1,4 @@
+import { WakeSignal } from '../wake-signal.js';
 import { sql, type Kysely } from 'kysely';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../../../platform/logger.js';
@@ -17,13 +18,9 @@ export const RELAY_CONSUMER = 'kafka-relay';
 export class KafkaRelay {
   private stopped = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private notified = false;
+  private readonly signal = new WakeSignal();
   private producer: Producer | null = null;
-  private readonly onNotify = () => {
-    this.notified = true;
-    this.wake?.();
-  };
+  private readonly onNotify = () => this.signal.notify();
   /** Events acknowledged by the broker since start (for tests and benchmarks). */
   published = 0;
 
@@ -46,7 +43,7 @@ export class KafkaRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     this.listener.off(EVENTS_CHANNEL, this.onNotify);
-    this.wake?.();
+    this.signal.notify();
     await this.loop;
     await this.producer?.disconnect();
   }
@@ -56,13 +53,13 @@ export class KafkaRelay {
       try {
         await this.db.connection().execute(async (conn) => {
           const lock = sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtext(${RELAY_CONSUMER})) AS locked`;
-          while (!this.stopped && !(await lock.execute(conn)).rows[0]!.locked) await this.sleep(1000);
+          while (!this.stopped && !(await lock.execute(conn)).rows[0]!.locked) await this.signal.sleep(1000);
           if (this.stopped) return;
           try {
             await sql`INSERT INTO es.checkpoints (consumer) VALUES (${RELAY_CONSUMER}) ON CONFLICT DO NOTHING`.execute(conn);
             while (!this.stopped) {
               const sent = await this.relayBatch(conn);
-              if (sent < (this.options.batchSize ?? 500)) await this.sleep(sent > 0 ? 0 : 1000);
+              if (sent < (this.options.batchSize ?? 500)) await this.signal.sleep(sent > 0 ? 0 : 1000);
             }
           } finally {
             await sql`SELECT pg_advisory_unlock(hashtext(${RELAY_CONSUMER}))`.execute(conn).catch(() => undefined);
@@ -71,7 +68,7 @@ export class KafkaRelay {
       } catch (error) {
         if (this.stopped) break;
         this.options.logger?.error({ err: error }, 'kafka relay failed; retrying');
-        await this.sleep(500);
+        await this.signal.sleep(500);
       }
     }
   }
@@ -94,22 +91,4 @@ export class KafkaRelay {
     return events.length;
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.notified || this.stopped) {
-      this.notified = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = null;
-        this.notified = false;
-        done();
-      };
-    });
-  }
 }
