@@ -3,6 +3,7 @@ import { SignJWT } from 'jose';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaProjectionConsumer } from '../event-store/bus/kafka/consumer.js';
 import { replayKafkaDeadLetters } from '../event-store/bus/kafka/dead-letter-replay.js';
+import { rebuildFromLog } from '../event-store/bus/kafka/rebuild.js';
 import { topicConfigs, topicSettings } from '../event-store/bus/kafka/topics.js';
 import { startGateway } from '../gateway/gateway.js';
 import { loadConfig } from '../platform/config.js';
@@ -96,13 +97,16 @@ const run = async (): Promise<() => Promise<void>> => {
         if (!found) throw new Error(`unknown projection "${name}"; known: ${consumers.map((c) => c.name).join(', ')}`);
         return found;
       };
-      if (command === 'rebuild') {
+      if (command === 'rebuild' && config.kafkaBrokers.length > 0) {
+        const { replayed } = await rebuildFromLog(runtime.db, runtime.store, named(target));
+        console.log(`${target}: rebuilt from the event store (${replayed} events); Kafka delivers the rest`);
+      } else if (command === 'rebuild') {
         await rebuildProjection(runtime.db, named(target));
         console.log(`${target}: emptied and rewound; its runner replays the log now`);
       } else if (target === 'replay' && config.kafkaBrokers.length > 0) {
         const kafka = new Kafka({ brokers: config.kafkaBrokers, clientId: 'tracseq-dlq', logLevel: logLevel.ERROR });
         const result = await replayKafkaDeadLetters(kafka, new KafkaProjectionConsumer(runtime.db, kafka, named(process.argv[4])));
-        console.log(`replayed ${result.replayed}, already applied ${result.skipped}`);
+        console.log(`replayed ${result.replayed}, not pending ${result.skipped}, still failing ${result.failed}`);
       } else if (target === 'replay') {
         const result = await replayDeadLetters(runtime.db, runtime.store, named(process.argv[4]));
         console.log(`replayed ${result.replayed}, still failing ${result.failed}`);

@@ -65,5 +65,25 @@ export const eventStoreMigrations: MigrationSet = {
        version int NOT NULL,
        PRIMARY KEY (consumer, stream_id)
      )`,
+    // Read-your-writes over Kafka. Partitions interleave, so a consumer's newest applied position says
+    // nothing about older events in other partitions. The relay records, before sending, the furthest
+    // position it puts in each partition; each consumer records how far it got in each. Together they
+    // give a gap-free position per consumer (see bus/kafka/watermarks.ts).
+    `CREATE TABLE es.kafka_published (
+       topic text NOT NULL,
+       partition int NOT NULL,
+       transaction_id xid8 NOT NULL,
+       global_position bigint NOT NULL,
+       PRIMARY KEY (topic, partition)
+     );
+     CREATE TABLE es.kafka_consumed (
+       consumer text NOT NULL,
+       topic text NOT NULL,
+       partition int NOT NULL,
+       transaction_id xid8 NOT NULL,
+       global_position bigint NOT NULL,
+       PRIMARY KEY (consumer, topic, partition)
+     );
+     CREATE INDEX dead_letters_pending ON es.dead_letters (consumer, event_id) WHERE replayed_at IS NULL;`,
   ],
 };

@@ -4,10 +4,12 @@ import { TOPICS } from './topics.js';
 import { fromMessage, headerText } from './wire.js';
 
 /**
- * Applies a consumer's dead-lettered events again (after the fix), through the same transactional
- * apply, so an event applied meanwhile is skipped. Reads the dead-letter topic up to its current end.
+ * Applies a consumer's dead-lettered events again (after the fix), reading the dead-letter topic up
+ * to its current end. Each is applied at most once: only while its es.dead_letters entry is pending
+ * (see KafkaProjectionConsumer.replay), so running the replay twice changes nothing. One that still
+ * fails stays pending with its new error.
  */
-export const replayKafkaDeadLetters = async (kafka: Kafka, target: KafkaProjectionConsumer): Promise<{ replayed: number; skipped: number }> => {
+export const replayKafkaDeadLetters = async (kafka: Kafka, target: KafkaProjectionConsumer): Promise<{ replayed: number; skipped: number; failed: number }> => {
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map((await admin.fetchTopicOffsets(TOPICS.deadLetter)).map((p) => [p.partition, BigInt(p.high)]));
@@ -15,23 +17,31 @@ export const replayKafkaDeadLetters = async (kafka: Kafka, target: KafkaProjecti
   const pending = new Set([...ends].filter(([, high]) => high > 0n).map(([partition]) => partition));
   let replayed = 0;
   let skipped = 0;
-  if (pending.size === 0) return { replayed, skipped };
-  const consumer = kafka.consumer({ groupId: `${target.projection.name}.dead-letter-replay` });
+  let failed = 0;
+  if (pending.size === 0) return { replayed, skipped, failed };
+  // A fresh group each time: the topic is read from its start, and es.dead_letters says what is still due.
+  const consumer = kafka.consumer({ groupId: `${target.projection.name}.dead-letter-replay.${crypto.randomUUID()}` });
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.deadLetter, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    consumer
-      .run({
-        eachMessage: async ({ partition, message }) => {
-          if (headerText(message.headers, 'dead-letter-consumer') === target.projection.name) {
-            (await target.apply(fromMessage(message.value))) ? replayed++ : skipped++;
-          }
-          if (BigInt(message.offset) + 1n >= ends.get(partition)!) pending.delete(partition);
-          if (pending.size === 0) resolve();
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  return { replayed, skipped };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            if (headerText(message.headers, 'dead-letter-consumer') === target.projection.name) {
+              const outcome = await target.replay(fromMessage(message.value));
+              if (outcome === 'replayed') replayed++;
+              else if (outcome === 'failed') failed++;
+              else skipped++;
+            }
+            if (BigInt(message.offset) + 1n >= ends.get(partition)!) pending.delete(partition);
+            if (pending.size === 0) resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return { replayed, skipped, failed };
 };

@@ -1,10 +1,11 @@
 import { WakeSignal } from '../wake-signal.js';
 import { sql, type Kysely } from 'kysely';
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type PartitionMetadata, type Producer } from 'kafkajs';
 import type { Logger } from '../../../platform/logger.js';
 import { EVENTS_CHANNEL, type EventStore } from '../../event-store.js';
 import type { PgListener } from '../pg-listener.js';
-import { topicFor } from './topics.js';
+import { EVENT_TOPICS, topicFor } from './topics.js';
+import { recordPlanned } from './watermarks.js';
 import { toMessage } from './wire.js';
 
 export const RELAY_CONSUMER = 'kafka-relay';
@@ -14,12 +15,17 @@ export const RELAY_CONSUMER = 'kafka-relay';
  * at a time: idempotent producer, acks from all in-sync replicas, key = stream id. The checkpoint
  * moves only after the broker acknowledged, so a restart resends at most the last batch (consumers
  * skip what they already applied). One active relay across processes (advisory lock).
+ *
+ * The relay picks each message's partition itself, with Kafka's default key hash, so it can record
+ * before sending how far each partition will reach (read-your-writes, see watermarks.ts).
  */
 export class KafkaRelay {
   private stopped = false;
   private loop: Promise<void> | null = null;
   private readonly signal = new WakeSignal();
   private producer: Producer | null = null;
+  private partitions: Map<string, PartitionMetadata[]> | null = null;
+  private readonly partitioner = Partitioners.DefaultPartitioner();
   private readonly onNotify = () => this.signal.notify();
   /** Events acknowledged by the broker since start (for tests and benchmarks). */
   published = 0;
@@ -68,6 +74,7 @@ export class KafkaRelay {
       } catch (error) {
         if (this.stopped) break;
         this.options.logger?.error({ err: error }, 'kafka relay failed; retrying');
+        this.partitions = null;
         await this.signal.sleep(500);
       }
     }
@@ -78,11 +85,21 @@ export class KafkaRelay {
       SELECT transaction_id::text, global_position::text FROM es.checkpoints WHERE consumer = ${RELAY_CONSUMER}`.execute(conn)).rows[0]!;
     const events = await this.store.readAll({ transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) }, this.options.batchSize ?? 500);
     if (events.length === 0) return 0;
-    const byTopic = new Map<string, ReturnType<typeof toMessage>[]>();
+    const partitions = await this.partitionMetadata();
+    const byTopic = new Map<string, Array<ReturnType<typeof toMessage> & { partition: number }>>();
+    const marks = new Map<string, { topic: string; partition: number; event: (typeof events)[number] }>();
     for (const event of events) {
       const topic = topicFor(event.streamType);
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), toMessage(event)]);
+      const message = toMessage(event);
+      const partitionMetadata = partitions.get(topic);
+      if (!partitionMetadata?.length) throw new Error(`topic ${topic} has no partitions: run npm run kafka:topics`);
+      const partition = this.partitioner({ topic, partitionMetadata, message });
+      const batch = byTopic.get(topic) ?? [];
+      batch.push({ ...message, partition });
+      byTopic.set(topic, batch);
+      marks.set(`${topic}\u0000${partition}`, { topic, partition, event });
     }
+    await recordPlanned(conn, [...marks.values()]);
     await this.producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
     const last = events[events.length - 1]!;
     await sql`UPDATE es.checkpoints SET transaction_id = ${last.transactionId}::text::xid8, global_position = ${last.globalPosition}::bigint, updated_at = now()
@@ -91,4 +108,16 @@ export class KafkaRelay {
     return events.length;
   }
 
+  private async partitionMetadata(): Promise<Map<string, PartitionMetadata[]>> {
+    if (this.partitions) return this.partitions;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [...EVENT_TOPICS] });
+      this.partitions = new Map(topics.map((t) => [t.name, t.partitions]));
+      return this.partitions;
+    } finally {
+      await admin.disconnect();
+    }
+  }
 }

@@ -1,0 +1,43 @@
+import { CompiledQuery, sql, type Kysely } from 'kysely';
+import type { EventStore, SqlRunner } from '../../event-store.js';
+import { START, type Checkpoint } from '../../position.js';
+import type { Projection } from '../../projection.js';
+import { holdApplyLock } from './consumer.js';
+import { furthestPlanned } from './watermarks.js';
+
+/**
+ * Rebuilds a Kafka-fed read model from the event store, not from the topics: they keep days, the
+ * log keeps everything. One transaction empties the model and replays every event the relay has
+ * planned into Kafka (everything the consumer can have seen), recording each stream's version so the
+ * consumer skips those when Kafka delivers them. Applies wait meanwhile (exclusive apply lock), and
+ * readers see the old model until the new one is complete.
+ */
+export const rebuildFromLog = async (db: Kysely<any>, store: EventStore, projection: Projection, batchSize = 1000): Promise<{ replayed: number }> => {
+  if (!projection.reset) throw new Error(`${projection.name} cannot be rebuilt (it is a policy, or has no reset)`);
+  return db.transaction().execute(async (trx) => {
+    await holdApplyLock(trx, projection.name, 'exclusive');
+    await projection.reset!(trx);
+    await sql`DELETE FROM es.kafka_applied WHERE consumer = ${projection.name}`.execute(trx);
+    const end = await furthestPlanned(trx);
+    if (!end) return { replayed: 0 };
+    const until: Checkpoint = { transactionId: BigInt(end.transactionId), globalPosition: BigInt(end.globalPosition) };
+    const run: SqlRunner = async (text, params) => (await trx.executeQuery(CompiledQuery.raw(text, params))).rows;
+    const versions = new Map<string, number>();
+    let replayed = 0;
+    for (let from = START; ; ) {
+      const events = (await store.readAll(from, batchSize, run)).filter((e) => BigInt(e.transactionId) < until.transactionId || (BigInt(e.transactionId) === until.transactionId && BigInt(e.globalPosition) <= until.globalPosition));
+      for (const event of events) {
+        if (!projection.handles.has(event.type)) continue;
+        await projection.apply(trx, event);
+        versions.set(event.streamId, event.streamVersion);
+        replayed++;
+      }
+      if (events.length < batchSize) break;
+      const last = events[events.length - 1]!;
+      from = { transactionId: BigInt(last.transactionId), globalPosition: BigInt(last.globalPosition) };
+    }
+    await sql`INSERT INTO es.kafka_applied (consumer, stream_id, version)
+      SELECT ${projection.name}, stream_id, version FROM unnest(${[...versions.keys()]}::text[], ${[...versions.values()]}::int[]) AS v(stream_id, version)`.execute(trx);
+    return { replayed };
+  });
+};

@@ -1,0 +1,95 @@
+import type { Kysely } from 'kysely';
+import { KafkaProjectionConsumer } from '../../event-store/bus/kafka/consumer.js';
+import { replayKafkaDeadLetters } from '../../event-store/bus/kafka/dead-letter-replay.js';
+import { rebuildFromLog } from '../../event-store/bus/kafka/rebuild.js';
+import { KafkaRelay } from '../../event-store/bus/kafka/relay.js';
+import type { PgListener } from '../../event-store/bus/pg-listener.js';
+import type { EventStore } from '../../event-store/event-store.js';
+import { rebuildProjection, replayDeadLetters } from '../../event-store/maintenance.js';
+import { ProjectionRunner } from '../../event-store/projection-runner.js';
+import type { Projection } from '../../event-store/projection.js';
+import { KAFKA_SKIP_MESSAGE, kafkaMockAvailable, startMockCluster, type MockCluster } from './kafka-mock.js';
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+/** One event bus as the projection and policy suite drives it: the same projection code over either. */
+export interface Bus {
+  name: 'postgres' | 'kafka';
+  /** Starts one instance of a projection's consumer (postgres: a runner; kafka: a group member). */
+  start(projection: Projection, options?: { maxAttempts?: number }): Promise<RunningConsumer>;
+  rebuild(projection: Projection): Promise<void>;
+  replayDeadLetters(projection: Projection): Promise<{ replayed: number }>;
+  /** Environment for a whole system on this bus. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface BusDefinition {
+  name: Bus['name'];
+  /** False when this machine cannot run it (kafka without librdkafka-dev: said loudly, fails under CI). */
+  available: boolean;
+  open(parts: { db: Kysely<any>; store: EventStore; listener: PgListener }): Promise<Bus>;
+  /** For suites that only need a system: the bus's environment, without opening the parts above. */
+  system(): Promise<{ env: Record<string, string>; close(): Promise<void> }>;
+}
+
+const kafkaAvailable = kafkaMockAvailable();
+if (!kafkaAvailable) {
+  if (process.env.CI === 'true') throw new Error(KAFKA_SKIP_MESSAGE);
+  console.warn(`\n${'!'.repeat(100)}\n${KAFKA_SKIP_MESSAGE}\n${'!'.repeat(100)}\n`);
+}
+
+const kafkaEnv = (cluster: MockCluster) => ({ KAFKA_BROKERS: cluster.brokers.join(',') });
+
+export const BUSES: readonly BusDefinition[] = [
+  {
+    name: 'postgres',
+    available: true,
+    async open({ db, store, listener }) {
+      return {
+        name: 'postgres',
+        env: {},
+        async start(projection, options = {}) {
+          // A long idle poll: a runner that only caught up by polling would fail the suite's timeouts.
+          const runner = new ProjectionRunner(db, store, listener, projection, { maxAttempts: options.maxAttempts ?? 2, batchSize: 50, idlePollMs: 60_000 });
+          await runner.start();
+          return runner;
+        },
+        rebuild: (projection) => rebuildProjection(db, projection),
+        replayDeadLetters: (projection) => replayDeadLetters(db, store, projection),
+        close: async () => undefined,
+      };
+    },
+    system: async () => ({ env: {}, close: async () => undefined }),
+  },
+  {
+    name: 'kafka',
+    available: kafkaAvailable,
+    async open({ db, store, listener }) {
+      const cluster = await startMockCluster();
+      const relay = new KafkaRelay(db, store, listener, cluster.kafka('relay'));
+      await relay.start();
+      return {
+        name: 'kafka',
+        env: kafkaEnv(cluster),
+        async start(projection, options = {}) {
+          const consumer = new KafkaProjectionConsumer(db, cluster.kafka(projection.name), projection, { maxAttempts: options.maxAttempts ?? 2 });
+          await consumer.start();
+          return consumer;
+        },
+        rebuild: async (projection) => void (await rebuildFromLog(db, store, projection)),
+        replayDeadLetters: (projection) => replayKafkaDeadLetters(cluster.kafka('replay'), new KafkaProjectionConsumer(db, cluster.kafka('replay'), projection)),
+        async close() {
+          await relay.stop();
+          cluster.stop();
+        },
+      };
+    },
+    async system() {
+      const cluster = await startMockCluster();
+      return { env: kafkaEnv(cluster), close: async () => cluster.stop() };
+    },
+  },
+];
