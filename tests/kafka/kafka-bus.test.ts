@@ -1,70 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql, type Kysely } from 'kysely';
-import type pg from 'pg';
-import { PgListener } from '../../event-store/bus/pg-listener.js';
 import { KafkaProjectionConsumer } from '../../event-store/bus/kafka/consumer.js';
 import { replayKafkaDeadLetters } from '../../event-store/bus/kafka/dead-letter-replay.js';
 import { KafkaRelay } from '../../event-store/bus/kafka/relay.js';
 import { EVENT_TOPICS, TOPICS, topicConfigs, topicFor, topicSettings } from '../../event-store/bus/kafka/topics.js';
 import { headerText } from '../../event-store/bus/kafka/wire.js';
-import type { EventStore } from '../../event-store/event-store.js';
-import type { Projection } from '../../event-store/projection.js';
-import { createKysely } from '../../platform/database.js';
-import { meta, openEventStore } from '../support/event-store.js';
-import { KAFKA_SKIP_MESSAGE, kafkaMockAvailable, startMockCluster, type MockCluster } from '../support/kafka-mock.js';
+import { meta } from '../support/event-store.js';
+import { startMockCluster, type MockCluster } from '../support/kafka-mock.js';
+import { openProjectionFixtures, type ProjectionFixtures } from '../support/projection-fixtures.js';
 import { waitUntil } from '../support/wait.js';
 import { labClient } from '../support/lab.js';
 import { startTestSystem } from '../support/system.js';
 
-const available = kafkaMockAvailable();
-if (!available) {
-  if (process.env.CI === 'true') throw new Error(KAFKA_SKIP_MESSAGE);
-  console.warn(`\n${'!'.repeat(100)}\n${KAFKA_SKIP_MESSAGE}\n${'!'.repeat(100)}\n`);
-}
-
-let pool: pg.Pool;
-let store: EventStore;
-let db: Kysely<any>;
-let listener: PgListener;
+/** What only the Kafka bus has: the relay, offsets, the dead-letter topic, topic configuration. */
+let fx: ProjectionFixtures;
 let cluster: MockCluster;
 let relay: KafkaRelay;
 
 beforeAll(async () => {
-  if (!available) return;
-  let url: string;
-  ({ pool, store, url } = await openEventStore());
-  db = createKysely(pool);
-  listener = new PgListener(url);
-  await pool.query('CREATE TABLE applied (projection text, event_id uuid, stream_id text, version int, seq bigserial)');
+  fx = await openProjectionFixtures();
   cluster = await startMockCluster();
-  relay = new KafkaRelay(db, store, listener, cluster.kafka('relay'));
+  relay = new KafkaRelay(fx.db, fx.store, fx.listener, cluster.kafka('relay'));
   await relay.start();
-}, 120_000);
+});
 
 afterAll(async () => {
-  if (!available) return;
-  await relay.stop();
-  cluster.stop();
-  await listener.close();
-  await pool.end();
+  await relay?.stop();
+  cluster?.stop();
+  await fx?.close();
 });
 
-/** Logs each application without a unique key, so a duplicate would show as a second row. */
-const logging = (name: string, options: { poison?: () => boolean } = {}): Projection => ({
-  name,
-  handles: new Set([`Tick-${name}`]),
-  async apply(trx, event) {
-    if ((event.data as { poison?: boolean }).poison && (options.poison?.() ?? true)) throw new Error('cannot digest this event');
-    await sql`INSERT INTO applied (projection, event_id, stream_id, version) VALUES (${name}, ${event.eventId}, ${event.streamId}, ${event.streamVersion})`.execute(trx);
-  },
-});
-const tick = (name: string, data: Record<string, unknown> = {}) => ({ type: `Tick-${name}`, data });
-const applied = async (name: string) =>
-  (await pool.query('SELECT count(*)::int AS total, count(DISTINCT event_id)::int AS distinct FROM applied WHERE projection = $1', [name])).rows[0] as { total: number; distinct: number };
-const appendTicks = (name: string, streams: number, perStream: number, prefix: string) =>
-  Promise.all(Array.from({ length: streams }, async (_, s) => {
-    for (let i = 0; i < perStream; i++) await store.append(`${prefix}-${s}`, i, [tick(name, { i })], meta());
-  }));
 /** Every message of a topic so far, read by a throwaway consumer group. */
 const readTopic = async (topic: string, until = 0) => {
   const consumer = cluster.kafka('reader').consumer({ groupId: `reader-${crypto.randomUUID()}` });
@@ -83,12 +47,12 @@ const readTopic = async (topic: string, until = 0) => {
   return messages;
 };
 
-describe.skipIf(!available)('kafka relay and consumers', () => {
+describe('kafka relay and consumers', () => {
   it('publishes the log in order per stream and completely, keyed by stream id, with its headers', async () => {
     const name = 'relay-order';
-    await appendTicks(name, 8, 25, 'RO');
+    await fx.appendTicks(name, 8, 25, 'RO');
     await waitUntil(async () => {
-      const { rows } = await pool.query(`SELECT 1 FROM es.checkpoints c WHERE consumer = 'kafka-relay'
+      const { rows } = await fx.pool.query(`SELECT 1 FROM es.checkpoints c WHERE consumer = 'kafka-relay'
         AND (transaction_id, global_position) >= (SELECT transaction_id, global_position FROM es.events ORDER BY transaction_id DESC, global_position DESC LIMIT 1)`);
       return rows.length === 1;
     }, 30_000, 'relay caught up');
@@ -108,29 +72,29 @@ describe.skipIf(!available)('kafka relay and consumers', () => {
   it('changes nothing twice when a consumer crashes between its transaction and the offset commit', async () => {
     const name = 'crash-before-commit';
     let crashes = 0;
-    const consumer = new KafkaProjectionConsumer(db, cluster.kafka(name), logging(name), {
+    const consumer = new KafkaProjectionConsumer(fx.db, cluster.kafka(name), fx.logging(name), {
       afterCommit: () => {
         if (crashes++ < 3) throw new Error('crash after the transaction, before the offset commit');
       },
     });
     await consumer.start();
-    await appendTicks(name, 3, 10, 'CC');
-    await waitUntil(async () => (await applied(name)).total >= 30, 30_000, 'all applied');
+    await fx.appendTicks(name, 3, 10, 'CC');
+    await waitUntil(async () => (await fx.applied(name)).total >= 30, 30_000, 'all applied');
     await new Promise((resolve) => setTimeout(resolve, 500));
     await consumer.stop();
     expect(crashes).toBeGreaterThanOrEqual(3);
-    expect(await applied(name)).toEqual({ total: 30, distinct: 30 });
+    expect(await fx.applied(name)).toEqual({ total: 30, distinct: 30 });
   }, 90_000);
 
   it('sends a poison event to the dead-letter topic with its headers and the error, and replays it after the fix', async () => {
     const name = 'dead-letter-replay';
     let broken = true;
-    const projection = logging(name, { poison: () => broken });
-    const consumer = new KafkaProjectionConsumer(db, cluster.kafka(name), projection, { maxAttempts: 2 });
+    const projection = fx.logging(name, { poison: () => broken });
+    const consumer = new KafkaProjectionConsumer(fx.db, cluster.kafka(name), projection, { maxAttempts: 2 });
     await consumer.start();
-    await store.append('DL-1', 0, [tick(name, { poison: true })], meta());
-    await store.append('DL-2', 0, [tick(name)], meta());
-    await waitUntil(async () => (await applied(name)).total === 1, 30_000, 'healthy event applied');
+    await fx.store.append('DL-1', 0, [fx.tick(name, { poison: true })], meta());
+    await fx.store.append('DL-2', 0, [fx.tick(name)], meta());
+    await waitUntil(async () => (await fx.applied(name)).total === 1, 30_000, 'healthy event applied');
     const dead = (await readTopic(TOPICS.deadLetter)).filter((m) => headerText(m.headers, 'dead-letter-consumer') === name);
     expect(dead).toHaveLength(1);
     expect(headerText(dead[0]!.headers, 'dead-letter-error')).toBe('cannot digest this event');
@@ -138,14 +102,15 @@ describe.skipIf(!available)('kafka relay and consumers', () => {
     expect(headerText(dead[0]!.headers, 'dead-letter-topic')).toBe(topicFor('DL'));
     broken = false;
     expect(await replayKafkaDeadLetters(cluster.kafka('replay'), consumer)).toEqual({ replayed: 1, skipped: 0, failed: 0 });
-    expect(await applied(name)).toEqual({ total: 2, distinct: 2 });
+    expect(await fx.applied(name)).toEqual({ total: 2, distinct: 2 });
     await consumer.stop();
   }, 90_000);
 
   // Under Kafka, partitions interleave: x-tracseq-consistent-with waits for each consumer's furthest
   // position (see README), and effects across contexts are awaited as any eventual effect is.
   it('runs the whole system on the Kafka bus: read models and cross-context policies', async () => {
-    const system = await startTestSystem({ KAFKA_BROKERS: cluster.brokers.join(',') });
+    // The run's bus is Kafka (this file belongs to the kafka project), so the system's workers are consumer groups.
+    const system = await startTestSystem();
     try {
       const lab = labClient(system);
       const { positions } = await lab.freezerWithBox('Kafka', 'MINUS_80');

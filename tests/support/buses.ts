@@ -35,12 +35,6 @@ export interface BusDefinition {
   system(): Promise<{ env: Record<string, string>; close(): Promise<void> }>;
 }
 
-const kafkaAvailable = kafkaMockAvailable();
-if (!kafkaAvailable) {
-  if (process.env.CI === 'true') throw new Error(KAFKA_SKIP_MESSAGE);
-  console.warn(`\n${'!'.repeat(100)}\n${KAFKA_SKIP_MESSAGE}\n${'!'.repeat(100)}\n`);
-}
-
 const kafkaEnv = (cluster: MockCluster) => ({ KAFKA_BROKERS: cluster.brokers.join(',') });
 
 export const BUSES: readonly BusDefinition[] = [
@@ -66,7 +60,7 @@ export const BUSES: readonly BusDefinition[] = [
   },
   {
     name: 'kafka',
-    available: kafkaAvailable,
+    available: kafkaMockAvailable(),
     async open({ db, store, listener }) {
       const cluster = await startMockCluster();
       const relay = new KafkaRelay(db, store, listener, cluster.kafka('relay'));
@@ -93,3 +87,12 @@ export const BUSES: readonly BusDefinition[] = [
     },
   },
 ];
+
+/** The bus this test run uses: TRACSEQ_TEST_BUS, set per vitest project (see vitest.config.ts). */
+export const runBus = (): BusDefinition => {
+  const name = process.env.TRACSEQ_TEST_BUS ?? 'postgres';
+  const bus = BUSES.find((b) => b.name === name);
+  if (!bus) throw new Error(`TRACSEQ_TEST_BUS=${name}: no such bus`);
+  if (!bus.available) throw new Error(KAFKA_SKIP_MESSAGE);
+  return bus;
+};

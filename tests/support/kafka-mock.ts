@@ -10,7 +10,7 @@ const LAUNCHER = 'tests/.tmp/mock-cluster';
 /** Whether the Kafka suite can run: librdkafka-dev (Debian) provides the mock cluster. */
 export const kafkaMockAvailable = (): boolean => existsSync(HEADER);
 
-export const KAFKA_SKIP_MESSAGE = `Kafka suite NOT RUN: ${HEADER} is missing. Install Debian's librdkafka-dev (apt-get install librdkafka-dev); .ci/run does.`;
+export const KAFKA_SKIP_MESSAGE = `Kafka suites cannot run: ${HEADER} is missing. Install Debian's librdkafka-dev (apt-get install librdkafka-dev); .ci/run does.`;
 
 /**
  * librdkafka's mock cluster reports controller and coordinator id 0 while its brokers are 1..n

@@ -43,13 +43,13 @@ export const labClient = (system: TestSystem, headers: Record<string, string> = 
       return { facility, freezer, rack, box, positions };
     },
     /** Effects that follow from events in other contexts arrive asynchronously: poll the API for them. */
-    async eventually<T>(query: string, variables: Record<string, unknown>, until: (data: any) => T | undefined | false, label: string): Promise<T> {
+    async eventually<T>(query: string, variables: Record<string, unknown>, until: (data: any) => T | undefined | false, label: string, timeoutMs = 15_000): Promise<T> {
       let found: T | undefined | false;
       await waitUntil(async () => {
         const result = await gql(query, variables);
         found = result.data ? until(result.data) : undefined;
         return Boolean(found);
-      }, 15_000, label);
+      }, timeoutMs, label);
       return found as T;
     },
   };

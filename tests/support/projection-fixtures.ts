@@ -1,0 +1,66 @@
+import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
+import { PgListener } from '../../event-store/bus/pg-listener.js';
+import type { EventStore } from '../../event-store/event-store.js';
+import type { Projection } from '../../event-store/projection.js';
+import { createKysely } from '../../platform/database.js';
+import { meta, openEventStore } from './event-store.js';
+
+export interface ProjectionFixtures {
+  pool: pg.Pool;
+  store: EventStore;
+  db: Kysely<any>;
+  listener: PgListener;
+  /**
+   * Logs every application without a unique key, so a duplicate would show as a second row. Each
+   * projection handles only its own event type, since every one reads the whole shared log.
+   */
+  logging(name: string, options?: { poison?: () => boolean }): Projection;
+  tick(name: string, data?: Record<string, unknown>): { type: string; data: Record<string, unknown> };
+  /** Appends `perStream` ticks to each of `streams` streams, the streams concurrently. */
+  appendTicks(name: string, streams: number, perStream: number, prefix: string): Promise<void>;
+  applied(name: string): Promise<{ total: number; distinct: number }>;
+  /** Whether each stream's events were applied in version order. */
+  inStreamOrder(name: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** A fresh event store with an `applied` log table, and the helpers projection tests share. */
+export const openProjectionFixtures = async (): Promise<ProjectionFixtures> => {
+  const { pool, store, url } = await openEventStore();
+  const db = createKysely(pool);
+  const listener = new PgListener(url);
+  await pool.query('CREATE TABLE applied (projection text, event_id uuid, stream_id text, version int, seq bigserial)');
+  const tick = (name: string, data: Record<string, unknown> = {}) => ({ type: `Tick-${name}`, data });
+  return {
+    pool,
+    store,
+    db,
+    listener,
+    tick,
+    logging: (name, options = {}) => ({
+      name,
+      handles: new Set([`Tick-${name}`]),
+      async apply(trx, event) {
+        if ((event.data as { poison?: boolean }).poison && (options.poison?.() ?? true)) throw new Error('cannot digest this event');
+        await sql`INSERT INTO applied (projection, event_id, stream_id, version) VALUES (${name}, ${event.eventId}, ${event.streamId}, ${event.streamVersion})`.execute(trx);
+      },
+      reset: async (trx) => void (await sql`DELETE FROM applied WHERE projection = ${name}`.execute(trx)),
+    }),
+    async appendTicks(name, streams, perStream, prefix) {
+      await Promise.all(Array.from({ length: streams }, async (_, s) => {
+        for (let i = 0; i < perStream; i++) await store.append(`${prefix}-${s}`, i, [tick(name, { i })], meta());
+      }));
+    },
+    applied: async (name) =>
+      (await pool.query('SELECT count(*)::int AS total, count(DISTINCT event_id)::int AS distinct FROM applied WHERE projection = $1', [name])).rows[0],
+    async inStreamOrder(name) {
+      const { rows } = await pool.query(`SELECT array_agg(version ORDER BY seq) AS versions FROM applied WHERE projection = $1 GROUP BY stream_id`, [name]);
+      return rows.every((row) => row.versions.every((v: number, i: number) => i === 0 || v > row.versions[i - 1]));
+    },
+    async close() {
+      await listener.close();
+      await pool.end();
+    },
+  };
+};
