@@ -7,6 +7,11 @@ import { EVENT_TOPICS, TOPICS } from './topics.js';
 import { recordConsumed } from './watermarks.js';
 import { fromMessage } from './wire.js';
 
+type Origin = { topic: string; partition: number };
+
+/** Messages applied per transaction. */
+const CHUNK = 500;
+
 export interface KafkaConsumerOptions {
   /** @default every event topic */
   topics?: readonly string[];
@@ -55,16 +60,13 @@ export class KafkaProjectionConsumer {
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
         const origin = { topic: batch.topic, partition: batch.partition };
-        let reached: StoredEvent | null = null;
-        for (const message of batch.messages) {
-          if (!isRunning() || isStale()) break;
-          const { event, applied } = await this.handle(message, origin);
-          if (applied) await this.options.afterCommit?.(applied);
-          resolveOffset(message.offset);
-          reached = event ?? reached;
+        for (let from = 0; from < batch.messages.length && isRunning() && !isStale(); from += CHUNK) {
+          const chunk = batch.messages.slice(from, from + CHUNK);
+          const reached = await this.consume(chunk, origin);
+          resolveOffset(chunk[chunk.length - 1]!.offset);
+          if (reached) await recordConsumed(this.db, this.projection.name, this.topics, { ...origin, event: reached });
           await heartbeat();
         }
-        if (reached) await recordConsumed(this.db, this.projection.name, this.topics, { ...origin, event: reached });
         await commitOffsetsIfNecessary();
       },
     });
@@ -76,42 +78,70 @@ export class KafkaProjectionConsumer {
   }
 
   /**
-   * Applies one message, skips it (not handled, already applied) or dead-letters it. Returns the
-   * event read from the message (null if unreadable) and, when it was applied now, that event.
+   * Consumes consecutive messages of one partition: applies the new ones it handles in one
+   * transaction; if that fails, one at a time, so only the failing event is retried and then
+   * dead-lettered. Returns the last event read, how far the partition is consumed.
    */
-  async handle(message: KafkaMessage, origin: { topic: string; partition: number }): Promise<{ event: StoredEvent | null; applied: StoredEvent | null }> {
-    let event: StoredEvent;
-    try {
-      event = fromMessage(message.value);
-    } catch (error) {
-      await this.deadLetter(message, origin, null, error);
-      return { event: null, applied: null };
+  private async consume(messages: readonly KafkaMessage[], origin: Origin): Promise<StoredEvent | null> {
+    const readable: Array<{ message: KafkaMessage; event: StoredEvent }> = [];
+    for (const message of messages) {
+      try {
+        readable.push({ message, event: fromMessage(message.value) });
+      } catch (error) {
+        await this.deadLetter(message, origin, null, error);
+      }
     }
-    if (!this.projection.handles.has(event.type)) return { event, applied: null };
+    const wanted = readable.filter(({ event }) => this.projection.handles.has(event.type));
+    let applied: StoredEvent[];
+    try {
+      applied = await this.applyAll(wanted.map(({ event }) => event));
+    } catch {
+      applied = [];
+      for (const { message, event } of wanted) {
+        if (await this.applyWithRetries(message, origin, event)) applied.push(event);
+      }
+    }
+    for (const event of applied) await this.options.afterCommit?.(event);
+    return readable[readable.length - 1]?.event ?? null;
+  }
+
+  private async applyWithRetries(message: KafkaMessage, origin: Origin, event: StoredEvent): Promise<boolean> {
     const attempts = this.options.maxAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {
-        return { event, applied: await this.apply(event) };
+        return (await this.applyAll([event])).length > 0;
       } catch (error) {
         if (attempt >= attempts) {
           await this.deadLetter(message, origin, event, error);
-          return { event, applied: null };
+          return false;
         }
         await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
       }
     }
   }
 
-  /** One transaction: skip if already applied, else apply and record the stream's version. */
-  async apply(event: StoredEvent): Promise<StoredEvent | null> {
+  /**
+   * One transaction: applies the events not older than what is recorded for their streams, and
+   * records each stream's newest version. Returns the events applied now.
+   */
+  async applyAll(events: readonly StoredEvent[]): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
     const name = this.projection.name;
     return this.db.transaction().execute(async (trx) => {
       await holdApplyLock(trx, name, 'shared');
-      const seen = await sql<{ version: number }>`SELECT version FROM es.kafka_applied WHERE consumer = ${name} AND stream_id = ${event.streamId} FOR UPDATE`.execute(trx);
-      if (seen.rows[0] && seen.rows[0].version >= event.streamVersion) return null;
-      await this.projection.apply(trx, event);
-      await recordApplied(trx, name, event);
-      return event;
+      const streams = [...new Set(events.map((e) => e.streamId))];
+      const seen = await sql<{ stream_id: string; version: number }>`
+        SELECT stream_id, version FROM es.kafka_applied WHERE consumer = ${name} AND stream_id = ANY(${streams}::text[]) ORDER BY stream_id FOR UPDATE`.execute(trx);
+      const versions = new Map(seen.rows.map((row) => [row.stream_id, row.version]));
+      const applied: StoredEvent[] = [];
+      for (const event of events) {
+        if ((versions.get(event.streamId) ?? 0) >= event.streamVersion) continue;
+        await this.projection.apply(trx, event);
+        versions.set(event.streamId, event.streamVersion);
+        applied.push(event);
+      }
+      await recordApplied(trx, name, applied);
+      return applied;
     });
   }
 
@@ -128,7 +158,7 @@ export class KafkaProjectionConsumer {
         const pending = await sql`UPDATE es.dead_letters SET replayed_at = now() WHERE consumer = ${name} AND event_id = ${event.eventId} AND replayed_at IS NULL RETURNING id`.execute(trx);
         if (pending.rows.length === 0) return 'not-pending';
         await this.projection.apply(trx, event);
-        await recordApplied(trx, name, event);
+        await recordApplied(trx, name, [event]);
         return 'replayed';
       });
     } catch (error) {
@@ -138,7 +168,7 @@ export class KafkaProjectionConsumer {
   }
 
   /** Recorded in es.dead_letters first (what `dlq:list` shows and replay closes), then published. */
-  private async deadLetter(message: KafkaMessage, origin: { topic: string; partition: number }, event: StoredEvent | null, error: unknown): Promise<void> {
+  private async deadLetter(message: KafkaMessage, origin: Origin, event: StoredEvent | null, error: unknown): Promise<void> {
     const reason = (error as Error)?.message ?? String(error);
     this.options.logger?.error({ consumer: this.projection.name, topic: origin.topic, offset: message.offset, err: error }, 'event sent to the dead-letter topic');
     if (event) {
@@ -173,8 +203,12 @@ export const holdApplyLock = async (trx: Transaction<any>, consumer: string, mod
   await (mode === 'shared' ? sql`SELECT pg_advisory_xact_lock_shared(hashtext(${key}))` : sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`).execute(trx);
 };
 
-/** The stream's newest applied version; never moves back (a replayed dead letter may be older). */
-export const recordApplied = async (trx: Transaction<any>, consumer: string, event: Pick<StoredEvent, 'streamId' | 'streamVersion'>): Promise<void> => {
-  await sql`INSERT INTO es.kafka_applied (consumer, stream_id, version) VALUES (${consumer}, ${event.streamId}, ${event.streamVersion})
+/** Each stream's newest applied version; never moves back (a replayed dead letter may be older). */
+export const recordApplied = async (trx: Transaction<any>, consumer: string, events: ReadonlyArray<Pick<StoredEvent, 'streamId' | 'streamVersion'>>): Promise<void> => {
+  if (events.length === 0) return;
+  const newest = new Map<string, number>();
+  for (const event of events) newest.set(event.streamId, Math.max(newest.get(event.streamId) ?? 0, event.streamVersion));
+  await sql`INSERT INTO es.kafka_applied (consumer, stream_id, version)
+    SELECT ${consumer}, stream_id, version FROM unnest(${[...newest.keys()]}::text[], ${[...newest.values()]}::int[]) AS v(stream_id, version)
     ON CONFLICT (consumer, stream_id) DO UPDATE SET version = GREATEST(es.kafka_applied.version, excluded.version)`.execute(trx);
 };

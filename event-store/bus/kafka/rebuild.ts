@@ -2,7 +2,7 @@ import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { EventStore, SqlRunner } from '../../event-store.js';
 import { START, type Checkpoint } from '../../position.js';
 import type { Projection } from '../../projection.js';
-import { holdApplyLock } from './consumer.js';
+import { holdApplyLock, recordApplied } from './consumer.js';
 import { furthestPlanned } from './watermarks.js';
 
 /**
@@ -36,8 +36,7 @@ export const rebuildFromLog = async (db: Kysely<any>, store: EventStore, project
       const last = events[events.length - 1]!;
       from = { transactionId: BigInt(last.transactionId), globalPosition: BigInt(last.globalPosition) };
     }
-    await sql`INSERT INTO es.kafka_applied (consumer, stream_id, version)
-      SELECT ${projection.name}, stream_id, version FROM unnest(${[...versions.keys()]}::text[], ${[...versions.values()]}::int[]) AS v(stream_id, version)`.execute(trx);
+    await recordApplied(trx, projection.name, [...versions].map(([streamId, streamVersion]) => ({ streamId, streamVersion })));
     return { replayed };
   });
 };
