@@ -2,7 +2,7 @@
  * The event bus end to end: events/s from append to a projection's table, and p95 from append to
  * visibility, over the postgres adapter and over Kafka (relay → librdkafka mock cluster → consumer
  * group), in one run. Needs Debian's librdkafka-dev (the tests' mock cluster).
- *   npm run bench:kafka        BENCH_EVENTS sets the count (default 1000)
+ *   npm run bench:kafka        BENCH_EVENTS sets the count (default 3000)
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
@@ -18,7 +18,7 @@ import { runMigrations } from '../platform/migrations.js';
 import { kafkaMockAvailable, KAFKA_SKIP_MESSAGE, startMockCluster } from '../tests/support/kafka-mock.js';
 import { benchPostgres, percentile, table } from './support.js';
 
-const total = Number(process.env.BENCH_EVENTS ?? '1000');
+const total = Number(process.env.BENCH_EVENTS ?? '3000');
 const writers = 8;
 
 const visible: Projection = {

@@ -45,7 +45,8 @@ describe('submitSample saga', () => {
     expect(saga.steps.map((s: any) => [s.name, s.status])).toEqual([
       ['registerSample', 'DONE'], ['receiveSample', 'DONE'], ['validateSample', 'DONE'], ['reservePosition', 'DONE'], ['storeSample', 'DONE'], ['notify', 'DONE'],
     ]);
-    const read = await lab.eventually(SAGA, { id: saga.id }, (d) => d.saga.sample.status === 'IN_STORAGE' && d.saga, 'sample IN_STORAGE');
+    // Status (samples read model) and location (storage read model) are two contexts' eventual effects.
+    const read = await lab.eventually(SAGA, { id: saga.id }, (d) => d.saga.sample.status === 'IN_STORAGE' && d.saga.sample.location && d.saga, 'sample IN_STORAGE and located');
     expect(read.sample).toMatchObject({ barcode: 'SAGA-HAPPY-01', location: { label: 'A1', unit: { id: box } } });
     const history = await system.runtime.store.readStream(`Saga-${saga.id}`, { tenantId: 'demo' });
     expect(history[0]!.type).toBe('SagaStarted');
