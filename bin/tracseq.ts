@@ -104,8 +104,7 @@ const run = async (): Promise<() => Promise<void>> => {
         await rebuildProjection(runtime.db, named(target));
         console.log(`${target}: emptied and rewound; its runner replays the log now`);
       } else if (target === 'replay' && config.kafkaBrokers.length > 0) {
-        const kafka = new Kafka({ brokers: config.kafkaBrokers, clientId: 'tracseq-dlq', logLevel: logLevel.ERROR });
-        const result = await replayKafkaDeadLetters(kafka, new KafkaProjectionConsumer(runtime.db, kafka, named(process.argv[4])));
+        const result = await replayKafkaDeadLetters(runtime.kafka!, new KafkaProjectionConsumer(runtime.db, runtime.kafka!, named(process.argv[4])));
         console.log(`replayed ${result.replayed}, not pending ${result.skipped}, still failing ${result.failed}`);
       } else if (target === 'replay') {
         const result = await replayDeadLetters(runtime.db, runtime.store, named(process.argv[4]));

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { ConcurrencyError } from '../platform/errors.js';
 import { isUniqueViolation } from '../platform/database.js';
 import { APPEND_SQL, EVENTS_CHANNEL, appendParameters, type AppendRow } from './append-statement.js';
-import { formatPosition, type Checkpoint } from './position.js';
+import { formatPosition, START, type Checkpoint } from './position.js';
 import {
   type AppendResult,
   type AppendUnit,
@@ -233,6 +233,17 @@ export class EventStore {
    * The global log after `after`, in commit-safe order: only transactions older than every one still
    * in flight are read, so an event committed late is never skipped by a reader that moved past it.
    */
+  /** The newest position a gap-safe reader can have read: what "from now on" starts after. */
+  async head(): Promise<Checkpoint> {
+    const { rows } = await this.pool.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text, global_position::text FROM es.events
+       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY es.events.transaction_id DESC, es.events.global_position DESC LIMIT 1`,
+    );
+    const row = rows[0];
+    return row ? { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) } : START;
+  }
+
   async readAll(after: Checkpoint, limit: number, run: SqlRunner = (text, params) => this.pool.query(text, params).then((r) => r.rows)): Promise<StoredEvent[]> {
     const rows = await run(
       // ORDER BY names the table's columns: the output column transaction_id is text, and ordering

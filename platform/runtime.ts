@@ -7,7 +7,10 @@ import { eventStoreMigrations } from '../event-store/schema.js';
 import type { Config } from './config.js';
 import { createKysely, createPool } from './database.js';
 import type { Logger } from './logger.js';
-import { LiveFeed } from './subscriptions/live-feed.js';
+import { Kafka, logLevel } from 'kafkajs';
+import { KafkaFeed } from './subscriptions/kafka-feed.js';
+import type { LiveFeed } from './subscriptions/live-feed.js';
+import { LogTailFeed } from './subscriptions/log-tail-feed.js';
 import { runMigrations, type MigrationSet } from './migrations.js';
 
 /** The infrastructure one process shares between its subgraphs, projections and gateway. */
@@ -20,7 +23,9 @@ export interface Runtime {
   store: EventStore;
   commands: CommandHandler;
   listener: PgListener;
-  /** The live tail of the log that subgraph subscriptions read. */
+  /** The Kafka client when KAFKA_BROKERS is set: the event bus is Kafka. */
+  kafka: Kafka | null;
+  /** What subgraph subscriptions read, from the configured bus. */
   liveFeed: LiveFeed;
   /** A Kysely for one subgraph's read side that counts its SQL statements (tests, /metrics). */
   subgraphDb(name: string): Kysely<any>;
@@ -38,6 +43,8 @@ export const createRuntime = async (config: Config, logger: Logger, databaseUrl:
     onSnapshotError: (error) => logger.warn({ err: error }, 'snapshot failed'),
   });
   const listener = new PgListener(databaseUrl);
+  const kafka = config.kafkaBrokers.length > 0 ? new Kafka({ brokers: config.kafkaBrokers, clientId: 'tracseq', logLevel: logLevel.ERROR }) : null;
+  const liveFeed = kafka ? new KafkaFeed(kafka, store, { logger }) : new LogTailFeed(store, listener);
   const sqlStatements = new Map<string, number>();
   const subgraphDbs = new Map<string, Kysely<any>>();
   return {
@@ -49,7 +56,8 @@ export const createRuntime = async (config: Config, logger: Logger, databaseUrl:
     store,
     commands,
     listener,
-    liveFeed: new LiveFeed(store, listener),
+    kafka,
+    liveFeed,
     sqlStatements,
     subgraphDb(name) {
       let counted = subgraphDbs.get(name);
@@ -61,6 +69,7 @@ export const createRuntime = async (config: Config, logger: Logger, databaseUrl:
       return counted;
     },
     async close() {
+      await liveFeed.close();
       await listener.close();
       await db.destroy();
     },

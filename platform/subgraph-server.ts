@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import type { CommandContext } from '../event-store/command-handler.js';
 import { serveSubgraphSubscriptions } from './subscriptions/subgraph-subscriptions.js';
 import { ConsistencyWaiter } from '../event-store/consistency.js';
-import { Kafka, logLevel } from 'kafkajs';
 import { KafkaProjectionConsumer } from '../event-store/bus/kafka/consumer.js';
 import { KafkaRelay } from '../event-store/bus/kafka/relay.js';
 import { ProjectionRunner } from '../event-store/projection-runner.js';
@@ -87,6 +86,8 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
   const consistency = new ConsistencyWaiter(runtime.pool, runtime.listener, definition.projections.map((p) => p.name));
   await consistency.start();
   const schema = buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: guardRoles(definition) as GraphQLResolverMap<unknown> }]);
+  // Ready before serving: the first subscriber should not wait for a Kafka group join.
+  if (schema.getSubscriptionType()) await runtime.liveFeed.start();
   const apollo = new ApolloServer<C>({
     schema,
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
@@ -167,7 +168,7 @@ export const runWorkers = async (
   subgraphUrls: Record<string, string> = {},
 ): Promise<RunningWorkers> => {
   const consumers = definitions.flatMap((d) => [...d.projections, ...(d.policies ?? [])]);
-  const kafka = runtime.config.kafkaBrokers.length > 0 ? new Kafka({ brokers: runtime.config.kafkaBrokers, clientId: 'tracseq', logLevel: logLevel.ERROR }) : null;
+  const kafka = runtime.kafka;
   // The same projections over either bus: the postgres log directly, or Kafka fed by the relay
   // (every worker process offers to relay; the advisory lock keeps one active).
   const relay = kafka ? new KafkaRelay(runtime.db, runtime.store, runtime.listener, kafka, { logger: runtime.logger }) : null;

@@ -1,100 +1,18 @@
-import type { PgListener } from '../../event-store/bus/pg-listener.js';
-import { EVENTS_CHANNEL, type EventStore } from '../../event-store/event-store.js';
-import { START, type Checkpoint } from '../../event-store/position.js';
 import type { StoredEvent } from '../../event-store/types.js';
 
-type Listener = (event: StoredEvent) => void;
+export type FeedListener = (event: StoredEvent) => void;
 
 /**
- * The live tail of the global log for one process: one gap-safe read per wake-up, whatever the
- * number of subscribers, each event handed to every listener in commit order, once. Starts at the
- * head of the log when the first listener arrives (subscriptions are about what happens next).
+ * What subgraph subscriptions read: the events appended from now on, each handed to every listener
+ * once. On the postgres bus the event store's log (log-tail-feed.ts), on Kafka the event topics
+ * (kafka-feed.ts).
  */
-export class LiveFeed {
-  private readonly listeners = new Set<Listener>();
-  private head: Checkpoint = START;
-  private reading: Promise<void> | null = null;
-  private again = false;
-  private retry: NodeJS.Timeout | null = null;
-  private readonly onNotify = () => void this.read();
-
-  constructor(
-    private readonly store: EventStore,
-    private readonly listener: PgListener,
-  ) {}
-
-  get size(): number {
-    return this.listeners.size;
-  }
-
-  async subscribe(fn: Listener): Promise<() => void> {
-    if (this.listeners.size === 0) {
-      this.head = await this.currentHead();
-      this.listener.on(EVENTS_CHANNEL, this.onNotify);
-      this.listener.on('reconnect', this.onNotify);
-      await this.listener.listen(EVENTS_CHANNEL);
-    }
-    this.listeners.add(fn);
-    return () => {
-      this.listeners.delete(fn);
-      if (this.listeners.size === 0) {
-        this.listener.off(EVENTS_CHANNEL, this.onNotify);
-        this.listener.off('reconnect', this.onNotify);
-        if (this.retry) clearTimeout(this.retry);
-        this.retry = null;
-      }
-    };
-  }
-
-  private async currentHead(): Promise<Checkpoint> {
-    const { rows } = await this.store.pool.query<{ transaction_id: string; global_position: string }>(
-      `SELECT transaction_id::text, global_position::text FROM es.events
-       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY es.events.transaction_id DESC, es.events.global_position DESC LIMIT 1`,
-    );
-    const row = rows[0];
-    return row ? { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) } : START;
-  }
-
-  private read(): Promise<void> {
-    if (this.reading) {
-      this.again = true;
-      return this.reading;
-    }
-    this.reading = (async () => {
-      do {
-        this.again = false;
-        for (;;) {
-          if (this.listeners.size === 0) return;
-          const events = await this.store.readAll(this.head, 1000);
-          for (const event of events) {
-            this.head = { transactionId: BigInt(event.transactionId), globalPosition: BigInt(event.globalPosition) };
-            for (const fn of this.listeners) fn(event);
-          }
-          if (events.length < 1000) break;
-        }
-        // Committed events behind an older open transaction are not safe to read yet: look again soon.
-        const ahead = await this.store.pool.query(
-          `SELECT 1 FROM es.events WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) LIMIT 1`,
-          [this.head.transactionId.toString(), this.head.globalPosition.toString()],
-        );
-        if (ahead.rowCount && !this.retry) {
-          this.retry = setTimeout(() => {
-            this.retry = null;
-            void this.read();
-          }, 20);
-        }
-      } while (this.again);
-    })()
-      .catch(() => {
-        this.retry ??= setTimeout(() => {
-          this.retry = null;
-          void this.read();
-        }, 500);
-      })
-      .finally(() => {
-        this.reading = null;
-      });
-    return this.reading;
-  }
+export interface LiveFeed {
+  /** Listeners right now. */
+  readonly size: number;
+  /** Resolves once the listener receives every event appended after it resolved. */
+  subscribe(listener: FeedListener): Promise<() => void>;
+  /** Gets ready ahead of the first subscriber (a Kafka group join takes seconds). */
+  start(): Promise<void>;
+  close(): Promise<void>;
 }

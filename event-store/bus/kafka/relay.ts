@@ -100,7 +100,7 @@ export class KafkaRelay {
       marks.set(`${topic}\u0000${partition}`, { topic, partition, event });
     }
     await recordPlanned(conn, [...marks.values()]);
-    await this.producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    for (const topicMessages of requests(byTopic)) await this.producer!.sendBatch({ acks: -1, topicMessages });
     const last = events[events.length - 1]!;
     await sql`UPDATE es.checkpoints SET transaction_id = ${last.transactionId}::text::xid8, global_position = ${last.globalPosition}::bigint, updated_at = now()
       WHERE consumer = ${RELAY_CONSUMER}`.execute(conn);
@@ -121,3 +121,31 @@ export class KafkaRelay {
     }
   }
 }
+
+/**
+ * Splits a batch into produce requests of at most about REQUEST_BYTES of values, in order: a broker
+ * refuses a record batch above its message.max.bytes (1 MB by default), and kafkajs does not split.
+ */
+const REQUEST_BYTES = 900_000;
+const requests = <M extends { value: string }>(byTopic: ReadonlyMap<string, M[]>) => {
+  const out: Array<Array<{ topic: string; messages: M[] }>> = [];
+  let current: Array<{ topic: string; messages: M[] }> = [];
+  let bytes = 0;
+  for (const [topic, messages] of byTopic) {
+    let entry: { topic: string; messages: M[] } | null = null;
+    for (const message of messages) {
+      const size = Buffer.byteLength(message.value);
+      if (bytes > 0 && bytes + size > REQUEST_BYTES) {
+        out.push(current);
+        current = [];
+        entry = null;
+        bytes = 0;
+      }
+      if (!entry) current.push((entry = { topic, messages: [] }));
+      entry.messages.push(message);
+      bytes += size;
+    }
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+};
