@@ -20,7 +20,8 @@ export const replayKafkaDeadLetters = async (kafka: Kafka, target: KafkaProjecti
   let failed = 0;
   if (pending.size === 0) return { replayed, skipped, failed };
   // A fresh group each time: the topic is read from its start, and es.dead_letters says what is still due.
-  const consumer = kafka.consumer({ groupId: `${target.projection.name}.dead-letter-replay.${crypto.randomUUID()}` });
+  // A short fetch wait: the replay ends when it reaches the end, and an idle partition would hold each fetch that long.
+  const consumer = kafka.consumer({ groupId: `${target.projection.name}.dead-letter-replay.${crypto.randomUUID()}`, maxWaitTimeInMs: 250 });
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.deadLetter, fromBeginning: true });
   try {
