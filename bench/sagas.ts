@@ -57,8 +57,10 @@ const run = async (workers: number, databaseUrl: string) => {
       if (Date.now() - started > 600_000) throw new Error('sagas did not finish in 10 minutes');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const { rows } = await db.query(`SELECT status, extract(epoch FROM finished_at - started_at) * 1000 AS ms, finished_at FROM sagas.instances`);
+    const { rows } = await db.query(`SELECT status, error, extract(epoch FROM finished_at - started_at) * 1000 AS ms, finished_at FROM sagas.instances`);
     await db.end();
+    // Why a saga did not complete is part of the result, not a footnote.
+    for (const row of rows.filter((r) => r.status !== 'COMPLETED')) console.log(`  ${workers} workers: ${row.status}: ${row.error}`);
     const completed = rows.filter((r) => r.status === 'COMPLETED');
     const durations = completed.map((r) => Number(r.ms)).sort((a, b) => a - b);
     const seconds = (Math.max(...rows.map((r) => r.finished_at.getTime())) - started) / 1000;
