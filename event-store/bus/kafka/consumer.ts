@@ -29,9 +29,10 @@ export interface KafkaConsumerOptions {
 }
 
 /**
- * A projection or policy fed from Kafka: one consumer group per projection. Applying an event and
- * recording it (the stream's newest applied version) share one PostgreSQL transaction; an event not
- * newer than what is recorded is skipped, so redelivery after a crash or rebalance changes nothing.
+ * A projection or policy fed from Kafka: one consumer group per projection. Applying a chunk of a
+ * partition's events and recording them (each stream's newest applied version) share one PostgreSQL
+ * transaction; an event not newer than what is recorded is skipped, so redelivery after a crash or
+ * rebalance changes nothing.
  * Offsets are committed after the transaction. A failing event is retried with backoff, then sent
  * to the dead-letter topic with the error and its original headers, and consumption carries on.
  * After each batch it records how far it got in the partition, which moves its gap-free checkpoint.
