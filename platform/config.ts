@@ -57,6 +57,11 @@ export interface Config {
   persistedQueriesDir: string;
   /** KAFKA_BROKERS: comma-separated; when set, projections and policies consume Kafka (fed by the relay). */
   kafkaBrokers: string[];
+  /**
+   * KAFKA_FETCH_MAX_WAIT_MS, default 250: how long a consumer's fetch may wait for data. Brokers
+   * answer as soon as data arrives; librdkafka's mock cluster (tests) waits the whole time.
+   */
+  kafkaFetchMaxWaitMs: number;
   /** LOG_LEVEL, default info (silent under vitest). */
   logLevel: string;
 }
@@ -118,6 +123,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     persistedRateLimitPerMinute: int(env.PERSISTED_RATE_LIMIT_PER_MINUTE, 3000),
     persistedQueriesDir: env.PERSISTED_QUERIES_DIR || 'schema/persisted-queries',
     kafkaBrokers: env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean) : [],
+    kafkaFetchMaxWaitMs: int(env.KAFKA_FETCH_MAX_WAIT_MS, 250),
     logLevel: env.LOG_LEVEL ?? (env.VITEST ? 'silent' : 'info'),
   };
 };

@@ -44,7 +44,7 @@ export const createRuntime = async (config: Config, logger: Logger, databaseUrl:
   });
   const listener = new PgListener(databaseUrl);
   const kafka = config.kafkaBrokers.length > 0 ? new Kafka({ brokers: config.kafkaBrokers, clientId: 'tracseq', logLevel: logLevel.ERROR }) : null;
-  const liveFeed = kafka ? new KafkaFeed(kafka, store, { logger }) : new LogTailFeed(store, listener);
+  const liveFeed = kafka ? new KafkaFeed(kafka, store, { logger, maxWaitMs: config.kafkaFetchMaxWaitMs }) : new LogTailFeed(store, listener);
   const sqlStatements = new Map<string, number>();
   const subgraphDbs = new Map<string, Kysely<any>>();
   return {

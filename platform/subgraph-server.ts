@@ -173,7 +173,7 @@ export const runWorkers = async (
   // (every worker process offers to relay; the advisory lock keeps one active).
   const relay = kafka ? new KafkaRelay(runtime.db, runtime.store, runtime.listener, kafka, { logger: runtime.logger }) : null;
   const runners = kafka ? [] : consumers.map((projection) => new ProjectionRunner(runtime.db, runtime.store, runtime.listener, projection, { logger: runtime.logger }));
-  const kafkaConsumers = kafka ? consumers.map((projection) => new KafkaProjectionConsumer(runtime.db, kafka, projection, { logger: runtime.logger })) : [];
+  const kafkaConsumers = kafka ? consumers.map((projection) => new KafkaProjectionConsumer(runtime.db, kafka, projection, { logger: runtime.logger, maxWaitMs: runtime.config.kafkaFetchMaxWaitMs })) : [];
   await relay?.start();
   await Promise.all([...runners, ...kafkaConsumers].map((runner) => runner.start()));
   const timers = definitions.flatMap((d) => (d.startWorkers ? [d.startWorkers({ subgraphUrls })] : []));

@@ -56,7 +56,7 @@ export class KafkaFeed implements LiveFeed {
   }
 
   private async connect(): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: `tracseq-live-${randomUUID()}`, maxWaitTimeInMs: this.options.maxWaitMs ?? 100 });
+    const consumer = this.kafka.consumer({ groupId: `tracseq-live-${randomUUID()}`, maxWaitTimeInMs: this.options.maxWaitMs ?? 250 });
     this.consumer = consumer;
     // The first fetch comes after every assigned partition's offset was resolved to its end: from
     // then on, an event appended is one this consumer will read.

@@ -35,7 +35,8 @@ export interface BusDefinition {
   system(): Promise<{ env: Record<string, string>; close(): Promise<void> }>;
 }
 
-const kafkaEnv = (cluster: MockCluster) => ({ KAFKA_BROKERS: cluster.brokers.join(',') });
+// The mock holds every fetch for its whole wait (a broker answers when data arrives): keep it short.
+const kafkaEnv = (cluster: MockCluster) => ({ KAFKA_BROKERS: cluster.brokers.join(','), KAFKA_FETCH_MAX_WAIT_MS: '100' });
 
 export const BUSES: readonly BusDefinition[] = [
   {
