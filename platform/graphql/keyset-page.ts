@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor, toConnection, type Connection } from './con
  */
 export const newestFirstPage = async <Row extends { id: string }, Node>(
   db: Kysely<any>,
-  options: { table: string; timeColumn: string; where: RawBuilder<unknown>; first: number; after: string | null | undefined; map: (row: Row) => Node; timeOf: (row: Row) => Date },
+  options: { table: string; timeColumn: keyof Row & string; where: RawBuilder<unknown>; first: number; after: string | null | undefined; map: (row: Row) => Node },
 ): Promise<Connection<Node>> => {
   const table = sql.table(options.table);
   const time = sql.ref(options.timeColumn);
@@ -22,6 +22,6 @@ export const newestFirstPage = async <Row extends { id: string }, Node>(
   });
   return toConnection(nodes, options.first, (node) => {
     const row = byNode.get(node)!;
-    return encodeCursor([options.timeOf(row).toISOString(), row.id]);
+    return encodeCursor([(row[options.timeColumn] as Date).toISOString(), row.id]);
   }, async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM ${table} WHERE ${options.where}`.execute(db)).rows[0]!.n));
 };

@@ -24,7 +24,6 @@ export class SagaQueries {
       first,
       after,
       map: (row) => row,
-      timeOf: (row) => row.started_at,
     });
   }
 }

@@ -30,7 +30,6 @@ export class AlertQueries {
       first,
       after,
       map: toAlert,
-      timeOf: (row) => row.raised_at,
     });
   }
 }

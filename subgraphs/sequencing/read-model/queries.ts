@@ -47,7 +47,6 @@ export class SequencingQueries {
       first,
       after,
       map: toJobView,
-      timeOf: (row) => row.created_at,
     });
   }
 }
