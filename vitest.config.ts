@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+import { KAFKA_MISSING, kafkaMockAvailable } from './tests/support/kafka-availability.js';
 
 const require = createRequire(import.meta.url);
 
@@ -14,9 +14,9 @@ const KAFKA_ONCE = ['tests/kafka/**/*.test.ts'];
 const PER_BUS = ['tests/projections/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/sagas/**/*.test.ts'];
 /** Pushes more data through than the mock cluster retains per partition: see the file. */
 const POSTGRES_ONLY = ['tests/e2e/subscription-backpressure.test.ts'];
-const kafkaRuns = existsSync('/usr/include/librdkafka/rdkafka_mock.h') || process.env.CI === 'true';
+const kafkaRuns = kafkaMockAvailable() || process.env.CI === 'true';
 if (!kafkaRuns) {
-  console.warn(`\n${'!'.repeat(100)}\nKafka project NOT RUN: /usr/include/librdkafka/rdkafka_mock.h is missing. Install Debian's librdkafka-dev (apt-get install librdkafka-dev); .ci/run does.\n${'!'.repeat(100)}\n`);
+  console.warn(`\n${'!'.repeat(100)}\nKafka project NOT RUN: ${KAFKA_MISSING}\n${'!'.repeat(100)}\n`);
 }
 
 export default defineConfig({

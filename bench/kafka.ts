@@ -15,7 +15,8 @@ import { ProjectionRunner } from '../event-store/projection-runner.js';
 import type { Projection } from '../event-store/projection.js';
 import { createKysely, createPool } from '../platform/database.js';
 import { runMigrations } from '../platform/migrations.js';
-import { kafkaMockAvailable, KAFKA_SKIP_MESSAGE, startMockCluster } from '../tests/support/kafka-mock.js';
+import { KAFKA_MISSING, kafkaMockAvailable } from '../tests/support/kafka-availability.js';
+import { startMockCluster } from '../tests/support/kafka-mock.js';
 import { benchPostgres, percentile, table } from './support.js';
 
 const total = Number(process.env.BENCH_EVENTS ?? '3000');
@@ -67,7 +68,7 @@ const run = async (adapter: 'postgres' | 'kafka', url: string, brokers: () => Pr
 };
 
 const main = async () => {
-  if (!kafkaMockAvailable()) throw new Error(KAFKA_SKIP_MESSAGE);
+  if (!kafkaMockAvailable()) throw new Error(`bench:kafka cannot run: ${KAFKA_MISSING}`);
   const database = await benchPostgres();
   try {
     const rows = [];

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import type { PgListener } from './bus/pg-listener.js';
-import { compareCheckpoints, parsePosition, type Checkpoint } from './position.js';
+import { checkpointOfRow, compareCheckpoints, parsePosition, type Checkpoint } from './position.js';
 import { CHECKPOINTS_CHANNEL } from './projection-runner.js';
 
 /**
@@ -55,7 +55,7 @@ export class ConsistencyWaiter {
       [this.consumers],
     );
     for (const row of found.rows) {
-      this.advance(row.consumer, { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) });
+      this.advance(row.consumer, checkpointOfRow(row));
     }
   }
 

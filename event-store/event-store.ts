@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { ConcurrencyError } from '../platform/errors.js';
 import { isUniqueViolation } from '../platform/database.js';
 import { APPEND_SQL, EVENTS_CHANNEL, appendParameters, type AppendRow } from './append-statement.js';
-import { formatPosition, START, type Checkpoint } from './position.js';
+import { checkpointOfRow, formatPosition, START, type Checkpoint } from './position.js';
 import {
   type AppendResult,
   type AppendUnit,
@@ -241,7 +241,7 @@ export class EventStore {
        ORDER BY es.events.transaction_id DESC, es.events.global_position DESC LIMIT 1`,
     );
     const row = rows[0];
-    return row ? { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) } : START;
+    return row ? checkpointOfRow(row) : START;
   }
 
   async readAll(after: Checkpoint, limit: number, run: SqlRunner = (text, params) => this.pool.query(text, params).then((r) => r.rows)): Promise<StoredEvent[]> {

@@ -3,7 +3,7 @@ import { WakeSignal } from './bus/wake-signal.js';
 import type { Logger } from '../platform/logger.js';
 import { EVENTS_CHANNEL, type EventStore, type SqlRunner } from './event-store.js';
 import type { PgListener } from './bus/pg-listener.js';
-import type { Checkpoint } from './position.js';
+import { checkpointOf, checkpointOfRow, type Checkpoint } from './position.js';
 import type { Projection } from './projection.js';
 import type { StoredEvent } from './types.js';
 
@@ -123,7 +123,7 @@ export class ProjectionRunner {
       const run: SqlRunner = async (text, params) => (await trx.executeQuery(CompiledQuery.raw(text, params))).rows;
       const row = (await sql<{ transaction_id: string; global_position: string }>`
         SELECT transaction_id::text, global_position::text FROM es.checkpoints WHERE consumer = ${name} FOR UPDATE`.execute(trx)).rows[0]!;
-      const from: Checkpoint = { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) };
+      const from: Checkpoint = checkpointOfRow(row);
       const events = await this.store.readAll(from, this.batchSize, run);
       if (events.length === 0) {
         const ahead = await sql`SELECT 1 FROM es.events WHERE (transaction_id, global_position) > (${from.transactionId.toString()}::text::xid8, ${from.globalPosition.toString()}::bigint) LIMIT 1`.execute(trx);
@@ -134,7 +134,7 @@ export class ProjectionRunner {
       await sql`UPDATE es.checkpoints SET transaction_id = ${last.transactionId}::text::xid8, global_position = ${last.globalPosition}::bigint, updated_at = now()
         WHERE consumer = ${name}`.execute(trx);
       await sql`SELECT pg_notify(${CHECKPOINTS_CHANNEL}, ${`${name} ${last.position}`})`.execute(trx);
-      this.checkpoint = { transactionId: BigInt(last.transactionId), globalPosition: BigInt(last.globalPosition) };
+      this.checkpoint = checkpointOf(last);
       return { applied: events.length, caughtUp: false };
     });
   }

@@ -3,7 +3,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { EVENT_TOPICS } from '../../event-store/bus/kafka/topics.js';
 import { fromMessage } from '../../event-store/bus/kafka/wire.js';
 import type { EventStore } from '../../event-store/event-store.js';
-import { compareCheckpoints, type Checkpoint } from '../../event-store/position.js';
+import { checkpointOf, compareCheckpoints, type Checkpoint } from '../../event-store/position.js';
 import type { StoredEvent } from '../../event-store/types.js';
 import type { Logger } from '../logger.js';
 import type { FeedListener, LiveFeed } from './live-feed.js';
@@ -80,7 +80,7 @@ export class KafkaFeed implements LiveFeed {
             continue;
           }
           if (!this.remember(event.eventId)) continue;
-          const at: Checkpoint = { transactionId: BigInt(event.transactionId), globalPosition: BigInt(event.globalPosition) };
+          const at: Checkpoint = checkpointOf(event);
           for (const [listener, after] of this.listeners) if (compareCheckpoints(at, after) > 0) listener(event);
         }
       },

@@ -1,6 +1,6 @@
 import type { PgListener } from '../../event-store/bus/pg-listener.js';
 import { EVENTS_CHANNEL, type EventStore } from '../../event-store/event-store.js';
-import { START, type Checkpoint } from '../../event-store/position.js';
+import { checkpointOf, START, type Checkpoint } from '../../event-store/position.js';
 import type { FeedListener, LiveFeed } from './live-feed.js';
 
 /**
@@ -60,7 +60,7 @@ export class LogTailFeed implements LiveFeed {
           if (this.listeners.size === 0) return;
           const events = await this.store.readAll(this.head, 1000);
           for (const event of events) {
-            this.head = { transactionId: BigInt(event.transactionId), globalPosition: BigInt(event.globalPosition) };
+            this.head = checkpointOf(event);
             for (const fn of this.listeners) fn(event);
           }
           if (events.length < 1000) break;

@@ -8,7 +8,8 @@ import type { EventStore } from '../../event-store/event-store.js';
 import { rebuildProjection, replayDeadLetters } from '../../event-store/maintenance.js';
 import { ProjectionRunner } from '../../event-store/projection-runner.js';
 import type { Projection } from '../../event-store/projection.js';
-import { KAFKA_SKIP_MESSAGE, kafkaMockAvailable, startMockCluster, type MockCluster } from './kafka-mock.js';
+import { KAFKA_MISSING, kafkaMockAvailable } from './kafka-availability.js';
+import { startMockCluster, type MockCluster } from './kafka-mock.js';
 
 export interface RunningConsumer {
   stop(): Promise<void>;
@@ -94,6 +95,6 @@ export const runBus = (): BusDefinition => {
   const name = process.env.TRACSEQ_TEST_BUS ?? 'postgres';
   const bus = BUSES.find((b) => b.name === name);
   if (!bus) throw new Error(`TRACSEQ_TEST_BUS=${name}: no such bus`);
-  if (!bus.available) throw new Error(KAFKA_SKIP_MESSAGE);
+  if (!bus.available) throw new Error(`Kafka suites cannot run: ${KAFKA_MISSING}`);
   return bus;
 };

@@ -4,13 +4,7 @@ import { createRequire } from 'node:module';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '../../event-store/bus/kafka/topics.js';
 
-const HEADER = '/usr/include/librdkafka/rdkafka_mock.h';
 const LAUNCHER = 'tests/.tmp/mock-cluster';
-
-/** Whether the Kafka suite can run: librdkafka-dev (Debian) provides the mock cluster. */
-export const kafkaMockAvailable = (): boolean => existsSync(HEADER);
-
-export const KAFKA_SKIP_MESSAGE = `Kafka suites cannot run: ${HEADER} is missing. Install Debian's librdkafka-dev (apt-get install librdkafka-dev); .ci/run does.`;
 
 /**
  * librdkafka's mock cluster reports controller and coordinator id 0 while its brokers are 1..n

@@ -1,6 +1,6 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { EventStore, SqlRunner } from '../../event-store.js';
-import { START, type Checkpoint } from '../../position.js';
+import { checkpointOf, compareCheckpoints, START } from '../../position.js';
 import type { Projection } from '../../projection.js';
 import { holdApplyLock, recordApplied } from './consumer.js';
 import { furthestPlanned } from './watermarks.js';
@@ -20,12 +20,12 @@ export const rebuildFromLog = async (db: Kysely<any>, store: EventStore, project
     await sql`DELETE FROM es.kafka_applied WHERE consumer = ${projection.name}`.execute(trx);
     const end = await furthestPlanned(trx);
     if (!end) return { replayed: 0 };
-    const until: Checkpoint = { transactionId: BigInt(end.transactionId), globalPosition: BigInt(end.globalPosition) };
+    const until = checkpointOf(end);
     const run: SqlRunner = async (text, params) => (await trx.executeQuery(CompiledQuery.raw(text, params))).rows;
     const versions = new Map<string, number>();
     let replayed = 0;
     for (let from = START; ; ) {
-      const events = (await store.readAll(from, batchSize, run)).filter((e) => BigInt(e.transactionId) < until.transactionId || (BigInt(e.transactionId) === until.transactionId && BigInt(e.globalPosition) <= until.globalPosition));
+      const events = (await store.readAll(from, batchSize, run)).filter((e) => compareCheckpoints(checkpointOf(e), until) <= 0);
       for (const event of events) {
         if (!projection.handles.has(event.type)) continue;
         await projection.apply(trx, event);
@@ -33,8 +33,7 @@ export const rebuildFromLog = async (db: Kysely<any>, store: EventStore, project
         replayed++;
       }
       if (events.length < batchSize) break;
-      const last = events[events.length - 1]!;
-      from = { transactionId: BigInt(last.transactionId), globalPosition: BigInt(last.globalPosition) };
+      from = checkpointOf(events[events.length - 1]!);
     }
     await recordApplied(trx, projection.name, [...versions].map(([streamId, streamVersion]) => ({ streamId, streamVersion })));
     return { replayed };

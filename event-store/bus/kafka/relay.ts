@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { Partitioners, type Kafka, type PartitionMetadata, type Producer } from 'kafkajs';
 import type { Logger } from '../../../platform/logger.js';
 import { EVENTS_CHANNEL, type EventStore } from '../../event-store.js';
+import { checkpointOfRow } from '../../position.js';
 import type { PgListener } from '../pg-listener.js';
 import { EVENT_TOPICS, topicFor } from './topics.js';
 import { recordPlanned } from './watermarks.js';
@@ -83,7 +84,7 @@ export class KafkaRelay {
   private async relayBatch(conn: Kysely<any>): Promise<number> {
     const row = (await sql<{ transaction_id: string; global_position: string }>`
       SELECT transaction_id::text, global_position::text FROM es.checkpoints WHERE consumer = ${RELAY_CONSUMER}`.execute(conn)).rows[0]!;
-    const events = await this.store.readAll({ transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) }, this.options.batchSize ?? 500);
+    const events = await this.store.readAll(checkpointOfRow(row), this.options.batchSize ?? 500);
     if (events.length === 0) return 0;
     const partitions = await this.partitionMetadata();
     const byTopic = new Map<string, Array<ReturnType<typeof toMessage> & { partition: number }>>();
