@@ -101,7 +101,7 @@ export class KafkaRelay {
       marks.set(`${topic}\u0000${partition}`, { topic, partition, event });
     }
     await recordPlanned(conn, [...marks.values()]);
-    for (const topicMessages of requests(byTopic)) await this.producer!.sendBatch({ acks: -1, topicMessages });
+    for (const topicMessages of produceRequests(byTopic)) await this.producer!.sendBatch({ acks: -1, topicMessages });
     const last = events[events.length - 1]!;
     await sql`UPDATE es.checkpoints SET transaction_id = ${last.transactionId}::text::xid8, global_position = ${last.globalPosition}::bigint, updated_at = now()
       WHERE consumer = ${RELAY_CONSUMER}`.execute(conn);
@@ -127,8 +127,8 @@ export class KafkaRelay {
  * Splits a batch into produce requests of at most about REQUEST_BYTES of values, in order: a broker
  * refuses a record batch above its message.max.bytes (1 MB by default), and kafkajs does not split.
  */
-const REQUEST_BYTES = 900_000;
-const requests = <M extends { value: string }>(byTopic: ReadonlyMap<string, M[]>) => {
+export const REQUEST_BYTES = 900_000;
+export const produceRequests = <M extends { value: string }>(byTopic: ReadonlyMap<string, M[]>) => {
   const out: Array<Array<{ topic: string; messages: M[] }>> = [];
   let current: Array<{ topic: string; messages: M[] }> = [];
   let bytes = 0;
