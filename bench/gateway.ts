@@ -1,10 +1,16 @@
 /**
- * Gateway throughput: the same federated query (50 samples with location, jobs and alerts) and a
- * single-entity query, through (a) the TracSeq gateway and (b) Hive Gateway serving the same
- * supergraph over the same running subgraphs, driven by autocannon in one run.
+ * Gateway throughput: TracSeq's gateway and Hive Gateway serving the same supergraph over the same
+ * running subgraphs, driven by autocannon in one run. Two kinds of rows:
+ *  - identical: every connection sends the same operation (single-flight shares most fetches);
+ *  - varied: random sample ids, page sizes 20–80 after random cursors, and a mix of queries, so
+ *    little can be shared and the subgraph tier is measured too.
+ * Any error answer fails the run: a non-2xx status, a GraphQL `errors` entry, a timeout. The bench's
+ * gateways run with RATE_LIMIT_PER_MINUTE=1e9 (the bench identity is not rate-limited; production
+ * keeps its limits), so a 429 can never be counted as a fast request.
  *   npm run bench:gateway      BENCH_DURATION=5 for a quick look (seconds per run, default 20)
  */
 import type { ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import autocannon from 'autocannon';
 import { loadConfig } from '../platform/config.js';
 import { signIdentity } from '../platform/identity.js';
@@ -24,7 +30,7 @@ const post = async (url: string, query: string, variables: Record<string, unknow
   return body.data;
 };
 
-/** 200 samples, 20 of them stored, 10 in a job, 10 rejected (alerts). */
+/** 200 samples, 20 of them stored, 10 in a job, 10 rejected (alerts); reads after it wait for `position`. */
 const seed = async (url: string) => {
   const csv = ['barcode,sampleType,projectCode', ...Array.from({ length: 200 }, (_, i) => `BENCH-${String(i).padStart(4, '0')},DNA,BENCH`)].join('\n');
   const imported = (await post(url, `mutation($c: String!) { importSamples(csv: $c) { position imported { id } } }`, { c: csv })).importSamples;
@@ -47,26 +53,81 @@ const seed = async (url: string) => {
     await run(`mutation($s: ID!, $p: ID!) { storeSample(sampleId: $s, positionId: $p) { position } }`, { s: ids[i], p: positions[i].id });
   }
   for (let i = 190; i < 200; i++) await run(`mutation($id: ID!) { rejectSample(id: $id, reason: "bench") { position } }`, { id: ids[i] });
-  await new Promise((resolve) => setTimeout(resolve, 1000)); // let the alert policy and replicas catch up
-  return ids[0]!;
+  return { ids, position };
 };
 
-const load = (url: string, body: string, headers: Record<string, string>, seconds: number) =>
-  new Promise<{ rps: number; latencies: number[]; errors: number; non2xx: number }>((resolve, reject) => {
+/** One request of a load run: a fresh body per request (varied rows) or the same one (identical rows). */
+type Workload = () => string;
+
+interface LoadResult { rps: number; latencies: number[]; failures: number; firstFailure?: string }
+
+const load = (url: string, workload: Workload, headers: Record<string, string>, seconds: number) =>
+  new Promise<LoadResult>((resolve, reject) => {
     const latencies: number[] = [];
-    const instance = autocannon({ url, connections, duration: seconds, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }, (error, result) => {
-      if (error) return reject(error);
-      latencies.sort((a, b) => a - b);
-      resolve({ rps: result.requests.average, latencies, errors: result.errors + result.timeouts, non2xx: result.non2xx });
-    });
+    let failures = 0;
+    let firstFailure: string | undefined;
+    const fail = (why: string) => {
+      failures += 1;
+      firstFailure ??= why;
+    };
+    const instance = autocannon(
+      {
+        url,
+        connections,
+        duration: seconds,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        requests: [{
+          setupRequest: (request) => ({ ...request, body: workload() }),
+          // A GraphQL error answers 200: read every body, not only the status.
+          onResponse: (status, body) => {
+            if (status < 200 || status >= 300) fail(`HTTP ${status}: ${body.slice(0, 300)}`);
+            else if (body.includes('"errors"')) fail(`GraphQL errors: ${body.slice(0, 300)}`);
+          },
+        }],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        latencies.sort((a, b) => a - b);
+        if (result.errors + result.timeouts > 0) fail(`${result.errors} socket errors, ${result.timeouts} timeouts`);
+        if (latencies.length === 0) fail('no request completed in the run');
+        resolve({ rps: result.requests.average, latencies, failures: failures + result.errors + result.timeouts, firstFailure });
+      },
+    );
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   });
+
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+const between = (low: number, high: number) => low + Math.floor(Math.random() * (high - low + 1));
+
+const PAGE = `query Page($first: Int!, $after: String) { samples(first: $first, after: $after, filter: { projectCode: "BENCH" }) { edges { node {
+  id barcode status location { label unit { name } } sequencingJobs { name status } alerts { kind severity } } } } }`;
+const ALERTS = `query Alerts($first: Int!) { alerts(first: $first) { edges { node { id kind severity message sample { barcode status location { label } } } } } }`;
+
+const workloads = (sampleIds: string[], cursors: string[]) => {
+  const body = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
+  const federatedPage = () => body(PAGE, { first: between(20, 80), after: pick([null, ...cursors]) });
+  const singleEntity = () => body(SINGLE, { id: pick(sampleIds) });
+  const alerts = () => body(ALERTS, { first: between(5, 20) });
+  const identicalFederated = body(FEDERATED);
+  const identicalSingle = body(SINGLE, { id: sampleIds[0] });
+  return [
+    ['federated: 50 samples + location, jobs, alerts (identical)', () => identicalFederated],
+    ['single entity: sample(id) (identical)', () => identicalSingle],
+    ['federated page, varied (first 20–80, random cursor)', federatedPage],
+    ['single entity, varied (random of 200 ids)', singleEntity],
+    ['mix: 50% single, 35% page, 15% alerts (varied)', () => {
+      const roll = Math.random();
+      return roll < 0.5 ? singleEntity() : roll < 0.85 ? federatedPage() : alerts();
+    }],
+  ] as Array<[string, Workload]>;
+};
 
 const main = async () => {
   const database = await benchPostgres();
   const databaseUrl = await database.createDatabase('bench_gateway');
   // Subgraphs, each gateway and the load generator run as separate processes, as they would deploy.
-  const base = { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', SAMPLES_PORT: '4001', STORAGE_PORT: '4002', SEQUENCING_PORT: '4003', NOTIFICATIONS_PORT: '4004' };
+  const base = { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', SAMPLES_PORT: '4001', STORAGE_PORT: '4002', SEQUENCING_PORT: '4003', NOTIFICATIONS_PORT: '4004', RATE_LIMIT_PER_MINUTE: '1000000000' };
   const services: ChildProcess[] = [];
   try {
     services.push(spawnService(['bin/tracseq.ts', 'subgraphs'], base));
@@ -77,43 +138,48 @@ const main = async () => {
     await waitReady(['http://localhost:4090/ready', 'http://localhost:4092/ready']);
     const ours = 'http://localhost:4090/graphql';
     const hiveUrl = 'http://127.0.0.1:4091/graphql';
-    const sampleId = await seed(ours);
+    const { ids, position } = await seed(ours);
+    const cursors: string[] = (await post(ours, `query { samples(first: 200, filter: { projectCode: "BENCH" }) { edges { cursor } } }`, {}, position)).samples.edges.map((e: { cursor: string }) => e.cursor).slice(0, 150);
     const identity = signIdentity(loadConfig(base).internalSecret, { tenantId: 'demo', subject: 'bench', roles: ['admin'], requestId: 'bench' });
     const gateways: Array<[string, string, Record<string, string>]> = [
       ['TracSeq (@apollo/gateway)', ours, {}],
       ['Hive Gateway', hiveUrl, { 'x-tracseq-identity': identity }],
       ['TracSeq, SINGLE_FLIGHT=false', 'http://localhost:4092/graphql', {}],
     ];
-    const queries: Array<[string, string]> = [
-      ['federated: 50 samples + location, jobs, alerts', JSON.stringify({ query: FEDERATED })],
-      ['single entity: sample(id)', JSON.stringify({ query: SINGLE, variables: { id: sampleId } })],
-    ];
+    const rowsOfWork = workloads(ids, cursors);
+    // Every gateway must answer every kind of request without errors before anything is timed.
     for (const [name, url, headers] of gateways) {
-      for (const [, body] of queries) {
-        const answers = [];
+      for (const [label, workload] of rowsOfWork) {
+        let last: unknown;
         for (let attempt = 0; attempt < 50; attempt++) {
-          const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }).then((r) => r.json() as Promise<{ errors?: unknown }>, () => ({ errors: 'not up' }));
+          const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: workload() }).then((r) => r.json() as Promise<{ errors?: unknown }>, () => ({ errors: 'not up' }));
+          last = check.errors;
           if (!check.errors) break;
-          answers.push(check.errors);
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
-        if (answers.length === 50) throw new Error(`${name}: ${JSON.stringify(answers.at(-1))}`);
+        if (last) throw new Error(`${name}, ${label}: ${JSON.stringify(last)}`);
       }
     }
     const rows: Array<Array<string | number>> = [];
-    for (const [label, body] of queries) {
-      const results = [];
+    const failed: string[] = [];
+    for (const [label, workload] of rowsOfWork) {
+      const results: LoadResult[] = [];
       for (const [name, url, headers] of gateways) {
-        await load(url, body, headers, Math.min(5, duration)); // warm-up, discarded
-        const result = await load(url, body, headers, duration);
+        await load(url, workload, headers, Math.min(5, duration)); // warm-up, discarded
+        const result = await load(url, workload, headers, duration);
         results.push(result);
-        rows.push([label, name, Math.round(result.rps), ms(percentile(result.latencies, 50)), ms(percentile(result.latencies, 95)), ms(percentile(result.latencies, 99)), result.errors + result.non2xx]);
+        if (result.failures > 0) failed.push(`${label} via ${name}: ${result.failures} failed answers, first: ${result.firstFailure}`);
+        rows.push([label, name, Math.round(result.rps), ms(percentile(result.latencies, 50)), ms(percentile(result.latencies, 95)), ms(percentile(result.latencies, 99)), result.failures]);
         console.log(`done: ${label} via ${name}`);
       }
       rows.push([label, '**ours / Hive**', (results[0]!.rps / results[1]!.rps).toFixed(2), '', '', '', '']);
     }
-    console.log(`\n${connections} connections, ${duration} s per run, 2 cores; subgraphs, gateway and load generator in separate processes\n`);
-    console.log(table(['query', 'gateway', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors'], rows));
+    console.log(`\n${connections} connections, ${duration} s per run, ${os.cpus().length} cores; subgraphs, gateways and load generator in separate processes\n`);
+    console.log(table(['query', 'gateway', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'failed'], rows));
+    if (failed.length > 0) {
+      console.error(`\nBENCHMARK FAILED: error answers are not fast requests.\n${failed.join('\n')}`);
+      process.exitCode = 1;
+    }
   } finally {
     for (const service of services) service.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1000));
