@@ -114,7 +114,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     name: 'gateway',
     port: options.port,
     routes: {
-      ...useWebPages({ explorer: config.isDevelopment, logger }),
+      ...useWebPages({ explorer: config.isDevelopment, schema: supergraph.apiSchema, logger }),
       '/graphql': (req, res, search) => (cors(req, res) ? undefined : graphql(req, res, search)),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
       '/metrics': (_req, res) => {

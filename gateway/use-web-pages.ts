@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { introspectionFromSchema, type GraphQLSchema } from 'graphql';
 import { sendJson } from '../platform/http/graphql-handler.js';
 import type { Route } from '../platform/http/http-server.js';
 import type { Logger } from '../platform/logger.js';
@@ -34,9 +35,11 @@ const PAGES = {
  * Serves the built web pages: the lab board at /board always, the GraphiQL explorer at /graphiql
  * only when `explorer` is set (development and test). Files are read when asked for, so a rebuild
  * shows without a restart; a page that was never built answers 503 saying how to build it.
+ * With the explorer comes /graphiql/schema.json, the API schema's introspection: GraphiQL's own
+ * introspection query is 14 levels deep, past the gateway's depth limit for client operations.
  * @param options.dir built pages, default web/dist (`npm run build:web`)
  */
-export const useWebPages = (options: { explorer: boolean; dir?: string; logger?: Logger }): Record<string, Route> => {
+export const useWebPages = (options: { explorer: boolean; schema: GraphQLSchema; dir?: string; logger?: Logger }): Record<string, Route> => {
   const dir = options.dir ?? WEB_DIST;
   const serve = (page: keyof typeof PAGES, file: string): Route => async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -65,6 +68,15 @@ export const useWebPages = (options: { explorer: boolean; dir?: string; logger?:
     routes[`/${page}`] = serve(page, 'index.html');
     routes[`/${page}/`] = serve(page, 'index.html');
     for (const file of PAGES[page]) routes[`/${page}/${file}`] = serve(page, file);
+  }
+  if (options.explorer) {
+    const introspection = JSON.stringify({ data: introspectionFromSchema(options.schema, { inputValueDeprecation: true }) });
+    routes['/graphiql/schema.json'] = (_req, res) => {
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.setHeader('x-content-type-options', 'nosniff');
+      res.setHeader('cache-control', 'no-cache');
+      res.end(introspection);
+    };
   }
   return routes;
 };

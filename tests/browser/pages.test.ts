@@ -65,8 +65,9 @@ describe.skipIf(!runs)('the lab board and the offline explorer, in Debian chromi
   });
 
   afterEach(() => {
-    expect(browser.offMachine, 'requests that left the machine').toEqual([]);
-    expect(browser.pageErrors, 'uncaught errors in the pages').toEqual([]);
+    // Emptied each time, so a failure names the test that caused it.
+    expect(browser.offMachine.splice(0), 'requests that left the machine').toEqual([]);
+    expect(browser.pageErrors.splice(0), 'uncaught errors in the pages').toEqual([]);
   });
 
   it("shows the demo lab's open alerts, its freezers with zone, temperature and capacity", async () => {
@@ -205,7 +206,7 @@ describe.skipIf(!runs)('the lab board and the offline explorer, in Debian chromi
 
         await page.click('button[aria-label="Show Documentation Explorer"]');
         await page.waitForSelector('.graphiql-doc-explorer', { timeout: PATIENCE_MS });
-        await page.click('.graphiql-doc-explorer a:has-text("Subscription")');
+        await page.click('.graphiql-doc-explorer a.graphiql-doc-explorer-type-name:text-is("Subscription")');
         await page.waitForFunction(() => document.querySelector('.graphiql-doc-explorer')?.textContent?.includes('alertRaised'), undefined, { timeout: PATIENCE_MS });
         await shot(page, 'graphiql-query');
       } finally {

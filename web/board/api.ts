@@ -90,6 +90,8 @@ export const createApi = (credentials: Credentials | null, events: ConnectionEve
     url: wsUrl,
     connectionParams: () => authHeaders(credentials),
     lazy: false,
+    // The `closed` handler reports the connection's state on the page.
+    onNonLazyError: () => undefined,
     keepAlive: 10_000,
     // A wall screen waits for the gateway as long as it takes, retrying every second or two.
     retryAttempts: Number.POSITIVE_INFINITY,
@@ -144,6 +146,7 @@ export const createApi = (credentials: Credentials | null, events: ConnectionEve
         },
       );
     },
-    dispose: () => void ws.dispose(),
+    // A socket that never connected (refused credentials) rejects its dispose with the close event: nothing to do.
+    dispose: () => void Promise.resolve(ws.dispose()).catch(() => undefined),
   };
 };

@@ -72,9 +72,15 @@ export const renderAlerts = (
           { type: 'button', class: 'acknowledge', 'data-focus-key': `alert:${alert.id}:acknowledge`, 'aria-label': `Acknowledge: ${alert.message}` },
           pending ? 'Acknowledging…' : 'Acknowledge',
         );
-        if (!options.canAcknowledge || pending) button.disabled = true;
-        if (!options.canAcknowledge) button.title = 'Acknowledging needs the technician role or higher';
-        button.addEventListener('click', () => options.onAcknowledge(alert.id));
+        if (!options.canAcknowledge) {
+          button.disabled = true;
+          button.title = 'Acknowledging needs the technician role or higher';
+        }
+        // Still focusable while pending (a disabled button would drop the keyboard focus).
+        if (pending) button.setAttribute('aria-disabled', 'true');
+        button.addEventListener('click', () => {
+          if (!pending) options.onAcknowledge(alert.id);
+        });
         item.append(button);
       }
       return item;
