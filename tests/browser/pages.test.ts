@@ -124,6 +124,17 @@ describe.skipIf(!runs)('the lab board and the offline explorer, in Debian chromi
     await shot(board, 'board-acknowledged');
   });
 
+  it('shows a sample submission saga with the step it is on', async () => {
+    const { data, errors } = await system.gql('mutation { submitSample(input: { sample: { barcode: "BOARD-SAGA-0001", sampleType: DNA }, zone: MINUS_20 }) { saga { id } } }');
+    expect(errors).toBeUndefined();
+    const sagaId = data.submitSample.saga.id as string;
+    const row = await board.waitForSelector(`li.saga[data-saga-id="${sagaId}"]`, { timeout: PATIENCE_MS });
+    expect(await row.textContent()).toMatch(/BOARD-SAGA-0001.*Step \d of \d: \w+/);
+    // Followed to the end (sagaUpdated, or the read by id if it was already done).
+    await board.waitForSelector(`li.saga[data-saga-id="${sagaId}"][data-status="COMPLETED"]`, { timeout: PATIENCE_MS });
+    await shot(board, 'board-saga');
+  });
+
   it('reconnects after a gateway restart and shows what happened meanwhile', async () => {
     const first = await gatewayAt(0);
     let gateway: RunningGateway | null = first;

@@ -9,6 +9,7 @@ export type OperationName =
   | 'BoardAlerts'
   | 'BoardFreezers'
   | 'BoardSagas'
+  | 'BoardSaga'
   | 'BoardAcknowledgeAlert'
   | 'BoardAlertRaised'
   | 'BoardSagaUpdated'

@@ -125,14 +125,30 @@ const debounced = (run: () => Promise<void>, ms = 150) => {
   };
 };
 const refreshFreezers = debounced(loadFreezers);
-const refreshSagas = debounced(loadSagas);
+
+/** A saga the board has not seen: read it by id, as it may already have finished by now. */
+const sagasLoading = new Set<string>();
+const loadSaga = async (id: string) => {
+  if (sagasLoading.has(id)) return;
+  sagasLoading.add(id);
+  try {
+    const { saga } = await api!.run<{ saga: Saga | null }>('BoardSaga', { id });
+    if (saga && !state.sagas.has(saga.id)) {
+      putSaga(saga);
+      drawSagas();
+    }
+  } finally {
+    sagasLoading.delete(id);
+  }
+};
 
 const onLabEvent = (event: LabEvent) => {
   state.events = [event, ...state.events].slice(0, EVENTS_SHOWN);
   renderEvents(ui.events, state.events);
   // Temperatures and capacity change with storage events; a new saga shows up as its first event.
   if (event.streamType === 'StorageUnit' || event.streamType === 'StoragePosition') refreshFreezers();
-  if (event.streamId.startsWith('Saga-') && !state.sagas.has(event.streamId.slice('Saga-'.length))) refreshSagas();
+  const sagaId = event.streamId.startsWith('Saga-') ? event.streamId.slice('Saga-'.length) : null;
+  if (sagaId && !state.sagas.has(sagaId)) loadSaga(sagaId).catch(failed);
 };
 
 async function acknowledge(id: string) {
