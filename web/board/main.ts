@@ -17,7 +17,8 @@ const ui = {
   signOut: $<HTMLButtonElement>('sign-out'),
 };
 
-const EVENTS_SHOWN = 25;
+/** Enough to see what just happened; more would not be readable from across the room. */
+const EVENTS_SHOWN = 12;
 /** How long a finished saga stays on the board before it leaves. */
 const FINISHED_SAGA_MS = 30_000;
 const ACKNOWLEDGING_ROLES = new Set(['technician', 'manager', 'admin']);

@@ -10,6 +10,8 @@ const el = <K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<st
 
 const ZONES: Record<string, string> = { MINUS_80: '−80 °C', MINUS_20: '−20 °C', PLUS_4: '+4 °C', ROOM_TEMPERATURE: 'room temperature', PLUS_37: '+37 °C' };
 const words = (value: string) => value.charAt(0) + value.slice(1).toLowerCase().replace(/_/g, ' ');
+/** submitSample, submit-sample or SUBMIT_SAMPLE → "Submit sample". */
+const label = (value: string) => words(value.replace(/([a-z])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase());
 const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const celsius = (value: number) => `${value < 0 ? '−' : ''}${Math.abs(value).toFixed(1)} °C`;
 
@@ -128,7 +130,7 @@ export const renderSagas = (list: HTMLElement, sagas: Saga[]) => {
         return el(
           'li',
           { class: `saga status-${saga.status.toLowerCase()}`, 'data-saga-id': saga.id, 'data-status': saga.status, 'data-focus-key': `saga:${saga.id}`, tabindex: '-1' },
-          el('p', { class: 'saga-head' }, el('strong', {}, words(saga.type.replace(/-/g, '_'))), saga.sample ? ` · ${saga.sample.barcode}` : '', ` · ${saga.status}`),
+          el('p', { class: 'saga-head' }, el('strong', {}, label(saga.type)), saga.sample ? ` · ${saga.sample.barcode}` : '', ` · ${saga.status}`),
           el('p', { class: 'step' }, at ? `Step ${at.index + 1} of ${saga.steps.length}: ${at.step.name} (${at.step.status.toLowerCase()}${at.step.attempts > 1 ? `, attempt ${at.step.attempts}` : ''})` : 'No steps yet'),
           saga.error ? el('p', { class: 'meta' }, saga.error) : null,
         );
