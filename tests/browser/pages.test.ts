@@ -11,6 +11,7 @@ import { buildWeb } from '../../web/build.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 import { token } from '../support/tokens.js';
 import { waitUntil } from '../support/wait.js';
+import { closeAll, wsClient } from '../support/ws.js';
 import { chromiumAvailable, CHROMIUM_MISSING } from './chromium-availability.js';
 import { launchBrowser, type TestBrowser } from './chromium.js';
 
@@ -133,6 +134,18 @@ describe.skipIf(!runs)('the lab board and the offline explorer, in Debian chromi
     // Followed to the end (sagaUpdated, or the read by id if it was already done).
     await board.waitForSelector(`li.saga[data-saga-id="${sagaId}"][data-status="COMPLETED"]`, { timeout: PATIENCE_MS });
     await shot(board, 'board-saga');
+  });
+
+  it('refuses a subscription by an id that no manifest has, with a typed error', async () => {
+    const client = wsClient(system.gatewayUrl);
+    try {
+      const refusal = await new Promise<unknown>((resolve) =>
+        client.subscribe({ query: '', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } }, { next: resolve, error: resolve, complete: () => resolve('completed') }),
+      );
+      expect(refusal).toEqual([expect.objectContaining({ extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } })]);
+    } finally {
+      await closeAll();
+    }
   });
 
   it('reconnects after a gateway restart and shows what happened meanwhile', async () => {
