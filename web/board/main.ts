@@ -218,6 +218,9 @@ ui.signInForm.addEventListener('submit', (event) => {
   start();
 });
 
+// Escape would leave an empty board behind the dialog: it stays until someone signs in.
+ui.signIn.addEventListener('cancel', (event) => event.preventDefault());
+
 ui.signOut.addEventListener('click', () => {
   credentials = null;
   saveCredentials(null);
