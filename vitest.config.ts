@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 import { KAFKA_MISSING, kafkaMockAvailable } from './tests/support/kafka-availability.js';
+import { CHROMIUM_MISSING, chromiumAvailable } from './tests/browser/chromium-availability.js';
 
 const require = createRequire(import.meta.url);
 
@@ -17,6 +18,10 @@ const POSTGRES_ONLY = ['tests/e2e/subscription-backpressure.test.ts'];
 const kafkaRuns = kafkaMockAvailable() || process.env.CI === 'true';
 if (!kafkaRuns) {
   console.warn(`\n${'!'.repeat(100)}\nKafka project NOT RUN: ${KAFKA_MISSING}\n${'!'.repeat(100)}\n`);
+}
+// tests/browser skip without chromium (and fail under CI, where .ci/run installs it).
+if (!chromiumAvailable() && process.env.CI !== 'true') {
+  console.warn(`\n${'!'.repeat(100)}\nBrowser tests NOT RUN: ${CHROMIUM_MISSING}\n${'!'.repeat(100)}\n`);
 }
 
 export default defineConfig({

@@ -20,6 +20,7 @@ import { createKysely, createPool } from '../platform/database.js';
 import { Metrics } from '../platform/metrics.js';
 import { FederatedSubscriptions } from './subscriptions/federated-subscriptions.js';
 import { useSubscriptions } from './subscriptions/use-subscriptions.js';
+import { useWebPages } from './use-web-pages.js';
 
 
 export interface GatewayContext extends BaseContext {
@@ -113,6 +114,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     name: 'gateway',
     port: options.port,
     routes: {
+      ...useWebPages({ explorer: config.isDevelopment, schema: supergraph.apiSchema, logger }),
       '/graphql': (req, res, search) => (cors(req, res) ? undefined : graphql(req, res, search)),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
       '/metrics': (_req, res) => {
@@ -141,7 +143,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     },
   });
   const subscriptions = supergraph;
-  const websocket = useSubscriptions({ server: server.server, subscriptions, identify: (params) => identify({ get: (name) => params[name] }) });
+  const websocket = useSubscriptions({ server: server.server, subscriptions, identify: (params) => identify({ get: (name) => params[name] }), persisted: (id) => manifests.byId(id)?.body });
   const url = `${server.url}/graphql`;
   logger.info({ url }, 'gateway listening');
   return {

@@ -28,6 +28,8 @@ export const useSubscriptions = (options: {
   subscriptions: FederatedSubscriptions;
   /** Same rules as the HTTP identity: connection params play the role of headers. */
   identify: (params: Record<string, string | undefined>) => Promise<Omit<Identity, 'expiresAt'>>;
+  /** A manifest operation's text by id: a subscribe with an empty query and extensions.persistedQuery.sha256Hash runs it. */
+  persisted?: (id: string) => string | undefined;
 }) => {
   const wss = new WebSocketServer({ server: options.server, path: '/graphql' });
   const identities = new WeakMap<object, Omit<Identity, 'expiresAt'>>();
@@ -50,8 +52,11 @@ export const useSubscriptions = (options: {
       },
       onSubscribe: (ctx, _id, payload) => {
         let document: DocumentNode;
+        const hash = (payload.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined)?.sha256Hash;
+        const query = payload.query || (typeof hash === 'string' ? options.persisted?.(hash) : '');
+        if (query === undefined) return [new GraphQLError('PersistedQueryNotFound', { extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } })];
         try {
-          document = parse(payload.query);
+          document = parse(query);
         } catch (error) {
           return [error as GraphQLError];
         }
