@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { SUBGRAPHS } from '../../schema/subgraphs.js';
@@ -8,7 +8,8 @@ import { SUBGRAPHS } from '../../schema/subgraphs.js';
  * its Deployment, Service and worker without twelve hand-copied blocks drifting apart.
  * `npm run k8s:generate`; tests/ops/k8s.test.ts fails when the files are stale.
  */
-const IMAGE = 'tracseq:0.1.0';
+/** Tagged with the package version, as `docker build -t tracseq:<version> .` would be. */
+const IMAGE = `tracseq:${(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version}`;
 const CONFIG_MAP = 'tracseq-config';
 /** Created by the operator (see docs/operations.md); never committed. */
 export const SECRET = 'tracseq-secrets';
