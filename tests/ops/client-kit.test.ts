@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { generate, loadContext } from '@graphql-codegen/cli';
 import { generatePersistedQueryManifest } from '@apollo/generate-persisted-query-manifest';
 import { buildClientSchema, buildSchema, getIntrospectionQuery, lexicographicSortSchema, parse, printSchema, validate } from 'graphql';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTracSeqClient, TracSeqError, type PersistedQueryManifest } from '../../examples/client.js';
 import { useFragment } from '../../examples/__generated__/fragment-masking.js';
@@ -27,6 +27,7 @@ import { apiSchemaOf, API_SCHEMA_PATH } from '../../schema/api-schema.js';
 import { composeSupergraph } from '../../schema/compose.js';
 import { labClient } from '../support/lab.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
+import { bearer, TEST_JWT_SECRET } from '../support/tokens.js';
 import { waitUntil } from '../support/wait.js';
 
 /** The frontend kit: schema/api.graphql, graphql.config.yml, examples/ and their generated code and manifest. */
@@ -91,26 +92,61 @@ describe('example operations (examples/operations)', () => {
 });
 
 describe('the kit against the running gateway', () => {
-  let system: TestSystem | undefined;
-  let manifests: string | undefined;
+  let system: TestSystem;
+  let manifests: string;
   const closers: Array<() => Promise<void> | void> = [];
+  beforeAll(async () => {
+    manifests = mkdtempSync(path.join(tmpdir(), 'tracseq-kit-'));
+    cpSync(path.join(root, 'examples/persisted-query-manifest.json'), path.join(manifests, 'examples.json'));
+    // graphql-js's standard introspection query is 14 levels deep, over the default MAX_DEPTH of 12.
+    system = await startTestSystem({ PERSISTED_QUERIES_DIR: manifests, MAX_DEPTH: '14', JWT_SECRET: TEST_JWT_SECRET, BODY_LIMIT_BYTES: '65536' });
+  });
   afterAll(async () => {
     for (const close of closers.reverse()) await close();
     await system?.stop();
     if (manifests) rmSync(manifests, { recursive: true, force: true });
   });
 
-  it('serves exactly schema/api.graphql, and runs the example operations by persisted id', async () => {
-    manifests = mkdtempSync(path.join(tmpdir(), 'tracseq-kit-'));
-    cpSync(path.join(root, 'examples/persisted-query-manifest.json'), path.join(manifests, 'examples.json'));
-    // graphql-js's standard introspection query is 14 levels deep, over the default MAX_DEPTH of 12.
-    system = await startTestSystem({ PERSISTED_QUERIES_DIR: manifests, MAX_DEPTH: '14' });
-
+  it('serves exactly schema/api.graphql', async () => {
     const introspection = await system.gql(getIntrospectionQuery({ descriptions: true }));
     expect(introspection.errors, JSON.stringify(introspection.errors)).toBeUndefined();
     const served = printSchema(lexicographicSortSchema(buildClientSchema(introspection.data)));
     expect(served).toBe(printSchema(lexicographicSortSchema(buildSchema(apiSdl))));
+  });
 
+  it('answers each kind of refusal with the code and HTTP status docs/errors.md gives it', async () => {
+    const codes = new Map(
+      readFileSync(path.join(root, 'docs/errors.md'), 'utf8')
+        .split('\n')
+        .filter((line) => /^\| `[A-Z_]+` \|/.test(line))
+        .map((line) => [line.match(/`([A-Z_]+)`/)![1]!, line.split('|')[2]!] as const),
+    );
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(system.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const deep = `{ sample(id: "${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}") { ${'parent { '.repeat(14)}id${' }'.repeat(14)} } }`;
+    const cases: Array<[string, () => Promise<Response>, number, string]> = [
+      ['body that is not JSON', () => post('{"query": '), 400, 'BAD_REQUEST'],
+      ['body over BODY_LIMIT_BYTES', () => post(JSON.stringify({ query: `{ samples { totalCount } } #${'x'.repeat(70_000)}` })), 413, 'BAD_REQUEST'],
+      ['mutation over GET', () => fetch(`${system.gatewayUrl}?query=${encodeURIComponent('mutation { acknowledgeAlert(id: "x") { position } }')}`, { headers: { 'apollo-require-preflight': 'true' } }), 405, 'BAD_REQUEST'],
+      ['text that is not GraphQL', () => post(JSON.stringify({ query: '{ samples {' })), 400, 'GRAPHQL_PARSE_FAILED'],
+      ['a field the schema does not have', () => post(JSON.stringify({ query: '{ samples { colour } }' })), 400, 'GRAPHQL_VALIDATION_FAILED'],
+      ['variables of the wrong type', () => post(JSON.stringify({ query: 'query($n: Int) { samples(first: $n) { totalCount } }', variables: { n: 'ten' } })), 400, 'BAD_USER_INPUT'],
+      ['a malformed consistency position', () => post(JSON.stringify({ query: '{ samples { totalCount } }' }), { 'x-tracseq-consistent-with': 'yesterday' }), 400, 'BAD_USER_INPUT'],
+      ['an unknown persisted query', () => post(JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } })), 200, 'PERSISTED_QUERY_NOT_FOUND'],
+      ['an operation too deep', () => post(JSON.stringify({ query: deep })), 400, 'QUERY_TOO_COMPLEX'],
+      ['an invalid token', () => post(JSON.stringify({ query: '{ samples { totalCount } }' }), { authorization: 'Bearer not-a-jwt' }), 401, 'UNAUTHENTICATED'],
+      ['a viewer running lab work', () => bearer({ tenant: 'kit', roles: ['viewer'] }).then((auth) => post(JSON.stringify({ query: 'mutation { registerSample(input: { barcode: "KIT-VIEW-1", sampleType: DNA }) { position } }' }), auth)), 200, 'FORBIDDEN'],
+      ['a sample that does not exist', () => post(JSON.stringify({ query: 'mutation { receiveSample(id: "00000000-0000-4000-8000-000000000000") { position } }' })), 200, 'NOT_FOUND'],
+    ];
+    for (const [what, send, status, code] of cases) {
+      const answer = await send();
+      const body = (await answer.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+      expect({ what, status: answer.status, code: body.errors?.[0]?.extensions?.code }).toEqual({ what, status, code });
+      expect(codes.get(code), `docs/errors.md: ${code}`).toContain(String(status));
+    }
+  });
+
+  it('runs the example operations by persisted id, with the generated types and examples/client.ts', async () => {
     const lab = labClient(system);
     const client = createTracSeqClient({ url: system.gatewayUrl, manifest, webSocketImpl: WebSocket });
     closers.push(() => client.close());
@@ -122,7 +158,7 @@ describe('the kit against the running gateway', () => {
     const raised: AlertRaisedSubscription[] = [];
     const errors: unknown[] = [];
     closers.push(client.subscribe(AlertRaisedDocument, { minSeverity: 'WARNING' }, { next: (data) => raised.push(data), error: (error) => errors.push(error) }));
-    await waitUntil(() => system!.runtime.liveFeed.size >= 1, 10_000, 'alertRaised live');
+    await waitUntil(() => system.runtime.liveFeed.size >= 1, 10_000, 'alertRaised live');
 
     const submitted = await client.request(SubmitSampleDocument, { input: { sample: { barcode: 'KIT-0001', sampleType: 'DNA' }, storageUnitId: freezer }, idempotencyKey: 'kit-0001' });
     expect(['RUNNING', 'COMPLETED']).toContain(submitted.submitSample.saga.status);
