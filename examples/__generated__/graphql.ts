@@ -1,0 +1,1035 @@
+/* eslint-disable */
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = T | null | undefined;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  DateTime: { input: string; output: string; }
+  JSON: { input: unknown; output: unknown; }
+};
+
+/** Something in the lab that needs a person. One open alert per kind and subject: a repeat updates it. */
+export type Alert = {
+  __typename?: 'Alert';
+  acknowledgedAt: Maybe<Scalars['DateTime']['output']>;
+  acknowledgedBy: Maybe<Scalars['String']['output']>;
+  escalationLevel: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  kind: AlertKind;
+  message: Scalars['String']['output'];
+  raisedAt: Scalars['DateTime']['output'];
+  resolvedAt: Maybe<Scalars['DateTime']['output']>;
+  sample: Maybe<Sample>;
+  sequencingJob: Maybe<SequencingJob>;
+  severity: Severity;
+  sourceEventId: Scalars['ID']['output'];
+  status: AlertStatus;
+  storageUnit: Maybe<StorageUnit>;
+};
+
+export type AlertConnection = {
+  __typename?: 'AlertConnection';
+  edges: Array<AlertEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type AlertEdge = {
+  __typename?: 'AlertEdge';
+  cursor: Scalars['String']['output'];
+  node: Alert;
+};
+
+export type AlertKind =
+  | 'CAPACITY'
+  | 'ESCALATION'
+  | 'QC_FAILED'
+  | 'QC_WARNING'
+  | 'SAGA_FAILED'
+  | 'SAMPLE_REJECTED'
+  | 'TEMPERATURE_EXCURSION';
+
+export type AlertPayload = {
+  __typename?: 'AlertPayload';
+  alert: Alert;
+  position: Scalars['String']['output'];
+};
+
+export type AlertStatus =
+  | 'ACKNOWLEDGED'
+  | 'OPEN'
+  | 'RESOLVED';
+
+/** A partner integration's key. The secret is shown once, when created; only its hash is kept. */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  /** Only operations from a persisted-query manifest, sent by id. */
+  persistedOnly: Scalars['Boolean']['output'];
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+  roles: Array<Scalars['String']['output']>;
+};
+
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateApiKeyPayload';
+  apiKey: ApiKey;
+  /** Send as header x-api-key. Shown once. */
+  secret: Scalars['String']['output'];
+};
+
+export type CreateSequencingJobInput = {
+  name: Scalars['String']['input'];
+  platform: SequencingPlatform;
+  priority?: InputMaybe<Priority>;
+  readStructure?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateStorageUnitInput = {
+  columns?: InputMaybe<Scalars['Int']['input']>;
+  kind: StorageKind;
+  maxTempC?: InputMaybe<Scalars['Float']['input']>;
+  /** Defaults to the zone's operating range for a FREEZER. */
+  minTempC?: InputMaybe<Scalars['Float']['input']>;
+  name: Scalars['String']['input'];
+  parentId?: InputMaybe<Scalars['ID']['input']>;
+  rows?: InputMaybe<Scalars['Int']['input']>;
+  /** Required for a FREEZER; RACKs and BOXes inherit their parent's. */
+  zone?: InputMaybe<TemperatureZone>;
+};
+
+export type CustodyRecord = {
+  __typename?: 'CustodyRecord';
+  /** RESERVED, RESERVATION_RELEASED, STORED, MOVED, CHECKED_OUT or CHECKED_IN. */
+  action: Scalars['String']['output'];
+  actor: Maybe<Scalars['String']['output']>;
+  at: Scalars['DateTime']['output'];
+  note: Maybe<Scalars['String']['output']>;
+  positionLabel: Maybe<Scalars['String']['output']>;
+};
+
+export type ImportRowError = {
+  __typename?: 'ImportRowError';
+  barcode: Maybe<Scalars['String']['output']>;
+  message: Scalars['String']['output'];
+  /** Data row number, counting from 1 after the header row. */
+  row: Scalars['Int']['output'];
+};
+
+export type ImportSamplesPayload = {
+  __typename?: 'ImportSamplesPayload';
+  errors: Array<ImportRowError>;
+  imported: Array<Sample>;
+  position: Scalars['String']['output'];
+};
+
+export type JobPayload = {
+  __typename?: 'JobPayload';
+  job: SequencingJob;
+  position: Scalars['String']['output'];
+};
+
+export type JobSample = {
+  __typename?: 'JobSample';
+  i5Index: Maybe<Scalars['String']['output']>;
+  i7Index: Scalars['String']['output'];
+  lane: Maybe<Scalars['Int']['output']>;
+  sample: Sample;
+};
+
+export type JobStatus =
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'PAUSED'
+  | 'PENDING'
+  | 'QUEUED'
+  | 'RUNNING';
+
+/** One stored event, the audit trail's unit. */
+export type LabEvent = {
+  __typename?: 'LabEvent';
+  actor: Maybe<Scalars['String']['output']>;
+  correlationId: Maybe<Scalars['ID']['output']>;
+  data: Scalars['JSON']['output'];
+  id: Scalars['ID']['output'];
+  occurredAt: Scalars['DateTime']['output'];
+  position: Scalars['String']['output'];
+  streamId: Scalars['ID']['output'];
+  streamType: Scalars['String']['output'];
+  type: Scalars['String']['output'];
+  version: Scalars['Int']['output'];
+};
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type Mutation = {
+  __typename?: 'Mutation';
+  acknowledgeAlert: AlertPayload;
+  /** Only while PENDING, only VALIDATED or IN_STORAGE samples; indexes in a lane must differ by Hamming distance ≥ 3. */
+  addSampleToJob: JobPayload;
+  archiveSample: SamplePayload;
+  cancelJob: JobPayload;
+  checkInSample: PositionPayload;
+  checkOutSample: PositionPayload;
+  completeJob: JobPayload;
+  createApiKey: CreateApiKeyPayload;
+  createSequencingJob: JobPayload;
+  createStorageUnit: StorageUnitPayload;
+  discardSample: SamplePayload;
+  failJob: JobPayload;
+  /** CSV with a header row of RegisterSampleInput field names; good rows are registered, bad rows reported. */
+  importSamples: ImportSamplesPayload;
+  moveSample: PositionPayload;
+  pauseJob: JobPayload;
+  queueJob: JobPayload;
+  receiveSample: SamplePayload;
+  recordRunMetrics: JobPayload;
+  recordTemperature: TemperaturePayload;
+  registerSample: SamplePayload;
+  rejectSample: SamplePayload;
+  releaseReservation: PositionPayload;
+  removeSampleFromJob: JobPayload;
+  /** Takes a sample out of storage for good (its position becomes AVAILABLE), e.g. when a submission is undone. */
+  removeSampleFromStorage: PositionPayload;
+  requeueJob: JobPayload;
+  /** Reserves the first free position that suits the sample, in a box under `underUnitId` or of `zone`; a position taken meanwhile is skipped for the next. NOT_FOUND when none is free. */
+  reserveFreePosition: PositionPayload;
+  reservePosition: PositionPayload;
+  resolveAlert: AlertPayload;
+  /** REJECTED → PENDING: the submitter sent a corrected sample under the same barcode. */
+  resubmitSample: SamplePayload;
+  resumeJob: JobPayload;
+  revokeApiKey: ApiKey;
+  startJob: JobPayload;
+  /** The sample must be VALIDATED, or checked out from this position. */
+  storeSample: PositionPayload;
+  /** Registers, receives, validates, reserves a position for and stores a sample, then notifies; undone on failure. Runs asynchronously: watch `saga(id)`. */
+  submitSample: SagaPayload;
+  validateSample: SamplePayload;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationAcknowledgeAlertArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationAddSampleToJobArgs = {
+  i5Index?: InputMaybe<Scalars['String']['input']>;
+  i7Index: Scalars['String']['input'];
+  jobId: Scalars['ID']['input'];
+  lane?: InputMaybe<Scalars['Int']['input']>;
+  sampleId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationArchiveSampleArgs = {
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationCancelJobArgs = {
+  jobId: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationCheckInSampleArgs = {
+  sampleId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationCheckOutSampleArgs = {
+  reason: Scalars['String']['input'];
+  sampleId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationCompleteJobArgs = {
+  jobId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationCreateApiKeyArgs = {
+  name: Scalars['String']['input'];
+  persistedOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  roles: Array<Scalars['String']['input']>;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationCreateSequencingJobArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: CreateSequencingJobInput;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationCreateStorageUnitArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: CreateStorageUnitInput;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationDiscardSampleArgs = {
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  reason: Scalars['String']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationFailJobArgs = {
+  jobId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationImportSamplesArgs = {
+  csv: Scalars['String']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationMoveSampleArgs = {
+  sampleId: Scalars['ID']['input'];
+  toPositionId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationPauseJobArgs = {
+  jobId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationQueueJobArgs = {
+  jobId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationReceiveSampleArgs = {
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationRecordRunMetricsArgs = {
+  jobId: Scalars['ID']['input'];
+  metrics: RunMetricsInput;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationRecordTemperatureArgs = {
+  celsius: Scalars['Float']['input'];
+  recordedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  unitId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationRegisterSampleArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: RegisterSampleInput;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationRejectSampleArgs = {
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  reason: Scalars['String']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationReleaseReservationArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  positionId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationRemoveSampleFromJobArgs = {
+  jobId: Scalars['ID']['input'];
+  sampleId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationRemoveSampleFromStorageArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  reason: Scalars['String']['input'];
+  sampleId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationRequeueJobArgs = {
+  jobId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationReserveFreePositionArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  sampleId: Scalars['ID']['input'];
+  underUnitId?: InputMaybe<Scalars['ID']['input']>;
+  zone?: InputMaybe<TemperatureZone>;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationReservePositionArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  positionId: Scalars['ID']['input'];
+  sampleId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationResolveAlertArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationResubmitSampleArgs = {
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationResumeJobArgs = {
+  jobId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationStartJobArgs = {
+  flowcellId: Scalars['String']['input'];
+  jobId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationStoreSampleArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  positionId: Scalars['ID']['input'];
+  sampleId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationSubmitSampleArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: SubmitSampleInput;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationValidateSampleArgs = {
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type PositionPayload = {
+  __typename?: 'PositionPayload';
+  position: Scalars['String']['output'];
+  storagePosition: StoragePosition;
+};
+
+export type PositionState =
+  | 'AVAILABLE'
+  | 'MAINTENANCE'
+  | 'OCCUPIED'
+  | 'RESERVED';
+
+export type Priority =
+  | 'HIGH'
+  | 'LOW'
+  | 'NORMAL'
+  | 'STAT';
+
+export type QcVerdict =
+  | 'FAIL'
+  | 'PASS'
+  | 'WARN';
+
+export type Query = {
+  __typename?: 'Query';
+  alert: Maybe<Alert>;
+  /** Newest first. */
+  alerts: AlertConnection;
+  /** Your lab's API keys (admin). */
+  apiKeys: Array<ApiKey>;
+  /** The first AVAILABLE position for a sample of this type in a box under `underUnitId`, or in any box of `zone`; null when none is free. `spread` > 1 picks at random among the first `spread` free ones (fewer collisions for concurrent callers). */
+  findFreePosition: Maybe<StoragePosition>;
+  saga: Maybe<Saga>;
+  /** Newest first. */
+  sagas: SagaConnection;
+  sample: Maybe<Sample>;
+  sampleByBarcode: Maybe<Sample>;
+  /** Newest first. `first` defaults to 50, at most 500. */
+  samples: SampleConnection;
+  sequencingJob: Maybe<SequencingJob>;
+  /** Newest first. */
+  sequencingJobs: SequencingJobConnection;
+  storageUnit: Maybe<StorageUnit>;
+  storageUnits: Array<StorageUnit>;
+};
+
+
+export type QueryAlertArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryAlertsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  minSeverity?: InputMaybe<Severity>;
+  status?: InputMaybe<Array<AlertStatus>>;
+};
+
+
+export type QueryFindFreePositionArgs = {
+  sampleType: Scalars['String']['input'];
+  spread?: InputMaybe<Scalars['Int']['input']>;
+  underUnitId?: InputMaybe<Scalars['ID']['input']>;
+  zone?: InputMaybe<TemperatureZone>;
+};
+
+
+export type QuerySagaArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QuerySagasArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<Array<SagaStatus>>;
+  type?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QuerySampleArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QuerySampleByBarcodeArgs = {
+  barcode: Scalars['String']['input'];
+};
+
+
+export type QuerySamplesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<SampleFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QuerySequencingJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QuerySequencingJobsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  platform?: InputMaybe<SequencingPlatform>;
+  status?: InputMaybe<Array<JobStatus>>;
+};
+
+
+export type QueryStorageUnitArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryStorageUnitsArgs = {
+  kind?: InputMaybe<StorageKind>;
+  parentId?: InputMaybe<Scalars['ID']['input']>;
+  zone?: InputMaybe<TemperatureZone>;
+};
+
+export type RegisterSampleInput = {
+  barcode: Scalars['String']['input'];
+  concentrationNgUl?: InputMaybe<Scalars['Float']['input']>;
+  metadata?: InputMaybe<Scalars['JSON']['input']>;
+  parentId?: InputMaybe<Scalars['ID']['input']>;
+  projectCode?: InputMaybe<Scalars['String']['input']>;
+  sampleType: SampleType;
+  submitter?: InputMaybe<Scalars['String']['input']>;
+  volumeUl?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type RunMetrics = {
+  __typename?: 'RunMetrics';
+  clusterDensityKmm2: Maybe<Scalars['Float']['output']>;
+  percentPf: Maybe<Scalars['Float']['output']>;
+  q30Percent: Maybe<Scalars['Float']['output']>;
+  yieldGb: Maybe<Scalars['Float']['output']>;
+};
+
+export type RunMetricsInput = {
+  clusterDensityKmm2?: InputMaybe<Scalars['Float']['input']>;
+  percentPf?: InputMaybe<Scalars['Float']['input']>;
+  q30Percent?: InputMaybe<Scalars['Float']['input']>;
+  yieldGb?: InputMaybe<Scalars['Float']['input']>;
+};
+
+/** A multi-step lab workflow across subgraphs, run durably with compensation. */
+export type Saga = {
+  __typename?: 'Saga';
+  error: Maybe<Scalars['String']['output']>;
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  sample: Maybe<Sample>;
+  startedAt: Scalars['DateTime']['output'];
+  status: SagaStatus;
+  steps: Array<SagaStep>;
+  type: Scalars['String']['output'];
+};
+
+export type SagaConnection = {
+  __typename?: 'SagaConnection';
+  edges: Array<SagaEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type SagaEdge = {
+  __typename?: 'SagaEdge';
+  cursor: Scalars['String']['output'];
+  node: Saga;
+};
+
+export type SagaPayload = {
+  __typename?: 'SagaPayload';
+  position: Scalars['String']['output'];
+  saga: Saga;
+};
+
+export type SagaStatus =
+  | 'COMPENSATED'
+  | 'COMPENSATING'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'RUNNING'
+  | 'TIMED_OUT';
+
+export type SagaStep = {
+  __typename?: 'SagaStep';
+  attempts: Scalars['Int']['output'];
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  lastError: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+  startedAt: Maybe<Scalars['DateTime']['output']>;
+  status: SagaStepStatus;
+};
+
+export type SagaStepStatus =
+  | 'COMPENSATED'
+  | 'COMPENSATING'
+  | 'DONE'
+  | 'FAILED'
+  | 'PENDING'
+  | 'RUNNING'
+  | 'SKIPPED';
+
+/** A biological sample tracked by the lab, identified by its barcode within a tenant. */
+export type Sample = {
+  __typename?: 'Sample';
+  /** Alerts about this sample, newest first. */
+  alerts: Array<Alert>;
+  barcode: Scalars['String']['output'];
+  concentrationNgUl: Maybe<Scalars['Float']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  /** Every placement, move, check-out and check-in, oldest first. */
+  custody: Array<CustodyRecord>;
+  /** Every event of this sample, oldest first (read from the event store, the audit trail). */
+  history: Array<LabEvent>;
+  id: Scalars['ID']['output'];
+  /** Where the sample is kept now; null when not in storage (or checked out). */
+  location: Maybe<StoragePosition>;
+  metadata: Maybe<Scalars['JSON']['output']>;
+  parent: Maybe<Sample>;
+  projectCode: Maybe<Scalars['String']['output']>;
+  sampleType: SampleType;
+  /** Jobs this sample was added to, newest first. */
+  sequencingJobs: Array<SequencingJob>;
+  status: SampleStatus;
+  /** The reason given with the latest status change (rejection, discard), if any. */
+  statusReason: Maybe<Scalars['String']['output']>;
+  submitter: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  /** Aggregate version: pass it as expectedVersion to guard against concurrent edits. */
+  version: Scalars['Int']['output'];
+  volumeUl: Maybe<Scalars['Float']['output']>;
+};
+
+export type SampleConnection = {
+  __typename?: 'SampleConnection';
+  edges: Array<SampleEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type SampleEdge = {
+  __typename?: 'SampleEdge';
+  cursor: Scalars['String']['output'];
+  node: Sample;
+};
+
+export type SampleFilter = {
+  barcodePrefix?: InputMaybe<Scalars['String']['input']>;
+  createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  projectCode?: InputMaybe<Scalars['String']['input']>;
+  sampleType?: InputMaybe<Array<SampleType>>;
+  /** Case-insensitive match on barcode, submitter or project code. */
+  search?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<Array<SampleStatus>>;
+};
+
+export type SamplePayload = {
+  __typename?: 'SamplePayload';
+  /** Event-store position of this write; send it as x-tracseq-consistent-with to read your write. */
+  position: Scalars['String']['output'];
+  sample: Sample;
+};
+
+export type SampleStatus =
+  | 'ARCHIVED'
+  | 'DISCARDED'
+  | 'FAILED'
+  | 'IN_SEQUENCING'
+  | 'IN_STORAGE'
+  | 'PENDING'
+  | 'RECEIVED'
+  | 'REJECTED'
+  | 'SEQUENCED'
+  | 'VALIDATED';
+
+export type SampleStatusChange = {
+  __typename?: 'SampleStatusChange';
+  at: Scalars['DateTime']['output'];
+  /** Null when the sample was just registered. */
+  from: Maybe<SampleStatus>;
+  sample: Sample;
+  to: SampleStatus;
+};
+
+export type SampleType =
+  | 'BLOOD'
+  | 'CELL_LINE'
+  | 'DNA'
+  | 'LIBRARY'
+  | 'OTHER'
+  | 'PLASMA'
+  | 'RNA'
+  | 'SALIVA'
+  | 'TISSUE';
+
+export type SequencingJob = {
+  __typename?: 'SequencingJob';
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  failureReason: Maybe<Scalars['String']['output']>;
+  flowcellId: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  metrics: Maybe<RunMetrics>;
+  name: Scalars['String']['output'];
+  platform: SequencingPlatform;
+  priority: Priority;
+  qcVerdict: Maybe<QcVerdict>;
+  /** e.g. 151T8B8B151T (template, barcode, skip, UMI segments). */
+  readStructure: Maybe<Scalars['String']['output']>;
+  /** Illumina sample sheet v2 (CSV) for BCL Convert. */
+  sampleSheet: Maybe<Scalars['String']['output']>;
+  samples: Array<JobSample>;
+  startedAt: Maybe<Scalars['DateTime']['output']>;
+  status: JobStatus;
+};
+
+export type SequencingJobConnection = {
+  __typename?: 'SequencingJobConnection';
+  edges: Array<SequencingJobEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type SequencingJobEdge = {
+  __typename?: 'SequencingJobEdge';
+  cursor: Scalars['String']['output'];
+  node: SequencingJob;
+};
+
+export type SequencingPlatform =
+  | 'MISEQ'
+  | 'NEXTSEQ_2000'
+  | 'NOVASEQ_6000'
+  | 'NOVASEQ_X'
+  | 'PROMETHION';
+
+export type Severity =
+  | 'CRITICAL'
+  | 'INFO'
+  | 'WARNING';
+
+export type StorageKind =
+  | 'BOX'
+  | 'FACILITY'
+  | 'FREEZER'
+  | 'RACK';
+
+export type StoragePosition = {
+  __typename?: 'StoragePosition';
+  column: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  /** Row letter and column number, e.g. A1. */
+  label: Scalars['String']['output'];
+  row: Scalars['Int']['output'];
+  sample: Maybe<Sample>;
+  state: PositionState;
+  unit: StorageUnit;
+};
+
+/** A place that holds samples: FACILITY > FREEZER > RACK > BOX. Counts roll up the tree. */
+export type StorageUnit = {
+  __typename?: 'StorageUnit';
+  capacity: Scalars['Int']['output'];
+  children: Array<StorageUnit>;
+  /** BOX only. */
+  columns: Maybe<Scalars['Int']['output']>;
+  id: Scalars['ID']['output'];
+  kind: StorageKind;
+  latestTemperature: Maybe<TemperatureReading>;
+  maxTempC: Maybe<Scalars['Float']['output']>;
+  minTempC: Maybe<Scalars['Float']['output']>;
+  name: Scalars['String']['output'];
+  occupied: Scalars['Int']['output'];
+  parent: Maybe<StorageUnit>;
+  /** BOX only, row by row (A1, A2, …). */
+  positions: Array<StoragePosition>;
+  reserved: Scalars['Int']['output'];
+  /** BOX only. */
+  rows: Maybe<Scalars['Int']['output']>;
+  /** Newest first; `limit` defaults to 100, at most 1000. */
+  temperatureHistory: Array<TemperatureReading>;
+  /** occupied / capacity (0 when there is no capacity). */
+  utilization: Scalars['Float']['output'];
+  zone: Maybe<TemperatureZone>;
+};
+
+
+/** A place that holds samples: FACILITY > FREEZER > RACK > BOX. Counts roll up the tree. */
+export type StorageUnitTemperatureHistoryArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type StorageUnitPayload = {
+  __typename?: 'StorageUnitPayload';
+  position: Scalars['String']['output'];
+  unit: StorageUnit;
+};
+
+export type SubmitSampleInput = {
+  /** Who to tell once the sample is stored (kept in the saga's notification outbox). */
+  notify?: InputMaybe<Scalars['String']['input']>;
+  sample: RegisterSampleInput;
+  /** Store in the first free suitable position of a box under this unit… */
+  storageUnitId?: InputMaybe<Scalars['ID']['input']>;
+  /** …or in any box of this zone. */
+  zone?: InputMaybe<TemperatureZone>;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** New alerts as they are raised, at least this severe. */
+  alertRaised: Alert;
+  /** Every event stored for your lab, optionally only some stream types (e.g. Sample, StorageUnit) and event types. */
+  labEvents: LabEvent;
+  /** The saga after each step it takes, until it finishes. */
+  sagaUpdated: Saga;
+  /** A sample's status changed (registration included, from null); only this sample when sampleId is given. */
+  sampleStatusChanged: SampleStatusChange;
+};
+
+
+export type SubscriptionAlertRaisedArgs = {
+  minSeverity?: InputMaybe<Severity>;
+};
+
+
+export type SubscriptionLabEventsArgs = {
+  eventTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+  streamTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+
+export type SubscriptionSagaUpdatedArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionSampleStatusChangedArgs = {
+  sampleId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type TemperaturePayload = {
+  __typename?: 'TemperaturePayload';
+  position: Scalars['String']['output'];
+  reading: TemperatureReading;
+};
+
+export type TemperatureReading = {
+  __typename?: 'TemperatureReading';
+  celsius: Scalars['Float']['output'];
+  inRange: Scalars['Boolean']['output'];
+  recordedAt: Scalars['DateTime']['output'];
+};
+
+export type TemperatureZone =
+  | 'MINUS_20'
+  | 'MINUS_80'
+  | 'PLUS_4'
+  | 'PLUS_37'
+  | 'ROOM_TEMPERATURE';
+
+export type AcknowledgeAlertMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type AcknowledgeAlertMutation = { __typename?: 'Mutation', acknowledgeAlert: { __typename?: 'AlertPayload', position: string, alert: { __typename?: 'Alert', id: string, status: AlertStatus, acknowledgedBy: string | null, acknowledgedAt: string | null } } };
+
+export type AlertRaisedSubscriptionVariables = Exact<{
+  minSeverity?: InputMaybe<Severity>;
+}>;
+
+
+export type AlertRaisedSubscription = { __typename?: 'Subscription', alertRaised: { __typename?: 'Alert', id: string, kind: AlertKind, severity: Severity, message: string, raisedAt: string, sample: { __typename?: 'Sample', id: string, barcode: string, location: { __typename?: 'StoragePosition', label: string, unit: { __typename?: 'StorageUnit', name: string } } | null } | null, storageUnit: { __typename?: 'StorageUnit', id: string, name: string, zone: TemperatureZone | null } | null, sequencingJob: { __typename?: 'SequencingJob', id: string, name: string } | null } };
+
+export type FreezerContentsQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type FreezerContentsQuery = { __typename?: 'Query', storageUnit: { __typename?: 'StorageUnit', id: string, name: string, kind: StorageKind, zone: TemperatureZone | null, capacity: number, occupied: number, reserved: number, utilization: number, latestTemperature: { __typename?: 'TemperatureReading', celsius: number, recordedAt: string, inRange: boolean } | null, children: Array<{ __typename?: 'StorageUnit', id: string, name: string, utilization: number, children: Array<{ __typename?: 'StorageUnit', id: string, name: string, rows: number | null, columns: number | null, utilization: number, positions: Array<{ __typename?: 'StoragePosition', id: string, label: string, row: number, column: number, state: PositionState, sample: { __typename?: 'Sample', id: string, barcode: string, status: SampleStatus } | null }> }> }> } | null };
+
+export type OpenAlertsQueryVariables = Exact<{
+  minSeverity?: InputMaybe<Severity>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type OpenAlertsQuery = { __typename?: 'Query', alerts: { __typename?: 'AlertConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, edges: Array<{ __typename?: 'AlertEdge', node: { __typename?: 'Alert', id: string, kind: AlertKind, severity: Severity, status: AlertStatus, message: string, raisedAt: string, escalationLevel: number, acknowledgedBy: string | null, storageUnit: { __typename?: 'StorageUnit', name: string, latestTemperature: { __typename?: 'TemperatureReading', celsius: number, recordedAt: string } | null } | null, sample: { __typename?: 'Sample', id: string, barcode: string } | null } }> } };
+
+export type ResolveAlertMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type ResolveAlertMutation = { __typename?: 'Mutation', resolveAlert: { __typename?: 'AlertPayload', position: string, alert: { __typename?: 'Alert', id: string, status: AlertStatus, resolvedAt: string | null } } };
+
+export type SagaProgressSubscriptionVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type SagaProgressSubscription = { __typename?: 'Subscription', sagaUpdated: { __typename?: 'Saga', id: string, status: SagaStatus, error: string | null, finishedAt: string | null, steps: Array<{ __typename?: 'SagaStep', name: string, status: SagaStepStatus, attempts: number, lastError: string | null }>, sample: { __typename?: 'Sample', id: string, barcode: string, status: SampleStatus, location: { __typename?: 'StoragePosition', label: string } | null } | null } };
+
+export type SampleDetailQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type SampleDetailQuery = { __typename?: 'Query', sample: { __typename?: 'Sample', id: string, barcode: string, sampleType: SampleType, status: SampleStatus, statusReason: string | null, volumeUl: number | null, concentrationNgUl: number | null, submitter: string | null, projectCode: string | null, metadata: unknown | null, createdAt: string, updatedAt: string, version: number, parent: { __typename?: 'Sample', id: string, barcode: string } | null, location: { __typename?: 'StoragePosition', label: string, unit: { __typename?: 'StorageUnit', id: string, name: string, zone: TemperatureZone | null, latestTemperature: { __typename?: 'TemperatureReading', celsius: number, recordedAt: string, inRange: boolean } | null, parent: { __typename?: 'StorageUnit', name: string } | null } } | null, custody: Array<{ __typename?: 'CustodyRecord', action: string, actor: string | null, at: string, positionLabel: string | null, note: string | null }>, sequencingJobs: Array<{ __typename?: 'SequencingJob', id: string, name: string, platform: SequencingPlatform, status: JobStatus, qcVerdict: QcVerdict | null, completedAt: string | null }>, alerts: Array<{ __typename?: 'Alert', id: string, kind: AlertKind, severity: Severity, status: AlertStatus, message: string, raisedAt: string }>, history: Array<{ __typename?: 'LabEvent', id: string, type: string, occurredAt: string, actor: string | null, position: string }> } | null };
+
+export type SampleListQueryVariables = Exact<{
+  filter?: InputMaybe<SampleFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SampleListQuery = { __typename?: 'Query', samples: { __typename?: 'SampleConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, edges: Array<{ __typename?: 'SampleEdge', cursor: string, node: (
+        { __typename?: 'Sample' }
+        & { ' $fragmentRefs'?: { 'SampleRowFragment': SampleRowFragment } }
+      ) }> } };
+
+export type SampleRowFragment = { __typename?: 'Sample', id: string, barcode: string, sampleType: SampleType, status: SampleStatus, projectCode: string | null, updatedAt: string, location: { __typename?: 'StoragePosition', label: string, unit: { __typename?: 'StorageUnit', name: string } } | null } & { ' $fragmentName'?: 'SampleRowFragment' };
+
+export type SubmitSampleMutationVariables = Exact<{
+  input: SubmitSampleInput;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SubmitSampleMutation = { __typename?: 'Mutation', submitSample: { __typename?: 'SagaPayload', position: string, saga: { __typename?: 'Saga', id: string, status: SagaStatus, steps: Array<{ __typename?: 'SagaStep', name: string, status: SagaStepStatus }> } } };
+
+export const SampleRowFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SampleRow"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Sample"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"barcode"}},{"kind":"Field","name":{"kind":"Name","value":"sampleType"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"projectCode"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"location"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"label"}},{"kind":"Field","name":{"kind":"Name","value":"unit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]} as unknown as DocumentNode<SampleRowFragment, unknown>;
+export const AcknowledgeAlertDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AcknowledgeAlert"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"note"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"acknowledgeAlert"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"note"},"value":{"kind":"Variable","name":{"kind":"Name","value":"note"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"position"}},{"kind":"Field","name":{"kind":"Name","value":"alert"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"acknowledgedBy"}},{"kind":"Field","name":{"kind":"Name","value":"acknowledgedAt"}}]}}]}}]}}]} as unknown as DocumentNode<AcknowledgeAlertMutation, AcknowledgeAlertMutationVariables>;
+export const AlertRaisedDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"AlertRaised"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"minSeverity"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Severity"}},"defaultValue":{"kind":"EnumValue","value":"WARNING"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"alertRaised"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"minSeverity"},"value":{"kind":"Variable","name":{"kind":"Name","value":"minSeverity"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"severity"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"raisedAt"}},{"kind":"Field","name":{"kind":"Name","value":"sample"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"barcode"}},{"kind":"Field","name":{"kind":"Name","value":"location"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"label"}},{"kind":"Field","name":{"kind":"Name","value":"unit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"storageUnit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"zone"}}]}},{"kind":"Field","name":{"kind":"Name","value":"sequencingJob"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]} as unknown as DocumentNode<AlertRaisedSubscription, AlertRaisedSubscriptionVariables>;
+export const FreezerContentsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"FreezerContents"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"storageUnit"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"zone"}},{"kind":"Field","name":{"kind":"Name","value":"capacity"}},{"kind":"Field","name":{"kind":"Name","value":"occupied"}},{"kind":"Field","name":{"kind":"Name","value":"reserved"}},{"kind":"Field","name":{"kind":"Name","value":"utilization"}},{"kind":"Field","name":{"kind":"Name","value":"latestTemperature"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"celsius"}},{"kind":"Field","name":{"kind":"Name","value":"recordedAt"}},{"kind":"Field","name":{"kind":"Name","value":"inRange"}}]}},{"kind":"Field","name":{"kind":"Name","value":"children"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"utilization"}},{"kind":"Field","name":{"kind":"Name","value":"children"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"rows"}},{"kind":"Field","name":{"kind":"Name","value":"columns"}},{"kind":"Field","name":{"kind":"Name","value":"utilization"}},{"kind":"Field","name":{"kind":"Name","value":"positions"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"label"}},{"kind":"Field","name":{"kind":"Name","value":"row"}},{"kind":"Field","name":{"kind":"Name","value":"column"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"sample"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"barcode"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<FreezerContentsQuery, FreezerContentsQueryVariables>;
+export const OpenAlertsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OpenAlerts"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"minSeverity"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Severity"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}},"defaultValue":{"kind":"IntValue","value":"50"}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"alerts"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"ListValue","values":[{"kind":"EnumValue","value":"OPEN"},{"kind":"EnumValue","value":"ACKNOWLEDGED"}]}},{"kind":"Argument","name":{"kind":"Name","value":"minSeverity"},"value":{"kind":"Variable","name":{"kind":"Name","value":"minSeverity"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"severity"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"raisedAt"}},{"kind":"Field","name":{"kind":"Name","value":"escalationLevel"}},{"kind":"Field","name":{"kind":"Name","value":"acknowledgedBy"}},{"kind":"Field","name":{"kind":"Name","value":"storageUnit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"latestTemperature"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"celsius"}},{"kind":"Field","name":{"kind":"Name","value":"recordedAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"sample"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"barcode"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<OpenAlertsQuery, OpenAlertsQueryVariables>;
+export const ResolveAlertDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ResolveAlert"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"note"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"resolveAlert"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"note"},"value":{"kind":"Variable","name":{"kind":"Name","value":"note"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"position"}},{"kind":"Field","name":{"kind":"Name","value":"alert"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"resolvedAt"}}]}}]}}]}}]} as unknown as DocumentNode<ResolveAlertMutation, ResolveAlertMutationVariables>;
+export const SagaProgressDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"SagaProgress"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sagaUpdated"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"error"}},{"kind":"Field","name":{"kind":"Name","value":"finishedAt"}},{"kind":"Field","name":{"kind":"Name","value":"steps"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"attempts"}},{"kind":"Field","name":{"kind":"Name","value":"lastError"}}]}},{"kind":"Field","name":{"kind":"Name","value":"sample"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"barcode"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"location"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"label"}}]}}]}}]}}]}}]} as unknown as DocumentNode<SagaProgressSubscription, SagaProgressSubscriptionVariables>;
+export const SampleDetailDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SampleDetail"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sample"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"barcode"}},{"kind":"Field","name":{"kind":"Name","value":"sampleType"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusReason"}},{"kind":"Field","name":{"kind":"Name","value":"volumeUl"}},{"kind":"Field","name":{"kind":"Name","value":"concentrationNgUl"}},{"kind":"Field","name":{"kind":"Name","value":"submitter"}},{"kind":"Field","name":{"kind":"Name","value":"projectCode"}},{"kind":"Field","name":{"kind":"Name","value":"metadata"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"parent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"barcode"}}]}},{"kind":"Field","name":{"kind":"Name","value":"location"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"label"}},{"kind":"Field","name":{"kind":"Name","value":"unit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"zone"}},{"kind":"Field","name":{"kind":"Name","value":"latestTemperature"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"celsius"}},{"kind":"Field","name":{"kind":"Name","value":"recordedAt"}},{"kind":"Field","name":{"kind":"Name","value":"inRange"}}]}},{"kind":"Field","name":{"kind":"Name","value":"parent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"custody"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"action"}},{"kind":"Field","name":{"kind":"Name","value":"actor"}},{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"positionLabel"}},{"kind":"Field","name":{"kind":"Name","value":"note"}}]}},{"kind":"Field","name":{"kind":"Name","value":"sequencingJobs"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"platform"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"qcVerdict"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"alerts"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"severity"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"raisedAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"history"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}},{"kind":"Field","name":{"kind":"Name","value":"actor"}},{"kind":"Field","name":{"kind":"Name","value":"position"}}]}}]}}]}}]} as unknown as DocumentNode<SampleDetailQuery, SampleDetailQueryVariables>;
+export const SampleListDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SampleList"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"SampleFilter"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}},"defaultValue":{"kind":"IntValue","value":"50"}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"samples"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"SampleRow"}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SampleRow"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Sample"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"barcode"}},{"kind":"Field","name":{"kind":"Name","value":"sampleType"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"projectCode"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"location"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"label"}},{"kind":"Field","name":{"kind":"Name","value":"unit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]} as unknown as DocumentNode<SampleListQuery, SampleListQueryVariables>;
+export const SubmitSampleDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SubmitSample"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SubmitSampleInput"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"submitSample"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}},{"kind":"Argument","name":{"kind":"Name","value":"idempotencyKey"},"value":{"kind":"Variable","name":{"kind":"Name","value":"idempotencyKey"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"position"}},{"kind":"Field","name":{"kind":"Name","value":"saga"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"steps"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]}}]}}]}}]} as unknown as DocumentNode<SubmitSampleMutation, SubmitSampleMutationVariables>;
