@@ -10,7 +10,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
+# The board and GraphiQL are bundled here (esbuild is a dev dependency); the runtime serves web/dist.
 RUN npm run typecheck \
+ && npm run build:web \
  && npm prune --omit=dev --no-audit --no-fund
 
 # Runtime: production dependencies and the server code only, owned by root and run as `node`, so
@@ -32,6 +34,7 @@ COPY --from=build /app/platform ./platform
 COPY --from=build /app/sagas ./sagas
 COPY --from=build /app/schema ./schema
 COPY --from=build /app/subgraphs ./subgraphs
+COPY --from=build /app/web/dist ./web/dist
 COPY --from=build /app/deploy/probe.mjs ./deploy/probe.mjs
 # Only the all-in-one `start` without DATABASE_URL writes here (embedded PostgreSQL).
 RUN mkdir -p /var/lib/tracseq && chown node:node /var/lib/tracseq
