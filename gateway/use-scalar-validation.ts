@@ -9,6 +9,7 @@ import {
   isInterfaceType,
   isScalarType,
   isSpecifiedScalarType,
+  getVariableValues,
   Kind,
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -129,6 +130,22 @@ export const checkScalarArguments = (
   return walk(operation.selectionSet, root);
 };
 
+/**
+ * Everything the gateway can know about an operation's input before planning: variables coerced to
+ * their declared types (graphql's own rules), then every custom scalar argument checked as above.
+ * Used for HTTP (the plugin below) and graphql-ws (use-subscriptions.ts) alike.
+ */
+export const checkOperationInput = (
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | null | undefined,
+): GraphQLError | null => {
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 1 });
+  if (coerced.errors?.length) return new GraphQLError(coerced.errors[0]!.message, { extensions: { code: 'BAD_USER_INPUT' } });
+  return checkScalarArguments(schema, document, operation, variables);
+};
+
 const isCustom = (type: unknown): type is { name: string } => isScalarType(type) && !isSpecifiedScalarType(type);
 
 /** Every custom scalar of the API must have a shared implementation, or nothing would check it. */
@@ -148,7 +165,7 @@ export const useScalarValidation = <C extends BaseContext>(): ApolloServerPlugin
     return {
       async didResolveOperation({ schema, document, operation, request }) {
         if (!operation) return;
-        const error = checkScalarArguments(schema, document, operation, request.variables);
+        const error = checkOperationInput(schema, document, operation, request.variables);
         if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
       },
     };

@@ -142,7 +142,11 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
         secret: config.internalSecret,
         consistency,
         consistencyTimeoutMs: config.consistencyTimeoutMs,
-        formatError: (error) => formatError(error.toJSON(), error),
+        // Over WebSocket nothing gives request errors (variables, validation) a code as Apollo Server does over HTTP.
+        formatError: (error) => {
+          const formatted = error.toJSON();
+          return formatError(formatted.extensions?.code ? formatted : { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } }, error);
+        },
         context: (identity) => definition.context({ identity, tenantId: identity.tenantId, actor: identity.subject, correlationId: identity.requestId || randomUUID() }),
       })
     : null;
