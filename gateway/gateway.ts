@@ -10,6 +10,8 @@ import { startHttpServer } from '../platform/http/http-server.js';
 import { IDENTITY_HEADER, type Identity } from '../platform/identity.js';
 import { IdentitySigner } from '../platform/identity-signer.js';
 import { SubgraphTransport } from './subgraph-transport.js';
+import { withSubgraphErrors } from './subgraph-errors.js';
+import { useScalarValidation } from './use-scalar-validation.js';
 import type { Logger } from '../platform/logger.js';
 import { useIdentity } from './use-identity.js';
 import { useCors } from './use-cors.js';
@@ -53,11 +55,12 @@ export interface RunningGateway {
  */
 class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
+    name: string,
     url: string,
     private readonly signer: IdentitySigner,
     transport: SubgraphTransport,
   ) {
-    super({ url, fetcher: transport.fetcher });
+    super({ url, fetcher: withSubgraphErrors(transport.fetcher, name) });
   }
 
   override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]): void {
@@ -81,14 +84,14 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   const dataSources: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(options.subgraphUrls[name] ?? url!, signer, transport)),
+    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, options.subgraphUrls[name] ?? url!, signer, transport)),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.isDevelopment,
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
     formatError: formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error }, 'unexpected gateway error')),
-    plugins: [config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true })],
+    plugins: [useScalarValidation(), config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true })],
   });
   await apollo.start();
   const pool = options.databaseUrl ? createPool(options.databaseUrl, 4, (error) => logger.warn({ err: error }, 'gateway database connection failed')) : null;

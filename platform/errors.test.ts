@@ -29,3 +29,26 @@ describe('GraphQL error formatting', () => {
     expect(formatGraphQLError(false)(formatted(error), error).extensions).not.toHaveProperty('stacktrace');
   });
 });
+
+describe('PostgreSQL refusing a value', () => {
+  /** The shape node-postgres gives a server error (DatabaseError). */
+  const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'ERROR', routine: 'report_invalid_encoding' });
+
+  it.each([
+    ['22021', 'invalid byte sequence for encoding "UTF8": 0x00'],
+    ['22001', 'value too long for type character varying(64)'],
+    ['22P05', 'unsupported Unicode escape sequence'],
+    ['54000', 'index row size 9000 exceeds btree version 4 maximum 2704 for index "samples_barcode"'],
+  ])('makes SQLSTATE %s a BAD_USER_INPUT with no database detail', (code, message) => {
+    const error = wrap(pgError(code, message));
+    const result = formatGraphQLError(false)(formatted(error), error);
+    expect(result.extensions).toEqual({ code: 'BAD_USER_INPUT' });
+    expect(result.message).not.toContain(message);
+    expect(JSON.stringify(result)).not.toMatch(/UTF8|varchar|varying|btree|index|secret\.ts/);
+  });
+
+  it('keeps other database failures INTERNAL_SERVER_ERROR', () => {
+    const error = wrap(pgError('57P01', 'terminating connection due to administrator command'));
+    expect(formatGraphQLError(false)(formatted(error), error)).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  });
+});

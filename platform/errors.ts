@@ -86,6 +86,15 @@ export const formatGraphQLError =
         extensions: { ...original.details, code: original.code, ...devOnly(formatted, exposeDetails) },
       };
     }
+    const refused = inputRefusedByDatabase(original);
+    if (refused) {
+      return {
+        message: exposeDetails ? `${refused}: ${(original as Error).message}` : refused,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: 'BAD_USER_INPUT', ...devOnly(formatted, exposeDetails) },
+      };
+    }
     const code = formatted.extensions?.code;
     const isGraphQLError = (original as { name?: string } | undefined)?.name === 'GraphQLError';
     if (original && !isGraphQLError && (code === undefined || code === 'INTERNAL_SERVER_ERROR')) {
@@ -104,3 +113,20 @@ export const formatGraphQLError =
 
 const devOnly = (formatted: GraphQLFormattedError, exposeDetails: boolean) =>
   exposeDetails && formatted.extensions?.stacktrace ? { stacktrace: formatted.extensions.stacktrace } : {};
+
+/**
+ * PostgreSQL's SQLSTATEs that mean "this value cannot be stored or compared", i.e. the caller's
+ * input, not our fault: class 22 (data exception: invalid byte sequence, value too long, numeric
+ * out of range, bad datetime, NUL in jsonb) and 54000 (e.g. an index row too large). The input
+ * bounds (platform/graphql/input-bounds.ts) refuse such values before SQL; this is the backstop,
+ * and its message names no table, column or driver.
+ */
+const INPUT_SQLSTATE = /^(22[0-9A-Z]{3}|54000)$/;
+
+export const inputRefusedByDatabase = (error: unknown): string | null => {
+  const candidate = error as { code?: unknown; severity?: unknown; routine?: unknown } | null;
+  if (!candidate || typeof candidate !== 'object' || typeof candidate.code !== 'string') return null;
+  // Duck-typed pg DatabaseError: SQLSTATE code plus the server's severity.
+  if (typeof candidate.severity !== 'string' || !INPUT_SQLSTATE.test(candidate.code)) return null;
+  return 'a value in this request cannot be stored or searched for (too long, out of range or not valid text)';
+};

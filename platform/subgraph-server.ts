@@ -12,6 +12,7 @@ import { KafkaRelay } from '../event-store/bus/kafka/relay.js';
 import { ProjectionRunner } from '../event-store/projection-runner.js';
 import type { Projection } from '../event-store/projection.js';
 import { formatGraphQLError } from './errors.js';
+import { applyInputBounds } from './graphql/input-bounds.js';
 import { CONSISTENCY_HEADER, CORRELATION_HEADER } from './headers.js';
 import { graphqlHandler, sendJson } from './http/graphql-handler.js';
 import { startHttpServer, type RunningServer } from './http/http-server.js';
@@ -85,13 +86,14 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
   const { config, logger } = runtime;
   const consistency = new ConsistencyWaiter(runtime.pool, runtime.listener, definition.projections.map((p) => p.name));
   await consistency.start();
-  const schema = buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: guardRoles(definition) as GraphQLResolverMap<unknown> }]);
+  const schema = applyInputBounds(buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: guardRoles(definition) as GraphQLResolverMap<unknown> }]));
   // Ready before serving: the first subscriber should not wait for a Kafka group join.
   if (schema.getSubscriptionType()) await runtime.liveFeed.start();
+  const formatError = formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error, subgraph: definition.name }, 'unexpected resolver error'));
   const apollo = new ApolloServer<C>({
     schema,
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
-    formatError: formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error, subgraph: definition.name }, 'unexpected resolver error')),
+    formatError,
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     // The gateway speaks JSON with the identity header; CSRF prevention stays on for anything else.
     csrfPrevention: true,
@@ -140,6 +142,11 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
         secret: config.internalSecret,
         consistency,
         consistencyTimeoutMs: config.consistencyTimeoutMs,
+        // Over WebSocket nothing gives request errors (variables, validation) a code as Apollo Server does over HTTP.
+        formatError: (error) => {
+          const formatted = error.toJSON();
+          return formatError(formatted.extensions?.code ? formatted : { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } }, error);
+        },
         context: (identity) => definition.context({ identity, tenantId: identity.tenantId, actor: identity.subject, correlationId: identity.requestId || randomUUID() }),
       })
     : null;

@@ -9,6 +9,7 @@ import { IDENTITY_HEADER, type Identity } from '../../platform/identity.js';
 import type { Logger } from '../../platform/logger.js';
 import { BoundedQueue } from '../../platform/subscriptions/bounded-queue.js';
 import type { GatewayContext } from '../gateway.js';
+import { subscriptionErrors } from '../subgraph-errors.js';
 
 const EVENT_SOURCE = '__subscription_event__';
 
@@ -128,7 +129,7 @@ export class FederatedSubscriptions {
         next: (message) => {
           // One event at a time, in the order the subgraph sent them.
           group.chain = group.chain.then(async () => {
-            if (message.errors?.length || !message.data) return deliver({ errors: message.errors as GraphQLError[] });
+            if (message.errors?.length || !message.data) return deliver({ errors: subscriptionErrors(primary.serviceName, message) });
             const context: GatewayContext = {
               identity: subscriber.identity,
               correlationId: subscriber.correlationId,
@@ -147,8 +148,7 @@ export class FederatedSubscriptions {
         },
         error: (error) => {
           group.chain = group.chain.then(() => {
-            const message = error instanceof Error ? error.message : Array.isArray(error) ? (error as GraphQLError[]).map((e) => e.message).join('; ') : 'upstream subscription failed';
-            deliver({ errors: [new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] });
+            deliver({ errors: subscriptionErrors(primary.serviceName, error) });
             finish();
           });
         },

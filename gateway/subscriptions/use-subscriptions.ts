@@ -8,6 +8,7 @@ import { DomainError } from '../../platform/errors.js';
 import type { Identity } from '../../platform/identity.js';
 import type { FederatedSubscriptions } from './federated-subscriptions.js';
 import { operationOf } from './federated-subscriptions.js';
+import { checkOperationInput } from '../use-scalar-validation.js';
 
 /** Closes a subscriber that fell too far behind (RFC 6455 1013: try again later). */
 export const SLOW_CONSUMER_CLOSE = 1013;
@@ -67,6 +68,8 @@ export const useSubscriptions = (options: {
         if (operation.operation !== 'subscription') {
           return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_USER_INPUT' } })];
         }
+        const invalid = checkOperationInput(options.subscriptions.apiSchema, document, operation, payload.variables);
+        if (invalid) return [invalid];
         const context: SocketContext = { identity: identities.get(ctx)!, correlationId: randomUUID(), socket: ctx.extra.socket };
         return {
           schema: options.subscriptions.apiSchema,

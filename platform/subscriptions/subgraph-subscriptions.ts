@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { createSourceEventStream, execute, GraphQLError, parse, validate, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { createSourceEventStream, execute, GraphQLError, parse, validate, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ConsistencyWaiter } from '../../event-store/consistency.js';
@@ -13,6 +13,8 @@ export interface SubgraphSubscriptionOptions {
   consistency: ConsistencyWaiter;
   consistencyTimeoutMs: number;
   context(identity: Identity): object;
+  /** The subgraph's HTTP error formatting (codes, no internals outside development), for WebSocket too. */
+  formatError?: (error: GraphQLError) => GraphQLFormattedError;
 }
 
 /**
@@ -60,6 +62,9 @@ export const serveSubgraphSubscriptions = (options: SubgraphSubscriptionOptions)
     {
       schema: options.schema,
       subscribe: (args) => subscribe(args),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors && options.formatError ? ({ ...result, errors: result.errors.map(options.formatError) } as unknown as ExecutionResult) : undefined,
+      onError: (_ctx, _id, _payload, errors) => (options.formatError ? errors.map(options.formatError) : undefined),
       onSubscribe: (_ctx, _id, payload) => {
         let identity: Identity;
         try {

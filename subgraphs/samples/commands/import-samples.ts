@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
 import { compareCheckpoints, parsePosition } from '../../../event-store/position.js';
 import { BadInputError, DomainError } from '../../../platform/errors.js';
-import { isUuid } from '../../../platform/graphql/scalars.js';
+import { isUuid, parseJson } from '../../../platform/graphql/scalars.js';
 import { SAMPLE_TYPES, type SampleType } from '../domain/events.js';
 import { barcodeClaimStream } from '../domain/sample.js';
 import type { SampleView } from '../read-model/queries.js';
@@ -26,12 +26,24 @@ const CONCURRENCY = 16;
 
 class RowError extends Error {}
 
+/** One data row of an import file, read but not yet registered. */
+export interface CsvRow {
+  /** Counting from 1 after the header row. */
+  row: number;
+  barcode: string | null;
+  /** The sample to register, unless the row was refused (then `error`). */
+  input?: RegisterSampleInput;
+  /** `parentId` as written: a sample id, or a barcode resolved when the row is registered. */
+  parentRef?: string;
+  error?: string;
+}
+
 /**
- * CSV import: header row of RegisterSampleInput field names in any order; rows numbered from 1
- * after it. Each row registers on its own, so a bad row is reported and never blocks the good ones.
- * `parentId` may name a sample id, or the barcode of an existing sample or of an earlier row.
+ * Reads an import file without touching anything: header row of RegisterSampleInput field names in
+ * any order (a byte-order mark, CRLF or LF line ends, and RFC 4180 quoting are all fine); blank rows
+ * are skipped. A file-level problem throws BAD_USER_INPUT; a bad row comes back with its `error`.
  */
-export const importSamples = async (samples: SampleCommands, commands: CommandHandler, context: CommandContext, csv: string): Promise<ImportResult> => {
+export const readSampleCsv = (csv: string): CsvRow[] => {
   let records: string[][];
   try {
     records = parse(csv, { relax_column_count: true, skip_empty_lines: false, trim: true, bom: true });
@@ -41,29 +53,46 @@ export const importSamples = async (samples: SampleCommands, commands: CommandHa
   const [header, ...rows] = records;
   if (!header) throw new BadInputError('csv is empty: expected a header row', { field: 'csv' });
   const unknown = header.filter((name) => !(COLUMNS as readonly string[]).includes(name));
-  if (unknown.length > 0) throw new BadInputError(`unknown column(s): ${unknown.join(', ')}; allowed: ${COLUMNS.join(', ')}`, { field: 'csv' });
+  if (unknown.length > 0) throw new BadInputError(`unknown column(s): ${unknown.map((name) => JSON.stringify(name.slice(0, 40))).join(', ')}; allowed: ${COLUMNS.join(', ')}`, { field: 'csv' });
+  const repeated = header.filter((name, index) => header.indexOf(name) !== index);
+  if (repeated.length > 0) throw new BadInputError(`column(s) named twice: ${repeated.join(', ')}`, { field: 'csv' });
   for (const required of ['barcode', 'sampleType']) {
     if (!header.includes(required)) throw new BadInputError(`the header row must include ${required}`, { field: 'csv' });
   }
   if (rows.length > MAX_IMPORT_ROWS) throw new BadInputError(`at most ${MAX_IMPORT_ROWS} rows per import`, { field: 'csv' });
-
-  const fileBarcodes = new Map<string, { row: number; id: Promise<string | null> }>();
-  const outcomes: Array<{ row: number; barcode: string | null; sample?: SampleView; position?: string; message?: string } | null> = [];
-  const tasks = rows.map((cells, index) => {
+  return rows.flatMap((cells, index): CsvRow[] => {
+    if (cells.every((cell) => cell === '')) return [];
     const row = index + 1;
     const fields = Object.fromEntries(header.map((name, column) => [name, cells[column] ?? ''])) as Record<Column, string>;
     const barcode = fields.barcode || null;
+    try {
+      if (cells.length !== header.length) throw new RowError(`expected ${header.length} fields, found ${cells.length}`);
+      return [{ row, barcode, input: toInput(fields), ...(fields.parentId ? { parentRef: fields.parentId } : {}) }];
+    } catch (error) {
+      if (!(error instanceof RowError)) throw error;
+      return [{ row, barcode, error: error.message }];
+    }
+  });
+};
+
+/**
+ * CSV import (see readSampleCsv). Each row registers on its own, so a bad row is reported and
+ * never blocks the good ones. `parentId` may name a sample id, or the barcode of an existing
+ * sample or of an earlier row.
+ */
+export const importSamples = async (samples: SampleCommands, commands: CommandHandler, context: CommandContext, csv: string): Promise<ImportResult> => {
+  const rows = readSampleCsv(csv);
+  const fileBarcodes = new Map<string, { row: number; id: Promise<string | null> }>();
+  const outcomes: Array<{ row: number; barcode: string | null; sample?: SampleView; position?: string; message?: string }> = [];
+  const tasks = rows.map((read, index) => {
+    const { row, barcode } = read;
     let settle: (id: string | null) => void = () => undefined;
     if (barcode && !fileBarcodes.has(barcode)) fileBarcodes.set(barcode, { row, id: new Promise((resolve) => (settle = resolve)) });
     return async () => {
-      if (cells.every((cell) => cell === '')) {
-        outcomes[index] = null;
-        return settle(null);
-      }
       try {
-        if (cells.length !== header.length) throw new RowError(`expected ${header.length} fields, found ${cells.length}`);
-        const input = toInput(fields);
-        if (fields.parentId) input.parentId = await resolveParent(fields.parentId, row, fileBarcodes, commands, context.tenantId);
+        if (!read.input) throw new RowError(read.error!);
+        const input = { ...read.input };
+        if (read.parentRef) input.parentId = await resolveParent(read.parentRef, row, fileBarcodes, commands, context.tenantId);
         const written = await samples.register(context, input);
         outcomes[index] = { row, barcode, sample: written.sample, position: written.position };
         settle(written.sample.id);
@@ -76,33 +105,46 @@ export const importSamples = async (samples: SampleCommands, commands: CommandHa
   });
   await runLimited(tasks, CONCURRENCY);
 
-  const done = outcomes.filter((outcome) => outcome !== null);
-  const positions = done.flatMap((outcome) => (outcome.position ? [outcome.position] : []));
+  const positions = outcomes.flatMap((outcome) => (outcome.position ? [outcome.position] : []));
   return {
-    imported: done.flatMap((outcome) => (outcome.sample ? [outcome.sample] : [])),
-    errors: done.flatMap((outcome) => (outcome.message ? [{ row: outcome.row, barcode: outcome.barcode, message: outcome.message }] : [])),
+    imported: outcomes.flatMap((outcome) => (outcome.sample ? [outcome.sample] : [])),
+    errors: outcomes.flatMap((outcome) => (outcome.message ? [{ row: outcome.row, barcode: outcome.barcode, message: outcome.message }] : [])),
     position: positions.reduce((latest, position) => (compareCheckpoints(parsePosition(position), parsePosition(latest)) > 0 ? position : latest), '0:0'),
   };
 };
 
+/** A plain decimal: Number() alone would also take hex (0x10), binary and "Infinity". */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 const number = (value: string, field: string): number | null => {
   if (value === '') return null;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new RowError(`${field} "${value}" is not a number`);
+  const parsed = DECIMAL.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(parsed)) throw new RowError(`${field} "${value.slice(0, 40)}" is not a number`);
   return parsed;
 };
 
+/**
+ * Characters that make a spreadsheet run a cell as a formula (OWASP's CSV injection list). The lab's
+ * files go back out to spreadsheets and sample sheets, so a text cell may not start with one.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const TEXT_COLUMNS = ['barcode', 'sampleType', 'submitter', 'projectCode', 'parentId'] as const;
+
 const toInput = (fields: Record<Column, string>): RegisterSampleInput => {
+  for (const column of TEXT_COLUMNS) {
+    const cell = fields[column] ?? '';
+    if (FORMULA_START.test(cell)) throw new RowError(`${column} starts with "${cell[0] === '\t' ? '\\t' : cell[0] === '\r' ? '\\r' : cell[0]}": spreadsheet formulas are not accepted`);
+  }
   const sampleType = fields.sampleType.toUpperCase();
   if (!(SAMPLE_TYPES as readonly string[]).includes(sampleType)) {
-    throw new RowError(`sampleType "${fields.sampleType}" is not one of ${SAMPLE_TYPES.join(', ')}`);
+    throw new RowError(`sampleType "${fields.sampleType.slice(0, 40)}" is not one of ${SAMPLE_TYPES.join(', ')}`);
   }
   let metadata: unknown = null;
   if (fields.metadata) {
     try {
-      metadata = JSON.parse(fields.metadata);
-    } catch {
-      throw new RowError('metadata is not valid JSON');
+      metadata = parseJson(JSON.parse(fields.metadata));
+    } catch (error) {
+      throw new RowError(error instanceof SyntaxError ? 'metadata is not valid JSON' : `metadata: ${(error as Error).message}`);
     }
   }
   return {

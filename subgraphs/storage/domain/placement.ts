@@ -94,6 +94,8 @@ export const reservePosition = (sample: SampleFacts, target: Target, position: P
   if (position.state !== 'AVAILABLE') throw new ConflictError(`position ${target.label} is ${position.state.toLowerCase()}`);
   if (custody.positionId && !custody.checkedOut) throw new ConflictError(`sample is already stored at ${custody.label}`);
   if (custody.reservedPositionId) throw new ConflictError('sample already holds a reservation');
+  // A checked-out sample's own position is held for its return; a second hold would keep two.
+  if (custody.checkedOut) throw new ConflictError(`sample is checked out from ${custody.label}: check it in there first`);
   if (sample.status !== 'VALIDATED' && !custody.checkedOut) throw new BadInputError(`only VALIDATED samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
   assertZone(sample, target);
   return [[{ type: 'PositionReserved', data: fact(target, sample.sampleId) }], [{ type: 'CustodyReserved', data: { sampleId: sample.sampleId, positionId: target.positionId, label: target.label } }]];

@@ -93,6 +93,9 @@ export const createStorageUnit = (command: CreateStorageUnit, parent: StorageUni
   const [defaultMin, defaultMax] = zone ? ZONE_LIMITS[zone] : [null, null];
   const minTempC = monitored ? (command.minTempC ?? defaultMin) : null;
   const maxTempC = monitored ? (command.maxTempC ?? defaultMax) : null;
+  for (const [field, value] of [['minTempC', minTempC], ['maxTempC', maxTempC]] as const) {
+    if (value != null && (!Number.isFinite(value) || value < -273.15 || value > 200)) throw new BadInputError(`${field} is not a plausible temperature`, { field });
+  }
   if (minTempC != null && maxTempC != null && minTempC >= maxTempC) throw new BadInputError('minTempC must be below maxTempC', { field: 'minTempC' });
   const ancestors = parent && unitExists(parent) ? [...parent.ancestors, parent.id] : [];
   return [

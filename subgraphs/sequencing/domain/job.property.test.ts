@@ -1,0 +1,71 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Envelope } from '../../../event-store/decider.js';
+import { DomainError } from '../../../platform/errors.js';
+import type { JobEvent, JobStatus } from './events.js';
+import {
+  addSample, cancelJob, completeJob, createJob, failJob, hamming, JOB_TRANSITIONS, jobDecider, pauseJob, qcVerdict, queueJob, recordRunMetrics, removeSample, requeueJob, resumeJob, startJob,
+  type Job, type JobState,
+} from './job.js';
+
+const SEED = 19;
+const env = (event: JobEvent): Envelope<JobEvent> => ({ ...event, occurredAt: '2026-11-21T10:00:00.000Z', streamVersion: 1 });
+
+const decide = (run: () => JobEvent[]): JobEvent[] | DomainError => {
+  try {
+    return run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DomainError);
+    return error as DomainError;
+  }
+};
+
+const index = fc.oneof(fc.stringMatching(/^[ACGT]{6,10}$/), fc.constantFrom('', 'ACGTN', 'acgtac', 'X'.repeat(30), 'ACGT\u0000AC'));
+const metric = fc.oneof(fc.double(), fc.double({ min: 0, max: 100, noNaN: true }), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -1, 1e308), fc.constant(null));
+const command = fc.oneof(
+  fc.record({ op: fc.constant('add' as const), sample: fc.nat(5), i7: index, i5: fc.option(index, { nil: null }), lane: fc.option(fc.integer({ min: -1, max: 10 }), { nil: null }), status: fc.constantFrom('VALIDATED', 'IN_STORAGE', 'PENDING') }),
+  fc.record({ op: fc.constant('remove' as const), sample: fc.nat(5) }),
+  fc.record({ op: fc.constant('metrics' as const), q30Percent: metric, clusterDensityKmm2: metric, percentPf: metric, yieldGb: metric }),
+  fc.record({ op: fc.constantFrom('queue', 'start', 'pause', 'resume', 'complete', 'fail', 'cancel', 'requeue'), text: fc.oneof(fc.string(), fc.constantFrom('FC-0001', '', ' ', 'x'.repeat(50))) }),
+);
+
+describe('sequencing job decider, for any sequence of commands', () => {
+  it('only moves along the job transition table, keeps lane indexes apart and QC consistent', () => {
+    fc.assert(
+      fc.property(fc.array(command, { maxLength: 40 }), (commands) => {
+        let state: JobState = jobDecider.evolve(jobDecider.initialState(), env(createJob('j', { name: 'Run 1', platform: 'MISEQ' })[0]!));
+        for (const c of commands) {
+          const before = (state as Job).status;
+          const outcome = decide(() => {
+            switch (c.op) {
+              case 'add': return addSample(state, { sampleId: `s${c.sample}`, barcode: `S${c.sample}`, status: c.status, i7Index: c.i7, i5Index: c.i5, lane: c.lane });
+              case 'remove': return removeSample(state, `s${c.sample}`);
+              case 'metrics': return recordRunMetrics(state, c);
+              case 'queue': return queueJob(state);
+              case 'start': return startJob(state, c.text);
+              case 'pause': return pauseJob(state);
+              case 'resume': return resumeJob(state);
+              case 'complete': return completeJob(state);
+              case 'fail': return failJob(state, c.text);
+              case 'cancel': return cancelJob(state, c.text);
+              default: return requeueJob(state);
+            }
+          });
+          if (outcome instanceof DomainError) continue;
+          for (const event of outcome) state = jobDecider.evolve(state, env(event));
+          const job = state as Job;
+          if (job.status !== before) expect(JOB_TRANSITIONS[before as JobStatus]).toContain(job.status);
+          if (job.metrics) expect(job.qcVerdict).toBe(qcVerdict(job.metrics));
+          for (const value of Object.values(job.metrics ?? {})) if (value !== null) expect(Number.isFinite(value) && value >= 0).toBe(true);
+          job.samples.forEach((a, i) =>
+            job.samples.slice(i + 1).forEach((b) => {
+              const shareLane = a.lane === null || b.lane === null || a.lane === b.lane;
+              if (shareLane) expect(hamming(a.i7Index, b.i7Index) + (a.i5Index && b.i5Index ? hamming(a.i5Index, b.i5Index) : 0)).toBeGreaterThanOrEqual(3);
+            }),
+          );
+        }
+      }),
+      { seed: SEED, numRuns: 1000 },
+    );
+  });
+});
