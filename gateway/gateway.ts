@@ -146,6 +146,8 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     port: server.port,
     subscriptions,
     async close() {
+      // /ready turns 503 first; WebSocket clients then get 1001 (going away) and reconnect elsewhere.
+      await server.drain();
       await websocket.close();
       await subscriptions.close();
       await server.close();

@@ -143,9 +143,11 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
     name: definition.name,
     url: `${server.url}/graphql`,
     async close() {
-      consistency.stop();
+      await server.drain();
       await subscriptions?.close();
+      // Reads in flight may be waiting for a position: the waiter stops once they are answered.
       await server.close();
+      consistency.stop();
       await apollo.stop();
     },
   };
