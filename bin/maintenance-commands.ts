@@ -75,7 +75,9 @@ export const rebuild = async (runtime: Runtime, projection: Projection, out: Com
 /** `dead-letters replay <projection>`: applies its dead letters again, with progress. Returns how many still fail. */
 export const replay = async (runtime: Runtime, projection: Projection, out: CommandOutput = consoleOutput): Promise<number> => {
   if (runtime.kafka) {
-    const result = await replayKafkaDeadLetters(runtime.kafka, new KafkaProjectionConsumer(runtime.db, runtime.kafka, projection));
+    const bar = lazyProgress(`replay ${projection.name}`, 'dead-letter messages', out.progress);
+    const result = await replayKafkaDeadLetters(runtime.kafka, new KafkaProjectionConsumer(runtime.db, runtime.kafka, projection), (read, total) => bar.report(read, total));
+    bar.finish();
     out.print(`replayed ${result.replayed}, not pending ${result.skipped}, still failing ${result.failed}`);
     return result.failed;
   }

@@ -14,6 +14,7 @@ import { waitForCatchUp } from './catch-up.js';
 import { importSamplesFile } from './import-samples.js';
 import { listDeadLettersTable, migrate, rebuild, replay } from './maintenance-commands.js';
 import { allInOneSubgraphPorts } from './ports.js';
+import { serveOps } from './ops-server.js';
 import { shutdownSettings } from '../platform/http/http-server.js';
 
 /**
@@ -23,7 +24,7 @@ import { shutdownSettings } from '../platform/http/http-server.js';
  *   gateway               the federated gateway only (subgraph URLs from <NAME>_URL)
  *   subgraphs             every subgraph with its projections, policies and timers, without the gateway
  *   subgraph <name>       one subgraph's GraphQL server (samples, storage, sequencing, notifications)
- *   projections <name>    one subgraph's projections, policies and timers
+ *   projections <name>    one subgraph's projections, policies and timers (/health, /ready, /metrics on METRICS_PORT)
  *   migrate               apply every migration and exit
  *   rebuild <projection>  empty a read model and replay the log into it (the running runner does the work)
  *   dead-letters [replay <projection>]   list events projections gave up on, or apply them again
@@ -88,7 +89,9 @@ const run = async (): Promise<() => Promise<void>> => {
       const runtime = await createRuntime(config, logger, requireDatabase(), module.migrations);
       const definition = module.create(runtime);
       const running = command === 'subgraph' ? await serveSubgraph(runtime, definition, config.subgraphPorts[module.name]!) : await runWorkers(runtime, [definition], subgraphUrls);
+      const ops = command === 'projections' ? await serveOps(runtime, definition) : null;
       return async () => {
+        await ops?.close();
         await running.close();
         await runtime.close();
       };

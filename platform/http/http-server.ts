@@ -38,15 +38,24 @@ export const shutdownSettings = (env: NodeJS.ProcessEnv = process.env): Shutdown
 const portSetting = (name: string) => (name === 'gateway' ? 'PORT' : `${name.toUpperCase()}_PORT`);
 
 /** Why a listener could not open, in words an operator can act on. */
-export const listenError = (name: string, host: string, port: number, error: NodeJS.ErrnoException): Error => {
+export const listenError = (name: string, host: string, port: number, error: NodeJS.ErrnoException, setting = portSetting(name)): Error => {
   const where = `${name} cannot listen on ${host}:${port}`;
-  if (error.code === 'EADDRINUSE') return new Error(`${where}: port ${port} is already in use. Stop what listens there (\`ss -ltnp 'sport = :${port}'\` shows it) or set ${portSetting(name)} to a free port.`);
-  if (error.code === 'EACCES') return new Error(`${where}: ports below 1024 need privileges. Set ${portSetting(name)} to a port above 1024.`);
+  if (error.code === 'EADDRINUSE') return new Error(`${where}: port ${port} is already in use. Stop what listens there (\`ss -ltnp 'sport = :${port}'\` shows it) or set ${setting} to a free port.`);
+  if (error.code === 'EACCES') return new Error(`${where}: ports below 1024 need privileges. Set ${setting} to a port above 1024.`);
   return new Error(`${where}: ${error.message}`);
 };
 
 /** A node:http server with exact-path routes; errors never leak past a 500 with a code. */
-export const startHttpServer = async (options: { port: number; host?: string; routes: Record<string, Route>; name: string } & Partial<ShutdownSettings>): Promise<RunningServer> => {
+export const startHttpServer = async (
+  options: {
+    port: number;
+    host?: string;
+    routes: Record<string, Route>;
+    name: string;
+    /** The setting that moves this port, named when it is taken. @default PORT for the gateway, else <NAME>_PORT */
+    portSetting?: string;
+  } & Partial<ShutdownSettings>,
+): Promise<RunningServer> => {
   const defaults = shutdownSettings();
   const settings: ShutdownSettings = { drainDelayMs: options.drainDelayMs ?? defaults.drainDelayMs, shutdownTimeoutMs: options.shutdownTimeoutMs ?? defaults.shutdownTimeoutMs };
   let draining = false;
@@ -78,7 +87,7 @@ export const startHttpServer = async (options: { port: number; host?: string; ro
   server.headersTimeout = 66_000;
   const host = options.host ?? '0.0.0.0';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(listenError(options.name, host, options.port, error)));
+    server.once('error', (error) => reject(listenError(options.name, host, options.port, error, options.portSetting)));
     server.listen(options.port, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;

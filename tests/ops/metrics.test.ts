@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { serveOps } from '../../bin/ops-server.js';
+import { SUBGRAPH_MODULES } from '../../bin/subgraphs.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 
 interface Sample {
@@ -112,6 +114,22 @@ describe('/metrics of every role', () => {
     expect(families.get('tracseq_dead_letters')!.samples.find((s) => s.labels.consumer === 'samples-read-model')?.value).toBe(0);
     const states = families.get('tracseq_pg_pool_clients')!.samples.map((s) => `${s.labels.pool}/${s.labels.state}`);
     expect(states).toEqual(expect.arrayContaining(['runtime/busy', 'runtime/idle']));
+  });
+
+  it('the projections role serves /health, /ready and /metrics on METRICS_PORT', async () => {
+    const samples = SUBGRAPH_MODULES.find((m) => m.name === 'samples')!.create(system.runtime);
+    expect(await serveOps(system.runtime, samples, {})).toBeNull();
+    const ops = (await serveOps(system.runtime, samples, { METRICS_PORT: '0' }))!;
+    try {
+      expect((await fetch(`${ops.url}/health`)).status).toBe(200);
+      expect((await fetch(`${ops.url}/ready`)).status).toBe(200);
+      const families = await scrape(ops.url);
+      const processAndConsumers = catalog.filter((e) => e.role === 'every' || ['tracseq_projection_lag_events', 'tracseq_dead_letters'].includes(e.name));
+      for (const { name } of processAndConsumers) expect(families.has(name), name).toBe(true);
+      expect(families.get('tracseq_projection_lag_events')!.samples.map((s) => s.labels.consumer)).toContain('samples-read-model');
+    } finally {
+      await ops.close();
+    }
   });
 
   it('the dashboard and the alert rules use only documented metrics', () => {
