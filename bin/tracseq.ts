@@ -166,11 +166,13 @@ run().then(
       // closes our sessions; those expected disconnects are not worth a warning.
       logger.level = 'error';
       // Servers cut their own requests at SHUTDOWN_TIMEOUT_MS; this catches anything else that hangs.
+      // The all-in-one start drains twice in turn (the gateway, then the subgraphs behind it).
       const { drainDelayMs, shutdownTimeoutMs } = shutdownSettings();
+      const limitMs = 2 * (drainDelayMs + shutdownTimeoutMs) + 5000;
       setTimeout(() => {
-        console.error(`tracseq ${command}: shutdown did not finish in ${drainDelayMs + shutdownTimeoutMs + 5000} ms; exiting`);
+        console.error(`tracseq ${command}: shutdown did not finish in ${limitMs} ms; exiting`);
         process.exit(1);
-      }, drainDelayMs + shutdownTimeoutMs + 5000).unref();
+      }, limitMs).unref();
       stop().then(
         () => process.exit(0),
         (error) => {

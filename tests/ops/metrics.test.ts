@@ -137,6 +137,10 @@ describe('/metrics of every role', () => {
     const expressions = dashboard.panels.flatMap((panel) => panel.targets ?? []).map((target) => target.expr);
     const rules = (parseYaml(read('alerts.yml')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }).groups.flatMap((group) => group.rules);
     expect(rules.length).toBeGreaterThan(5);
+    for (const rule of rules) expect(rule.alert, rule.expr).toMatch(/^TracSeq[A-Z]\w+$/);
+    const prometheus = parseYaml(read('prometheus.yml')) as { rule_files: string[]; scrape_configs: Array<{ job_name: string }> };
+    expect(prometheus.rule_files).toEqual(['alerts.yml']);
+    expect(prometheus.scrape_configs.map((job) => job.job_name)).toEqual(['tracseq-gateway', 'tracseq-subgraphs', 'tracseq-projections']);
     for (const expr of [...expressions, ...rules.map((rule) => rule.expr)]) {
       for (const name of namesIn(expr)) expect(documented.has(name), `${name} in ${expr}`).toBe(true);
     }
