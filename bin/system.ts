@@ -14,6 +14,8 @@ export interface System {
   gatewayUrl: string;
   subgraphs: RunningSubgraph[];
   runtime: Runtime;
+  /** Names of every projection and policy (their checkpoints say how far each has applied the log). */
+  consumers: string[];
   /** Projection and policy runners, for tests that stop and restart them. */
   projections: RunningWorkers;
   /** Gateway subscription counts (groups, subscribers, upstream clients). */
@@ -58,6 +60,7 @@ export const startSystem = async (config: Config, options: { logger?: Logger; da
     gatewayUrl: gateway.url,
     subgraphs,
     runtime,
+    consumers: definitions.flatMap((d) => [...d.projections, ...(d.policies ?? [])].map((p) => p.name)),
     projections,
     subscriptionStats: () => gateway.subscriptions.stats(),
     async stop() {

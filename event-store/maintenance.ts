@@ -37,10 +37,16 @@ export const listDeadLetters = async (db: Kysely<any>): Promise<DeadLetter[]> =>
  * Applies a consumer's dead-lettered events again (after the fix that made them fail), each in its
  * own transaction that also marks it replayed. One that still fails stays, with the new error.
  */
-export const replayDeadLetters = async (db: Kysely<any>, store: EventStore, projection: Projection): Promise<{ replayed: number; failed: number }> => {
+export const replayDeadLetters = async (
+  db: Kysely<any>,
+  store: EventStore,
+  projection: Projection,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ replayed: number; failed: number }> => {
   let replayed = 0;
   let failed = 0;
-  for (const letter of (await listDeadLetters(db)).filter((l) => l.consumer === projection.name)) {
+  const letters = (await listDeadLetters(db)).filter((l) => l.consumer === projection.name);
+  for (const letter of letters) {
     const { rows } = await sql<{ global_position: string; transaction_id: string }>`
       SELECT global_position::text, transaction_id::text FROM es.events WHERE event_id = ${letter.eventId}`.execute(db);
     const row = rows[0];
@@ -58,6 +64,7 @@ export const replayDeadLetters = async (db: Kysely<any>, store: EventStore, proj
       await sql`UPDATE es.dead_letters SET error = ${String((error as Error).message ?? error)} WHERE id = ${letter.id}`.execute(db);
       failed++;
     }
+    onProgress?.(replayed + failed, letters.length);
   }
   return { replayed, failed };
 };

@@ -19,7 +19,8 @@ import { usePersistedQueries } from './use-persisted-queries.js';
 import { useRateLimit } from './use-rate-limit.js';
 import { useRequestPolicy } from './use-request-policy.js';
 import { createKysely, createPool } from '../platform/database.js';
-import { Metrics } from '../platform/metrics.js';
+import { metricsRoute, poolMetrics } from '../platform/metrics.js';
+import { useMetrics } from './use-metrics.js';
 import { FederatedSubscriptions } from './subscriptions/federated-subscriptions.js';
 import { useSubscriptions } from './subscriptions/use-subscriptions.js';
 import { useWebPages } from './use-web-pages.js';
@@ -58,9 +59,9 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     name: string,
     url: string,
     private readonly signer: IdentitySigner,
-    transport: SubgraphTransport,
+    fetcher: SubgraphTransport['fetcher'],
   ) {
-    super({ url, fetcher: withSubgraphErrors(transport.fetcher, name) });
+    super({ url, fetcher: withSubgraphErrors(fetcher, name) });
   }
 
   override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]): void {
@@ -82,20 +83,22 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   const signer = new IdentitySigner(config.internalSecret);
   const transport = new SubgraphTransport({ singleFlight: config.singleFlight });
   const dataSources: Record<string, SubgraphDataSource> = {};
+  const metrics = useMetrics();
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, options.subgraphUrls[name] ?? url!, signer, transport)),
+    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, options.subgraphUrls[name] ?? url!, signer, metrics.timeFetcher(name, transport.fetcher))),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.isDevelopment,
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
     formatError: formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error }, 'unexpected gateway error')),
-    plugins: [useScalarValidation(), config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true })],
+    plugins: [metrics.plugin, useScalarValidation(), config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true })],
   });
   await apollo.start();
   const pool = options.databaseUrl ? createPool(options.databaseUrl, 4, (error) => logger.warn({ err: error }, 'gateway database connection failed')) : null;
   const db = pool ? createKysely<any>(pool) : null;
+  if (pool) poolMetrics(metrics.registry, pool, 'gateway');
   if (!db) logger.warn('no DATABASE_URL: API keys cannot be checked, only bearer tokens');
   const identify = useIdentity(config, db);
   const manifests = usePersistedQueries(config.persistedQueriesDir, logger);
@@ -109,8 +112,9 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   });
   const graphql = graphqlHandler(apollo, {
     maxBodyBytes: config.bodyLimitBytes,
-    prepare: useRequestPolicy({ config, schema: supergraph.apiSchema, identify, manifests, rateLimit: useRateLimit() }),
+    prepare: metrics.countRefusals(useRequestPolicy({ config, schema: supergraph.apiSchema, identify, manifests, rateLimit: useRateLimit() })),
   });
+  metrics.watchSubscriptions(() => supergraph.stats());
   const cors = useCors(config.corsOrigins);
   const subgraphUrls = Object.values(options.subgraphUrls);
   const server = await startHttpServer({
@@ -120,14 +124,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
       ...useWebPages({ explorer: config.isDevelopment, schema: supergraph.apiSchema, logger }),
       '/graphql': (req, res, search) => (cors(req, res) ? undefined : graphql(req, res, search)),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
-      '/metrics': (_req, res) => {
-        const stats = supergraph.stats();
-        const metrics = new Metrics()
-          .add('tracseq_subscription_groups', 'gauge', 'Shared upstream subscriptions.', [[{}, stats.groups]])
-          .add('tracseq_subscribers', 'gauge', 'Live subscriptions of clients.', [[{}, stats.subscribers]]);
-        res.setHeader('content-type', 'text/plain; version=0.0.4');
-        res.end(metrics.toString());
-      },
+      '/metrics': metricsRoute(metrics.registry),
       '/ready': async (_req, res) => {
         const checks = await Promise.all(
           subgraphUrls.map(async (url) => {
@@ -154,6 +151,8 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     port: server.port,
     subscriptions,
     async close() {
+      // /ready turns 503 first; WebSocket clients then get 1001 (going away) and reconnect elsewhere.
+      await server.drain();
       await websocket.close();
       await subscriptions.close();
       await server.close();

@@ -8,8 +8,10 @@ export interface MigrationSet {
 
 const LOCK_KEY = 7_407_201; // one migrator at a time across processes
 
-export const runMigrations = async (pool: pg.Pool, sets: readonly MigrationSet[]): Promise<void> => {
+/** Applies what is missing and returns it, in the order applied (`migrate` prints it). */
+export const runMigrations = async (pool: pg.Pool, sets: readonly MigrationSet[]): Promise<Array<{ module: string; step: number }>> => {
   const client = await pool.connect();
+  const appliedNow: Array<{ module: string; step: number }> = [];
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query(`CREATE TABLE IF NOT EXISTS public.schema_migrations (
@@ -25,12 +27,14 @@ export const runMigrations = async (pool: pg.Pool, sets: readonly MigrationSet[]
           await client.query(sql);
           await client.query('INSERT INTO public.schema_migrations (module, step) VALUES ($1, $2)', [set.module, index]);
           await client.query('COMMIT');
+          appliedNow.push({ module: set.module, step: index });
         } catch (error) {
           await client.query('ROLLBACK');
           throw new Error(`migration ${set.module}#${index} failed: ${(error as Error).message}`);
         }
       }
     }
+    return appliedNow;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
     client.release();

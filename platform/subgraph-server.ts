@@ -18,7 +18,8 @@ import { graphqlHandler, sendJson } from './http/graphql-handler.js';
 import { startHttpServer, type RunningServer } from './http/http-server.js';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity.js';
 import type { MigrationSet } from './migrations.js';
-import { consumerMetrics, Metrics } from './metrics.js';
+import { metricsRoute, type Metrics } from './metrics.js';
+import { subgraphMetrics } from './observability/subgraph-metrics.js';
 import { ForbiddenError, hasRole, type Role } from './roles.js';
 import type { Runtime } from './runtime.js';
 
@@ -118,13 +119,7 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
     routes: {
       '/graphql': handler,
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: definition.name }),
-      '/metrics': async (_req, res) => {
-        const metrics = await consumerMetrics(runtime.db, [...definition.projections, ...(definition.policies ?? [])].map((p) => p.name), new Metrics());
-        metrics.add('tracseq_sql_statements_total', 'counter', 'SQL statements of this subgraph\'s read side.', [[{ subgraph: definition.name }, runtime.sqlStatements.get(definition.name) ?? 0]]);
-        await definition.metrics?.(metrics);
-        res.setHeader('content-type', 'text/plain; version=0.0.4');
-        res.end(metrics.toString());
-      },
+      '/metrics': metricsRoute(subgraphMetrics(runtime, definition), definition.metrics),
       '/ready': async (_req, res) => {
         try {
           await runtime.pool.query('SELECT 1');
@@ -155,9 +150,11 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
     name: definition.name,
     url: `${server.url}/graphql`,
     async close() {
-      consistency.stop();
+      await server.drain();
       await subscriptions?.close();
+      // Reads in flight may be waiting for a position: the waiter stops once they are answered.
       await server.close();
+      consistency.stop();
       await apollo.stop();
     },
   };

@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { sendJson } from './graphql-handler.js';
 
 export type Route = (req: IncomingMessage, res: ServerResponse, search: string) => Promise<void> | void;
@@ -8,13 +8,67 @@ export interface RunningServer {
   server: http.Server;
   port: number;
   url: string;
+  /**
+   * First step of a graceful stop: /ready answers 503 so load balancers and Kubernetes stop
+   * sending, while everything else is still served for `drainDelayMs`. Idempotent.
+   */
+  drain(): Promise<void>;
+  /** Drains, stops accepting connections, lets in-flight requests finish, and cuts what is left at `shutdownTimeoutMs`. */
   close(): Promise<void>;
 }
 
+export interface ShutdownSettings {
+  /** SHUTDOWN_DELAY_MS, default 0: how long /ready says 503 before the listener closes (set ~5000 behind a load balancer). */
+  drainDelayMs: number;
+  /** SHUTDOWN_TIMEOUT_MS, default 10000: how long in-flight requests may take to finish once the listener is closed. */
+  shutdownTimeoutMs: number;
+}
+
+export const shutdownSettings = (env: NodeJS.ProcessEnv = process.env): ShutdownSettings => {
+  const ms = (name: string, value: string | undefined, fallback: number) => {
+    if (value === undefined || value === '') return fallback;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${name} must be a whole number of milliseconds, got "${value}"`);
+    return parsed;
+  };
+  return { drainDelayMs: ms('SHUTDOWN_DELAY_MS', env.SHUTDOWN_DELAY_MS, 0), shutdownTimeoutMs: ms('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000) };
+};
+
+/** Which setting moves a role's port, for the message when the port is taken. */
+const portSetting = (name: string) => (name === 'gateway' ? 'PORT' : `${name.toUpperCase()}_PORT`);
+
+/** Why a listener could not open, in words an operator can act on. */
+export const listenError = (name: string, host: string, port: number, error: NodeJS.ErrnoException, setting = portSetting(name)): Error => {
+  const where = `${name} cannot listen on ${host}:${port}`;
+  if (error.code === 'EADDRINUSE') return new Error(`${where}: port ${port} is already in use. Stop what listens there (\`ss -ltnp 'sport = :${port}'\` shows it) or set ${setting} to a free port.`);
+  if (error.code === 'EACCES') return new Error(`${where}: ports below 1024 need privileges. Set ${setting} to a port above 1024.`);
+  return new Error(`${where}: ${error.message}`);
+};
+
 /** A node:http server with exact-path routes; errors never leak past a 500 with a code. */
-export const startHttpServer = async (options: { port: number; host?: string; routes: Record<string, Route>; name: string }): Promise<RunningServer> => {
+export const startHttpServer = async (
+  options: {
+    port: number;
+    host?: string;
+    routes: Record<string, Route>;
+    name: string;
+    /** The setting that moves this port, named when it is taken. @default PORT for the gateway, else <NAME>_PORT */
+    portSetting?: string;
+  } & Partial<ShutdownSettings>,
+): Promise<RunningServer> => {
+  const defaults = shutdownSettings();
+  const settings: ShutdownSettings = { drainDelayMs: options.drainDelayMs ?? defaults.drainDelayMs, shutdownTimeoutMs: options.shutdownTimeoutMs ?? defaults.shutdownTimeoutMs };
+  let draining = false;
+  let closing = false;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (draining) {
+      // The client's next request should open a new connection, to an instance that stays.
+      res.setHeader('connection', 'close');
+      if (url.pathname === '/ready') return sendJson(res, 503, { status: 'shutting down', service: options.name });
+    }
+    // A response finished while closing leaves an idle keep-alive connection that server.close waits for.
+    res.once('close', () => closing && setImmediate(() => server.closeIdleConnections()));
     const route = options.routes[url.pathname];
     if (!route) return sendJson(res, 404, { error: 'not found' });
     Promise.resolve(route(req, res, url.search)).catch(() => {
@@ -22,23 +76,51 @@ export const startHttpServer = async (options: { port: number; host?: string; ro
       else res.end();
     });
   });
+  // Upgraded sockets (WebSocket) leave node:http's connection list; the hard timeout must still reach them.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   // Longer than typical proxy/agent idle timeouts, so pooled keep-alive sockets are not cut mid-request.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  const host = options.host ?? '0.0.0.0';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+    server.once('error', (error) => reject(listenError(options.name, host, options.port, error, options.portSetting)));
+    server.listen(options.port, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  let drained: Promise<void> | null = null;
+  let closed: Promise<void> | null = null;
+  const drain = () =>
+    (drained ??= new Promise<void>((resolve) => {
+      draining = true;
+      if (settings.drainDelayMs === 0) resolve();
+      else setTimeout(resolve, settings.drainDelayMs).unref();
+    }));
   return {
     server,
     port,
     url: `http://localhost:${port}`,
+    drain,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 2000).unref();
-      }),
+      (closed ??= drain().then(
+        () =>
+          new Promise<void>((resolve) => {
+            closing = true;
+            const hardStop = setTimeout(() => {
+              server.closeAllConnections();
+              for (const socket of sockets) socket.destroy();
+            }, settings.shutdownTimeoutMs);
+            hardStop.unref();
+            server.close(() => {
+              clearTimeout(hardStop);
+              resolve();
+            });
+            // Keep-alive connections with no request in flight go now; busy ones after their response.
+            server.closeIdleConnections();
+          }),
+      )),
   };
 };

@@ -9,10 +9,18 @@ import { fromMessage, headerText } from './wire.js';
  * (see KafkaProjectionConsumer.replay), so running the replay twice changes nothing. One that still
  * fails stays pending with its new error.
  */
-export const replayKafkaDeadLetters = async (kafka: Kafka, target: KafkaProjectionConsumer): Promise<{ replayed: number; skipped: number; failed: number }> => {
+export const replayKafkaDeadLetters = async (
+  kafka: Kafka,
+  target: KafkaProjectionConsumer,
+  /** Called per dead-letter message read (any consumer's), against the messages the topic holds. */
+  onProgress?: (read: number, total: number) => void,
+): Promise<{ replayed: number; skipped: number; failed: number }> => {
   const admin = kafka.admin();
   await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(TOPICS.deadLetter)).map((p) => [p.partition, BigInt(p.high)]));
+  const offsets = await admin.fetchTopicOffsets(TOPICS.deadLetter);
+  const ends = new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
+  const total = offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
+  let read = 0;
   await admin.disconnect();
   const pending = new Set([...ends].filter(([, high]) => high > 0n).map(([partition]) => partition));
   let replayed = 0;
@@ -35,6 +43,7 @@ export const replayKafkaDeadLetters = async (kafka: Kafka, target: KafkaProjecti
               else if (outcome === 'failed') failed++;
               else skipped++;
             }
+            onProgress?.(++read, total);
             if (BigInt(message.offset) + 1n >= ends.get(partition)!) pending.delete(partition);
             if (pending.size === 0) resolve();
           },

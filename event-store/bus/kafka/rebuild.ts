@@ -12,7 +12,14 @@ import { furthestPlanned } from './watermarks.js';
  * consumer skips those when Kafka delivers them. Applies wait meanwhile (exclusive apply lock), and
  * readers see the old model until the new one is complete.
  */
-export const rebuildFromLog = async (db: Kysely<any>, store: EventStore, projection: Projection, batchSize = 1000): Promise<{ replayed: number }> => {
+export const rebuildFromLog = async (
+  db: Kysely<any>,
+  store: EventStore,
+  projection: Projection,
+  batchSize = 1000,
+  /** Called after each batch with the log position reached and the last one to replay. */
+  onProgress?: (position: bigint, end: bigint) => void,
+): Promise<{ replayed: number }> => {
   if (!projection.reset) throw new Error(`${projection.name} cannot be rebuilt (it is a policy, or has no reset)`);
   return db.transaction().execute(async (trx) => {
     await holdApplyLock(trx, projection.name, 'exclusive');
@@ -32,6 +39,7 @@ export const rebuildFromLog = async (db: Kysely<any>, store: EventStore, project
         versions.set(event.streamId, event.streamVersion);
         replayed++;
       }
+      if (events.length > 0) onProgress?.(checkpointOf(events[events.length - 1]!).globalPosition, until.globalPosition);
       if (events.length < batchSize) break;
       from = checkpointOf(events[events.length - 1]!);
     }

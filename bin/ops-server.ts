@@ -1,0 +1,41 @@
+import { sendJson } from '../platform/http/graphql-handler.js';
+import { startHttpServer, type RunningServer } from '../platform/http/http-server.js';
+import { consumerMetrics, metricsRoute, poolMetrics, Registry } from '../platform/metrics.js';
+import type { Runtime } from '../platform/runtime.js';
+import type { SubgraphDefinition } from '../platform/subgraph-server.js';
+
+/**
+ * /health, /ready and /metrics for the projections role, which has no HTTP API of its own, on
+ * METRICS_PORT (unset: none). Probes and Prometheus then treat it like every other role.
+ */
+export const serveOps = async (
+  runtime: Runtime,
+  definition: Pick<SubgraphDefinition<any>, 'name' | 'projections' | 'policies' | 'metrics'>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningServer | null> => {
+  const value = env.METRICS_PORT;
+  if (value === undefined || value === '') return null;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`METRICS_PORT must be a port number (0–65535), got "${value}"`);
+  const registry = new Registry();
+  poolMetrics(registry, runtime.pool, 'runtime');
+  consumerMetrics(registry, runtime.db, [...definition.projections, ...(definition.policies ?? [])].map((p) => p.name));
+  const service = `${definition.name}-projections`;
+  return startHttpServer({
+    name: service,
+    port,
+    portSetting: 'METRICS_PORT',
+    routes: {
+      '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service }),
+      '/ready': async (_req, res) => {
+        try {
+          await runtime.pool.query('SELECT 1');
+          sendJson(res, 200, { status: 'ready', service });
+        } catch {
+          sendJson(res, 503, { status: 'database unreachable', service });
+        }
+      },
+      '/metrics': metricsRoute(registry, definition.metrics),
+    },
+  });
+};
