@@ -6,7 +6,7 @@ import { replayKafkaDeadLetters } from '../event-store/bus/kafka/dead-letter-rep
 import { rebuildFromLog } from '../event-store/bus/kafka/rebuild.js';
 import { topicConfigs, topicSettings } from '../event-store/bus/kafka/topics.js';
 import { startGateway } from '../gateway/gateway.js';
-import { loadConfig } from '../platform/config.js';
+import { loadConfigOrExit } from '../platform/config.js';
 import { createLogger } from '../platform/logger.js';
 import { createRuntime } from '../platform/runtime.js';
 import { runWorkers, serveSubgraph } from '../platform/subgraph-server.js';
@@ -29,11 +29,11 @@ import { SUPERGRAPH_FILE, startSystem } from './system.js';
  *   kafka-topics          create the event bus topics (KAFKA_PARTITIONS, KAFKA_RETENTION_HOURS)
  */
 const [command = 'start', target] = process.argv.slice(2);
-const config = loadConfig();
+const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
 
 /** Where each subgraph listens in a split deployment: <NAME>_URL, else the composed URL. */
-const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, process.env[`${s.name.toUpperCase()}_URL`] ?? s.url]));
+const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, config.subgraphUrls[s.name] ?? s.url]));
 
 const requireDatabase = (): string => {
   if (!config.databaseUrl) throw new Error(`"${command}" runs as a separate service and needs DATABASE_URL`);

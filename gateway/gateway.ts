@@ -78,6 +78,9 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   const signer = new IdentitySigner(config.internalSecret);
   const transport = new SubgraphTransport({ singleFlight: config.singleFlight });
   const dataSources: Record<string, SubgraphDataSource> = {};
+  // @apollo/gateway reads this in its constructor: unless an operator opted in, no usage metrics go
+  // to Apollo and no cloud metadata endpoint is probed to describe the host.
+  if (!config.apolloTelemetry) process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(options.subgraphUrls[name] ?? url!, signer, transport)),
