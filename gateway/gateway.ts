@@ -3,6 +3,8 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { CONSISTENCY_HEADER, CORRELATION_HEADER } from '../platform/headers.js';
+import { PgListener } from '../event-store/bus/pg-listener.js';
+import { API_KEY_REVOKED_CHANNEL } from '../platform/api-keys.js';
 import type { Config } from '../platform/config.js';
 import { formatGraphQLError } from '../platform/errors.js';
 import { graphqlHandler, sendJson } from '../platform/http/graphql-handler.js';
@@ -89,6 +91,8 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     gateway,
     introspection: config.isDevelopment,
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
+    // "Did you mean …" names schema fields a caller may not know; only development shows them.
+    hideSchemaDetailsFromClientErrors: !config.exposeErrorDetails,
     formatError: formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error }, 'unexpected gateway error')),
     plugins: [config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true })],
   });
@@ -96,8 +100,9 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   const pool = options.databaseUrl ? createPool(options.databaseUrl, 4, (error) => logger.warn({ err: error }, 'gateway database connection failed')) : null;
   const db = pool ? createKysely<any>(pool) : null;
   if (!db) logger.warn('no DATABASE_URL: API keys cannot be checked, only bearer tokens');
-  const identify = useIdentity(config, db);
-  const manifests = usePersistedQueries(config.persistedQueriesDir, logger);
+  const listener = options.databaseUrl ? new PgListener(options.databaseUrl) : null;
+  await listener?.listen(API_KEY_REVOKED_CHANNEL);
+  const identify = useIdentity(config, db, listener);
   const supergraph = new FederatedSubscriptions({
     supergraphSdl: options.supergraphSdl,
     serviceMap: dataSources,
@@ -106,15 +111,18 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     bufferLimit: config.subscriptionBuffer,
     logger,
   });
+  const manifests = usePersistedQueries({ dir: config.persistedQueriesDir, schema: supergraph.apiSchema, logger });
+  const policy = useRequestPolicy({ config, schema: supergraph.apiSchema, manifests, rateLimit: useRateLimit() });
   const graphql = graphqlHandler(apollo, {
     maxBodyBytes: config.bodyLimitBytes,
-    prepare: useRequestPolicy({ config, schema: supergraph.apiSchema, identify, manifests, rateLimit: useRateLimit() }),
+    prepare: (headers, request, method) => policy.http(identify, headers, request, method),
   });
   const cors = useCors(config.corsOrigins);
   const subgraphUrls = Object.values(options.subgraphUrls);
   const server = await startHttpServer({
     name: 'gateway',
     port: options.port,
+    logger,
     routes: {
       '/graphql': (req, res, search) => (cors(req, res) ? undefined : graphql(req, res, search)),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
@@ -144,7 +152,13 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     },
   });
   const subscriptions = supergraph;
-  const websocket = useSubscriptions({ server: server.server, subscriptions, identify: (params) => identify({ get: (name) => params[name] }) });
+  const websocket = useSubscriptions({
+    server: server.server,
+    subscriptions,
+    policy,
+    exposeErrorDetails: config.exposeErrorDetails,
+    identify: (params) => identify({ get: (name) => params[name] }),
+  });
   const url = `${server.url}/graphql`;
   logger.info({ url }, 'gateway listening');
   return {
@@ -158,6 +172,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
       await apollo.stop();
       await transport.close();
       manifests.close();
+      await listener?.close();
       await db?.destroy();
     },
   };
