@@ -88,10 +88,14 @@ export const connectionCostRule =
     };
   };
 
+/** graphql-armor throws its rejections by default; reported instead, they are validation errors like any other. */
+const reportRejection = (context: ValidationContext | null, error: GraphQLError) => context?.reportError(tooComplex(error.message.replace(/^Syntax Error: /, '')));
+
 /** The request policy's limits as validation rules: graphql-armor's depth and alias rules, and our cost rule. */
 export const operationLimitRules = (limits: OperationLimits, variables: Record<string, unknown> | undefined): ValidationRule[] => [
-  maxDepthRule({ n: limits.depth, flattenFragments: true, propagateOnRejection: true }),
-  maxAliasesRule({ n: limits.aliases, propagateOnRejection: true }),
+  // MAX_DEPTH counts nested selection sets; graphql-armor counts the fields on the path, leaf included.
+  maxDepthRule({ n: limits.depth + 1, flattenFragments: true, exposeLimits: false, errorMessage: `operation is more than ${limits.depth} levels deep`, propagateOnRejection: false, onReject: [reportRejection] }),
+  maxAliasesRule({ n: limits.aliases, propagateOnRejection: false, onReject: [reportRejection] }),
   connectionCostRule(limits.cost, variables),
 ];
 
@@ -115,6 +119,6 @@ export const checkOperationLimits = (
     return { error: error instanceof GraphQLError ? error : new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }) };
   }
   const [broken] = validate(schema, document, operationLimitRules(limits, variables));
-  if (broken) return { error: tooComplex(broken.message.replace(/^Syntax Error: /, '')) };
+  if (broken) return { error: tooComplex(broken.message) };
   return { document };
 };

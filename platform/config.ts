@@ -103,9 +103,12 @@ const integer = (min: number, max: number, fallback: number) =>
       .max(max, `must be at most ${max}`)
       .default(fallback),
   );
+/** A positive number, fractions allowed (tests escalate alerts after 0.005 minutes). */
+const positive = (fallback: number, max: number) =>
+  z.preprocess(unsetIfBlank, z.coerce.number({ error: 'must be a number' }).positive('must be greater than 0').max(max, `must be at most ${max}`).default(fallback));
 const count = (fallback: number, max = 1_000_000_000) => integer(1, max, fallback);
 const duration = (fallback: number, max = DAY_MS) => integer(1, max, fallback);
-/** Port 0 (any free port) is for tests; checked against NODE_ENV below. */
+/** Port 0 (any free port) is for tests; checked in crossChecks. */
 const port = (fallback: number) => integer(0, 65_535, fallback);
 const flag = (fallback: boolean) =>
   z.preprocess(unsetIfBlank, z.enum(['true', 'false'], { error: 'must be true or false' }).default(fallback ? 'true' : 'false').transform((v) => v === 'true'));
@@ -127,7 +130,7 @@ const schema = z
     SNAPSHOT_EVERY: count(50),
     CONSISTENCY_TIMEOUT_MS: duration(2000, 60_000),
     INTERNAL_SECRET: secret,
-    ALERT_ESCALATION_MINUTES: count(15, 7 * 24 * 60),
+    ALERT_ESCALATION_MINUTES: positive(15, 7 * 24 * 60),
     SAGA_LEASE_MS: duration(30_000),
     SAGA_CONCURRENCY: count(16, 10_000),
     SAGA_WORKER: flag(true),
@@ -163,9 +166,10 @@ const schema = z
 const crossChecks = (env: NodeJS.ProcessEnv): string[] => {
   const problems: string[] = [];
   const set = (name: string) => (unsetIfBlank(env[name]) as string | undefined) !== undefined;
-  if (env.NODE_ENV !== 'test') {
+  // Test suites start production-mode systems too, on free ports.
+  if (env.NODE_ENV !== 'test' && !process.env.VITEST) {
     for (const name of ['PORT', 'EMBEDDED_PG_PORT', ...SUBGRAPH_NAMES.map((n) => `${n.toUpperCase()}_PORT`)]) {
-      if (set(name) && Number(env[name]) === 0) problems.push(`${name} must be 1–65535 (0, any free port, is for NODE_ENV=test)`);
+      if (set(name) && Number(env[name]) === 0) problems.push(`${name} must be 1–65535 (0, any free port, is for NODE_ENV=test and the test runner)`);
     }
   }
   if (env.NODE_ENV === 'production') {
