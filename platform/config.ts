@@ -159,6 +159,9 @@ const schema = z
     LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
   });
 
+/** Every variable the configuration reads (`.env.example` lists them all; a test holds it to that). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 /**
  * Rules across variables, on the raw environment so they are reported with every single-variable
  * problem at once (zod skips object-level refinements once a field failed).

@@ -23,6 +23,8 @@ const readVariables = (): Set<string> => {
     }
   };
   walk(root);
+  // platform/config.ts names its variables in a schema; .env.example lists every one of them.
+  for (const match of readFileSync(new URL('.env.example', root), 'utf8').matchAll(/^([A-Z][A-Z0-9_]+)=/gm)) names.add(match[1]!);
   for (const match of readFileSync(new URL('schema/subgraphs.ts', root), 'utf8').matchAll(/name: '([a-z]+)'/g)) names.add(`${match[1]!.toUpperCase()}_URL`);
   return names;
 };

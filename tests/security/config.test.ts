@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../platform/config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../platform/config.js';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-characters';
 const problemsOf = (env: Record<string, string>): string[] => {
@@ -52,6 +53,11 @@ describe('configuration is one validated schema', () => {
     expect(production.internalSecret).toBe(SECRET);
     expect(production.jwtSecret).toBeUndefined();
     expect(development.internalSecret).not.toBe(SECRET);
+  });
+
+  it('.env.example lists every variable, and nothing else', () => {
+    const listed = [...readFileSync('.env.example', 'utf8').matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
+    expect([...listed].sort()).toEqual([...CONFIG_VARIABLES].sort());
   });
 
   it('stops a process before it starts anything: every problem on stderr, no stack trace, exit code 1', () => {

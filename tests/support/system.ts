@@ -1,5 +1,6 @@
 import { startSystem, type System } from '../../bin/system.js';
 import { loadConfig } from '../../platform/config.js';
+import type { Logger } from '../../platform/logger.js';
 import { runBus } from './buses.js';
 import { createTestDatabase } from './database.js';
 import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET, TEST_MODE, token } from './tokens.js';
@@ -21,7 +22,7 @@ export interface TestSystem extends System {
  * and, for a test that did not ask for a mode itself, `gql` stands in for the development identity
  * with a real token: an admin of `x-tracseq-tenant` (default `demo`) when no credentials are sent.
  */
-export const startTestSystem = async (env: Record<string, string> = {}): Promise<TestSystem> => {
+export const startTestSystem = async (env: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<TestSystem> => {
   const databaseUrl = await createTestDatabase();
   const bus = await runBus().system();
   const production = TEST_MODE === 'production' || env.NODE_ENV === 'production';
@@ -32,7 +33,7 @@ export const startTestSystem = async (env: Record<string, string> = {}): Promise
     ...(env.JWKS_URL ? {} : { JWT_SECRET: TEST_JWT_SECRET }),
   };
   const config = loadConfig({ ...modeEnv, PORT: '0', SAMPLES_PORT: '0', STORAGE_PORT: '0', SEQUENCING_PORT: '0', NOTIFICATIONS_PORT: '0', SAGAS_PORT: '0', ACCESS_PORT: '0', SEED_DEMO: 'false', LOG_LEVEL: 'silent', CONSISTENCY_TIMEOUT_MS: '10000', RATE_LIMIT_PER_MINUTE: '1000000', DATABASE_URL: databaseUrl, ...bus.env, ...env });
-  const system = await startSystem(config);
+  const system = await startSystem(config, options);
   return {
     ...system,
     async stop() {
