@@ -54,6 +54,18 @@ describe('nothing leaves the lab network', () => {
     expect(kinds).toContain('connect 192.0.2.1');
   });
 
+  it('the guard sees @apollo/gateway probe cloud metadata endpoints once an operator opts in to its telemetry', async () => {
+    const log = freshLog();
+    const { APOLLO_TELEMETRY_DISABLED: _operatorsOwn, ...inherited } = process.env;
+    const gateway = spawn(process.execPath, ['--import', 'tsx', '--import', GUARD, 'tests/security/fixtures/gateway-alone.ts'], {
+      env: { ...inherited, NODE_ENV: 'test', PORT: '0', APOLLO_TELEMETRY_ENABLED: 'true', OUTBOUND_GUARD_LOG: log },
+      stdio: 'ignore',
+    });
+    running.push(gateway);
+    await waitUntil(() => entries(log).some((e) => e.kind === 'connect' && e.host === '169.254.169.254'), 60_000, 'a metadata probe');
+    await stop(gateway);
+  }, 120_000);
+
   it('a production session over separate processes (queries, mutations, a subscription, a saga) makes no outside connection or DNS lookup', async () => {
     const log = freshLog();
     const databaseUrl = await createTestDatabase();
@@ -81,7 +93,9 @@ describe('nothing leaves the lab network', () => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'bin/tracseq.ts', ...role], { env: { ...env, ...extra }, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr!.on('data', (chunk) => (stderr += chunk));
-      child.once('exit', (code) => code && code !== 0 && console.error(`${role.join(' ')} exited ${code}: ${stderr}`));
+      child.once('exit', (code) => {
+        if (code) console.error(`${role.join(' ')} exited ${code}: ${stderr}`);
+      });
       running.push(child);
       return child;
     };
@@ -115,5 +129,5 @@ describe('nothing leaves the lab network', () => {
     const roles = new Set(seen.filter((e) => e.kind === 'loaded').map((e) => e.argv?.join(' ')));
     for (const role of ['subgraphs', 'projections sagas', 'gateway']) expect([...roles].some((argv) => argv?.endsWith(role)), `guard loaded in "${role}"`).toBe(true);
     expect(seen.filter((e) => e.kind !== 'loaded')).toEqual([]);
-  });
+  }, 240_000);
 });
