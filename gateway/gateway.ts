@@ -158,6 +158,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     policy,
     exposeErrorDetails: config.exposeErrorDetails,
     identify: (params) => identify({ get: (name) => params[name] }),
+    onKeyRevoked: (revoked) => listener?.on(API_KEY_REVOKED_CHANNEL, revoked),
   });
   const url = `${server.url}/graphql`;
   logger.info({ url }, 'gateway listening');

@@ -46,9 +46,17 @@ export const useSubscriptions = (options: {
   exposeErrorDetails: boolean;
   /** Same rules as the HTTP identity: connection params play the role of headers. */
   identify: (params: Record<string, string | undefined>) => Promise<Caller>;
+  /** Calls back with the id of each API key revoked anywhere (pushed to every replica). */
+  onKeyRevoked?: (listener: (keyId: string) => void) => void;
 }) => {
   const wss = new WebSocketServer({ server: options.server, path: '/graphql' });
   const connections = new WeakMap<object, { params: Record<string, string | undefined>; requestId: string }>();
+  // A revoked key's live subscriptions end at once, not when the partner next subscribes.
+  const socketsByKey = new Map<string, Set<WebSocket>>();
+  options.onKeyRevoked?.((keyId) => {
+    for (const socket of socketsByKey.get(`apikey:${keyId}`) ?? []) socket.close(CloseCode.Forbidden, 'API key revoked');
+    socketsByKey.delete(`apikey:${keyId}`);
+  });
   const schema = options.subscriptions.apiSchema;
   const disposable = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>(
     {
@@ -61,8 +69,17 @@ export const useSubscriptions = (options: {
         }
         const connection = { params: params as Record<string, string | undefined>, requestId: requestIdOf(ctx.extra.request) };
         try {
-          await options.identify({ ...connection.params, [REQUEST_ID_HEADER]: connection.requestId });
+          const caller = await options.identify({ ...connection.params, [REQUEST_ID_HEADER]: connection.requestId });
           connections.set(ctx, connection);
+          if (caller.subject.startsWith('apikey:')) {
+            const socket = ctx.extra.socket;
+            const sockets = socketsByKey.get(caller.subject) ?? new Set();
+            socketsByKey.set(caller.subject, sockets.add(socket));
+            socket.once('close', () => {
+              sockets.delete(socket);
+              if (sockets.size === 0 && socketsByKey.get(caller.subject) === sockets) socketsByKey.delete(caller.subject);
+            });
+          }
           return true;
         } catch (error) {
           if (error instanceof DomainError && error.code === 'BAD_USER_INPUT') ctx.extra.socket.close(CloseCode.BadRequest, error.message);

@@ -159,17 +159,26 @@ describe('partners are bound to their manifests', () => {
 });
 
 describe('API keys take effect at once on every replica', () => {
-  it('works on both replicas right after createApiKey, and is refused on both within moments of revokeApiKey', async () => {
+  it('works on both replicas right after createApiKey, and is refused on both, live subscriptions included, within moments of revokeApiKey', async () => {
     const admin = await as('admin-r@lab-p');
     const key = await createKey(admin, 'name: "Replicated", roles: ["viewer"], persistedOnly: false');
     const use = (url: string) => postGraphQL(url, '{ samples { totalCount } }', {}, { 'x-api-key': key.secret });
     expect((await use(replica.url)).errors).toBeUndefined();
     expect((await use(system.gatewayUrl)).errors).toBeUndefined();
+    const live = wsClient(replica.url, { 'x-api-key': key.secret });
+    let connected = false;
+    let closedWith: number | undefined;
+    live.on('connected', () => (connected = true));
+    live.on('closed', (event) => (closedWith = (event as { code: number }).code));
+    live.subscribe({ query: 'subscription { sampleStatusChanged { to } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    // Accepted before the revocation: only the pushed revocation can close it now.
+    await waitUntil(() => connected, 10_000, 'partner connected');
     const revoked = await system.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id: key.apiKey.id }, admin);
     expect(revoked.errors).toBeUndefined();
     // Both replicas cached the key a moment ago for a minute: only the pushed revocation can end it this soon.
     await waitUntil(async () => code(await use(replica.url)) === 'UNAUTHENTICATED', 5000, 'replica refuses the revoked key');
     await waitUntil(async () => code(await use(system.gatewayUrl)) === 'UNAUTHENTICATED', 5000, 'first gateway refuses the revoked key');
+    await waitUntil(() => closedWith === 4403, 5000, 'live subscription of the revoked key closed');
     const client = wsClient(replica.url, { 'x-api-key': key.secret });
     const answer = await firstAnswer(client, { query: 'subscription { sampleStatusChanged { to } }' });
     expect(answer.data).toBeUndefined();
