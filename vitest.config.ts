@@ -13,6 +13,13 @@ const require = createRequire(import.meta.url);
  */
 const KAFKA_ONCE = ['tests/kafka/**/*.test.ts'];
 const PER_BUS = ['tests/projections/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/sagas/**/*.test.ts'];
+/**
+ * The `production` project runs the security suites, and the attacker, role-matrix and policy tests
+ * of auth.test.ts, against systems started with NODE_ENV=production and secrets generated per run
+ * (TRACSEQ_TEST_MODE, read by tests/support/tokens.ts and system.ts).
+ */
+const PRODUCTION = ['tests/security/**/*.test.ts', 'tests/e2e/auth.test.ts'];
+const SECURITY_ONLY = ['tests/security/**/*.test.ts'];
 /** Pushes more data through than the mock cluster retains per partition: see the file. */
 const POSTGRES_ONLY = ['tests/e2e/subscription-backpressure.test.ts'];
 const kafkaRuns = kafkaMockAvailable() || process.env.CI === 'true';
@@ -41,8 +48,16 @@ export default defineConfig({
         test: {
           name: 'postgres',
           include: ['tests/**/*.test.ts', 'subgraphs/**/*.test.ts', 'event-store/**/*.test.ts', 'gateway/**/*.test.ts', 'platform/**/*.test.ts'],
-          exclude: KAFKA_ONCE,
+          exclude: [...KAFKA_ONCE, ...SECURITY_ONLY],
           env: { TRACSEQ_TEST_BUS: 'postgres' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'production',
+          include: PRODUCTION,
+          env: { TRACSEQ_TEST_BUS: 'postgres', TRACSEQ_TEST_MODE: 'production' },
         },
       },
       ...(kafkaRuns

@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicConfigs, topicSettings } from '../event-store/bus/kafka/topics.js';
 import { startGateway } from '../gateway/gateway.js';
-import { loadConfig } from '../platform/config.js';
+import { loadConfigOrExit } from '../platform/config.js';
 import { createLogger } from '../platform/logger.js';
 import { createRuntime } from '../platform/runtime.js';
 import { runWorkers, serveSubgraph } from '../platform/subgraph-server.js';
@@ -34,11 +34,11 @@ import { shutdownSettings } from '../platform/http/http-server.js';
  *                         (GATEWAY_URL, TRACSEQ_TOKEN or TRACSEQ_API_KEY, IMPORT_CHUNK_ROWS)
  */
 const [command = 'start', target] = process.argv.slice(2);
-const config = loadConfig();
+const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
 
 /** Where each subgraph listens in a split deployment: <NAME>_URL, else the composed URL. */
-const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, process.env[`${s.name.toUpperCase()}_URL`] ?? s.url]));
+const subgraphUrls = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, config.subgraphUrls[s.name] ?? s.url]));
 
 const requireDatabase = (): string => {
   if (!config.databaseUrl) throw new Error(`"${command}" runs as a separate service and needs DATABASE_URL`);

@@ -3,6 +3,8 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { CONSISTENCY_HEADER, CORRELATION_HEADER } from '../platform/headers.js';
+import { PgListener } from '../event-store/bus/pg-listener.js';
+import { API_KEY_REVOKED_CHANNEL } from '../platform/api-keys.js';
 import type { Config } from '../platform/config.js';
 import { formatGraphQLError } from '../platform/errors.js';
 import { graphqlHandler, sendJson } from '../platform/http/graphql-handler.js';
@@ -84,6 +86,9 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   const transport = new SubgraphTransport({ singleFlight: config.singleFlight });
   const dataSources: Record<string, SubgraphDataSource> = {};
   const metrics = useMetrics();
+  // @apollo/gateway reads this in its constructor: unless an operator opted in, no usage metrics go
+  // to Apollo and no cloud metadata endpoint is probed to describe the host.
+  if (!config.apolloTelemetry) process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, options.subgraphUrls[name] ?? url!, signer, metrics.timeFetcher(name, transport.fetcher))),
@@ -92,6 +97,8 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     gateway,
     introspection: config.isDevelopment,
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
+    // "Did you mean …" names schema fields a caller may not know; only development shows them.
+    hideSchemaDetailsFromClientErrors: !config.exposeErrorDetails,
     formatError: formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error }, 'unexpected gateway error')),
     plugins: [metrics.plugin, useScalarValidation(), config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true })],
   });
@@ -100,8 +107,9 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   const db = pool ? createKysely<any>(pool) : null;
   if (pool) poolMetrics(metrics.registry, pool, 'gateway');
   if (!db) logger.warn('no DATABASE_URL: API keys cannot be checked, only bearer tokens');
-  const identify = useIdentity(config, db);
-  const manifests = usePersistedQueries(config.persistedQueriesDir, logger);
+  const listener = options.databaseUrl ? new PgListener(options.databaseUrl) : null;
+  await listener?.listen(API_KEY_REVOKED_CHANNEL);
+  const identify = useIdentity(config, db, listener);
   const supergraph = new FederatedSubscriptions({
     supergraphSdl: options.supergraphSdl,
     serviceMap: dataSources,
@@ -110,9 +118,11 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     bufferLimit: config.subscriptionBuffer,
     logger,
   });
+  const manifests = usePersistedQueries({ dir: config.persistedQueriesDir, schema: supergraph.apiSchema, logger });
+  const policy = useRequestPolicy({ config, schema: supergraph.apiSchema, manifests, rateLimit: useRateLimit() });
   const graphql = graphqlHandler(apollo, {
     maxBodyBytes: config.bodyLimitBytes,
-    prepare: metrics.countRefusals(useRequestPolicy({ config, schema: supergraph.apiSchema, identify, manifests, rateLimit: useRateLimit() })),
+    prepare: metrics.countRefusals((headers, request, method) => policy.http(identify, headers, request, method)),
   });
   metrics.watchSubscriptions(() => supergraph.stats());
   const cors = useCors(config.corsOrigins);
@@ -120,6 +130,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   const server = await startHttpServer({
     name: 'gateway',
     port: options.port,
+    logger,
     routes: {
       ...useWebPages({ explorer: config.isDevelopment, schema: supergraph.apiSchema, logger }),
       '/graphql': (req, res, search) => (cors(req, res) ? undefined : graphql(req, res, search)),
@@ -143,7 +154,14 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     },
   });
   const subscriptions = supergraph;
-  const websocket = useSubscriptions({ server: server.server, subscriptions, identify: (params) => identify({ get: (name) => params[name] }), persisted: (id) => manifests.byId(id)?.body });
+  const websocket = useSubscriptions({
+    server: server.server,
+    subscriptions,
+    policy,
+    exposeErrorDetails: config.exposeErrorDetails,
+    identify: (params) => identify({ get: (name) => params[name] }),
+    onKeyRevoked: (revoked) => listener?.on(API_KEY_REVOKED_CHANNEL, revoked),
+  });
   const url = `${server.url}/graphql`;
   logger.info({ url }, 'gateway listening');
   return {
@@ -159,6 +177,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
       await apollo.stop();
       await transport.close();
       manifests.close();
+      await listener?.close();
       await db?.destroy();
     },
   };

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-const ALLOWED_HEADERS = 'content-type, authorization, x-api-key, x-tracseq-consistent-with, x-tracseq-tenant, x-correlation-id, apollo-require-preflight';
+const ALLOWED_HEADERS = 'content-type, authorization, x-api-key, x-tracseq-consistent-with, x-tracseq-tenant, x-request-id, x-correlation-id, apollo-require-preflight';
 
 /**
  * CORS from an allow-list (CORS_ORIGINS; `*` allows any). Answers preflights itself; returns true
@@ -12,6 +12,8 @@ export const useCors = (origins: readonly string[]) => (req: IncomingMessage, re
   if (allowed) {
     res.setHeader('access-control-allow-origin', origin);
     res.setHeader('vary', 'Origin');
+    // Browser apps can read the request id to quote it in a support ticket.
+    res.setHeader('access-control-expose-headers', 'x-request-id');
   }
   if (req.method !== 'OPTIONS') return false;
   if (!allowed) {

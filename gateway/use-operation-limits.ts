@@ -1,17 +1,23 @@
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
 import {
   getNamedType,
   getNullableType,
   GraphQLError,
+  isInterfaceType,
   isListType,
   isObjectType,
-  isInterfaceType,
   Kind,
-  parse,
+  validate,
+  type ASTVisitor,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type GraphQLType,
   type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
   type ValueNode,
 } from 'graphql';
 
@@ -27,67 +33,92 @@ const DEFAULT_PAGE = 50;
 /** A plain list of unknown length counts as this many. */
 const LIST_ESTIMATE = 5;
 
-const tooComplex = (message: string) => new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
+export const tooComplex = (message: string) => new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
 
 /**
- * Refuses operations too deep, too aliased, too long or too costly before any subgraph is asked.
- * Cost: every field 1, times the page size of each connection above it (`first`, default 50) and
- * an estimate of 5 for other lists. Returns null when the document does not parse (Apollo Server
- * then reports the syntax error itself).
+ * Our connection-aware cost: every field 1, times the page size of each connection above it
+ * (`first`, from the literal or the request's variables, default 50) and an estimate of 5 for other
+ * lists. A validation rule, so HTTP and WebSocket run it the same way, beside graphql-armor's.
  */
-export const checkOperationLimits = (schema: GraphQLSchema, query: string, variables: Record<string, unknown> | undefined, limits: OperationLimits): GraphQLError | null => {
+export const connectionCostRule =
+  (limit: number, variables: Record<string, unknown> | undefined): ValidationRule =>
+  (context: ValidationContext): ASTVisitor => {
+    const schema = context.getSchema();
+    const document = context.getDocument();
+    const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+    const argument = (value: ValueNode | undefined): number | null => {
+      if (!value) return null;
+      if (value.kind === Kind.INT) return Number(value.value);
+      if (value.kind === Kind.VARIABLE) return typeof variables?.[value.name.value] === 'number' ? (variables[value.name.value] as number) : null;
+      return null;
+    };
+    const walk = (selectionSet: SelectionSetNode, type: GraphQLType | undefined, seen: Set<string>): number => {
+      const named = type ? getNamedType(type) : undefined;
+      const fields = named && (isObjectType(named) || isInterfaceType(named)) ? named.getFields() : undefined;
+      let cost = 0;
+      for (const selection of selectionSet.selections) {
+        if (selection.kind === Kind.FIELD) {
+          const fieldType = fields?.[selection.name.value]?.type;
+          let multiplier = 1;
+          if (fieldType) {
+            if (getNamedType(fieldType).name.endsWith('Connection')) {
+              multiplier = argument(selection.arguments?.find((a) => a.name.value === 'first')?.value) ?? DEFAULT_PAGE;
+            } else if (isListType(getNullableType(fieldType))) {
+              multiplier = LIST_ESTIMATE;
+            }
+          }
+          cost += 1 + (selection.selectionSet ? multiplier * walk(selection.selectionSet, fieldType, seen) : 0);
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          const inner = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) ?? named : named;
+          cost += walk(selection.selectionSet, inner as GraphQLType | undefined, seen);
+        } else {
+          const fragment = fragments.get(selection.name.value);
+          if (!fragment || seen.has(fragment.name.value)) continue; // cycles are a validation error of their own
+          cost += walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value) as GraphQLType | undefined, new Set([...seen, fragment.name.value]));
+        }
+      }
+      return cost;
+    };
+    return {
+      OperationDefinition(operation) {
+        const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+        const cost = walk(operation.selectionSet, root ?? undefined, new Set());
+        if (cost > limit) context.reportError(tooComplex(`operation costs ${cost}, more than ${limit}`));
+      },
+    };
+  };
+
+/** graphql-armor throws its rejections by default; reported instead, they are validation errors like any other. */
+const reportRejection = (context: ValidationContext | null, error: GraphQLError) => context?.reportError(tooComplex(error.message.replace(/^Syntax Error: /, '')));
+
+/** The request policy's limits as validation rules: graphql-armor's depth and alias rules, and our cost rule. */
+export const operationLimitRules = (limits: OperationLimits, variables: Record<string, unknown> | undefined): ValidationRule[] => [
+  // MAX_DEPTH counts nested selection sets; graphql-armor counts the fields on the path, leaf included.
+  maxDepthRule({ n: limits.depth + 1, flattenFragments: true, exposeLimits: false, errorMessage: `operation is more than ${limits.depth} levels deep`, propagateOnRejection: false, onReject: [reportRejection] }),
+  maxAliasesRule({ n: limits.aliases, propagateOnRejection: false, onReject: [reportRejection] }),
+  connectionCostRule(limits.cost, variables),
+];
+
+/**
+ * Parses (graphql-armor's token-limited parser) and applies the limit rules. Returns the document,
+ * or the first limit broken as QUERY_TOO_COMPLEX. A syntax error is returned as it is: the caller's
+ * GraphQL server reports it like any other.
+ */
+export const checkOperationLimits = (
+  schema: GraphQLSchema,
+  query: string,
+  variables: Record<string, unknown> | undefined,
+  limits: OperationLimits,
+): { document: DocumentNode; error?: undefined } | { document?: undefined; error: GraphQLError } => {
   let document: DocumentNode;
   try {
-    document = parse(query, { maxTokens: limits.tokens });
+    document = new MaxTokensParserWLexer(query, { n: limits.tokens }).parseDocument();
   } catch (error) {
-    return /tokens/.test((error as Error).message) ? tooComplex(`operation has more than ${limits.tokens} tokens`) : null;
+    const message = (error as Error).message;
+    if (/Token limit/.test(message)) return { error: tooComplex(`operation has more than ${limits.tokens} tokens`) };
+    return { error: error instanceof GraphQLError ? error : new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }) };
   }
-  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
-  let aliases = 0;
-  let deepest = 0;
-  const argument = (value: ValueNode | undefined): number | null => {
-    if (!value) return null;
-    if (value.kind === Kind.INT) return Number(value.value);
-    if (value.kind === Kind.VARIABLE) return typeof variables?.[value.name.value] === 'number' ? (variables[value.name.value] as number) : null;
-    return null;
-  };
-  const walk = (selectionSet: SelectionSetNode, type: GraphQLType | undefined, depth: number, seen: Set<string>): number => {
-    deepest = Math.max(deepest, depth);
-    const named = type ? getNamedType(type) : undefined;
-    const fields = named && (isObjectType(named) || isInterfaceType(named)) ? named.getFields() : undefined;
-    let cost = 0;
-    for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.FIELD) {
-        if (selection.alias) aliases++;
-        const fieldType = fields?.[selection.name.value]?.type;
-        let multiplier = 1;
-        if (fieldType) {
-          const nullable = getNullableType(fieldType);
-          if (getNamedType(fieldType).name.endsWith('Connection')) {
-            multiplier = argument(selection.arguments?.find((a) => a.name.value === 'first')?.value) ?? DEFAULT_PAGE;
-          } else if (isListType(nullable)) {
-            multiplier = LIST_ESTIMATE;
-          }
-        }
-        cost += 1 + (selection.selectionSet ? multiplier * walk(selection.selectionSet, fieldType, depth + 1, seen) : 0);
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const inner = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) ?? named : named;
-        cost += walk(selection.selectionSet, inner as GraphQLType | undefined, depth, seen);
-      } else {
-        const fragment = fragments.get(selection.name.value);
-        if (!fragment || seen.has(fragment.name.value)) continue; // cycles are a validation error
-        cost += walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value) as GraphQLType | undefined, depth, new Set([...seen, fragment.name.value]));
-      }
-    }
-    return cost;
-  };
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    const root = definition.operation === 'query' ? schema.getQueryType() : definition.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
-    const cost = walk(definition.selectionSet, root ?? undefined, 0, new Set());
-    if (cost > limits.cost) return tooComplex(`operation costs ${cost}, more than ${limits.cost}`);
-  }
-  if (deepest > limits.depth) return tooComplex(`operation is ${deepest} levels deep, more than ${limits.depth}`);
-  if (aliases > limits.aliases) return tooComplex(`operation uses ${aliases} aliases, more than ${limits.aliases}`);
-  return null;
+  const [broken] = validate(schema, document, operationLimitRules(limits, variables));
+  if (broken) return { error: tooComplex(broken.message) };
+  return { document };
 };

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { Kind, parse, validate, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../platform/logger.js';
 
 export interface ManifestOperation {
@@ -9,37 +11,75 @@ export interface ManifestOperation {
   body: string;
 }
 
+/** A manifest's name: its file name without `.json`, as `createApiKey(manifests:)` names it. */
+export const manifestNameOf = (file: string) => path.basename(file, '.json');
+
+/** Why a manifest operation cannot be served, or null when it can. */
+const problemOf = (schema: GraphQLSchema, operation: Partial<ManifestOperation>): string | null => {
+  if (typeof operation.id !== 'string' || typeof operation.body !== 'string' || typeof operation.name !== 'string') return 'needs a string id, name and body';
+  if (createHash('sha256').update(operation.body).digest('hex') !== operation.id) return 'id is not the sha256 of its body';
+  let document;
+  try {
+    document = parse(operation.body);
+  } catch (error) {
+    return `body does not parse: ${(error as Error).message}`;
+  }
+  const errors = validate(schema, document);
+  if (errors.length > 0) return `body does not validate against the API schema: ${errors.map((e) => e.message).join('; ')}`;
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (operations.length !== 1) return 'body must hold exactly one operation';
+  if (operation.type !== operations[0]!.operation) return `type "${operation.type}" does not match the body's ${operations[0]!.operation}`;
+  return null;
+};
+
+/** Reads one manifest file; throws naming the first operation that cannot be served. */
+const readManifest = (schema: GraphQLSchema, file: string): Map<string, ManifestOperation> => {
+  const manifest = JSON.parse(readFileSync(file, 'utf8')) as { format?: string; version?: number; operations?: Array<Partial<ManifestOperation>> };
+  if (manifest.format !== 'apollo-persisted-query-manifest' || manifest.version !== 1 || !Array.isArray(manifest.operations)) {
+    throw Object.assign(new Error('not an apollo-persisted-query-manifest, version 1'), { operation: undefined });
+  }
+  const operations = new Map<string, ManifestOperation>();
+  for (const operation of manifest.operations) {
+    const problem = problemOf(schema, operation);
+    if (problem) throw Object.assign(new Error(problem), { operation: operation.name ?? operation.id ?? '(unnamed)' });
+    operations.set(operation.id!, operation as ManifestOperation);
+  }
+  return operations;
+};
+
 /**
  * Partner safelists: every `*.json` under `dir` in Apollo's persisted query manifest format
  * ({ format: "apollo-persisted-query-manifest", version: 1, operations: [{ id, name, type, body }] }),
- * reloaded when the files change. A bad file is logged and skipped; the others stay in force.
+ * one manifest per file, named by the file. Each is checked when (re)loaded: every id is the sha256
+ * of its body and every body parses and validates against the API schema. A file that fails is
+ * refused with a log line naming file and operation, and its previous version stays in force.
  * @param dir PERSISTED_QUERIES_DIR, default schema/persisted-queries
  */
-export const usePersistedQueries = (dir: string, logger?: Logger) => {
-  let operations = new Map<string, ManifestOperation>();
+export const usePersistedQueries = (options: { dir: string; schema: GraphQLSchema; logger?: Logger }) => {
+  const { dir, schema, logger } = options;
+  let manifests = new Map<string, Map<string, ManifestOperation>>();
   const load = () => {
-    const next = new Map<string, ManifestOperation>();
     let files: string[] = [];
     try {
       files = readdirSync(dir).filter((file) => file.endsWith('.json'));
     } catch {
       files = [];
     }
+    const next = new Map<string, Map<string, ManifestOperation>>();
     for (const file of files) {
+      const name = manifestNameOf(file);
       try {
-        const manifest = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { format?: string; version?: number; operations?: ManifestOperation[] };
-        if (manifest.format !== 'apollo-persisted-query-manifest' || manifest.version !== 1 || !Array.isArray(manifest.operations)) {
-          throw new Error('not an apollo-persisted-query-manifest, version 1');
-        }
-        for (const operation of manifest.operations) {
-          if (typeof operation.id !== 'string' || typeof operation.body !== 'string') throw new Error('every operation needs an id and a body');
-          next.set(operation.id, operation);
-        }
+        next.set(name, readManifest(schema, path.join(dir, file)));
       } catch (error) {
-        logger?.error({ file, err: error }, 'persisted query manifest skipped');
+        const previous = manifests.get(name);
+        if (previous) next.set(name, previous);
+        logger?.error(
+          { file: path.join(dir, file), operation: (error as { operation?: string }).operation, problem: (error as Error).message, keptPreviousVersion: Boolean(previous) },
+          'persisted query manifest refused',
+        );
       }
     }
-    operations = next;
+    manifests = next;
   };
   load();
   let watcher: FSWatcher | null = null;
@@ -54,10 +94,15 @@ export const usePersistedQueries = (dir: string, logger?: Logger) => {
     watcher = null;
   }
   return {
-    byId: (id: string) => operations.get(id),
-    get size() {
-      return operations.size;
+    /** The operation with this id in one of the `allowed` manifests (null: in any manifest). */
+    find(id: string, allowed: readonly string[] | null): ManifestOperation | undefined {
+      for (const [manifest, operations] of manifests) {
+        const operation = operations.get(id);
+        if (operation && (!allowed || allowed.includes(manifest))) return operation;
+      }
+      return undefined;
     },
+    names: () => [...manifests.keys()],
     reload: load,
     close() {
       watcher?.close();
@@ -65,3 +110,5 @@ export const usePersistedQueries = (dir: string, logger?: Logger) => {
     },
   };
 };
+
+export type PersistedQueries = ReturnType<typeof usePersistedQueries>;

@@ -1,11 +1,13 @@
-/** Runtime configuration, read once from the environment. Every variable is listed in the README. */
+import { z } from 'zod';
+
+/** Runtime configuration, read once from the environment. Every variable is listed in `.env.example` and the README. */
 export interface Config {
-  /** NODE_ENV; `development` unless set. Development enables Sandbox, stack traces and the demo identity. */
-  env: string;
+  /** NODE_ENV: development (default), test or production; anything else refuses to start. */
+  env: 'development' | 'test' | 'production';
   /** development or test: the demo identity and `x-tracseq-tenant` are honoured. */
   isDevelopment: boolean;
   isProduction: boolean;
-  /** Only NODE_ENV=development puts stack traces and raw internal messages into GraphQL errors. */
+  /** Only NODE_ENV=development puts stack traces, raw internal messages and "did you mean" hints into GraphQL errors. */
   exposeErrorDetails: boolean;
   /** DATABASE_URL; unset means an embedded PostgreSQL under DATA_DIR. */
   databaseUrl?: string;
@@ -21,12 +23,14 @@ export interface Config {
   snapshotEvery: number;
   /** CONSISTENCY_TIMEOUT_MS, default 2000: how long a read waits for `x-tracseq-consistent-with`. */
   consistencyTimeoutMs: number;
-  /** INTERNAL_SECRET: HMAC key for gateway → subgraph identity. Required outside development. */
+  /** INTERNAL_SECRET: HMAC key for gateway → subgraph identity. Required (≥ 32 characters) outside development/test. */
   internalSecret: string;
   /** ALERT_ESCALATION_MINUTES, default 15: an unacknowledged CRITICAL alert escalates after this long. */
   alertEscalationMinutes: number;
-  /** SAMPLES_PORT / STORAGE_PORT / SEQUENCING_PORT / NOTIFICATIONS_PORT / SAGAS_PORT, default 4001–4005. */
+  /** SAMPLES_PORT / STORAGE_PORT / SEQUENCING_PORT / NOTIFICATIONS_PORT / SAGAS_PORT / ACCESS_PORT, default 4001–4006. */
   subgraphPorts: Record<string, number>;
+  /** SAMPLES_URL … ACCESS_URL: where the gateway finds each subgraph when they run apart (default: the composed URL). */
+  subgraphUrls: Record<string, string | undefined>;
   /** SAGA_LEASE_MS, default 30000: a crashed saga worker's sagas are resumed after this. */
   sagaLeaseMs: number;
   /** SAGA_CONCURRENCY, default 16: sagas one worker runs at once. */
@@ -37,14 +41,14 @@ export interface Config {
   subscriptionBuffer: number;
   /** SINGLE_FLIGHT, default true: the gateway shares identical in-flight subgraph queries of one caller. */
   singleFlight: boolean;
-  /** JWT_SECRET: HS256 key for people's tokens (a development default outside production). */
+  /** JWT_SECRET: HS256 key for people's tokens (≥ 32 characters; a development default in development/test only). */
   jwtSecret?: string;
   /** JWKS_URL: verify RS256/ES256 tokens against this key set instead. */
   jwksUrl?: string;
   /** JWT_ISSUER / JWT_AUDIENCE, default tracseq: required `iss` and `aud` claims. */
   jwtIssuer: string;
   jwtAudience: string;
-  /** CORS_ORIGINS: comma-separated allowed browser origins (default: any in development, none otherwise). */
+  /** CORS_ORIGINS: comma-separated allowed browser origins (default: any in development/test, none otherwise). */
   corsOrigins: string[];
   /** Operation limits (QUERY_TOO_COMPLEX): MAX_DEPTH 12, MAX_ALIASES 30, MAX_TOKENS 3000, MAX_COST 50000. */
   limits: { depth: number; aliases: number; tokens: number; cost: number };
@@ -62,68 +66,180 @@ export interface Config {
    * answer as soon as data arrives; librdkafka's mock cluster (tests) waits the whole time.
    */
   kafkaFetchMaxWaitMs: number;
+  /**
+   * APOLLO_TELEMETRY_ENABLED, default false: lets @apollo/gateway send its anonymous usage metrics
+   * to Apollo (and probe cloud metadata endpoints to describe the host). Off unless an operator opts in.
+   */
+  apolloTelemetry: boolean;
   /** LOG_LEVEL, default info (silent under vitest). */
   logLevel: string;
 }
 
-const int = (value: string | undefined, fallback: number): number => {
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number.parseInt(value, 10);
-  if (!Number.isFinite(parsed)) throw new Error(`expected an integer, got "${value}"`);
-  return parsed;
+/** Every problem with the environment, reported together. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const SUBGRAPH_NAMES = ['samples', 'storage', 'sequencing', 'notifications', 'sagas', 'access'] as const;
+const DEFAULT_PORTS: Record<(typeof SUBGRAPH_NAMES)[number], number> = { samples: 4001, storage: 4002, sequencing: 4003, notifications: 4004, sagas: 4005, access: 4006 };
+const DAY_MS = 86_400_000;
+
+/** An empty variable counts as unset (a blank line in an env file must not become 0 or ""). */
+const unsetIfBlank = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(unsetIfBlank, schema.optional());
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    unsetIfBlank,
+    z.coerce
+      .number({ error: 'must be an integer' })
+      .int('must be an integer')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .default(fallback),
+  );
+/** A positive number, fractions allowed (tests escalate alerts after 0.005 minutes). */
+const positive = (fallback: number, max: number) =>
+  z.preprocess(unsetIfBlank, z.coerce.number({ error: 'must be a number' }).positive('must be greater than 0').max(max, `must be at most ${max}`).default(fallback));
+const count = (fallback: number, max = 1_000_000_000) => integer(1, max, fallback);
+const duration = (fallback: number, max = DAY_MS) => integer(1, max, fallback);
+/** Port 0 (any free port) is for tests; checked in crossChecks. */
+const port = (fallback: number) => integer(0, 65_535, fallback);
+const flag = (fallback: boolean) =>
+  z.preprocess(unsetIfBlank, z.enum(['true', 'false'], { error: 'must be true or false' }).default(fallback ? 'true' : 'false').transform((v) => v === 'true'));
+const list = z.preprocess(unsetIfBlank, z.string().optional()).transform((v) => (v ? v.split(',').map((item) => item.trim()).filter(Boolean) : []));
+const url = (protocols: readonly string[]) =>
+  optional(z.string().refine((value) => URL.canParse(value) && protocols.includes(new URL(value).protocol), `must be a ${protocols.join(' or ').replace(/:/g, '')} URL`));
+const secret = optional(z.string().min(32, 'must be at least 32 characters'));
+
+const schema = z
+  .object({
+    NODE_ENV: z.preprocess(unsetIfBlank, z.enum(NODE_ENVS, { error: (issue) => `must be one of ${NODE_ENVS.join(', ')} (got "${String(issue.input)}")` }).default('development')),
+    DATABASE_URL: url(['postgres:', 'postgresql:']),
+    DATA_DIR: optional(z.string()),
+    EMBEDDED_PG_PORT: port(54320),
+    PORT: port(4000),
+    ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, port(DEFAULT_PORTS[name])])),
+    ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_URL`, url(['http:', 'https:'])])),
+    SEED_DEMO: flag(true),
+    SNAPSHOT_EVERY: count(50),
+    CONSISTENCY_TIMEOUT_MS: duration(2000, 60_000),
+    INTERNAL_SECRET: secret,
+    ALERT_ESCALATION_MINUTES: positive(15, 7 * 24 * 60),
+    SAGA_LEASE_MS: duration(30_000),
+    SAGA_CONCURRENCY: count(16, 10_000),
+    SAGA_WORKER: flag(true),
+    SUBSCRIPTION_BUFFER: count(1000),
+    SINGLE_FLIGHT: flag(true),
+    JWT_SECRET: secret,
+    JWKS_URL: url(['http:', 'https:']),
+    JWT_ISSUER: optional(z.string()),
+    JWT_AUDIENCE: optional(z.string()),
+    CORS_ORIGINS: list,
+    MAX_DEPTH: count(12, 1000),
+    MAX_ALIASES: count(30, 10_000),
+    MAX_TOKENS: count(3000),
+    MAX_COST: count(50_000),
+    BODY_LIMIT_BYTES: count(1_048_576, 1_073_741_824),
+    RATE_LIMIT_PER_MINUTE: count(600),
+    PERSISTED_RATE_LIMIT_PER_MINUTE: count(3000),
+    PERSISTED_QUERIES_DIR: optional(z.string()),
+    KAFKA_BROKERS: list,
+    KAFKA_FETCH_MAX_WAIT_MS: duration(250, 60_000),
+    // Read by the topics command (event-store/bus/kafka/topics.ts); validated here with the rest.
+    KAFKA_PARTITIONS: count(3, 10_000),
+    KAFKA_RETENTION_HOURS: count(168, 100_000),
+    KAFKA_REPLICATION_FACTOR: count(1, 100),
+    APOLLO_TELEMETRY_ENABLED: flag(false),
+    LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
+  });
+
+/** Every variable the configuration reads (`.env.example` lists them all; a test holds it to that). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
+/**
+ * Rules across variables, on the raw environment so they are reported with every single-variable
+ * problem at once (zod skips object-level refinements once a field failed).
+ */
+const crossChecks = (env: NodeJS.ProcessEnv): string[] => {
+  const problems: string[] = [];
+  const set = (name: string) => (unsetIfBlank(env[name]) as string | undefined) !== undefined;
+  // Test suites start production-mode systems too, on free ports.
+  if (env.NODE_ENV !== 'test' && !process.env.VITEST) {
+    for (const name of ['PORT', 'EMBEDDED_PG_PORT', ...SUBGRAPH_NAMES.map((n) => `${n.toUpperCase()}_PORT`)]) {
+      if (set(name) && Number(env[name]) === 0) problems.push(`${name} must be 1–65535 (0, any free port, is for NODE_ENV=test and the test runner)`);
+    }
+  }
+  if (env.NODE_ENV === 'production') {
+    if (!set('INTERNAL_SECRET')) problems.push('INTERNAL_SECRET is required in production (at least 32 characters)');
+    if (!set('JWT_SECRET') && !set('JWKS_URL')) problems.push('JWT_SECRET or JWKS_URL is required in production (JWT_SECRET: at least 32 characters)');
+  }
+  return problems;
 };
 
-const positive = (value: string | undefined, fallback: number): number => {
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`expected a positive number, got "${value}"`);
-  return parsed;
-};
+/** The only secrets with defaults, and only in development and test: public in the repository, so never trusted elsewhere. */
+const DEVELOPMENT_INTERNAL_SECRET = 'tracseq-development-internal-secret';
+const DEVELOPMENT_JWT_SECRET = 'tracseq-development-jwt-secret-0000';
 
+/** Reads and checks the environment once; throws a ConfigError listing every problem. */
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
-  const nodeEnv = env.NODE_ENV && env.NODE_ENV !== '' ? env.NODE_ENV : 'development';
-  const isDevelopment = nodeEnv === 'development' || nodeEnv === 'test';
-  const internalSecret = env.INTERNAL_SECRET ?? (isDevelopment ? 'tracseq-development-internal-secret' : '');
-  if (!internalSecret) throw new Error('INTERNAL_SECRET must be set outside development');
+  const parsed = schema.safeParse(env);
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`)), ...crossChecks(env)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const v = parsed.data as typeof parsed.data & Record<string, any>;
+  const nodeEnv = v.NODE_ENV;
+  const isDevelopment = nodeEnv !== 'production';
   return {
     env: nodeEnv,
     isDevelopment,
     isProduction: nodeEnv === 'production',
     exposeErrorDetails: nodeEnv === 'development',
-    databaseUrl: env.DATABASE_URL || undefined,
-    dataDir: env.DATA_DIR || '.data',
-    embeddedPgPort: int(env.EMBEDDED_PG_PORT, 54320),
-    port: int(env.PORT, 4000),
-    seedDemo: (env.SEED_DEMO ?? 'true') !== 'false',
-    snapshotEvery: int(env.SNAPSHOT_EVERY, 50),
-    consistencyTimeoutMs: int(env.CONSISTENCY_TIMEOUT_MS, 2000),
-    internalSecret,
-    alertEscalationMinutes: positive(env.ALERT_ESCALATION_MINUTES, 15),
-    subgraphPorts: {
-      samples: int(env.SAMPLES_PORT, 4001),
-      storage: int(env.STORAGE_PORT, 4002),
-      sequencing: int(env.SEQUENCING_PORT, 4003),
-      notifications: int(env.NOTIFICATIONS_PORT, 4004),
-      sagas: int(env.SAGAS_PORT, 4005),
-      access: int(env.ACCESS_PORT, 4006),
-    },
-    sagaLeaseMs: int(env.SAGA_LEASE_MS, 30_000),
-    sagaConcurrency: int(env.SAGA_CONCURRENCY, 16),
-    sagaWorker: (env.SAGA_WORKER ?? 'true') !== 'false',
-    subscriptionBuffer: int(env.SUBSCRIPTION_BUFFER, 1000),
-    singleFlight: (env.SINGLE_FLIGHT ?? 'true') !== 'false',
-    jwtSecret: env.JWT_SECRET || (nodeEnv === 'production' ? undefined : 'tracseq-development-jwt-secret'),
-    jwksUrl: env.JWKS_URL || undefined,
-    jwtIssuer: env.JWT_ISSUER || 'tracseq',
-    jwtAudience: env.JWT_AUDIENCE || 'tracseq',
-    corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : isDevelopment ? ['*'] : [],
-    limits: { depth: int(env.MAX_DEPTH, 12), aliases: int(env.MAX_ALIASES, 30), tokens: int(env.MAX_TOKENS, 3000), cost: int(env.MAX_COST, 50_000) },
-    bodyLimitBytes: int(env.BODY_LIMIT_BYTES, 1_048_576),
-    rateLimitPerMinute: int(env.RATE_LIMIT_PER_MINUTE, 600),
-    persistedRateLimitPerMinute: int(env.PERSISTED_RATE_LIMIT_PER_MINUTE, 3000),
-    persistedQueriesDir: env.PERSISTED_QUERIES_DIR || 'schema/persisted-queries',
-    kafkaBrokers: env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean) : [],
-    kafkaFetchMaxWaitMs: int(env.KAFKA_FETCH_MAX_WAIT_MS, 250),
-    logLevel: env.LOG_LEVEL ?? (env.VITEST ? 'silent' : 'info'),
+    databaseUrl: v.DATABASE_URL,
+    dataDir: v.DATA_DIR ?? '.data',
+    embeddedPgPort: v.EMBEDDED_PG_PORT,
+    port: v.PORT,
+    seedDemo: v.SEED_DEMO,
+    snapshotEvery: v.SNAPSHOT_EVERY,
+    consistencyTimeoutMs: v.CONSISTENCY_TIMEOUT_MS,
+    internalSecret: v.INTERNAL_SECRET ?? DEVELOPMENT_INTERNAL_SECRET,
+    alertEscalationMinutes: v.ALERT_ESCALATION_MINUTES,
+    subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, v[`${name.toUpperCase()}_PORT`] as number])),
+    subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, v[`${name.toUpperCase()}_URL`] as string | undefined])),
+    sagaLeaseMs: v.SAGA_LEASE_MS,
+    sagaConcurrency: v.SAGA_CONCURRENCY,
+    sagaWorker: v.SAGA_WORKER,
+    subscriptionBuffer: v.SUBSCRIPTION_BUFFER,
+    singleFlight: v.SINGLE_FLIGHT,
+    // With JWKS_URL set, no shared-secret tokens are accepted, not even the development ones.
+    jwtSecret: v.JWT_SECRET ?? (isDevelopment && !v.JWKS_URL ? DEVELOPMENT_JWT_SECRET : undefined),
+    jwksUrl: v.JWKS_URL,
+    jwtIssuer: v.JWT_ISSUER ?? 'tracseq',
+    jwtAudience: v.JWT_AUDIENCE ?? 'tracseq',
+    corsOrigins: v.CORS_ORIGINS.length > 0 ? v.CORS_ORIGINS : isDevelopment ? ['*'] : [],
+    limits: { depth: v.MAX_DEPTH, aliases: v.MAX_ALIASES, tokens: v.MAX_TOKENS, cost: v.MAX_COST },
+    bodyLimitBytes: v.BODY_LIMIT_BYTES,
+    rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
+    persistedRateLimitPerMinute: v.PERSISTED_RATE_LIMIT_PER_MINUTE,
+    persistedQueriesDir: v.PERSISTED_QUERIES_DIR ?? 'schema/persisted-queries',
+    kafkaBrokers: v.KAFKA_BROKERS,
+    kafkaFetchMaxWaitMs: v.KAFKA_FETCH_MAX_WAIT_MS,
+    apolloTelemetry: v.APOLLO_TELEMETRY_ENABLED,
+    logLevel: v.LOG_LEVEL ?? (env.VITEST ? 'silent' : 'info'),
   };
+};
+
+/** For entry points: every problem on stderr, then exit 1, before anything starts. */
+export const loadConfigOrExit = (env: NodeJS.ProcessEnv = process.env): Config => {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`TracSeq cannot start: ${error.message}\n`);
+    process.exit(1);
+  }
 };

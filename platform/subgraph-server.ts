@@ -116,6 +116,7 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
   const server: RunningServer = await startHttpServer({
     name: definition.name,
     port,
+    logger,
     routes: {
       '/graphql': handler,
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: definition.name }),

@@ -1,10 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DomainError } from '../../platform/errors.js';
+import { REQUEST_ID_HEADER, requestIdOf } from '../../platform/http/request-id.js';
+import type { Caller } from '../use-identity.js';
+import type { PolicyRequest, RequestPolicy } from '../use-request-policy.js';
 import type { Identity } from '../../platform/identity.js';
 import type { FederatedSubscriptions } from './federated-subscriptions.js';
 import { operationOf } from './federated-subscriptions.js';
@@ -19,62 +21,107 @@ interface SocketContext {
   socket: WebSocket;
 }
 
+/** graphql-js appends "Did you mean …?" naming schema members; outside development that stays hidden. */
+const withoutSuggestions = (message: string) => message.replace(/ ?Did you mean .*\?$/, '');
+
+const asGraphQLError = (error: unknown): GraphQLError =>
+  error instanceof DomainError
+    ? new GraphQLError(error.message, { extensions: { ...error.details, code: error.code } })
+    : error instanceof GraphQLError
+      ? error
+      : new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+
 /**
- * graphql-ws (subprotocol graphql-transport-ws) on the gateway's /graphql, beside HTTP.
- * `onConnect` authenticates from connection_init's payload with the same rules as HTTP;
- * `onSubscribe` validates against the API schema; execution is federated (see FederatedSubscriptions).
+ * graphql-ws (subprotocol graphql-transport-ws) on the gateway's /graphql, beside HTTP, under the
+ * same request policy: `onConnect` authenticates from connection_init's payload with the HTTP
+ * identity rules; every subscribe authenticates again (a key revoked since the connection opened
+ * starts nothing), then goes through the policy (persisted ids and persistedOnly, rate limit,
+ * depth/alias/token/cost rules) and validates against the API schema; execution is federated
+ * (see FederatedSubscriptions).
  */
 export const useSubscriptions = (options: {
   server: Server;
   subscriptions: FederatedSubscriptions;
+  policy: RequestPolicy;
+  /** NODE_ENV=development: validation errors keep graphql-js's "did you mean" hints. */
+  exposeErrorDetails: boolean;
   /** Same rules as the HTTP identity: connection params play the role of headers. */
-  identify: (params: Record<string, string | undefined>) => Promise<Omit<Identity, 'expiresAt'>>;
-  /** A manifest operation's text by id: a subscribe with an empty query and extensions.persistedQuery.sha256Hash runs it. */
-  persisted?: (id: string) => string | undefined;
+  identify: (params: Record<string, string | undefined>) => Promise<Caller>;
+  /** Calls back with the id of each API key revoked anywhere (pushed to every replica). */
+  onKeyRevoked?: (listener: (keyId: string) => void) => void;
 }) => {
   const wss = new WebSocketServer({ server: options.server, path: '/graphql' });
-  const identities = new WeakMap<object, Omit<Identity, 'expiresAt'>>();
-  const disposable = useServer<Record<string, unknown> | undefined, { socket: WebSocket }>(
+  const connections = new WeakMap<object, { params: Record<string, string | undefined>; requestId: string }>();
+  // A revoked key's live subscriptions end at once, not when the partner next subscribes.
+  const socketsByKey = new Map<string, Set<WebSocket>>();
+  options.onKeyRevoked?.((keyId) => {
+    for (const socket of socketsByKey.get(`apikey:${keyId}`) ?? []) socket.close(CloseCode.Forbidden, 'API key revoked');
+    socketsByKey.delete(`apikey:${keyId}`);
+  });
+  const schema = options.subscriptions.apiSchema;
+  const disposable = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>(
     {
-      schema: options.subscriptions.apiSchema,
+      schema,
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         if (typeof params !== 'object' || Array.isArray(params) || Object.values(params).some((v) => v !== undefined && typeof v !== 'string')) {
           ctx.extra.socket.close(CloseCode.BadRequest, 'connection_init payload must be an object of strings');
           return false;
         }
+        const connection = { params: params as Record<string, string | undefined>, requestId: requestIdOf(ctx.extra.request) };
         try {
-          identities.set(ctx, await options.identify(params as Record<string, string | undefined>));
+          const caller = await options.identify({ ...connection.params, [REQUEST_ID_HEADER]: connection.requestId });
+          connections.set(ctx, connection);
+          if (caller.subject.startsWith('apikey:')) {
+            const socket = ctx.extra.socket;
+            const sockets = socketsByKey.get(caller.subject) ?? new Set();
+            socketsByKey.set(caller.subject, sockets.add(socket));
+            socket.once('close', () => {
+              sockets.delete(socket);
+              if (sockets.size === 0 && socketsByKey.get(caller.subject) === sockets) socketsByKey.delete(caller.subject);
+            });
+          }
           return true;
         } catch (error) {
           if (error instanceof DomainError && error.code === 'BAD_USER_INPUT') ctx.extra.socket.close(CloseCode.BadRequest, error.message);
           return false; // 4403 Forbidden: credentials refused
         }
       },
-      onSubscribe: (ctx, _id, payload) => {
-        let document: DocumentNode;
-        const hash = (payload.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined)?.sha256Hash;
-        const query = payload.query || (typeof hash === 'string' ? options.persisted?.(hash) : '');
-        if (query === undefined) return [new GraphQLError('PersistedQueryNotFound', { extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } })];
+      onSubscribe: async (ctx, id, payload) => {
+        const connection = connections.get(ctx)!;
+        // One id per subscription, derived from the connection's: logs and events can tell them apart.
+        const requestId = `${connection.requestId}:${id}`.slice(0, 128);
+        let decision;
+        let caller: Caller;
         try {
-          document = parse(query);
+          caller = await options.identify({ ...connection.params, [REQUEST_ID_HEADER]: requestId });
+          decision = options.policy.decide(caller, payload as PolicyRequest, 'ws');
+        } catch (error) {
+          return [asGraphQLError(error)];
+        }
+        let document: DocumentNode;
+        try {
+          document = decision.document ?? parse(decision.query ?? '');
         } catch (error) {
           return [error as GraphQLError];
         }
-        const errors = validate(options.subscriptions.apiSchema, document);
-        if (errors.length > 0) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
-        const operation = operationOf(document, payload.operationName);
+        const errors = validate(schema, document);
+        if (errors.length > 0) {
+          return errors.map((e) => new GraphQLError(options.exposeErrorDetails ? e.message : withoutSuggestions(e.message), { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        }
+        const operationName = decision.operationName ?? undefined;
+        const operation = operationOf(document, operationName);
         if (!operation) return [new GraphQLError('name the operation to run', { extensions: { code: 'BAD_USER_INPUT' } })];
         if (operation.operation !== 'subscription') {
           return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_USER_INPUT' } })];
         }
-        const invalid = checkOperationInput(options.subscriptions.apiSchema, document, operation, payload.variables);
+        const invalid = checkOperationInput(schema, document, operation, payload.variables);
         if (invalid) return [invalid];
-        const context: SocketContext = { identity: identities.get(ctx)!, correlationId: randomUUID(), socket: ctx.extra.socket };
+        const context: SocketContext = { identity: caller, correlationId: requestId, socket: ctx.extra.socket };
         return {
-          schema: options.subscriptions.apiSchema,
+          schema,
           document,
-          operationName: payload.operationName ?? undefined,
+          operationName,
           variableValues: payload.variables ?? {},
           contextValue: context,
         } satisfies ExecutionArgs;

@@ -8,9 +8,13 @@ export interface GraphQLHandlerOptions<C extends BaseContext> {
   context?: (req: IncomingMessage, headers: HeaderMap) => Promise<C>;
   /**
    * Runs before Apollo Server with the parsed request (POST body, or GET parameters): may rewrite
-   * it (a persisted query's text) and builds the context; a DomainError refuses the request.
+   * it (a persisted query's text, also for a GET) and builds the context; a DomainError refuses the request.
    */
-  prepare?: (headers: HeaderMap, request: { query?: string; variables?: Record<string, unknown>; operationName?: string; extensions?: Record<string, any> }) => Promise<{ body?: unknown; context: C }>;
+  prepare?: (
+    headers: HeaderMap,
+    request: { query?: string; variables?: Record<string, unknown>; operationName?: string; extensions?: Record<string, any> },
+    method: string,
+  ) => Promise<{ body?: unknown; context: C }>;
   /**
    * Largest request body accepted, in bytes.
    * @default 1_048_576
@@ -61,17 +65,24 @@ export const graphqlHandler = <C extends BaseContext>(apollo: ApolloServer<C>, o
         extensions: parseJsonParam(params.get('extensions')),
       }) as Parameters<NonNullable<typeof options.prepare>>[1];
       try {
-        prepared = await options.prepare(headers, request && typeof request === 'object' ? request : {});
+        prepared = await options.prepare(headers, request && typeof request === 'object' ? request : {}, req.method ?? 'GET');
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         const retryAfter = error.details.retryAfterSeconds;
         if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter));
         return sendJson(res, STATUS[error.code] ?? 400, { errors: [{ message: error.message, extensions: { ...error.details, code: error.code } }] });
       }
-      if (req.method === 'POST' && prepared.body !== undefined) body = prepared.body;
+      if (prepared.body !== undefined) body = prepared.body;
+    }
+    let method = req.method ?? 'GET';
+    if (method === 'GET' && body !== undefined) {
+      // A persisted operation asked for by GET, replaced by its text: Apollo Server runs it as the
+      // JSON POST it now is (prepare has refused mutations by GET).
+      method = 'POST';
+      headers.set('content-type', 'application/json');
     }
     const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
+      httpGraphQLRequest: { method, headers, search, body },
       context: async () => {
         try {
           if (prepared) return prepared.context;
@@ -87,6 +98,8 @@ export const graphqlHandler = <C extends BaseContext>(apollo: ApolloServer<C>, o
       },
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
+    // Apollo Server may mark a response cacheable from hints; an API answer is per caller, never cached.
+    res.setHeader('cache-control', 'no-store');
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);

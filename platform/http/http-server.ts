@@ -1,6 +1,9 @@
+import { AsyncResource } from 'node:async_hooks';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { withRequestId, type Logger } from '../logger.js';
 import { sendJson } from './graphql-handler.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 
 export type Route = (req: IncomingMessage, res: ServerResponse, search: string) => Promise<void> | void;
 
@@ -16,6 +19,16 @@ export interface RunningServer {
   /** Drains, stops accepting connections, lets in-flight requests finish, and cuts what is left at `shutdownTimeoutMs`. */
   close(): Promise<void>;
 }
+
+/**
+ * Sent with every response: API answers are never sniffed as another type, never cached, and a
+ * browser following a link from one sends no referrer.
+ */
+const HARDENING_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+};
 
 export interface ShutdownSettings {
   /** SHUTDOWN_DELAY_MS, default 0: how long /ready says 503 before the listener closes (set ~5000 behind a load balancer). */
@@ -45,7 +58,11 @@ export const listenError = (name: string, host: string, port: number, error: Nod
   return new Error(`${where}: ${error.message}`);
 };
 
-/** A node:http server with exact-path routes; errors never leak past a 500 with a code. */
+/**
+ * A node:http server with exact-path routes; errors never leak past a 500 with a code. Every request
+ * gets an id (the caller's `x-request-id` or a new one), returned in the response and carried by
+ * every log line written while serving it.
+ */
 export const startHttpServer = async (
   options: {
     port: number;
@@ -54,6 +71,7 @@ export const startHttpServer = async (
     name: string;
     /** The setting that moves this port, named when it is taken. @default PORT for the gateway, else <NAME>_PORT */
     portSetting?: string;
+    logger?: Logger;
   } & Partial<ShutdownSettings>,
 ): Promise<RunningServer> => {
   const defaults = shutdownSettings();
@@ -61,6 +79,11 @@ export const startHttpServer = async (
   let draining = false;
   let closing = false;
   const server = http.createServer((req, res) => {
+    const requestId = requestIdOf(req);
+    // Downstream code reads the id from the request like any header.
+    req.headers[REQUEST_ID_HEADER] = requestId;
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    for (const [name, value] of Object.entries(HARDENING_HEADERS)) res.setHeader(name, value);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (draining) {
       // The client's next request should open a new connection, to an instance that stays.
@@ -71,9 +94,14 @@ export const startHttpServer = async (
     res.once('close', () => closing && setImmediate(() => server.closeIdleConnections()));
     const route = options.routes[url.pathname];
     if (!route) return sendJson(res, 404, { error: 'not found' });
-    Promise.resolve(route(req, res, url.search)).catch(() => {
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      else res.end();
+    withRequestId(requestId, () => {
+      const started = process.hrtime.bigint();
+      res.once('finish', AsyncResource.bind(() => options.logger?.debug({ method: req.method, path: url.pathname, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request')));
+      Promise.resolve(route(req, res, url.search)).catch((error: unknown) => {
+        options.logger?.error({ err: error }, 'request failed');
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        else res.end();
+      });
     });
   });
   // Upgraded sockets (WebSocket) leave node:http's connection list; the hard timeout must still reach them.

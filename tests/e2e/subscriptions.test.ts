@@ -188,7 +188,7 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
 
 describe('subscription limits', () => {
   it('refuses connections without credentials outside development with 4403', async () => {
-    const production = await startTestSystem({ NODE_ENV: 'production', INTERNAL_SECRET: 'production-secret-for-test' });
+    const production = await startTestSystem({ NODE_ENV: 'production', INTERNAL_SECRET: 'production-secret-for-test-at-least-32-chars' });
     try {
       const code = await new Promise<number>((resolve) => {
         const socket = new WebSocket(production.gatewayUrl.replace('http', 'ws'), 'graphql-transport-ws');

@@ -1,6 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 
-export const TEST_JWT_SECRET = 'test-jwt-secret-of-sufficient-length';
+/**
+ * The production project (TRACSEQ_TEST_MODE=production) starts every test system with
+ * NODE_ENV=production and secrets generated for the run, as an operator would; otherwise systems
+ * start in test mode (development rules: the demo identity, development secrets).
+ */
+export const TEST_MODE: 'production' | 'development' = process.env.TRACSEQ_TEST_MODE === 'production' ? 'production' : 'development';
+
+const generated = () => randomBytes(32).toString('base64url');
+
+/** The HS256 key test systems verify people's tokens with: generated per run in production mode. */
+export const TEST_JWT_SECRET = TEST_MODE === 'production' ? generated() : 'test-jwt-secret-of-sufficient-length';
+/** The gateway → subgraph HMAC key of test systems in production mode (tests forging identities sign with it). */
+export const TEST_INTERNAL_SECRET = generated();
 
 /** A person's token as an identity provider would issue it (HS256). */
 export const token = (claims: { sub?: string; tenant?: string; roles?: string[] }, options: { secret?: string; audience?: string; expiresIn?: string | number; issuer?: string } = {}) =>

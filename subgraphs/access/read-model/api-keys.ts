@@ -21,6 +21,7 @@ export const accessMigrations: MigrationSet = {
        revoked_at timestamptz
      );
      CREATE INDEX api_keys_tenant ON access_read.api_keys (tenant_id, created_at);`,
+    `ALTER TABLE access_read.api_keys ADD COLUMN manifests text[];`,
   ],
 };
 

@@ -19,6 +19,8 @@ export const variablesRead = (): Set<string> => {
   const names = new Set<string>();
   for (const file of sourceFiles()) for (const match of readRepoFile(file).matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g)) names.add(match[1]!);
   for (const match of readRepoFile('schema/subgraphs.ts').matchAll(/name: '([a-z]+)'/g)) names.add(`${match[1]!.toUpperCase()}_URL`);
+  // platform/config.ts names its variables in a schema; .env.example lists every one of them.
+  for (const match of readRepoFile('.env.example').matchAll(/^([A-Z][A-Z0-9_]+)=/gm)) names.add(match[1]!);
   // deploy/probe.mjs is the health check inside the image.
   for (const match of readRepoFile('deploy/probe.mjs').matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g)) names.add(match[1]!);
   return names;
@@ -61,3 +63,6 @@ export const reachableFrom = (entry: string): { files: Set<string>; packages: Se
   visit(entry);
   return { files, packages };
 };
+
+/** Stand-ins for the secrets a deployment injects (production refuses to start without them). */
+export const INJECTED_SECRETS = { INTERNAL_SECRET: 'i'.repeat(32), JWT_SECRET: 'j'.repeat(32) } as const;
