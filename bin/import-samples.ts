@@ -50,7 +50,7 @@ export const importSamplesFile = async (options: ImportOptions): Promise<{ impor
     const body = (await response.json().catch(() => ({}))) as { data?: { importSamples?: { imported: unknown[]; errors: typeof errors } }; errors?: Array<{ message: string; extensions?: { code?: string } }> };
     if (!body.data?.importSamples) {
       const error = body.errors?.[0];
-      throw new Error(`rows ${start + 1}–${start + chunk.length}: ${error ? `${error.extensions?.code ?? 'ERROR'}: ${error.message}` : `HTTP ${response.status}`} (${imported} rows imported before)`);
+      throw new Error(`rows ${start + 1}–${start + chunk.length}: ${error ? `${error.extensions?.code ? `${error.extensions.code}: ` : ''}${error.message}` : `HTTP ${response.status}`} (${imported} rows imported before)`);
     }
     imported += body.data.importSamples.imported.length;
     errors.push(...body.data.importSamples.errors.map((error) => ({ ...error, row: error.row + start })));

@@ -75,6 +75,8 @@ export type ApiKey = {
   __typename?: 'ApiKey';
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  /** The persisted-query manifests (file names without .json) whose operations this key may run; null: any. */
+  manifests: Maybe<Array<Scalars['String']['output']>>;
   name: Scalars['String']['output'];
   /** Only operations from a persisted-query manifest, sent by id. */
   persistedOnly: Scalars['Boolean']['output'];
@@ -183,6 +185,7 @@ export type Mutation = {
   checkInSample: PositionPayload;
   checkOutSample: PositionPayload;
   completeJob: JobPayload;
+  /** manifests binds the key to those persisted-query manifests: it can run no other manifest's operations. */
   createApiKey: CreateApiKeyPayload;
   createSequencingJob: JobPayload;
   createStorageUnit: StorageUnitPayload;
@@ -273,6 +276,7 @@ export type MutationCompleteJobArgs = {
 
 /** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
 export type MutationCreateApiKeyArgs = {
+  manifests?: InputMaybe<Array<Scalars['String']['input']>>;
   name: Scalars['String']['input'];
   persistedOnly?: InputMaybe<Scalars['Boolean']['input']>;
   roles: Array<Scalars['String']['input']>;

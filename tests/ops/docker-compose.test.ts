@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../platform/config.js';
 import { SUBGRAPHS } from '../../schema/subgraphs.js';
-import { reachableFrom, variablesRead, INJECTED_SECRETS } from './support/code.js';
+import { reachableFrom, variablesRead, INJECTED_SECRETS, deployedEnv } from './support/code.js';
 import { parseDockerfile, readRepoFile, repoHasFile, runtimeStage, stageHas, type Stage } from './support/image.js';
 
 /**
@@ -27,7 +27,7 @@ const tracseq = services.filter(([, service]) => service.build);
 
 /** The port a role listens on, as platform/config.ts reads it from the service's environment. */
 const listensOn = (role: string[], env: Record<string, string | undefined>): number | null => {
-  const config = loadConfig({ ...env, ...INJECTED_SECRETS });
+  const config = loadConfig({ ...deployedEnv(env), ...INJECTED_SECRETS });
   if (role[0] === 'gateway' || role[0] === 'start') return config.port;
   if (role[0] === 'subgraph') return config.subgraphPorts[role[1]!] ?? null;
   return null;
@@ -152,7 +152,7 @@ describe('docker-compose.yml', () => {
       expect(service.environment?.DATABASE_URL, `${name} needs a database`).toMatch(/^postgres:\/\/.+@postgres:5432\//);
       // Outside development the configuration refuses to start without it.
       expect(service.environment?.INTERNAL_SECRET, name).toBeDefined();
-      expect(() => loadConfig({ ...service.environment, ...INJECTED_SECRETS })).not.toThrow();
+      expect(() => loadConfig({ ...deployedEnv(service.environment ?? {}), ...INJECTED_SECRETS })).not.toThrow();
     }
   });
 

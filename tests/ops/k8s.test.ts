@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { renderManifests, SECRET } from '../../deploy/k8s/generate.js';
 import { loadConfig } from '../../platform/config.js';
 import { SUBGRAPHS } from '../../schema/subgraphs.js';
-import { variablesRead, INJECTED_SECRETS } from './support/code.js';
+import { variablesRead, INJECTED_SECRETS, deployedEnv } from './support/code.js';
 import { readRepoFile, repoHasFile, runtimeStage, stageHas } from './support/image.js';
 
 /** deploy/k8s, parsed as kubectl would read it, each object validated by its kubernetes-models class. */
@@ -50,7 +50,7 @@ const environmentOf = (container: any): Record<string, string> => {
   return env;
 };
 const listensOn = (container: any): number | null => {
-  const config = loadConfig({ ...environmentOf(container), ...INJECTED_SECRETS });
+  const config = loadConfig({ ...deployedEnv(environmentOf(container)), ...INJECTED_SECRETS });
   if (container.args[0] === 'gateway') return config.port;
   if (container.args[0] === 'subgraph') return config.subgraphPorts[container.args[1]] ?? null;
   return null;

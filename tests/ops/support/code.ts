@@ -66,3 +66,16 @@ export const reachableFrom = (entry: string): { files: Set<string>; packages: Se
 
 /** Stand-ins for the secrets a deployment injects (production refuses to start without them). */
 export const INJECTED_SECRETS = { INTERNAL_SECRET: 'i'.repeat(32), JWT_SECRET: 'j'.repeat(32) } as const;
+
+/**
+ * An environment as the process would receive it once deployed: compose's `${NAME:-default}` is
+ * interpolated from an empty shell (so the default applies), and a Kubernetes secret reference
+ * (`<secret KEY>`) is left to the operator (the caller adds INJECTED_SECRETS), except the database URL.
+ */
+export const deployedEnv = (env: Record<string, string | undefined>): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(env)
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([name, value]): [string, string] => [name, value.replace(/\$\{[A-Z0-9_]+(?::?-([^}]*))?\}/g, (_all, fallback: string | undefined) => fallback ?? '')])
+      .map(([name, value]): [string, string] => [name, /^<secret /.test(value) ? (name === 'DATABASE_URL' ? 'postgres://tracseq@postgres:5432/tracseq' : '') : value]),
+  );
