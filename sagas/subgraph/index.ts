@@ -6,7 +6,6 @@ import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
 import { submitSampleSaga } from '../definitions/submit-sample.js';
 import type { SagaDefinition } from '../orchestrator/saga-definition.js';
 import { sagaMigrations } from '../orchestrator/saga-schema.js';
-import { SAGAS_CHANNEL } from '../orchestrator/saga-starter.js';
 import { SagaWorker } from '../orchestrator/saga-worker.js';
 import { SagaQueries } from './saga-queries.js';
 import { createSagaLoaders, sagasResolvers, type SagasContext } from './resolvers.js';
@@ -33,23 +32,15 @@ export const sagasSubgraph = (runtime: Runtime): SubgraphDefinition<SagasContext
       if (!runtime.config.sagaWorker) return { stop: async () => undefined };
       const worker = new SagaWorker({
         db: runtime.db,
-        store: runtime.store,
         definitions: SAGA_DEFINITIONS,
         subgraphUrls,
         internalSecret: runtime.config.internalSecret,
         logger: runtime.logger,
+        listener: runtime.listener,
         leaseMs: runtime.config.sagaLeaseMs,
         concurrency: runtime.config.sagaConcurrency,
       }).start();
-      const poke = () => worker.poke();
-      runtime.listener.on(SAGAS_CHANNEL, poke);
-      void runtime.listener.listen(SAGAS_CHANNEL);
-      return {
-        async stop() {
-          runtime.listener.off(SAGAS_CHANNEL, poke);
-          await worker.stop();
-        },
-      };
+      return { stop: () => worker.stop() };
     },
   };
 };

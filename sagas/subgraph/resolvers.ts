@@ -38,7 +38,7 @@ export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queri
       const { input } = args;
       if (!input.storageUnitId && !input.zone) throw new BadInputError('give storageUnitId or zone', { field: 'zone' });
       if (input.storageUnitId && !isUuid(input.storageUnitId)) throw new BadInputError('storageUnitId is not an id', { field: 'storageUnitId' });
-      return startSaga({ db: deps.db, store: deps.store }, submitSampleSaga, commandContext(ctx), { input }, args.idempotencyKey);
+      return startSaga({ db: deps.db }, submitSampleSaga, commandContext(ctx), { input }, args.idempotencyKey);
     },
   },
   Subscription: {
