@@ -8,6 +8,7 @@ import type { SagaDefinition } from '../orchestrator/saga-definition.js';
 import { sagaMigrations } from '../orchestrator/saga-schema.js';
 import { SagaWorker } from '../orchestrator/saga-worker.js';
 import { SagaQueries } from './saga-queries.js';
+import { storageUnitsReplica } from './storage-units-replica.js';
 import { createSagaLoaders, sagasResolvers, type SagasContext } from './resolvers.js';
 
 export const SAGA_DEFINITIONS: ReadonlyArray<SagaDefinition<any>> = [submitSampleSaga];
@@ -22,7 +23,7 @@ export const sagasSubgraph = (runtime: Runtime): SubgraphDefinition<SagasContext
     typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
     resolvers: sagasResolvers({ db, store: runtime.store, queries, feed: runtime.liveFeed }),
     migrations: sagasMigrations,
-    projections: [],
+    projections: [storageUnitsReplica],
     context: (base) => ({ ...base, sagas: createSagaLoaders(queries, base.tenantId) }),
     metrics: async (metrics) => {
       const { rows } = await sql<{ type: string; status: string; n: string }>`SELECT type, status, count(*) AS n FROM sagas.instances GROUP BY type, status`.execute(db);
