@@ -75,6 +75,8 @@ export class SagaWorker {
   private readonly concurrency: number;
   private readonly pollMs: number;
   private readonly running = new Set<Promise<void>>();
+  /** Sagas this worker is driving: never claimed again by it, whatever their lease says. */
+  private readonly driving = new Set<string>();
   private stopped = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -128,12 +130,14 @@ export class SagaWorker {
         }
       }
       for (const saga of claimed) {
+        this.driving.add(saga.id);
         const task = this.drive(saga).catch((error) => {
           if (!(error instanceof LeaseLost)) this.options.logger?.error({ err: error, sagaId: saga.id }, 'saga step crashed');
         });
         this.running.add(task);
         void task.finally(() => {
           this.running.delete(task);
+          this.driving.delete(saga.id);
           this.poke();
         });
       }
@@ -169,7 +173,7 @@ export class SagaWorker {
       FROM (
         SELECT id, greatest(next_run_at, coalesce(lease_until, next_run_at)) AS due_at FROM sagas.instances
         WHERE status IN ('RUNNING', 'COMPENSATING') AND next_run_at <= now() AND (lease_until IS NULL OR lease_until < now())
-          AND type = ANY(${[...this.definitions.keys()]}::text[])
+          AND type = ANY(${[...this.definitions.keys()]}::text[]) AND id <> ALL(${[...this.driving]}::uuid[])
         ORDER BY next_run_at LIMIT ${limit}
         FOR UPDATE SKIP LOCKED) due
       WHERE i.id = due.id
@@ -322,6 +326,12 @@ export class SagaWorker {
       }),
     };
     let timer: NodeJS.Timeout | undefined;
+    // A step may outlast the lease; the lease is only meant to run out when this worker is gone.
+    const heartbeat = setInterval(() => {
+      sql`UPDATE sagas.instances SET lease_until = now() + make_interval(secs => ${this.leaseMs / 1000}) WHERE id = ${saga.id} AND lease_owner = ${this.id}`
+        .execute(this.options.db)
+        .catch((error) => this.options.logger?.warn({ err: error, sagaId: saga.id }, 'renewing a saga lease failed'));
+    }, this.leaseMs / 3);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         controller.abort();
@@ -333,6 +343,7 @@ export class SagaWorker {
       return { result: result ?? undefined, position: position.value };
     } finally {
       clearTimeout(timer);
+      clearInterval(heartbeat);
     }
   }
 
