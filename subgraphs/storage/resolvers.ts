@@ -13,7 +13,7 @@ export interface StorageContext extends RequestContext {
 
 type Args<T> = Record<string, unknown> & T;
 
-/** Placements read the sample's facts at the caller's position: the command is given the way to wait for it. */
+/** A placement may target a box created just before: the command is given the way to wait for it, if it must. */
 const placement = (ctx: StorageContext): StorageCommandContext => ({ ...commandContext(ctx), readModelsAt: () => ctx.readModelsAt() });
 
 /** A freshly created unit, from the write side, shaped like a read-model row (no counts yet but its own). */

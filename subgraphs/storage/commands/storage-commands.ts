@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
 import { BadInputError, ConcurrencyError, ConflictError, NoCapacityError, NotFoundError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
-import type { Kysely } from 'kysely';
 import {
   checkInSample,
   checkOutSample,
@@ -22,14 +21,14 @@ import {
 } from '../domain/placement.js';
 import { createStorageUnit, recordTemperature, storageUnitDecider, unitExists, type CreateStorageUnit, type StorageUnit } from '../domain/storage-unit.js';
 import type { PositionRow, StorageQueries } from '../read-model/queries.js';
-import { storageSamples } from '../read-model/storage-projection.js';
+import { sampleFactsFromStream } from '../../../platform/replicas/sample-replica.js';
 
 const CONSISTENCY_HINT = '(if it was just created, send its position as x-tracseq-consistent-with)';
 
 /**
- * A storage command's context. Placements need the sample's facts (type, status), which storage
- * keeps in a replica of the samples context's events: `readModelsAt` waits until that replica
- * includes the position the caller was given, so the command reads them at that position, explicitly.
+ * A storage command's context. A placement reads a position's fixed facts (box, label, zone) from
+ * the read model; for a box created just before, `readModelsAt` waits until the read model includes
+ * the position the caller was given, explicitly, and only when the position is not there yet.
  */
 export interface StorageCommandContext extends CommandContext {
   readModelsAt?: () => Promise<boolean>;
@@ -42,6 +41,19 @@ const requireId = (id: string, field: string) => {
 };
 
 /**
+ * The first free position first (an uncontended reservation takes it), the rest in random order:
+ * concurrent reservations that lost the first one then scatter instead of all trying the second.
+ */
+const spreadAfterFirst = <T>(candidates: T[]): T[] => {
+  const rest = candidates.slice(1);
+  for (let i = rest.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [rest[i], rest[j]] = [rest[j]!, rest[i]!];
+  }
+  return candidates.length === 0 ? [] : [candidates[0]!, ...rest];
+};
+
+/**
  * The storage write path. Placements decide over a position and the sample's custody together and
  * append both atomically with their loaded versions: two samples racing for one position, or one
  * sample racing into two positions, leave exactly one winner.
@@ -50,7 +62,6 @@ export class StorageCommands {
   constructor(
     private readonly commands: CommandHandler,
     private readonly queries: StorageQueries,
-    private readonly db: Kysely<any>,
   ) {}
 
   async createUnit(context: CommandContext, input: Omit<CreateStorageUnit, 'unitId'>, idempotencyKey?: string | null) {
@@ -108,7 +119,7 @@ export class StorageCommands {
     const zones = (ZONE_RULES[sample.sampleType] ?? null) as string[] | null;
     const tried = new Set<string>();
     for (let round = 0; round < 5; round++) {
-      const candidates = (await this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, 32)).filter((c) => !tried.has(c.id));
+      const candidates = spreadAfterFirst((await this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, 32)).filter((c) => !tried.has(c.id)));
       if (candidates.length === 0) break;
       for (const candidate of candidates) {
         tried.add(candidate.id);
@@ -239,12 +250,15 @@ export class StorageCommands {
     return this.target(context, state.positionId);
   }
 
-  /** The samples context's facts about a sample, as of the position the caller was given. */
+  /**
+   * The samples context's facts about a sample (type, status), folded from the sample's stream at
+   * the time of the command: never older than any position the caller was given, and no wait for a
+   * projection. The replica serves queries.
+   */
   private async sample(context: StorageCommandContext, sampleId: string): Promise<SampleFacts> {
     requireId(sampleId, 'sampleId');
-    await context.readModelsAt?.();
-    const [row] = await storageSamples.byIds(this.db, context.tenantId, [sampleId]);
-    if (!row) throw new NotFoundError(`sample ${sampleId} not found ${CONSISTENCY_HINT}`);
+    const row = sampleFactsFromStream(await this.commands.store.readStream(`Sample-${sampleId}`, { tenantId: context.tenantId }));
+    if (!row) throw new NotFoundError(`sample ${sampleId} not found`);
     return { sampleId: row.id, sampleType: row.sample_type, status: row.status };
   }
 }
