@@ -34,6 +34,12 @@ const run = async (workers: number, databaseUrl: string) => {
     await waitReady(Object.keys(PORTS).map((name) => url(name as keyof typeof PORTS).replace('/graphql', '/ready')));
     for (let i = 0; i < workers; i++) services.push(spawnService(['bin/tracseq.ts', 'projections', 'sagas'], { ...env, SAGA_CONCURRENCY: '16' }));
     await db.connect();
+    // Measured from when every worker is up and idle (its idle query shows on a connection), not from its spawn.
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%min(greatest(next_run_at%' AND pid <> pg_backend_pid()`);
+      if (rows[0].n >= workers) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const identity = signIdentity(loadConfig(env).internalSecret, { tenantId: 'bench', subject: 'bench', roles: ['admin'], requestId: 'bench' });
     let setupPosition = '0:0';
     const call = async (target: string, query: string, variables: Record<string, unknown> = {}) => {
