@@ -21,6 +21,10 @@ interface StepTimings {
   dbMs: number;
 }
 
+const stepTimings = async (db: pg.Client, sagaIds: string[]) =>
+  (await db.query(`SELECT e.data->>'step' AS step, e.data->'timings' AS timings FROM es.events e
+    WHERE e.event_type = 'SagaStepCompleted' AND e.data ? 'timings' AND e.stream_id = ANY($1::text[])`, [sagaIds.map((id) => `Saga-${id}`)])).rows as Array<{ step: string; timings: StepTimings }>;
+
 const run = async (workers: number, databaseUrl: string) => {
   const env = {
     ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error',
@@ -64,9 +68,12 @@ const run = async (workers: number, databaseUrl: string) => {
 
     // One saga at a time on an idle system (the 1-worker run only: what a single lab technician sees).
     const idle: number[] = [];
+    let idleSteps: Array<{ step: string; timings: StepTimings }> = [];
     if (workers === 1) {
+      const idleIds: string[] = [];
       for (let i = 0; i < IDLE_SAGAS; i++) {
         const id = await submit(`SAGA-IDLE-${String(i).padStart(5, '0')}`);
+        idleIds.push(id);
         for (;;) {
           const { rows } = await db.query(`SELECT status, extract(epoch FROM finished_at - started_at) * 1000 AS ms FROM sagas.instances WHERE id = $1`, [id]);
           if (!['RUNNING', 'COMPENSATING'].includes(rows[0].status)) {
@@ -77,6 +84,7 @@ const run = async (workers: number, databaseUrl: string) => {
           await new Promise((resolve) => setTimeout(resolve, 2));
         }
       }
+      idleSteps = await stepTimings(db, idleIds);
       await db.query(`DELETE FROM sagas.steps; DELETE FROM sagas.instances`);
     }
 
@@ -91,14 +99,13 @@ const run = async (workers: number, databaseUrl: string) => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const { rows } = await db.query(`SELECT id, status, error, extract(epoch FROM finished_at - started_at) * 1000 AS ms, finished_at FROM sagas.instances`);
-    const steps = (await db.query(`SELECT e.data->>'step' AS step, e.data->'timings' AS timings FROM es.events e
-      WHERE e.event_type = 'SagaStepCompleted' AND e.data ? 'timings' AND e.stream_id = ANY($1::text[])`, [rows.map((r) => `Saga-${r.id}`)])).rows as Array<{ step: string; timings: StepTimings }>;
+    const steps = await stepTimings(db, rows.map((r) => r.id));
     // Why a saga did not complete is part of the result, not a footnote.
     for (const row of rows.filter((r) => r.status !== 'COMPLETED')) console.log(`  ${workers} workers: ${row.status}: ${row.error}`);
     const completed = rows.filter((r) => r.status === 'COMPLETED');
     const durations = sorted(completed.map((r) => Number(r.ms)));
     const seconds = (Math.max(...rows.map((r) => r.finished_at.getTime())) - started) / 1000;
-    return { workers, completed: completed.length, other: rows.length - completed.length, rate: completed.length / seconds, p50: percentile(durations, 50), p95: percentile(durations, 95), idle: sorted(idle), steps, submittedIn };
+    return { workers, completed: completed.length, other: rows.length - completed.length, rate: completed.length / seconds, p50: percentile(durations, 50), p95: percentile(durations, 95), idle: sorted(idle), idleSteps, steps, submittedIn };
   } finally {
     await db.end().catch(() => undefined);
     for (const service of services) service.kill('SIGTERM');
@@ -107,12 +114,12 @@ const run = async (workers: number, databaseUrl: string) => {
 };
 
 /** Median of each part of a step's time, per step, for one run. */
-const breakdown = (result: Awaited<ReturnType<typeof run>>) => {
-  const names = [...new Set(result.steps.map((s) => s.step))];
+const breakdown = (label: string, steps: Array<{ step: string; timings: StepTimings }>) => {
+  const names = [...new Set(steps.map((s) => s.step))];
   return names.map((name) => {
-    const of = result.steps.filter((s) => s.step === name).map((s) => s.timings);
+    const of = steps.filter((s) => s.step === name).map((s) => s.timings);
     const median = (pick: (t: StepTimings) => number) => percentile(sorted(of.map(pick)), 50).toFixed(1);
-    return [`${result.workers} worker${result.workers > 1 ? 's' : ''}`, name, of.length, median((t) => t.callMs), median((t) => t.dbMs), median((t) => t.waitMs)];
+    return [label, name, of.length, median((t) => t.callMs), median((t) => t.dbMs), median((t) => t.waitMs)];
   });
 };
 
@@ -132,7 +139,9 @@ const main = async () => {
     ]));
     console.log(`\nOne saga at a time on an idle system (${one.idle.length} sagas, 1 worker): submission → COMPLETED p50 ${percentile(one.idle, 50).toFixed(0)} ms, p95 ${percentile(one.idle, 95).toFixed(0)} ms\n`);
     console.log('Where a step\'s time goes (medians, ms): call = the step\'s subgraph HTTP round trip incl. the subgraph\'s command; db = the worker\'s own writes (attempt + transition); wait = due → started (claim queue)\n');
-    console.log(table(['workers', 'step', 'n', 'call ms', 'db ms', 'wait ms'], [...breakdown(one), ...breakdown(four)]));
+    console.log(table(['run', 'step', 'n', 'call ms', 'db ms', 'wait ms'], [
+      ...breakdown('idle, one at a time', one.idleSteps), ...breakdown('1 worker', one.steps), ...breakdown('4 workers', four.steps),
+    ]));
   } finally {
     await database.stop();
   }
