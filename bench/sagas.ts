@@ -1,6 +1,7 @@
 /**
- * Saga throughput: completed submitSample sagas per second and end-to-end duration (submit →
- * COMPLETED), with 1 and with 4 saga worker processes against the same subgraphs.
+ * Saga throughput and latency: completed submitSample sagas per second and submission → COMPLETED
+ * durations, with 1 and with 4 saga worker processes against the same subgraphs, side by side; a
+ * single saga at a time on an otherwise idle system; and where each step's time goes.
  *   npm run bench:sagas       BENCH_SAGAS=100 for a quick look (sagas per run, default 300)
  */
 import pg from 'pg';
@@ -9,8 +10,20 @@ import { signIdentity } from '../platform/identity.js';
 import { benchPostgres, percentile, spawnService, table, waitReady } from './support.js';
 
 const total = Number(process.env.BENCH_SAGAS ?? '300');
+const IDLE_SAGAS = Number(process.env.BENCH_IDLE_SAGAS ?? '20');
 const PORTS = { samples: 4201, storage: 4202, sequencing: 4203, notifications: 4204, sagas: 4205 };
 const url = (name: keyof typeof PORTS) => `http://localhost:${PORTS[name]}/graphql`;
+const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+
+interface StepTimings {
+  waitMs: number;
+  callMs: number;
+  dbMs: number;
+}
+
+const stepTimings = async (db: pg.Client, sagaIds: string[]) =>
+  (await db.query(`SELECT e.data->>'step' AS step, e.data->'timings' AS timings FROM es.events e
+    WHERE e.event_type = 'SagaStepCompleted' AND e.data ? 'timings' AND e.stream_id = ANY($1::text[])`, [sagaIds.map((id) => `Saga-${id}`)])).rows as Array<{ step: string; timings: StepTimings }>;
 
 const run = async (workers: number, databaseUrl: string) => {
   const env = {
@@ -20,68 +33,115 @@ const run = async (workers: number, databaseUrl: string) => {
     SAMPLES_URL: url('samples'), STORAGE_URL: url('storage'),
   };
   const services = [spawnService(['bin/tracseq.ts', 'subgraphs'], { ...env, SAGA_WORKER: 'false' })];
+  const db = new pg.Client({ connectionString: databaseUrl });
   try {
     await waitReady(Object.keys(PORTS).map((name) => url(name as keyof typeof PORTS).replace('/graphql', '/ready')));
     for (let i = 0; i < workers; i++) services.push(spawnService(['bin/tracseq.ts', 'projections', 'sagas'], { ...env, SAGA_CONCURRENCY: '16' }));
-    const identity = signIdentity(loadConfig(env).internalSecret, { tenantId: 'bench', subject: 'bench', roles: ['admin'], requestId: 'bench' });
-    let position = '0:0';
-    const call = async (target: string, query: string, variables: Record<string, unknown> = {}) => {
-      const response = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tracseq-identity': identity, 'x-tracseq-consistent-with': position }, body: JSON.stringify({ query, variables }) });
-      const body = (await response.json()) as { data?: any; errors?: unknown[] };
-      if (body.errors) throw new Error(JSON.stringify(body.errors));
-      const payload = Object.values(body.data)[0] as { position?: string };
-      if (payload?.position) position = payload.position;
-      return payload as any;
-    };
-    const site = (await call(url('storage'), `mutation { createStorageUnit(input: { name: "Site", kind: FACILITY }) { position unit { id } } }`)).unit.id;
-    const freezer = (await call(url('storage'), `mutation($p: ID) { createStorageUnit(input: { name: "F", kind: FREEZER, zone: MINUS_80, parentId: $p }) { position unit { id } } }`, { p: site })).unit.id;
-    for (let b = 0; b < Math.ceil(total / 480); b++) {
-      await call(url('storage'), `mutation($p: ID) { createStorageUnit(input: { name: "Box ${b}", kind: BOX, rows: 20, columns: 24, parentId: $p }) { position unit { id } } }`, { p: freezer });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const started = Date.now();
-    const ids: string[] = [];
-    // Submitted in waves, as a lab's intake would, not all at once.
-    for (let i = 0; i < total; i += 20) {
-      const wave = await Promise.all(Array.from({ length: Math.min(20, total - i) }, (_, j) =>
-        call(url('sagas'), `mutation($i: SubmitSampleInput!) { submitSample(input: $i) { position saga { id } } }`, {
-          i: { sample: { barcode: `SAGA-BENCH-${workers}-${String(i + j).padStart(5, '0')}`, sampleType: 'DNA' }, storageUnitId: freezer },
-        })));
-      ids.push(...wave.map((p) => p.saga.id));
-    }
-    const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
-    for (;;) {
-      const { rows } = await db.query(`SELECT count(*) FILTER (WHERE status IN ('RUNNING','COMPENSATING'))::int AS open FROM sagas.instances`);
-      if (rows[0].open === 0) break;
-      if (Date.now() - started > 600_000) throw new Error('sagas did not finish in 10 minutes');
+    // Measured from when every worker is up and idle (its idle query shows on a connection), not from its spawn.
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%min(greatest(next_run_at%' AND pid <> pg_backend_pid()`);
+      if (rows[0].n >= workers) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const { rows } = await db.query(`SELECT status, error, extract(epoch FROM finished_at - started_at) * 1000 AS ms, finished_at FROM sagas.instances`);
-    await db.end();
+    const identity = signIdentity(loadConfig(env).internalSecret, { tenantId: 'bench', subject: 'bench', roles: ['admin'], requestId: 'bench' });
+    let setupPosition = '0:0';
+    const call = async (target: string, query: string, variables: Record<string, unknown> = {}) => {
+      const response = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tracseq-identity': identity, 'x-tracseq-consistent-with': setupPosition }, body: JSON.stringify({ query, variables }) });
+      const body = (await response.json()) as { data?: any; errors?: unknown[] };
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      return Object.values(body.data)[0] as any;
+    };
+    const setup = async (query: string, variables: Record<string, unknown> = {}) => {
+      const payload = await call(url('storage'), query, variables);
+      setupPosition = payload.position;
+      return payload;
+    };
+    const site = (await setup(`mutation { createStorageUnit(input: { name: "Site", kind: FACILITY }) { position unit { id } } }`)).unit.id;
+    const freezer = (await setup(`mutation($p: ID) { createStorageUnit(input: { name: "F", kind: FREEZER, zone: MINUS_80, parentId: $p }) { position unit { id } } }`, { p: site })).unit.id;
+    for (let b = 0; b < Math.ceil((total + IDLE_SAGAS) / 480); b++) {
+      await setup(`mutation($p: ID) { createStorageUnit(input: { name: "Box ${b}", kind: BOX, rows: 20, columns: 24, parentId: $p }) { position unit { id } } }`, { p: freezer });
+    }
+    const submit = async (barcode: string) =>
+      (await call(url('sagas'), `mutation($i: SubmitSampleInput!) { submitSample(input: $i) { position saga { id } } }`, { i: { sample: { barcode, sampleType: 'DNA' }, storageUnitId: freezer } })).saga.id as string;
+    const open = async () => (await db.query(`SELECT count(*) FILTER (WHERE status IN ('RUNNING','COMPENSATING'))::int AS open FROM sagas.instances`)).rows[0].open as number;
+
+    // One saga at a time on an idle system (the 1-worker run only: what a single lab technician sees).
+    const idle: number[] = [];
+    let idleSteps: Array<{ step: string; timings: StepTimings }> = [];
+    if (workers === 1) {
+      const idleIds: string[] = [];
+      for (let i = 0; i < IDLE_SAGAS; i++) {
+        const id = await submit(`SAGA-IDLE-${String(i).padStart(5, '0')}`);
+        idleIds.push(id);
+        for (;;) {
+          const { rows } = await db.query(`SELECT status, extract(epoch FROM finished_at - started_at) * 1000 AS ms FROM sagas.instances WHERE id = $1`, [id]);
+          if (!['RUNNING', 'COMPENSATING'].includes(rows[0].status)) {
+            if (rows[0].status !== 'COMPLETED') throw new Error(`idle saga ${id} ended ${rows[0].status}`);
+            idle.push(Number(rows[0].ms));
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      }
+      idleSteps = await stepTimings(db, idleIds);
+      await db.query(`DELETE FROM sagas.steps; DELETE FROM sagas.instances`);
+    }
+
+    const started = Date.now();
+    // Submitted in waves, as a lab's intake would, not all at once.
+    for (let i = 0; i < total; i += 20) {
+      await Promise.all(Array.from({ length: Math.min(20, total - i) }, (_, j) => submit(`SAGA-BENCH-${workers}-${String(i + j).padStart(5, '0')}`)));
+    }
+    const submittedIn = Date.now() - started;
+    while ((await open()) > 0) {
+      if (Date.now() - started > 600_000) throw new Error('sagas did not finish in 10 minutes');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const { rows } = await db.query(`SELECT id, status, error, extract(epoch FROM finished_at - started_at) * 1000 AS ms, finished_at FROM sagas.instances`);
+    const steps = await stepTimings(db, rows.map((r) => r.id));
     // Why a saga did not complete is part of the result, not a footnote.
     for (const row of rows.filter((r) => r.status !== 'COMPLETED')) console.log(`  ${workers} workers: ${row.status}: ${row.error}`);
     const completed = rows.filter((r) => r.status === 'COMPLETED');
-    const durations = completed.map((r) => Number(r.ms)).sort((a, b) => a - b);
+    const durations = sorted(completed.map((r) => Number(r.ms)));
     const seconds = (Math.max(...rows.map((r) => r.finished_at.getTime())) - started) / 1000;
-    return { workers, completed: completed.length, other: rows.length - completed.length, rate: completed.length / seconds, p50: percentile(durations, 50), p95: percentile(durations, 95) };
+    return { workers, completed: completed.length, other: rows.length - completed.length, rate: completed.length / seconds, p50: percentile(durations, 50), p95: percentile(durations, 95), idle: sorted(idle), idleSteps, steps, submittedIn };
   } finally {
+    await db.end().catch(() => undefined);
     for (const service of services) service.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1500));
   }
 };
 
+/** Median of each part of a step's time, per step, for one run. */
+const breakdown = (label: string, steps: Array<{ step: string; timings: StepTimings }>) => {
+  const names = [...new Set(steps.map((s) => s.step))];
+  return names.map((name) => {
+    const of = steps.filter((s) => s.step === name).map((s) => s.timings);
+    const median = (pick: (t: StepTimings) => number) => percentile(sorted(of.map(pick)), 50).toFixed(1);
+    return [label, name, of.length, median((t) => t.callMs), median((t) => t.dbMs), median((t) => t.waitMs)];
+  });
+};
+
 const main = async () => {
   const database = await benchPostgres();
   try {
-    const rows = [];
+    const results = [];
     for (const workers of [1, 4]) {
-      const result = await run(workers, await database.createDatabase(`bench_sagas_${workers}`));
-      rows.push([`${workers} worker${workers > 1 ? 's' : ''} (16 sagas each at once)`, result.completed, result.other, result.rate.toFixed(1), result.p50.toFixed(0), result.p95.toFixed(0)]);
+      results.push(await run(workers, await database.createDatabase(`bench_sagas_${workers}`)));
       console.log(`done: ${workers} workers`);
     }
-    console.log(`\n${total} submitSample sagas per run (6 steps each, submitted in waves of 20), 2 cores\n`);
-    console.log(table(['workers', 'completed', 'not completed', 'sagas/s', 'p50 ms', 'p95 ms'], rows));
+    const [one, four] = results as [Awaited<ReturnType<typeof run>>, Awaited<ReturnType<typeof run>>];
+    console.log(`\n${total} submitSample sagas per run (6 steps each, notify skipped; submitted in waves of 20), 2 cores\n`);
+    console.log(table(['workers', 'completed', 'not completed', 'sagas/s', 'p50 ms', 'p95 ms', 'submission s'], [
+      ...results.map((r) => [`${r.workers} worker${r.workers > 1 ? 's' : ''} (16 sagas each at once)`, r.completed, r.other, r.rate.toFixed(1), r.p50.toFixed(0), r.p95.toFixed(0), (r.submittedIn / 1000).toFixed(1)]),
+      ['**4 workers / 1 worker**', '', '', (four.rate / one.rate).toFixed(2), '', '', ''],
+    ]));
+    console.log(`\nOne saga at a time on an idle system (${one.idle.length} sagas, 1 worker): submission → COMPLETED p50 ${percentile(one.idle, 50).toFixed(0)} ms, p95 ${percentile(one.idle, 95).toFixed(0)} ms\n`);
+    console.log('Where a step\'s time goes (medians, ms): call = the step\'s subgraph HTTP round trip incl. the subgraph\'s command; db = the worker\'s own writes (attempt + transition); wait = due → started (claim queue)\n');
+    console.log(table(['run', 'step', 'n', 'call ms', 'db ms', 'wait ms'], [
+      ...breakdown('idle, one at a time', one.idleSteps), ...breakdown('1 worker', one.steps), ...breakdown('4 workers', four.steps),
+    ]));
   } finally {
     await database.stop();
   }

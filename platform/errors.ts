@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'INVALID_TRANSITION'
   | 'CONCURRENCY_CONFLICT'
   | 'CONFLICT'
+  | 'NO_CAPACITY'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'PERSISTED_QUERY_NOT_FOUND'
@@ -41,6 +42,13 @@ export class NotFoundError extends DomainError {
 export class ConflictError extends DomainError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('CONFLICT', message, details);
+  }
+}
+
+/** No suitable place exists (not merely taken right now): waiting or retrying cannot help. */
+export class NoCapacityError extends DomainError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('NO_CAPACITY', message, details);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { DocumentNode } from 'graphql';
+import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
@@ -30,6 +30,14 @@ export interface RequestContext extends BaseContext {
   tenantId: string;
   actor: string;
   correlationId: string;
+  /** The position the caller sent as x-tracseq-consistent-with (null: none). */
+  consistentWith: string | null;
+  /**
+   * Waits (bounded) until this subgraph's read models include `position` (default: the caller's
+   * x-tracseq-consistent-with). Queries do so before they run; a command calls it explicitly
+   * before it reads another context's facts from a read model. False when the wait timed out.
+   */
+  readModelsAt(position?: string | null): Promise<boolean>;
 }
 
 /** The command metadata every mutation passes down: who, for which tenant, under which correlation. */
@@ -82,12 +90,50 @@ const guardRoles = <C extends RequestContext>(definition: SubgraphDefinition<C>)
   return resolvers as GraphQLResolverMap<C>;
 };
 
-/** Serves a subgraph's GraphQL over HTTP: identity verified, reads optionally wait for a position. */
+/**
+ * Whether a mutation's selection reaches past the entity its command decided (`payload { entity {
+ * field { … } } }`): such fields come from read models, so the payload waits for its own write.
+ * `payload { position entity { id status } }` is answered from the decided state at once.
+ */
+const readsBeyondDecidedState = (selection: SelectionSetNode | undefined, fragments: Record<string, FragmentDefinitionNode>, depth = 0): boolean =>
+  (selection?.selections ?? []).some((node) => {
+    if (node.kind === Kind.FIELD) return node.selectionSet !== undefined && (depth >= 1 || readsBeyondDecidedState(node.selectionSet, fragments, depth + 1));
+    const inner = node.kind === Kind.INLINE_FRAGMENT ? node.selectionSet : fragments[node.name.value]?.selectionSet;
+    return inner === undefined || readsBeyondDecidedState(inner, fragments, depth);
+  });
+
+/**
+ * Every mutation payload shows the state its write produced: what the command decided is in the
+ * payload, and anything selected beyond it is read once the read models include the write.
+ */
+const readYourOwnWrite = <C extends RequestContext>(resolvers: GraphQLResolverMap<C>): GraphQLResolverMap<C> => {
+  const mutations = (resolvers as Record<string, any>).Mutation as Record<string, (...args: any[]) => unknown> | undefined;
+  if (!mutations) return resolvers;
+  const wrapped = Object.fromEntries(
+    Object.entries(mutations).map(([field, resolve]) => [field, async (parent: unknown, args: unknown, ctx: C, info: GraphQLResolveInfo) => {
+      const payload = (await resolve(parent, args, ctx, info)) as { position?: unknown } | null;
+      if (payload && typeof payload.position === 'string' && readsBeyondDecidedState(info.fieldNodes[0]?.selectionSet, info.fragments)) {
+        await ctx.readModelsAt(payload.position);
+      }
+      return payload;
+    }]),
+  );
+  return { ...resolvers, Mutation: wrapped } as GraphQLResolverMap<C>;
+};
+
+/**
+ * Serves a subgraph's GraphQL over HTTP: identity verified; queries (never mutations) wait for the
+ * position in x-tracseq-consistent-with, so a command is never held up by read-model lag.
+ */
 export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, definition: SubgraphDefinition<C>, port: number): Promise<RunningSubgraph> => {
   const { config, logger } = runtime;
   const consistency = new ConsistencyWaiter(runtime.pool, runtime.listener, definition.projections.map((p) => p.name));
   await consistency.start();
-  const schema = applyInputBounds(buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: guardRoles(definition) as GraphQLResolverMap<unknown> }]));
+  const schema = applyInputBounds(buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: readYourOwnWrite(guardRoles(definition)) as GraphQLResolverMap<unknown> }]));
+  const readModelsAt = (given: string | null) => (position?: string | null) => {
+    const target = position ?? given;
+    return target ? consistency.waitFor(target, config.consistencyTimeoutMs) : Promise.resolve(true);
+  };
   // Ready before serving: the first subscriber should not wait for a Kafka group join.
   if (schema.getSubscriptionType()) await runtime.liveFeed.start();
   const formatError = formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error, subgraph: definition.name }, 'unexpected resolver error'));
@@ -95,7 +141,20 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
     schema,
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
     formatError,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      {
+        // Only reads honour x-tracseq-consistent-with; known once the operation is resolved.
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ operation, contextValue }) {
+              if (operation?.operation === 'query' && contextValue.consistentWith) await contextValue.readModelsAt();
+            },
+          };
+        },
+      },
+    ],
     // The gateway speaks JSON with the identity header; CSRF prevention stays on for anything else.
     csrfPrevention: true,
   });
@@ -103,13 +162,14 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
   const handler = graphqlHandler(apollo, {
     context: async (_req, headers) => {
       const identity = verifyIdentity(config.internalSecret, headers.get(IDENTITY_HEADER));
-      const position = headers.get(CONSISTENCY_HEADER);
-      if (position) await consistency.waitFor(position, config.consistencyTimeoutMs);
+      const consistentWith = headers.get(CONSISTENCY_HEADER) || null;
       return definition.context({
         identity,
         tenantId: identity.tenantId,
         actor: identity.subject,
         correlationId: headers.get(CORRELATION_HEADER) ?? identity.requestId,
+        consistentWith,
+        readModelsAt: readModelsAt(consistentWith),
       });
     },
   });
@@ -143,7 +203,8 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
           const formatted = error.toJSON();
           return formatError(formatted.extensions?.code ? formatted : { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } }, error);
         },
-        context: (identity) => definition.context({ identity, tenantId: identity.tenantId, actor: identity.subject, correlationId: identity.requestId || randomUUID() }),
+        context: (identity) =>
+          definition.context({ identity, tenantId: identity.tenantId, actor: identity.subject, correlationId: identity.requestId || randomUUID(), consistentWith: null, readModelsAt: readModelsAt(null) }),
       })
     : null;
   logger.info({ subgraph: definition.name, url: `${server.url}/graphql` }, 'subgraph listening');

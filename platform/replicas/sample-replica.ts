@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Projection } from '../../event-store/projection.js';
+import type { StoredEvent } from '../../event-store/types.js';
 
 /**
  * A subgraph's own copy of the sample facts it needs (type, status, barcode), fed by the samples
@@ -51,4 +52,18 @@ export const sampleReplica = (schema: string) => {
       return rows;
     },
   };
+};
+
+/**
+ * The same facts folded from the sample's own stream: exact as of the read, for a command that
+ * must not decide on a copy that may lag (the replica is for queries and lists).
+ */
+export const sampleFactsFromStream = (events: readonly StoredEvent[]): SampleFactsRow | null => {
+  let facts = null as SampleFactsRow | null;
+  for (const event of events) {
+    const data = event.data as { sampleId: string; barcode?: string; sampleType?: string; to?: string };
+    if (event.type === 'SampleRegistered') facts = { id: data.sampleId, barcode: data.barcode!, sample_type: data.sampleType!, status: 'PENDING' };
+    else if (facts && (SAMPLE_STATUS_EVENT_TYPES as readonly string[]).includes(event.type) && data.to) facts = { ...facts, status: data.to };
+  }
+  return facts;
 };

@@ -1,5 +1,4 @@
-import { PermanentStepError, type SagaDefinition, type StepContext } from '../orchestrator/saga-definition.js';
-import { SubgraphCallError } from '../orchestrator/subgraph-client.js';
+import type { SagaDefinition, StepContext } from '../orchestrator/saga-definition.js';
 
 export interface SubmitSampleData {
   input: {
@@ -68,22 +67,18 @@ export const submitSampleSaga: SagaDefinition<SubmitSampleData> = {
     { name: 'validateSample', action: status('validateSample') },
     {
       name: 'reservePosition',
-      // Storage skips positions taken meanwhile; a retry covers its read model lagging behind.
       retry: { attempts: 5, baseDelayMs: 50, maxDelayMs: 1000 },
+      // Storage answers NO_CAPACITY (permanent) when nothing suitable exists, and CONFLICT when
+      // every candidate was taken concurrently: a retry then tries the next ones.
       async action({ call, data, idempotencyKey }) {
-        try {
-          const reserved = await call('storage', `mutation($s: ID!, $u: ID, $z: TemperatureZone, $key: String) {
-              reserveFreePosition(sampleId: $s, underUnitId: $u, zone: $z, idempotencyKey: $key) { position storagePosition { id label } } }`, {
-            s: data.sampleId,
-            u: data.input.storageUnitId ?? null,
-            z: data.input.zone ?? null,
-            key: idempotencyKey,
-          });
-          return { positionId: reserved.reserveFreePosition.storagePosition.id, positionLabel: reserved.reserveFreePosition.storagePosition.label };
-        } catch (error) {
-          if (error instanceof SubgraphCallError && error.code === 'NOT_FOUND' && error.message.startsWith('no free position')) throw new PermanentStepError(error.message);
-          throw error;
-        }
+        const reserved = await call('storage', `mutation($s: ID!, $u: ID, $z: TemperatureZone, $key: String) {
+            reserveFreePosition(sampleId: $s, underUnitId: $u, zone: $z, idempotencyKey: $key) { position storagePosition { id label } } }`, {
+          s: data.sampleId,
+          u: data.input.storageUnitId ?? null,
+          z: data.input.zone ?? null,
+          key: idempotencyKey,
+        });
+        return { positionId: reserved.reserveFreePosition.storagePosition.id, positionLabel: reserved.reserveFreePosition.storagePosition.label };
       },
       async compensate({ call, data, idempotencyKey }) {
         await tolerate(call('storage', `mutation($p: ID!, $key: String) { releaseReservation(positionId: $p, idempotencyKey: $key) { position } }`, { p: data.positionId, key: idempotencyKey }), 'CONFLICT', 'BAD_USER_INPUT');

@@ -35,8 +35,8 @@ export interface SagaStep<Data> {
   /** A step that does not apply to this saga is SKIPPED. */
   skip?(data: Data): boolean;
   retry?: RetryPolicy;
-  /** @default 10_000 */
-  timeoutMs?: number;
+  /** Per attempt; a function lets later attempts wait longer (or a test bound only the first). @default 10_000 */
+  timeoutMs?: number | ((attempt: number) => number);
 }
 
 /** A workflow as plain data and functions: a second saga is a short new file. */
@@ -49,8 +49,12 @@ export interface SagaDefinition<Data> {
   sampleIdOf?(data: Data): string | null | undefined;
 }
 
-/** A failure a retry cannot fix (bad input, no free position): compensate at once. */
-export class PermanentStepError extends Error {}
+/** A failure a retry cannot fix (bad input, no capacity): compensate at once. */
+export class PermanentStepError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+  }
+}
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 200 };
 

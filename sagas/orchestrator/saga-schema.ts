@@ -1,4 +1,5 @@
 import type { MigrationSet } from '../../platform/migrations.js';
+import { storageUnitsReplicaMigration } from '../subgraph/storage-units-replica.js';
 
 /** Durable saga state: the orchestrator's own tables (progress is also recorded as events). */
 export const sagaMigrations: MigrationSet = {
@@ -42,6 +43,7 @@ export const sagaMigrations: MigrationSet = {
        finished_at timestamptz,
        PRIMARY KEY (saga_id, idx)
      );`,
+    storageUnitsReplicaMigration,
   ],
 };
 

@@ -1,5 +1,5 @@
 import { IdentitySigner } from '../../platform/identity-signer.js';
-import { CONSISTENCY_HEADER } from '../../platform/headers.js';
+import { CONSISTENCY_HEADER, CORRELATION_HEADER } from '../../platform/headers.js';
 import { IDENTITY_HEADER } from '../../platform/identity.js';
 import { PermanentStepError } from './saga-definition.js';
 
@@ -11,7 +11,7 @@ export class SubgraphCallError extends Error {
 }
 
 /** Codes no retry can change; anything else (conflicts, timeouts, lag, outages) is retried. */
-const PERMANENT = new Set(['BAD_USER_INPUT', 'INVALID_TRANSITION', 'FORBIDDEN', 'UNAUTHENTICATED', 'GRAPHQL_VALIDATION_FAILED']);
+const PERMANENT = new Set(['BAD_USER_INPUT', 'INVALID_TRANSITION', 'NO_CAPACITY', 'FORBIDDEN', 'UNAUTHENTICATED', 'GRAPHQL_VALIDATION_FAILED']);
 
 export type SubgraphCall = <T = any>(subgraph: string, query: string, variables?: Record<string, unknown>) => Promise<T>;
 
@@ -24,6 +24,8 @@ export const subgraphCaller = (options: {
   signer: IdentitySigner;
   tenantId: string;
   subject: string;
+  /** The request that submitted the saga: every step's events carry it. */
+  correlationId: string;
   signal: AbortSignal;
   position: { value: string };
 }): SubgraphCall => async (subgraph, query, variables = {}) => {
@@ -36,6 +38,7 @@ export const subgraphCaller = (options: {
       'content-type': 'application/json',
       [IDENTITY_HEADER]: options.signer.sign({ tenantId: options.tenantId, subject: options.subject, roles: ['saga'] }),
       [CONSISTENCY_HEADER]: options.position.value,
+      [CORRELATION_HEADER]: options.correlationId,
     },
     body: JSON.stringify({ query, variables }),
   });
@@ -43,7 +46,7 @@ export const subgraphCaller = (options: {
   const error = body.errors?.[0];
   if (error) {
     const code = error.extensions?.code ?? 'INTERNAL_SERVER_ERROR';
-    if (PERMANENT.has(code)) throw Object.assign(new PermanentStepError(error.message), { code });
+    if (PERMANENT.has(code)) throw new PermanentStepError(error.message, code);
     throw new SubgraphCallError(error.message, code);
   }
   const payload = Object.values(body.data ?? {})[0] as { position?: string } | null;

@@ -6,9 +6,9 @@ import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
 import { submitSampleSaga } from '../definitions/submit-sample.js';
 import type { SagaDefinition } from '../orchestrator/saga-definition.js';
 import { sagaMigrations } from '../orchestrator/saga-schema.js';
-import { SAGAS_CHANNEL } from '../orchestrator/saga-starter.js';
 import { SagaWorker } from '../orchestrator/saga-worker.js';
 import { SagaQueries } from './saga-queries.js';
+import { storageUnitsReplica } from './storage-units-replica.js';
 import { createSagaLoaders, sagasResolvers, type SagasContext } from './resolvers.js';
 
 export const SAGA_DEFINITIONS: ReadonlyArray<SagaDefinition<any>> = [submitSampleSaga];
@@ -23,7 +23,7 @@ export const sagasSubgraph = (runtime: Runtime): SubgraphDefinition<SagasContext
     typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
     resolvers: sagasResolvers({ db, store: runtime.store, queries, feed: runtime.liveFeed }),
     migrations: sagasMigrations,
-    projections: [],
+    projections: [storageUnitsReplica],
     context: (base) => ({ ...base, sagas: createSagaLoaders(queries, base.tenantId) }),
     metrics: async (metrics) => {
       const { rows } = await sql<{ type: string; status: string; n: string }>`SELECT type, status, count(*) AS n FROM sagas.instances GROUP BY type, status`.execute(db);
@@ -33,23 +33,15 @@ export const sagasSubgraph = (runtime: Runtime): SubgraphDefinition<SagasContext
       if (!runtime.config.sagaWorker) return { stop: async () => undefined };
       const worker = new SagaWorker({
         db: runtime.db,
-        store: runtime.store,
         definitions: SAGA_DEFINITIONS,
         subgraphUrls,
         internalSecret: runtime.config.internalSecret,
         logger: runtime.logger,
+        listener: runtime.listener,
         leaseMs: runtime.config.sagaLeaseMs,
         concurrency: runtime.config.sagaConcurrency,
       }).start();
-      const poke = () => worker.poke();
-      runtime.listener.on(SAGAS_CHANNEL, poke);
-      void runtime.listener.listen(SAGAS_CHANNEL);
-      return {
-        async stop() {
-          runtime.listener.off(SAGAS_CHANNEL, poke);
-          await worker.stop();
-        },
-      };
+      return { stop: () => worker.stop() };
     },
   };
 };

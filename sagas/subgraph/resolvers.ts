@@ -10,6 +10,7 @@ import { commandContext, type RequestContext } from '../../platform/subgraph-ser
 import { submitSampleSaga, type SubmitSampleData } from '../definitions/submit-sample.js';
 import type { SagaRow, StepRow } from '../orchestrator/saga-schema.js';
 import { startSaga } from '../orchestrator/saga-starter.js';
+import { checkSubmission } from './submission-checks.js';
 import type { SagaQueries } from './saga-queries.js';
 import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
 import type { LiveFeed } from '../../platform/subscriptions/live-feed.js';
@@ -36,9 +37,10 @@ export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queri
   Mutation: {
     submitSample: async (_: unknown, args: Args<{ input: SubmitSampleData['input']; idempotencyKey?: string | null }>, ctx: SagasContext) => {
       const { input } = args;
-      if (!input.storageUnitId && !input.zone) throw new BadInputError('give storageUnitId or zone', { field: 'zone' });
-      if (input.storageUnitId && !isUuid(input.storageUnitId)) throw new BadInputError('storageUnitId is not an id', { field: 'storageUnitId' });
-      return startSaga({ db: deps.db, store: deps.store }, submitSampleSaga, commandContext(ctx), { input }, args.idempotencyKey);
+      // Refused at once with a typed error, no saga started; the unit facts as of the caller's position.
+      await ctx.readModelsAt();
+      await checkSubmission(deps.db, ctx.tenantId, input);
+      return startSaga({ db: deps.db }, submitSampleSaga, commandContext(ctx), { input }, args.idempotencyKey);
     },
   },
   Subscription: {

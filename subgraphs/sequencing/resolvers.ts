@@ -37,8 +37,11 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
     Mutation: {
       createSequencingJob: (_: unknown, args: Args<{ input: any; idempotencyKey?: string }>, ctx: SequencingContext) =>
         deps.commands.create(commandContext(ctx), args.input, args.idempotencyKey),
-      addSampleToJob: (_: unknown, args: Args<{ jobId: string; sampleId: string; i7Index: string; i5Index?: string; lane?: number }>, ctx: SequencingContext) =>
-        deps.commands.addSample(commandContext(ctx), args.jobId, args),
+      addSampleToJob: async (_: unknown, args: Args<{ jobId: string; sampleId: string; i7Index: string; i5Index?: string; lane?: number }>, ctx: SequencingContext) => {
+        // The sample's status is the samples context's fact (kept in a replica): read it at the caller's position.
+        await ctx.readModelsAt();
+        return deps.commands.addSample(commandContext(ctx), args.jobId, args);
+      },
       removeSampleFromJob: change<{ sampleId: string }>((state, args) => removeSample(state, args.sampleId)),
       queueJob: change((state) => queueJob(state)),
       startJob: change<{ flowcellId: string }>((state, args) => startJob(state, args.flowcellId)),

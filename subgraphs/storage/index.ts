@@ -17,7 +17,7 @@ export const storageSubgraph = (runtime: Runtime): SubgraphDefinition<StorageCon
   return {
     name: 'storage',
     typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
-    resolvers: storageResolvers({ queries, commands: new StorageCommands(runtime.commands, queries, db) }),
+    resolvers: storageResolvers({ queries, commands: new StorageCommands(runtime.commands, queries) }),
     migrations: storageMigrations,
     projections: [storageProjection(runtime.store)],
     requiredRoles: { Mutation: { createStorageUnit: 'manager' } },

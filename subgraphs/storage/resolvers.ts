@@ -2,7 +2,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { BadInputError } from '../../platform/errors.js';
 import { DateTimeScalar, isUuid } from '../../platform/graphql/scalars.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
-import type { StorageCommands } from './commands/storage-commands.js';
+import type { StorageCommandContext, StorageCommands } from './commands/storage-commands.js';
 import type { StorageUnit } from './domain/storage-unit.js';
 import type { StorageLoaders } from './read-model/loaders.js';
 import type { CustodyRow, PositionRow, ReadingRow, StorageQueries, UnitRow } from './read-model/queries.js';
@@ -12,6 +12,9 @@ export interface StorageContext extends RequestContext {
 }
 
 type Args<T> = Record<string, unknown> & T;
+
+/** A placement may target a box created just before: the command is given the way to wait for it, if it must. */
+const placement = (ctx: StorageContext): StorageCommandContext => ({ ...commandContext(ctx), readModelsAt: () => ctx.readModelsAt() });
 
 /** A freshly created unit, from the write side, shaped like a read-model row (no counts yet but its own). */
 const unitView = (unit: StorageUnit): UnitRow => ({
@@ -48,17 +51,17 @@ export const storageResolvers = (deps: { queries: StorageQueries; commands: Stor
       return { unit: unitView(unit), position };
     },
     reservePosition: (_: unknown, a: Args<{ positionId: string; sampleId: string; idempotencyKey?: string }>, ctx: StorageContext) =>
-      deps.commands.reserve(commandContext(ctx), a.positionId, a.sampleId, a.idempotencyKey),
+      deps.commands.reserve(placement(ctx), a.positionId, a.sampleId, a.idempotencyKey),
     reserveFreePosition: (_: unknown, a: Args<{ sampleId: string; underUnitId?: string | null; zone?: string | null; idempotencyKey?: string }>, ctx: StorageContext) =>
-      deps.commands.reserveFree(commandContext(ctx), a.sampleId, a.underUnitId ?? null, a.zone ?? null, a.idempotencyKey),
-    releaseReservation: (_: unknown, a: Args<{ positionId: string; idempotencyKey?: string }>, ctx: StorageContext) => deps.commands.release(commandContext(ctx), a.positionId, a.idempotencyKey),
+      deps.commands.reserveFree(placement(ctx), a.sampleId, a.underUnitId ?? null, a.zone ?? null, a.idempotencyKey),
+    releaseReservation: (_: unknown, a: Args<{ positionId: string; idempotencyKey?: string }>, ctx: StorageContext) => deps.commands.release(placement(ctx), a.positionId, a.idempotencyKey),
     storeSample: (_: unknown, a: Args<{ sampleId: string; positionId: string; idempotencyKey?: string }>, ctx: StorageContext) =>
-      deps.commands.store(commandContext(ctx), a.sampleId, a.positionId, a.idempotencyKey),
+      deps.commands.store(placement(ctx), a.sampleId, a.positionId, a.idempotencyKey),
     removeSampleFromStorage: (_: unknown, a: Args<{ sampleId: string; reason: string; idempotencyKey?: string }>, ctx: StorageContext) =>
-      deps.commands.remove(commandContext(ctx), a.sampleId, a.reason, a.idempotencyKey),
-    moveSample: (_: unknown, a: Args<{ sampleId: string; toPositionId: string }>, ctx: StorageContext) => deps.commands.move(commandContext(ctx), a.sampleId, a.toPositionId),
-    checkOutSample: (_: unknown, a: Args<{ sampleId: string; reason: string }>, ctx: StorageContext) => deps.commands.checkOut(commandContext(ctx), a.sampleId, a.reason),
-    checkInSample: (_: unknown, a: Args<{ sampleId: string }>, ctx: StorageContext) => deps.commands.checkIn(commandContext(ctx), a.sampleId),
+      deps.commands.remove(placement(ctx), a.sampleId, a.reason, a.idempotencyKey),
+    moveSample: (_: unknown, a: Args<{ sampleId: string; toPositionId: string }>, ctx: StorageContext) => deps.commands.move(placement(ctx), a.sampleId, a.toPositionId),
+    checkOutSample: (_: unknown, a: Args<{ sampleId: string; reason: string }>, ctx: StorageContext) => deps.commands.checkOut(placement(ctx), a.sampleId, a.reason),
+    checkInSample: (_: unknown, a: Args<{ sampleId: string }>, ctx: StorageContext) => deps.commands.checkIn(placement(ctx), a.sampleId),
     recordTemperature: (_: unknown, a: Args<{ unitId: string; celsius: number; recordedAt?: string }>, ctx: StorageContext) =>
       deps.commands.recordTemperature(commandContext(ctx), a.unitId, a.celsius, a.recordedAt),
   },

@@ -8,6 +8,7 @@ import { startTestSystem, type TestSystem } from '../support/system.js';
 import { labClient } from '../support/lab.js';
 import { flakyReserveSaga, hangingReceiveSaga, impatientSaga, slowStoreSaga } from '../support/saga-variants.js';
 import { waitUntil } from '../support/wait.js';
+import { failingUndoSaga, gatedReserveSaga } from './variants.js';
 
 let system: TestSystem;
 let lab: ReturnType<typeof labClient>;
@@ -30,7 +31,7 @@ const urls = () => Object.fromEntries(system.subgraphs.map((s) => [s.name, s.url
 
 /** A worker in this process for a test-only saga variant (the system's worker only runs the real types). */
 const worker = (definition: SagaDefinition<any>, leaseMs = 30_000) =>
-  new SagaWorker({ db: system.runtime.db, store: system.runtime.store, definitions: [definition], subgraphUrls: urls(), internalSecret: system.runtime.config.internalSecret, leaseMs, pollMs: 50 }).start();
+  new SagaWorker({ db: system.runtime.db, listener: system.runtime.listener, definitions: [definition], subgraphUrls: urls(), internalSecret: system.runtime.config.internalSecret, leaseMs, pollMs: 50 }).start();
 const startVariant = (definition: SagaDefinition<any>, barcode: string, box: string) =>
   startSaga(system.runtime, definition, { tenantId: 'demo', actor: 'tester' }, { input: { sample: { barcode, sampleType: 'DNA' }, storageUnitId: box } });
 
@@ -95,6 +96,8 @@ describe('submitSample saga', () => {
       expect(saga.status).toBe('COMPLETED');
       const step = saga.steps.find((s: any) => s.name === 'receiveSample');
       expect(step.attempts).toBe(2);
+      const history = await system.runtime.store.readStream(`Saga-${saga.id}`, { tenantId: 'demo' });
+      expect(history.find((e) => e.type === 'SagaStepFailed')?.data).toMatchObject({ step: 'receiveSample', attempts: 1, error: 'step timed out after 300 ms' });
     } finally {
       await running.stop();
     }
@@ -155,7 +158,11 @@ describe('submitSample saga', () => {
     const started = await Promise.all(Array.from({ length: 50 }, (_, i) => submit(`RUSH-${String(i).padStart(3, '0')}`, { storageUnitId: box })));
     expect(started.every((r) => !r.errors)).toBe(true);
     // Each saga takes a few hops through the bus; over Kafka's mock cluster every hop waits out a fetch.
-    const sagas = await Promise.all(started.map((r) => finished(r.data.submitSample.saga.id, 90_000)));
+    // One poll for all 50 (not 50 pollers): the test should not be the load it waits out.
+    const ids = started.map((r) => r.data.submitSample.saga.id as string);
+    await lab.eventually(`{ sagas(status: [RUNNING, COMPENSATING], first: 500) { edges { node { id } } } }`, {}, (d) =>
+      !d.sagas.edges.some((e: any) => ids.includes(e.node.id)), 'all 50 sagas finished', 90_000);
+    const sagas = await Promise.all(ids.map((id) => finished(id)));
     const completed = sagas.filter((s) => s.status === 'COMPLETED');
     expect(completed).toHaveLength(10);
     expect(sagas.filter((s) => s.status === 'COMPENSATED')).toHaveLength(40);
@@ -178,5 +185,100 @@ describe('submitSample saga', () => {
   it('refuses a submission with nowhere to go', async () => {
     const result = await submit('SAGA-NOWHERE-1', {});
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('answers bad submissions at once with typed errors and starts no saga', async () => {
+    const { box, freezer } = await lab.freezerWithBox('Checks', 'MINUS_20');
+    const count = async () => (await lab.gql(`{ sagas(first: 1) { totalCount } }`)).data.sagas.totalCount as number;
+    const before = await count();
+    const refused = async (barcode: string, where: Record<string, unknown>, type?: string) => {
+      const result = await submit(barcode, where, undefined, type);
+      expect(result.data?.submitSample ?? null).toBeNull();
+      return result.errors![0]!.extensions!;
+    };
+    expect(await refused('bad barcode!', { storageUnitId: box })).toMatchObject({ code: 'BAD_USER_INPUT', field: 'sample.barcode' });
+    expect(await refused('SAGA-CHECK-01', { storageUnitId: '00000000-0000-4000-8000-00000000beef' })).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await refused('SAGA-CHECK-02', { zone: 'MINUS_20' }, 'RNA')).toMatchObject({ code: 'BAD_USER_INPUT', field: 'zone' });
+    expect(await refused('SAGA-CHECK-03', { storageUnitId: freezer }, 'RNA')).toMatchObject({ code: 'BAD_USER_INPUT', field: 'storageUnitId' });
+    expect((await submit('SAGA-CHECK-04', { storageUnitId: box }, undefined, 'PLUTONIUM')).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(await count()).toBe(before);
+    // The same target and a good sample do start one.
+    const accepted = await submit('SAGA-CHECK-05', { storageUnitId: freezer }, undefined, 'DNA');
+    expect(accepted.errors).toBeUndefined();
+    expect(await count()).toBe(before + 1);
+  });
+
+  it('tells "every free position was just taken" (CONFLICT, retried) from "no position exists" (NO_CAPACITY, compensated)', async () => {
+    const { box, positions } = await lab.freezerWithBox('Classify', 'MINUS_80', 1, 1);
+    const first = await lab.validatedSample('CLASSIFY-FIRST');
+    const second = await lab.validatedSample('CLASSIFY-SECOND');
+    let openGate!: () => void;
+    const gated = gatedReserveSaga(new Promise<void>((resolve) => (openGate = resolve)));
+    const running = worker(gated);
+    const holder = await system.runtime.pool.connect();
+    let saga: any;
+    try {
+      const { saga: started } = await startVariant(gated, 'CLASSIFY-SAGA', box);
+      // Every sample's facts in storage's replica first, so only the position read model can be behind.
+      await waitUntil(async () => {
+        const { rows } = await holder.query(`SELECT count(*)::int AS n FROM storage_read.sample_replica WHERE barcode IN ('CLASSIFY-FIRST', 'CLASSIFY-SECOND', 'CLASSIFY-SAGA') AND status = 'VALIDATED'`);
+        return rows[0].n === 3;
+      }, 30_000, 'samples validated in the storage replica');
+      // Hold the storage projection back on this box's only position: its stream moves on, the read model cannot.
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM storage_read.positions WHERE id = $1 FOR UPDATE', [positions.A1]);
+      const taken = await system.gql(`mutation($p: ID!, $s: ID!) { reservePosition(positionId: $p, sampleId: $s) { position } }`, { p: positions.A1, s: first });
+      expect(taken.errors).toBeUndefined();
+      const raced = await system.gql(`mutation($s: ID!, $u: ID) { reserveFreePosition(sampleId: $s, underUnitId: $u) { position } }`, { s: second, u: box });
+      expect(raced.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALL_CANDIDATES_TAKEN' });
+      // The saga meets the same race: it retries the step instead of compensating.
+      openGate();
+      await waitUntil(async () => {
+        const events = await system.runtime.store.readStream(`Saga-${started.id}`, { tenantId: 'demo' });
+        return events.some((e) => e.type === 'SagaStepFailed' && (e.data as any).step === 'reservePosition' && (e.data as any).retryInMs !== undefined);
+      }, 30_000, 'reservePosition failed and was scheduled again');
+      await holder.query('ROLLBACK');
+      saga = await finished(started.id);
+      const history = await system.runtime.store.readStream(`Saga-${started.id}`, { tenantId: 'demo' });
+      const failures = history.filter((e) => e.type === 'SagaStepFailed').map((e) => e.data as any);
+      expect(failures[0].error).toContain('taken concurrently');
+      expect(failures.at(-1)).toMatchObject({ final: true });
+      expect(failures.at(-1).error).toContain('no free position');
+    } finally {
+      openGate();
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+      await running.stop();
+    }
+    expect(saga.status).toBe('COMPENSATED');
+    const reserve = saga.steps.find((s: any) => s.name === 'reservePosition');
+    expect(reserve.status).toBe('FAILED');
+    expect(reserve.attempts).toBeGreaterThanOrEqual(2);
+    const full = await lab.gql(`mutation($s: ID!, $u: ID) { reserveFreePosition(sampleId: $s, underUnitId: $u) { position } }`, { s: second, u: box });
+    expect(full.errors?.[0]?.extensions?.code).toBe('NO_CAPACITY');
+  });
+
+  it('ends FAILED with a CRITICAL alert when a compensation keeps failing', async () => {
+    const { box, positions } = await lab.freezerWithBox('Stuck', 'MINUS_80', 1, 1);
+    const occupant = await lab.validatedSample('STUCK-OCCUPANT');
+    await lab.mutate(`mutation($s: ID!, $p: ID!) { storeSample(sampleId: $s, positionId: $p) { position } }`, { s: occupant, p: positions.A1 });
+    const running = worker(failingUndoSaga());
+    let saga: any;
+    try {
+      const { saga: started } = await startVariant(failingUndoSaga(), 'SAGA-STUCK-01', box);
+      saga = await finished(started.id);
+    } finally {
+      await running.stop();
+    }
+    // What the user sees: the saga FAILED, why, and which step is left for a person.
+    expect(saga.status).toBe('FAILED');
+    expect(saga.error).toMatch(/^reservePosition: no free position .*; compensating registerSample failed: samples subgraph refused the rejection \(injected\)$/);
+    expect(saga.steps.map((s: any) => [s.name, s.status])).toEqual([
+      ['registerSample', 'FAILED'], ['receiveSample', 'COMPENSATED'], ['validateSample', 'COMPENSATED'], ['reservePosition', 'FAILED'], ['storeSample', 'PENDING'], ['notify', 'PENDING'],
+    ]);
+    expect(saga.steps[0].lastError).toBe('samples subgraph refused the rejection (injected)');
+    const alert = await lab.eventually(`{ alerts(first: 100) { edges { node { kind severity message sample { barcode } } } } }`, {}, (d) =>
+      d.alerts.edges.map((e: any) => e.node).find((a: any) => a.kind === 'SAGA_FAILED' && a.sample?.barcode === 'SAGA-STUCK-01'), 'SAGA_FAILED alert');
+    expect(alert).toMatchObject({ severity: 'CRITICAL', message: 'submitSample-stuck failed: samples subgraph refused the rejection (injected)' });
   });
 });

@@ -30,13 +30,16 @@ export const flakyReserveSaga = (times: number) => {
   }));
 };
 
-/** receiveSample hangs past its timeout on the first attempt. */
+/**
+ * receiveSample hangs on its first attempt until its timeout aborts it; only that attempt is bounded
+ * by `timeoutMs`, so the retry's real call may take as long as a loaded machine needs.
+ */
 export const hangingReceiveSaga = (timeoutMs: number) => {
   let calls = 0;
   return variant('submitSample-hanging', 'receiveSample', (step) => ({
-    timeoutMs,
+    timeoutMs: (attempt) => (attempt === 1 ? timeoutMs : 60_000),
     action: async (context) => {
-      if (calls++ === 0) await new Promise((resolve) => setTimeout(resolve, timeoutMs * 5));
+      if (calls++ === 0) await new Promise((resolve) => context.signal.addEventListener('abort', resolve));
       return step.action(context);
     },
   }));

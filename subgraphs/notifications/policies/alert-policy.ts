@@ -46,7 +46,8 @@ export const ALERT_RULES: Record<string, (data: any) => Raise | null> = {
   }),
   SagaFailed: (d) => ({
     kind: 'SAGA_FAILED',
-    severity: 'WARNING',
+    // FAILED: a compensation gave up, something is left half-done for a person to undo.
+    severity: d.status === 'FAILED' ? 'CRITICAL' : 'WARNING',
     message: `${d.sagaType ?? 'Workflow'} ${String(d.status ?? 'failed').toLowerCase()}: ${d.error ?? 'no reason given'}`,
     ...subject({ sampleId: d.sampleId ?? null }, d.sagaId),
   }),

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
-import { BadInputError, ConcurrencyError, ConflictError, NotFoundError } from '../../../platform/errors.js';
+import { BadInputError, ConcurrencyError, ConflictError, NoCapacityError, NotFoundError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
-import type { Kysely } from 'kysely';
 import {
   checkInSample,
   checkOutSample,
   custodyDecider,
   moveSample,
   positionDecider,
+  PositionTakenError,
   releaseReservation,
   removeSample,
   reservePosition,
@@ -21,14 +21,36 @@ import {
 } from '../domain/placement.js';
 import { createStorageUnit, recordTemperature, storageUnitDecider, unitExists, type CreateStorageUnit, type StorageUnit } from '../domain/storage-unit.js';
 import type { PositionRow, StorageQueries } from '../read-model/queries.js';
-import { storageSamples } from '../read-model/storage-projection.js';
+import { sampleFactsFromStream } from '../../../platform/replicas/sample-replica.js';
 
 const CONSISTENCY_HINT = '(if it was just created, send its position as x-tracseq-consistent-with)';
+
+/**
+ * A storage command's context. A placement reads a position's fixed facts (box, label, zone) from
+ * the read model; for a box created just before, `readModelsAt` waits until the read model includes
+ * the position the caller was given, explicitly, and only when the position is not there yet.
+ */
+export interface StorageCommandContext extends CommandContext {
+  readModelsAt?: () => Promise<boolean>;
+}
 
 const keyed = (scope: string, key?: string | null) => (key ? { scope: `storage/${scope}`, key } : undefined);
 
 const requireId = (id: string, field: string) => {
   if (!isUuid(id)) throw new BadInputError(`"${id}" is not an id`, { field });
+};
+
+/**
+ * The first free position first (an uncontended reservation takes it), the rest in random order:
+ * concurrent reservations that lost the first one then scatter instead of all trying the second.
+ */
+const spreadAfterFirst = <T>(candidates: T[]): T[] => {
+  const rest = candidates.slice(1);
+  for (let i = rest.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [rest[i], rest[j]] = [rest[j]!, rest[i]!];
+  }
+  return candidates.length === 0 ? [] : [candidates[0]!, ...rest];
 };
 
 /**
@@ -40,7 +62,6 @@ export class StorageCommands {
   constructor(
     private readonly commands: CommandHandler,
     private readonly queries: StorageQueries,
-    private readonly db: Kysely<any>,
   ) {}
 
   async createUnit(context: CommandContext, input: Omit<CreateStorageUnit, 'unitId'>, idempotencyKey?: string | null) {
@@ -75,18 +96,20 @@ export class StorageCommands {
     return { reading: { celsius, recordedAt: at, inRange: celsius >= unit.minTempC! && celsius <= unit.maxTempC! }, position: result.position };
   }
 
-  async reserve(context: CommandContext, positionId: string, sampleId: string, key?: string | null) {
-    const [target, sample] = await Promise.all([this.target(context.tenantId, positionId), this.sample(context.tenantId, sampleId)]);
+  async reserve(context: StorageCommandContext, positionId: string, sampleId: string, key?: string | null) {
+    const [target, sample] = await Promise.all([this.target(context, positionId), this.sample(context, sampleId)]);
     return this.place(context, target, sampleId, (position, custody) => reservePosition(sample, this.asTarget(target), position, custody), keyed('reserve', key), { positionId: target.id });
   }
 
   /**
-   * The first free suitable position, reserved: candidates come from the read model (which may lag),
-   * the reservation itself is decided on the position's stream, so a position someone took meanwhile
-   * fails fast as a CONFLICT and the next candidate is tried.
+   * The first free suitable position, reserved: candidates come from the read model (as of the
+   * caller's position, so they may still lag), the reservation itself is decided on the position's
+   * stream, so a position someone took meanwhile fails fast and the next candidate is tried.
+   * No suitable position at all is NO_CAPACITY (permanent); every candidate taken by concurrent
+   * reservations is CONFLICT (a retry finds the next ones).
    */
-  async reserveFree(context: CommandContext, sampleId: string, underUnitId: string | null, zone: string | null, key?: string | null) {
-    const sample = await this.sample(context.tenantId, sampleId);
+  async reserveFree(context: StorageCommandContext, sampleId: string, underUnitId: string | null, zone: string | null, key?: string | null) {
+    const sample = await this.sample(context, sampleId);
     if (key) {
       const first = await this.commands.store.findIdempotent(context.tenantId, keyed('reserve', key)!);
       if (first) return this.reserve(context, first.result.positionId as string, sampleId, key);
@@ -96,34 +119,38 @@ export class StorageCommands {
     const zones = (ZONE_RULES[sample.sampleType] ?? null) as string[] | null;
     const tried = new Set<string>();
     for (let round = 0; round < 5; round++) {
-      const candidates = (await this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, 32)).filter((c) => !tried.has(c.id));
+      const candidates = spreadAfterFirst((await this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, 32)).filter((c) => !tried.has(c.id)));
       if (candidates.length === 0) break;
       for (const candidate of candidates) {
         tried.add(candidate.id);
         try {
           return await this.place(context, candidate, sampleId, (position, custody) => reservePosition(sample, this.asTarget(candidate), position, custody), keyed('reserve', key), { positionId: candidate.id });
         } catch (error) {
-          if (!(error instanceof ConflictError && /^position /.test(error.message)) && !(error instanceof ConcurrencyError)) throw error;
+          if (!(error instanceof PositionTakenError) && !(error instanceof ConcurrencyError)) throw error;
         }
       }
     }
-    throw new NotFoundError(`no free position for a ${sample.sampleType} sample ${underUnitId ? `under storage unit ${underUnitId}` : `in zone ${zone}`}`);
+    const where = underUnitId ? `under storage unit ${underUnitId}` : `in zone ${zone}`;
+    if (tried.size > 0) throw new ConflictError(`every free position ${where} tried was taken concurrently`, { reason: 'ALL_CANDIDATES_TAKEN', tried: tried.size });
+    throw new NoCapacityError(`no free position for a ${sample.sampleType} sample ${where}`);
   }
 
-  async release(context: CommandContext, positionId: string, key?: string | null) {
-    const target = await this.target(context.tenantId, positionId);
-    const held = target.sample_id ?? (key ? await this.reservedBy(context.tenantId, positionId) : null);
+  async release(context: StorageCommandContext, positionId: string, key?: string | null) {
+    const target = await this.target(context, positionId);
+    // Who holds it is the position's own stream's word, not the read model's.
+    const { state } = await this.commands.load(positionDecider, positionId, context.tenantId);
+    const held = state.sampleId ?? (key ? await this.reservedBy(context.tenantId, positionId) : null);
     if (!held) throw new BadInputError(`position ${target.label} holds no reservation`, { field: 'positionId' });
     return this.place(context, target, held, (position, custody) => releaseReservation(this.asTarget(target), position, custody), keyed('release', key));
   }
 
-  async store(context: CommandContext, sampleId: string, positionId: string, key?: string | null) {
-    const [target, sample] = await Promise.all([this.target(context.tenantId, positionId), this.sample(context.tenantId, sampleId)]);
+  async store(context: StorageCommandContext, sampleId: string, positionId: string, key?: string | null) {
+    const [target, sample] = await Promise.all([this.target(context, positionId), this.sample(context, sampleId)]);
     return this.place(context, target, sampleId, (position, custody) => storeSample(sample, this.asTarget(target), position, custody), keyed('store', key));
   }
 
-  async remove(context: CommandContext, sampleId: string, reason: string, key?: string | null) {
-    const target = await this.currentPosition(context.tenantId, sampleId);
+  async remove(context: StorageCommandContext, sampleId: string, reason: string, key?: string | null) {
+    const target = await this.currentPosition(context, sampleId);
     return this.place(context, target, sampleId, (position, custody) => removeSample(sampleId, this.asTarget(target), position, custody, reason), keyed('remove', key));
   }
 
@@ -143,18 +170,18 @@ export class StorageCommands {
     return last ? (last.data as { sampleId: string }).sampleId : null;
   }
 
-  async checkOut(context: CommandContext, sampleId: string, reason: string) {
-    const target = await this.currentPosition(context.tenantId, sampleId);
+  async checkOut(context: StorageCommandContext, sampleId: string, reason: string) {
+    const target = await this.currentPosition(context, sampleId);
     return this.place(context, target, sampleId, (position, custody) => checkOutSample(sampleId, this.asTarget(target), position, custody, reason));
   }
 
-  async checkIn(context: CommandContext, sampleId: string) {
-    const target = await this.currentPosition(context.tenantId, sampleId);
+  async checkIn(context: StorageCommandContext, sampleId: string) {
+    const target = await this.currentPosition(context, sampleId);
     return this.place(context, target, sampleId, (position, custody) => checkInSample(sampleId, this.asTarget(target), position, custody));
   }
 
-  async move(context: CommandContext, sampleId: string, toPositionId: string) {
-    const [from, to, sample] = await Promise.all([this.currentPosition(context.tenantId, sampleId), this.target(context.tenantId, toPositionId), this.sample(context.tenantId, sampleId)]);
+  async move(context: StorageCommandContext, sampleId: string, toPositionId: string) {
+    const [from, to, sample] = await Promise.all([this.currentPosition(context, sampleId), this.target(context, toPositionId), this.sample(context, sampleId)]);
     const result = await this.commands.handleAcross({
       context,
       streams: [
@@ -188,7 +215,7 @@ export class StorageCommands {
     const first = result_.result?.positionId as string | undefined;
     if (result_.replayed && first && first !== target.id) {
       // A replay answers with the position the first call reserved, not today's candidate.
-      const original = await this.target(context.tenantId, first);
+      const original = await this.target(context, first);
       const { state } = await this.commands.load(positionDecider, first, context.tenantId);
       return { storagePosition: this.view(original, state), position: result_.position };
     }
@@ -203,25 +230,35 @@ export class StorageCommands {
     return { ...row, state: state.state, sample_id: state.sampleId };
   }
 
-  private async target(tenantId: string, positionId: string): Promise<PositionRow> {
+  /**
+   * A position's fixed facts (box, label, zone) from the read model; its state comes from its stream.
+   * A box created at or before the caller's position is waited for only when it is not there yet.
+   */
+  private async target(context: StorageCommandContext, positionId: string): Promise<PositionRow> {
     requireId(positionId, 'positionId');
-    const [row] = await this.queries.positionsByIds(tenantId, [positionId]);
+    let [row] = await this.queries.positionsByIds(context.tenantId, [positionId]);
+    if (!row && context.readModelsAt && (await context.readModelsAt())) [row] = await this.queries.positionsByIds(context.tenantId, [positionId]);
     if (!row) throw new NotFoundError(`position ${positionId} not found ${CONSISTENCY_HINT}`);
     return row;
   }
 
   /** Where the sample's custody says it is (stored or checked out), from the write side. */
-  private async currentPosition(tenantId: string, sampleId: string): Promise<PositionRow> {
+  private async currentPosition(context: StorageCommandContext, sampleId: string): Promise<PositionRow> {
     requireId(sampleId, 'sampleId');
-    const { state } = await this.commands.load(custodyDecider, sampleId, tenantId);
+    const { state } = await this.commands.load(custodyDecider, sampleId, context.tenantId);
     if (!state.positionId) throw new BadInputError('sample is not in storage', { field: 'sampleId' });
-    return this.target(tenantId, state.positionId);
+    return this.target(context, state.positionId);
   }
 
-  private async sample(tenantId: string, sampleId: string): Promise<SampleFacts> {
+  /**
+   * The samples context's facts about a sample (type, status), folded from the sample's stream at
+   * the time of the command: never older than any position the caller was given, and no wait for a
+   * projection. The replica serves queries.
+   */
+  private async sample(context: StorageCommandContext, sampleId: string): Promise<SampleFacts> {
     requireId(sampleId, 'sampleId');
-    const [row] = await storageSamples.byIds(this.db, tenantId, [sampleId]);
-    if (!row) throw new NotFoundError(`sample ${sampleId} not found ${CONSISTENCY_HINT}`);
+    const row = sampleFactsFromStream(await this.commands.store.readStream(`Sample-${sampleId}`, { tenantId: context.tenantId }));
+    if (!row) throw new NotFoundError(`sample ${sampleId} not found`);
     return { sampleId: row.id, sampleType: row.sample_type, status: row.status };
   }
 }

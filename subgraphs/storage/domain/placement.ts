@@ -2,6 +2,13 @@ import type { Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError } from '../../../platform/errors.js';
 import type { CustodyEvent, PositionEvent, TemperatureZone } from './events.js';
 
+/** The position is not AVAILABLE (someone else holds it): a search for a free one moves on. */
+export class PositionTakenError extends ConflictError {
+  constructor(label: string, state: string) {
+    super(`position ${label} is ${state.toLowerCase()}`, { reason: 'POSITION_TAKEN' });
+  }
+}
+
 /** One box position: the invariant "one sample per position" lives here. */
 export type PositionState = { state: 'AVAILABLE' | 'RESERVED' | 'OCCUPIED'; sampleId: string | null };
 
@@ -91,7 +98,7 @@ const assertZone = (sample: SampleFacts, target: Target) => {
 const fact = (target: Target, sampleId: string) => ({ positionId: target.positionId, boxId: target.boxId, label: target.label, sampleId });
 
 export const reservePosition = (sample: SampleFacts, target: Target, position: PositionState, custody: Custody): [PositionEvent[], CustodyEvent[]] => {
-  if (position.state !== 'AVAILABLE') throw new ConflictError(`position ${target.label} is ${position.state.toLowerCase()}`);
+  if (position.state !== 'AVAILABLE') throw new PositionTakenError(target.label, position.state);
   if (custody.positionId && !custody.checkedOut) throw new ConflictError(`sample is already stored at ${custody.label}`);
   if (custody.reservedPositionId) throw new ConflictError('sample already holds a reservation');
   // A checked-out sample's own position is held for its return; a second hold would keep two.
