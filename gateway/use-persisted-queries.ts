@@ -31,10 +31,11 @@ export const usePersistedQueries = (dir: string, logger?: Logger) => {
         if (manifest.format !== 'apollo-persisted-query-manifest' || manifest.version !== 1 || !Array.isArray(manifest.operations)) {
           throw new Error('not an apollo-persisted-query-manifest, version 1');
         }
-        for (const operation of manifest.operations) {
-          if (typeof operation.id !== 'string' || typeof operation.body !== 'string') throw new Error('every operation needs an id and a body');
-          next.set(operation.id, operation);
+        // Checked before any is taken: a file with one bad operation is skipped whole, not in part.
+        if (!manifest.operations.every((operation) => typeof operation.id === 'string' && typeof operation.body === 'string')) {
+          throw new Error('every operation needs an id and a body');
         }
+        for (const operation of manifest.operations) next.set(operation.id, operation);
       } catch (error) {
         logger?.error({ file, err: error }, 'persisted query manifest skipped');
       }
