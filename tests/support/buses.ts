@@ -34,6 +34,8 @@ export interface BusDefinition {
   open(parts: { db: Kysely<any>; store: EventStore; listener: PgListener }): Promise<Bus>;
   /** For suites that only need a system: the bus's environment, without opening the parts above. */
   system(): Promise<{ env: Record<string, string>; close(): Promise<void> }>;
+  /** Rebuilds a read model from the log the way `npm run projection:rebuild` does on this bus. */
+  rebuild(parts: { db: Kysely<any>; store: EventStore }, projection: Projection): Promise<void>;
 }
 
 // The mock holds every fetch for its whole wait (a broker answers when data arrives): keep it short.
@@ -53,12 +55,13 @@ export const BUSES: readonly BusDefinition[] = [
           await runner.start();
           return runner;
         },
-        rebuild: (projection) => rebuildProjection(db, projection),
+        rebuild: (projection) => BUSES[0]!.rebuild({ db, store }, projection),
         replayDeadLetters: (projection) => replayDeadLetters(db, store, projection),
         close: async () => undefined,
       };
     },
     system: async () => ({ env: {}, close: async () => undefined }),
+    rebuild: ({ db }, projection) => rebuildProjection(db, projection),
   },
   {
     name: 'kafka',
@@ -75,7 +78,7 @@ export const BUSES: readonly BusDefinition[] = [
           await consumer.start();
           return consumer;
         },
-        rebuild: async (projection) => void (await rebuildFromLog(db, store, projection)),
+        rebuild: (projection) => BUSES[1]!.rebuild({ db, store }, projection),
         replayDeadLetters: (projection) => replayKafkaDeadLetters(cluster.kafka('replay'), new KafkaProjectionConsumer(db, cluster.kafka('replay'), projection)),
         async close() {
           await relay.stop();
@@ -87,6 +90,7 @@ export const BUSES: readonly BusDefinition[] = [
       const cluster = await startMockCluster();
       return { env: kafkaEnv(cluster), close: async () => cluster.stop() };
     },
+    rebuild: async ({ db, store }, projection) => void (await rebuildFromLog(db, store, projection)),
   },
 ];
 
