@@ -255,6 +255,19 @@ describe('samples through the gateway', () => {
     expect(rows.rows[0]).toEqual({ n: 40, d: 40 });
   });
 
+  it('answers a read whose position the read models never reach once CONSISTENCY_TIMEOUT_MS has passed', async () => {
+    const bounded = await startTestSystem({ CONSISTENCY_TIMEOUT_MS: '300' });
+    try {
+      const { sample } = (await bounded.gql(`mutation { registerSample(input: { barcode: "E2E-BOUNDED-1", sampleType: DNA }) { position sample { id } } }`)).data.registerSample;
+      // Far past the log's head: no projection gets there, so every subgraph waits out its bound.
+      const read = await bounded.gql(`query($id: ID!) { sample(id: $id) { id } samples { totalCount } }`, { id: sample.id }, { 'x-tracseq-consistent-with': '999999999:999999999' });
+      expect(read.errors).toBeUndefined();
+      expect(read.data.samples.totalCount).toBeLessThanOrEqual(1);
+    } finally {
+      await bounded.stop();
+    }
+  });
+
   it('refuses a malformed consistency header with BAD_USER_INPUT', async () => {
     const result = await system.gql('{ samples { totalCount } }', {}, { 'x-tracseq-consistent-with': 'yesterday' });
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
