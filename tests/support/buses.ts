@@ -38,6 +38,10 @@ export interface BusDefinition {
   rebuild(parts: { db: Kysely<any>; store: EventStore }, projection: Projection): Promise<void>;
 }
 
+/** As `npm run projection:rebuild` does it on each bus. */
+const rebuildOnPostgres: BusDefinition['rebuild'] = ({ db }, projection) => rebuildProjection(db, projection);
+const rebuildOnKafka: BusDefinition['rebuild'] = async ({ db, store }, projection) => void (await rebuildFromLog(db, store, projection));
+
 // The mock holds every fetch for its whole wait (a broker answers when data arrives): keep it short.
 const kafkaEnv = (cluster: MockCluster) => ({ KAFKA_BROKERS: cluster.brokers.join(','), KAFKA_FETCH_MAX_WAIT_MS: '100' });
 
@@ -55,13 +59,13 @@ export const BUSES: readonly BusDefinition[] = [
           await runner.start();
           return runner;
         },
-        rebuild: (projection) => BUSES[0]!.rebuild({ db, store }, projection),
+        rebuild: (projection) => rebuildOnPostgres({ db, store }, projection),
         replayDeadLetters: (projection) => replayDeadLetters(db, store, projection),
         close: async () => undefined,
       };
     },
     system: async () => ({ env: {}, close: async () => undefined }),
-    rebuild: ({ db }, projection) => rebuildProjection(db, projection),
+    rebuild: rebuildOnPostgres,
   },
   {
     name: 'kafka',
@@ -78,7 +82,7 @@ export const BUSES: readonly BusDefinition[] = [
           await consumer.start();
           return consumer;
         },
-        rebuild: (projection) => BUSES[1]!.rebuild({ db, store }, projection),
+        rebuild: (projection) => rebuildOnKafka({ db, store }, projection),
         replayDeadLetters: (projection) => replayKafkaDeadLetters(cluster.kafka('replay'), new KafkaProjectionConsumer(db, cluster.kafka('replay'), projection)),
         async close() {
           await relay.stop();
@@ -90,7 +94,7 @@ export const BUSES: readonly BusDefinition[] = [
       const cluster = await startMockCluster();
       return { env: kafkaEnv(cluster), close: async () => cluster.stop() };
     },
-    rebuild: async ({ db, store }, projection) => void (await rebuildFromLog(db, store, projection)),
+    rebuild: rebuildOnKafka,
   },
 ];
 
