@@ -35,7 +35,9 @@ const echoPolicy = (name: string): Projection => ({
 const killConsumerSessions = async () =>
   (await fx.pool.query(
     `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-     WHERE pid <> pg_backend_pid() AND datname = current_database() AND backend_type = 'client backend' AND query NOT ILIKE 'LISTEN%'`,
+     WHERE pid <> pg_backend_pid() AND datname = current_database() AND backend_type = 'client backend' AND query NOT ILIKE 'LISTEN%'
+       AND application_name <> $1`,
+    [fx.writerName],
   )).rowCount;
 const definition = runBus();
 

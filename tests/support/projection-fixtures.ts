@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { PgListener } from '../../event-store/bus/pg-listener.js';
-import type { EventStore } from '../../event-store/event-store.js';
+import { EventStore } from '../../event-store/event-store.js';
 import type { Projection } from '../../event-store/projection.js';
-import { createKysely } from '../../platform/database.js';
+import { createKysely, createPool } from '../../platform/database.js';
 import { meta, openEventStore } from './event-store.js';
 import { waitUntil } from './wait.js';
 
@@ -12,6 +12,8 @@ export interface ProjectionFixtures {
   store: EventStore;
   db: Kysely<any>;
   listener: PgListener;
+  /** application_name of the test's own writes (appendTicks, markers), which a simulated crash spares. */
+  writerName: string;
   /**
    * Logs every application without a unique key, so a duplicate would show as a second row. Each
    * projection handles only its own event type, since every one reads the whole shared log.
@@ -44,10 +46,14 @@ export const openProjectionFixtures = async (): Promise<ProjectionFixtures> => {
   const listener = new PgListener(url);
   await pool.query('CREATE TABLE applied (projection text, event_id uuid, stream_id text, version int, seq bigserial)');
   const tick = (name: string, data: Record<string, unknown> = {}) => ({ type: `Tick-${name}`, data });
+  // The test's writes on a pool of their own, so killing the consumers' sessions never fails them.
+  const writerName = 'tracseq-test-writer';
+  const writerPool = createPool(`${url}?application_name=${writerName}`, 20);
+  const writer = new EventStore(writerPool);
   const appendMarkers = async (name: string, streams: readonly string[]): Promise<string[]> => {
     const ids: string[] = [];
     for (const stream of streams) {
-      await store.append(stream, null, [tick(name, { marker: true })], meta());
+      await writer.append(stream, null, [tick(name, { marker: true })], meta());
       const { rows } = await pool.query('SELECT event_id FROM es.events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1', [stream]);
       ids.push(rows[0].event_id);
     }
@@ -58,6 +64,7 @@ export const openProjectionFixtures = async (): Promise<ProjectionFixtures> => {
     store,
     db,
     listener,
+    writerName,
     tick,
     logging: (name, options = {}) => ({
       name,
@@ -71,7 +78,7 @@ export const openProjectionFixtures = async (): Promise<ProjectionFixtures> => {
     streamsOf: (prefix, streams) => Array.from({ length: streams }, (_, s) => `${prefix}-${s}`),
     async appendTicks(name, streams, perStream, prefix) {
       await Promise.all(Array.from({ length: streams }, async (_, s) => {
-        for (let i = 0; i < perStream; i++) await store.append(`${prefix}-${s}`, i, [tick(name, { i })], meta());
+        for (let i = 0; i < perStream; i++) await writer.append(`${prefix}-${s}`, i, [tick(name, { i })], meta());
       }));
     },
     applied: async (name) =>
@@ -88,6 +95,7 @@ export const openProjectionFixtures = async (): Promise<ProjectionFixtures> => {
     },
     async close() {
       await listener.close();
+      await writerPool.end();
       await pool.end();
     },
   };
