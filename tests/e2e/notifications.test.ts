@@ -37,13 +37,16 @@ describe('alerts', () => {
 
   it('stops escalating once acknowledged; resolving frees the subject for a new alert', async () => {
     const { freezer, alert } = await excursion('Watched');
-    const acked = await lab.mutate(`mutation($id: ID!) { acknowledgeAlert(id: $id, note: "door was open") { position alert { status acknowledgedBy acknowledgedAt } } }`, { id: alert.id });
+    const acked = await lab.mutate(`mutation($id: ID!) { acknowledgeAlert(id: $id, note: "door was open") { position alert { status acknowledgedBy acknowledgedAt escalationLevel } } }`, { id: alert.id });
     expect(acked.alert).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: 'dev-admin' });
     const again = await lab.gql(`mutation($id: ID!) { acknowledgeAlert(id: $id) { position } }`, { id: alert.id });
     expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_TRANSITION', from: 'ACKNOWLEDGED', to: 'ACKNOWLEDGED' });
-    await new Promise((resolve) => setTimeout(resolve, 800)); // longer than the escalation delay: nothing may happen
+    // The marker: an alert raised after the acknowledgement escalates twice, so the escalation
+    // worker has looked at the acknowledged one on at least two rounds since.
+    const marker = await excursion('Unwatched');
+    await lab.eventually(ALERTS, {}, (d) => alertsOf(d, marker.freezer, 'TEMPERATURE_EXCURSION')[0]?.escalationLevel >= 2, 'a later alert escalated twice');
     const quiet = await lab.gql(ALERTS);
-    expect(alertsOf(quiet.data, freezer, 'TEMPERATURE_EXCURSION')[0].escalationLevel).toBeLessThanOrEqual(1);
+    expect(alertsOf(quiet.data, freezer, 'TEMPERATURE_EXCURSION')[0].escalationLevel).toBe(acked.alert.escalationLevel);
     const resolved = await lab.mutate(`mutation($id: ID!) { resolveAlert(id: $id, note: "door closed") { position alert { status resolvedAt } } }`, { id: alert.id });
     expect(resolved.alert.status).toBe('RESOLVED');
     // Back in range, then out again: a new excursion is a new alert.
@@ -54,10 +57,33 @@ describe('alerts', () => {
   });
 
   it('filters by status and minimum severity, and refuses bad ids', async () => {
-    const critical = await lab.gql(`{ alerts(minSeverity: CRITICAL, first: 100) { edges { node { severity } } } }`);
-    expect(critical.data.alerts.edges.every((e: any) => e.node.severity === 'CRITICAL')).toBe(true);
-    const resolved = await lab.gql(`{ alerts(status: [RESOLVED]) { totalCount } }`);
-    expect(resolved.data.alerts.totalCount).toBe(1);
+    // Its own alerts, so the filters have something to keep and something to drop.
+    const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "ALERT-FILTER-1", sampleType: DNA }) { position sample { id } } }`);
+    await lab.mutate(`mutation($id: ID!) { rejectSample(id: $id, reason: "leaking tube") { position } }`, { id: sample.id });
+    const { freezer } = await excursion('Filtered');
+    const [info] = await lab.eventually(ALERTS, {}, (d) => {
+      const rejected = d.alerts.edges.map((e: any) => e.node).filter((a: any) => a.kind === 'SAMPLE_REJECTED' && a.message.includes('leaking tube'));
+      return rejected.length === 1 && rejected;
+    }, 'the rejection alert');
+    expect(info.severity).toBe('INFO');
+    const [critical] = alertsOf((await lab.gql(ALERTS)).data, freezer, 'TEMPERATURE_EXCURSION');
+    await lab.mutate(`mutation($id: ID!) { resolveAlert(id: $id) { position } }`, { id: critical.id });
+
+    const ids = (data: any) => data.alerts.edges.map((e: any) => e.node.id);
+    const severe = await lab.gql(`{ alerts(minSeverity: CRITICAL, first: 100) { edges { node { id severity } } } }`);
+    expect(ids(severe.data)).toContain(critical.id);
+    expect(ids(severe.data)).not.toContain(info.id);
+    expect(severe.data.alerts.edges.every((e: any) => e.node.severity === 'CRITICAL')).toBe(true);
+    const everything = await lab.gql(`{ alerts(minSeverity: INFO, first: 100) { edges { node { id } } } }`);
+    expect(ids(everything.data)).toEqual(expect.arrayContaining([critical.id, info.id]));
+    const resolved = await lab.gql(`{ alerts(status: [RESOLVED], first: 100) { edges { node { id status } } } }`);
+    expect(ids(resolved.data)).toContain(critical.id);
+    expect(ids(resolved.data)).not.toContain(info.id);
+    expect(resolved.data.alerts.edges.every((e: any) => e.node.status === 'RESOLVED')).toBe(true);
+    const open = await lab.gql(`{ alerts(status: [OPEN], first: 100) { edges { node { id } } } }`);
+    expect(ids(open.data)).toContain(info.id);
+    expect(ids(open.data)).not.toContain(critical.id);
+
     const bad = await lab.gql(`mutation { resolveAlert(id: "nope") { position } }`);
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const missing = await lab.gql(`mutation { resolveAlert(id: "00000000-0000-4000-8000-000000000000") { position } }`);

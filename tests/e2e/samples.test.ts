@@ -3,7 +3,9 @@ import { compareCheckpoints, parsePosition } from '../../event-store/position.js
 import { runWorkers } from '../../platform/subgraph-server.js';
 import { samplesProjections } from '../../subgraphs/samples/index.js';
 import { signIdentity } from '../../platform/identity.js';
+import { runBus } from '../support/buses.js';
 import { postGraphQL, startTestSystem, type TestSystem } from '../support/system.js';
+import { waitUntil } from '../support/wait.js';
 
 let system: TestSystem;
 
@@ -209,6 +211,27 @@ describe('samples through the gateway', () => {
     expect(forged.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  it('rebuilds the samples read model from the log: a damaged row comes back as the events say', async () => {
+    const { sample } = await register('E2E-REBUILD-01', { projectCode: 'REBUILD' });
+    const received = (await move('receiveSample', sample.id)).data.receiveSample.position as string;
+    const read = async () => (await system.gql(
+      `query($id: ID!) { sample(id: $id) { barcode status version } samples(first: 1) { totalCount } }`,
+      { id: sample.id },
+      { 'x-tracseq-consistent-with': received },
+    )).data;
+    const before = await read();
+    expect(before.sample).toEqual({ barcode: 'E2E-REBUILD-01', status: 'RECEIVED', version: 2 });
+    // Damage the read model only; the log still says RECEIVED, version 2.
+    await system.runtime.pool.query(`UPDATE samples_read.samples SET status = 'ARCHIVED', version = 99 WHERE id = $1`, [sample.id]);
+    expect((await read()).sample).toMatchObject({ status: 'ARCHIVED', version: 99 });
+    await runBus().rebuild({ db: system.runtime.db, store: system.runtime.store }, samplesProjections[0]!);
+    await waitUntil(async () => {
+      const now = await read();
+      return now.sample?.status === 'RECEIVED' && now.samples.totalCount === before.samples.totalCount;
+    }, 30_000, 'the read model rebuilt');
+    expect(await read()).toEqual(before);
+  });
+
   it('loses and duplicates nothing when the projection worker restarts mid-stream', async () => {
     const writes = Array.from({ length: 40 }, (_, i) =>
       (async () => {
@@ -230,6 +253,19 @@ describe('samples through the gateway', () => {
     expect(read.data.samples.edges.every((edge: any) => edge.node.status === 'RECEIVED' && edge.node.version === 2)).toBe(true);
     const rows = await system.runtime.pool.query(`SELECT count(*)::int AS n, count(DISTINCT barcode)::int AS d FROM samples_read.samples WHERE project_code = 'RESTART'`);
     expect(rows.rows[0]).toEqual({ n: 40, d: 40 });
+  });
+
+  it('answers a read whose position the read models never reach once CONSISTENCY_TIMEOUT_MS has passed', async () => {
+    const bounded = await startTestSystem({ CONSISTENCY_TIMEOUT_MS: '300' });
+    try {
+      const { sample } = (await bounded.gql(`mutation { registerSample(input: { barcode: "E2E-BOUNDED-1", sampleType: DNA }) { position sample { id } } }`)).data.registerSample;
+      // Far past the log's head: no projection gets there, so every subgraph waits out its bound.
+      const read = await bounded.gql(`query($id: ID!) { sample(id: $id) { id } samples { totalCount } }`, { id: sample.id }, { 'x-tracseq-consistent-with': '999999999:999999999' });
+      expect(read.errors).toBeUndefined();
+      expect(read.data.samples.totalCount).toBeLessThanOrEqual(1);
+    } finally {
+      await bounded.stop();
+    }
   });
 
   it('refuses a malformed consistency header with BAD_USER_INPUT', async () => {

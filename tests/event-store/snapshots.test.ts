@@ -4,8 +4,8 @@ import type pg from 'pg';
 import { CommandHandler } from '../../event-store/command-handler.js';
 import type { EventStore } from '../../event-store/event-store.js';
 import { DomainError } from '../../platform/errors.js';
-import { SAMPLE_STATUSES } from '../../subgraphs/samples/domain/events.js';
-import { changeStatus, registerSample, sampleDecider } from '../../subgraphs/samples/domain/sample.js';
+import { SAMPLE_STATUSES, type SampleStatus } from '../../subgraphs/samples/domain/events.js';
+import { changeStatus, registerSample, sampleDecider, TRANSITIONS } from '../../subgraphs/samples/domain/sample.js';
 import { openEventStore } from '../support/event-store.js';
 
 let pool: pg.Pool;
@@ -22,30 +22,59 @@ describe('snapshots', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 7 }),
-        fc.array(fc.record({ to: fc.constantFrom(...SAMPLE_STATUSES), reason: fc.option(fc.string({ minLength: 1, maxLength: 8 })) }), { maxLength: 40 }),
+        // Each step names a status, or (valid) picks one of the allowed moves, so most runs go far.
+        fc.array(fc.record({ to: fc.constantFrom(...SAMPLE_STATUSES), valid: fc.boolean(), pick: fc.nat() }), { maxLength: 40 }),
         async (snapshotEvery, steps) => {
           const commands = new CommandHandler(store, { snapshotEvery });
           const id = crypto.randomUUID();
           const context = { tenantId: 'lab', actor: 'prop' };
-          await commands.handle(sampleDecider, {
+          let { version } = await commands.handle(sampleDecider, {
             id,
             context,
             decide: (state) => registerSample({ sampleId: id, tenantId: 'lab', barcode: `PROP-${run++}`, sampleType: 'DNA' }, state),
           });
+          let status: SampleStatus = 'PENDING';
+          let snapshotAt = version >= snapshotEvery ? version : null;
           for (const step of steps) {
-            await commands.handle(sampleDecider, { id, context, decide: (state) => changeStatus(state, step.to, step.reason ?? 'r') }).catch((error) => {
-              if (!(error instanceof DomainError)) throw error;
-            });
+            const allowed: readonly SampleStatus[] = TRANSITIONS[status];
+            const to: SampleStatus = step.valid && allowed.length > 0 ? allowed[step.pick % allowed.length]! : step.to;
+            // Only a refusal the transition table predicts is acceptable; anything else fails the run.
+            const outcome = await commands.handle(sampleDecider, { id, context, decide: (state) => changeStatus(state, to, 'reason') }).catch((error: unknown) => error);
+            if (!allowed.includes(to)) {
+              expect(outcome).toBeInstanceOf(DomainError);
+              continue;
+            }
+            expect(outcome).not.toBeInstanceOf(Error);
+            const next = (outcome as { version: number }).version;
+            if (Math.floor(next / snapshotEvery) > Math.floor(version / snapshotEvery)) snapshotAt = next;
+            version = next;
+            status = to;
           }
           const withSnapshots = await commands.load(sampleDecider, id, 'lab', true);
           const fromEvents = await commands.load(sampleDecider, id, 'lab', false);
           expect(withSnapshots).toEqual(fromEvents);
+          expect(fromEvents.version).toBe(version);
+          expect(fromEvents.state).toMatchObject({ status });
           const snapshot = await store.loadSnapshot(`Sample-${id}`, 'lab', sampleDecider.stateSchema);
-          if (fromEvents.version >= snapshotEvery) expect(snapshot?.version).toBeGreaterThanOrEqual(snapshotEvery);
+          expect(snapshot?.version ?? null).toBe(snapshotAt);
         },
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('load from the snapshot, then only the events after it', async () => {
+    const commands = new CommandHandler(store, { snapshotEvery: 2 });
+    const id = crypto.randomUUID();
+    const context = { tenantId: 'lab', actor: null };
+    await commands.handle(sampleDecider, { id, context, decide: (s) => registerSample({ sampleId: id, tenantId: 'lab', barcode: 'SNAP-USED-1', sampleType: 'DNA' }, s) });
+    await commands.handle(sampleDecider, { id, context, decide: (s) => changeStatus(s, 'RECEIVED') });
+    // Marked, so a state that came from the snapshot shows it; the log still says SNAP-USED-1.
+    const marked = await pool.query(`UPDATE es.snapshots SET state = jsonb_set(state, '{barcode}', '"FROM-SNAPSHOT"') WHERE stream_id = $1 AND version = 2`, [`Sample-${id}`]);
+    expect(marked.rowCount).toBe(1);
+    await commands.handle(sampleDecider, { id, context, decide: (s) => changeStatus(s, 'VALIDATED') });
+    expect(await commands.load(sampleDecider, id, 'lab', true)).toMatchObject({ version: 3, state: { barcode: 'FROM-SNAPSHOT', status: 'VALIDATED' } });
+    expect(await commands.load(sampleDecider, id, 'lab', false)).toMatchObject({ version: 3, state: { barcode: 'SNAP-USED-1', status: 'VALIDATED' } });
   });
 
   it('ignores snapshots of an older state schema', async () => {

@@ -29,22 +29,21 @@ afterAll(async () => {
   await fx?.close();
 });
 
-/** Every message of a topic so far, read by a throwaway consumer group. */
-const readTopic = async (topic: string, until = 0) => {
+type TopicMessage = { key: string; value: string; headers: Record<string, any>; partition: number };
+
+/** A topic's messages from the beginning, read by a throwaway consumer group until `done` holds. */
+const readTopic = async (topic: string, done: (messages: TopicMessage[]) => boolean) => {
   const consumer = cluster.kafka('reader').consumer({ groupId: `reader-${crypto.randomUUID()}` });
-  const messages: Array<{ key: string; value: string; headers: Record<string, any>; partition: number }> = [];
+  const messages: TopicMessage[] = [];
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ partition, message }) => void messages.push({ key: message.key!.toString(), value: message.value!.toString(), headers: message.headers ?? {}, partition }) });
-  const deadline = Date.now() + 15_000;
-  let last = -1;
-  // Read until `until` messages arrived and nothing new came for a second.
-  while (Date.now() < deadline && (messages.length < until || messages.length !== last)) {
-    last = messages.length;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ partition, message }) => void messages.push({ key: message.key!.toString(), value: message.value!.toString(), headers: message.headers ?? {}, partition }) });
+    await waitUntil(() => done(messages), 30_000, `${topic}: the messages looked for`);
+    return [...messages];
+  } finally {
+    await consumer.disconnect();
   }
-  await consumer.disconnect();
-  return messages;
 };
 
 describe('kafka relay and consumers', () => {
@@ -56,13 +55,18 @@ describe('kafka relay and consumers', () => {
         AND (transaction_id, global_position) >= (SELECT transaction_id, global_position FROM es.events ORDER BY transaction_id DESC, global_position DESC LIMIT 1)`);
       return rows.length === 1;
     }, 30_000, 'relay caught up');
-    const messages = (await readTopic(topicFor('RO'), 200)).filter((m) => m.key.startsWith('RO-'));
+    // A marker per stream: a stream's messages share a partition, in order, so once its marker is
+    // read nothing earlier of that stream is still to come.
+    await fx.appendMarkers(name, fx.streamsOf('RO', 8));
+    const markersRead = (all: TopicMessage[]) => all.filter((m) => m.key.startsWith('RO-') && JSON.parse(m.value).streamVersion === 26).length === 8;
+    const messages = (await readTopic(topicFor('RO'), markersRead)).filter((m) => m.key.startsWith('RO-'));
     const events = messages.map((m) => JSON.parse(m.value));
-    expect(new Set(events.map((e) => e.eventId)).size).toBe(200);
+    expect(events).toHaveLength(208);
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(208);
     for (let s = 0; s < 8; s++) {
       const stream = messages.filter((m) => m.key === `RO-${s}`);
       expect(new Set(stream.map((m) => m.partition)).size).toBe(1);
-      expect(stream.map((m) => JSON.parse(m.value).streamVersion)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+      expect(stream.map((m) => JSON.parse(m.value).streamVersion)).toEqual(Array.from({ length: 26 }, (_, i) => i + 1));
     }
     expect(headerText(messages[0]!.headers, 'event-type')).toBe('Tick-relay-order');
     expect(headerText(messages[0]!.headers, 'tenant-id')).toBe('lab-a');
@@ -80,10 +84,10 @@ describe('kafka relay and consumers', () => {
     await consumer.start();
     await fx.appendTicks(name, 3, 10, 'CC');
     await waitUntil(async () => (await fx.applied(name)).total >= 30, 30_000, 'all applied');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const markers = await fx.settle(name, fx.streamsOf('CC', 3));
     await consumer.stop();
     expect(crashes).toBeGreaterThanOrEqual(3);
-    expect(await fx.applied(name)).toEqual({ total: 30, distinct: 30 });
+    expect(await fx.applied(name)).toEqual({ total: 30 + markers, distinct: 30 + markers });
   }, 90_000);
 
   it('sends a poison event to the dead-letter topic with its headers and the error, and replays it after the fix', async () => {
@@ -95,14 +99,18 @@ describe('kafka relay and consumers', () => {
     await fx.store.append('DL-1', 0, [fx.tick(name, { poison: true })], meta());
     await fx.store.append('DL-2', 0, [fx.tick(name)], meta());
     await waitUntil(async () => (await fx.applied(name)).total === 1, 30_000, 'healthy event applied');
-    const dead = (await readTopic(TOPICS.deadLetter)).filter((m) => headerText(m.headers, 'dead-letter-consumer') === name);
-    expect(dead).toHaveLength(1);
+    // The marker: a second poison event of the same stream, dead-lettered after the first under the
+    // same key (so in the same partition, after it).
+    await fx.store.append('DL-1', 1, [fx.tick(name, { poison: true })], meta());
+    const ours = (all: TopicMessage[]) => all.filter((m) => headerText(m.headers, 'dead-letter-consumer') === name);
+    const dead = ours(await readTopic(TOPICS.deadLetter, (all) => ours(all).some((m) => JSON.parse(m.value).streamVersion === 2)));
+    expect(dead.map((m) => JSON.parse(m.value).streamVersion)).toEqual([1, 2]);
     expect(headerText(dead[0]!.headers, 'dead-letter-error')).toBe('cannot digest this event');
     expect(headerText(dead[0]!.headers, 'event-type')).toBe(`Tick-${name}`);
     expect(headerText(dead[0]!.headers, 'dead-letter-topic')).toBe(topicFor('DL'));
     broken = false;
-    expect(await replayKafkaDeadLetters(cluster.kafka('replay'), consumer)).toEqual({ replayed: 1, skipped: 0, failed: 0 });
-    expect(await fx.applied(name)).toEqual({ total: 2, distinct: 2 });
+    expect(await replayKafkaDeadLetters(cluster.kafka('replay'), consumer)).toEqual({ replayed: 2, skipped: 0, failed: 0 });
+    expect(await fx.applied(name)).toEqual({ total: 3, distinct: 3 });
     await consumer.stop();
   }, 90_000);
 

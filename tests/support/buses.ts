@@ -34,7 +34,13 @@ export interface BusDefinition {
   open(parts: { db: Kysely<any>; store: EventStore; listener: PgListener }): Promise<Bus>;
   /** For suites that only need a system: the bus's environment, without opening the parts above. */
   system(): Promise<{ env: Record<string, string>; close(): Promise<void> }>;
+  /** Rebuilds a read model from the log the way `npm run projection:rebuild` does on this bus. */
+  rebuild(parts: { db: Kysely<any>; store: EventStore }, projection: Projection): Promise<void>;
 }
+
+/** As `npm run projection:rebuild` does it on each bus. */
+const rebuildOnPostgres: BusDefinition['rebuild'] = ({ db }, projection) => rebuildProjection(db, projection);
+const rebuildOnKafka: BusDefinition['rebuild'] = async ({ db, store }, projection) => void (await rebuildFromLog(db, store, projection));
 
 // The mock holds every fetch for its whole wait (a broker answers when data arrives): keep it short.
 const kafkaEnv = (cluster: MockCluster) => ({ KAFKA_BROKERS: cluster.brokers.join(','), KAFKA_FETCH_MAX_WAIT_MS: '100' });
@@ -53,12 +59,13 @@ export const BUSES: readonly BusDefinition[] = [
           await runner.start();
           return runner;
         },
-        rebuild: (projection) => rebuildProjection(db, projection),
+        rebuild: (projection) => rebuildOnPostgres({ db, store }, projection),
         replayDeadLetters: (projection) => replayDeadLetters(db, store, projection),
         close: async () => undefined,
       };
     },
     system: async () => ({ env: {}, close: async () => undefined }),
+    rebuild: rebuildOnPostgres,
   },
   {
     name: 'kafka',
@@ -75,7 +82,7 @@ export const BUSES: readonly BusDefinition[] = [
           await consumer.start();
           return consumer;
         },
-        rebuild: async (projection) => void (await rebuildFromLog(db, store, projection)),
+        rebuild: (projection) => rebuildOnKafka({ db, store }, projection),
         replayDeadLetters: (projection) => replayKafkaDeadLetters(cluster.kafka('replay'), new KafkaProjectionConsumer(db, cluster.kafka('replay'), projection)),
         async close() {
           await relay.stop();
@@ -87,6 +94,7 @@ export const BUSES: readonly BusDefinition[] = [
       const cluster = await startMockCluster();
       return { env: kafkaEnv(cluster), close: async () => cluster.stop() };
     },
+    rebuild: rebuildOnKafka,
   },
 ];
 
