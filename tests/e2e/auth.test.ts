@@ -187,7 +187,8 @@ describe('partners: API keys and persisted queries', () => {
     expect(secret).toMatch(/^tsq_/);
     expect(apiKey).toMatchObject({ name: 'LIMS bridge', roles: ['technician'], persistedOnly: false, revokedAt: null });
     const key = { 'x-api-key': secret };
-    await waitUntil(async () => !(await system.gql('{ samples { totalCount } }', {}, key)).errors, 5000, 'key usable');
+    // Effective at once: the very next request after createApiKey returned.
+    expect((await system.gql('{ samples { totalCount } }', {}, key)).errors).toBeUndefined();
     // Well-formed secrets that fail the lookup itself: this key's id with another secret, and an unknown id.
     for (const wrong of [secret.replace(/\.[^.]+$/, `.${'A'.repeat(32)}`), `tsq_${ZERO}.${secret.split('.')[1]}`]) {
       const refused = await system.gql('{ samples { totalCount } }', {}, { 'x-api-key': wrong });
@@ -197,6 +198,8 @@ describe('partners: API keys and persisted queries', () => {
     const registered = await system.gql(`mutation { registerSample(input: { barcode: "KEY-MADE-0001", sampleType: DNA }) { sample { id } } }`, {}, key);
     expect(registered.errors).toBeUndefined();
     expect(code(await system.gql(`mutation { createStorageUnit(input: { name: "S", kind: FACILITY }) { position } }`, {}, key))).toBe('FORBIDDEN');
+    // The list is a read model (createApiKey's payload has no position to wait for): it follows.
+    await waitUntil(async () => (await system.gql('{ apiKeys { id } }', {}, admin)).data?.apiKeys.length === 1, 10_000, 'key listed');
     const listed = await system.gql('{ apiKeys { id name revokedAt } }', {}, admin);
     expect(listed.data.apiKeys).toEqual([{ id: apiKey.id, name: 'LIMS bridge', revokedAt: null }]);
     expect(JSON.stringify(listed)).not.toContain(secret.split('.')[1]);
@@ -208,11 +211,13 @@ describe('partners: API keys and persisted queries', () => {
 
   it('lets a persistedOnly key run manifest operations by id, and nothing else', async () => {
     const admin = await as(['admin'], 'lab-a');
-    await system.gql(`mutation { registerSample(input: { barcode: "PARTNER-0001", sampleType: DNA }) { sample { id } } }`, {}, admin);
+    const registered = await system.gql(`mutation { registerSample(input: { barcode: "PARTNER-0001", sampleType: DNA }) { position sample { id } } }`, {}, admin);
+    expect(registered.errors).toBeUndefined();
     const created = await system.gql(`mutation { createApiKey(name: "Sequencing center", roles: ["viewer"], persistedOnly: true) { secret } }`, {}, admin);
     const key = { 'x-api-key': created.data.createApiKey.secret };
-    await waitUntil(async () => (await persisted(byName('SampleStatusByBarcode'), { barcode: 'PARTNER-0001' }, key)).status === 200, 5000, 'key usable');
-    const allowed = await persisted(byName('SampleStatusByBarcode'), { barcode: 'PARTNER-0001' }, key);
+    // The key works on the very next request; the read waits for the registration to be projected.
+    const allowed = await persisted(byName('SampleStatusByBarcode'), { barcode: 'PARTNER-0001' }, { ...key, 'x-tracseq-consistent-with': registered.data.registerSample.position });
+    expect(allowed.status).toBe(200);
     expect(allowed.data.sampleByBarcode).toMatchObject({ barcode: 'PARTNER-0001', status: 'PENDING' });
     const text = await system.gql('{ samples { totalCount } }', {}, key);
     expect(text.status).toBe(403);
@@ -272,9 +277,14 @@ describe('limits', () => {
    * 50000) and well inside the others; `over` takes it one step past, and the refusal names that limit.
    */
   const AT_LIMIT: Record<string, { query: (over: boolean) => string; refusal: RegExp }> = {
-    depth: { query: (over) => { const n = over ? 12 : 11; return `{ sample(id: "${ZERO}") { ${'parent { '.repeat(n)}id${' }'.repeat(n)} } }`; }, refusal: /13 levels deep/ },
-    aliases: { query: (over) => `{ ${Array.from({ length: over ? 31 : 30 }, (_, i) => `a${i}: samples(first: 1) { totalCount }`).join(' ')} }`, refusal: /31 aliases/ },
-    tokens: { query: (over) => `{ samples(first: 1, filter: { status: [${Array(over ? 2982 : 2981).fill('PENDING').join(' ')}] }) { totalCount } }`, refusal: /more than 3000 tokens/ },
+    depth: { query: (over) => { const n = over ? 12 : 11; return `{ sample(id: "${ZERO}") { ${'parent { '.repeat(n)}id${' }'.repeat(n)} } }`; }, refusal: /more than 12 levels deep/ },
+    aliases: { query: (over) => `{ ${Array.from({ length: over ? 31 : 30 }, (_, i) => `a${i}: samples(first: 1) { totalCount }`).join(' ')} }`, refusal: /limit of 30 exceeded, found 31/ },
+    // Fragments, not a long list (input bounds cap lists at 20 items) nor one field repeated (graphql-js
+    // aborts validation of thousands of identical fields): 10 + 332 × 9 + 2 = 3000 tokens.
+    tokens: {
+      query: (over) => `{ sample(id: "${ZERO}") { ${Array.from({ length: 332 }, (_, i) => `...F${i}`).join(' ')} ${'id '.repeat(over ? 3 : 2)}} } ${Array.from({ length: 332 }, (_, i) => `fragment F${i} on Sample { id }`).join(' ')}`,
+      refusal: /more than 3000 tokens/,
+    },
     cost: {
       query: (over) => `{ samples(first: 500) { edges { node { ${SAMPLE_NODE} } } } alerts(first: 181) { edges { node { id } } } storageUnits { id } __typename ${over ? 't: __typename' : ''} }`,
       refusal: /costs 50001/,
