@@ -12,7 +12,7 @@ import { collect, wsClient } from '../support/ws.js';
 const meta = (tenantId = 'demo') => ({ tenantId, actor: 'burst', correlationId: crypto.randomUUID(), occurredAt: new Date().toISOString() });
 
 describe('subscriber backpressure', () => {
-  it('disconnects a subscriber that stops reading, without holding up the others', { timeout: 120_000 }, async () => {
+  it('disconnects a subscriber that stops reading, without holding up the others', { timeout: 200_000 }, async () => {
     const small = await startTestSystem({ SUBSCRIPTION_BUFFER: '5' });
     try {
       const url = small.gatewayUrl.replace('http', 'ws');
@@ -38,7 +38,8 @@ describe('subscriber backpressure', () => {
       expect(code).toBe(1013);
       expect(reason).toContain('too slow');
       const sent = (await small.runtime.pool.query(`SELECT count(*)::int AS n FROM es.events WHERE event_type = 'Bulky'`)).rows[0].n;
-      await waitUntil(() => healthy.results.length === sent, 30_000, 'the healthy subscriber got everything');
+      // 40 MB through the gateway to the healthy subscriber: a bound for a busy 2-core machine, not a speed.
+      await waitUntil(() => healthy.results.length === sent, 90_000, 'the healthy subscriber got everything');
       healthy.stop();
       await fast.dispose();
     } finally {

@@ -119,7 +119,10 @@ describe('a saga worker killed between running a step and recording it', () => {
         const samples = await lab.gql(`query($b: String!) { samples(filter: { barcodePrefix: $b }) { totalCount } }`, { b: run.barcode });
         expect(samples.data.samples.totalCount, label).toBe(1);
         const unit = await lab.eventually(`query($b: ID!) { storageUnit(id: $b) { occupied reserved positions { sample { barcode } } } }`, { b: run.box },
-          (d) => d.storageUnit.reserved === 0 && d.storageUnit, `${label}: no reservation left`);
+          // Wait for the placement itself, not only the reservation's end: on Kafka the read model may
+          // not have seen the reservation yet, and "reserved 0" alone would pass before anything landed.
+          (d) => d.storageUnit.reserved === 0 && d.storageUnit.positions.filter((p: any) => p.sample?.barcode === run.barcode).length === (run.scenario.full ? 0 : 1) && d.storageUnit,
+          `${label}: placed once, no reservation left`);
         const held = unit.positions.filter((p: any) => p.sample?.barcode === run.barcode);
         expect(held, label).toHaveLength(run.scenario.full ? 0 : 1);
 
