@@ -27,7 +27,7 @@ import { apiSchemaOf, API_SCHEMA_PATH } from '../../schema/api-schema.js';
 import { composeSupergraph } from '../../schema/compose.js';
 import { labClient } from '../support/lab.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
-import { bearer, TEST_JWT_SECRET } from '../support/tokens.js';
+import { bearer } from '../support/tokens.js';
 import { waitUntil } from '../support/wait.js';
 
 /** The frontend kit: schema/api.graphql, graphql.config.yml, examples/ and their generated code and manifest. */
@@ -98,8 +98,7 @@ describe('the kit against the running gateway', () => {
   beforeAll(async () => {
     manifests = mkdtempSync(path.join(tmpdir(), 'tracseq-kit-'));
     cpSync(path.join(root, 'examples/persisted-query-manifest.json'), path.join(manifests, 'examples.json'));
-    // graphql-js's standard introspection query is 14 levels deep, over the default MAX_DEPTH of 12.
-    system = await startTestSystem({ PERSISTED_QUERIES_DIR: manifests, MAX_DEPTH: '14', JWT_SECRET: TEST_JWT_SECRET, BODY_LIMIT_BYTES: '65536' });
+    system = await startTestSystem({ PERSISTED_QUERIES_DIR: manifests, BODY_LIMIT_BYTES: '65536' });
   });
   afterAll(async () => {
     for (const close of closers.reverse()) await close();

@@ -10,8 +10,8 @@ export const TEST_MODE: 'production' | 'development' = process.env.TRACSEQ_TEST_
 
 const generated = () => randomBytes(32).toString('base64url');
 
-/** The HS256 key test systems verify people's tokens with: generated per run in production mode. */
-export const TEST_JWT_SECRET = TEST_MODE === 'production' ? generated() : 'test-jwt-secret-of-sufficient-length';
+/** The HS256 key test systems verify people's tokens with, generated per run (never a value in the repo). */
+export const TEST_JWT_SECRET = generated();
 /** The gateway → subgraph HMAC key of test systems in production mode (tests forging identities sign with it). */
 export const TEST_INTERNAL_SECRET = generated();
 
