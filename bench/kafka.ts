@@ -12,7 +12,7 @@ import { KafkaRelay } from '../event-store/bus/kafka/relay.js';
 import { EventStore } from '../event-store/event-store.js';
 import { eventStoreMigrations } from '../event-store/schema.js';
 import { ProjectionRunner } from '../event-store/projection-runner.js';
-import type { Projection } from '../event-store/projection.js';
+import type { EventConsumer } from '../event-store/projection.js';
 import { createKysely, createPool } from '../platform/database.js';
 import { runMigrations } from '../platform/migrations.js';
 import { KAFKA_MISSING, kafkaMockAvailable } from '../tests/support/kafka-availability.js';
@@ -22,7 +22,7 @@ import { benchPostgres, percentile, table } from './support.js';
 const total = Number(process.env.BENCH_EVENTS ?? '3000');
 const writers = 8;
 
-const visible: Projection = {
+const visible: EventConsumer = {
   name: 'bench-visibility',
   handles: new Set(['BenchTick']),
   apply: async (trx, event) => void (await sql`INSERT INTO seen (event_id, at) VALUES (${event.eventId}, clock_timestamp()) ON CONFLICT DO NOTHING`.execute(trx)),

@@ -2,7 +2,7 @@ import { KafkaProjectionConsumer } from '../event-store/bus/kafka/consumer.js';
 import { replayKafkaDeadLetters } from '../event-store/bus/kafka/dead-letter-replay.js';
 import { rebuildFromLog } from '../event-store/bus/kafka/rebuild.js';
 import { listDeadLetters, rebuildProjection, replayDeadLetters } from '../event-store/maintenance.js';
-import type { Projection } from '../event-store/projection.js';
+import type { EventConsumer } from '../event-store/projection.js';
 import { eventStoreMigrations } from '../event-store/schema.js';
 import { createPool } from '../platform/database.js';
 import { runMigrations, type MigrationSet } from '../platform/migrations.js';
@@ -59,7 +59,7 @@ export const migrate = async (databaseUrl: string, modules: readonly MigrationSe
  * `rebuild <projection>`: on the postgres bus, empties and rewinds it, then follows its runner with
  * progress; on Kafka, replays the log into it here, with progress. False when no runner moved it.
  */
-export const rebuild = async (runtime: Runtime, projection: Projection, out: CommandOutput = consoleOutput, options: { stallMs?: number } = {}): Promise<boolean> => {
+export const rebuild = async (runtime: Runtime, projection: EventConsumer, out: CommandOutput = consoleOutput, options: { stallMs?: number } = {}): Promise<boolean> => {
   if (runtime.kafka) {
     const bar = lazyProgress(`rebuild ${projection.name}`, 'events', out.progress);
     const { replayed } = await rebuildFromLog(runtime.db, runtime.store, projection, 1000, (position, end) => bar.report(Number(position), Number(end)));
@@ -73,7 +73,7 @@ export const rebuild = async (runtime: Runtime, projection: Projection, out: Com
 };
 
 /** `dead-letters replay <projection>`: applies its dead letters again, with progress. Returns how many still fail. */
-export const replay = async (runtime: Runtime, projection: Projection, out: CommandOutput = consoleOutput): Promise<number> => {
+export const replay = async (runtime: Runtime, projection: EventConsumer, out: CommandOutput = consoleOutput): Promise<number> => {
   if (runtime.kafka) {
     const bar = lazyProgress(`replay ${projection.name}`, 'dead-letter messages', out.progress);
     const result = await replayKafkaDeadLetters(runtime.kafka, new KafkaProjectionConsumer(runtime.db, runtime.kafka, projection), (read, total) => bar.report(read, total));

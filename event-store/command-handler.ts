@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError } from '../platform/errors.js';
-import type { Decider, Decision, Envelope } from './decider.js';
+import type { AcrossDecider, Command, Decider, DeciderSet, EventsOf, LegacyDecider, Decision, Envelope, StatesOf, StreamIds } from './decider.js';
 import type { EventStore } from './event-store.js';
 import type { Event, EventMetadata } from './types.js';
 
@@ -38,9 +38,13 @@ export interface CommandResult<State> {
 export interface MultiCommand {
   context: CommandContext;
   /** The aggregates the decision reads; `readOnly` ones are loaded but neither written nor version-checked. */
-  streams: ReadonlyArray<{ decider: Decider<any, any>; id: string; readOnly?: boolean }>;
+  streams: ReadonlyArray<{ decider: LegacyDecider<any, any>; id: string; readOnly?: boolean }>;
   /** Events per stream, in the order of `streams`. */
-  decide: (states: any[], meta: { now: string }) => ReadonlyArray<readonly Event[]>;
+  decide: (states: any[], meta: { now: string; versions: readonly number[] }) => ReadonlyArray<readonly Event[]>;
+  /** Computed from the states after the decision; saved with the idempotency key instead of `result`. */
+  resultOf?: (states: any[]) => Record<string, unknown>;
+  /** A decision with no events returns the loaded states at NO_POSITION instead of failing. */
+  allowNoop?: boolean;
   idempotencyKey?: { scope: string; key: string };
   /** Saved with the idempotency key; a replay returns it (e.g. which position was reserved). */
   result?: Record<string, unknown>;
@@ -52,6 +56,30 @@ export interface MultiResult {
   position: string;
   replayed: boolean;
   result?: Record<string, unknown>;
+}
+
+/** How one command is run: who, and the client's concurrency and idempotency asks. */
+export interface ExecuteOptions {
+  /** From the client: a mismatch fails with CONCURRENCY_CONFLICT and is not retried. */
+  expectedVersion?: number | null;
+  /** A repeated key (per stream type, or per `scope`) answers like the first call and appends nothing. */
+  idempotencyKey?: string | null;
+}
+
+export interface ExecuteAcrossOptions<D extends DeciderSet> {
+  /** Streams the decision reads but never writes (not version-checked either). */
+  readOnly?: ReadonlyArray<keyof D>;
+  idempotencyKey?: { scope: string; key: string };
+  /** Saved with the idempotency key; a replay returns it (e.g. which position was reserved). */
+  result?: (states: StatesOf<D>) => Record<string, unknown>;
+}
+
+export interface AcrossResult<D extends DeciderSet> {
+  states: StatesOf<D>;
+  versions: { [K in keyof D]: number };
+  position: string;
+  replayed: boolean;
+  result: Record<string, unknown>;
 }
 
 export interface CommandHandlerOptions {
@@ -84,7 +112,65 @@ export class CommandHandler {
     this.maxAttempts = options.maxAttempts ?? 3;
   }
 
-  async load<State, E extends Event>(decider: Decider<State, E>, id: string, tenantId: string, useSnapshots = true): Promise<{ state: State; version: number }> {
+  /**
+   * Runs one command against one aggregate: load → decide → append at the loaded version. Version
+   * conflicts the client did not ask to see (no expectedVersion) are retried from a fresh load.
+   */
+  async execute<C extends { type: string }, E extends Event, State>(
+    decider: Decider<C & Command, E, State>,
+    id: string,
+    command: C & Command,
+    context: CommandContext,
+    options: ExecuteOptions = {},
+  ): Promise<CommandResult<State>> {
+    return this.handle(decider, {
+      id,
+      context,
+      expectedVersion: options.expectedVersion,
+      idempotencyKey: options.idempotencyKey,
+      decide: (state, meta) => decider.decide(command, state, meta),
+    });
+  }
+
+  /**
+   * Runs a decision over several streams (declared with decideAcross): all are loaded, the decision
+   * returns events per stream, and every written stream is appended at the version it was loaded
+   * at, in one transaction. Any version conflict reruns the whole decision on fresh state, so a
+   * decider that refuses (e.g. a barcode already claimed) answers with its own typed error.
+   */
+  async executeAcross<C, D extends DeciderSet>(
+    across: AcrossDecider<C, D>,
+    ids: StreamIds<D>,
+    command: C,
+    context: CommandContext,
+    options: ExecuteAcrossOptions<D> = {},
+  ): Promise<AcrossResult<D>> {
+    const names = Object.keys(across.deciders) as Array<keyof D & string>;
+    const streams = names.map((name) => ({ decider: across.deciders[name]!, id: ids[name], readOnly: options.readOnly?.includes(name) }));
+    const byName = <T>(values: readonly T[]) => Object.fromEntries(names.map((name, index) => [name, values[index]])) as { [K in keyof D]: T };
+    let result: Record<string, unknown> | undefined;
+    const outcome = await this.handleAcross({
+      context,
+      streams,
+      idempotencyKey: options.idempotencyKey,
+      allowNoop: true,
+      decide: (states, meta) => {
+        const versions = byName(meta.versions);
+        const events: EventsOf<D> = across.decide(command, byName(states) as StatesOf<D>, { now: meta.now, versions });
+        return names.map((name) => events[name] ?? []);
+      },
+      resultOf: options.result ? (states) => (result = options.result!(byName(states) as StatesOf<D>)) : undefined,
+    });
+    return {
+      states: byName(outcome.states) as StatesOf<D>,
+      versions: byName(outcome.versions),
+      position: outcome.position,
+      replayed: outcome.replayed,
+      result: outcome.result ?? result ?? {},
+    };
+  }
+
+  async load<State, E extends Event>(decider: LegacyDecider<State, E>, id: string, tenantId: string, useSnapshots = true): Promise<{ state: State; version: number }> {
     const streamId = `${decider.streamType}-${id}`;
     const snapshot = useSnapshots ? await this.store.loadSnapshot<State>(streamId, tenantId, decider.stateSchema) : null;
     let state = snapshot?.state ?? decider.initialState();
@@ -96,7 +182,7 @@ export class CommandHandler {
     return { state, version };
   }
 
-  async handle<State, E extends Event>(decider: Decider<State, E>, command: CommandOptions<State, E>): Promise<CommandResult<State>> {
+  async handle<State, E extends Event>(decider: LegacyDecider<State, E>, command: CommandOptions<State, E>): Promise<CommandResult<State>> {
     const { context } = command;
     const idempotency = command.idempotencyKey ? { scope: decider.streamType, key: command.idempotencyKey } : undefined;
     if (idempotency) {
@@ -157,20 +243,23 @@ export class CommandHandler {
     for (let attempt = 1; ; attempt++) {
       const { states, versions } = await this.loadAll(command);
       const now = context.now ?? new Date().toISOString();
-      const perStream = command.decide(states, { now });
+      const perStream = command.decide(states, { now, versions });
+      const next = command.streams.map((stream, index) =>
+        (perStream[index] ?? []).reduce(
+          (acc: unknown, event, step) => stream.decider.evolve(acc, { ...event, occurredAt: now, streamVersion: versions[index]! + step + 1 }),
+          states[index],
+        ),
+      );
       const writes = command.streams.flatMap((stream, index) =>
         stream.readOnly ? [] : [{ streamId: `${stream.decider.streamType}-${stream.id}`, expectedVersion: versions[index]!, events: perStream[index] ?? [] }],
       );
+      const result = command.resultOf ? command.resultOf(next) : command.result;
+      // Nothing to record (e.g. an alert someone else already raised): a no-op, not an error.
+      if (command.allowNoop && writes.every((write) => write.events.length === 0)) return { states: next, versions, position: NO_POSITION, replayed: false, result };
       try {
-        const appended = await this.store.appendUnit({ streams: writes, metadata: this.metadata(context, now), idempotency, result: command.result });
+        const appended = await this.store.appendUnit({ streams: writes, metadata: this.metadata(context, now), idempotency, result });
         if (appended.replayed) return { ...(await this.loadAll(command)), position: appended.position, replayed: true, result: appended.result };
-        const next = command.streams.map((stream, index) =>
-          (perStream[index] ?? []).reduce(
-            (acc: unknown, event, step) => stream.decider.evolve(acc, { ...event, occurredAt: now, streamVersion: versions[index]! + step + 1 }),
-            states[index],
-          ),
-        );
-        return { states: next, versions: command.streams.map((_, index) => versions[index]! + (perStream[index]?.length ?? 0)), position: appended.position, replayed: false };
+        return { states: next, versions: command.streams.map((_, index) => versions[index]! + (perStream[index]?.length ?? 0)), position: appended.position, replayed: false, result };
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= this.maxAttempts) throw error;
       }
@@ -192,7 +281,7 @@ export class CommandHandler {
     };
   }
 
-  private async replayed<State, E extends Event>(decider: Decider<State, E>, id: string, position: string, tenantId: string): Promise<CommandResult<State>> {
+  private async replayed<State, E extends Event>(decider: LegacyDecider<State, E>, id: string, position: string, tenantId: string): Promise<CommandResult<State>> {
     const { state, version } = await this.load(decider, id, tenantId);
     return { id, state, version, position, replayed: true };
   }

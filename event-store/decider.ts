@@ -1,26 +1,92 @@
 import type { Event } from './types.js';
 
+/** A command as a decider receives it: an imperative type and its data. */
+export type Command<Type extends string = string, Data extends Record<string, unknown> = Record<string, unknown>> = Readonly<{
+  type: Type;
+  data: Data;
+}>;
+
+/** What a decision may read besides the command and the state: time and the version it decides at. */
+export interface DecideContext {
+  /** ISO time of the command (from its metadata, never from the clock inside a decision). */
+  now: string;
+  /** Stream version the state was loaded at (0: the stream does not exist yet). */
+  version: number;
+}
+
 /**
- * An aggregate as pure functions. `evolve` folds one event into the state; commands are plain
- * functions `(command, state) => events` beside it. State must be JSON so it can be snapshotted.
+ * An aggregate as pure functions: `decide(command, state)` returns the events that record it (or
+ * throws a typed error), `evolve` folds one event into the state. State must be JSON so it can be
+ * snapshotted. One decider per aggregate; the command handler does all I/O.
  */
-export interface Decider<State, E extends Event> {
+export interface Decider<C extends Command, E extends Event, State> {
   /** Prefix of every stream id of this aggregate, e.g. `Sample` for `Sample-<uuid>`. */
   streamType: string;
-  initialState: () => State;
-  evolve: (state: State, event: Envelope<E>) => State;
   /** Bump when the state's shape changes: older snapshots are then ignored and rebuilt. */
   stateSchema: number;
+  initialState: () => State;
+  decide: (command: C, state: State, context: DecideContext) => readonly E[];
+  evolve: (state: State, event: Envelope<E>) => State;
 }
+
+// `any` here only widens what may be passed where a decider of some kind is expected.
+export type AnyDecider = Decider<any, any, any>;
+export type CommandOf<D> = D extends Decider<infer C, any, any> ? C : never;
+export type EventOf<D> = D extends Decider<any, infer E, any> ? E : never;
+export type StateOf<D> = D extends Decider<any, any, infer S> ? S : never;
 
 /** An event as evolve sees it: with when it happened and the stream version it got. */
 export type Envelope<E extends Event> = E & { occurredAt: string; streamVersion: number };
 
-/** What a command decides: events for its own stream, plus optional atomic appends to other streams. */
-export interface Decision<E extends Event> {
-  events: readonly E[];
-  /** Streams that must be written in the same transaction, e.g. a uniqueness claim. */
-  alsoAppend?: ReadonlyArray<{ streamId: string; expectedVersion: number | null; events: readonly Event[]; onConflict: () => Error }>;
+export const streamIdOf = (streamType: string, id: string): string => `${streamType}-${id}`;
+
+/** Folds events into a state from scratch, stamping each as evolve expects (specs and replicas). */
+export const foldEvents = <E extends Event, State>(
+  decider: Pick<Decider<any, E, State>, 'initialState' | 'evolve'>,
+  events: readonly E[],
+  from: { state?: State; version?: number; occurredAt?: string } = {},
+): State =>
+  events.reduce(
+    (state, event, index) => decider.evolve(state, { ...event, occurredAt: from.occurredAt ?? '1970-01-01T00:00:00.000Z', streamVersion: (from.version ?? 0) + index + 1 }),
+    from.state ?? decider.initialState(),
+  );
+
+/** The named streams one decision reads and writes, e.g. `{ position: positionDecider, custody: custodyDecider }`. */
+export type DeciderSet = Record<string, AnyDecider>;
+export type StatesOf<D extends DeciderSet> = { [K in keyof D]: StateOf<D[K]> };
+export type EventsOf<D extends DeciderSet> = { [K in keyof D]?: readonly EventOf<D[K]>[] };
+export type StreamIds<D extends DeciderSet> = { [K in keyof D]: string };
+
+/**
+ * A decision over several streams that must commit together (position + custody, alert slot +
+ * alert, sample + barcode claim). Declared here, run by the one command handler, which loads every
+ * stream, decides once, appends all with the versions loaded and retries the whole decision when
+ * another writer got in first.
+ */
+export interface AcrossDecider<C, D extends DeciderSet> {
+  deciders: D;
+  decide: (command: C, states: StatesOf<D>, context: { now: string; versions: { [K in keyof D]: number } }) => EventsOf<D>;
 }
 
-export const streamIdOf = (streamType: string, id: string): string => `${streamType}-${id}`;
+export const decideAcross = <D extends DeciderSet, C>(
+  deciders: D,
+  decide: AcrossDecider<C, D>['decide'],
+): AcrossDecider<C, D> => ({ deciders, decide });
+
+/**
+ * The shape every aggregate had before the architecture step: evolve only, decisions as closures.
+ * Kept only while subgraphs move to `Decider`; remove when nothing imports it.
+ * @deprecated use Decider
+ */
+export interface LegacyDecider<State, E extends Event> {
+  streamType: string;
+  initialState: () => State;
+  evolve: (state: State, event: Envelope<E>) => State;
+  stateSchema: number;
+}
+
+/** @deprecated decisions over several streams are declared with decideAcross. */
+export interface Decision<E extends Event> {
+  events: readonly E[];
+  alsoAppend?: ReadonlyArray<{ streamId: string; expectedVersion: number | null; events: readonly Event[]; onConflict: () => Error }>;
+}

@@ -1,14 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import type { EventStore } from './event-store.js';
 import { EVENTS_CHANNEL } from './event-store.js';
-import type { Projection } from './projection.js';
+import type { EventConsumer } from './projection.js';
 
 /**
  * Rebuilds a read model from the log: empties it and moves its checkpoint back to the start in one
  * transaction (waiting for any batch in flight); the active runner, wherever it runs, then replays
  * the log into it.
  */
-export const rebuildProjection = async (db: Kysely<any>, projection: Projection): Promise<void> => {
+export const rebuildProjection = async (db: Kysely<any>, projection: EventConsumer): Promise<void> => {
   if (!projection.reset) throw new Error(`${projection.name} cannot be rebuilt (it is a policy, or has no reset)`);
   await db.transaction().execute(async (trx) => {
     await sql`INSERT INTO es.checkpoints (consumer) VALUES (${projection.name}) ON CONFLICT DO NOTHING`.execute(trx);
@@ -40,7 +40,7 @@ export const listDeadLetters = async (db: Kysely<any>): Promise<DeadLetter[]> =>
 export const replayDeadLetters = async (
   db: Kysely<any>,
   store: EventStore,
-  projection: Projection,
+  projection: EventConsumer,
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ replayed: number; failed: number }> => {
   let replayed = 0;

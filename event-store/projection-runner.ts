@@ -4,7 +4,7 @@ import type { Logger } from '../platform/logger.js';
 import { EVENTS_CHANNEL, type EventStore, type SqlRunner } from './event-store.js';
 import type { PgListener } from './bus/pg-listener.js';
 import { checkpointOf, checkpointOfRow, type Checkpoint } from './position.js';
-import type { Projection } from './projection.js';
+import type { EventConsumer } from './projection.js';
 import type { StoredEvent } from './types.js';
 
 export const CHECKPOINTS_CHANNEL = 'tracseq_checkpoints';
@@ -53,7 +53,7 @@ export class ProjectionRunner {
     private readonly db: Kysely<any>,
     private readonly store: EventStore,
     private readonly listener: PgListener,
-    readonly projection: Projection,
+    readonly projection: EventConsumer,
     options: ProjectionRunnerOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;

@@ -1,17 +1,114 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { StoredEvent } from './types.js';
+import type { CommandContext, CommandHandler, CommandResult, ExecuteOptions } from './command-handler.js';
+import type { Command, Decider } from './decider.js';
+import type { Event, StoredEvent } from './types.js';
 
 /**
- * A read model or policy fed from the global log. `apply` runs inside the transaction that also
- * advances the projection's checkpoint, so an event is applied exactly once per projection.
- * Handlers should still be idempotent upserts: a rebuild or a Kafka redelivery replays events.
+ * What a bus runner feeds (projection runner, Kafka consumer, rebuild): a named consumer of the
+ * global log. `apply` runs inside the transaction that also advances the consumer's checkpoint, so
+ * an event is applied exactly once per consumer; handlers are still idempotent upserts, because a
+ * rebuild or a Kafka redelivery replays events. Built by `projection()` or `bindPolicy()`, not by hand.
  */
-export interface Projection<DB = any> {
+export interface EventConsumer<DB = any> {
   /** Consumer name: checkpoint key and advisory-lock key. */
   name: string;
-  /** Event types this projection cares about; others only advance the checkpoint. */
+  /** Event types this consumer reads; others only advance the checkpoint. Derived from the handler map. */
   handles: ReadonlySet<string>;
   apply(trx: Transaction<DB> | Kysely<DB>, event: StoredEvent): Promise<void>;
   /** Empties the read model for a rebuild from the start of the log. Policies have none: they are not rebuilt. */
   reset?(trx: Transaction<DB> | Kysely<DB>): Promise<void>;
 }
+
+/** The stored event of one member of a union, by its type. */
+export type StoredOf<E extends Event, T extends E['type']> = StoredEvent<Extract<E, { type: T }>>;
+
+/** One typed handler per event type of `E`: the map is the list of what is read, so nothing can drift. */
+export type ProjectionHandlers<E extends Event, DB> = {
+  [T in E['type']]: (trx: Transaction<DB> | Kysely<DB>, event: StoredOf<E, T>) => Promise<unknown>;
+};
+
+/** A read model: typed handlers per event type, and how to empty it for a rebuild. */
+export interface Projection<E extends Event, DB = any> extends EventConsumer<DB> {
+  handlers: ProjectionHandlers<E, DB>;
+}
+
+/**
+ * Declares a read model over the events `E` (a union, usually several contexts' published types,
+ * imported type-only). Every member of `E` must have a handler.
+ */
+export const projection = <E extends Event, DB = any>(
+  name: string,
+  handlers: ProjectionHandlers<E, DB>,
+  options: { reset?: (trx: Transaction<DB> | Kysely<DB>) => Promise<void> } = {},
+): Projection<E, DB> => {
+  // The one place the typed map meets the untyped log: the event type selects its handler.
+  const table = handlers as unknown as Record<string, (trx: Transaction<DB> | Kysely<DB>, event: StoredEvent) => Promise<unknown>>;
+  return {
+    name,
+    handlers,
+    handles: new Set(Object.keys(handlers)),
+    async apply(trx, event) {
+      await table[event.type]?.(trx, event);
+    },
+    reset: options.reset,
+  };
+};
+
+/**
+ * How a policy acts: it sends commands to this context's deciders. Each command's metadata comes
+ * from the event that caused it (tenant, correlation id, causation = the event's id, time = when
+ * the event happened), so the audit trail links cause and effect.
+ */
+export interface Dispatcher {
+  send<C extends Command, E extends Event, State>(
+    decider: Decider<C, E, State>,
+    id: string,
+    command: C,
+    options?: ExecuteOptions,
+  ): Promise<CommandResult<State>>;
+  /** The context a hand-written command path (e.g. a decideAcross) should use for this event. */
+  readonly context: CommandContext;
+}
+
+export type PolicyHandlers<E extends Event> = {
+  [T in E['type']]: (event: StoredOf<E, T>, dispatch: Dispatcher) => Promise<unknown>;
+};
+
+/** A reaction to events (this context's or another's) that issues commands; never a read model. */
+export interface Policy<E extends Event> {
+  name: string;
+  handlers: PolicyHandlers<E>;
+}
+
+export const policy = <E extends Event>(name: string, handlers: PolicyHandlers<E>): Policy<E> => ({ name, handlers });
+
+/** The context of a command a policy issues because of `event`. */
+export const causedBy = (event: StoredEvent, policyName: string): CommandContext => ({
+  tenantId: event.tenantId,
+  actor: `policy:${policyName}`,
+  correlationId: event.metadata.correlationId,
+  causationId: event.eventId,
+  now: event.occurredAt,
+});
+
+/**
+ * Makes a policy runnable by a bus: its commands go through `commands` (their own transactions,
+ * never the checkpoint's), so a policy must be idempotent per source event: a redelivery after a
+ * crash sends the command again, and the decider or an idempotency key makes that a no-op.
+ */
+export const bindPolicy = <E extends Event>(definition: Policy<E>, commands: CommandHandler): EventConsumer => {
+  const table = definition.handlers as unknown as Record<string, (event: StoredEvent, dispatch: Dispatcher) => Promise<unknown>>;
+  return {
+    name: definition.name,
+    handles: new Set(Object.keys(table)),
+    async apply(_trx, event) {
+      const handler = table[event.type];
+      if (!handler) return;
+      const context = causedBy(event, definition.name);
+      await handler(event, {
+        context,
+        send: (decider, id, command, options) => commands.execute(decider, id, command, context, options),
+      });
+    },
+  };
+};

@@ -10,7 +10,7 @@ import { ConsistencyWaiter } from '../event-store/consistency.js';
 import { KafkaProjectionConsumer } from '../event-store/bus/kafka/consumer.js';
 import { KafkaRelay } from '../event-store/bus/kafka/relay.js';
 import { ProjectionRunner } from '../event-store/projection-runner.js';
-import type { Projection } from '../event-store/projection.js';
+import type { EventConsumer } from '../event-store/projection.js';
 import { formatGraphQLError } from './errors.js';
 import { applyInputBounds } from './graphql/input-bounds.js';
 import { CONSISTENCY_HEADER, CORRELATION_HEADER } from './headers.js';
@@ -50,9 +50,9 @@ export interface SubgraphDefinition<C extends RequestContext = RequestContext> {
   resolvers: GraphQLResolverMap<C>;
   migrations: readonly MigrationSet[];
   /** Read models: reads with x-tracseq-consistent-with wait for these. */
-  projections: readonly Projection[];
+  projections: readonly EventConsumer[];
   /** Reactions to other contexts' events (issue commands, raise alerts); run like projections. */
-  policies?: readonly Projection[];
+  policies?: readonly EventConsumer[];
   /** Timers and workers (alert escalation, the saga worker), started with the projection runners. */
   startWorkers?: (environment: { subgraphUrls: Record<string, string> }) => { stop(): Promise<void> };
   /**

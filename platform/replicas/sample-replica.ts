@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Projection } from '../../event-store/projection.js';
+import type { EventConsumer } from '../../event-store/projection.js';
 import type { StoredEvent } from '../../event-store/types.js';
 
 /**
@@ -31,7 +31,7 @@ export interface SampleFactsRow {
 
 export const sampleReplica = (schema: string) => {
   const table = sql.table(`${schema}.sample_replica`);
-  const apply: Projection['apply'] = async (trx, event) => {
+  const apply: EventConsumer['apply'] = async (trx, event) => {
     const data = event.data as { sampleId: string; barcode?: string; sampleType?: string; to?: string };
     if (event.type === 'SampleRegistered') {
       await sql`INSERT INTO ${table} (tenant_id, id, barcode, sample_type, status, version)

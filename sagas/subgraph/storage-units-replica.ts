@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Projection } from '../../event-store/projection.js';
+import type { EventConsumer } from '../../event-store/projection.js';
 
 /**
  * The sagas context's copy of the storage hierarchy (kind, zone, ancestors of every unit), fed by
@@ -20,7 +20,7 @@ export const storageUnitsReplicaMigration = `
   );
   CREATE INDEX storage_units_ancestors ON sagas.storage_units USING gin (ancestors);`;
 
-export const storageUnitsReplica: Projection = {
+export const storageUnitsReplica: EventConsumer = {
   name: STORAGE_UNITS_REPLICA,
   handles: new Set(['StorageUnitCreated']),
   async reset(trx) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { ConsistencyWaiter } from '../../event-store/consistency.js';
 import { listDeadLetters } from '../../event-store/maintenance.js';
 import { compareCheckpoints, parsePosition } from '../../event-store/position.js';
-import type { Projection } from '../../event-store/projection.js';
+import type { EventConsumer } from '../../event-store/projection.js';
 import { runBus, type Bus } from '../support/buses.js';
 import { meta } from '../support/event-store.js';
 import { openProjectionFixtures, type ProjectionFixtures } from '../support/projection-fixtures.js';
@@ -23,7 +23,7 @@ afterAll(async () => fx?.close());
  * A policy as the subgraphs write them: it issues a command of its own (an append outside the
  * projection's transaction) keyed by the source event, so a redelivered event changes nothing.
  */
-const echoPolicy = (name: string): Projection => ({
+const echoPolicy = (name: string): EventConsumer => ({
   name,
   handles: new Set([`Tick-${name}`]),
   async apply(_trx, event) {

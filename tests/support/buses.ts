@@ -7,7 +7,7 @@ import type { PgListener } from '../../event-store/bus/pg-listener.js';
 import type { EventStore } from '../../event-store/event-store.js';
 import { rebuildProjection, replayDeadLetters } from '../../event-store/maintenance.js';
 import { ProjectionRunner } from '../../event-store/projection-runner.js';
-import type { Projection } from '../../event-store/projection.js';
+import type { EventConsumer } from '../../event-store/projection.js';
 import { KAFKA_MISSING, kafkaMockAvailable } from './kafka-availability.js';
 import { startMockCluster, type MockCluster } from './kafka-mock.js';
 
@@ -19,9 +19,9 @@ export interface RunningConsumer {
 export interface Bus {
   name: 'postgres' | 'kafka';
   /** Starts one instance of a projection's consumer (postgres: a runner; kafka: a group member). */
-  start(projection: Projection, options?: { maxAttempts?: number }): Promise<RunningConsumer>;
-  rebuild(projection: Projection): Promise<void>;
-  replayDeadLetters(projection: Projection): Promise<{ replayed: number }>;
+  start(projection: EventConsumer, options?: { maxAttempts?: number }): Promise<RunningConsumer>;
+  rebuild(projection: EventConsumer): Promise<void>;
+  replayDeadLetters(projection: EventConsumer): Promise<{ replayed: number }>;
   /** Environment for a whole system on this bus. */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -35,7 +35,7 @@ export interface BusDefinition {
   /** For suites that only need a system: the bus's environment, without opening the parts above. */
   system(): Promise<{ env: Record<string, string>; close(): Promise<void> }>;
   /** Rebuilds a read model from the log the way `npm run projection:rebuild` does on this bus. */
-  rebuild(parts: { db: Kysely<any>; store: EventStore }, projection: Projection): Promise<void>;
+  rebuild(parts: { db: Kysely<any>; store: EventStore }, projection: EventConsumer): Promise<void>;
 }
 
 /** As `npm run projection:rebuild` does it on each bus. */

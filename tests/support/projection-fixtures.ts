@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { PgListener } from '../../event-store/bus/pg-listener.js';
 import { EventStore } from '../../event-store/event-store.js';
-import type { Projection } from '../../event-store/projection.js';
+import type { EventConsumer } from '../../event-store/projection.js';
 import { createKysely, createPool } from '../../platform/database.js';
 import { meta, openEventStore } from './event-store.js';
 import { waitUntil } from './wait.js';
@@ -18,7 +18,7 @@ export interface ProjectionFixtures {
    * Logs every application without a unique key, so a duplicate would show as a second row. Each
    * projection handles only its own event type, since every one reads the whole shared log.
    */
-  logging(name: string, options?: { poison?: () => boolean }): Projection;
+  logging(name: string, options?: { poison?: () => boolean }): EventConsumer;
   tick(name: string, data?: Record<string, unknown>): { type: string; data: Record<string, unknown> };
   /** Appends `perStream` ticks to each of `streams` streams, the streams concurrently. */
   appendTicks(name: string, streams: number, perStream: number, prefix: string): Promise<void>;

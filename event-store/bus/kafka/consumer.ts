@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from '../../../platform/logger.js';
-import type { Projection } from '../../projection.js';
+import type { EventConsumer } from '../../projection.js';
 import type { StoredEvent } from '../../types.js';
 import { EVENT_TOPICS, TOPICS } from './topics.js';
 import { recordConsumed } from './watermarks.js';
@@ -45,7 +45,7 @@ export class KafkaProjectionConsumer {
   constructor(
     private readonly db: Kysely<any>,
     private readonly kafka: Kafka,
-    readonly projection: Projection,
+    readonly projection: EventConsumer,
     private readonly options: KafkaConsumerOptions = {},
   ) {
     this.topics = options.topics ?? EVENT_TOPICS;

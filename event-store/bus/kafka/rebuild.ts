@@ -1,7 +1,7 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { EventStore, SqlRunner } from '../../event-store.js';
 import { checkpointOf, compareCheckpoints, START } from '../../position.js';
-import type { Projection } from '../../projection.js';
+import type { EventConsumer } from '../../projection.js';
 import { holdApplyLock, recordApplied } from './consumer.js';
 import { furthestPlanned } from './watermarks.js';
 
@@ -15,7 +15,7 @@ import { furthestPlanned } from './watermarks.js';
 export const rebuildFromLog = async (
   db: Kysely<any>,
   store: EventStore,
-  projection: Projection,
+  projection: EventConsumer,
   batchSize = 1000,
   /** Called after each batch with the log position reached and the last one to replay. */
   onProgress?: (position: bigint, end: bigint) => void,

@@ -1,4 +1,4 @@
-import type { Decider } from '../../../event-store/decider.js';
+import type { LegacyDecider } from '../../../event-store/decider.js';
 import type { Event } from '../../../event-store/types.js';
 import { BadInputError, ConflictError } from '../../../platform/errors.js';
 import { isRole } from '../../../platform/roles.js';
@@ -21,7 +21,7 @@ export interface ApiKey {
 
 export type ApiKeyState = { status: 'NONE' } | (ApiKey & { status: 'ACTIVE' | 'REVOKED' });
 
-export const apiKeyDecider: Decider<ApiKeyState, ApiKeyEvent> = {
+export const apiKeyDecider: LegacyDecider<ApiKeyState, ApiKeyEvent> = {
   streamType: 'ApiKey',
   stateSchema: 1,
   initialState: () => ({ status: 'NONE' }),

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Projection } from '../../../event-store/projection.js';
+import type { EventConsumer } from '../../../event-store/projection.js';
 import type { MigrationSet } from '../../../platform/migrations.js';
 import type { ApiKeyRow } from '../../../platform/api-keys.js';
 import type { ApiKeyCreated } from '../domain/api-key.js';
@@ -28,7 +28,7 @@ export const accessMigrations: MigrationSet = {
 export const API_KEYS_PROJECTION = 'access-read-model';
 
 /** Keys as the gateway checks them (hash only) and admins list them. */
-export const apiKeysProjection: Projection = {
+export const apiKeysProjection: EventConsumer = {
   name: API_KEYS_PROJECTION,
   handles: new Set(['ApiKeyCreated', 'ApiKeyRevoked']),
   async reset(trx) {

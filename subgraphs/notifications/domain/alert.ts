@@ -1,4 +1,4 @@
-import type { Decider } from '../../../event-store/decider.js';
+import type { LegacyDecider } from '../../../event-store/decider.js';
 import { BadInputError, InvalidTransitionError } from '../../../platform/errors.js';
 import { SEVERITIES, type AlertEvent, type AlertKind, type AlertSlotEvent, type AlertStatus, type AlertSubject, type Severity } from './events.js';
 
@@ -22,7 +22,7 @@ export const alertExists = (state: AlertState): state is Alert => state.status !
 
 const higher = (a: Severity, b: Severity): Severity => (SEVERITIES.indexOf(a) >= SEVERITIES.indexOf(b) ? a : b);
 
-export const alertDecider: Decider<AlertState, AlertEvent> = {
+export const alertDecider: LegacyDecider<AlertState, AlertEvent> = {
   streamType: 'Alert',
   stateSchema: 1,
   initialState: () => ({ status: 'NONE' }),
@@ -48,7 +48,7 @@ export const alertDecider: Decider<AlertState, AlertEvent> = {
 /** Which alert is open for one (kind, subject): the "one open alert" rule's aggregate. */
 export type SlotState = { openAlertId: string | null };
 
-export const slotDecider: Decider<SlotState, AlertSlotEvent> = {
+export const slotDecider: LegacyDecider<SlotState, AlertSlotEvent> = {
   streamType: 'AlertSlot',
   stateSchema: 1,
   initialState: () => ({ openAlertId: null }),

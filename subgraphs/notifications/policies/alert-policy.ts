@@ -1,4 +1,4 @@
-import type { Projection } from '../../../event-store/projection.js';
+import type { EventConsumer } from '../../../event-store/projection.js';
 import type { StoredEvent } from '../../../event-store/types.js';
 import type { AlertCommands } from '../commands/alert-commands.js';
 import type { RaiseAlert } from '../domain/alert.js';
@@ -54,7 +54,7 @@ export const ALERT_RULES: Record<string, (data: any) => Raise | null> = {
 };
 
 /** Raises alerts from the log; idempotent per source event (the raise is keyed by it). */
-export const alertPolicy = (alerts: AlertCommands): Projection => ({
+export const alertPolicy = (alerts: AlertCommands): EventConsumer => ({
   name: ALERT_POLICY,
   handles: new Set(Object.keys(ALERT_RULES)),
   async apply(_trx, event: StoredEvent) {

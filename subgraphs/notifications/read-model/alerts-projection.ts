@@ -1,14 +1,14 @@
 import { sql } from 'kysely';
 import type { Envelope } from '../../../event-store/decider.js';
 import { isoOrNull } from '../../../platform/graphql/connection.js';
-import type { Projection } from '../../../event-store/projection.js';
+import type { EventConsumer } from '../../../event-store/projection.js';
 import { alertDecider, alertExists, type Alert } from '../domain/alert.js';
 import { ALERT_EVENTS, SEVERITIES, type AlertEvent } from '../domain/events.js';
 
 export const ALERTS_PROJECTION = 'notifications-read-model';
 
 /** One row per alert: the decider's state after each event, written only when the event is newer. */
-export const alertsProjection: Projection = {
+export const alertsProjection: EventConsumer = {
   name: ALERTS_PROJECTION,
   handles: ALERT_EVENTS,
   async reset(trx) {

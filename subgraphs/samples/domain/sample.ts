@@ -1,5 +1,5 @@
 import { BadInputError, ConflictError, InvalidTransitionError } from '../../../platform/errors.js';
-import type { Decider, Decision } from '../../../event-store/decider.js';
+import type { LegacyDecider, Decision } from '../../../event-store/decider.js';
 import {
   SAMPLE_TYPES,
   STATUS_EVENT,
@@ -45,7 +45,7 @@ export const TRANSITIONS: Record<SampleStatus, readonly SampleStatus[]> = {
   DISCARDED: [],
 };
 
-export const sampleDecider: Decider<SampleState, SampleEvent> = {
+export const sampleDecider: LegacyDecider<SampleState, SampleEvent> = {
   streamType: 'Sample',
   stateSchema: 1,
   initialState: () => ({ status: 'NONE' }),

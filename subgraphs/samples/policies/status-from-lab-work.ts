@@ -1,4 +1,4 @@
-import type { Projection } from '../../../event-store/projection.js';
+import type { EventConsumer } from '../../../event-store/projection.js';
 import type { StoredEvent } from '../../../event-store/types.js';
 import { DomainError, InvalidTransitionError } from '../../../platform/errors.js';
 import type { Logger } from '../../../platform/logger.js';
@@ -33,7 +33,7 @@ const targets = (event: StoredEvent): Array<{ sampleId: string; to: SampleStatus
   }
 };
 
-export const statusFromLabWork = (samples: SampleCommands, logger?: Logger): Projection => ({
+export const statusFromLabWork = (samples: SampleCommands, logger?: Logger): EventConsumer => ({
   name: LAB_WORK_POLICY,
   handles: new Set(['CustodyStored', 'JobStarted', 'JobCompleted', 'JobFailed', 'JobRequeued']),
   async apply(_trx, event) {

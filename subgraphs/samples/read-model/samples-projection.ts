@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Projection } from '../../../event-store/projection.js';
+import type { EventConsumer } from '../../../event-store/projection.js';
 import type { StoredEvent } from '../../../event-store/types.js';
 import { SAMPLE_STATUS_EVENTS, type SampleRegistered, type SampleStatusEvent } from '../domain/events.js';
 import type { SamplesReadDB } from './schema.js';
@@ -7,7 +7,7 @@ import type { SamplesReadDB } from './schema.js';
 export const SAMPLES_PROJECTION = 'samples-read-model';
 
 /** One row per sample. Upserts guarded by stream version, so applying an event twice changes nothing. */
-export const samplesProjection: Projection<SamplesReadDB> = {
+export const samplesProjection: EventConsumer<SamplesReadDB> = {
   name: SAMPLES_PROJECTION,
   handles: new Set(['SampleRegistered', ...SAMPLE_STATUS_EVENTS]),
   async reset(trx) {

@@ -1,4 +1,4 @@
-import type { Decider } from '../../../event-store/decider.js';
+import type { LegacyDecider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError, InvalidTransitionError } from '../../../platform/errors.js';
 import { PLATFORMS, PRIORITIES, type JobEvent, type JobSample, type JobStatus, type Platform, type Priority, type QcVerdict, type RunMetrics } from './events.js';
 
@@ -33,7 +33,7 @@ const STATUS_AFTER: Partial<Record<JobEvent['type'], JobStatus>> = {
   JobRequeued: 'QUEUED',
 };
 
-export const jobDecider: Decider<JobState, JobEvent> = {
+export const jobDecider: LegacyDecider<JobState, JobEvent> = {
   streamType: 'SequencingJob',
   stateSchema: 1,
   initialState: () => ({ status: 'NONE' }),

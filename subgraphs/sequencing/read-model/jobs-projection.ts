@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { isoOrNull } from '../../../platform/graphql/connection.js';
-import type { Projection } from '../../../event-store/projection.js';
+import type { EventConsumer } from '../../../event-store/projection.js';
 import type { StoredEvent } from '../../../event-store/types.js';
 import { sampleReplica } from '../../../platform/replicas/sample-replica.js';
 import { jobDecider, jobExists, type JobState } from '../domain/job.js';
@@ -14,7 +14,7 @@ export const sequencingSamples = sampleReplica('sequencing_read');
  * Jobs and their samples. The job row is the decider's own state after the event (folded from the
  * row's current shape), written only when the event is newer than the row: replays change nothing.
  */
-export const jobsProjection: Projection = {
+export const jobsProjection: EventConsumer = {
   name: JOBS_PROJECTION,
   handles: new Set([...JOB_EVENTS, ...sequencingSamples.handles]),
   async reset(trx) {

@@ -1,4 +1,4 @@
-import type { Decider } from '../../../event-store/decider.js';
+import type { LegacyDecider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError } from '../../../platform/errors.js';
 import type { CustodyEvent, PositionEvent, TemperatureZone } from './events.js';
 
@@ -12,7 +12,7 @@ export class PositionTakenError extends ConflictError {
 /** One box position: the invariant "one sample per position" lives here. */
 export type PositionState = { state: 'AVAILABLE' | 'RESERVED' | 'OCCUPIED'; sampleId: string | null };
 
-export const positionDecider: Decider<PositionState, PositionEvent> = {
+export const positionDecider: LegacyDecider<PositionState, PositionEvent> = {
   streamType: 'StoragePosition',
   stateSchema: 1,
   initialState: () => ({ state: 'AVAILABLE', sampleId: null }),
@@ -38,7 +38,7 @@ export interface Custody {
   checkedOut: boolean;
 }
 
-export const custodyDecider: Decider<Custody, CustodyEvent> = {
+export const custodyDecider: LegacyDecider<Custody, CustodyEvent> = {
   streamType: 'SampleCustody',
   stateSchema: 1,
   initialState: () => ({ positionId: null, label: null, reservedPositionId: null, checkedOut: false }),

@@ -1,4 +1,4 @@
-import type { Decider } from '../../../event-store/decider.js';
+import type { LegacyDecider } from '../../../event-store/decider.js';
 import { BadInputError } from '../../../platform/errors.js';
 import { nameUuid } from '../../../platform/ids.js';
 import type { StorageKind, StorageUnitCreated, StorageUnitEvent, TemperatureZone } from './events.js';
@@ -20,7 +20,7 @@ export interface StorageUnit {
 export type StorageUnitState = { kind: 'NONE' } | StorageUnit;
 export const unitExists = (state: StorageUnitState): state is StorageUnit => state.kind !== 'NONE';
 
-export const storageUnitDecider: Decider<StorageUnitState, StorageUnitEvent> = {
+export const storageUnitDecider: LegacyDecider<StorageUnitState, StorageUnitEvent> = {
   streamType: 'StorageUnit',
   stateSchema: 1,
   initialState: () => ({ kind: 'NONE' }),

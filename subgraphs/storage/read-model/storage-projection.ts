@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { EventStore } from '../../../event-store/event-store.js';
-import type { Projection } from '../../../event-store/projection.js';
+import type { EventConsumer } from '../../../event-store/projection.js';
 import type { StoredEvent } from '../../../event-store/types.js';
 import { sampleReplica } from '../../../platform/replicas/sample-replica.js';
 import { boxPositions } from '../domain/storage-unit.js';
@@ -29,7 +29,7 @@ const levelOf = (occupied: number, capacity: number): 0 | 80 | 95 => (capacity =
  * version, so a replayed event moves no counter twice. When a unit's occupancy rises across 80%
  * or 95% it appends CapacityThresholdCrossed (idempotent on the source event).
  */
-export const storageProjection = (store: EventStore): Projection => ({
+export const storageProjection = (store: EventStore): EventConsumer => ({
   name: STORAGE_PROJECTION,
   handles: new Set(['StorageUnitCreated', 'TemperatureRecorded', ...POSITION_EVENTS, ...CUSTODY_EVENTS, ...storageSamples.handles]),
   async reset(trx) {

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { EventConsumer } from '../projection.js';
+import type { Event, StoredEvent } from '../types.js';
+import { streamTypeOf } from '../types.js';
+
+/**
+ * Stamps plain events as the log would store them, in order: one stream per `streamId` (versions
+ * counted per stream), increasing global positions, one transaction each.
+ */
+export const storedEvents = (
+  events: ReadonlyArray<Event & { streamId: string }>,
+  base: { tenantId?: string; occurredAt?: string; actor?: string | null } = {},
+): StoredEvent[] => {
+  const versions = new Map<string, number>();
+  const tenantId = base.tenantId ?? 'spec-tenant';
+  const occurredAt = base.occurredAt ?? '2026-01-01T00:00:00.000Z';
+  return events.map(({ streamId, type, data }, index) => {
+    const streamVersion = (versions.get(streamId) ?? 0) + 1;
+    versions.set(streamId, streamVersion);
+    const globalPosition = String(index + 1);
+    const transactionId = String(1000 + index);
+    return {
+      type,
+      data,
+      eventId: randomUUID(),
+      streamId,
+      streamType: streamTypeOf(streamId),
+      streamVersion,
+      globalPosition,
+      transactionId,
+      position: `${transactionId}:${globalPosition}`,
+      tenantId,
+      occurredAt,
+      schemaVersion: 1,
+      metadata: { correlationId: randomUUID(), tenantId, actor: base.actor ?? 'spec', occurredAt },
+    };
+  });
+};
+
+/**
+ * A read model's spec against a real database: applies `events` (each in its own transaction, as a
+ * runner would), reads the rows, applies every event a second time (a redelivery or replay) and
+ * asserts the rows did not change. Returns the rows for the spec's own expectations.
+ */
+export const projectionSpec = async <Rows>(
+  db: Kysely<any>,
+  consumer: EventConsumer,
+  events: readonly StoredEvent[],
+  readRows: (db: Kysely<any>) => Promise<Rows>,
+): Promise<Rows> => {
+  const applyAll = async () => {
+    for (const event of events) {
+      if (!consumer.handles.has(event.type)) continue;
+      await db.transaction().execute((trx) => consumer.apply(trx, event));
+    }
+  };
+  await applyAll();
+  const once = await readRows(db);
+  await applyAll();
+  assert.deepEqual(await readRows(db), once, `${consumer.name}: applying the same events twice changed the rows`);
+  return once;
+};
