@@ -3,7 +3,7 @@ import { BadInputError, NotFoundError } from '../../platform/errors.js';
 import { isUuid } from '../../platform/graphql/scalars.js';
 // The owning contexts' own rules, as pure functions: the same decision their commands make later.
 import { registerSample, sampleDecider } from '../../subgraphs/samples/domain/sample.js';
-import { ZONE_RULES } from '../../subgraphs/storage/domain/placement.js';
+import { ZONE_RULES } from '../../platform/lab-rules.js';
 import type { SubmitSampleData } from '../definitions/submit-sample.js';
 import { boxesFor } from './storage-units-replica.js';
 

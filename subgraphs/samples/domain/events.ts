@@ -1,7 +1,8 @@
 import type { Event } from '../../../event-store/types.js';
 
-export const SAMPLE_TYPES = ['DNA', 'RNA', 'BLOOD', 'PLASMA', 'SALIVA', 'TISSUE', 'CELL_LINE', 'LIBRARY', 'OTHER'] as const;
-export type SampleType = (typeof SAMPLE_TYPES)[number];
+import { SAMPLE_TYPES, type SampleType } from '../../../platform/lab-rules.js';
+
+export { SAMPLE_TYPES, type SampleType };
 
 export const SAMPLE_STATUSES = ['PENDING', 'RECEIVED', 'VALIDATED', 'REJECTED', 'IN_STORAGE', 'IN_SEQUENCING', 'SEQUENCED', 'FAILED', 'ARCHIVED', 'DISCARDED'] as const;
 export type SampleStatus = (typeof SAMPLE_STATUSES)[number];

@@ -1,4 +1,5 @@
 import { BadInputError, ConflictError, InvalidTransitionError } from '../../../platform/errors.js';
+import { validateBarcode } from '../../../platform/lab-rules.js';
 import type { LegacyDecider, Decision } from '../../../event-store/decider.js';
 import {
   SAMPLE_TYPES,
@@ -59,8 +60,6 @@ export const sampleDecider: LegacyDecider<SampleState, SampleEvent> = {
   },
 };
 
-const BARCODE = /^[A-Z0-9_-]{6,32}$/;
-
 export interface RegisterSample {
   sampleId: string;
   tenantId: string;
@@ -76,12 +75,7 @@ export interface RegisterSample {
 
 export const barcodeClaimStream = (tenantId: string, barcode: string) => `SampleBarcode-${tenantId}/${barcode}`;
 
-export const validateBarcode = (barcode: string): string => {
-  if (!BARCODE.test(barcode)) {
-    throw new BadInputError(`barcode "${barcode}" must be 6–32 characters of A-Z, 0-9, - and _`, { field: 'barcode' });
-  }
-  return barcode;
-};
+export { validateBarcode };
 
 const nonNegative = (value: number | null | undefined, field: string): number | null => {
   if (value === null || value === undefined) return null;

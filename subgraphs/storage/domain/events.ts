@@ -1,7 +1,9 @@
 import type { Event } from '../../../event-store/types.js';
 
-export const ZONES = ['MINUS_80', 'MINUS_20', 'PLUS_4', 'ROOM_TEMPERATURE', 'PLUS_37'] as const;
-export type TemperatureZone = (typeof ZONES)[number];
+import { TEMPERATURE_ZONES, type TemperatureZone } from '../../../platform/lab-rules.js';
+
+export const ZONES = TEMPERATURE_ZONES;
+export type { TemperatureZone };
 export const KINDS = ['FACILITY', 'FREEZER', 'RACK', 'BOX'] as const;
 export type StorageKind = (typeof KINDS)[number];
 

@@ -1,5 +1,6 @@
 import type { LegacyDecider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError } from '../../../platform/errors.js';
+import { ZONE_RULES, zoneSuits } from '../../../platform/lab-rules.js';
 import type { CustodyEvent, PositionEvent, TemperatureZone } from './events.js';
 
 /** The position is not AVAILABLE (someone else holds it): a search for a free one moves on. */
@@ -61,20 +62,7 @@ export const custodyDecider: LegacyDecider<Custody, CustodyEvent> = {
   },
 };
 
-/** Which zones keep a sample type viable (API.md). */
-export const ZONE_RULES: Partial<Record<string, readonly TemperatureZone[]>> = {
-  RNA: ['MINUS_80'],
-  DNA: ['MINUS_80', 'MINUS_20'],
-  LIBRARY: ['MINUS_80', 'MINUS_20'],
-  BLOOD: ['MINUS_80', 'MINUS_20', 'PLUS_4'],
-  PLASMA: ['MINUS_80', 'MINUS_20', 'PLUS_4'],
-  SALIVA: ['MINUS_80', 'MINUS_20', 'PLUS_4'],
-};
-
-export const zoneSuits = (sampleType: string, zone: TemperatureZone | null): boolean => {
-  const allowed = ZONE_RULES[sampleType];
-  return !allowed || (zone !== null && allowed.includes(zone));
-};
+export { ZONE_RULES, zoneSuits } from '../../../platform/lab-rules.js';
 
 export interface Target {
   positionId: string;
