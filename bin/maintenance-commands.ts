@@ -5,7 +5,7 @@ import { listDeadLetters, rebuildProjection, replayDeadLetters } from '../event-
 import type { EventConsumer } from '../event-store/projection.js';
 import { eventStoreMigrations } from '../event-store/schema.js';
 import { createPool } from '../platform/database.js';
-import { runMigrations, type MigrationSet } from '../platform/migrations.js';
+import { runMigrations, type MigrationSet } from '../event-store/migrations.js';
 import type { Runtime } from '../platform/runtime.js';
 import { followRebuild } from './cli/follow-rebuild.js';
 import { progress, type Progress, type ProgressOutput } from './cli/progress.js';
