@@ -4,7 +4,10 @@ import type { EventStore } from '../event-store.js';
 import type { Logger } from '../logger.js';
 import { ProjectionRunner } from '../projection-runner.js';
 import type { EventConsumer } from '../projection.js';
+import { rebuildProjection, replayDeadLetters } from '../maintenance.js';
 import { KafkaProjectionConsumer } from './kafka/consumer.js';
+import { replayKafkaDeadLetters } from './kafka/dead-letter-replay.js';
+import { rebuildFromLog } from './kafka/rebuild.js';
 import { KafkaFeed } from './kafka/kafka-feed.js';
 import { KafkaRelay } from './kafka/relay.js';
 import type { LiveFeed } from './live-feed.js';
@@ -42,6 +45,16 @@ export interface EventBus {
    * offers, the advisory lock keeps one active) and a consumer group each.
    */
   feed(db: Kysely<any>, consumers: readonly EventConsumer[]): Promise<FedConsumers>;
+  /**
+   * Rebuilds a read model from the log. Postgres: empties and rewinds it, and its runner (wherever it
+   * runs) replays the log: `replayed` is null. Kafka: replays the log into it here, with progress.
+   */
+  rebuild(db: Kysely<any>, projection: EventConsumer, onProgress?: (done: number, total: number) => void): Promise<{ replayed: number | null }>;
+  /**
+   * Applies a consumer's dead letters again, each at most once (postgres: es.dead_letters; Kafka: the
+   * dead-letter topic read to its end), with progress; `skipped`: no longer pending.
+   */
+  replayDeadLetters(db: Kysely<any>, projection: EventConsumer, onProgress?: (done: number, total: number) => void): Promise<{ replayed: number; skipped: number; failed: number }>;
   close(): Promise<void>;
 }
 
@@ -70,6 +83,17 @@ export const eventBusFor = (store: EventStore, options: EventBusOptions): EventB
           await relay?.stop();
         },
       };
+    },
+    async rebuild(db, projection, onProgress) {
+      if (!kafka) {
+        await rebuildProjection(db, projection);
+        return { replayed: null };
+      }
+      return rebuildFromLog(db, store, projection, 1000, (position, end) => onProgress?.(Number(position), Number(end)));
+    },
+    async replayDeadLetters(db, projection, onProgress) {
+      if (kafka) return replayKafkaDeadLetters(kafka, new KafkaProjectionConsumer(db, kafka, projection), onProgress);
+      return { ...(await replayDeadLetters(db, store, projection, onProgress)), skipped: 0 };
     },
     async close() {
       await liveFeed.close();
