@@ -31,6 +31,11 @@ export class DeadLetterPolicy {
     return { attempts, giveUp: attempts >= this.maxAttempts, backoffMs: 50 * 2 ** attempts };
   }
 
+  /** The event went through after failing: its count starts afresh. */
+  succeeded(eventId: string): void {
+    this.failures.delete(eventId);
+  }
+
   /** Records the event as given up on (in the caller's transaction, if it passes one). */
   async record(db: Kysely<any>, event: Pick<StoredEvent, 'eventId' | 'globalPosition'>, error: unknown): Promise<void> {
     this.failures.delete(event.eventId);

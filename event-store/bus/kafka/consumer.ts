@@ -112,7 +112,9 @@ export class KafkaProjectionConsumer {
   private async applyWithRetries(message: KafkaMessage, origin: Origin, event: StoredEvent): Promise<boolean> {
     for (;;) {
       try {
-        return (await this.applyAll([event])).length > 0;
+        const applied = (await this.applyAll([event])).length > 0;
+        this.policy.succeeded(event.eventId);
+        return applied;
       } catch (error) {
         const { giveUp, backoffMs } = this.policy.failed(event.eventId);
         if (giveUp) {
