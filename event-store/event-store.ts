@@ -1,7 +1,7 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { ConcurrencyError } from './errors.js';
-import { isUniqueViolation } from './migrations.js';
+import { isUniqueViolation } from './unique-violation.js';
 import { APPEND_SQL, EVENTS_CHANNEL, appendParameters, type AppendRow } from './append-statement.js';
 import { checkpointOfRow, formatPosition, START, type Checkpoint } from './position.js';
 import {

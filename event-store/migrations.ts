@@ -40,7 +40,3 @@ export const runMigrations = async (pool: pg.Pool, sets: readonly MigrationSet[]
     client.release();
   }
 };
-
-/** PostgreSQL's unique_violation (23505), duck-typed on the driver's error. */
-export const isUniqueViolation = (error: unknown): error is { code: string; constraint?: string } =>
-  typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
