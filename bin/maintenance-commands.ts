@@ -1,11 +1,8 @@
-import { KafkaProjectionConsumer } from '../event-store/bus/kafka/consumer.js';
-import { replayKafkaDeadLetters } from '../event-store/bus/kafka/dead-letter-replay.js';
-import { rebuildFromLog } from '../event-store/bus/kafka/rebuild.js';
-import { listDeadLetters, rebuildProjection, replayDeadLetters } from '../event-store/maintenance.js';
+import { listDeadLetters } from '../event-store/dead-letters.js';
 import type { EventConsumer } from '../event-store/projection.js';
 import { eventStoreMigrations } from '../event-store/schema.js';
 import { createPool } from '../platform/database.js';
-import { runMigrations, type MigrationSet } from '../platform/migrations.js';
+import { runMigrations, type MigrationSet } from '../event-store/migrations.js';
 import type { Runtime } from '../platform/runtime.js';
 import { followRebuild } from './cli/follow-rebuild.js';
 import { progress, type Progress, type ProgressOutput } from './cli/progress.js';
@@ -60,31 +57,24 @@ export const migrate = async (databaseUrl: string, modules: readonly MigrationSe
  * progress; on Kafka, replays the log into it here, with progress. False when no runner moved it.
  */
 export const rebuild = async (runtime: Runtime, projection: EventConsumer, out: CommandOutput = consoleOutput, options: { stallMs?: number } = {}): Promise<boolean> => {
-  if (runtime.kafka) {
-    const bar = lazyProgress(`rebuild ${projection.name}`, 'events', out.progress);
-    const { replayed } = await rebuildFromLog(runtime.db, runtime.store, projection, 1000, (position, end) => bar.report(Number(position), Number(end)));
+  const bar = lazyProgress(`rebuild ${projection.name}`, 'events', out.progress);
+  const { replayed } = await runtime.bus.rebuild(runtime.db, projection, bar.report);
+  if (replayed !== null) {
     bar.finish();
     out.print(`${projection.name}: rebuilt from the event store (${replayed} events); Kafka delivers the rest`);
     return true;
   }
-  await rebuildProjection(runtime.db, projection);
   out.print(`${projection.name}: emptied and rewound; its runner replays the log now`);
   return followRebuild(runtime.pool, projection.name, { out: out.progress, stallMs: options.stallMs });
 };
 
 /** `dead-letters replay <projection>`: applies its dead letters again, with progress. Returns how many still fail. */
 export const replay = async (runtime: Runtime, projection: EventConsumer, out: CommandOutput = consoleOutput): Promise<number> => {
-  if (runtime.kafka) {
-    const bar = lazyProgress(`replay ${projection.name}`, 'dead-letter messages', out.progress);
-    const result = await replayKafkaDeadLetters(runtime.kafka, new KafkaProjectionConsumer(runtime.db, runtime.kafka, projection), (read, total) => bar.report(read, total));
-    bar.finish();
-    out.print(`replayed ${result.replayed}, not pending ${result.skipped}, still failing ${result.failed}`);
-    return result.failed;
-  }
-  const bar = lazyProgress(`replay ${projection.name}`, 'dead letters', out.progress);
-  const result = await replayDeadLetters(runtime.db, runtime.store, projection, (done, total) => bar.report(done, total));
+  const kafka = runtime.bus.kind === 'kafka';
+  const bar = lazyProgress(`replay ${projection.name}`, kafka ? 'dead-letter messages' : 'dead letters', out.progress);
+  const result = await runtime.bus.replayDeadLetters(runtime.db, projection, bar.report);
   bar.finish();
-  out.print(`replayed ${result.replayed}, still failing ${result.failed}`);
+  out.print(kafka ? `replayed ${result.replayed}, not pending ${result.skipped}, still failing ${result.failed}` : `replayed ${result.replayed}, still failing ${result.failed}`);
   return result.failed;
 };
 

@@ -1,4 +1,4 @@
-import { ConcurrencyError } from '../platform/errors.js';
+import { ConcurrencyError } from './errors.js';
 import { APPEND_SQL, appendParameters, type AppendRow } from './append-statement.js';
 import type { SqlRunner } from './event-store.js';
 import { formatPosition } from './position.js';

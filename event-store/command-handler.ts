@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyError } from '../platform/errors.js';
+import { ConcurrencyError } from './errors.js';
 import type { AcrossDecider, Command, Decider, DeciderSet, EventsOf, LegacyDecider, Decision, Envelope, StatesOf, StreamIds } from './decider.js';
 import type { EventStore } from './event-store.js';
 import type { Event, EventMetadata } from './types.js';

@@ -1,6 +1,7 @@
+import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
-import { ConcurrencyError } from '../platform/errors.js';
-import { isUniqueViolation } from '../platform/database.js';
+import { ConcurrencyError } from './errors.js';
+import { isUniqueViolation } from './unique-violation.js';
 import { APPEND_SQL, EVENTS_CHANNEL, appendParameters, type AppendRow } from './append-statement.js';
 import { checkpointOfRow, formatPosition, START, type Checkpoint } from './position.js';
 import {
@@ -39,6 +40,12 @@ type Outcome = { kind: 'appended'; result: AppendResult } | { kind: 'failed'; er
 /** Runs SQL on whatever connection the caller holds (a projection reads inside its own transaction). */
 export type SqlRunner = (text: string, params: unknown[]) => Promise<unknown[]>;
 
+/** A SqlRunner on a Kysely connection or transaction. */
+export const sqlRunnerOf =
+  (db: Kysely<any>): SqlRunner =>
+  async (text, params) =>
+    (await db.executeQuery(CompiledQuery.raw(text, params))).rows;
+
 interface EventRow {
   global_position: string;
   transaction_id: string;
@@ -67,6 +74,7 @@ export class EventStore {
   private flushing = false;
   private readonly maxBatch: number;
   private readonly upcasters: Record<string, Upcaster>;
+  private readonly onPool: SqlRunner = async (text, params) => (await this.pool.query(text, params)).rows;
 
   constructor(
     readonly pool: pg.Pool,
@@ -244,7 +252,7 @@ export class EventStore {
     return row ? checkpointOfRow(row) : START;
   }
 
-  async readAll(after: Checkpoint, limit: number, run: SqlRunner = (text, params) => this.pool.query(text, params).then((r) => r.rows)): Promise<StoredEvent[]> {
+  async readAll(after: Checkpoint, limit: number, run: SqlRunner = this.onPool): Promise<StoredEvent[]> {
     const rows = await run(
       // ORDER BY names the table's columns: the output column transaction_id is text, and ordering
       // by text ('1000' < '999') would reorder the log.
@@ -256,6 +264,24 @@ export class EventStore {
       [after.transactionId.toString(), after.globalPosition.toString(), limit],
     );
     return (rows as EventRow[]).map((row) => this.toStoredEvent(row));
+  }
+
+  /** One event by its id, wherever it is in the log. */
+  async readEvent(eventId: string): Promise<StoredEvent | null> {
+    const found = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM es.events WHERE event_id = $1`, [eventId]);
+    return found.rows[0] ? this.toStoredEvent(found.rows[0]) : null;
+  }
+
+  /**
+   * Whether anything lies after `after`, readable yet or not: a reader that got nothing while this
+   * is true has events waiting behind an older open transaction, and should look again soon.
+   */
+  async hasEventsAfter(after: Checkpoint, run: SqlRunner = this.onPool): Promise<boolean> {
+    const rows = await run(
+      'SELECT 1 FROM es.events WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) LIMIT 1',
+      [after.transactionId.toString(), after.globalPosition.toString()],
+    );
+    return rows.length > 0;
   }
 
   async loadSnapshot<S>(streamId: string, tenantId: string, stateSchema: number): Promise<{ version: number; state: S } | null> {

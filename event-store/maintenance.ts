@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { EventStore } from './event-store.js';
 import { EVENTS_CHANNEL } from './event-store.js';
+import { ensureCheckpoint, readCheckpoint } from './checkpoints.js';
+import { DeadLetterPolicy, listDeadLetters } from './dead-letters.js';
 import type { EventConsumer } from './projection.js';
 
 /**
@@ -11,27 +13,15 @@ import type { EventConsumer } from './projection.js';
 export const rebuildProjection = async (db: Kysely<any>, projection: EventConsumer): Promise<void> => {
   if (!projection.reset) throw new Error(`${projection.name} cannot be rebuilt (it is a policy, or has no reset)`);
   await db.transaction().execute(async (trx) => {
-    await sql`INSERT INTO es.checkpoints (consumer) VALUES (${projection.name}) ON CONFLICT DO NOTHING`.execute(trx);
-    await sql`SELECT 1 FROM es.checkpoints WHERE consumer = ${projection.name} FOR UPDATE`.execute(trx);
+    await ensureCheckpoint(trx, projection.name);
+    await readCheckpoint(trx, projection.name, { forUpdate: true });
     await projection.reset!(trx);
     await sql`UPDATE es.checkpoints SET transaction_id = '0', global_position = 0, updated_at = now() WHERE consumer = ${projection.name}`.execute(trx);
     await sql`SELECT pg_notify(${EVENTS_CHANNEL}, '')`.execute(trx);
   });
 };
 
-export interface DeadLetter {
-  id: string;
-  consumer: string;
-  eventId: string;
-  error: string;
-  createdAt: Date;
-}
-
-export const listDeadLetters = async (db: Kysely<any>): Promise<DeadLetter[]> =>
-  (await sql<{ id: string; consumer: string; event_id: string; error: string; created_at: Date }>`
-    SELECT id, consumer, event_id, error, created_at FROM es.dead_letters WHERE replayed_at IS NULL ORDER BY id`.execute(db)).rows.map((row) => ({
-    id: row.id, consumer: row.consumer, eventId: row.event_id, error: row.error, createdAt: row.created_at,
-  }));
+export { listDeadLetters, type DeadLetter } from './dead-letters.js';
 
 /**
  * Applies a consumer's dead-lettered events again (after the fix that made them fail), each in its
@@ -43,28 +33,20 @@ export const replayDeadLetters = async (
   projection: EventConsumer,
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ replayed: number; failed: number }> => {
+  const policy = new DeadLetterPolicy(projection.name);
   let replayed = 0;
   let failed = 0;
+  let done = 0;
   const letters = (await listDeadLetters(db)).filter((l) => l.consumer === projection.name);
   for (const letter of letters) {
-    const { rows } = await sql<{ global_position: string; transaction_id: string }>`
-      SELECT global_position::text, transaction_id::text FROM es.events WHERE event_id = ${letter.eventId}`.execute(db);
-    const row = rows[0];
-    const [event] = row
-      ? (await store.readAll({ transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) - 1n }, 1)).filter((e) => e.eventId === letter.eventId)
-      : [];
-    try {
+    const event = await store.readEvent(letter.eventId);
+    const outcome = await policy.replay(db, letter.eventId, async (trx) => {
       if (!event) throw new Error('event not found in the log');
-      await db.transaction().execute(async (trx) => {
-        await projection.apply(trx, event);
-        await sql`UPDATE es.dead_letters SET replayed_at = now() WHERE id = ${letter.id}`.execute(trx);
-      });
-      replayed++;
-    } catch (error) {
-      await sql`UPDATE es.dead_letters SET error = ${String((error as Error).message ?? error)} WHERE id = ${letter.id}`.execute(db);
-      failed++;
-    }
-    onProgress?.(replayed + failed, letters.length);
+      await projection.apply(trx, event);
+    });
+    if (outcome === 'replayed') replayed++;
+    else if (outcome === 'failed') failed++;
+    onProgress?.(++done, letters.length);
   }
   return { replayed, failed };
 };

@@ -1,4 +1,4 @@
-import { BadInputError } from '../platform/errors.js';
+import { InvalidPositionError } from './errors.js';
 
 /** A point in the gap-safe global order: (commit transaction, global position). */
 export interface Checkpoint {
@@ -13,7 +13,7 @@ export const formatPosition = (transactionId: string | bigint, globalPosition: s
 
 export const parsePosition = (position: string): Checkpoint => {
   const match = /^(\d{1,20}):(\d{1,20})$/.exec(position.trim());
-  if (!match) throw new BadInputError(`"${position}" is not an event-store position`);
+  if (!match) throw new InvalidPositionError(position);
   return { transactionId: BigInt(match[1]!), globalPosition: BigInt(match[2]!) };
 };
 

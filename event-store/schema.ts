@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../platform/migrations.js';
+import type { MigrationSet } from './migrations.js';
 
 export const eventStoreMigrations: MigrationSet = {
   module: 'event-store',

@@ -1,6 +1,7 @@
 import type { HeaderMap } from '@apollo/server';
 import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
 import { formatCheckpoint, parsePosition } from '../event-store/position.js';
+import { asDomainError } from '../platform/errors.js';
 import type { Config } from '../platform/config.js';
 import { DomainError } from '../platform/errors.js';
 import { CONSISTENCY_HEADER } from '../platform/headers.js';
@@ -71,7 +72,7 @@ export const useRequestPolicy = (options: { config: Config; schema: GraphQLSchem
       identity: caller,
       // The request id (http-server made or checked it) is the correlation id of everything it causes.
       correlationId: headers.get(REQUEST_ID_HEADER) ?? caller.requestId,
-      consistentWith: consistency ? formatCheckpoint(parsePosition(consistency)) : null,
+      consistentWith: consistency ? formatCheckpoint(clientPosition(consistency)) : null,
     };
     const decision = decide(caller, request, method === 'GET' ? 'http-get' : 'http-post');
     if (decision.manifest) {
@@ -86,3 +87,12 @@ export const useRequestPolicy = (options: { config: Config; schema: GraphQLSchem
 };
 
 export type RequestPolicy = ReturnType<typeof useRequestPolicy>;
+
+/** A position a client sent: one that is not refuses the request as bad input (the store's error knows no API code). */
+const clientPosition = (text: string) => {
+  try {
+    return parsePosition(text);
+  } catch (error) {
+    throw asDomainError(error) ?? error;
+  }
+};

@@ -16,5 +16,4 @@ export const createPool = (connectionString: string, max = 20, onError: (error: 
 export const createKysely = <DB>(pool: pg.Pool, onQuery?: () => void): Kysely<DB> =>
   new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: onQuery ? (event) => void (event.level === 'query' && onQuery()) : undefined });
 
-export const isUniqueViolation = (error: unknown): error is { code: string; constraint?: string } =>
-  typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
+export { isUniqueViolation } from '../event-store/unique-violation.js';

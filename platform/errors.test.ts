@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { ConcurrencyError, InvalidPositionError } from '../event-store/errors.js';
 import { ConflictError, formatGraphQLError, InvalidTransitionError } from './errors.js';
 
 const formatted = (error: GraphQLError) => ({ message: error.message, path: ['x'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at secret.ts:1'] } });
@@ -13,6 +14,17 @@ describe('GraphQL error formatting', () => {
       path: ['x'],
       extensions: { code: 'INVALID_TRANSITION', from: 'PENDING', to: 'ARCHIVED' },
     });
+  });
+
+  it('gives the event store\'s errors their API codes (the store itself knows none)', () => {
+    const conflict = wrap(new ConcurrencyError('Sample-1', 2, 3));
+    expect(formatGraphQLError(false)(formatted(conflict), conflict)).toEqual({
+      message: 'stream Sample-1 is at version 3, expected 2',
+      path: ['x'],
+      extensions: { code: 'CONCURRENCY_CONFLICT', expectedVersion: 2, actualVersion: 3 },
+    });
+    const position = wrap(new InvalidPositionError('not-a-position'));
+    expect(formatGraphQLError(false)(formatted(position), position)).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
   });
 
   it('hides unexpected errors behind INTERNAL_SERVER_ERROR with no driver message or stack', () => {

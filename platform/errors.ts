@@ -1,4 +1,8 @@
 import type { GraphQLFormattedError } from 'graphql';
+import { ConcurrencyError, EventStoreError, InvalidPositionError } from '../event-store/errors.js';
+
+// Commands, sagas and tests catch the store's conflict by this name; it is the event store's class.
+export { ConcurrencyError };
 
 /** The API.md error codes. Domain code throws these; the GraphQL edge maps them to `extensions.code` once. */
 export type ErrorCode =
@@ -58,24 +62,25 @@ export class InvalidTransitionError extends DomainError {
   }
 }
 
-export class ConcurrencyError extends DomainError {
-  constructor(
-    readonly streamId: string,
-    readonly expected: number,
-    readonly actual: number,
-  ) {
-    super('CONCURRENCY_CONFLICT', `stream ${streamId} is at version ${actual}, expected ${expected}`, {
-      expectedVersion: expected,
-      actualVersion: actual,
-    });
-  }
-}
-
 export class UnauthenticatedError extends DomainError {
   constructor(message = 'authentication required') {
     super('UNAUTHENTICATED', message);
   }
 }
+
+/**
+ * The error as the API reports it: a DomainError as it is, an event-store error under its API code
+ * (the store knows no API), null for anything else (a bug, a lost connection).
+ */
+export const asDomainError = (error: unknown): DomainError | null => {
+  if (error instanceof DomainError) return error;
+  if (!(error instanceof EventStoreError)) return null;
+  if (error instanceof ConcurrencyError) {
+    return new DomainError('CONCURRENCY_CONFLICT', error.message, { expectedVersion: error.expected, actualVersion: error.actual });
+  }
+  if (error instanceof InvalidPositionError) return new BadInputError(error.message);
+  return null;
+};
 
 /**
  * Apollo Server `formatError`: domain errors keep their code and details; anything unexpected
@@ -87,11 +92,12 @@ export const formatGraphQLError =
     // Duck-typed: two builds of graphql (CJS for Apollo's federation packages, ESM for ours) may
     // both be loaded, and instanceof fails across them.
     const original = (error as { originalError?: unknown } | null)?.originalError ?? error;
-    if (original instanceof DomainError) {
+    const domain = asDomainError(original);
+    if (domain) {
       return {
         ...formatted,
-        message: original.message,
-        extensions: { ...original.details, code: original.code, ...devOnly(formatted, exposeDetails) },
+        message: domain.message,
+        extensions: { ...domain.details, code: domain.code, ...devOnly(formatted, exposeDetails) },
       };
     }
     const refused = inputRefusedByDatabase(original);

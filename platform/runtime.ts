@@ -1,17 +1,16 @@
 import type { Kysely } from 'kysely';
+import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { CommandHandler } from '../event-store/command-handler.js';
+import { eventBusFor, type EventBus } from '../event-store/bus/event-bus.js';
+import type { LiveFeed } from '../event-store/bus/live-feed.js';
+import type { PgListener } from '../event-store/bus/pg-listener.js';
 import { EventStore } from '../event-store/event-store.js';
-import { PgListener } from '../event-store/bus/pg-listener.js';
+import { runMigrations, type MigrationSet } from '../event-store/migrations.js';
 import { eventStoreMigrations } from '../event-store/schema.js';
 import type { Config } from './config.js';
 import { createKysely, createPool } from './database.js';
 import type { Logger } from './logger.js';
-import { Kafka, logLevel } from 'kafkajs';
-import { KafkaFeed } from './subscriptions/kafka-feed.js';
-import type { LiveFeed } from './subscriptions/live-feed.js';
-import { LogTailFeed } from './subscriptions/log-tail-feed.js';
-import { runMigrations, type MigrationSet } from './migrations.js';
 
 /** The infrastructure one process shares between its subgraphs, projections and gateway. */
 export interface Runtime {
@@ -22,6 +21,8 @@ export interface Runtime {
   db: Kysely<any>;
   store: EventStore;
   commands: CommandHandler;
+  /** The event bus (event-store/bus): Kafka when KAFKA_BROKERS is set, the postgres log otherwise. */
+  bus: EventBus;
   listener: PgListener;
   /** The Kafka client when KAFKA_BROKERS is set: the event bus is Kafka. */
   kafka: Kafka | null;
@@ -42,9 +43,7 @@ export const createRuntime = async (config: Config, logger: Logger, databaseUrl:
     snapshotEvery: config.snapshotEvery,
     onSnapshotError: (error) => logger.warn({ err: error }, 'snapshot failed'),
   });
-  const listener = new PgListener(databaseUrl);
-  const kafka = config.kafkaBrokers.length > 0 ? new Kafka({ brokers: config.kafkaBrokers, clientId: 'tracseq', logLevel: logLevel.ERROR }) : null;
-  const liveFeed = kafka ? new KafkaFeed(kafka, store, { logger, maxWaitMs: config.kafkaFetchMaxWaitMs }) : new LogTailFeed(store, listener);
+  const bus = eventBusFor(store, { databaseUrl, kafkaBrokers: config.kafkaBrokers, kafkaFetchMaxWaitMs: config.kafkaFetchMaxWaitMs, logger });
   const sqlStatements = new Map<string, number>();
   const subgraphDbs = new Map<string, Kysely<any>>();
   return {
@@ -55,9 +54,10 @@ export const createRuntime = async (config: Config, logger: Logger, databaseUrl:
     db,
     store,
     commands,
-    listener,
-    kafka,
-    liveFeed,
+    bus,
+    listener: bus.listener,
+    kafka: bus.kafka,
+    liveFeed: bus.liveFeed,
     sqlStatements,
     subgraphDb(name) {
       let counted = subgraphDbs.get(name);
@@ -69,8 +69,7 @@ export const createRuntime = async (config: Config, logger: Logger, databaseUrl:
       return counted;
     },
     async close() {
-      await liveFeed.close();
-      await listener.close();
+      await bus.close();
       await db.destroy();
     },
   };

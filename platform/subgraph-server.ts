@@ -7,9 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { CommandContext } from '../event-store/command-handler.js';
 import { serveSubgraphSubscriptions } from './subscriptions/subgraph-subscriptions.js';
 import { ConsistencyWaiter } from '../event-store/consistency.js';
-import { KafkaProjectionConsumer } from '../event-store/bus/kafka/consumer.js';
-import { KafkaRelay } from '../event-store/bus/kafka/relay.js';
-import { ProjectionRunner } from '../event-store/projection-runner.js';
+import type { ProjectionRunner } from '../event-store/projection-runner.js';
 import type { EventConsumer } from '../event-store/projection.js';
 import { formatGraphQLError } from './errors.js';
 import { applyInputBounds } from './graphql/input-bounds.js';
@@ -234,21 +232,13 @@ export const runWorkers = async (
   subgraphUrls: Record<string, string> = {},
 ): Promise<RunningWorkers> => {
   const consumers = definitions.flatMap((d) => [...d.projections, ...(d.policies ?? [])]);
-  const kafka = runtime.kafka;
-  // The same projections over either bus: the postgres log directly, or Kafka fed by the relay
-  // (every worker process offers to relay; the advisory lock keeps one active).
-  const relay = kafka ? new KafkaRelay(runtime.db, runtime.store, runtime.listener, kafka, { logger: runtime.logger }) : null;
-  const runners = kafka ? [] : consumers.map((projection) => new ProjectionRunner(runtime.db, runtime.store, runtime.listener, projection, { logger: runtime.logger }));
-  const kafkaConsumers = kafka ? consumers.map((projection) => new KafkaProjectionConsumer(runtime.db, kafka, projection, { logger: runtime.logger, maxWaitMs: runtime.config.kafkaFetchMaxWaitMs })) : [];
-  await relay?.start();
-  await Promise.all([...runners, ...kafkaConsumers].map((runner) => runner.start()));
+  const fed = await runtime.bus.feed(runtime.db, consumers);
   const timers = definitions.flatMap((d) => (d.startWorkers ? [d.startWorkers({ subgraphUrls })] : []));
   return {
-    runners,
+    runners: fed.runners,
     async close() {
       await Promise.all(timers.map((timer) => timer.stop()));
-      await Promise.all([...runners, ...kafkaConsumers].map((runner) => runner.stop()));
-      await relay?.stop();
+      await fed.stop();
     },
   };
 };

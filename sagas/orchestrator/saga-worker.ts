@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { appendWithin } from '../../event-store/append-within.js';
+import { sqlRunnerOf } from '../../event-store/event-store.js';
+import { LeaderLoop } from '../../event-store/bus/leader-loop.js';
 import type { PgListener } from '../../event-store/bus/pg-listener.js';
 import { IdentitySigner } from '../../platform/identity-signer.js';
 import type { Logger } from '../../platform/logger.js';
@@ -77,11 +79,8 @@ export class SagaWorker {
   private readonly running = new Set<Promise<void>>();
   /** Sagas this worker is driving: never claimed again by it, whatever their lease says. */
   private readonly driving = new Set<string>();
-  private stopped = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private woken = false;
-  private readonly onNotify = () => this.poke();
+  /** Many workers run at once (claims skip each other's sagas): a loop without a lock. */
+  private readonly loop: LeaderLoop;
 
   constructor(private readonly options: SagaWorkerOptions) {
     this.definitions = new Map(options.definitions.map((definition) => [definition.type, definition]));
@@ -89,73 +88,54 @@ export class SagaWorker {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.concurrency = options.concurrency ?? 16;
     this.pollMs = options.pollMs ?? (options.listener ? 5_000 : 200);
+    this.loop = new LeaderLoop(() => this.step(), {
+      wake: options.listener ? { listener: options.listener, channels: [SAGAS_CHANNEL] } : undefined,
+      onFailure: () => this.pollMs,
+    });
   }
 
   start(): this {
-    if (this.options.listener) {
-      this.options.listener.on(SAGAS_CHANNEL, this.onNotify);
-      void this.options.listener.listen(SAGAS_CHANNEL);
-    }
-    this.loop = this.run();
+    this.loop.start().catch((error) => this.options.logger?.warn({ err: error }, 'listening for new sagas failed; polling'));
     return this;
   }
 
   /** Lets in-flight steps finish (their sagas stay claimed until the lease ends if cut short). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.options.listener?.off(SAGAS_CHANNEL, this.onNotify);
-    this.poke();
-    await this.loop;
+    await this.loop.stop();
     await Promise.allSettled([...this.running]);
   }
 
   /** Wakes an idle worker (new saga, or a slot came free). */
   poke(): void {
-    this.woken = true;
-    this.wake?.();
+    this.loop.wake();
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      this.woken = false;
-      const free = this.concurrency - this.running.size;
-      let claimed: SagaRow[] = [];
-      let sleepMs = this.pollMs;
-      if (free > 0) {
-        try {
-          claimed = await this.claim(free);
-          if (claimed.length === 0) sleepMs = await this.untilNextDue();
-        } catch (error) {
-          this.options.logger?.error({ err: error }, 'claiming sagas failed');
-        }
+  /** Claims what it has room for and starts driving it; sleeps (null: not) until there may be more. */
+  private async step(): Promise<number | null> {
+    const free = this.concurrency - this.running.size;
+    let claimed: SagaRow[] = [];
+    let sleepMs = this.pollMs;
+    if (free > 0) {
+      try {
+        claimed = await this.claim(free);
+        if (claimed.length === 0) sleepMs = await this.untilNextDue();
+      } catch (error) {
+        this.options.logger?.error({ err: error }, 'claiming sagas failed');
       }
-      for (const saga of claimed) {
-        this.driving.add(saga.id);
-        const task = this.drive(saga).catch((error) => {
-          if (!(error instanceof LeaseLost)) this.options.logger?.error({ err: error, sagaId: saga.id }, 'saga step crashed');
-        });
-        this.running.add(task);
-        void task.finally(() => {
-          this.running.delete(task);
-          this.driving.delete(saga.id);
-          this.poke();
-        });
-      }
-      if ((claimed.length === 0 || this.running.size >= this.concurrency) && !this.woken) await this.sleep(sleepMs);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wake = null;
-        resolve();
-      }
-      this.wake = done;
-    });
+    for (const saga of claimed) {
+      this.driving.add(saga.id);
+      const task = this.drive(saga).catch((error) => {
+        if (!(error instanceof LeaseLost)) this.options.logger?.error({ err: error, sagaId: saga.id }, 'saga step crashed');
+      });
+      this.running.add(task);
+      void task.finally(() => {
+        this.running.delete(task);
+        this.driving.delete(saga.id);
+        this.poke();
+      });
+    }
+    return claimed.length === 0 || this.running.size >= this.concurrency ? sleepMs : null;
   }
 
   /** How long until a saga this worker could run becomes due (a retry's backoff, a dead worker's lease). */
@@ -393,7 +373,7 @@ export class SagaWorker {
       if (event) {
         await this.fault('mid-transition', saga, step ? (steps[step.index]?.name ?? null) : null, event.type);
         const data = Object.fromEntries(Object.entries(event.data ?? {}).map(([key, value]) => [key, typeof value === 'function' ? value() : value]));
-        await appendWithin((text, params) => trx.executeQuery(CompiledQuery.raw(text, params)).then((result) => result.rows), {
+        await appendWithin(sqlRunnerOf(trx), {
           streams: [{ streamId: `Saga-${saga.id}`, expectedVersion: null, events: [{ type: event.type, data: { sagaId: saga.id, sagaType: saga.type, status: row.status, ...data } }] }],
           metadata: { tenantId: saga.tenant_id, actor: saga.actor, correlationId: saga.correlation_id, occurredAt: new Date().toISOString() },
         });

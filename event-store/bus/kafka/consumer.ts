@@ -1,6 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import type { Logger } from '../../../platform/logger.js';
+import { DeadLetterPolicy, errorText } from '../../dead-letters.js';
+import type { Logger } from '../../logger.js';
 import type { EventConsumer } from '../../projection.js';
 import type { StoredEvent } from '../../types.js';
 import { EVENT_TOPICS, TOPICS } from './topics.js';
@@ -41,6 +42,7 @@ export class KafkaProjectionConsumer {
   private consumer: Consumer | null = null;
   private deadLetters: Producer | null = null;
   private readonly topics: readonly string[];
+  private readonly policy: DeadLetterPolicy;
 
   constructor(
     private readonly db: Kysely<any>,
@@ -49,6 +51,7 @@ export class KafkaProjectionConsumer {
     private readonly options: KafkaConsumerOptions = {},
   ) {
     this.topics = options.topics ?? EVENT_TOPICS;
+    this.policy = new DeadLetterPolicy(projection.name, { maxAttempts: options.maxAttempts });
   }
 
   async start(): Promise<void> {
@@ -107,16 +110,18 @@ export class KafkaProjectionConsumer {
   }
 
   private async applyWithRetries(message: KafkaMessage, origin: Origin, event: StoredEvent): Promise<boolean> {
-    const attempts = this.options.maxAttempts ?? 3;
-    for (let attempt = 1; ; attempt++) {
+    for (;;) {
       try {
-        return (await this.applyAll([event])).length > 0;
+        const applied = (await this.applyAll([event])).length > 0;
+        this.policy.succeeded(event.eventId);
+        return applied;
       } catch (error) {
-        if (attempt >= attempts) {
+        const { giveUp, backoffMs } = this.policy.failed(event.eventId);
+        if (giveUp) {
           await this.deadLetter(message, origin, event, error);
           return false;
         }
-        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
       }
     }
   }
@@ -152,30 +157,18 @@ export class KafkaProjectionConsumer {
    * version check of `apply` does not apply here.
    */
   async replay(event: StoredEvent): Promise<'replayed' | 'not-pending' | 'failed'> {
-    const name = this.projection.name;
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        await holdApplyLock(trx, name, 'shared');
-        const pending = await sql`UPDATE es.dead_letters SET replayed_at = now() WHERE consumer = ${name} AND event_id = ${event.eventId} AND replayed_at IS NULL RETURNING id`.execute(trx);
-        if (pending.rows.length === 0) return 'not-pending';
-        await this.projection.apply(trx, event);
-        await recordApplied(trx, name, [event]);
-        return 'replayed';
-      });
-    } catch (error) {
-      await sql`UPDATE es.dead_letters SET error = ${String((error as Error)?.message ?? error)} WHERE consumer = ${name} AND event_id = ${event.eventId} AND replayed_at IS NULL`.execute(this.db);
-      return 'failed';
-    }
+    return this.policy.replay(this.db, event.eventId, async (trx) => {
+      await holdApplyLock(trx, this.projection.name, 'shared');
+      await this.projection.apply(trx, event);
+      await recordApplied(trx, this.projection.name, [event]);
+    });
   }
 
   /** Recorded in es.dead_letters first (what `dlq:list` shows and replay closes), then published. */
   private async deadLetter(message: KafkaMessage, origin: Origin, event: StoredEvent | null, error: unknown): Promise<void> {
-    const reason = (error as Error)?.message ?? String(error);
+    const reason = errorText(error);
     this.options.logger?.error({ consumer: this.projection.name, topic: origin.topic, offset: message.offset, err: error }, 'event sent to the dead-letter topic');
-    if (event) {
-      await sql`INSERT INTO es.dead_letters (consumer, event_id, global_position, error)
-        VALUES (${this.projection.name}, ${event.eventId}, ${event.globalPosition}::bigint, ${reason})`.execute(this.db);
-    }
+    if (event) await this.policy.record(this.db, event, error);
     await this.deadLetters!.send({
       topic: TOPICS.deadLetter,
       acks: -1,
@@ -199,13 +192,13 @@ export class KafkaProjectionConsumer {
  * Applies take this lock shared, a rebuild exclusively: a rebuild waits for applies in flight and
  * none starts while it replays.
  */
-export const holdApplyLock = async (trx: Transaction<any>, consumer: string, mode: 'shared' | 'exclusive'): Promise<void> => {
+export const holdApplyLock = async (trx: Kysely<any>, consumer: string, mode: 'shared' | 'exclusive'): Promise<void> => {
   const key = `kafka-apply:${consumer}`;
   await (mode === 'shared' ? sql`SELECT pg_advisory_xact_lock_shared(hashtext(${key}))` : sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`).execute(trx);
 };
 
 /** Each stream's newest applied version; never moves back (a replayed dead letter may be older). */
-export const recordApplied = async (trx: Transaction<any>, consumer: string, events: ReadonlyArray<Pick<StoredEvent, 'streamId' | 'streamVersion'>>): Promise<void> => {
+export const recordApplied = async (trx: Kysely<any>, consumer: string, events: ReadonlyArray<Pick<StoredEvent, 'streamId' | 'streamVersion'>>): Promise<void> => {
   if (events.length === 0) return;
   const newest = new Map<string, number>();
   for (const event of events) newest.set(event.streamId, Math.max(newest.get(event.streamId) ?? 0, event.streamVersion));

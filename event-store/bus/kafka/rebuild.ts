@@ -1,5 +1,5 @@
-import { CompiledQuery, sql, type Kysely } from 'kysely';
-import type { EventStore, SqlRunner } from '../../event-store.js';
+import { sql, type Kysely } from 'kysely';
+import { sqlRunnerOf, type EventStore } from '../../event-store.js';
 import { checkpointOf, compareCheckpoints, START } from '../../position.js';
 import type { EventConsumer } from '../../projection.js';
 import { holdApplyLock, recordApplied } from './consumer.js';
@@ -28,7 +28,7 @@ export const rebuildFromLog = async (
     const end = await furthestPlanned(trx);
     if (!end) return { replayed: 0 };
     const until = checkpointOf(end);
-    const run: SqlRunner = async (text, params) => (await trx.executeQuery(CompiledQuery.raw(text, params))).rows;
+    const run = sqlRunnerOf(trx);
     const versions = new Map<string, number>();
     let replayed = 0;
     for (let from = START; ; ) {

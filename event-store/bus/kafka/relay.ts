@@ -1,9 +1,9 @@
-import { WakeSignal } from '../wake-signal.js';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { Partitioners, type Kafka, type PartitionMetadata, type Producer } from 'kafkajs';
-import type { Logger } from '../../../platform/logger.js';
+import { ensureCheckpoint, readCheckpoint, saveCheckpoint } from '../../checkpoints.js';
 import { EVENTS_CHANNEL, type EventStore } from '../../event-store.js';
-import { checkpointOfRow } from '../../position.js';
+import type { Logger } from '../../logger.js';
+import { LeaderLoop } from '../leader-loop.js';
 import type { PgListener } from '../pg-listener.js';
 import { EVENT_TOPICS, topicFor } from './topics.js';
 import { recordPlanned } from './watermarks.js';
@@ -15,76 +15,56 @@ export const RELAY_CONSUMER = 'kafka-relay';
  * Publishes the event store's global log to Kafka in commit order (the gap-safe reader), one batch
  * at a time: idempotent producer, acks from all in-sync replicas, key = stream id. The checkpoint
  * moves only after the broker acknowledged, so a restart resends at most the last batch (consumers
- * skip what they already applied). One active relay across processes (advisory lock).
+ * skip what they already applied). One active relay across processes (LeaderLoop: advisory lock).
  *
  * The relay picks each message's partition itself, with Kafka's default key hash, so it can record
  * before sending how far each partition will reach (read-your-writes, see watermarks.ts).
  */
 export class KafkaRelay {
-  private stopped = false;
-  private loop: Promise<void> | null = null;
-  private readonly signal = new WakeSignal();
+  private readonly loop: LeaderLoop;
   private producer: Producer | null = null;
   private partitions: Map<string, PartitionMetadata[]> | null = null;
   private readonly partitioner = Partitioners.DefaultPartitioner();
-  private readonly onNotify = () => this.signal.notify();
+  private readonly batchSize: number;
   /** Events acknowledged by the broker since start (for tests and benchmarks). */
   published = 0;
 
   constructor(
-    private readonly db: Kysely<any>,
+    db: Kysely<any>,
     private readonly store: EventStore,
-    private readonly listener: PgListener,
+    listener: PgListener,
     private readonly kafka: Kafka,
-    private readonly options: { batchSize?: number; logger?: Logger } = {},
-  ) {}
+    options: { batchSize?: number; logger?: Logger } = {},
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.loop = new LeaderLoop(async (conn) => {
+      const sent = await this.relayBatch(conn);
+      return sent === this.batchSize ? null : sent > 0 ? 0 : 1000;
+    }, {
+      lock: { db, key: RELAY_CONSUMER },
+      wake: { listener, channels: [EVENTS_CHANNEL] },
+      onLead: (conn) => ensureCheckpoint(conn, RELAY_CONSUMER),
+      onFailure: (error) => {
+        options.logger?.error({ err: error }, 'kafka relay failed; retrying');
+        this.partitions = null;
+        return 500;
+      },
+    });
+  }
 
   async start(): Promise<void> {
-    this.listener.on(EVENTS_CHANNEL, this.onNotify);
-    await this.listener.listen(EVENTS_CHANNEL);
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
-    this.loop = this.run();
+    await this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.listener.off(EVENTS_CHANNEL, this.onNotify);
-    this.signal.notify();
-    await this.loop;
+    await this.loop.stop();
     await this.producer?.disconnect();
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.db.connection().execute(async (conn) => {
-          const lock = sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtext(${RELAY_CONSUMER})) AS locked`;
-          while (!this.stopped && !(await lock.execute(conn)).rows[0]!.locked) await this.signal.sleep(1000);
-          if (this.stopped) return;
-          try {
-            await sql`INSERT INTO es.checkpoints (consumer) VALUES (${RELAY_CONSUMER}) ON CONFLICT DO NOTHING`.execute(conn);
-            while (!this.stopped) {
-              const sent = await this.relayBatch(conn);
-              if (sent < (this.options.batchSize ?? 500)) await this.signal.sleep(sent > 0 ? 0 : 1000);
-            }
-          } finally {
-            await sql`SELECT pg_advisory_unlock(hashtext(${RELAY_CONSUMER}))`.execute(conn).catch(() => undefined);
-          }
-        });
-      } catch (error) {
-        if (this.stopped) break;
-        this.options.logger?.error({ err: error }, 'kafka relay failed; retrying');
-        this.partitions = null;
-        await this.signal.sleep(500);
-      }
-    }
-  }
-
   private async relayBatch(conn: Kysely<any>): Promise<number> {
-    const row = (await sql<{ transaction_id: string; global_position: string }>`
-      SELECT transaction_id::text, global_position::text FROM es.checkpoints WHERE consumer = ${RELAY_CONSUMER}`.execute(conn)).rows[0]!;
-    const events = await this.store.readAll(checkpointOfRow(row), this.options.batchSize ?? 500);
+    const events = await this.store.readAll(await readCheckpoint(conn, RELAY_CONSUMER), this.batchSize);
     if (events.length === 0) return 0;
     const partitions = await this.partitionMetadata();
     const byTopic = new Map<string, Array<ReturnType<typeof toMessage> & { partition: number }>>();
@@ -103,8 +83,7 @@ export class KafkaRelay {
     await recordPlanned(conn, [...marks.values()]);
     for (const topicMessages of produceRequests(byTopic)) await this.producer!.sendBatch({ acks: -1, topicMessages });
     const last = events[events.length - 1]!;
-    await sql`UPDATE es.checkpoints SET transaction_id = ${last.transactionId}::text::xid8, global_position = ${last.globalPosition}::bigint, updated_at = now()
-      WHERE consumer = ${RELAY_CONSUMER}`.execute(conn);
+    await saveCheckpoint(conn, RELAY_CONSUMER, last);
     this.published += events.length;
     return events.length;
   }

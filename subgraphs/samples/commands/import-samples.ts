@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
 import { compareCheckpoints, parsePosition } from '../../../event-store/position.js';
-import { BadInputError, DomainError } from '../../../platform/errors.js';
+import { asDomainError, BadInputError } from '../../../platform/errors.js';
 import { isUuid, parseJson } from '../../../platform/graphql/scalars.js';
 import { SAMPLE_TYPES, type SampleType } from '../domain/events.js';
 import { barcodeClaimStream } from '../domain/sample.js';
@@ -97,8 +97,9 @@ export const importSamples = async (samples: SampleCommands, commands: CommandHa
         outcomes[index] = { row, barcode, sample: written.sample, position: written.position };
         settle(written.sample.id);
       } catch (error) {
-        if (!(error instanceof DomainError || error instanceof RowError)) throw error;
-        outcomes[index] = { row, barcode, message: error.message };
+        const refused = error instanceof RowError ? error : asDomainError(error);
+        if (!refused) throw error;
+        outcomes[index] = { row, barcode, message: refused.message };
         settle(null);
       }
     };

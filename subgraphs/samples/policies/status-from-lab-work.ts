@@ -1,6 +1,6 @@
 import type { EventConsumer } from '../../../event-store/projection.js';
 import type { StoredEvent } from '../../../event-store/types.js';
-import { DomainError, InvalidTransitionError } from '../../../platform/errors.js';
+import { asDomainError, InvalidTransitionError } from '../../../platform/errors.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { SampleCommands } from '../commands/sample-commands.js';
 import type { SampleStatus } from '../domain/events.js';
@@ -44,8 +44,9 @@ export const statusFromLabWork = (samples: SampleCommands, logger?: Logger): Eve
       } catch (error) {
         // A sample already there (or moved on, e.g. discarded meanwhile) is a fact, not a failure.
         if (error instanceof InvalidTransitionError && error.from === to) continue;
-        if (!(error instanceof DomainError)) throw error;
-        logger?.warn({ eventId: event.eventId, sampleId, to, reason: error.message }, 'status change from lab work not applied');
+        const refused = asDomainError(error);
+        if (!refused) throw error;
+        logger?.warn({ eventId: event.eventId, sampleId, to, reason: refused.message }, 'status change from lab work not applied');
       }
     }
   },

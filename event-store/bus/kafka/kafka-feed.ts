@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
-import { EVENT_TOPICS } from '../../event-store/bus/kafka/topics.js';
-import { fromMessage } from '../../event-store/bus/kafka/wire.js';
-import type { EventStore } from '../../event-store/event-store.js';
-import { checkpointOf, compareCheckpoints, type Checkpoint } from '../../event-store/position.js';
-import type { StoredEvent } from '../../event-store/types.js';
-import type { Logger } from '../logger.js';
-import type { FeedListener, LiveFeed } from './live-feed.js';
+import { EVENT_TOPICS } from './topics.js';
+import { fromMessage } from './wire.js';
+import type { EventStore } from '../../event-store.js';
+import { checkpointOf, compareCheckpoints, type Checkpoint } from '../../position.js';
+import type { StoredEvent } from '../../types.js';
+import type { Logger } from '../../logger.js';
+import type { FeedListener, LiveFeed } from '../live-feed.js';
 
 /** Event ids remembered to drop the relay's resends after a restart. */
 const RECENT = 10_000;

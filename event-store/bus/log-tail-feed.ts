@@ -1,0 +1,73 @@
+import { EVENTS_CHANNEL, type EventStore } from '../event-store.js';
+import { checkpointOf, START, type Checkpoint } from '../position.js';
+import { LeaderLoop } from './leader-loop.js';
+import type { FeedListener, LiveFeed } from './live-feed.js';
+import type { PgListener } from './pg-listener.js';
+
+const BATCH = 1000;
+
+/**
+ * The live tail of the global log for one process: one gap-safe read per wake-up, whatever the
+ * number of subscribers, each event handed to every listener in commit order, once. Starts at the
+ * head of the log when the first listener arrives (subscriptions are about what happens next).
+ * Every process tails for itself: a LeaderLoop without a lock.
+ */
+export class LogTailFeed implements LiveFeed {
+  private readonly listeners = new Set<FeedListener>();
+  private head: Checkpoint = START;
+  private loop: LeaderLoop | null = null;
+  private starting: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly listener: PgListener,
+    private readonly options: {
+      /** Re-read delay when committed events wait behind an older open transaction. @default 20 */
+      horizonRetryMs?: number;
+      /** Safety re-read when no notification came. @default 5000 */
+      idlePollMs?: number;
+    } = {},
+  ) {}
+
+  get size(): number {
+    return this.listeners.size;
+  }
+
+  async start(): Promise<void> {}
+
+  async close(): Promise<void> {
+    const loop = this.loop;
+    this.loop = null;
+    this.starting = null;
+    await loop?.stop();
+  }
+
+  async subscribe(fn: FeedListener): Promise<() => void> {
+    if (this.listeners.size === 0) this.head = await this.store.head();
+    this.starting ??= (this.loop = new LeaderLoop(() => this.read(), {
+      wake: { listener: this.listener, channels: [EVENTS_CHANNEL], reconnect: true },
+      onFailure: () => 500,
+    })).start();
+    await this.starting;
+    this.listeners.add(fn);
+    // Events appended between reading the head and listening sent no notification this loop heard.
+    this.loop?.wake();
+    return () => void this.listeners.delete(fn);
+  }
+
+  /** Hands every readable event after the head to the listeners; says when to look again. */
+  private async read(): Promise<number | null> {
+    const idleMs = this.options.idlePollMs ?? 5000;
+    for (;;) {
+      if (this.listeners.size === 0) return idleMs;
+      const events = await this.store.readAll(this.head, BATCH);
+      for (const event of events) {
+        this.head = checkpointOf(event);
+        for (const fn of this.listeners) fn(event);
+      }
+      if (events.length < BATCH) break;
+    }
+    // Committed events behind an older open transaction are not safe to read yet: look again soon.
+    return (await this.store.hasEventsAfter(this.head)) ? (this.options.horizonRetryMs ?? 20) : idleMs;
+  }
+}
