@@ -86,9 +86,6 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   const transport = new SubgraphTransport({ singleFlight: config.singleFlight });
   const dataSources: Record<string, SubgraphDataSource> = {};
   const metrics = useMetrics();
-  // @apollo/gateway reads this in its constructor: unless an operator opted in, no usage metrics go
-  // to Apollo and no cloud metadata endpoint is probed to describe the host.
-  if (!config.apolloTelemetry) process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, options.subgraphUrls[name] ?? url!, signer, metrics.timeFetcher(name, transport.fetcher))),
