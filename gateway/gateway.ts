@@ -73,7 +73,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
 /** Subgraph names and URLs as composed into the supergraph (`@join__graph`). */
 const JOIN_GRAPH = /@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g;
-const SUBGRAPH_NAMES = (sdl: string) => [...sdl.matchAll(JOIN_GRAPH)].map((m) => m[1]!);
+const composedNames = (sdl: string) => [...sdl.matchAll(JOIN_GRAPH)].map((m) => m[1]!);
 const composedUrl = (sdl: string, name: string) => [...sdl.matchAll(JOIN_GRAPH)].find((m) => m[1] === name)![2]!;
 
 /**
@@ -122,7 +122,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
   const subscriptions = new FederatedSubscriptions({
     supergraphSdl: options.supergraphSdl,
     serviceMap: dataSources,
-    subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES(options.supergraphSdl).map((name) => [name, options.subgraphUrls[name] ?? composedUrl(options.supergraphSdl, name)])),
+    subgraphUrls: Object.fromEntries(composedNames(options.supergraphSdl).map((name) => [name, options.subgraphUrls[name] ?? composedUrl(options.supergraphSdl, name)])),
     signer,
     bufferLimit: config.subscriptionBuffer,
     logger,
