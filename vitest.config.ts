@@ -39,6 +39,8 @@ export default defineConfig({
   },
   test: {
     globalSetup: ['tests/support/global-postgres.ts'],
+    // What bin/process-settings.ts does for a real process; tests start gateways in-process.
+    env: { APOLLO_TELEMETRY_DISABLED: 'true' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,5 +1,5 @@
 import { sendJson } from '../platform/http/graphql-handler.js';
-import { startHttpServer, type RunningServer } from '../platform/http/http-server.js';
+import { startHttpServer, type RunningServer, type ShutdownSettings } from '../platform/http/http-server.js';
 import { consumerMetrics, metricsRoute, poolMetrics, Registry } from '../platform/metrics.js';
 import type { Runtime } from '../platform/runtime.js';
 import type { SubgraphDefinition } from '../platform/subgraph-server.js';
@@ -11,12 +11,10 @@ import type { SubgraphDefinition } from '../platform/subgraph-server.js';
 export const serveOps = async (
   runtime: Runtime,
   definition: Pick<SubgraphDefinition<any>, 'name' | 'projections' | 'policies' | 'metrics'>,
-  env: NodeJS.ProcessEnv = process.env,
+  settings: { metricsPort?: number; shutdown?: ShutdownSettings } = runtime.config,
 ): Promise<RunningServer | null> => {
-  const value = env.METRICS_PORT;
-  if (value === undefined || value === '') return null;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`METRICS_PORT must be a port number (0–65535), got "${value}"`);
+  const port = settings.metricsPort;
+  if (port === undefined) return null;
   const registry = new Registry();
   poolMetrics(registry, runtime.pool, 'runtime');
   consumerMetrics(registry, runtime.db, [...definition.projections, ...(definition.policies ?? [])].map((p) => p.name));
@@ -25,6 +23,7 @@ export const serveOps = async (
     name: service,
     port,
     portSetting: 'METRICS_PORT',
+    ...settings.shutdown,
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service }),
       '/ready': async (_req, res) => {

@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicConfigs, topicSettings } from '../event-store/bus/kafka/topics.js';
 import { startGateway } from '../gateway/gateway.js';
-import { loadConfigOrExit } from '../platform/config.js';
+import { loadCliConfig, loadConfigOrExit } from '../platform/config.js';
 import { createLogger } from '../platform/logger.js';
 import { createRuntime } from '../platform/runtime.js';
 import { runWorkers, serveSubgraph } from '../platform/subgraph-server.js';
@@ -13,9 +13,8 @@ import { SUPERGRAPH_FILE, startSystem } from './system.js';
 import { waitForCatchUp } from './catch-up.js';
 import { importSamplesFile } from './import-samples.js';
 import { listDeadLettersTable, migrate, rebuild, replay } from './maintenance-commands.js';
-import { allInOneSubgraphPorts } from './ports.js';
+import { applyProcessSettings } from './process-settings.js';
 import { serveOps } from './ops-server.js';
-import { shutdownSettings } from '../platform/http/http-server.js';
 
 /**
  * One binary, one role per argument:
@@ -35,6 +34,7 @@ import { shutdownSettings } from '../platform/http/http-server.js';
  */
 const [command = 'start', target] = process.argv.slice(2);
 const config = loadConfigOrExit();
+applyProcessSettings(config);
 const logger = createLogger(config.logLevel);
 
 /** Where each subgraph listens in a split deployment: <NAME>_URL, else the composed URL. */
@@ -48,7 +48,7 @@ const requireDatabase = (): string => {
 const run = async (): Promise<() => Promise<void>> => {
   switch (command) {
     case 'start': {
-      const system = await startSystem({ ...config, subgraphPorts: allInOneSubgraphPorts(SUBGRAPH_MODULES.map((m) => m.name)) }, { logger });
+      const system = await startSystem({ ...config, subgraphPorts: config.allInOnePorts }, { logger });
       // "Up" means a first query sees the demo lab complete: every read model has applied the log.
       const catchUp = await waitForCatchUp(system.runtime.pool, system.consumers);
       const subgraphList = system.subgraphs.map((s) => `  ${s.name.padEnd(14)}${s.url}`).join('\n');
@@ -133,13 +133,8 @@ const run = async (): Promise<() => Promise<void>> => {
     }
     case 'import-samples': {
       if (!target) throw new Error('import-samples needs a CSV file: import-samples <file.csv>');
-      const env = process.env;
-      const headers: Record<string, string> = {};
-      if (env.TRACSEQ_TOKEN) headers.authorization = `Bearer ${env.TRACSEQ_TOKEN}`;
-      if (env.TRACSEQ_API_KEY) headers['x-api-key'] = env.TRACSEQ_API_KEY;
-      const chunkRows = Number(env.IMPORT_CHUNK_ROWS ?? 500);
-      if (!Number.isInteger(chunkRows) || chunkRows < 1 || chunkRows > 10_000) throw new Error(`IMPORT_CHUNK_ROWS must be 1–10000, got "${env.IMPORT_CHUNK_ROWS}"`);
-      const result = await importSamplesFile({ file: target, gatewayUrl: env.GATEWAY_URL ?? `http://localhost:${config.port}/graphql`, headers, chunkRows });
+      const cli = loadCliConfig(config);
+      const result = await importSamplesFile({ file: target, gatewayUrl: cli.gatewayUrl, headers: cli.headers, chunkRows: cli.importChunkRows });
       if (result.failed > 0) process.exitCode = 1;
       return async () => undefined;
     }
@@ -167,7 +162,7 @@ run().then(
       logger.level = 'error';
       // Servers cut their own requests at SHUTDOWN_TIMEOUT_MS; this catches anything else that hangs.
       // The all-in-one start drains twice in turn (the gateway, then the subgraphs behind it).
-      const { drainDelayMs, shutdownTimeoutMs } = shutdownSettings();
+      const { drainDelayMs, shutdownTimeoutMs } = config.shutdown;
       const limitMs = 2 * (drainDelayMs + shutdownTimeoutMs) + 5000;
       setTimeout(() => {
         console.error(`tracseq ${command}: shutdown did not finish in ${limitMs} ms; exiting`);

@@ -1,38 +1,34 @@
-import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServer } from '@apollo/server';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { formatCheckpoint, parsePosition } from '../event-store/position.js';
 import { CONSISTENCY_HEADER, CORRELATION_HEADER } from '../platform/headers.js';
 import { PgListener } from '../event-store/bus/pg-listener.js';
 import { API_KEY_REVOKED_CHANNEL } from '../platform/api-keys.js';
 import type { Config } from '../platform/config.js';
-import { formatGraphQLError } from '../platform/errors.js';
+import { asDomainError, DomainError, formatGraphQLError } from '../platform/errors.js';
 import { graphqlHandler, sendJson } from '../platform/http/graphql-handler.js';
 import { startHttpServer } from '../platform/http/http-server.js';
-import { IDENTITY_HEADER, type Identity } from '../platform/identity.js';
+import { REQUEST_ID_HEADER } from '../platform/http/request-id.js';
+import { IDENTITY_HEADER } from '../platform/identity.js';
 import { IdentitySigner } from '../platform/identity-signer.js';
+import type { Logger } from '../platform/logger.js';
+import { createKysely, createPool } from '../platform/database.js';
+import { pluginHooks, type GatewayContext, type GatewayPlugin, type OperationRequest, type PluginHooks } from './plugin.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import { withSubgraphErrors } from './subgraph-errors.js';
-import { useScalarValidation } from './use-scalar-validation.js';
-import type { Logger } from '../platform/logger.js';
-import { useIdentity } from './use-identity.js';
+import { FederatedSubscriptions } from './subscriptions/federated-subscriptions.js';
 import { useCors } from './use-cors.js';
+import { useIdentity } from './use-identity.js';
+import { useLandingPage } from './use-landing-page.js';
+import { useMetrics } from './use-metrics.js';
+import { useOperationLimits } from './use-operation-limits.js';
 import { usePersistedQueries } from './use-persisted-queries.js';
 import { useRateLimit } from './use-rate-limit.js';
-import { useRequestPolicy } from './use-request-policy.js';
-import { createKysely, createPool } from '../platform/database.js';
-import { metricsRoute, poolMetrics } from '../platform/metrics.js';
-import { useMetrics } from './use-metrics.js';
-import { FederatedSubscriptions } from './subscriptions/federated-subscriptions.js';
-import { useSubscriptions } from './subscriptions/use-subscriptions.js';
+import { useScalarValidation } from './use-scalar-validation.js';
+import { useSubscriptions } from './use-subscriptions.js';
 import { useWebPages } from './use-web-pages.js';
 
-
-export interface GatewayContext extends BaseContext {
-  identity: Omit<Identity, 'expiresAt'>;
-  correlationId: string;
-  consistentWith: string | null;
-}
+export type { GatewayContext } from './plugin.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -77,21 +73,77 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
 /** Subgraph names and URLs as composed into the supergraph (`@join__graph`). */
 const JOIN_GRAPH = /@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g;
-const SUBGRAPH_NAMES = (sdl: string) => [...sdl.matchAll(JOIN_GRAPH)].map((m) => m[1]!);
+const composedNames = (sdl: string) => [...sdl.matchAll(JOIN_GRAPH)].map((m) => m[1]!);
 const composedUrl = (sdl: string, name: string) => [...sdl.matchAll(JOIN_GRAPH)].find((m) => m[1] === name)![2]!;
 
+/**
+ * The HTTP side of the plugins, before Apollo Server runs: who calls, every onOperation hook, and
+ * the context; a manifest operation asked for by id is handed to Apollo Server as its text.
+ */
+const prepareHttp = (hooks: PluginHooks) => async (headers: { get(name: string): string | undefined | null }, request: OperationRequest, method: string): Promise<{ body?: unknown; context: GatewayContext }> => {
+  const started = process.hrtime.bigint();
+  const transport = method === 'GET' ? 'http-get' : 'http-post';
+  try {
+    const caller = await hooks.identify(headers);
+    const consistency = headers.get(CONSISTENCY_HEADER);
+    const context: GatewayContext = {
+      identity: caller,
+      // The request id (http-server made or checked it) is the correlation id of everything it causes.
+      correlationId: headers.get(REQUEST_ID_HEADER) ?? caller.requestId,
+      consistentWith: consistency ? formatCheckpoint(clientPosition(consistency)) : null,
+    };
+    const operation = hooks.operation(caller, request, transport);
+    if (operation.manifest) {
+      // The manifest's text, without the APQ extension (the id is the manifest's, not Apollo's cache's).
+      const { persistedQuery: _apq, ...extensions } = request.extensions ?? {};
+      return { body: { ...request, query: operation.query, operationName: operation.operationName, extensions }, context };
+    }
+    return { context };
+  } catch (error) {
+    if (error instanceof DomainError) hooks.refused({ error, request, transport, started });
+    throw error;
+  }
+};
+
+/**
+ * The gateway's assembly: the one place Config becomes plugin options. Plugin order is policy
+ * order: who calls (identity), then persisted ids, rate limit, operation limits, then input checks.
+ */
 export const startGateway = async (options: GatewayOptions): Promise<RunningGateway> => {
   const { config, logger } = options;
   const signer = new IdentitySigner(config.internalSecret);
   const transport = new SubgraphTransport({ singleFlight: config.singleFlight });
   const dataSources: Record<string, SubgraphDataSource> = {};
-  const metrics = useMetrics();
-  // @apollo/gateway reads this in its constructor: unless an operator opted in, no usage metrics go
-  // to Apollo and no cloud metadata endpoint is probed to describe the host.
-  if (!config.apolloTelemetry) process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+  const pool = options.databaseUrl ? createPool(options.databaseUrl, 4, (error) => logger.warn({ err: error }, 'gateway database connection failed')) : null;
+  const db = pool ? createKysely<any>(pool) : null;
+  if (!db) logger.warn('no DATABASE_URL: API keys cannot be checked, only bearer tokens');
+  const listener = options.databaseUrl ? new PgListener(options.databaseUrl) : null;
+  await listener?.listen(API_KEY_REVOKED_CHANNEL);
+  const subscriptions = new FederatedSubscriptions({
+    supergraphSdl: options.supergraphSdl,
+    serviceMap: dataSources,
+    subgraphUrls: Object.fromEntries(composedNames(options.supergraphSdl).map((name) => [name, options.subgraphUrls[name] ?? composedUrl(options.supergraphSdl, name)])),
+    signer,
+    bufferLimit: config.subscriptionBuffer,
+    logger,
+  });
+  const schema = subscriptions.apiSchema;
+  const plugins: GatewayPlugin[] = [
+    useMetrics({ subscriptionStats: () => subscriptions.stats(), pool }),
+    useCors({ origins: config.corsOrigins }),
+    useIdentity({ jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience, developmentIdentity: config.isDevelopment, db, listener }),
+    usePersistedQueries({ dir: config.persistedQueriesDir, schema, logger }),
+    useRateLimit({ perMinute: config.rateLimitPerMinute, persistedPerMinute: config.persistedRateLimitPerMinute }),
+    useOperationLimits({ schema, ...config.limits }),
+    useScalarValidation(),
+    useLandingPage({ enabled: !config.isProduction }),
+    useWebPages({ explorer: config.isDevelopment, logger }),
+    useSubscriptions({ subscriptions, exposeErrorDetails: config.exposeErrorDetails }),
+  ];
+  const hooks = pluginHooks(plugins);
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, options.subgraphUrls[name] ?? url!, signer, metrics.timeFetcher(name, transport.fetcher))),
+    buildService: ({ name, url }) => (dataSources[name] = new SubgraphDataSource(name, options.subgraphUrls[name] ?? url!, signer, hooks.wrapFetcher(name, transport.fetcher))),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -100,42 +152,20 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     // "Did you mean …" names schema fields a caller may not know; only development shows them.
     hideSchemaDetailsFromClientErrors: !config.exposeErrorDetails,
     formatError: formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error }, 'unexpected gateway error')),
-    plugins: [metrics.plugin, useScalarValidation(), config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true })],
+    plugins: hooks.apolloPlugins(),
   });
   await apollo.start();
-  const pool = options.databaseUrl ? createPool(options.databaseUrl, 4, (error) => logger.warn({ err: error }, 'gateway database connection failed')) : null;
-  const db = pool ? createKysely<any>(pool) : null;
-  if (pool) poolMetrics(metrics.registry, pool, 'gateway');
-  if (!db) logger.warn('no DATABASE_URL: API keys cannot be checked, only bearer tokens');
-  const listener = options.databaseUrl ? new PgListener(options.databaseUrl) : null;
-  await listener?.listen(API_KEY_REVOKED_CHANNEL);
-  const identify = useIdentity(config, db, listener);
-  const supergraph = new FederatedSubscriptions({
-    supergraphSdl: options.supergraphSdl,
-    serviceMap: dataSources,
-    subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES(options.supergraphSdl).map((name) => [name, options.subgraphUrls[name] ?? composedUrl(options.supergraphSdl, name)])),
-    signer,
-    bufferLimit: config.subscriptionBuffer,
-    logger,
-  });
-  const manifests = usePersistedQueries({ dir: config.persistedQueriesDir, schema: supergraph.apiSchema, logger });
-  const policy = useRequestPolicy({ config, schema: supergraph.apiSchema, manifests, rateLimit: useRateLimit() });
-  const graphql = graphqlHandler(apollo, {
-    maxBodyBytes: config.bodyLimitBytes,
-    prepare: metrics.countRefusals((headers, request, method) => policy.http(identify, headers, request, method)),
-  });
-  metrics.watchSubscriptions(() => supergraph.stats());
-  const cors = useCors(config.corsOrigins);
+  const graphql = graphqlHandler(apollo, { maxBodyBytes: config.bodyLimitBytes, prepare: prepareHttp(hooks) });
   const subgraphUrls = Object.values(options.subgraphUrls);
   const server = await startHttpServer({
     name: 'gateway',
     port: options.port,
     logger,
+    ...config.shutdown,
     routes: {
-      ...useWebPages({ explorer: config.isDevelopment, schema: supergraph.apiSchema, logger }),
-      '/graphql': (req, res, search) => (cors(req, res) ? undefined : graphql(req, res, search)),
+      ...hooks.routes(),
+      '/graphql': (req, res, search) => (hooks.onHttpRequest(req, res) ? undefined : graphql(req, res, search)),
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
-      '/metrics': metricsRoute(metrics.registry),
       '/ready': async (_req, res) => {
         const checks = await Promise.all(
           subgraphUrls.map(async (url) => {
@@ -153,15 +183,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
       },
     },
   });
-  const subscriptions = supergraph;
-  const websocket = useSubscriptions({
-    server: server.server,
-    subscriptions,
-    policy,
-    exposeErrorDetails: config.exposeErrorDetails,
-    identify: (params) => identify({ get: (name) => params[name] }),
-    onKeyRevoked: (revoked) => listener?.on(API_KEY_REVOKED_CHANNEL, revoked),
-  });
+  hooks.started(server.server);
   const url = `${server.url}/graphql`;
   logger.info({ url }, 'gateway listening');
   return {
@@ -171,14 +193,22 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     async close() {
       // /ready turns 503 first; WebSocket clients then get 1001 (going away) and reconnect elsewhere.
       await server.drain();
-      await websocket.close();
+      await hooks.close();
       await subscriptions.close();
       await server.close();
       await apollo.stop();
       await transport.close();
-      manifests.close();
       await listener?.close();
       await db?.destroy();
     },
   };
+};
+
+/** A position a client sent: one that is not refuses the request as bad input (the store's error knows no API code). */
+const clientPosition = (text: string) => {
+  try {
+    return parsePosition(text);
+  } catch (error) {
+    throw asDomainError(error) ?? error;
+  }
 };

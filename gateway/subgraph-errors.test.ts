@@ -7,6 +7,7 @@ import { createLogger } from '../platform/logger.js';
 import { startGateway, type RunningGateway } from './gateway.js';
 import { postGraphQL } from '../tests/support/system.js';
 import { token } from '../tests/support/tokens.js';
+import { SUBGRAPH_NAMES } from '../schema/subgraphs.js';
 
 /**
  * The real gateway in front of a subgraph that misbehaves on purpose (a real HTTP server whose
@@ -31,13 +32,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => subgraph.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(subgraph.address() as AddressInfo).port}/graphql`;
-  const names = ['samples', 'storage', 'sequencing', 'notifications', 'sagas', 'access'];
   gateway = await startGateway({
     config: loadConfig({ NODE_ENV: 'production', INTERNAL_SECRET: 'x'.repeat(32), JWT_SECRET: 'y'.repeat(32) }),
     logger: createLogger('silent'),
     port: 0,
     supergraphSdl: readFileSync(new URL('../schema/supergraph.graphql', import.meta.url), 'utf8'),
-    subgraphUrls: Object.fromEntries(names.map((name) => [name, url])),
+    subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, url])),
   });
 });
 

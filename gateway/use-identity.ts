@@ -1,13 +1,15 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Kysely } from 'kysely';
-import type { Config } from '../platform/config.js';
 import { BadInputError, UnauthenticatedError } from '../platform/errors.js';
-import { DEMO_TENANT, type Identity } from '../platform/identity.js';
+import { DEMO_TENANT } from '../platform/identity.js';
 import { isRole } from '../platform/roles.js';
 import { API_KEY_REVOKED_CHANNEL, findApiKey, hashSecret, keyIdOf } from '../platform/api-keys.js';
 import type { PgListener } from '../event-store/bus/pg-listener.js';
+import { ERROR_CODES } from '../platform/error-codes.js';
 import { REQUEST_ID_HEADER } from '../platform/http/request-id.js';
+import type { WebSocket } from 'ws';
+import type { Caller, GatewayPlugin, Headers } from './plugin.js';
 
 export const TENANT_HEADER = 'x-tracseq-tenant';
 
@@ -19,17 +21,26 @@ const TENANT = /^[a-z0-9][a-z0-9_-]{0,62}$/;
  */
 const KEY_CACHE_MS = 60_000;
 
-/** Who is calling: the identity forwarded to subgraphs, plus what the gateway itself enforces. */
-export type Caller = Omit<Identity, 'expiresAt'> & {
-  /** An API key that may only run persisted (manifest) operations. */
-  persistedOnly: boolean;
-  /** Rate-limit bucket: one per user or API key. */
-  rateKey: string;
-  /** The persisted-query manifests an API key may run operations from; null: any. */
-  manifests: string[] | null;
-};
-
-type Headers = { get(name: string): string | undefined | null };
+export interface IdentityOptions {
+  /** HS256 key for people's tokens (JWT_SECRET). Without it and without `jwksUrl`, bearer tokens are refused. */
+  jwtSecret?: string;
+  /** Verify RS256/ES256 tokens against this key set instead (JWKS_URL). */
+  jwksUrl?: string;
+  /** Required `iss` claim (JWT_ISSUER). @default 'tracseq' */
+  issuer?: string;
+  /** Required `aud` claim (JWT_AUDIENCE). @default 'tracseq' */
+  audience?: string;
+  /**
+   * Development and test only: a request without credentials acts as an admin of tenant `demo`,
+   * or of `x-tracseq-tenant`. Elsewhere it is UNAUTHENTICATED.
+   * @default false
+   */
+  developmentIdentity?: boolean;
+  /** The access read model, for API keys; null: only bearer tokens authenticate. @default null */
+  db?: Kysely<any> | null;
+  /** Pushed key revocations (NOTIFY), so every replica forgets a revoked key at once. @default null */
+  listener?: PgListener | null;
+}
 
 /**
  * Establishes the caller from `Authorization: Bearer <JWT>` (HS256 with JWT_SECRET, or RS256/ES256
@@ -38,18 +49,19 @@ type Headers = { get(name: string): string | undefined | null };
  * admin of tenant `demo`, or of `x-tracseq-tenant` (for tests); elsewhere it is UNAUTHENTICATED.
  * WebSocket connections pass the same names in connection_init's payload.
  */
-export const useIdentity = (config: Config, db: Kysely<any> | null, listener: PgListener | null) => {
-  const key: Uint8Array | JWTVerifyGetKey | null = config.jwksUrl
-    ? createRemoteJWKSet(new URL(config.jwksUrl))
-    : config.jwtSecret
-      ? new TextEncoder().encode(config.jwtSecret)
-      : null;
+export const useIdentity = (options: IdentityOptions): GatewayPlugin => {
+  const { jwksUrl, jwtSecret, issuer = 'tracseq', audience = 'tracseq', developmentIdentity = false, db = null, listener = null } = options;
+  const key: Uint8Array | JWTVerifyGetKey | null = jwksUrl ? createRemoteJWKSet(new URL(jwksUrl)) : jwtSecret ? new TextEncoder().encode(jwtSecret) : null;
+  // A revoked key's live subscriptions end at once, not when the partner next subscribes.
+  const socketsByKey = new Map<string, Set<WebSocket>>();
   const keys = new Map<string, { keyId: string; caller: Caller; until: number }>();
-  const forget = (keyId: string) => {
+  const revoked = (keyId: string) => {
     for (const [secret, entry] of keys) if (entry.keyId === keyId) keys.delete(secret);
+    for (const socket of socketsByKey.get(`apikey:${keyId}`) ?? []) socket.close(ERROR_CODES.UNAUTHENTICATED.close, 'API key revoked');
+    socketsByKey.delete(`apikey:${keyId}`);
   };
   if (listener) {
-    listener.on(API_KEY_REVOKED_CHANNEL, forget);
+    listener.on(API_KEY_REVOKED_CHANNEL, revoked);
     // Notifications sent while the connection was down are lost: forget every key instead.
     listener.on('reconnect', () => keys.clear());
   }
@@ -59,9 +71,9 @@ export const useIdentity = (config: Config, db: Kysely<any> | null, listener: Pg
     let payload;
     try {
       ({ payload } = await jwtVerify(token, key as Uint8Array, {
-        issuer: config.jwtIssuer,
-        audience: config.jwtAudience,
-        algorithms: config.jwksUrl ? ['RS256', 'ES256'] : ['HS256'],
+        issuer,
+        audience,
+        algorithms: jwksUrl ? ['RS256', 'ES256'] : ['HS256'],
       }));
     } catch (error) {
       throw new UnauthenticatedError(`invalid token: ${(error as Error).message}`);
@@ -94,7 +106,7 @@ export const useIdentity = (config: Config, db: Kysely<any> | null, listener: Pg
     return { ...cached.caller, requestId };
   };
 
-  return async (headers: Headers): Promise<Caller> => {
+  const identify = async (headers: Headers): Promise<Caller> => {
     const requestId = headers.get(REQUEST_ID_HEADER) ?? randomUUID();
     const authorization = headers.get('authorization');
     if (authorization) {
@@ -104,9 +116,23 @@ export const useIdentity = (config: Config, db: Kysely<any> | null, listener: Pg
     }
     const apiKey = headers.get('x-api-key');
     if (apiKey) return fromApiKey(apiKey, requestId);
-    if (!config.isDevelopment) throw new UnauthenticatedError('credentials required: Authorization: Bearer <token> or x-api-key');
+    if (!developmentIdentity) throw new UnauthenticatedError('credentials required: Authorization: Bearer <token> or x-api-key');
     const tenant = headers.get(TENANT_HEADER) ?? DEMO_TENANT;
     if (!TENANT.test(tenant)) throw new BadInputError(`"${tenant}" is not a tenant id`);
     return { tenantId: tenant, subject: 'dev-admin', roles: ['admin'], requestId, persistedOnly: false, rateKey: `dev:${tenant}`, manifests: null };
+  };
+
+  return {
+    name: 'identity',
+    identify,
+    onConnect({ caller, socket }) {
+      if (!caller.subject.startsWith('apikey:')) return;
+      const sockets = socketsByKey.get(caller.subject) ?? new Set();
+      socketsByKey.set(caller.subject, sockets.add(socket));
+      return () => {
+        sockets.delete(socket);
+        if (sockets.size === 0 && socketsByKey.get(caller.subject) === sockets) socketsByKey.delete(caller.subject);
+      };
+    },
   };
 };

@@ -1,31 +1,36 @@
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { getOperationAST } from 'graphql';
+import type pg from 'pg';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DomainError } from '../platform/errors.js';
-
-type Fetcher = (url: string, init?: { method?: string; headers?: unknown; body?: unknown }) => Promise<Response>;
-type Prepare<A extends unknown[], R> = (...args: A) => Promise<R>;
+import { extensionsOf } from '../platform/error-codes.js';
+import { metricsRoute, poolMetrics } from '../platform/metrics.js';
+import type { GatewayPlugin } from './plugin.js';
 
 /** Seconds: GraphQL operations through the gateway range from ~1 ms (cached plan, one subgraph) to many seconds. */
 const OPERATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const FETCH_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+type SubscriptionStats = { groups: number; subscribers: number; upstreamClients: number };
+
+export interface MetricsOptions {
+  /**
+   * Distinct operation names kept as label values; later new names count as "other". Clients
+   * choose operation names, so without a cap one client could grow the series without bound.
+   * @default 200
+   */
+  maxOperationNames?: number;
+  /** Live subscriptions, read at scrape time. @default none (no subscription gauges) */
+  subscriptionStats?: () => SubscriptionStats;
+  /** The gateway's database pool (API keys), measured like every role's. @default none */
+  pool?: pg.Pool | null;
+}
+
 /**
- * The gateway's request metrics: an Apollo Server plugin that times every operation by name and
- * type and counts its errors by code; a wrapper that times each subgraph fetch; a wrapper that
- * counts requests refused before Apollo Server runs (auth, rate limit, manifest, limits); and the
+ * The gateway's request metrics on /metrics: every operation over HTTP timed by name and type with
+ * its errors counted by code (Apollo's lifecycle), requests refused before Apollo Server runs
+ * (identity, rate limit, manifest, limits) counted the same way, each subgraph fetch timed, and the
  * live subscription gauges.
  */
-export const useMetrics = (
-  options: {
-    /**
-     * Distinct operation names kept as label values; later new names count as "other". Clients
-     * choose operation names, so without a cap one client could grow the series without bound.
-     * @default 200
-     */
-    maxOperationNames?: number;
-  } = {},
-) => {
+export const useMetrics = (options: MetricsOptions = {}): GatewayPlugin => {
   const registry = new Registry();
   const maxNames = options.maxOperationNames ?? 200;
   const names = new Set<string>();
@@ -58,7 +63,7 @@ export const useMetrics = (
     registers: [registry],
   });
 
-  const plugin: ApolloServerPlugin<BaseContext> = {
+  const apollo: GatewayPlugin['apollo'] = {
     async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
@@ -77,12 +82,28 @@ export const useMetrics = (
     },
   };
 
-  return {
-    registry,
-    plugin,
+  if (options.pool) poolMetrics(registry, options.pool, 'gateway');
+  const stats = options.subscriptionStats;
+  if (stats) {
+    const gauge = (name: string, help: string, read: (s: SubscriptionStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read(stats()));
+        },
+      });
+    gauge('tracseq_subscription_groups', 'Shared upstream subscriptions (identical subscriptions of one caller share one).', (s) => s.groups);
+    gauge('tracseq_subscribers', 'Live subscriptions of clients.', (s) => s.subscribers);
+    gauge('tracseq_subscription_upstream_clients', 'graphql-ws connections from the gateway to subgraphs.', (s) => s.upstreamClients);
+  }
 
-    /** Times a data source's fetches to one subgraph. */
-    timeFetcher(subgraph: string, fetcher: Fetcher): Fetcher {
+  return {
+    name: 'metrics',
+    routes: { '/metrics': metricsRoute(registry) },
+    apollo,
+    wrapFetcher(subgraph, fetcher) {
       return async (url, init) => {
         const end = fetches.startTimer({ subgraph });
         try {
@@ -95,40 +116,14 @@ export const useMetrics = (
         }
       };
     },
-
-    /** Counts requests the gateway refuses before Apollo Server sees them, under the refusal's code. */
-    countRefusals<A extends [unknown, { query?: string; operationName?: string }, ...unknown[]], R>(prepare: Prepare<A, R>): Prepare<A, R> {
-      return async (...args) => {
-        const started = process.hrtime.bigint();
-        try {
-          return await prepare(...args);
-        } catch (error) {
-          if (error instanceof DomainError) {
-            // Refused before parsing: the leading operation of the text stands for the request.
-            const head = /^\s*(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?/.exec(args[1]?.query ?? '');
-            const labels = { operation_name: operationName(args[1]?.operationName ?? head?.[2]), operation_type: head?.[1] ?? (args[1]?.query?.trimStart().startsWith('{') ? 'query' : 'unknown') };
-            duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-            errors.inc({ ...labels, code: error.code });
-          }
-          throw error;
-        }
-      };
-    },
-
-    /** Live subscriptions, read at scrape time. */
-    watchSubscriptions(stats: () => { groups: number; subscribers: number; upstreamClients: number }): void {
-      const gauge = (name: string, help: string, read: (s: ReturnType<typeof stats>) => number) =>
-        new Gauge({
-          name,
-          help,
-          registers: [registry],
-          collect() {
-            this.set(read(stats()));
-          },
-        });
-      gauge('tracseq_subscription_groups', 'Shared upstream subscriptions (identical subscriptions of one caller share one).', (s) => s.groups);
-      gauge('tracseq_subscribers', 'Live subscriptions of clients.', (s) => s.subscribers);
-      gauge('tracseq_subscription_upstream_clients', 'graphql-ws connections from the gateway to subgraphs.', (s) => s.upstreamClients);
+    onRefused({ error, request, transport, started }) {
+      // The histogram is of operations over HTTP; a refused subscription gets its error message instead.
+      if (transport === 'ws') return;
+      // Refused before parsing: the leading operation of the text stands for the request.
+      const head = /^\s*(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?/.exec(request.query ?? '');
+      const labels = { operation_name: operationName(request.operationName ?? head?.[2]), operation_type: head?.[1] ?? (request.query?.trimStart().startsWith('{') ? 'query' : 'unknown') };
+      duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      errors.inc({ ...labels, code: String(extensionsOf(error).code) });
     },
   };
 };

@@ -20,6 +20,8 @@ import {
   type ValidationRule,
   type ValueNode,
 } from 'graphql';
+import { DomainError } from '../platform/errors.js';
+import type { GatewayPlugin } from './plugin.js';
 
 export interface OperationLimits {
   depth: number;
@@ -121,4 +123,36 @@ export const checkOperationLimits = (
   const [broken] = validate(schema, document, operationLimitRules(limits, variables));
   if (broken) return { error: tooComplex(broken.message) };
   return { document };
+};
+
+export interface OperationLimitsOptions {
+  /** The API schema the rules walk. */
+  schema: GraphQLSchema;
+  /** Nested selection sets (MAX_DEPTH); introspection is not counted. @default 12 */
+  depth?: number;
+  /** Aliases in one operation (MAX_ALIASES). @default 30 */
+  aliases?: number;
+  /** Tokens of the text, counted while parsing (MAX_TOKENS). @default 3000 */
+  tokens?: number;
+  /** Our connection-aware cost (MAX_COST). @default 50000 */
+  cost?: number;
+}
+
+/**
+ * QUERY_TOO_COMPLEX for text the caller sent (manifest operations were checked when loaded),
+ * before anything runs, HTTP and WebSocket alike. Keeps the parsed document for the transport, or
+ * the syntax error for it to report like any other.
+ */
+export const useOperationLimits = (options: OperationLimitsOptions): GatewayPlugin => {
+  const limits: OperationLimits = { depth: options.depth ?? 12, aliases: options.aliases ?? 30, tokens: options.tokens ?? 3000, cost: options.cost ?? 50_000 };
+  return {
+    name: 'operation-limits',
+    onOperation(operation) {
+      if (operation.manifest || !operation.query) return;
+      const checked = checkOperationLimits(options.schema, operation.query, operation.request.variables, limits);
+      if (checked.error?.extensions.code === 'QUERY_TOO_COMPLEX') throw new DomainError('QUERY_TOO_COMPLEX', checked.error.message);
+      operation.document = checked.document;
+      operation.syntaxError = checked.error;
+    },
+  };
 };

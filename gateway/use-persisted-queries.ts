@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { Kind, parse, validate, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { DomainError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
+import type { GatewayPlugin } from './plugin.js';
 
 export interface ManifestOperation {
   id: string;
@@ -47,16 +49,28 @@ const readManifest = (schema: GraphQLSchema, file: string): Map<string, Manifest
   return operations;
 };
 
+export interface PersistedQueriesOptions {
+  /** Where the manifests are (PERSISTED_QUERIES_DIR), reloaded on change. @default 'schema/persisted-queries' */
+  dir?: string;
+  /** The API schema every manifest operation must validate against. */
+  schema: GraphQLSchema;
+  logger?: Logger;
+}
+
 /**
+ * Operations asked for by id (`extensions.persistedQuery.sha256Hash` without a query): a manifest
+ * operation within the caller's manifests runs as its text (a mutation never by GET); an API key
+ * created persistedOnly may run nothing else (OPERATION_NOT_ALLOWED). Over WebSocket, which has
+ * no APQ cache, an unknown id is PERSISTED_QUERY_NOT_FOUND at once.
+ *
  * Partner safelists: every `*.json` under `dir` in Apollo's persisted query manifest format
  * ({ format: "apollo-persisted-query-manifest", version: 1, operations: [{ id, name, type, body }] }),
  * one manifest per file, named by the file. Each is checked when (re)loaded: every id is the sha256
  * of its body and every body parses and validates against the API schema. A file that fails is
  * refused with a log line naming file and operation, and its previous version stays in force.
- * @param dir PERSISTED_QUERIES_DIR, default schema/persisted-queries
  */
-export const usePersistedQueries = (options: { dir: string; schema: GraphQLSchema; logger?: Logger }) => {
-  const { dir, schema, logger } = options;
+export const usePersistedQueries = (options: PersistedQueriesOptions): GatewayPlugin => {
+  const { dir = 'schema/persisted-queries', schema, logger } = options;
   let manifests = new Map<string, Map<string, ManifestOperation>>();
   const load = () => {
     let files: string[] = [];
@@ -93,22 +107,35 @@ export const usePersistedQueries = (options: { dir: string; schema: GraphQLSchem
   } catch {
     watcher = null;
   }
+  /** The operation with this id in one of the `allowed` manifests (null: in any manifest). */
+  const find = (id: string, allowed: readonly string[] | null): ManifestOperation | undefined => {
+    for (const [manifest, operations] of manifests) {
+      const operation = operations.get(id);
+      if (operation && (!allowed || allowed.includes(manifest))) return operation;
+    }
+    return undefined;
+  };
   return {
-    /** The operation with this id in one of the `allowed` manifests (null: in any manifest). */
-    find(id: string, allowed: readonly string[] | null): ManifestOperation | undefined {
-      for (const [manifest, operations] of manifests) {
-        const operation = operations.get(id);
-        if (operation && (!allowed || allowed.includes(manifest))) return operation;
+    name: 'persisted-queries',
+    onOperation(operation) {
+      const { caller, request, transport } = operation;
+      const hash = request.extensions?.persistedQuery?.sha256Hash;
+      const manifest = typeof hash === 'string' && !request.query ? find(hash, caller.manifests) : undefined;
+      if (caller.persistedOnly && !manifest) {
+        throw new DomainError('OPERATION_NOT_ALLOWED', 'this API key may only run operations from its persisted-query manifests, sent by id');
       }
-      return undefined;
+      if (manifest) {
+        if (transport === 'http-get' && manifest.type === 'mutation') throw new DomainError('BAD_USER_INPUT', 'mutations must be sent with POST');
+        operation.manifest = manifest;
+        operation.query = manifest.body;
+        operation.operationName = request.operationName ?? manifest.name;
+        return;
+      }
+      if (!request.query && transport === 'ws' && typeof hash === 'string') throw new DomainError('PERSISTED_QUERY_NOT_FOUND', 'no manifest operation has this id; send the query text');
     },
-    names: () => [...manifests.keys()],
-    reload: load,
     close() {
       watcher?.close();
       if (timer) clearTimeout(timer);
     },
   };
 };
-
-export type PersistedQueries = ReturnType<typeof usePersistedQueries>;

@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import {
   getNamedType,
   getNullableType,
@@ -22,6 +21,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { checkCustomScalar, CUSTOM_SCALARS } from '../platform/graphql/scalars.js';
+import type { GatewayPlugin } from './plugin.js';
 
 /**
  * The supergraph's custom scalars accept anything (the gateway only knows their names), so a bad
@@ -133,7 +133,7 @@ export const checkScalarArguments = (
 /**
  * Everything the gateway can know about an operation's input before planning: variables coerced to
  * their declared types (graphql's own rules), then every custom scalar argument checked as above.
- * Used for HTTP (the plugin below) and graphql-ws (use-subscriptions.ts) alike.
+ * Used for HTTP and graphql-ws alike (the plugin below).
  */
 export const checkOperationInput = (
   schema: GraphQLSchema,
@@ -154,20 +154,19 @@ export const assertScalarsCovered = (schema: GraphQLSchema): void => {
   if (missing.length > 0) throw new Error(`custom scalar(s) ${missing.map((t) => t.name).join(', ')} have no implementation in platform/graphql/scalars.ts`);
 };
 
-/** Apollo Server plugin: runs the check once the operation is known, before the gateway plans it. */
-export const useScalarValidation = <C extends BaseContext>(): ApolloServerPlugin<C> => ({
-  async serverWillStart() {
-    return {
-      schemaDidLoadOrUpdate: ({ apiSchema }) => assertScalarsCovered(apiSchema),
-    };
-  },
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ schema, document, operation, request }) {
-        if (!operation) return;
-        const error = checkOperationInput(schema, document, operation, request.variables);
-        if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
-      },
-    };
+/**
+ * Runs the check once the operation is known, before the gateway plans it: for HTTP from Apollo's
+ * didResolveOperation, for WebSocket from the subscribe handler (both through onResolvedOperation).
+ * Refuses to start when a custom scalar of the API has no shared implementation.
+ */
+export const useScalarValidation = (): GatewayPlugin => ({
+  name: 'scalar-validation',
+  onResolvedOperation: ({ schema, document, operation, variables }) => checkOperationInput(schema, document, operation, variables),
+  apollo: {
+    async serverWillStart() {
+      return {
+        schemaDidLoadOrUpdate: ({ apiSchema }) => assertScalarsCovered(apiSchema),
+      };
+    },
   },
 });

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { introspectionFromSchema, type GraphQLSchema } from 'graphql';
 import { sendJson } from '../platform/http/graphql-handler.js';
 import type { Route } from '../platform/http/http-server.js';
 import type { Logger } from '../platform/logger.js';
+import type { GatewayPlugin } from './plugin.js';
 
 /** Where web/build.ts writes the pages. */
 export const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
@@ -31,15 +31,21 @@ const PAGES = {
   graphiql: ['index.html', 'graphiql.js', 'graphiql.css'],
 } as const;
 
+export interface WebPagesOptions {
+  /** Also serve the GraphiQL explorer at /graphiql (development and test only). @default false */
+  explorer?: boolean;
+  /** Where the built pages are (`npm run build:web`). @default web/dist */
+  dir?: string;
+  logger?: Logger;
+}
+
 /**
  * Serves the built web pages: the lab board at /board always, the GraphiQL explorer at /graphiql
- * only when `explorer` is set (development and test). Files are read when asked for, so a rebuild
- * shows without a restart; a page that was never built answers 503 saying how to build it.
- * With the explorer comes /graphiql/schema.json, the API schema's introspection: GraphiQL's own
- * introspection query is 14 levels deep, past the gateway's depth limit for client operations.
- * @param options.dir built pages, default web/dist (`npm run build:web`)
+ * only with `explorer`. Files are read when asked for, so a rebuild shows without a restart; a page
+ * that was never built answers 503 saying how to build it. GraphiQL introspects through /graphql
+ * like any client (the depth limit does not count introspection).
  */
-export const useWebPages = (options: { explorer: boolean; schema: GraphQLSchema; dir?: string; logger?: Logger }): Record<string, Route> => {
+export const useWebPages = (options: WebPagesOptions = {}): GatewayPlugin => {
   const dir = options.dir ?? WEB_DIST;
   const serve = (page: keyof typeof PAGES, file: string): Route => async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -69,14 +75,5 @@ export const useWebPages = (options: { explorer: boolean; schema: GraphQLSchema;
     routes[`/${page}/`] = serve(page, 'index.html');
     for (const file of PAGES[page]) routes[`/${page}/${file}`] = serve(page, file);
   }
-  if (options.explorer) {
-    const introspection = JSON.stringify({ data: introspectionFromSchema(options.schema, { inputValueDeprecation: true }) });
-    routes['/graphiql/schema.json'] = (_req, res) => {
-      res.setHeader('content-type', 'application/json; charset=utf-8');
-      res.setHeader('x-content-type-options', 'nosniff');
-      res.setHeader('cache-control', 'no-cache');
-      res.end(introspection);
-    };
-  }
-  return routes;
+  return { name: 'web-pages', routes };
 };

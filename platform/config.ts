@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUBGRAPHS, SUBGRAPH_NAMES, settingPrefix } from '../schema/subgraphs.js';
 
 /** Runtime configuration, read once from the environment. Every variable is listed in `.env.example` and the README. */
 export interface Config {
@@ -29,8 +30,17 @@ export interface Config {
   alertEscalationMinutes: number;
   /** SAMPLES_PORT / STORAGE_PORT / SEQUENCING_PORT / NOTIFICATIONS_PORT / SAGAS_PORT / ACCESS_PORT, default 4001–4006. */
   subgraphPorts: Record<string, number>;
+  /** The all-in-one start's subgraph ports: `<NAME>_PORT` when set, else 0 (a free port; the gateway reaches them in-process). */
+  allInOnePorts: Record<string, number>;
   /** SAMPLES_URL … ACCESS_URL: where the gateway finds each subgraph when they run apart (default: the composed URL). */
   subgraphUrls: Record<string, string | undefined>;
+  /** METRICS_PORT: where a `projections <name>` role serves /health, /ready and /metrics (unset: no HTTP at all). */
+  metricsPort?: number;
+  /**
+   * SHUTDOWN_DELAY_MS, default 0: how long /ready says 503 before a listener closes (set ~5000 behind a load balancer).
+   * SHUTDOWN_TIMEOUT_MS, default 10000: how long in-flight requests may take to finish once it is closed.
+   */
+  shutdown: { drainDelayMs: number; shutdownTimeoutMs: number };
   /** SAGA_LEASE_MS, default 30000: a crashed saga worker's sagas are resumed after this. */
   sagaLeaseMs: number;
   /** SAGA_CONCURRENCY, default 16: sagas one worker runs at once. */
@@ -85,24 +95,15 @@ export class ConfigError extends Error {
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const SUBGRAPH_NAMES = ['samples', 'storage', 'sequencing', 'notifications', 'sagas', 'access'] as const;
-const DEFAULT_PORTS: Record<(typeof SUBGRAPH_NAMES)[number], number> = { samples: 4001, storage: 4002, sequencing: 4003, notifications: 4004, sagas: 4005, access: 4006 };
 const DAY_MS = 86_400_000;
 
 /** An empty variable counts as unset (a blank line in an env file must not become 0 or ""). */
 const unsetIfBlank = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(unsetIfBlank, schema.optional());
 
-const integer = (min: number, max: number, fallback: number) =>
-  z.preprocess(
-    unsetIfBlank,
-    z.coerce
-      .number({ error: 'must be an integer' })
-      .int('must be an integer')
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`)
-      .default(fallback),
-  );
+const wholeNumber = (min: number, max: number) =>
+  z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const integer = (min: number, max: number, fallback: number) => z.preprocess(unsetIfBlank, wholeNumber(min, max).default(fallback));
 /** A positive number, fractions allowed (tests escalate alerts after 0.005 minutes). */
 const positive = (fallback: number, max: number) =>
   z.preprocess(unsetIfBlank, z.coerce.number({ error: 'must be a number' }).positive('must be greater than 0').max(max, `must be at most ${max}`).default(fallback));
@@ -124,8 +125,9 @@ const schema = z
     DATA_DIR: optional(z.string()),
     EMBEDDED_PG_PORT: port(54320),
     PORT: port(4000),
-    ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, port(DEFAULT_PORTS[name])])),
-    ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_URL`, url(['http:', 'https:'])])),
+    ...Object.fromEntries(SUBGRAPHS.map((subgraph) => [`${settingPrefix(subgraph.name)}_PORT`, port(subgraph.port)])),
+    ...Object.fromEntries(SUBGRAPHS.map((subgraph) => [`${settingPrefix(subgraph.name)}_URL`, url(['http:', 'https:'])])),
+    METRICS_PORT: optional(wholeNumber(0, 65_535)),
     SEED_DEMO: flag(true),
     SNAPSHOT_EVERY: count(50),
     CONSISTENCY_TIMEOUT_MS: duration(2000, 60_000),
@@ -155,12 +157,45 @@ const schema = z
     KAFKA_PARTITIONS: count(3, 10_000),
     KAFKA_RETENTION_HOURS: count(168, 100_000),
     KAFKA_REPLICATION_FACTOR: count(1, 100),
+    SHUTDOWN_DELAY_MS: integer(0, DAY_MS, 0),
+    SHUTDOWN_TIMEOUT_MS: integer(0, DAY_MS, 10_000),
     APOLLO_TELEMETRY_ENABLED: flag(false),
     LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
   });
 
-/** Every variable the configuration reads (`.env.example` lists them all; a test holds it to that). */
-export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+/**
+ * The command-line client's settings (`tracseq import-samples`): it talks to a gateway like any
+ * other client, so these are not the services' and are parsed only by the commands that use them.
+ */
+const cliSchema = z.object({
+  GATEWAY_URL: url(['http:', 'https:']),
+  TRACSEQ_TOKEN: optional(z.string()),
+  TRACSEQ_API_KEY: optional(z.string()),
+  IMPORT_CHUNK_ROWS: integer(1, 10_000, 500),
+});
+
+/** Every variable the configuration reads, services' and CLI's (`.env.example` lists them all; a test holds it to that). */
+export const CONFIG_VARIABLES: readonly string[] = [...Object.keys(schema.shape), ...Object.keys(cliSchema.shape)];
+
+export interface CliConfig {
+  /** GATEWAY_URL, default http://localhost:<PORT>/graphql. */
+  gatewayUrl: string;
+  /** TRACSEQ_TOKEN (a bearer token) and/or TRACSEQ_API_KEY, sent with every request. */
+  headers: Record<string, string>;
+  /** IMPORT_CHUNK_ROWS, default 500 (1–10000): rows per registerSamples call. */
+  importChunkRows: number;
+}
+
+/** Reads the CLI's settings; throws a ConfigError listing every problem. */
+export const loadCliConfig = (config: Pick<Config, 'port'>, env: NodeJS.ProcessEnv = process.env): CliConfig => {
+  const parsed = cliSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`));
+  const v = parsed.data;
+  const headers: Record<string, string> = {};
+  if (v.TRACSEQ_TOKEN) headers.authorization = `Bearer ${v.TRACSEQ_TOKEN}`;
+  if (v.TRACSEQ_API_KEY) headers['x-api-key'] = v.TRACSEQ_API_KEY;
+  return { gatewayUrl: v.GATEWAY_URL ?? `http://localhost:${config.port}/graphql`, headers, importChunkRows: v.IMPORT_CHUNK_ROWS };
+};
 
 /**
  * Rules across variables, on the raw environment so they are reported with every single-variable
@@ -171,7 +206,7 @@ const crossChecks = (env: NodeJS.ProcessEnv): string[] => {
   const set = (name: string) => (unsetIfBlank(env[name]) as string | undefined) !== undefined;
   // Test suites start production-mode systems too, on free ports.
   if (env.NODE_ENV !== 'test' && !process.env.VITEST) {
-    for (const name of ['PORT', 'EMBEDDED_PG_PORT', ...SUBGRAPH_NAMES.map((n) => `${n.toUpperCase()}_PORT`)]) {
+    for (const name of ['PORT', 'EMBEDDED_PG_PORT', 'METRICS_PORT', ...SUBGRAPH_NAMES.map((name) => `${settingPrefix(name)}_PORT`)]) {
       if (set(name) && Number(env[name]) === 0) problems.push(`${name} must be 1–65535 (0, any free port, is for NODE_ENV=test and the test runner)`);
     }
   }
@@ -208,8 +243,11 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     consistencyTimeoutMs: v.CONSISTENCY_TIMEOUT_MS,
     internalSecret: v.INTERNAL_SECRET ?? DEVELOPMENT_INTERNAL_SECRET,
     alertEscalationMinutes: v.ALERT_ESCALATION_MINUTES,
-    subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, v[`${name.toUpperCase()}_PORT`] as number])),
-    subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, v[`${name.toUpperCase()}_URL`] as string | undefined])),
+    subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, v[`${settingPrefix(name)}_PORT`] as number])),
+    subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, v[`${settingPrefix(name)}_URL`] as string | undefined])),
+    allInOnePorts: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, unsetIfBlank(env[`${settingPrefix(name)}_PORT`]) === undefined ? 0 : (v[`${settingPrefix(name)}_PORT`] as number)])),
+    metricsPort: v.METRICS_PORT,
+    shutdown: { drainDelayMs: v.SHUTDOWN_DELAY_MS, shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS },
     sagaLeaseMs: v.SAGA_LEASE_MS,
     sagaConcurrency: v.SAGA_CONCURRENCY,
     sagaWorker: v.SAGA_WORKER,

@@ -175,6 +175,7 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
     name: definition.name,
     port,
     logger,
+    ...runtime.config.shutdown,
     routes: {
       '/graphql': handler,
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: definition.name }),

@@ -1,17 +1,33 @@
-/** The subgraphs composed into the supergraph; the gateway finds each at `url` unless told otherwise. */
+/**
+ * THE list of subgraphs: everything else (configuration variables and their defaults, composition,
+ * resolver codegen, the binary's modules, deployment manifests, tests) is derived from it, so a
+ * subgraph added or renamed here is added or renamed everywhere, or the code stops compiling.
+ */
+const ENTRIES = [
+  { name: 'samples', sdl: 'subgraphs/samples/schema.graphql', port: 4001 },
+  { name: 'storage', sdl: 'subgraphs/storage/schema.graphql', port: 4002 },
+  { name: 'sequencing', sdl: 'subgraphs/sequencing/schema.graphql', port: 4003 },
+  { name: 'notifications', sdl: 'subgraphs/notifications/schema.graphql', port: 4004 },
+  { name: 'sagas', sdl: 'sagas/subgraph/schema.graphql', port: 4005 },
+  { name: 'access', sdl: 'subgraphs/access/schema.graphql', port: 4006 },
+] as const;
+
+export type SubgraphName = (typeof ENTRIES)[number]['name'];
+
 export interface SubgraphEntry {
-  name: string;
+  name: SubgraphName;
   /** SDL file, relative to the repository root. */
   sdl: string;
+  /** `<NAME>_PORT`'s default, and the port of the URL composed into the supergraph. */
+  port: number;
   /** Composed into the supergraph; overridden at runtime by `<NAME>_URL` or the all-in-one boot. */
   url: string;
 }
 
-export const SUBGRAPHS: readonly SubgraphEntry[] = [
-  { name: 'samples', sdl: 'subgraphs/samples/schema.graphql', url: 'http://localhost:4001/graphql' },
-  { name: 'storage', sdl: 'subgraphs/storage/schema.graphql', url: 'http://localhost:4002/graphql' },
-  { name: 'sequencing', sdl: 'subgraphs/sequencing/schema.graphql', url: 'http://localhost:4003/graphql' },
-  { name: 'notifications', sdl: 'subgraphs/notifications/schema.graphql', url: 'http://localhost:4004/graphql' },
-  { name: 'sagas', sdl: 'sagas/subgraph/schema.graphql', url: 'http://localhost:4005/graphql' },
-  { name: 'access', sdl: 'subgraphs/access/schema.graphql', url: 'http://localhost:4006/graphql' },
-];
+/** In composition order. */
+export const SUBGRAPHS: readonly SubgraphEntry[] = ENTRIES.map((entry) => ({ ...entry, url: `http://localhost:${entry.port}/graphql` }));
+
+export const SUBGRAPH_NAMES: readonly SubgraphName[] = ENTRIES.map((entry) => entry.name);
+
+/** `samples` → `SAMPLES`: the prefix of the subgraph's `<NAME>_PORT` and `<NAME>_URL` settings. */
+export const settingPrefix = (name: SubgraphName) => name.toUpperCase() as Uppercase<SubgraphName>;

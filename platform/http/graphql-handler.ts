@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
+import { extensionsOf, statusOf } from '../error-codes.js';
 import { DomainError } from '../errors.js';
 
 export interface GraphQLHandlerOptions<C extends BaseContext> {
@@ -21,16 +22,6 @@ export interface GraphQLHandlerOptions<C extends BaseContext> {
    */
   maxBodyBytes?: number;
 }
-
-const STATUS: Partial<Record<string, number>> = {
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  BAD_USER_INPUT: 400,
-  RATE_LIMITED: 429,
-  OPERATION_NOT_ALLOWED: 403,
-  QUERY_TOO_COMPLEX: 400,
-  PERSISTED_QUERY_NOT_FOUND: 200,
-};
 
 /** Apollo Server on plain node:http (the documented executeHTTPGraphQLRequest integration). */
 export const graphqlHandler = <C extends BaseContext>(apollo: ApolloServer<C>, options: GraphQLHandlerOptions<C>) => {
@@ -70,7 +61,7 @@ export const graphqlHandler = <C extends BaseContext>(apollo: ApolloServer<C>, o
         if (!(error instanceof DomainError)) throw error;
         const retryAfter = error.details.retryAfterSeconds;
         if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter));
-        return sendJson(res, STATUS[error.code] ?? 400, { errors: [{ message: error.message, extensions: { ...error.details, code: error.code } }] });
+        return sendJson(res, statusOf(error), { errors: [{ message: error.message, extensions: extensionsOf(error) }] });
       }
       if (prepared.body !== undefined) body = prepared.body;
     }
@@ -90,7 +81,7 @@ export const graphqlHandler = <C extends BaseContext>(apollo: ApolloServer<C>, o
         } catch (error) {
           if (error instanceof DomainError) {
             throw new GraphQLError(error.message, {
-              extensions: { code: error.code, http: { status: STATUS[error.code] ?? 400 } },
+              extensions: { code: extensionsOf(error).code, http: { status: statusOf(error) } },
             });
           }
           throw error;

@@ -31,21 +31,19 @@ const HARDENING_HEADERS: Record<string, string> = {
 };
 
 export interface ShutdownSettings {
-  /** SHUTDOWN_DELAY_MS, default 0: how long /ready says 503 before the listener closes (set ~5000 behind a load balancer). */
+  /**
+   * How long /ready says 503 before the listener closes (SHUTDOWN_DELAY_MS; set ~5000 behind a load balancer).
+   * @default 0
+   */
   drainDelayMs: number;
-  /** SHUTDOWN_TIMEOUT_MS, default 10000: how long in-flight requests may take to finish once the listener is closed. */
+  /**
+   * How long in-flight requests may take to finish once the listener is closed (SHUTDOWN_TIMEOUT_MS).
+   * @default 10000
+   */
   shutdownTimeoutMs: number;
 }
 
-export const shutdownSettings = (env: NodeJS.ProcessEnv = process.env): ShutdownSettings => {
-  const ms = (name: string, value: string | undefined, fallback: number) => {
-    if (value === undefined || value === '') return fallback;
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${name} must be a whole number of milliseconds, got "${value}"`);
-    return parsed;
-  };
-  return { drainDelayMs: ms('SHUTDOWN_DELAY_MS', env.SHUTDOWN_DELAY_MS, 0), shutdownTimeoutMs: ms('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 10_000) };
-};
+export const DEFAULT_SHUTDOWN: ShutdownSettings = { drainDelayMs: 0, shutdownTimeoutMs: 10_000 };
 
 /** Which setting moves a role's port, for the message when the port is taken. */
 const portSetting = (name: string) => (name === 'gateway' ? 'PORT' : `${name.toUpperCase()}_PORT`);
@@ -74,8 +72,7 @@ export const startHttpServer = async (
     logger?: Logger;
   } & Partial<ShutdownSettings>,
 ): Promise<RunningServer> => {
-  const defaults = shutdownSettings();
-  const settings: ShutdownSettings = { drainDelayMs: options.drainDelayMs ?? defaults.drainDelayMs, shutdownTimeoutMs: options.shutdownTimeoutMs ?? defaults.shutdownTimeoutMs };
+  const settings: ShutdownSettings = { drainDelayMs: options.drainDelayMs ?? DEFAULT_SHUTDOWN.drainDelayMs, shutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN.shutdownTimeoutMs };
   let draining = false;
   let closing = false;
   const server = http.createServer((req, res) => {

@@ -3,6 +3,7 @@ import { createSourceEventStream, execute, GraphQLError, parse, validate, type E
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ConsistencyWaiter } from '../../event-store/consistency.js';
+import { ERROR_CODES, toGraphQLError } from '../error-codes.js';
 import { DomainError } from '../errors.js';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from '../identity.js';
 
@@ -70,7 +71,8 @@ export const serveSubgraphSubscriptions = (options: SubgraphSubscriptionOptions)
         try {
           identity = verifyIdentity(options.secret, payload.extensions?.[IDENTITY_HEADER] as string | undefined);
         } catch (error) {
-          return [new GraphQLError((error as Error).message, { extensions: { code: (error as DomainError).code ?? 'UNAUTHENTICATED' } })];
+          // verifyIdentity refuses with UnauthenticatedError; anything else it throws is a refusal too.
+          return [error instanceof DomainError ? toGraphQLError(error) : new GraphQLError((error as Error).message, { extensions: { code: ERROR_CODES.UNAUTHENTICATED.extensionsCode } })];
         }
         let document;
         try {

@@ -118,8 +118,8 @@ describe('/metrics of every role', () => {
 
   it('the projections role serves /health, /ready and /metrics on METRICS_PORT', async () => {
     const samples = SUBGRAPH_MODULES.find((m) => m.name === 'samples')!.create(system.runtime);
-    expect(await serveOps(system.runtime, samples, {})).toBeNull();
-    const ops = (await serveOps(system.runtime, samples, { METRICS_PORT: '0' }))!;
+    expect(await serveOps(system.runtime, samples, { metricsPort: undefined })).toBeNull();
+    const ops = (await serveOps(system.runtime, samples, { metricsPort: 0 }))!;
     try {
       expect((await fetch(`${ops.url}/health`)).status).toBe(200);
       expect((await fetch(`${ops.url}/ready`)).status).toBe(200);

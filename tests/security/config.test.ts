@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../platform/config.js';
+import { CONFIG_VARIABLES, ConfigError, loadCliConfig, loadConfig } from '../../platform/config.js';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-characters';
 const problemsOf = (env: Record<string, string>): string[] => {
@@ -38,8 +38,19 @@ describe('configuration is one validated schema', () => {
     [{ DATABASE_URL: 'mysql://db/lab' }, /DATABASE_URL must be a postgres or postgresql URL/],
     [{ JWKS_URL: 'not a url' }, /JWKS_URL must be a http or https URL/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ SHUTDOWN_DELAY_MS: '-5' }, /SHUTDOWN_DELAY_MS must be at least 0/],
+    [{ SHUTDOWN_TIMEOUT_MS: 'soon' }, /SHUTDOWN_TIMEOUT_MS must be an integer/],
+    [{ METRICS_PORT: '65536' }, /METRICS_PORT must be at most 65535/],
   ])('refuses %j', (env, expected) => {
     expect(problemsOf(env).join('\n')).toMatch(expected);
+  });
+
+  it('reads the settings parsed elsewhere before, once: shutdown, metrics port, the all-in-one ports and the CLI', () => {
+    expect(loadConfig({})).toMatchObject({ shutdown: { drainDelayMs: 0, shutdownTimeoutMs: 10_000 }, metricsPort: undefined, subgraphPorts: { samples: 4001 }, allInOnePorts: { samples: 0 } });
+    expect(loadConfig({ SHUTDOWN_DELAY_MS: '5000', METRICS_PORT: '9464', SAMPLES_PORT: '4101' })).toMatchObject({ shutdown: { drainDelayMs: 5000 }, metricsPort: 9464, allInOnePorts: { samples: 4101, storage: 0 } });
+    expect(loadCliConfig({ port: 4000 }, {})).toEqual({ gatewayUrl: 'http://localhost:4000/graphql', headers: {}, importChunkRows: 500 });
+    expect(loadCliConfig({ port: 4000 }, { TRACSEQ_API_KEY: 'tsk_x', IMPORT_CHUNK_ROWS: '50' })).toMatchObject({ headers: { 'x-api-key': 'tsk_x' }, importChunkRows: 50 });
+    expect(() => loadCliConfig({ port: 4000 }, { IMPORT_CHUNK_ROWS: '0', GATEWAY_URL: 'ftp://x' })).toThrow(/GATEWAY_URL must be a http or https URL[\s\S]*IMPORT_CHUNK_ROWS must be at least 1/);
   });
 
   it('reports every problem together', () => {

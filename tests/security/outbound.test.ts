@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SUBGRAPH_NAMES } from '../../schema/subgraphs.js';
 import { createTestDatabase } from '../support/database.js';
 import { postGraphQL } from '../support/system.js';
 import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET, bearer } from '../support/tokens.js';
@@ -70,7 +71,7 @@ describe('nothing leaves the lab network', () => {
     const log = freshLog();
     const databaseUrl = await createTestDatabase();
     const [gatewayPort, ...subgraphPorts] = await freePorts(7);
-    const names = ['samples', 'storage', 'sequencing', 'notifications', 'sagas', 'access'];
+    const names = SUBGRAPH_NAMES;
     const ports = Object.fromEntries(names.map((name, i) => [`${name.toUpperCase()}_PORT`, String(subgraphPorts[i])]));
     const urls = Object.fromEntries(names.map((name, i) => [`${name.toUpperCase()}_URL`, `http://127.0.0.1:${subgraphPorts[i]}/graphql`]));
     const { APOLLO_TELEMETRY_DISABLED: _operatorsOwn, ...inherited } = process.env;

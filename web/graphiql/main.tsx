@@ -1,6 +1,5 @@
 import { GraphiQL } from 'graphiql';
 import 'graphiql/style.css';
-import { buildClientSchema, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createFetcher } from './fetcher.js';
@@ -20,23 +19,8 @@ query OpenAlerts {
 // ?query=… opens the explorer on that operation, so links can point at an example.
 const linked = new URLSearchParams(location.search).get('query') ?? undefined;
 
-/**
- * The gateway's schema as it serves it beside this page (its depth limit refuses GraphiQL's own
- * introspection query); without it GraphiQL introspects through the fetcher as usual.
- */
-const loadSchema = async (): Promise<GraphQLSchema | undefined> => {
-  try {
-    const response = await fetch('/graphiql/schema.json');
-    if (!response.ok) return undefined;
-    return buildClientSchema(((await response.json()) as { data: IntrospectionQuery }).data);
-  } catch {
-    return undefined;
-  }
-};
-
-const schema = await loadSchema();
 createRoot(document.getElementById('graphiql')!).render(
   <StrictMode>
-    <GraphiQL fetcher={createFetcher(new URL(location.href))} schema={schema} defaultQuery={DEFAULT_QUERY} query={linked} />
+    <GraphiQL fetcher={createFetcher(new URL(location.href))} defaultQuery={DEFAULT_QUERY} query={linked} />
   </StrictMode>,
 );

@@ -1,16 +1,15 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { DomainError } from '../../platform/errors.js';
-import { REQUEST_ID_HEADER, requestIdOf } from '../../platform/http/request-id.js';
-import type { Caller } from '../use-identity.js';
-import type { PolicyRequest, RequestPolicy } from '../use-request-policy.js';
-import type { Identity } from '../../platform/identity.js';
-import type { FederatedSubscriptions } from './federated-subscriptions.js';
-import { operationOf } from './federated-subscriptions.js';
-import { checkOperationInput } from '../use-scalar-validation.js';
+import { ERROR_CODES, toGraphQLError } from '../platform/error-codes.js';
+import { DomainError } from '../platform/errors.js';
+import { REQUEST_ID_HEADER, requestIdOf } from '../platform/http/request-id.js';
+import type { Identity } from '../platform/identity.js';
+import type { Caller, GatewayPlugin, GatewayServer, OperationRequest } from './plugin.js';
+import type { FederatedSubscriptions } from './subscriptions/federated-subscriptions.js';
+import { operationOf } from './subscriptions/federated-subscriptions.js';
 
 /** Closes a subscriber that fell too far behind (RFC 6455 1013: try again later). */
 export const SLOW_CONSUMER_CLOSE = 1013;
@@ -24,41 +23,39 @@ interface SocketContext {
 /** graphql-js appends "Did you mean …?" naming schema members; outside development that stays hidden. */
 const withoutSuggestions = (message: string) => message.replace(/ ?Did you mean .*\?$/, '');
 
-const asGraphQLError = (error: unknown): GraphQLError =>
-  error instanceof DomainError
-    ? new GraphQLError(error.message, { extensions: { ...error.details, code: error.code } })
-    : error instanceof GraphQLError
-      ? error
-      : new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+export interface SubscriptionsOptions {
+  /** Runs the subscriptions (federated over the subgraphs' graphql-ws servers). */
+  subscriptions: FederatedSubscriptions;
+  /** NODE_ENV=development: validation errors keep graphql-js's "did you mean" hints. @default false */
+  exposeErrorDetails?: boolean;
+}
 
 /**
  * graphql-ws (subprotocol graphql-transport-ws) on the gateway's /graphql, beside HTTP, under the
- * same request policy: `onConnect` authenticates from connection_init's payload with the HTTP
- * identity rules; every subscribe authenticates again (a key revoked since the connection opened
- * starts nothing), then goes through the policy (persisted ids and persistedOnly, rate limit,
- * depth/alias/token/cost rules) and validates against the API schema; execution is federated
- * (see FederatedSubscriptions).
+ * same plugins: `onConnect` authenticates from connection_init's payload with the plugin that
+ * identifies HTTP callers (connection params play the role of headers) and tells every plugin's
+ * onConnect; every subscribe authenticates again (a key revoked since the connection opened starts
+ * nothing), then runs every plugin's onOperation (persisted ids and persistedOnly, rate limit,
+ * depth/alias/token/cost rules), validates against the API schema and runs onResolvedOperation
+ * (variables, scalars); execution is federated (see FederatedSubscriptions).
  */
-export const useSubscriptions = (options: {
-  server: Server;
-  subscriptions: FederatedSubscriptions;
-  policy: RequestPolicy;
-  /** NODE_ENV=development: validation errors keep graphql-js's "did you mean" hints. */
-  exposeErrorDetails: boolean;
-  /** Same rules as the HTTP identity: connection params play the role of headers. */
-  identify: (params: Record<string, string | undefined>) => Promise<Caller>;
-  /** Calls back with the id of each API key revoked anywhere (pushed to every replica). */
-  onKeyRevoked?: (listener: (keyId: string) => void) => void;
-}) => {
-  const wss = new WebSocketServer({ server: options.server, path: '/graphql' });
+export const useSubscriptions = (options: SubscriptionsOptions): GatewayPlugin => {
+  let close: () => Promise<void> = async () => undefined;
+  return {
+    name: 'subscriptions',
+    onServerStart: (server) => {
+      close = serve(options, server);
+    },
+    close: () => close(),
+  };
+};
+
+/** The graphql-ws server on the gateway's HTTP server; returns how to close it. */
+const serve = (options: SubscriptionsOptions, { http, hooks }: GatewayServer): (() => Promise<void>) => {
+  const wss = new WebSocketServer({ server: http, path: '/graphql' });
   const connections = new WeakMap<object, { params: Record<string, string | undefined>; requestId: string }>();
-  // A revoked key's live subscriptions end at once, not when the partner next subscribes.
-  const socketsByKey = new Map<string, Set<WebSocket>>();
-  options.onKeyRevoked?.((keyId) => {
-    for (const socket of socketsByKey.get(`apikey:${keyId}`) ?? []) socket.close(CloseCode.Forbidden, 'API key revoked');
-    socketsByKey.delete(`apikey:${keyId}`);
-  });
   const schema = options.subscriptions.apiSchema;
+  const identify = (params: Record<string, string | undefined>) => hooks.identify({ get: (name) => params[name] });
   const disposable = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>(
     {
       schema,
@@ -70,21 +67,15 @@ export const useSubscriptions = (options: {
         }
         const connection = { params: params as Record<string, string | undefined>, requestId: requestIdOf(ctx.extra.request) };
         try {
-          const caller = await options.identify({ ...connection.params, [REQUEST_ID_HEADER]: connection.requestId });
+          const caller = await identify({ ...connection.params, [REQUEST_ID_HEADER]: connection.requestId });
           connections.set(ctx, connection);
-          if (caller.subject.startsWith('apikey:')) {
-            const socket = ctx.extra.socket;
-            const sockets = socketsByKey.get(caller.subject) ?? new Set();
-            socketsByKey.set(caller.subject, sockets.add(socket));
-            socket.once('close', () => {
-              sockets.delete(socket);
-              if (sockets.size === 0 && socketsByKey.get(caller.subject) === sockets) socketsByKey.delete(caller.subject);
-            });
-          }
+          hooks.connected({ caller, socket: ctx.extra.socket });
           return true;
         } catch (error) {
-          if (error instanceof DomainError && error.code === 'BAD_USER_INPUT') ctx.extra.socket.close(CloseCode.BadRequest, error.message);
-          return false; // 4403 Forbidden: credentials refused
+          const close = error instanceof DomainError ? ERROR_CODES[error.code].close : undefined;
+          // Refused credentials: returning false is graphql-ws's own 4403 Forbidden (UNAUTHENTICATED's close code).
+          if (close !== undefined && close !== ERROR_CODES.UNAUTHENTICATED.close) ctx.extra.socket.close(close, (error as Error).message);
+          return false;
         }
       },
       onSubscribe: async (ctx, id, payload) => {
@@ -93,11 +84,13 @@ export const useSubscriptions = (options: {
         const requestId = `${connection.requestId}:${id}`.slice(0, 128);
         let decision;
         let caller: Caller;
+        const started = process.hrtime.bigint();
         try {
-          caller = await options.identify({ ...connection.params, [REQUEST_ID_HEADER]: requestId });
-          decision = options.policy.decide(caller, payload as PolicyRequest, 'ws');
+          caller = await identify({ ...connection.params, [REQUEST_ID_HEADER]: requestId });
+          decision = hooks.operation(caller, payload as OperationRequest, 'ws');
         } catch (error) {
-          return [asGraphQLError(error)];
+          if (error instanceof DomainError) hooks.refused({ error, request: payload as OperationRequest, transport: 'ws', started });
+          return [toGraphQLError(error)];
         }
         let document: DocumentNode;
         try {
@@ -115,7 +108,7 @@ export const useSubscriptions = (options: {
         if (operation.operation !== 'subscription') {
           return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_USER_INPUT' } })];
         }
-        const invalid = checkOperationInput(schema, document, operation, payload.variables);
+        const invalid = hooks.resolved({ schema, document, operation, variables: payload.variables });
         if (invalid) return [invalid];
         const context: SocketContext = { identity: caller, correlationId: requestId, socket: ctx.extra.socket };
         return {
@@ -141,11 +134,8 @@ export const useSubscriptions = (options: {
     },
     wss,
   );
-  return {
-    wss,
-    async close() {
-      await disposable.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-    },
+  return async () => {
+    await disposable.dispose();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
   };
 };
