@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError } from './errors.js';
-import type { AcrossDecider, Command, Decider, DeciderSet, EventsOf, LegacyDecider, Decision, Envelope, StatesOf, StreamIds } from './decider.js';
+import type { AcrossDecider, Command, Decider, DeciderSet, EventsOf, LegacyDecider, Decision, Envelope, Route, StatesOf, StreamIds } from './decider.js';
 import type { EventStore } from './event-store.js';
 import type { Event, EventMetadata } from './types.js';
 
@@ -23,6 +23,9 @@ export interface CommandOptions<State, E extends Event> {
   idempotencyKey?: string | null;
   decide: (state: State, meta: { now: string; version: number }) => Decision<E> | readonly E[];
 }
+
+/** A routed decision found its route stream moved since the ids were read: read them again. */
+class Rerouted extends Error {}
 
 /** The position of a command that appended nothing: every read model is already past it. */
 export const NO_POSITION = '0:0';
@@ -140,10 +143,38 @@ export class CommandHandler {
    */
   async executeAcross<C, D extends DeciderSet>(
     across: AcrossDecider<C, D>,
-    ids: StreamIds<D>,
+    ids: StreamIds<D> | Route<D>,
     command: C,
     context: CommandContext,
     options: ExecuteAcrossOptions<D> = {},
+  ): Promise<AcrossResult<D>> {
+    if (typeof ids.ids !== 'function') return this.runAcross(across, ids as StreamIds<D>, command, context, options);
+    const route = ids as Route<D>;
+    for (let attempt = 1; ; attempt++) {
+      const { state, version } = await this.load(across.deciders[route.from]!, route.id, context.tenantId);
+      const routed = route.ids(state);
+      let movedTo = version;
+      const same = (states: StatesOf<D>, versions: { [K in keyof D]: number }) => {
+        const now = route.ids(states[route.from]);
+        movedTo = versions[route.from];
+        return Object.keys(routed).every((name) => now[name] === routed[name]);
+      };
+      try {
+        return await this.runAcross(across, routed, command, context, options, same);
+      } catch (error) {
+        if (!(error instanceof Rerouted)) throw error;
+        if (attempt >= this.maxAttempts) throw new ConcurrencyError(`${across.deciders[route.from]!.streamType}-${route.id}`, version, movedTo);
+      }
+    }
+  }
+
+  private async runAcross<C, D extends DeciderSet>(
+    across: AcrossDecider<C, D>,
+    ids: StreamIds<D>,
+    command: C,
+    context: CommandContext,
+    options: ExecuteAcrossOptions<D>,
+    stillRouted?: (states: StatesOf<D>, versions: { [K in keyof D]: number }) => boolean,
   ): Promise<AcrossResult<D>> {
     const names = Object.keys(across.deciders) as Array<keyof D & string>;
     const streams = names.map((name) => ({ decider: across.deciders[name]!, id: ids[name], readOnly: options.readOnly?.includes(name) }));
@@ -156,6 +187,7 @@ export class CommandHandler {
       allowNoop: true,
       decide: (states, meta) => {
         const versions = byName(meta.versions);
+        if (stillRouted && !stillRouted(byName(states) as StatesOf<D>, versions)) throw new Rerouted();
         const events: EventsOf<D> = across.decide(command, byName(states) as StatesOf<D>, { now: meta.now, versions });
         return names.map((name) => events[name] ?? []);
       },

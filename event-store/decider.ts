@@ -74,6 +74,24 @@ export const decideAcross = <D extends DeciderSet, C>(
 ): AcrossDecider<C, D> => ({ deciders, decide });
 
 /**
+ * Stream ids that depend on one stream's state, e.g. the alert an alert slot holds open. The handler
+ * loads `from`, asks `ids`, and reruns the decision with fresh ids when the loaded state would route
+ * elsewhere (the slot moved meanwhile), so a routed decision is never made on stale ids.
+ */
+export interface Route<D extends DeciderSet, K extends keyof D = keyof D> {
+  from: K;
+  id: string;
+  ids: (state: StateOf<D[K]>) => StreamIds<D>;
+}
+
+export const routeFrom = <D extends DeciderSet, K extends keyof D>(
+  _across: AcrossDecider<any, D>,
+  from: K,
+  id: string,
+  ids: (state: StateOf<D[K]>) => StreamIds<D>,
+): Route<D, K> => ({ from, id, ids });
+
+/**
  * The shape every aggregate had before the architecture step: evolve only, decisions as closures.
  * Kept only while subgraphs move to `Decider`; remove when nothing imports it.
  * @deprecated use Decider

@@ -37,3 +37,43 @@ export const validateBarcode = (barcode: string): string => {
   }
   return barcode;
 };
+
+const nonNegative = (value: number | null | undefined, field: string): number | null => {
+  if (value === null || value === undefined) return null;
+  if (!Number.isFinite(value) || value < 0) throw new BadInputError(`${field} must be a number ≥ 0`, { field });
+  return value;
+};
+
+const boundedText = (value: string | null | undefined, field: string, max: number): string | null => {
+  if (value === null || value === undefined) return null;
+  const trimmed = value.trim();
+  if (trimmed.length > max) throw new BadInputError(`${field} is longer than ${max} characters`, { field });
+  return trimmed === '' ? null : trimmed;
+};
+
+/** A sample as it may be registered. */
+export interface SampleFields {
+  barcode: string;
+  sampleType: string;
+  volumeUl?: number | null;
+  concentrationNgUl?: number | null;
+  submitter?: string | null;
+  projectCode?: string | null;
+}
+
+/**
+ * What a sample may be registered with, in the order registration checks it: the samples context
+ * records the normalised fields, the submission saga refuses bad ones before it starts.
+ */
+export const validateSampleFields = (sample: SampleFields) => {
+  const barcode = validateBarcode(sample.barcode);
+  if (!(SAMPLE_TYPES as readonly string[]).includes(sample.sampleType)) throw new BadInputError(`unknown sample type ${sample.sampleType}`, { field: 'sampleType' });
+  return {
+    barcode,
+    sampleType: sample.sampleType as SampleType,
+    volumeUl: nonNegative(sample.volumeUl, 'volumeUl'),
+    concentrationNgUl: nonNegative(sample.concentrationNgUl, 'concentrationNgUl'),
+    submitter: boundedText(sample.submitter, 'submitter', 200),
+    projectCode: boundedText(sample.projectCode, 'projectCode', 64),
+  };
+};

@@ -45,7 +45,8 @@ export const commandContext = (ctx: RequestContext): CommandContext => ({ tenant
 export interface SubgraphDefinition<C extends RequestContext = RequestContext> {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<C>;
+  /** Typed where written, by the subgraph's generated `Resolvers<Context>` (npm run codegen). */
+  resolvers: { readonly [typeName: string]: unknown };
   migrations: readonly MigrationSet[];
   /** Read models: reads with x-tracseq-consistent-with wait for these. */
   projections: readonly EventConsumer[];

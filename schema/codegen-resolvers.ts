@@ -23,8 +23,8 @@ const MAPPERS: Record<string, Record<string, string>> = {
   samples: {},
   storage: {},
   sequencing: {},
-  notifications: {},
-  sagas: {},
+  notifications: { Alert: '../domain/alert.js#Alert as AlertView', AlertConnection: '../read-model/queries.js#AlertConnection as AlertConnectionView' },
+  sagas: { Saga: '../../orchestrator/saga-schema.js#SagaRow', SagaStep: '../../orchestrator/saga-schema.js#StepRow', SagaConnection: '../saga-queries.js#SagaConnection as SagaConnectionView' },
   access: {},
 };
 

@@ -1,19 +1,19 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { EventStore } from '../../event-store/event-store.js';
 import { BadInputError } from '../../platform/errors.js';
 import { groupBy, keyBy } from '../../platform/graphql/batch.js';
-import { pageSize } from '../../platform/graphql/connection.js';
+import { isoOrNull, pageSize } from '../../platform/graphql/connection.js';
 import { DateTimeScalar, isUuid, JSONScalar } from '../../platform/graphql/scalars.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
-import { submitSampleSaga, type SubmitSampleData } from '../definitions/submit-sample.js';
+import { submitSampleSaga } from '../definitions/submit-sample.js';
 import type { SagaRow, StepRow } from '../orchestrator/saga-schema.js';
 import { startSaga } from '../orchestrator/saga-starter.js';
 import { checkSubmission } from './submission-checks.js';
 import type { SagaQueries } from './saga-queries.js';
 import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
 import type { LiveFeed } from '../../platform/subscriptions/live-feed.js';
+import type { Resolvers } from './__generated__/resolvers-types.js';
 
 export const createSagaLoaders = (queries: SagaQueries, tenantId: string) => ({
   saga: new DataLoader<string, SagaRow | null>(async (ids) => keyBy(ids, await queries.byIds(tenantId, ids), (s) => s.id)),
@@ -24,18 +24,15 @@ export interface SagasContext extends RequestContext {
   sagas: ReturnType<typeof createSagaLoaders>;
 }
 
-type Args<T> = Record<string, unknown> & T;
-
-export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queries: SagaQueries; feed: LiveFeed }): GraphQLResolverMap<SagasContext> => ({
+export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queries: SagaQueries; feed: LiveFeed }): Resolvers<SagasContext> => ({
   DateTime: DateTimeScalar,
   JSON: JSONScalar,
   Query: {
-    saga: (_: unknown, { id }: Args<{ id: string }>, ctx: SagasContext) => (isUuid(id) ? ctx.sagas.saga.load(id) : null),
-    sagas: (_: unknown, args: Args<{ status?: string[]; type?: string; first?: number; after?: string }>, ctx: SagasContext) =>
-      deps.queries.list(ctx.tenantId, args, pageSize(args.first), args.after),
+    saga: (_, { id }, ctx) => (isUuid(id) ? ctx.sagas.saga.load(id) : null),
+    sagas: (_, args, ctx) => deps.queries.list(ctx.tenantId, args, pageSize(args.first), args.after),
   },
   Mutation: {
-    submitSample: async (_: unknown, args: Args<{ input: SubmitSampleData['input']; idempotencyKey?: string | null }>, ctx: SagasContext) => {
+    submitSample: async (_, args, ctx) => {
       const { input } = args;
       // Refused at once with a typed error, no saga started; the unit facts as of the caller's position.
       await ctx.readModelsAt();
@@ -45,7 +42,7 @@ export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queri
   },
   Subscription: {
     sagaUpdated: {
-      subscribe: (_: unknown, { id }: Args<{ id: string }>, ctx: SagasContext) => {
+      subscribe: (_, { id }, ctx) => {
         if (!isUuid(id)) throw new BadInputError('id is not a saga id', { field: 'id' });
         return eventSubscription(deps.feed, {
           tenantId: ctx.tenantId,
@@ -54,22 +51,22 @@ export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queri
           map: async () => (await deps.queries.byIds(ctx.tenantId, [id]))[0] ?? null,
         });
       },
-      resolve: (source: Delivery<unknown>) => source.payload,
+      resolve: (source: Delivery<SagaRow>) => source.payload,
     },
   },
   Saga: {
-    __resolveReference: (reference: { id: string }, ctx: SagasContext) => (isUuid(reference.id) ? ctx.sagas.saga.load(reference.id) : null),
-    startedAt: (saga: SagaRow) => saga.started_at,
-    finishedAt: (saga: SagaRow) => saga.finished_at,
-    steps: (saga: SagaRow, _: unknown, ctx: SagasContext) => ctx.sagas.steps.load(saga.id),
-    sample: (saga: SagaRow) => {
-      const sampleId = (saga.data as { sampleId?: string }).sampleId;
-      return sampleId ? { __typename: 'Sample', id: sampleId } : null;
+    __resolveReference: (reference, ctx) => (isUuid(reference.id) ? ctx.sagas.saga.load(reference.id) : null),
+    startedAt: (saga) => isoOrNull(saga.started_at)!,
+    finishedAt: (saga) => isoOrNull(saga.finished_at),
+    steps: (saga, _, ctx) => ctx.sagas.steps.load(saga.id),
+    sample: (saga) => {
+      const { sampleId } = saga.data;
+      return typeof sampleId === 'string' && sampleId ? { __typename: 'Sample' as const, id: sampleId } : null;
     },
   },
   SagaStep: {
-    lastError: (step: StepRow) => step.last_error,
-    startedAt: (step: StepRow) => step.started_at,
-    finishedAt: (step: StepRow) => step.finished_at,
+    lastError: (step) => step.last_error,
+    startedAt: (step) => isoOrNull(step.started_at),
+    finishedAt: (step) => isoOrNull(step.finished_at),
   },
 });

@@ -1,7 +1,11 @@
 import { sql, type Kysely } from 'kysely';
+import type { Connection } from '../../platform/graphql/connection.js';
 import { newestFirstPage } from '../../platform/graphql/keyset-page.js';
 import { isUuid } from '../../platform/graphql/scalars.js';
 import type { SagaRow, StepRow } from '../orchestrator/saga-schema.js';
+
+/** A page of sagas as the resolvers return it (totalCount counted only when asked). */
+export type SagaConnection = Connection<SagaRow>;
 
 export class SagaQueries {
   constructor(private readonly db: Kysely<any>) {}

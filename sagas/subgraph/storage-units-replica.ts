@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { EventConsumer } from '../../event-store/projection.js';
+import { projection } from '../../event-store/projection.js';
+// Today's home of storage's published types (moving to subgraphs/storage/events.ts).
+import type { StorageUnitCreated } from '../../subgraphs/storage/domain/events.js';
 
 /**
  * The sagas context's copy of the storage hierarchy (kind, zone, ancestors of every unit), fed by
@@ -20,19 +22,21 @@ export const storageUnitsReplicaMigration = `
   );
   CREATE INDEX storage_units_ancestors ON sagas.storage_units USING gin (ancestors);`;
 
-export const storageUnitsReplica: EventConsumer = {
-  name: STORAGE_UNITS_REPLICA,
-  handles: new Set(['StorageUnitCreated']),
-  async reset(trx) {
-    await sql`TRUNCATE sagas.storage_units`.execute(trx);
+export const storageUnitsReplica = projection<StorageUnitCreated>(
+  STORAGE_UNITS_REPLICA,
+  {
+    StorageUnitCreated: async (trx, { tenantId, data }) => {
+      await sql`INSERT INTO sagas.storage_units (tenant_id, id, kind, zone, ancestors)
+        VALUES (${tenantId}, ${data.unitId}, ${data.kind}, ${data.zone}, ${data.ancestors}::uuid[])
+        ON CONFLICT DO NOTHING`.execute(trx);
+    },
   },
-  async apply(trx, event) {
-    const data = event.data as { unitId: string; kind: string; zone: string | null; ancestors: string[] };
-    await sql`INSERT INTO sagas.storage_units (tenant_id, id, kind, zone, ancestors)
-      VALUES (${event.tenantId}, ${data.unitId}, ${data.kind}, ${data.zone}, ${data.ancestors}::uuid[])
-      ON CONFLICT DO NOTHING`.execute(trx);
+  {
+    async reset(trx) {
+      await sql`TRUNCATE sagas.storage_units`.execute(trx);
+    },
   },
-};
+);
 
 /** Whether the unit exists, and whether it is (or holds) a box in one of `zones` (null: any zone). */
 export const boxesFor = async (db: Kysely<any>, tenantId: string, unitId: string, zones: readonly string[] | null): Promise<{ exists: boolean; suitable: boolean }> => {

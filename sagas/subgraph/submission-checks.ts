@@ -1,34 +1,33 @@
 import type { Kysely } from 'kysely';
 import { BadInputError, NotFoundError } from '../../platform/errors.js';
 import { isUuid } from '../../platform/graphql/scalars.js';
-// The owning contexts' own rules, as pure functions: the same decision their commands make later.
-import { registerSample, sampleDecider } from '../../subgraphs/samples/domain/sample.js';
-import { ZONE_RULES } from '../../platform/lab-rules.js';
-import type { SubmitSampleData } from '../definitions/submit-sample.js';
+// The lab's rules the samples and storage contexts apply later, so the answer here is theirs.
+import { validateSampleFields, zonesFor } from '../../platform/lab-rules.js';
+import type { SubmitSampleInput } from './__generated__/resolvers-types.js';
 import { boxesFor } from './storage-units-replica.js';
 
 /**
  * What submitSample can refuse before any saga starts, with the code a step would have failed with:
- * the sample as registerSample would judge it (barcode, type, volumes), a target that exists, and a
+ * the sample as registration would judge it (barcode, type, volumes), a target that exists, and a
  * zone (or a box under the unit) that can hold the sample type. A barcode already taken, or a box
  * that fills up meanwhile, still fail in the saga, which compensates.
  */
-export const checkSubmission = async (db: Kysely<any>, tenantId: string, input: SubmitSampleData['input']): Promise<void> => {
+export const checkSubmission = async (db: Kysely<any>, tenantId: string, input: SubmitSampleInput): Promise<void> => {
   if (!input.storageUnitId && !input.zone) throw new BadInputError('give storageUnitId or zone', { field: 'zone' });
   if (input.storageUnitId && !isUuid(input.storageUnitId)) throw new BadInputError('storageUnitId is not an id', { field: 'storageUnitId' });
   const { sample } = input;
   try {
-    registerSample({ ...(sample as unknown as Parameters<typeof registerSample>[0]), sampleId: '00000000-0000-4000-8000-000000000000', tenantId }, sampleDecider.initialState());
+    validateSampleFields(sample);
   } catch (error) {
     if (error instanceof BadInputError) throw new BadInputError(error.message, { ...error.details, field: `sample.${String(error.details.field ?? '')}` });
     throw error;
   }
-  const zones = ZONE_RULES[sample.sampleType] ?? null;
-  if (input.zone && zones && !zones.includes(input.zone as never)) {
+  const zones = zonesFor(sample.sampleType);
+  if (input.zone && zones && !zones.includes(input.zone)) {
     throw new BadInputError(`${sample.sampleType} samples cannot be kept in zone ${input.zone} (needs ${zones.join(' or ')})`, { field: 'zone' });
   }
   if (input.storageUnitId) {
-    const allowed = input.zone ? [input.zone] : (zones as string[] | null);
+    const allowed = input.zone ? [input.zone] : zones;
     const found = await boxesFor(db, tenantId, input.storageUnitId, allowed);
     if (!found.exists) throw new NotFoundError(`storage unit ${input.storageUnitId} not found (if it was just created, send its position as x-tracseq-consistent-with)`);
     if (!found.suitable) {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { bindPolicy } from '../../event-store/projection.js';
 import { parse } from 'graphql';
 import type { Runtime } from '../../platform/runtime.js';
 import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
@@ -24,7 +25,7 @@ export const notificationsSubgraph = (runtime: Runtime): SubgraphDefinition<Noti
     // The read model is what queries wait on; the policy reacts to other contexts' events.
     projections: [alertsProjection],
     requiredRoles: { Mutation: { resolveAlert: 'manager' } },
-    policies: [alertPolicy(commands)],
+    policies: [bindPolicy(alertPolicy(commands), runtime.commands)],
     context: (base) => ({ ...base, alerts: createAlertLoaders(queries, base.tenantId) }),
     startWorkers: () => startEscalation({ db: runtime.db, alerts: commands, delayMs: runtime.config.alertEscalationMinutes * 60_000, logger: runtime.logger }),
   };

@@ -1,12 +1,13 @@
 import DataLoader from 'dataloader';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { groupBy, keyBy } from '../../platform/graphql/batch.js';
 import { pageSize } from '../../platform/graphql/connection.js';
 import { DateTimeScalar, isUuid } from '../../platform/graphql/scalars.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
 import type { AlertCommands } from './commands/alert-commands.js';
-import { alertDecider, type Alert } from './domain/alert.js';
-import { SEVERITIES, type AlertRaised, type Severity } from './domain/events.js';
+import { alertDecider, alertExists, type Alert } from './domain/alert.js';
+import type { StoredEvent } from '../../event-store/types.js';
+import { SEVERITIES, type AlertRaised } from './events.js';
+import type { Resolvers } from './__generated__/resolvers-types.js';
 import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
 import type { LiveFeed } from '../../platform/subscriptions/live-feed.js';
 import type { AlertQueries } from './read-model/queries.js';
@@ -20,40 +21,43 @@ export interface NotificationsContext extends RequestContext {
   alerts: ReturnType<typeof createAlertLoaders>;
 }
 
-type Args<T> = Record<string, unknown> & T;
-const ref = (__typename: string, id: string | null) => (id ? { __typename, id } : null);
+const ref = <T extends string>(__typename: T, id: string | null) => (id ? { __typename, id } : null);
+const isAlertRaised = (event: StoredEvent): event is StoredEvent<AlertRaised> => event.type === 'AlertRaised';
 
-export const notificationsResolvers = (deps: { queries: AlertQueries; commands: AlertCommands; feed: LiveFeed }): GraphQLResolverMap<NotificationsContext> => ({
+export const notificationsResolvers = (deps: { queries: AlertQueries; commands: AlertCommands; feed: LiveFeed }): Resolvers<NotificationsContext> => ({
   DateTime: DateTimeScalar,
   Query: {
-    alert: (_: unknown, { id }: Args<{ id: string }>, ctx: NotificationsContext) => (isUuid(id) ? ctx.alerts.alert.load(id) : null),
-    alerts: (_: unknown, args: Args<{ status?: string[]; minSeverity?: string; first?: number; after?: string }>, ctx: NotificationsContext) =>
-      deps.queries.list(ctx.tenantId, args, pageSize(args.first), args.after),
+    alert: (_, { id }, ctx) => (isUuid(id) ? ctx.alerts.alert.load(id) : null),
+    alerts: (_, args, ctx) => deps.queries.list(ctx.tenantId, args, pageSize(args.first), args.after),
   },
   Mutation: {
-    acknowledgeAlert: (_: unknown, a: Args<{ id: string; note?: string }>, ctx: NotificationsContext) => deps.commands.acknowledge(commandContext(ctx), a.id, a.note ?? null),
-    resolveAlert: (_: unknown, a: Args<{ id: string; note?: string }>, ctx: NotificationsContext) => deps.commands.resolve(commandContext(ctx), a.id, a.note ?? null),
+    acknowledgeAlert: (_, a, ctx) => deps.commands.acknowledge(commandContext(ctx), a.id, a.note ?? null),
+    resolveAlert: (_, a, ctx) => deps.commands.resolve(commandContext(ctx), a.id, a.note ?? null),
   },
   Subscription: {
     alertRaised: {
-      subscribe: (_: unknown, args: Args<{ minSeverity?: Severity | null }>, ctx: NotificationsContext) =>
+      subscribe: (_, args, ctx) =>
         eventSubscription(deps.feed, {
           tenantId: ctx.tenantId,
-          accept: (event) => event.type === 'AlertRaised' && SEVERITIES.indexOf((event.data as { severity: Severity }).severity) >= SEVERITIES.indexOf(args.minSeverity ?? 'INFO'),
+          accept: (event) => isAlertRaised(event) && SEVERITIES.indexOf(event.data.severity) >= SEVERITIES.indexOf(args.minSeverity ?? 'INFO'),
           // The alert as raised, straight from its event: no read-model lag for the subscriber.
-          map: (event) => alertDecider.evolve(alertDecider.initialState(), { ...(event as unknown as AlertRaised), occurredAt: event.occurredAt, streamVersion: event.streamVersion }) as Alert,
+          map: (event) => {
+            if (!isAlertRaised(event)) return null;
+            const alert = alertDecider.evolve(alertDecider.initialState(), { type: event.type, data: event.data, occurredAt: event.occurredAt, streamVersion: event.streamVersion });
+            return alertExists(alert) ? alert : null;
+          },
         }),
-      resolve: (source: Delivery<unknown>) => source.payload,
+      resolve: (source: Delivery<Alert>) => source.payload,
     },
   },
   Alert: {
-    __resolveReference: (reference: { id: string }, ctx: NotificationsContext) => (isUuid(reference.id) ? ctx.alerts.alert.load(reference.id) : null),
-    sample: (alert: Alert) => ref('Sample', alert.sampleId),
-    storageUnit: (alert: Alert) => ref('StorageUnit', alert.storageUnitId),
-    sequencingJob: (alert: Alert) => ref('SequencingJob', alert.sequencingJobId),
+    __resolveReference: (reference, ctx) => (isUuid(reference.id) ? ctx.alerts.alert.load(reference.id) : null),
+    sample: (alert) => ref('Sample', alert.sampleId),
+    storageUnit: (alert) => ref('StorageUnit', alert.storageUnitId),
+    sequencingJob: (alert) => ref('SequencingJob', alert.sequencingJobId),
   },
   Sample: {
-    __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
-    alerts: (sample: { id: string }, _: unknown, ctx: NotificationsContext) => ctx.alerts.alertsOfSample.load(sample.id),
+    __resolveReference: (reference) => ({ id: reference.id }),
+    alerts: (sample, _, ctx) => ctx.alerts.alertsOfSample.load(sample.id!),
   },
 });

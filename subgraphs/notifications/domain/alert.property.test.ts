@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../../event-store/decider.js';
 import { DomainError } from '../../../platform/errors.js';
-import { SEVERITIES, type AlertEvent, type AlertSlotEvent, type Severity } from './events.js';
-import { acknowledgeAlert, alertDecider, alertExists, escalateAlert, raiseAlert, resolveAlert, slotDecider, type Alert, type AlertState, type SlotState } from './alert.js';
+import { SEVERITIES, type AlertEvent, type AlertSlotEvent, type Severity } from '../events.js';
+import { alertDecider, alertExists, raiseAlert, resolveAlert, slotDecider, type Alert, type AlertState, type SlotState } from './alert.js';
 
 const SEED = 19;
 const env = <E extends AlertEvent | AlertSlotEvent>(event: E, occurredAt: string): Envelope<never> => ({ ...event, occurredAt, streamVersion: 1 }) as never;
@@ -29,19 +29,27 @@ describe('alert deciders, for any sequence of commands about one subject', () =>
           try {
             if (c.op === 'raise') {
               const before = alertExists(current) ? current.severity : null;
-              const [slotEvents, alertEvents] = raiseAlert({ alertId: `a${++counter}`, kind: 'TEMPERATURE_EXCURSION', severity: c.severity, message: 'm', sourceEventId: `e${counter}`, sampleId: null, storageUnitId: 'f', sequencingJobId: null, subjectId: 'f' }, slot, current);
+              const command = { type: 'RaiseAlert' as const, data: { alertId: `a${++counter}`, kind: 'TEMPERATURE_EXCURSION' as const, severity: c.severity, message: 'm', sourceEventId: `e${counter}`, sampleId: null, storageUnitId: 'f', sequencingJobId: null, subjectId: 'f' } };
+              // The route: the alert the slot holds open, else the new one.
+              const target = slot.openAlertId ? current : alertDecider.initialState();
+              const decided = raiseAlert.decide(command, { slot, alert: target }, { now, versions: { slot: 0, alert: 0 } });
+              const [slotEvents, alertEvents] = [decided.slot ?? [], decided.alert ?? []];
               for (const event of slotEvents) slot = slotDecider.evolve(slot, env(event, now));
               for (const event of alertEvents) alerts.set(event.data.alertId, alertDecider.evolve(alerts.get(event.data.alertId) ?? alertDecider.initialState(), env(event, now)));
               const after = alerts.get(slot.openAlertId!) as Alert;
               if (before && alertEvents[0]!.type === 'AlertRepeated') expect(SEVERITIES.indexOf(after.severity)).toBeGreaterThanOrEqual(SEVERITIES.indexOf(before as Severity));
             } else if (c.op === 'acknowledge') {
-              for (const event of acknowledgeAlert(current, 'ada', c.note)) alerts.set(event.data.alertId, alertDecider.evolve(current, env(event, now)));
+              for (const event of alertDecider.decide({ type: 'AcknowledgeAlert', data: { by: 'ada', note: c.note } }, current, { now, version: 0 })) {
+                alerts.set(event.data.alertId, alertDecider.evolve(current, env(event, now)));
+              }
             } else if (c.op === 'resolve') {
-              const [alertEvents, slotEvents] = resolveAlert(current, 'ada', c.note);
+              const decided = resolveAlert.decide({ type: 'ResolveAlert', data: { by: 'ada', note: c.note } }, { alert: current, slot }, { now, versions: { alert: 0, slot: 0 } });
+              const [alertEvents, slotEvents] = [decided.alert ?? [], decided.slot ?? []];
               for (const event of alertEvents) alerts.set(event.data.alertId, alertDecider.evolve(current, env(event, now)));
               for (const event of slotEvents) slot = slotDecider.evolve(slot, env(event, now));
             } else if (c.op === 'escalate' && alertExists(current)) {
-              for (const event of escalateAlert(current, current.escalationLevel, new Date(clock + c.minutes * 60_000).toISOString(), 15 * 60_000)) {
+              const at = new Date(clock + c.minutes * 60_000).toISOString();
+              for (const event of alertDecider.decide({ type: 'EscalateAlert', data: { expectedLevel: current.escalationLevel, delayMs: 15 * 60_000 } }, current, { now: at, version: 0 })) {
                 alerts.set(event.data.alertId, alertDecider.evolve(current, env(event, now)));
               }
             }

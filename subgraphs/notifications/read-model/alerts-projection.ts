@@ -1,37 +1,46 @@
-import { sql } from 'kysely';
-import type { Envelope } from '../../../event-store/decider.js';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { projection } from '../../../event-store/projection.js';
+import type { StoredEvent } from '../../../event-store/types.js';
 import { isoOrNull } from '../../../platform/graphql/connection.js';
-import type { EventConsumer } from '../../../event-store/projection.js';
 import { alertDecider, alertExists, type Alert } from '../domain/alert.js';
-import { ALERT_EVENTS, SEVERITIES, type AlertEvent } from '../domain/events.js';
+import { SEVERITIES, type AlertEvent } from '../events.js';
 
 export const ALERTS_PROJECTION = 'notifications-read-model';
 
 /** One row per alert: the decider's state after each event, written only when the event is newer. */
-export const alertsProjection: EventConsumer = {
-  name: ALERTS_PROJECTION,
-  handles: ALERT_EVENTS,
-  async reset(trx) {
-    await sql`TRUNCATE notifications_read.alerts`.execute(trx);
-  },
-  async apply(trx, event) {
-    const alertId = (event.data as { alertId: string }).alertId;
-    const { rows } = await sql<AlertRow>`SELECT * FROM notifications_read.alerts WHERE tenant_id = ${event.tenantId} AND id = ${alertId}`.execute(trx);
-    const row = rows[0];
-    if (row && row.version >= event.streamVersion) return;
-    const state = alertDecider.evolve(row ? toAlert(row) : alertDecider.initialState(), event as unknown as Envelope<AlertEvent>);
-    if (!alertExists(state)) return;
-    await sql`INSERT INTO notifications_read.alerts (tenant_id, id, kind, severity, severity_rank, status, message, sample_id, storage_unit_id, sequencing_job_id,
-        raised_at, acknowledged_by, acknowledged_at, resolved_at, escalation_level, last_escalated_at, source_event_id, version)
-      VALUES (${event.tenantId}, ${state.id}, ${state.kind}, ${state.severity}, ${SEVERITIES.indexOf(state.severity)}, ${state.status}, ${state.message},
-        ${state.sampleId}, ${state.storageUnitId}, ${state.sequencingJobId}, ${state.raisedAt}, ${state.acknowledgedBy}, ${state.acknowledgedAt},
-        ${state.resolvedAt}, ${state.escalationLevel}, ${state.lastEscalatedAt}, ${state.sourceEventId}, ${event.streamVersion})
-      ON CONFLICT (tenant_id, id) DO UPDATE SET severity = excluded.severity, severity_rank = excluded.severity_rank, status = excluded.status,
-        message = excluded.message, acknowledged_by = excluded.acknowledged_by, acknowledged_at = excluded.acknowledged_at,
-        resolved_at = excluded.resolved_at, escalation_level = excluded.escalation_level, last_escalated_at = excluded.last_escalated_at,
-        version = excluded.version`.execute(trx);
-  },
+const applyAlertEvent = async (trx: Transaction<any> | Kysely<any>, event: StoredEvent, alertEvent: AlertEvent) => {
+  const { alertId } = alertEvent.data;
+  const { rows } = await sql<AlertRow>`SELECT * FROM notifications_read.alerts WHERE tenant_id = ${event.tenantId} AND id = ${alertId}`.execute(trx);
+  const row = rows[0];
+  if (row && row.version >= event.streamVersion) return;
+  const state = alertDecider.evolve(row ? toAlert(row) : alertDecider.initialState(), { ...alertEvent, occurredAt: event.occurredAt, streamVersion: event.streamVersion });
+  if (!alertExists(state)) return;
+  await sql`INSERT INTO notifications_read.alerts (tenant_id, id, kind, severity, severity_rank, status, message, sample_id, storage_unit_id, sequencing_job_id,
+      raised_at, acknowledged_by, acknowledged_at, resolved_at, escalation_level, last_escalated_at, source_event_id, version)
+    VALUES (${event.tenantId}, ${state.id}, ${state.kind}, ${state.severity}, ${SEVERITIES.indexOf(state.severity)}, ${state.status}, ${state.message},
+      ${state.sampleId}, ${state.storageUnitId}, ${state.sequencingJobId}, ${state.raisedAt}, ${state.acknowledgedBy}, ${state.acknowledgedAt},
+      ${state.resolvedAt}, ${state.escalationLevel}, ${state.lastEscalatedAt}, ${state.sourceEventId}, ${event.streamVersion})
+    ON CONFLICT (tenant_id, id) DO UPDATE SET severity = excluded.severity, severity_rank = excluded.severity_rank, status = excluded.status,
+      message = excluded.message, acknowledged_by = excluded.acknowledged_by, acknowledged_at = excluded.acknowledged_at,
+      resolved_at = excluded.resolved_at, escalation_level = excluded.escalation_level, last_escalated_at = excluded.last_escalated_at,
+      version = excluded.version`.execute(trx);
 };
+
+export const alertsProjection = projection<AlertEvent>(
+  ALERTS_PROJECTION,
+  {
+    AlertRaised: (trx, event) => applyAlertEvent(trx, event, { type: event.type, data: event.data }),
+    AlertRepeated: (trx, event) => applyAlertEvent(trx, event, { type: event.type, data: event.data }),
+    AlertAcknowledged: (trx, event) => applyAlertEvent(trx, event, { type: event.type, data: event.data }),
+    AlertResolved: (trx, event) => applyAlertEvent(trx, event, { type: event.type, data: event.data }),
+    AlertEscalated: (trx, event) => applyAlertEvent(trx, event, { type: event.type, data: event.data }),
+  },
+  {
+    async reset(trx) {
+      await sql`TRUNCATE notifications_read.alerts`.execute(trx);
+    },
+  },
+);
 
 export interface AlertRow {
   id: string;

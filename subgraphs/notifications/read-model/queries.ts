@@ -1,9 +1,13 @@
 import { sql, type Kysely } from 'kysely';
+import type { Connection } from '../../../platform/graphql/connection.js';
 import { newestFirstPage } from '../../../platform/graphql/keyset-page.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
 import type { Alert } from '../domain/alert.js';
-import { SEVERITIES } from '../domain/events.js';
+import { SEVERITIES } from '../events.js';
 import { toAlert, type AlertRow } from './alerts-projection.js';
+
+/** A page of alerts as the resolvers return it (totalCount counted only when asked). */
+export type AlertConnection = Connection<Alert>;
 
 export class AlertQueries {
   constructor(private readonly db: Kysely<any>) {}

@@ -1,4 +1,8 @@
-import type { Event } from '../../../event-store/types.js';
+/**
+ * The notifications context's published events: one union per stream (Alert, AlertSlot) and
+ * NotificationsEvent for all of them. Other contexts import this module type-only.
+ */
+import type { Event } from '../../event-store/types.js';
 
 export const SEVERITIES = ['INFO', 'WARNING', 'CRITICAL'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -25,4 +29,4 @@ export type AlertSlotOpened = Event<'AlertSlotOpened', { alertId: string }>;
 export type AlertSlotCleared = Event<'AlertSlotCleared', { alertId: string }>;
 export type AlertSlotEvent = AlertSlotOpened | AlertSlotCleared;
 
-export const ALERT_EVENTS: ReadonlySet<string> = new Set(['AlertRaised', 'AlertRepeated', 'AlertAcknowledged', 'AlertResolved', 'AlertEscalated']);
+export type NotificationsEvent = AlertEvent | AlertSlotEvent;

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CommandHandler } from '../../event-store/command-handler.js';
+import type { EventStore } from '../../event-store/event-store.js';
+import { AlertCommands, type AlertToRaise } from '../../subgraphs/notifications/commands/alert-commands.js';
+import { slotId } from '../../subgraphs/notifications/domain/alert.js';
+import { openEventStore } from '../support/event-store.js';
+
+const TENANT = 'lab-a';
+const context = { tenantId: TENANT, actor: 'tester' };
+
+/**
+ * Raising is a decision over the alert slot and the alert the slot routes to: these run it through
+ * the real command handler and event store, where concurrent writers move the slot between the
+ * route being read and the decision being appended.
+ */
+describe('raising alerts through the command handler', () => {
+  let store: EventStore;
+  let alerts: AlertCommands;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    const opened = await openEventStore();
+    store = opened.store;
+    alerts = new AlertCommands(new CommandHandler(store));
+    close = () => opened.pool.end();
+  });
+  afterAll(async () => close?.());
+
+  const condition = (unitId: string, sourceEventId = randomUUID()): AlertToRaise => ({
+    kind: 'TEMPERATURE_EXCURSION',
+    severity: 'CRITICAL',
+    message: 'too warm',
+    sourceEventId,
+    sampleId: null,
+    storageUnitId: unitId,
+    sequencingJobId: null,
+    subjectId: unitId,
+  });
+  const typesOf = async (streamId: string) => (await store.readStream(streamId, { tenantId: TENANT })).map((event) => event.type);
+
+  it('opens one alert when the same condition is raised concurrently; the others are re-decided as repeats of it', async () => {
+    const unit = randomUUID();
+    const written = await Promise.all([1, 2, 3].map(() => alerts.raise(context, condition(unit))));
+    const ids = new Set(written.map((write) => write.alert.id));
+    expect(ids.size).toBe(1);
+    const [alertId] = [...ids];
+    expect((await typesOf(`Alert-${alertId}`)).sort()).toEqual(['AlertRaised', 'AlertRepeated', 'AlertRepeated']);
+    expect(await typesOf(`AlertSlot-${slotId(TENANT, 'TEMPERATURE_EXCURSION', unit)}`)).toEqual(['AlertSlotOpened']);
+  });
+
+  it('routes a raise after a resolve to a new alert, and a redelivered source event raises nothing', async () => {
+    const unit = randomUUID();
+    const first = await alerts.raise(context, condition(unit));
+    await alerts.resolve(context, first.alert.id, 'fixed');
+    const source = randomUUID();
+    const second = await alerts.raise(context, condition(unit, source));
+    expect(second.alert.id).not.toBe(first.alert.id);
+    expect(second.alert.status).toBe('OPEN');
+    const again = await alerts.raise(context, condition(unit, source));
+    expect(again.alert.id).toBe(second.alert.id);
+    expect(await typesOf(`Alert-${second.alert.id}`)).toEqual(['AlertRaised']);
+    expect(await typesOf(`AlertSlot-${slotId(TENANT, 'TEMPERATURE_EXCURSION', unit)}`)).toEqual(['AlertSlotOpened', 'AlertSlotCleared', 'AlertSlotOpened']);
+  });
+});

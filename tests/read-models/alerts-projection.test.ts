@@ -1,0 +1,82 @@
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectionSpec, storedEvents } from '../../event-store/testing/projection-spec.js';
+import { createKysely, createPool } from '../../platform/database.js';
+import { runMigrations } from '../../platform/migrations.js';
+import type { AlertEvent } from '../../subgraphs/notifications/events.js';
+import { alertsProjection } from '../../subgraphs/notifications/read-model/alerts-projection.js';
+import { notificationsReadModelMigrations } from '../../subgraphs/notifications/read-model/schema.js';
+import { createTestDatabase } from '../support/database.js';
+
+const FREEZER = '6a1f0c3e-0000-4000-8000-000000000001';
+const SAMPLE = '6a1f0c3e-0000-4000-8000-000000000002';
+const A1 = '6a1f0c3e-0000-4000-8000-0000000000a1';
+const A2 = '6a1f0c3e-0000-4000-8000-0000000000a2';
+const SOURCE = '6a1f0c3e-0000-4000-8000-0000000000e1';
+
+const on = (alertId: string, event: AlertEvent) => ({ ...event, streamId: `Alert-${alertId}` });
+const raised = (alertId: string, severity: 'INFO' | 'WARNING' | 'CRITICAL', extra: { sampleId?: string; storageUnitId?: string } = {}) =>
+  on(alertId, {
+    type: 'AlertRaised',
+    data: {
+      alertId,
+      kind: extra.sampleId ? 'SAMPLE_REJECTED' : 'TEMPERATURE_EXCURSION',
+      severity,
+      message: 'raised',
+      sourceEventId: SOURCE,
+      sampleId: extra.sampleId ?? null,
+      storageUnitId: extra.storageUnitId ?? null,
+      sequencingJobId: null,
+      subjectId: extra.sampleId ?? extra.storageUnitId ?? alertId,
+    },
+  });
+
+const rows = (db: Kysely<any>) =>
+  db
+    .selectFrom('notifications_read.alerts')
+    .select(['id', 'kind', 'severity', 'severity_rank', 'status', 'message', 'sample_id', 'storage_unit_id', 'acknowledged_by', 'escalation_level', 'version'])
+    .select((eb) => [eb('resolved_at', 'is not', null).as('resolved'), eb('acknowledged_at', 'is not', null).as('acknowledged'), eb('last_escalated_at', 'is not', null).as('escalated')])
+    .orderBy('id')
+    .execute();
+
+describe('alerts read model', () => {
+  let db: Kysely<any>;
+  beforeAll(async () => {
+    const pool = createPool(await createTestDatabase(), 4);
+    await runMigrations(pool, [notificationsReadModelMigrations]);
+    db = createKysely(pool);
+  });
+  afterAll(async () => db?.destroy());
+
+  it('keeps one row per alert with its latest state, the same after every event is applied twice', async () => {
+    const result = await projectionSpec(
+      db,
+      alertsProjection,
+      storedEvents([
+        raised(A1, 'WARNING', { storageUnitId: FREEZER }),
+        on(A1, { type: 'AlertRepeated', data: { alertId: A1, severity: 'CRITICAL', message: 'warmer', sourceEventId: SOURCE } }),
+        on(A1, { type: 'AlertEscalated', data: { alertId: A1, level: 1 } }),
+        on(A1, { type: 'AlertAcknowledged', data: { alertId: A1, by: 'ada', note: 'door' } }),
+        raised(A2, 'INFO', { sampleId: SAMPLE }),
+        on(A2, { type: 'AlertResolved', data: { alertId: A2, by: 'ada', note: null } }),
+      ]),
+      rows,
+    );
+    expect(result).toEqual([
+      {
+        id: A1, kind: 'TEMPERATURE_EXCURSION', severity: 'CRITICAL', severity_rank: 2, status: 'ACKNOWLEDGED', message: 'warmer', sample_id: null,
+        storage_unit_id: FREEZER, acknowledged_by: 'ada', escalation_level: 1, version: 4, resolved: false, acknowledged: true, escalated: true,
+      },
+      {
+        id: A2, kind: 'SAMPLE_REJECTED', severity: 'INFO', severity_rank: 0, status: 'RESOLVED', message: 'raised', sample_id: SAMPLE,
+        storage_unit_id: null, acknowledged_by: null, escalation_level: 0, version: 2, resolved: true, acknowledged: false, escalated: false,
+      },
+    ]);
+  });
+
+  it('reads exactly the alert events (its handler map), and a rebuild empties it', async () => {
+    expect([...alertsProjection.handles].sort()).toEqual(['AlertAcknowledged', 'AlertEscalated', 'AlertRaised', 'AlertRepeated', 'AlertResolved']);
+    await alertsProjection.reset!(db);
+    expect(await rows(db)).toEqual([]);
+  });
+});
