@@ -31,13 +31,13 @@ describe('LeaderLoop', () => {
     const a = counting({ lock: 'leader-loop-test', channel: 'leader_loop_test' });
     const b = counting({ lock: 'leader-loop-test', channel: 'leader_loop_test' });
     await a.loop.start();
-    await waitUntil(() => a.loop.active && a.seen.steps === 1, 5000, 'a leads');
+    await waitUntil(() => a.loop.active && a.seen.steps === 1, 20_000, 'a leads');
     await b.loop.start();
     await sql`SELECT pg_notify('leader_loop_test', '')`.execute(fx.db);
-    await waitUntil(() => a.seen.steps === 2, 5000, 'a woken by NOTIFY');
+    await waitUntil(() => a.seen.steps === 2, 20_000, 'a woken by NOTIFY');
     expect([b.loop.active, b.seen.steps]).toEqual([false, 0]);
     await a.loop.stop();
-    await waitUntil(() => b.loop.active && b.seen.steps === 1, 5000, 'b takes over');
+    await waitUntil(() => b.loop.active && b.seen.steps === 1, 20_000, 'b takes over');
   });
 
   it('retries a failing step after its pause, and stop waits for the step in flight', async () => {
@@ -58,7 +58,7 @@ describe('LeaderLoop', () => {
       { onFailure: () => 10 },
     );
     await loop.start();
-    await waitUntil(() => entered, 5000, 'third call');
+    await waitUntil(() => entered, 20_000, 'third call');
     let stopped = false;
     const stopping = loop.stop().then(() => (stopped = true));
     await new Promise((resolve) => setImmediate(resolve));
