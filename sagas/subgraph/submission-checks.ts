@@ -1,9 +1,8 @@
 import type { Kysely } from 'kysely';
 import { BadInputError, NotFoundError } from '../../platform/errors.js';
 import { isUuid } from '../../platform/graphql/scalars.js';
-// The owning contexts' own rules, as pure functions: the same decision their commands make later.
-import { registerSample, sampleDecider } from '../../subgraphs/samples/domain/sample.js';
-import { ZONE_RULES } from '../../platform/lab-rules.js';
+// The lab's rules, as pure functions: the same checks the owning contexts' commands make later.
+import { validateSampleFields, ZONE_RULES, type SampleFieldsInput } from '../../platform/lab-rules.js';
 import type { SubmitSampleData } from '../definitions/submit-sample.js';
 import { boxesFor } from './storage-units-replica.js';
 
@@ -18,7 +17,8 @@ export const checkSubmission = async (db: Kysely<any>, tenantId: string, input: 
   if (input.storageUnitId && !isUuid(input.storageUnitId)) throw new BadInputError('storageUnitId is not an id', { field: 'storageUnitId' });
   const { sample } = input;
   try {
-    registerSample({ ...(sample as unknown as Parameters<typeof registerSample>[0]), sampleId: '00000000-0000-4000-8000-000000000000', tenantId }, sampleDecider.initialState());
+    // The GraphQL input type has already given every field its type.
+    validateSampleFields(sample as SampleFieldsInput);
   } catch (error) {
     if (error instanceof BadInputError) throw new BadInputError(error.message, { ...error.details, field: `sample.${String(error.details.field ?? '')}` });
     throw error;

@@ -7,7 +7,7 @@ import { DateTimeScalar, JSONScalar, isUuid } from '../../platform/graphql/scala
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
 import { importSamples } from './commands/import-samples.js';
 import { SampleCommands, type RegisterSampleInput } from './commands/sample-commands.js';
-import { SAMPLE_STATUS_EVENTS, type SampleStatus } from './domain/events.js';
+import { SAMPLE_STATUS_EVENTS, type SampleStatus } from './events.js';
 import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
 import type { LiveFeed } from '../../platform/subscriptions/live-feed.js';
 import type { SampleLoaders } from './read-model/loaders.js';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../../event-store/decider.js';
 import { DomainError } from '../../../platform/errors.js';
-import type { CustodyEvent, PositionEvent, StorageUnitEvent, TemperatureZone } from './events.js';
+import type { CustodyEvent, PositionEvent, StorageUnitEvent, TemperatureZone } from '../events.js';
 import {
   checkInSample, checkOutSample, custodyDecider, moveSample, positionDecider, releaseReservation, removeSample, reservePosition, storeSample,
   type Custody, type PositionState, type Target,
