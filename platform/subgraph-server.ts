@@ -47,7 +47,8 @@ export const commandContext = (ctx: RequestContext): CommandContext => ({ tenant
 export interface SubgraphDefinition<C extends RequestContext = RequestContext> {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<C>;
+  /** The subgraph's generated `Resolvers<Context>` (each is typed where it is written; Apollo's map type cannot hold entity resolvers). */
+  resolvers: GraphQLResolverMap<C> | Readonly<Record<string, unknown>>;
   migrations: readonly MigrationSet[];
   /** Read models: reads with x-tracseq-consistent-with wait for these. */
   projections: readonly EventConsumer[];

@@ -20,12 +20,23 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * view), as `module#Export` relative to the generated file. Types not listed are `Partial<T>`.
  */
 const MAPPERS: Record<string, Record<string, string>> = {
-  samples: {},
-  storage: {},
+  samples: {
+    Sample: '../read-model/queries.js#SampleView',
+    SampleConnection: '../read-model/queries.js#SampleConnectionView',
+    SampleStatusChange: '../resolvers.js#StatusChangeView',
+  },
+  storage: {
+    StorageUnit: '../read-model/queries.js#UnitRow',
+    StoragePosition: '../read-model/queries.js#PositionRow',
+    CustodyRecord: '../read-model/queries.js#CustodyRow',
+    Sample: '../resolvers.js#SampleReference',
+  },
   sequencing: {},
   notifications: {},
   sagas: {},
-  access: {},
+  access: {
+    ApiKey: '../domain/api-key.js#ApiKey as ApiKeyView',
+  },
 };
 
 export const generatedPathOf = (sdl: string): string => join(dirname(sdl), '__generated__', 'resolvers-types.ts');
