@@ -30,6 +30,7 @@ const MAPPERS: Record<string, Record<string, string>> = {
     StoragePosition: '../read-model/queries.js#PositionRow',
     CustodyRecord: '../read-model/queries.js#CustodyRow',
     Sample: '../resolvers.js#SampleReference',
+    TemperatureReading: '../resolvers.js#ReadingView',
   },
   sequencing: {},
   notifications: {},

@@ -2,7 +2,7 @@
 /* eslint-disable */
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UnitRow, PositionRow, CustodyRow } from '../read-model/queries.js';
-import type { SampleReference } from '../resolvers.js';
+import type { SampleReference, ReadingView } from '../resolvers.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
@@ -363,7 +363,7 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
   Float: ResolverTypeWrapper<Partial<Scalars['Float']['output']>>;
   StoragePosition: ResolverTypeWrapper<PositionRow>;
-  TemperatureReading: ResolverTypeWrapper<Partial<TemperatureReading>>;
+  TemperatureReading: ResolverTypeWrapper<ReadingView>;
   Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   Sample: ResolverTypeWrapper<SampleReference>;
   CustodyRecord: ResolverTypeWrapper<CustodyRow>;
@@ -371,7 +371,7 @@ export type ResolversTypes = {
   CreateStorageUnitInput: ResolverTypeWrapper<Partial<CreateStorageUnitInput>>;
   StorageUnitPayload: ResolverTypeWrapper<Partial<Omit<StorageUnitPayload, 'unit'> & { unit: ResolversTypes['StorageUnit'] }>>;
   PositionPayload: ResolverTypeWrapper<Partial<Omit<PositionPayload, 'storagePosition'> & { storagePosition: ResolversTypes['StoragePosition'] }>>;
-  TemperaturePayload: ResolverTypeWrapper<Partial<TemperaturePayload>>;
+  TemperaturePayload: ResolverTypeWrapper<Partial<Omit<TemperaturePayload, 'reading'> & { reading: ResolversTypes['TemperatureReading'] }>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
 };
 
@@ -384,7 +384,7 @@ export type ResolversParentTypes = {
   Int: Partial<Scalars['Int']['output']>;
   Float: Partial<Scalars['Float']['output']>;
   StoragePosition: PositionRow;
-  TemperatureReading: Partial<TemperatureReading>;
+  TemperatureReading: ReadingView;
   Boolean: Partial<Scalars['Boolean']['output']>;
   Sample: SampleReference;
   CustodyRecord: CustodyRow;
@@ -392,7 +392,7 @@ export type ResolversParentTypes = {
   CreateStorageUnitInput: Partial<CreateStorageUnitInput>;
   StorageUnitPayload: Partial<Omit<StorageUnitPayload, 'unit'> & { unit: ResolversParentTypes['StorageUnit'] }>;
   PositionPayload: Partial<Omit<PositionPayload, 'storagePosition'> & { storagePosition: ResolversParentTypes['StoragePosition'] }>;
-  TemperaturePayload: Partial<TemperaturePayload>;
+  TemperaturePayload: Partial<Omit<TemperaturePayload, 'reading'> & { reading: ResolversParentTypes['TemperatureReading'] }>;
   Mutation: Record<PropertyKey, never>;
 };
 
