@@ -20,7 +20,7 @@ describe('API keys', () => {
     given(apiKeyDecider).when(create({ name: '  ' })).thenThrows(BadInputError, /name must be/);
     given(apiKeyDecider).when(create({ roles: [] })).thenThrows(BadInputError, /roles must be/);
     given(apiKeyDecider).when(create({ roles: ['root'] })).thenThrows(BadInputError, /roles must be/);
-    given(apiKeyDecider).when(create({ manifests: ['web.json'] })).thenThrows(BadInputError, /manifests must be/);
+    given(apiKeyDecider).when(create({ manifests: ['../secrets'] })).thenThrows(BadInputError, /manifests must be/);
     given(apiKeyDecider, [created]).when(create()).thenThrows(ConflictError, /already exists/);
   });
   it('revokes an active key once', () => {
