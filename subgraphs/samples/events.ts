@@ -64,7 +64,6 @@ export const STATUS_EVENT: Record<SampleStatus, SampleStatusEvent['type'] | null
   DISCARDED: 'SampleDiscarded',
 };
 
-export const SAMPLE_STATUS_EVENTS: ReadonlySet<string> = new Set(Object.values(STATUS_EVENT).filter((type) => type !== null));
 
 /** The barcode claim: a stream per (tenant, barcode) whose existence makes the barcode taken. */
 export type BarcodeClaimed = Event<'BarcodeClaimed', { barcode: string; sampleId: string }>;

@@ -7,7 +7,8 @@ import { commandContext, type RequestContext } from '../../platform/subgraph-ser
 import { importSamples } from './commands/import-samples.js';
 import { SampleCommands } from './commands/sample-commands.js';
 import type { MutationRejectSampleArgs, Resolvers } from './__generated__/resolvers-types.js';
-import { SAMPLE_STATUS_EVENTS, type SampleStatus } from './events.js';
+import type { SampleStatus } from './events.js';
+import { samplesProjection } from './read-model/samples-projection.js';
 import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
 import type { LiveFeed } from '../../platform/subscriptions/live-feed.js';
 import type { SampleLoaders } from './read-model/loaders.js';
@@ -70,7 +71,8 @@ export const samplesResolvers = (deps: { store: EventStore; commands: CommandHan
         subscribe: (_, args, ctx) =>
           eventSubscription(deps.feed, {
             tenantId: ctx.tenantId,
-            accept: (event) => (event.type === 'SampleRegistered' || SAMPLE_STATUS_EVENTS.has(event.type)) && (!args.sampleId || (event.data as { sampleId: string }).sampleId === args.sampleId),
+            // Every event the samples read model reads is a sample's registration or status move.
+            accept: (event) => samplesProjection.handles.has(event.type) && (!args.sampleId || (event.data as { sampleId: string }).sampleId === args.sampleId),
             map: (event): StatusChangeView => {
               const data = event.data as { sampleId: string; from?: SampleStatus; to?: SampleStatus };
               return { sampleId: data.sampleId, from: data.from ?? null, to: data.to ?? 'PENDING', at: event.occurredAt };
