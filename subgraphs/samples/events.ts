@@ -64,7 +64,6 @@ export const STATUS_EVENT: Record<SampleStatus, SampleStatusEvent['type'] | null
   DISCARDED: 'SampleDiscarded',
 };
 
-
 /** The barcode claim: a stream per (tenant, barcode) whose existence makes the barcode taken. */
 export type BarcodeClaimed = Event<'BarcodeClaimed', { barcode: string; sampleId: string }>;
 export type BarcodeEvent = BarcodeClaimed;
