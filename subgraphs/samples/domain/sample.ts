@@ -1,6 +1,6 @@
 import type { Command, Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError, InvalidTransitionError, NotFoundError } from '../../../platform/errors.js';
-import { boundedText, validateBarcode, validateSampleFields } from '../../../platform/lab-rules.js';
+import { boundedText, validateSampleFields } from '../../../platform/lab-rules.js';
 import { STATUS_EVENT, type SampleEvent, type SampleRegistered, type SampleStatus, type SampleStatusEvent, type SampleType } from '../events.js';
 
 export interface Sample {
@@ -134,4 +134,3 @@ export const sampleDecider: Decider<SampleCommand, SampleEvent, SampleState> = {
   },
 };
 
-export { validateBarcode };
