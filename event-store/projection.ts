@@ -78,14 +78,25 @@ export type PolicyHandlers<E extends Event> = {
 export interface Policy<E extends Event> {
   name: string;
   handlers: PolicyHandlers<E>;
+  /**
+   * Whose act the policy's commands record. `policy`: the policy's own name (`policy:<name>`), for
+   * reactions nobody asked for (an alert). `cause`: the actor of the source event, for a consequence
+   * of that person's act (a sample becomes IN_STORAGE because someone stored it).
+   * @default 'policy'
+   */
+  actor: 'policy' | 'cause';
 }
 
-export const policy = <E extends Event>(name: string, handlers: PolicyHandlers<E>): Policy<E> => ({ name, handlers });
+export const policy = <E extends Event>(name: string, handlers: PolicyHandlers<E>, options: { actor?: Policy<E>['actor'] } = {}): Policy<E> => ({
+  name,
+  handlers,
+  actor: options.actor ?? 'policy',
+});
 
 /** The context of a command a policy issues because of `event`. */
-export const causedBy = (event: StoredEvent, policyName: string): CommandContext => ({
+export const causedBy = (event: StoredEvent, policyName: string, actor: 'policy' | 'cause' = 'policy'): CommandContext => ({
   tenantId: event.tenantId,
-  actor: `policy:${policyName}`,
+  actor: actor === 'cause' ? event.metadata.actor : `policy:${policyName}`,
   correlationId: event.metadata.correlationId,
   causationId: event.eventId,
   now: event.occurredAt,
@@ -104,7 +115,7 @@ export const bindPolicy = <E extends Event>(definition: Policy<E>, commands: Com
     async apply(_trx, event) {
       const handler = table[event.type];
       if (!handler) return;
-      const context = causedBy(event, definition.name);
+      const context = causedBy(event, definition.name, definition.actor);
       await handler(event, {
         context,
         send: (decider, id, command, options) => commands.execute(decider, id, command, context, options),

@@ -38,21 +38,21 @@ export const validateBarcode = (barcode: string): string => {
   return barcode;
 };
 
-const nonNegative = (value: number | null | undefined, field: string): number | null => {
-  if (value === null || value === undefined) return null;
-  if (!Number.isFinite(value) || value < 0) throw new BadInputError(`${field} must be a number ≥ 0`, { field });
-  return value;
-};
-
-const boundedText = (value: string | null | undefined, field: string, max: number): string | null => {
+/** Free text as the lab keeps it: trimmed, empty means absent, longer than `max` refused. */
+export const boundedText = (value: string | null | undefined, field: string, max: number): string | null => {
   if (value === null || value === undefined) return null;
   const trimmed = value.trim();
   if (trimmed.length > max) throw new BadInputError(`${field} is longer than ${max} characters`, { field });
   return trimmed === '' ? null : trimmed;
 };
 
-/** A sample as it may be registered. */
-export interface SampleFields {
+const nonNegative = (value: number | null | undefined, field: string): number | null => {
+  if (value === null || value === undefined) return null;
+  if (!Number.isFinite(value) || value < 0) throw new BadInputError(`${field} must be a number ≥ 0`, { field });
+  return value;
+};
+
+export interface SampleFieldsInput {
   barcode: string;
   sampleType: string;
   volumeUl?: number | null;
@@ -62,18 +62,18 @@ export interface SampleFields {
 }
 
 /**
- * What a sample may be registered with, in the order registration checks it: the samples context
- * records the normalised fields, the submission saga refuses bad ones before it starts.
+ * A new sample's own fields as the lab accepts them (barcode, type, volumes, texts), normalised:
+ * what registering a sample decides, and what a submission is refused on before its saga starts.
  */
-export const validateSampleFields = (sample: SampleFields) => {
-  const barcode = validateBarcode(sample.barcode);
-  if (!(SAMPLE_TYPES as readonly string[]).includes(sample.sampleType)) throw new BadInputError(`unknown sample type ${sample.sampleType}`, { field: 'sampleType' });
+export const validateSampleFields = (input: SampleFieldsInput) => {
+  const barcode = validateBarcode(input.barcode);
+  if (!(SAMPLE_TYPES as readonly string[]).includes(input.sampleType)) throw new BadInputError(`unknown sample type ${input.sampleType}`, { field: 'sampleType' });
   return {
     barcode,
-    sampleType: sample.sampleType as SampleType,
-    volumeUl: nonNegative(sample.volumeUl, 'volumeUl'),
-    concentrationNgUl: nonNegative(sample.concentrationNgUl, 'concentrationNgUl'),
-    submitter: boundedText(sample.submitter, 'submitter', 200),
-    projectCode: boundedText(sample.projectCode, 'projectCode', 64),
+    sampleType: input.sampleType as SampleType,
+    volumeUl: nonNegative(input.volumeUl, 'volumeUl'),
+    concentrationNgUl: nonNegative(input.concentrationNgUl, 'concentrationNgUl'),
+    submitter: boundedText(input.submitter, 'submitter', 200),
+    projectCode: boundedText(input.projectCode, 'projectCode', 64),
   };
 };

@@ -45,7 +45,7 @@ export const commandContext = (ctx: RequestContext): CommandContext => ({ tenant
 export interface SubgraphDefinition<C extends RequestContext = RequestContext> {
   name: string;
   typeDefs: DocumentNode;
-  /** Typed where written, by the subgraph's generated `Resolvers<Context>` (npm run codegen). */
+  /** Typed where written, by the subgraph's generated `Resolvers<Context>` (npm run codegen); Apollo's map type cannot hold entity resolvers. */
   resolvers: { readonly [typeName: string]: unknown };
   migrations: readonly MigrationSet[];
   /** Read models: reads with x-tracseq-consistent-with wait for these. */

@@ -20,12 +20,24 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * view), as `module#Export` relative to the generated file. Types not listed are `Partial<T>`.
  */
 const MAPPERS: Record<string, Record<string, string>> = {
-  samples: {},
-  storage: {},
+  samples: {
+    Sample: '../read-model/queries.js#SampleView',
+    SampleConnection: '../read-model/queries.js#SampleConnectionView',
+    SampleStatusChange: '../resolvers.js#StatusChangeView',
+  },
+  storage: {
+    StorageUnit: '../read-model/queries.js#UnitRow',
+    StoragePosition: '../read-model/queries.js#PositionRow',
+    CustodyRecord: '../read-model/queries.js#CustodyRow',
+    Sample: '../resolvers.js#SampleReference',
+    TemperatureReading: '../resolvers.js#ReadingView',
+  },
   sequencing: {},
   notifications: { Alert: '../domain/alert.js#Alert as AlertView', AlertConnection: '../read-model/queries.js#AlertConnection as AlertConnectionView' },
   sagas: { Saga: '../../orchestrator/saga-schema.js#SagaRow', SagaStep: '../../orchestrator/saga-schema.js#StepRow', SagaConnection: '../saga-queries.js#SagaConnection as SagaConnectionView' },
-  access: {},
+  access: {
+    ApiKey: '../domain/api-key.js#ApiKey as ApiKeyView',
+  },
 };
 
 export const generatedPathOf = (sdl: string): string => join(dirname(sdl), '__generated__', 'resolvers-types.ts');

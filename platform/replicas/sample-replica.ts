@@ -1,16 +1,12 @@
-import { sql, type Kysely } from 'kysely';
-import type { EventConsumer } from '../../event-store/projection.js';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { projection, type ProjectionHandlers, type StoredOf } from '../../event-store/projection.js';
 import type { StoredEvent } from '../../event-store/types.js';
+import type { SampleEvent, SampleStatusEvent } from '../../subgraphs/samples/events.js';
 
 /**
  * A subgraph's own copy of the sample facts it needs (type, status, barcode), fed by the samples
  * context's published events: contexts share events, never tables. Status events carry `to`.
  */
-export const SAMPLE_STATUS_EVENT_TYPES = [
-  'SampleReceived', 'SampleValidated', 'SampleRejected', 'SampleDiscarded', 'SampleArchived', 'SampleResubmitted',
-  'SampleStored', 'SampleSequencingStarted', 'SampleSequenced', 'SampleSequencingFailed',
-] as const;
-
 export const sampleReplicaMigration = (schema: string) => `
   CREATE TABLE ${schema}.sample_replica (
     tenant_id text NOT NULL,
@@ -29,22 +25,44 @@ export interface SampleFactsRow {
   status: string;
 }
 
+type Registered = StoredOf<SampleEvent, 'SampleRegistered'>;
+type Moved = StoredOf<SampleStatusEvent, SampleStatusEvent['type']>;
+type Db = Transaction<any> | Kysely<any>;
+
+/** A handler per sample event type from one for registration and one for any status move (all carry `to`). */
+const perSampleEvent = <Args extends unknown[], R>(registered: (...args: [...Args, Registered]) => R, moved: (...args: [...Args, Moved]) => R) => ({
+  SampleRegistered: registered,
+  SampleReceived: moved,
+  SampleValidated: moved,
+  SampleRejected: moved,
+  SampleDiscarded: moved,
+  SampleArchived: moved,
+  SampleResubmitted: moved,
+  SampleStored: moved,
+  SampleSequencingStarted: moved,
+  SampleSequenced: moved,
+  SampleSequencingFailed: moved,
+});
+
 export const sampleReplica = (schema: string) => {
   const table = sql.table(`${schema}.sample_replica`);
-  const apply: EventConsumer['apply'] = async (trx, event) => {
-    const data = event.data as { sampleId: string; barcode?: string; sampleType?: string; to?: string };
-    if (event.type === 'SampleRegistered') {
-      await sql`INSERT INTO ${table} (tenant_id, id, barcode, sample_type, status, version)
-        VALUES (${event.tenantId}, ${data.sampleId}, ${data.barcode}, ${data.sampleType}, 'PENDING', ${event.streamVersion})
-        ON CONFLICT DO NOTHING`.execute(trx);
-    } else {
-      await sql`UPDATE ${table} SET status = ${data.to}, version = ${event.streamVersion}
-        WHERE tenant_id = ${event.tenantId} AND id = ${data.sampleId} AND version < ${event.streamVersion}`.execute(trx);
-    }
-  };
+  // Typed as the projection's handler map, so a sample event type added later fails the type check here.
+  const handlers: ProjectionHandlers<SampleEvent, any> = perSampleEvent<[Db], Promise<unknown>>(
+    (trx, { tenantId, data, streamVersion }) =>
+      sql`INSERT INTO ${table} (tenant_id, id, barcode, sample_type, status, version)
+        VALUES (${tenantId}, ${data.sampleId}, ${data.barcode}, ${data.sampleType}, 'PENDING', ${streamVersion})
+        ON CONFLICT DO NOTHING`.execute(trx),
+    (trx, { tenantId, data, streamVersion }) =>
+      sql`UPDATE ${table} SET status = ${data.to}, version = ${streamVersion}
+        WHERE tenant_id = ${tenantId} AND id = ${data.sampleId} AND version < ${streamVersion}`.execute(trx),
+  );
+  const consumer = projection<SampleEvent>(`${schema}.sample_replica`, handlers);
   return {
-    handles: ['SampleRegistered', ...SAMPLE_STATUS_EVENT_TYPES] as readonly string[],
-    apply,
+    /** To merge into a reader's own typed projection. */
+    handlers,
+    /** For readers not written as a typed projection: the event types `apply` reads. */
+    handles: [...consumer.handles] as readonly string[],
+    apply: consumer.apply,
     async byIds(db: Kysely<any>, tenantId: string, ids: readonly string[]): Promise<SampleFactsRow[]> {
       if (ids.length === 0) return [];
       const { rows } = await sql<SampleFactsRow>`SELECT id, barcode, sample_type, status FROM ${table}
@@ -54,16 +72,19 @@ export const sampleReplica = (schema: string) => {
   };
 };
 
+type Fold = (facts: SampleFactsRow | null, ...rest: never[]) => SampleFactsRow | null;
+const FOLD: { [T in SampleEvent['type']]: (facts: SampleFactsRow | null, event: StoredOf<SampleEvent, T>) => SampleFactsRow | null } = perSampleEvent<[SampleFactsRow | null], SampleFactsRow | null>(
+  (_, { data }) => ({ id: data.sampleId, barcode: data.barcode, sample_type: data.sampleType, status: 'PENDING' }),
+  (facts, { data }) => facts && { ...facts, status: data.to },
+);
+
 /**
  * The same facts folded from the sample's own stream: exact as of the read, for a command that
  * must not decide on a copy that may lag (the replica is for queries and lists).
  */
-export const sampleFactsFromStream = (events: readonly StoredEvent[]): SampleFactsRow | null => {
-  let facts = null as SampleFactsRow | null;
-  for (const event of events) {
-    const data = event.data as { sampleId: string; barcode?: string; sampleType?: string; to?: string };
-    if (event.type === 'SampleRegistered') facts = { id: data.sampleId, barcode: data.barcode!, sample_type: data.sampleType!, status: 'PENDING' };
-    else if (facts && (SAMPLE_STATUS_EVENT_TYPES as readonly string[]).includes(event.type) && data.to) facts = { ...facts, status: data.to };
-  }
-  return facts;
-};
+export const sampleFactsFromStream = (events: readonly StoredEvent[]): SampleFactsRow | null =>
+  events.reduce<SampleFactsRow | null>((facts, event) => {
+    // Where the typed map meets the untyped log (as in projection()): the event's type picks its handler.
+    const step = (FOLD as unknown as Record<string, Fold | undefined>)[event.type];
+    return step ? step(facts, event as never) : facts;
+  }, null);

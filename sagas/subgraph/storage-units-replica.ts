@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { projection } from '../../event-store/projection.js';
 // Today's home of storage's published types (moving to subgraphs/storage/events.ts).
-import type { StorageUnitCreated } from '../../subgraphs/storage/domain/events.js';
+import type { StorageUnitCreated } from '../../subgraphs/storage/events.js';
 
 /**
  * The sagas context's copy of the storage hierarchy (kind, zone, ancestors of every unit), fed by

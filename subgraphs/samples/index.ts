@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
+import { bindPolicy } from '../../event-store/projection.js';
 import type { Runtime } from '../../platform/runtime.js';
 import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
-import { SampleCommands } from './commands/sample-commands.js';
 import { statusFromLabWork } from './policies/status-from-lab-work.js';
 import { createSampleLoaders } from './read-model/loaders.js';
 import { SampleQueries } from './read-model/queries.js';
@@ -22,7 +22,7 @@ export const samplesSubgraph = (runtime: Runtime): SubgraphDefinition<SamplesCon
     resolvers: samplesResolvers({ store: runtime.store, commands: runtime.commands, queries, feed: runtime.liveFeed }),
     migrations: samplesMigrations,
     projections: samplesProjections,
-    policies: [statusFromLabWork(new SampleCommands(runtime.commands), runtime.logger)],
+    policies: [bindPolicy(statusFromLabWork(runtime.logger), runtime.commands)],
     context: (base) => ({ ...base, samples: createSampleLoaders(queries, base.tenantId) }),
   };
 };

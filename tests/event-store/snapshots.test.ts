@@ -4,8 +4,8 @@ import type pg from 'pg';
 import { CommandHandler } from '../../event-store/command-handler.js';
 import type { EventStore } from '../../event-store/event-store.js';
 import { DomainError } from '../../platform/errors.js';
-import { SAMPLE_STATUSES, type SampleStatus } from '../../subgraphs/samples/domain/events.js';
-import { changeStatus, registerSample, sampleDecider, TRANSITIONS } from '../../subgraphs/samples/domain/sample.js';
+import { SAMPLE_STATUSES, type SampleStatus } from '../../subgraphs/samples/events.js';
+import { moveTo, sampleDecider, TRANSITIONS, type RegisterSample } from '../../subgraphs/samples/domain/sample.js';
 import { openEventStore } from '../support/event-store.js';
 
 let pool: pg.Pool;
@@ -15,6 +15,8 @@ beforeAll(async () => {
   ({ pool, store } = await openEventStore());
 });
 afterAll(() => pool.end());
+
+const register = (sampleId: string, barcode: string, sampleType: RegisterSample['data']['sampleType'] = 'DNA'): RegisterSample => ({ type: 'RegisterSample', data: { sampleId, barcode, sampleType } });
 
 describe('snapshots', () => {
   it('load the same state with and without snapshots, for random event sequences', async () => {
@@ -28,18 +30,14 @@ describe('snapshots', () => {
           const commands = new CommandHandler(store, { snapshotEvery });
           const id = crypto.randomUUID();
           const context = { tenantId: 'lab', actor: 'prop' };
-          let { version } = await commands.handle(sampleDecider, {
-            id,
-            context,
-            decide: (state) => registerSample({ sampleId: id, tenantId: 'lab', barcode: `PROP-${run++}`, sampleType: 'DNA' }, state),
-          });
+          let { version } = await commands.execute(sampleDecider, id, register(id, `PROP-${run++}`), context);
           let status: SampleStatus = 'PENDING';
           let snapshotAt = version >= snapshotEvery ? version : null;
           for (const step of steps) {
             const allowed: readonly SampleStatus[] = TRANSITIONS[status];
             const to: SampleStatus = step.valid && allowed.length > 0 ? allowed[step.pick % allowed.length]! : step.to;
             // Only a refusal the transition table predicts is acceptable; anything else fails the run.
-            const outcome = await commands.handle(sampleDecider, { id, context, decide: (state) => changeStatus(state, to, 'reason') }).catch((error: unknown) => error);
+            const outcome = await commands.execute(sampleDecider, id, moveTo(to, id, 'reason'), context).catch((error: unknown) => error);
             if (!allowed.includes(to)) {
               expect(outcome).toBeInstanceOf(DomainError);
               continue;
@@ -67,12 +65,12 @@ describe('snapshots', () => {
     const commands = new CommandHandler(store, { snapshotEvery: 2 });
     const id = crypto.randomUUID();
     const context = { tenantId: 'lab', actor: null };
-    await commands.handle(sampleDecider, { id, context, decide: (s) => registerSample({ sampleId: id, tenantId: 'lab', barcode: 'SNAP-USED-1', sampleType: 'DNA' }, s) });
-    await commands.handle(sampleDecider, { id, context, decide: (s) => changeStatus(s, 'RECEIVED') });
+    await commands.execute(sampleDecider, id, register(id, 'SNAP-USED-1'), context);
+    await commands.execute(sampleDecider, id, moveTo('RECEIVED', id), context);
     // Marked, so a state that came from the snapshot shows it; the log still says SNAP-USED-1.
     const marked = await pool.query(`UPDATE es.snapshots SET state = jsonb_set(state, '{barcode}', '"FROM-SNAPSHOT"') WHERE stream_id = $1 AND version = 2`, [`Sample-${id}`]);
     expect(marked.rowCount).toBe(1);
-    await commands.handle(sampleDecider, { id, context, decide: (s) => changeStatus(s, 'VALIDATED') });
+    await commands.execute(sampleDecider, id, moveTo('VALIDATED', id), context);
     expect(await commands.load(sampleDecider, id, 'lab', true)).toMatchObject({ version: 3, state: { barcode: 'FROM-SNAPSHOT', status: 'VALIDATED' } });
     expect(await commands.load(sampleDecider, id, 'lab', false)).toMatchObject({ version: 3, state: { barcode: 'SNAP-USED-1', status: 'VALIDATED' } });
   });
@@ -80,7 +78,7 @@ describe('snapshots', () => {
   it('ignores snapshots of an older state schema', async () => {
     const commands = new CommandHandler(store, { snapshotEvery: 1 });
     const id = crypto.randomUUID();
-    await commands.handle(sampleDecider, { id, context: { tenantId: 'lab', actor: null }, decide: (s) => registerSample({ sampleId: id, tenantId: 'lab', barcode: 'OLD-SCHEMA-1', sampleType: 'RNA' }, s) });
+    await commands.execute(sampleDecider, id, register(id, 'OLD-SCHEMA-1', 'RNA'), { tenantId: 'lab', actor: null });
     // A snapshot written by an older evolve: different shape, older schema number.
     const updated = await pool.query(`UPDATE es.snapshots SET state = '{"status":"NONE"}', state_schema = 0 WHERE stream_id = $1`, [`Sample-${id}`]);
     expect(updated.rowCount).toBe(1);

@@ -5,7 +5,7 @@ import { createKysely, createPool } from '../../platform/database.js';
 import { runMigrations } from '../../platform/migrations.js';
 import { sagaMigrations } from '../../sagas/orchestrator/saga-schema.js';
 import { boxesFor, storageUnitsReplica } from '../../sagas/subgraph/storage-units-replica.js';
-import type { StorageUnitCreated } from '../../subgraphs/storage/domain/events.js';
+import type { StorageUnitCreated } from '../../subgraphs/storage/events.js';
 import { createTestDatabase } from '../support/database.js';
 
 const FREEZER = '5b2e0d4f-0000-4000-8000-000000000001';

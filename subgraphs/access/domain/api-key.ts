@@ -1,13 +1,8 @@
-import type { LegacyDecider } from '../../../event-store/decider.js';
-import type { Event } from '../../../event-store/types.js';
-import { BadInputError, ConflictError } from '../../../platform/errors.js';
+import type { Command, Decider } from '../../../event-store/decider.js';
+import { BadInputError, ConflictError, NotFoundError } from '../../../platform/errors.js';
 import { isRole } from '../../../platform/roles.js';
 import { hashSecret, MANIFEST_NAME } from '../../../platform/api-keys.js';
-
-/** `manifests` is absent from keys created before keys were bound to manifests: those may run any. */
-export type ApiKeyCreated = Event<'ApiKeyCreated', { keyId: string; name: string; roles: string[]; persistedOnly: boolean; manifests?: string[] | null; secretHash: string }>;
-export type ApiKeyRevoked = Event<'ApiKeyRevoked', { keyId: string }>;
-export type ApiKeyEvent = ApiKeyCreated | ApiKeyRevoked;
+import type { ApiKeyEvent } from '../events.js';
 
 export interface ApiKey {
   id: string;
@@ -21,21 +16,12 @@ export interface ApiKey {
 
 export type ApiKeyState = { status: 'NONE' } | (ApiKey & { status: 'ACTIVE' | 'REVOKED' });
 
-export const apiKeyDecider: LegacyDecider<ApiKeyState, ApiKeyEvent> = {
-  streamType: 'ApiKey',
-  stateSchema: 1,
-  initialState: () => ({ status: 'NONE' }),
-  evolve: (state, event) => {
-    if (event.type === 'ApiKeyCreated') {
-      const { keyId, name, roles, persistedOnly, manifests } = event.data;
-      return { status: 'ACTIVE', id: keyId, name, roles, persistedOnly, manifests: manifests ?? null, createdAt: event.occurredAt, revokedAt: null };
-    }
-    return state.status === 'NONE' ? state : { ...state, status: 'REVOKED', revokedAt: event.occurredAt };
-  },
-};
+/** The secret is minted by the caller (it is shown once); only its hash is recorded. */
+export type CreateApiKey = Command<'CreateApiKey', { keyId: string; secret: string; name: string; roles: string[]; persistedOnly?: boolean | null; manifests?: string[] | null }>;
+export type RevokeApiKey = Command<'RevokeApiKey', { keyId: string }>;
+export type ApiKeyCommand = CreateApiKey | RevokeApiKey;
 
-
-export const createApiKey = (keyId: string, secret: string, input: { name: string; roles: string[]; persistedOnly?: boolean | null; manifests?: string[] | null }): ApiKeyEvent[] => {
+const create = ({ keyId, secret, ...input }: CreateApiKey['data']): ApiKeyEvent[] => {
   const name = input.name.trim();
   if (!name || name.length > 100) throw new BadInputError('name must be 1–100 characters', { field: 'name' });
   if (input.roles.length === 0 || !input.roles.every(isRole)) throw new BadInputError('roles must be some of viewer, technician, manager, admin', { field: 'roles' });
@@ -46,8 +32,37 @@ export const createApiKey = (keyId: string, secret: string, input: { name: strin
   return [{ type: 'ApiKeyCreated', data: { keyId, name, roles: [...new Set(input.roles)], persistedOnly: input.persistedOnly ?? true, manifests, secretHash: hashSecret(secret) } }];
 };
 
-export const revokeApiKey = (state: ApiKeyState): ApiKeyEvent[] => {
-  if (state.status === 'NONE') throw new BadInputError('no such API key', { field: 'id' });
+const revoke = (state: ApiKeyState, keyId: string): ApiKeyEvent[] => {
+  if (state.status === 'NONE') throw new NotFoundError(`API key ${keyId} not found`);
   if (state.status === 'REVOKED') throw new ConflictError('API key is already revoked');
   return [{ type: 'ApiKeyRevoked', data: { keyId: state.id } }];
+};
+
+export const apiKeyDecider: Decider<ApiKeyCommand, ApiKeyEvent, ApiKeyState> = {
+  streamType: 'ApiKey',
+  stateSchema: 1,
+  initialState: () => ({ status: 'NONE' }),
+  decide: (command, state) => {
+    switch (command.type) {
+      case 'CreateApiKey':
+        if (state.status !== 'NONE') throw new ConflictError(`API key ${command.data.keyId} already exists`);
+        return create(command.data);
+      case 'RevokeApiKey':
+        return revoke(state, command.data.keyId);
+      default: {
+        const unknown: never = command;
+        throw new Error(`unknown API key command ${(unknown as Command).type}`);
+      }
+    }
+  },
+  evolve: (state, event) => {
+    switch (event.type) {
+      case 'ApiKeyCreated': {
+        const { keyId, name, roles, persistedOnly, manifests } = event.data;
+        return { status: 'ACTIVE', id: keyId, name, roles, persistedOnly, manifests: manifests ?? null, createdAt: event.occurredAt, revokedAt: null };
+      }
+      case 'ApiKeyRevoked':
+        return state.status === 'NONE' ? state : { ...state, status: 'REVOKED', revokedAt: event.occurredAt };
+    }
+  },
 };

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../platform/errors.js';
-import { SAMPLE_TYPES } from '../domain/events.js';
+import { SAMPLE_TYPES } from '../events.js';
 import { MAX_IMPORT_ROWS, readSampleCsv } from './import-samples.js';
 
 /** Seeded, so a failure names a run anyone can repeat. */

@@ -3,8 +3,8 @@ import type { CommandContext, CommandHandler } from '../../../event-store/comman
 import { compareCheckpoints, parsePosition } from '../../../event-store/position.js';
 import { asDomainError, BadInputError } from '../../../platform/errors.js';
 import { isUuid, parseJson } from '../../../platform/graphql/scalars.js';
-import { SAMPLE_TYPES, type SampleType } from '../domain/events.js';
-import { barcodeClaimStream } from '../domain/sample.js';
+import { SAMPLE_TYPES, type SampleType } from '../events.js';
+import { barcodeClaimId, barcodeDecider } from '../domain/barcode.js';
 import type { SampleView } from '../read-model/queries.js';
 import type { RegisterSampleInput, SampleCommands } from './sample-commands.js';
 
@@ -175,9 +175,9 @@ const resolveParent = async (
     if (id) return id;
     throw new RowError(`parent ${reference} was not imported`);
   }
-  const [claim] = await commands.store.readStream(barcodeClaimStream(tenantId, reference), { tenantId });
-  if (!claim) throw new RowError(`parent ${reference} is neither a sample id nor a known barcode`);
-  return (claim.data as { sampleId: string }).sampleId;
+  const { state: claim } = await commands.load(barcodeDecider, barcodeClaimId(tenantId, reference), tenantId);
+  if (!claim.sampleId) throw new RowError(`parent ${reference} is neither a sample id nor a known barcode`);
+  return claim.sampleId;
 };
 
 const runLimited = async (tasks: Array<() => Promise<void>>, limit: number): Promise<void> => {

@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
 import { BadInputError, NotFoundError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
-import type { SampleStatus, SampleType } from '../domain/events.js';
-import { changeStatus, exists, registerSample, sampleDecider, type Sample, type SampleState } from '../domain/sample.js';
+import { validateBarcode } from '../../../platform/lab-rules.js';
+import type { SampleStatus, SampleType } from '../events.js';
+import { barcodeClaimId } from '../domain/barcode.js';
+import { sampleRegistration } from '../domain/registration.js';
+import { exists, moveTo, sampleDecider, type Sample, type SampleState } from '../domain/sample.js';
 import type { SampleView } from '../read-model/queries.js';
 
 export interface RegisterSampleInput {
@@ -22,20 +25,27 @@ export interface SampleWrite {
   position: string;
 }
 
-/** The samples write path: each command loads the aggregate, decides and appends through the one pipeline. */
+/** The samples write path: each command goes through the one command handler. */
 export class SampleCommands {
   constructor(private readonly commands: CommandHandler) {}
 
   async register(context: CommandContext, input: RegisterSampleInput, idempotencyKey?: string | null): Promise<SampleWrite> {
     if (input.parentId) await this.requireSample(context.tenantId, input.parentId);
     const sampleId = randomUUID();
-    const result = await this.commands.handle(sampleDecider, {
-      id: sampleId,
+    // The claim's stream is named by the barcode, so a malformed one is refused before it names a stream.
+    const claimId = barcodeClaimId(context.tenantId, validateBarcode(input.barcode));
+    const result = await this.commands.executeAcross(
+      sampleRegistration,
+      { sample: sampleId, barcode: claimId },
+      { type: 'RegisterSample', data: { ...input, sampleId } },
       context,
-      idempotencyKey,
-      decide: (state) => registerSample({ ...input, sampleId, tenantId: context.tenantId }, state),
-    });
-    return this.written(result);
+      // Same scope as before the architecture step, so keys sent then still answer alike.
+      { idempotencyKey: idempotencyKey ? { scope: sampleDecider.streamType, key: idempotencyKey } : undefined, result: () => ({ id: sampleId }) },
+    );
+    if (!result.replayed) return this.written({ state: result.states.sample, version: result.versions.sample, position: result.position });
+    // A repeated key answers with the sample the first call registered.
+    const first = await this.commands.load(sampleDecider, String(result.result.id), context.tenantId);
+    return this.written({ ...first, position: result.position });
   }
 
   /** Moves a sample to `to`; the transition table decides whether it may. */
@@ -46,16 +56,10 @@ export class SampleCommands {
     options: { expectedVersion?: number | null; reason?: string | null; idempotencyKey?: string } = {},
   ): Promise<SampleWrite> {
     assertSampleId(id);
-    const result = await this.commands.handle(sampleDecider, {
-      id,
-      context,
+    const result = await this.commands.execute(sampleDecider, id, moveTo(to, id, options.reason ?? null), context, {
       expectedVersion: options.expectedVersion,
       // Scoped by target status: one client key reused for two different commands must not collide.
       idempotencyKey: options.idempotencyKey ? `${to}/${options.idempotencyKey}` : undefined,
-      decide: (state) => {
-        if (!exists(state)) throw new NotFoundError(`sample ${id} not found`);
-        return changeStatus(state, to, options.reason ?? null);
-      },
     });
     return this.written(result);
   }

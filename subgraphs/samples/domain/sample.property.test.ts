@@ -2,10 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../../event-store/decider.js';
 import { DomainError, InvalidTransitionError } from '../../../platform/errors.js';
-import { SAMPLE_STATUSES, SAMPLE_TYPES, type SampleEvent } from './events.js';
-import { changeStatus, registerSample, sampleDecider, TRANSITIONS, type SampleState } from './sample.js';
+import { SAMPLE_STATUSES, SAMPLE_TYPES, type SampleEvent, type SampleStatus } from '../events.js';
+import { moveTo, sampleDecider, TRANSITIONS, type RegisterSample, type SampleState } from './sample.js';
 
 const SEED = 19;
+const NOW = { now: '2026-11-21T10:00:00.000Z', version: 0 };
+const registerSample = (data: RegisterSample['data'], state: SampleState) => sampleDecider.decide({ type: 'RegisterSample', data }, state, NOW);
+const changeStatus = (state: SampleState, to: SampleStatus, reason: string | null) => sampleDecider.decide(moveTo(to, ID, reason), state, NOW);
 const ID = '00000000-0000-4000-8000-000000000001';
 const at = (event: SampleEvent, version: number): Envelope<SampleEvent> => ({ ...event, occurredAt: '2026-11-21T10:00:00.000Z', streamVersion: version });
 
@@ -33,9 +36,9 @@ describe('sample decider, for any input', () => {
         fc.option(hostileText),
         fc.option(hostileText),
         (barcode, sampleType, volumeUl, concentrationNgUl, submitter, projectCode) => {
-          const outcome = decide(() => registerSample({ sampleId: ID, tenantId: 'lab', barcode, sampleType: sampleType as never, volumeUl, concentrationNgUl, submitter, projectCode }, sampleDecider.initialState()));
+          const outcome = decide(() => registerSample({ sampleId: ID, barcode, sampleType: sampleType as never, volumeUl, concentrationNgUl, submitter, projectCode }, sampleDecider.initialState()));
           if (outcome instanceof DomainError) return;
-          const data = (outcome.events[0] as Extract<SampleEvent, { type: 'SampleRegistered' }>).data;
+          const data = (outcome[0] as Extract<SampleEvent, { type: 'SampleRegistered' }>).data;
           expect(data.barcode).toMatch(/^[A-Z0-9_-]{6,32}$/);
           expect(SAMPLE_TYPES).toContain(data.sampleType);
           for (const value of [data.volumeUl, data.concentrationNgUl]) if (value !== null) expect(Number.isFinite(value) && value >= 0).toBe(true);
@@ -48,7 +51,7 @@ describe('sample decider, for any input', () => {
   });
 
   it('follows only the transition table, whatever commands arrive in whatever order', () => {
-    const registered = () => registerSample({ sampleId: ID, tenantId: 'lab', barcode: 'SMP-000001', sampleType: 'DNA' }, sampleDecider.initialState()).events[0]!;
+    const registered = () => registerSample({ sampleId: ID, barcode: 'SMP-000001', sampleType: 'DNA' }, sampleDecider.initialState())[0]!;
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.constantFrom(...SAMPLE_STATUSES), fc.option(hostileText)), { maxLength: 30 }), (commands) => {
         let state: SampleState = sampleDecider.evolve(sampleDecider.initialState(), at(registered(), 1));

@@ -1,17 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { BadInputError, ConflictError, InvalidTransitionError } from '../../../platform/errors.js';
-import type { Envelope } from '../../../event-store/decider.js';
-import { SAMPLE_STATUSES, type SampleEvent, type SampleStatus } from './events.js';
-import { changeStatus, registerSample, sampleDecider, TRANSITIONS, type SampleState } from './sample.js';
+import { given, givenAcross, SPEC_NOW } from '../../../event-store/testing/decider-spec.js';
+import { foldEvents } from '../../../event-store/decider.js';
+import { BadInputError, ConflictError, InvalidTransitionError, NotFoundError } from '../../../platform/errors.js';
+import { SAMPLE_STATUSES, STATUS_EVENT, type BarcodeClaimed, type SampleEvent, type SampleRegistered, type SampleStatus, type SampleStatusEvent } from '../events.js';
+import { barcodeDecider } from './barcode.js';
+import { sampleRegistration } from './registration.js';
+import { moveTo, sampleDecider, TRANSITIONS, type RegisterSample } from './sample.js';
 
 const ID = '00000000-0000-4000-8000-000000000001';
-const at = (event: SampleEvent, version: number): Envelope<SampleEvent> => ({ ...event, occurredAt: '2026-11-21T10:00:00.000Z', streamVersion: version });
-const given = (...events: SampleEvent[]): SampleState => events.reduce<SampleState>((state, event, i) => sampleDecider.evolve(state, at(event, i + 1)), sampleDecider.initialState());
-const registered = () => registerSample({ sampleId: ID, tenantId: 'lab', barcode: 'SMP-000001', sampleType: 'DNA' }, sampleDecider.initialState()).events[0]!;
-const inStatus = (status: SampleStatus): SampleState => {
-  const state = given(registered());
-  return status === 'PENDING' ? state : { ...(state as Exclude<SampleState, { status: 'NONE' }>), status };
-};
+const register = (barcode = 'SMP-000001', extra: Partial<RegisterSample['data']> = {}): RegisterSample => ({ type: 'RegisterSample', data: { sampleId: ID, barcode, sampleType: 'DNA', ...extra } });
+const registered = (barcode = 'SMP-000001'): SampleRegistered => ({
+  type: 'SampleRegistered',
+  data: { sampleId: ID, barcode, sampleType: 'DNA', volumeUl: null, concentrationNgUl: null, submitter: null, projectCode: null, metadata: null, parentId: null },
+});
+const movedTo = (from: SampleStatus, to: SampleStatus, reason: string | null = null) => ({ type: STATUS_EVENT[to]!, data: { sampleId: ID, from, to, reason } }) as SampleStatusEvent;
+/** A history that leaves the sample in `status` (the decider only reads the last move's `to`). */
+const historyTo = (status: SampleStatus): SampleEvent[] => (status === 'PENDING' ? [registered()] : [registered(), movedTo('PENDING', status)]);
 
 /** API.md's table, written out independently of the implementation's. */
 const ALLOWED = `PENDING→RECEIVED PENDING→REJECTED PENDING→DISCARDED RECEIVED→VALIDATED RECEIVED→REJECTED RECEIVED→DISCARDED
@@ -24,15 +28,14 @@ describe('sample status transitions', () => {
   const pairs = SAMPLE_STATUSES.flatMap((from) => SAMPLE_STATUSES.map((to) => [from, to] as const));
 
   it.each(pairs)('%s → %s follows the API table', (from, to) => {
-    const decide = () => changeStatus(inStatus(from), to, 'because');
+    const when = given(sampleDecider, historyTo(from)).when(moveTo(to, ID, 'because'));
     if (ALLOWED.includes(`${from}→${to}`)) {
-      const [event] = decide();
-      expect(event!.data).toMatchObject({ from, to });
-      expect(sampleDecider.evolve(inStatus(from), at(event!, 2)).status).toBe(to);
+      when.then([movedTo(from, to, 'because')]);
+      expect(foldEvents(sampleDecider, [...historyTo(from), movedTo(from, to, 'because')])).toMatchObject({ status: to, statusReason: 'because' });
     } else {
-      expect(decide).toThrow(InvalidTransitionError);
+      when.thenThrows(InvalidTransitionError, new RegExp(`${from}.*${to}`));
       try {
-        decide();
+        sampleDecider.decide(moveTo(to, ID, 'because'), foldEvents(sampleDecider, historyTo(from)), { now: SPEC_NOW, version: 2 });
       } catch (error) {
         expect((error as InvalidTransitionError).details).toEqual({ from, to });
       }
@@ -45,39 +48,68 @@ describe('sample status transitions', () => {
   });
 
   it('needs a reason to reject or discard', () => {
-    expect(() => changeStatus(inStatus('RECEIVED'), 'REJECTED', '  ')).toThrow(BadInputError);
-    expect(changeStatus(inStatus('RECEIVED'), 'REJECTED', 'haemolysed')[0]!.data.reason).toBe('haemolysed');
+    given(sampleDecider, historyTo('RECEIVED')).when(moveTo('REJECTED', ID, '  ')).thenThrows(BadInputError, /reason is required/);
+    given(sampleDecider, historyTo('RECEIVED')).when(moveTo('DISCARDED', ID)).thenThrows(BadInputError, /reason is required/);
+    given(sampleDecider, historyTo('RECEIVED')).when(moveTo('REJECTED', ID, ' haemolysed ')).then([movedTo('RECEIVED', 'REJECTED', 'haemolysed')]);
+  });
+
+  it('refuses a reason longer than 500 characters', () => {
+    given(sampleDecider, historyTo('RECEIVED')).when(moveTo('REJECTED', ID, 'x'.repeat(501))).thenThrows(BadInputError, /longer than 500/);
+  });
+
+  it('refuses to move a sample that does not exist', () => {
+    given(sampleDecider).when(moveTo('RECEIVED', ID)).thenThrows(NotFoundError, `sample ${ID} not found`);
+  });
+
+  it('moves to the lab-work statuses by the commands the lab-work policy issues', () => {
+    given(sampleDecider, historyTo('VALIDATED')).when({ type: 'MarkSampleStored', data: { sampleId: ID } }).then([{ type: 'SampleStored', data: { sampleId: ID, from: 'VALIDATED', to: 'IN_STORAGE', reason: null } }]);
+    given(sampleDecider, historyTo('IN_STORAGE')).when({ type: 'StartSampleSequencing', data: { sampleId: ID } }).then([movedTo('IN_STORAGE', 'IN_SEQUENCING')]);
+    given(sampleDecider, historyTo('IN_SEQUENCING')).when({ type: 'MarkSampleSequenced', data: { sampleId: ID } }).then([movedTo('IN_SEQUENCING', 'SEQUENCED')]);
+    given(sampleDecider, historyTo('IN_SEQUENCING')).when({ type: 'MarkSampleSequencingFailed', data: { sampleId: ID } }).then([movedTo('IN_SEQUENCING', 'FAILED')]);
+    given(sampleDecider, historyTo('SEQUENCED')).when({ type: 'MarkSampleStored', data: { sampleId: ID } }).thenThrows(InvalidTransitionError);
   });
 });
 
 describe('registering a sample', () => {
-  const register = (barcode: string, extra: Record<string, unknown> = {}) =>
-    registerSample({ sampleId: ID, tenantId: 'lab', barcode, sampleType: 'DNA', ...extra }, sampleDecider.initialState());
+  it('registers a sample and claims its barcode in the same decision', () => {
+    givenAcross(sampleRegistration).when(register()).then({ sample: [registered()], barcode: [{ type: 'BarcodeClaimed', data: { barcode: 'SMP-000001', sampleId: ID } }] });
+  });
 
   it.each(['ABC123', 'SMP-2026_0001', 'A'.repeat(32)])('accepts barcode %s', (barcode) => {
-    expect(register(barcode).events[0]!.data.barcode).toBe(barcode);
+    given(sampleDecider).when(register(barcode)).then([registered(barcode)]);
   });
 
   it.each(['ABC12', 'A'.repeat(33), 'abc123', 'ABC 123', 'ABC/123', 'ÄBC123'])('refuses barcode %s', (barcode) => {
-    expect(() => register(barcode)).toThrow(BadInputError);
+    given(sampleDecider).when(register(barcode)).thenThrows(BadInputError, /barcode/);
   });
 
-  it('claims the barcode in the same write so it stays unique per tenant', () => {
-    const decision = register('SMP-000001');
-    expect(decision.alsoAppend).toEqual([expect.objectContaining({ streamId: 'SampleBarcode-lab/SMP-000001', expectedVersion: 0 })]);
-    expect(decision.alsoAppend![0]!.onConflict()).toBeInstanceOf(ConflictError);
+  it('refuses a barcode another sample of the lab has claimed, with CONFLICT', () => {
+    const claimed: BarcodeClaimed = { type: 'BarcodeClaimed', data: { barcode: 'SMP-000001', sampleId: 'other' } };
+    givenAcross(sampleRegistration, { barcode: [claimed] })
+      .when(register())
+      .thenThrows(ConflictError, 'barcode SMP-000001 is already registered');
+    given(barcodeDecider, [claimed])
+      .when({ type: 'ClaimBarcode', data: { barcode: 'SMP-000001', sampleId: ID } })
+      .thenThrows(ConflictError, /already registered/);
   });
 
-  it('refuses negative volumes and concentrations', () => {
-    expect(() => register('SMP-000001', { volumeUl: -1 })).toThrow(BadInputError);
-    expect(() => register('SMP-000001', { concentrationNgUl: Number.NaN })).toThrow(BadInputError);
+  it('refuses unknown sample types, negative volumes and concentrations, and long texts', () => {
+    given(sampleDecider).when(register('SMP-000001', { sampleType: 'SOUP' as never })).thenThrows(BadInputError, /unknown sample type SOUP/);
+    given(sampleDecider).when(register('SMP-000001', { volumeUl: -1 })).thenThrows(BadInputError, /volumeUl/);
+    given(sampleDecider).when(register('SMP-000001', { concentrationNgUl: Number.NaN })).thenThrows(BadInputError, /concentrationNgUl/);
+    given(sampleDecider).when(register('SMP-000001', { submitter: 'x'.repeat(201) })).thenThrows(BadInputError, /submitter is longer than 200/);
+    given(sampleDecider).when(register('SMP-000001', { projectCode: 'x'.repeat(65) })).thenThrows(BadInputError, /projectCode is longer than 64/);
+  });
+
+  it('refuses a sample that is its own parent', () => {
+    given(sampleDecider).when(register('SMP-000001', { parentId: ID })).thenThrows(BadInputError, /own parent/);
   });
 
   it('starts PENDING with created and updated times from the event', () => {
-    expect(given(registered())).toMatchObject({ id: ID, status: 'PENDING', createdAt: '2026-11-21T10:00:00.000Z', barcode: 'SMP-000001' });
+    expect(foldEvents(sampleDecider, [registered()], { occurredAt: '2026-11-21T10:00:00.000Z' })).toMatchObject({ id: ID, status: 'PENDING', createdAt: '2026-11-21T10:00:00.000Z', barcode: 'SMP-000001' });
   });
 
   it('refuses to register the same sample twice', () => {
-    expect(() => registerSample({ sampleId: ID, tenantId: 'lab', barcode: 'SMP-000001', sampleType: 'DNA' }, given(registered()))).toThrow(ConflictError);
+    given(sampleDecider, [registered()]).when(register()).thenThrows(ConflictError, /already exists/);
   });
 });

@@ -1,16 +1,7 @@
-import { BadInputError, ConflictError, InvalidTransitionError } from '../../../platform/errors.js';
-import { validateBarcode } from '../../../platform/lab-rules.js';
-import type { LegacyDecider, Decision } from '../../../event-store/decider.js';
-import {
-  SAMPLE_TYPES,
-  STATUS_EVENT,
-  type BarcodeClaimed,
-  type SampleEvent,
-  type SampleRegistered,
-  type SampleStatus,
-  type SampleStatusEvent,
-  type SampleType,
-} from './events.js';
+import type { Command, Decider } from '../../../event-store/decider.js';
+import { BadInputError, ConflictError, InvalidTransitionError, NotFoundError } from '../../../platform/errors.js';
+import { boundedText, validateSampleFields } from '../../../platform/lab-rules.js';
+import { STATUS_EVENT, type SampleEvent, type SampleRegistered, type SampleStatus, type SampleStatusEvent, type SampleType } from '../events.js';
 
 export interface Sample {
   id: string;
@@ -46,91 +37,100 @@ export const TRANSITIONS: Record<SampleStatus, readonly SampleStatus[]> = {
   DISCARDED: [],
 };
 
-export const sampleDecider: LegacyDecider<SampleState, SampleEvent> = {
+export type RegisterSample = Command<
+  'RegisterSample',
+  {
+    sampleId: string;
+    barcode: string;
+    sampleType: SampleType;
+    volumeUl?: number | null;
+    concentrationNgUl?: number | null;
+    submitter?: string | null;
+    projectCode?: string | null;
+    metadata?: unknown;
+    parentId?: string | null;
+  }
+>;
+
+/**
+ * The status each move command leads to: the six a user issues (API.md mutations) and the four the
+ * lab-work policy issues when storage or sequencing report work on the sample.
+ */
+export const MOVES = {
+  ReceiveSample: 'RECEIVED',
+  ValidateSample: 'VALIDATED',
+  RejectSample: 'REJECTED',
+  DiscardSample: 'DISCARDED',
+  ArchiveSample: 'ARCHIVED',
+  ResubmitSample: 'PENDING',
+  MarkSampleStored: 'IN_STORAGE',
+  StartSampleSequencing: 'IN_SEQUENCING',
+  MarkSampleSequenced: 'SEQUENCED',
+  MarkSampleSequencingFailed: 'FAILED',
+} as const satisfies Record<string, SampleStatus>;
+
+export type MoveCommandType = keyof typeof MOVES;
+export type MoveSample<T extends MoveCommandType = MoveCommandType> = T extends MoveCommandType ? Command<T, { sampleId: string; reason?: string | null }> : never;
+export type SampleCommand = RegisterSample | MoveSample;
+
+const MOVE_TO = Object.fromEntries(Object.entries(MOVES).map(([type, to]) => [to, type])) as Record<SampleStatus, MoveCommandType>;
+
+/** The command that moves a sample to `to` (one per target status). */
+export const moveTo = (to: SampleStatus, sampleId: string, reason: string | null = null): MoveSample => ({ type: MOVE_TO[to], data: { sampleId, reason } }) as MoveSample;
+
+const register = (command: RegisterSample, state: SampleState): SampleRegistered[] => {
+  const { data } = command;
+  if (exists(state)) throw new ConflictError(`sample ${data.sampleId} already exists`);
+  const fields = validateSampleFields(data);
+  if (data.parentId === data.sampleId) throw new BadInputError('a sample cannot be its own parent', { field: 'parentId' });
+  return [{ type: 'SampleRegistered', data: { sampleId: data.sampleId, ...fields, metadata: data.metadata ?? null, parentId: data.parentId ?? null } }];
+};
+
+const move = (command: MoveSample, state: SampleState): SampleStatusEvent[] => {
+  const to = MOVES[command.type];
+  if (!exists(state)) throw new NotFoundError(`sample ${command.data.sampleId} not found`);
+  if (!TRANSITIONS[state.status].includes(to)) throw new InvalidTransitionError(state.status, to);
+  const why = boundedText(command.data.reason, 'reason', 500);
+  if ((to === 'REJECTED' || to === 'DISCARDED') && !why) throw new BadInputError(`a reason is required to move a sample to ${to}`, { field: 'reason' });
+  // STATUS_EVENT pairs each status with its event type; the union cannot see that pairing.
+  return [{ type: STATUS_EVENT[to]!, data: { sampleId: state.id, from: state.status, to, reason: why } } as SampleStatusEvent];
+};
+
+/** One sample: registration, and its moves through the transition table. */
+export const sampleDecider: Decider<SampleCommand, SampleEvent, SampleState> = {
   streamType: 'Sample',
   stateSchema: 1,
   initialState: () => ({ status: 'NONE' }),
-  evolve: (state, event) => {
-    if (event.type === 'SampleRegistered') {
-      const { sampleId, ...data } = event.data;
-      return { id: sampleId, ...data, status: 'PENDING', statusReason: null, createdAt: event.occurredAt, updatedAt: event.occurredAt };
+  decide: (command, state) => {
+    switch (command.type) {
+      case 'RegisterSample':
+        return register(command, state);
+      case 'ReceiveSample':
+      case 'ValidateSample':
+      case 'RejectSample':
+      case 'DiscardSample':
+      case 'ArchiveSample':
+      case 'ResubmitSample':
+      case 'MarkSampleStored':
+      case 'StartSampleSequencing':
+      case 'MarkSampleSequenced':
+      case 'MarkSampleSequencingFailed':
+        return move(command, state);
+      default: {
+        const unknown: never = command;
+        throw new Error(`unknown sample command ${(unknown as Command).type}`);
+      }
     }
-    if (!exists(state)) return state;
-    return { ...state, status: event.data.to, statusReason: event.data.reason, updatedAt: event.occurredAt };
+  },
+  evolve: (state, event) => {
+    switch (event.type) {
+      case 'SampleRegistered': {
+        const { sampleId, ...data } = event.data;
+        return { id: sampleId, ...data, status: 'PENDING', statusReason: null, createdAt: event.occurredAt, updatedAt: event.occurredAt };
+      }
+      default:
+        return exists(state) ? { ...state, status: event.data.to, statusReason: event.data.reason, updatedAt: event.occurredAt } : state;
+    }
   },
 };
 
-export interface RegisterSample {
-  sampleId: string;
-  tenantId: string;
-  barcode: string;
-  sampleType: SampleType;
-  volumeUl?: number | null;
-  concentrationNgUl?: number | null;
-  submitter?: string | null;
-  projectCode?: string | null;
-  metadata?: unknown;
-  parentId?: string | null;
-}
-
-export const barcodeClaimStream = (tenantId: string, barcode: string) => `SampleBarcode-${tenantId}/${barcode}`;
-
-export { validateBarcode };
-
-const nonNegative = (value: number | null | undefined, field: string): number | null => {
-  if (value === null || value === undefined) return null;
-  if (!Number.isFinite(value) || value < 0) throw new BadInputError(`${field} must be a number ≥ 0`, { field });
-  return value;
-};
-
-const text = (value: string | null | undefined, field: string, max = 200): string | null => {
-  if (value === null || value === undefined) return null;
-  const trimmed = value.trim();
-  if (trimmed.length > max) throw new BadInputError(`${field} is longer than ${max} characters`, { field });
-  return trimmed === '' ? null : trimmed;
-};
-
-/** Registers a new sample and claims its barcode in the same transaction (unique per tenant). */
-export const registerSample = (command: RegisterSample, state: SampleState): Decision<SampleRegistered> => {
-  if (exists(state)) throw new ConflictError(`sample ${command.sampleId} already exists`);
-  const barcode = validateBarcode(command.barcode);
-  if (!SAMPLE_TYPES.includes(command.sampleType)) throw new BadInputError(`unknown sample type ${command.sampleType}`, { field: 'sampleType' });
-  if (command.parentId === command.sampleId) throw new BadInputError('a sample cannot be its own parent', { field: 'parentId' });
-  const claim: BarcodeClaimed = { type: 'BarcodeClaimed', data: { barcode, sampleId: command.sampleId } };
-  return {
-    events: [
-      {
-        type: 'SampleRegistered',
-        data: {
-          sampleId: command.sampleId,
-          barcode,
-          sampleType: command.sampleType,
-          volumeUl: nonNegative(command.volumeUl, 'volumeUl'),
-          concentrationNgUl: nonNegative(command.concentrationNgUl, 'concentrationNgUl'),
-          submitter: text(command.submitter, 'submitter'),
-          projectCode: text(command.projectCode, 'projectCode', 64),
-          metadata: command.metadata ?? null,
-          parentId: command.parentId ?? null,
-        },
-      },
-    ],
-    alsoAppend: [
-      {
-        streamId: barcodeClaimStream(command.tenantId, barcode),
-        expectedVersion: 0,
-        events: [claim],
-        onConflict: () => new ConflictError(`barcode ${barcode} is already registered`, { field: 'barcode' }),
-      },
-    ],
-  };
-};
-
-/** Moves a sample to `to` if the transition table allows it. */
-export const changeStatus = (state: SampleState, to: SampleStatus, reason: string | null = null): SampleStatusEvent[] => {
-  if (!exists(state)) throw new InvalidTransitionError('NONE', to);
-  if (!TRANSITIONS[state.status].includes(to)) throw new InvalidTransitionError(state.status, to);
-  const needsReason = to === 'REJECTED' || to === 'DISCARDED';
-  const why = text(reason, 'reason', 500);
-  if (needsReason && !why) throw new BadInputError(`a reason is required to move a sample to ${to}`, { field: 'reason' });
-  return [{ type: STATUS_EVENT[to]!, data: { sampleId: state.id, from: state.status, to, reason: why } } as SampleStatusEvent];
-};

@@ -7,6 +7,8 @@ import type { SamplesReadDB } from './schema.js';
 
 /** A sample as the API shows it, from either the read model or the write side. */
 export type SampleView = Sample & { version: number };
+/** A page of samples; `totalCount` may be a function, which GraphQL calls only when it is asked for. */
+export type SampleConnectionView = Connection<SampleView>;
 
 export interface SampleFilter {
   status?: string[] | null;

@@ -1,21 +1,29 @@
-import { sql, type Kysely } from 'kysely';
-import type { EventConsumer } from '../../../event-store/projection.js';
-import type { StoredEvent } from '../../../event-store/types.js';
-import { SAMPLE_STATUS_EVENTS, type SampleRegistered, type SampleStatusEvent } from '../domain/events.js';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { projection, type StoredOf } from '../../../event-store/projection.js';
+import type { SampleEvent, SampleStatusEvent } from '../events.js';
 import type { SamplesReadDB } from './schema.js';
 
 export const SAMPLES_PROJECTION = 'samples-read-model';
 
+type Db = Transaction<SamplesReadDB> | Kysely<SamplesReadDB>;
+
+/** Every status event carries `to`, so one upsert, guarded by stream version, serves them all. */
+const moved = async (db: Db, event: StoredOf<SampleStatusEvent, SampleStatusEvent['type']>) => {
+  await db
+    .updateTable('samples_read.samples')
+    .set({ status: event.data.to, status_reason: event.data.reason, updated_at: event.occurredAt, version: event.streamVersion })
+    .where('tenant_id', '=', event.tenantId)
+    .where('id', '=', event.data.sampleId)
+    .where('version', '<', event.streamVersion)
+    .execute();
+};
+
 /** One row per sample. Upserts guarded by stream version, so applying an event twice changes nothing. */
-export const samplesProjection: EventConsumer<SamplesReadDB> = {
-  name: SAMPLES_PROJECTION,
-  handles: new Set(['SampleRegistered', ...SAMPLE_STATUS_EVENTS]),
-  async reset(trx) {
-    await sql`TRUNCATE samples_read.samples`.execute(trx);
-  },
-  async apply(db: Kysely<SamplesReadDB>, event: StoredEvent) {
-    if (event.type === 'SampleRegistered') {
-      const data = event.data as SampleRegistered['data'];
+export const samplesProjection = projection<SampleEvent, SamplesReadDB>(
+  SAMPLES_PROJECTION,
+  {
+    SampleRegistered: async (db, event) => {
+      const { data } = event;
       await db
         .insertInto('samples_read.samples')
         .values({
@@ -37,15 +45,21 @@ export const samplesProjection: EventConsumer<SamplesReadDB> = {
         })
         .onConflict((conflict) => conflict.columns(['tenant_id', 'id']).doNothing())
         .execute();
-      return;
-    }
-    const data = event.data as SampleStatusEvent['data'];
-    await db
-      .updateTable('samples_read.samples')
-      .set({ status: data.to, status_reason: data.reason, updated_at: event.occurredAt, version: event.streamVersion })
-      .where('tenant_id', '=', event.tenantId)
-      .where('id', '=', data.sampleId)
-      .where('version', '<', event.streamVersion)
-      .execute();
+    },
+    SampleReceived: moved,
+    SampleValidated: moved,
+    SampleRejected: moved,
+    SampleDiscarded: moved,
+    SampleArchived: moved,
+    SampleResubmitted: moved,
+    SampleStored: moved,
+    SampleSequencingStarted: moved,
+    SampleSequenced: moved,
+    SampleSequencingFailed: moved,
   },
-};
+  {
+    async reset(trx) {
+      await sql`TRUNCATE samples_read.samples`.execute(trx);
+    },
+  },
+);

@@ -1,5 +1,3 @@
-import type { Event } from '../../../event-store/types.js';
-
 export const PLATFORMS = ['NOVASEQ_X', 'NOVASEQ_6000', 'NEXTSEQ_2000', 'MISEQ', 'PROMETHION'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'STAT'] as const;
@@ -22,33 +20,22 @@ export type JobSample = {
   i5Index: string | null;
 };
 
-export type JobCreated = Event<'JobCreated', { jobId: string; name: string; platform: Platform; priority: Priority; readStructure: string | null }>;
-export type JobSampleAdded = Event<'JobSampleAdded', { jobId: string } & JobSample>;
-export type JobSampleRemoved = Event<'JobSampleRemoved', { jobId: string; sampleId: string }>;
-export type JobQueued = Event<'JobQueued', { jobId: string }>;
-/** Carries the job's samples so other contexts react without reading ours. */
-export type JobStarted = Event<'JobStarted', { jobId: string; flowcellId: string; sampleIds: string[] }>;
-export type JobPaused = Event<'JobPaused', { jobId: string }>;
-export type JobResumed = Event<'JobResumed', { jobId: string }>;
-export type RunMetricsRecorded = Event<'RunMetricsRecorded', { jobId: string; metrics: RunMetrics; qcVerdict: QcVerdict }>;
-export type JobCompleted = Event<'JobCompleted', { jobId: string; qcVerdict: QcVerdict | null; sampleIds: string[] }>;
-export type JobFailed = Event<'JobFailed', { jobId: string; reason: string; sampleIds: string[] }>;
-export type JobCancelled = Event<'JobCancelled', { jobId: string; reason: string | null }>;
-export type JobRequeued = Event<'JobRequeued', { jobId: string; sampleIds: string[] }>;
-
-export type JobEvent =
-  | JobCreated
-  | JobSampleAdded
-  | JobSampleRemoved
-  | JobQueued
-  | JobStarted
-  | JobPaused
-  | JobResumed
-  | RunMetricsRecorded
-  | JobCompleted
-  | JobFailed
-  | JobCancelled
-  | JobRequeued;
+// The job's published events live in ../events.ts (what other contexts import, type-only).
+export type {
+  JobCreated,
+  JobSampleAdded,
+  JobSampleRemoved,
+  JobQueued,
+  JobStarted,
+  JobPaused,
+  JobResumed,
+  RunMetricsRecorded,
+  JobCompleted,
+  JobFailed,
+  JobCancelled,
+  JobRequeued,
+  JobEvent,
+} from '../events.js';
 
 export const JOB_EVENTS: ReadonlySet<string> = new Set([
   'JobCreated', 'JobSampleAdded', 'JobSampleRemoved', 'JobQueued', 'JobStarted', 'JobPaused', 'JobResumed',

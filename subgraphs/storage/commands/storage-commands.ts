@@ -1,25 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
-import { BadInputError, ConcurrencyError, ConflictError, NoCapacityError, NotFoundError } from '../../../platform/errors.js';
+import { BadInputError, ConflictError, NoCapacityError, NotFoundError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
 import {
-  checkInSample,
-  checkOutSample,
   custodyDecider,
-  moveSample,
+  placement,
   positionDecider,
   PositionTakenError,
-  releaseReservation,
-  removeSample,
-  reservePosition,
+  sampleMove,
   ZONE_RULES,
-  storeSample,
-  type Custody,
+  type PlacementCommand,
   type PositionState,
   type SampleFacts,
   type Target,
 } from '../domain/placement.js';
-import { createStorageUnit, recordTemperature, storageUnitDecider, unitExists, type CreateStorageUnit, type StorageUnit } from '../domain/storage-unit.js';
+import { storageUnitDecider, unitExists, type CreateStorageUnitData, type StorageUnit } from '../domain/storage-unit.js';
 import type { PositionRow, StorageQueries } from '../read-model/queries.js';
 import { sampleFactsFromStream } from '../../../platform/replicas/sample-replica.js';
 
@@ -64,41 +59,26 @@ export class StorageCommands {
     private readonly queries: StorageQueries,
   ) {}
 
-  async createUnit(context: CommandContext, input: Omit<CreateStorageUnit, 'unitId'>, idempotencyKey?: string | null) {
+  async createUnit(context: CommandContext, input: Omit<CreateStorageUnitData, 'unitId'>, idempotencyKey?: string | null) {
     if (input.parentId) requireId(input.parentId, 'parentId');
     const parent = input.parentId ? (await this.commands.load(storageUnitDecider, input.parentId, context.tenantId)).state : null;
     if (input.parentId && parent && !unitExists(parent)) throw new NotFoundError(`storage unit ${input.parentId} not found`);
     const unitId = randomUUID();
-    const result = await this.commands.handle(storageUnitDecider, {
-      id: unitId,
-      context,
-      idempotencyKey,
-      decide: (state) => {
-        if (unitExists(state)) throw new BadInputError('unit already exists');
-        return createStorageUnit({ ...input, unitId }, parent);
-      },
-    });
+    const result = await this.commands.execute(storageUnitDecider, unitId, { type: 'CreateStorageUnit', data: { ...input, unitId, parent } }, context, { idempotencyKey });
     return { unit: result.state as StorageUnit, position: result.position };
   }
 
   async recordTemperature(context: CommandContext, unitId: string, celsius: number, recordedAt: string | null | undefined) {
     requireId(unitId, 'unitId');
     const at = recordedAt ?? context.now ?? new Date().toISOString();
-    const result = await this.commands.handle(storageUnitDecider, {
-      id: unitId,
-      context,
-      decide: (state) => {
-        if (!unitExists(state)) throw new NotFoundError(`storage unit ${unitId} not found`);
-        return recordTemperature(state, celsius, at);
-      },
-    });
+    const result = await this.commands.execute(storageUnitDecider, unitId, { type: 'RecordTemperature', data: { unitId, celsius, recordedAt: at } }, context);
     const unit = result.state as StorageUnit;
     return { reading: { celsius, recordedAt: at, inRange: celsius >= unit.minTempC! && celsius <= unit.maxTempC! }, position: result.position };
   }
 
   async reserve(context: StorageCommandContext, positionId: string, sampleId: string, key?: string | null) {
     const [target, sample] = await Promise.all([this.target(context, positionId), this.sample(context, sampleId)]);
-    return this.place(context, target, sampleId, (position, custody) => reservePosition(sample, this.asTarget(target), position, custody), keyed('reserve', key), { positionId: target.id });
+    return this.place(context, target, sampleId, { type: 'ReservePosition', data: { sample, target: this.asTarget(target) } }, keyed('reserve', key), { positionId: target.id });
   }
 
   /**
@@ -124,9 +104,10 @@ export class StorageCommands {
       for (const candidate of candidates) {
         tried.add(candidate.id);
         try {
-          return await this.place(context, candidate, sampleId, (position, custody) => reservePosition(sample, this.asTarget(candidate), position, custody), keyed('reserve', key), { positionId: candidate.id });
+          return await this.place(context, candidate, sampleId, { type: 'ReservePosition', data: { sample, target: this.asTarget(candidate) } }, keyed('reserve', key), { positionId: candidate.id });
         } catch (error) {
-          if (!(error instanceof PositionTakenError) && !(error instanceof ConcurrencyError)) throw error;
+          // Taken since the read model listed it (the handler has already reloaded and asked the position).
+          if (!(error instanceof PositionTakenError)) throw error;
         }
       }
     }
@@ -141,17 +122,17 @@ export class StorageCommands {
     const { state } = await this.commands.load(positionDecider, positionId, context.tenantId);
     const held = state.sampleId ?? (key ? await this.reservedBy(context.tenantId, positionId) : null);
     if (!held) throw new BadInputError(`position ${target.label} holds no reservation`, { field: 'positionId' });
-    return this.place(context, target, held, (position, custody) => releaseReservation(this.asTarget(target), position, custody), keyed('release', key));
+    return this.place(context, target, held, { type: 'ReleaseReservation', data: { sampleId: held, target: this.asTarget(target) } }, keyed('release', key));
   }
 
   async store(context: StorageCommandContext, sampleId: string, positionId: string, key?: string | null) {
     const [target, sample] = await Promise.all([this.target(context, positionId), this.sample(context, sampleId)]);
-    return this.place(context, target, sampleId, (position, custody) => storeSample(sample, this.asTarget(target), position, custody), keyed('store', key));
+    return this.place(context, target, sampleId, { type: 'StoreSample', data: { sample, target: this.asTarget(target) } }, keyed('store', key));
   }
 
   async remove(context: StorageCommandContext, sampleId: string, reason: string, key?: string | null) {
     const target = await this.currentPosition(context, sampleId);
-    return this.place(context, target, sampleId, (position, custody) => removeSample(sampleId, this.asTarget(target), position, custody, reason), keyed('remove', key));
+    return this.place(context, target, sampleId, { type: 'RemoveSample', data: { sampleId, target: this.asTarget(target), reason } }, keyed('remove', key));
   }
 
   /** A free position whose box suits the sample type, under a unit or anywhere in a zone. */
@@ -172,54 +153,45 @@ export class StorageCommands {
 
   async checkOut(context: StorageCommandContext, sampleId: string, reason: string) {
     const target = await this.currentPosition(context, sampleId);
-    return this.place(context, target, sampleId, (position, custody) => checkOutSample(sampleId, this.asTarget(target), position, custody, reason));
+    return this.place(context, target, sampleId, { type: 'CheckOutSample', data: { sampleId, target: this.asTarget(target), reason } });
   }
 
   async checkIn(context: StorageCommandContext, sampleId: string) {
     const target = await this.currentPosition(context, sampleId);
-    return this.place(context, target, sampleId, (position, custody) => checkInSample(sampleId, this.asTarget(target), position, custody));
+    return this.place(context, target, sampleId, { type: 'CheckInSample', data: { sampleId, target: this.asTarget(target) } });
   }
 
   async move(context: StorageCommandContext, sampleId: string, toPositionId: string) {
     const [from, to, sample] = await Promise.all([this.currentPosition(context, sampleId), this.target(context, toPositionId), this.sample(context, sampleId)]);
-    const result = await this.commands.handleAcross({
+    const result = await this.commands.executeAcross(
+      sampleMove,
+      { from: from.id, to: to.id, custody: sampleId },
+      { type: 'MoveSample', data: { sample, from: this.asTarget(from), to: this.asTarget(to) } },
       context,
-      streams: [
-        { decider: positionDecider, id: from.id },
-        { decider: positionDecider, id: to.id },
-        { decider: custodyDecider, id: sampleId },
-      ],
-      decide: ([fromPosition, toPosition, custody]) => moveSample(sample, this.asTarget(from), this.asTarget(to), fromPosition, toPosition, custody),
-    });
-    return { storagePosition: this.view(to, result.states[1] as PositionState), position: result.position };
+    );
+    return { storagePosition: this.view(to, result.states.to), position: result.position };
   }
 
   private async place(
     context: CommandContext,
     target: PositionRow,
     sampleId: string,
-    decide: (position: PositionState, custody: Custody) => readonly [unknown[], unknown[]],
+    command: PlacementCommand,
     idempotencyKey?: { scope: string; key: string },
     result?: Record<string, unknown>,
   ) {
-    const result_ = await this.commands.handleAcross({
-      context,
+    const placed = await this.commands.executeAcross(placement, { position: target.id, custody: sampleId }, command, context, {
       idempotencyKey,
-      result,
-      streams: [
-        { decider: positionDecider, id: target.id },
-        { decider: custodyDecider, id: sampleId },
-      ],
-      decide: ([position, custody]) => decide(position, custody) as ReturnType<typeof storeSample>,
+      result: result ? () => result : undefined,
     });
-    const first = result_.result?.positionId as string | undefined;
-    if (result_.replayed && first && first !== target.id) {
+    const first = placed.result.positionId as string | undefined;
+    if (placed.replayed && first && first !== target.id) {
       // A replay answers with the position the first call reserved, not today's candidate.
       const original = await this.target(context, first);
       const { state } = await this.commands.load(positionDecider, first, context.tenantId);
-      return { storagePosition: this.view(original, state), position: result_.position };
+      return { storagePosition: this.view(original, state), position: placed.position };
     }
-    return { storagePosition: this.view(target, result_.states[0] as PositionState), position: result_.position };
+    return { storagePosition: this.view(target, placed.states.position), position: placed.position };
   }
 
   private asTarget(row: PositionRow): Target {

@@ -1,83 +1,153 @@
 import { describe, expect, it } from 'vitest';
+import { given, givenAcross } from '../../../event-store/testing/decider-spec.js';
 import { BadInputError, ConflictError } from '../../../platform/errors.js';
-import {
-  checkInSample,
-  checkOutSample,
-  moveSample,
-  releaseReservation,
-  removeSample,
-  reservePosition,
-  storeSample,
-  zoneSuits,
-  type Custody,
-  type PositionState,
-  type SampleFacts,
-  type Target,
-} from './placement.js';
+import type { CustodyEvent, PositionEvent } from '../events.js';
+import { custodyDecider, placement, positionDecider, PositionTakenError, sampleMove, zoneSuits, type SampleFacts, type Target } from './placement.js';
 
 const A1: Target = { positionId: 'p-a1', boxId: 'box', label: 'A1', zone: 'MINUS_80' };
 const B2: Target = { positionId: 'p-b2', boxId: 'box', label: 'B2', zone: 'MINUS_80' };
 const dna: SampleFacts = { sampleId: 's1', sampleType: 'DNA', status: 'VALIDATED' };
-const free: PositionState = { state: 'AVAILABLE', sampleId: null };
-const reservedFor = (sampleId: string): PositionState => ({ state: 'RESERVED', sampleId });
-const holding = (sampleId: string): PositionState => ({ state: 'OCCUPIED', sampleId });
-const nowhere: Custody = { positionId: null, label: null, reservedPositionId: null, checkedOut: false };
-const storedAt = (t: Target): Custody => ({ positionId: t.positionId, label: t.label, reservedPositionId: null, checkedOut: false });
-const outOf = (t: Target): Custody => ({ ...storedAt(t), checkedOut: true });
+const at = (t: Target, sampleId = 's1') => ({ positionId: t.positionId, boxId: t.boxId, label: t.label, sampleId });
+const held = (t: Target, sampleId = 's1') => ({ sampleId, positionId: t.positionId, label: t.label });
 
-describe('placing samples (one sample per position, a sample in at most one position)', () => {
-  it('stores a VALIDATED sample in a free position or one reserved for it', () => {
-    expect(storeSample(dna, A1, free, nowhere)[0][0]!.type).toBe('PositionFilled');
-    expect(storeSample(dna, A1, reservedFor('s1'), { ...nowhere, reservedPositionId: 'p-a1' })[1][0]!.type).toBe('CustodyStored');
+// Position facts
+const reserved = (t: Target, sampleId = 's1'): PositionEvent => ({ type: 'PositionReserved', data: at(t, sampleId) });
+const released = (t: Target, sampleId = 's1'): PositionEvent => ({ type: 'ReservationReleased', data: at(t, sampleId) });
+const filled = (t: Target, sampleId = 's1'): PositionEvent => ({ type: 'PositionFilled', data: at(t, sampleId) });
+const vacated = (t: Target, reason: 'MOVED' | 'CHECKED_OUT' | 'REMOVED', sampleId = 's1'): PositionEvent => ({ type: 'PositionVacated', data: { ...at(t, sampleId), reason } });
+// Custody facts
+const custodyReserved = (t: Target): CustodyEvent => ({ type: 'CustodyReserved', data: held(t) });
+const custodyReleased = (t: Target): CustodyEvent => ({ type: 'CustodyReservationReleased', data: held(t) });
+const stored = (t: Target): CustodyEvent => ({ type: 'CustodyStored', data: held(t) });
+const checkedOut = (t: Target, reason = 'QC aliquot'): CustodyEvent => ({ type: 'CustodyCheckedOut', data: { ...held(t), reason } });
+const checkedIn = (t: Target): CustodyEvent => ({ type: 'CustodyCheckedIn', data: held(t) });
+const removed = (t: Target, reason: string): CustodyEvent => ({ type: 'CustodyRemoved', data: { ...held(t), reason } });
+const moved = (from: Target, to: Target): CustodyEvent => ({ type: 'CustodyMoved', data: { ...held(to), fromPositionId: from.positionId, fromLabel: from.label } });
+
+const reserve = (sample: SampleFacts = dna, target: Target = A1) => ({ type: 'ReservePosition', data: { sample, target } }) as const;
+const release = (target: Target = A1) => ({ type: 'ReleaseReservation', data: { sampleId: 's1', target } }) as const;
+const store = (sample: SampleFacts = dna, target: Target = A1) => ({ type: 'StoreSample', data: { sample, target } }) as const;
+const checkOut = (reason = 'QC aliquot', target: Target = A1) => ({ type: 'CheckOutSample', data: { sampleId: 's1', target, reason } }) as const;
+const checkIn = (target: Target = A1) => ({ type: 'CheckInSample', data: { sampleId: 's1', target } }) as const;
+const remove = (reason = 'submission undone', target: Target = A1) => ({ type: 'RemoveSample', data: { sampleId: 's1', target, reason } }) as const;
+const move = (from: Target, to: Target) => ({ type: 'MoveSample', data: { sample: dna, from, to } }) as const;
+
+describe('storing a sample (one sample per position, a sample in at most one position)', () => {
+  it('stores a VALIDATED sample in a free position', () => {
+    givenAcross(placement).when(store()).then({ position: [filled(A1)], custody: [stored(A1)] });
   });
-
+  it('stores it in the position reserved for it', () => {
+    givenAcross(placement, { position: [reserved(A1)], custody: [custodyReserved(A1)] }).when(store()).then({ position: [filled(A1)], custody: [stored(A1)] });
+  });
+  it('puts a checked-out sample back where it was as a check-in', () => {
+    givenAcross(placement, { position: [filled(A1), vacated(A1, 'CHECKED_OUT')], custody: [stored(A1), checkedOut(A1)] })
+      .when(store({ ...dna, status: 'IN_STORAGE' }))
+      .then({ position: [filled(A1)], custody: [checkedIn(A1)] });
+  });
   it.each([
-    ['an occupied position', holding('s2'), nowhere, ConflictError],
-    ['a position reserved for another sample', reservedFor('s2'), nowhere, ConflictError],
-    ['a sample already stored elsewhere', free, storedAt(B2), ConflictError],
-    ['a sample holding a reservation elsewhere', free, { ...nowhere, reservedPositionId: 'p-b2' }, ConflictError],
-    ['a sample checked out from elsewhere', free, outOf(B2), ConflictError],
-  ] as const)('refuses %s', (_, position, custody, error) => {
-    expect(() => storeSample(dna, A1, position, custody)).toThrow(error);
+    ['an occupied position', { position: [filled(A1, 's2')] }, /position A1 is occupied/],
+    ['a position reserved for another sample', { position: [reserved(A1, 's2')] }, /position A1 is reserved/],
+    ['a sample already stored elsewhere', { custody: [stored(B2)] }, /already stored at B2/],
+    ['a sample holding a reservation elsewhere', { custody: [custodyReserved(B2)] }, /reservation for another position/],
+    ['a sample checked out from elsewhere', { custody: [stored(B2), checkedOut(B2)] }, /checked out from B2: check it in there, then move it/],
+  ] as const)('refuses %s', (_, history, message) => {
+    givenAcross(placement, history).when(store()).thenThrows(ConflictError, message);
   });
-
   it('refuses samples that are not VALIDATED, and the wrong zone', () => {
-    expect(() => storeSample({ ...dna, status: 'RECEIVED' }, A1, free, nowhere)).toThrow(BadInputError);
-    expect(() => storeSample({ ...dna, sampleType: 'RNA' }, { ...A1, zone: 'MINUS_20' }, free, nowhere)).toThrow(BadInputError);
+    givenAcross(placement).when(store({ ...dna, status: 'RECEIVED' })).thenThrows(BadInputError, /only VALIDATED or checked-out samples/);
+    givenAcross(placement).when(store({ ...dna, sampleType: 'RNA' }, { ...A1, zone: 'MINUS_20' })).thenThrows(BadInputError, /RNA samples cannot be kept in a MINUS_20 box/);
   });
+});
 
-  it('reserves only free positions, once per sample, and releases only real reservations', () => {
-    expect(reservePosition(dna, A1, free, nowhere)[0][0]!.type).toBe('PositionReserved');
-    expect(() => reservePosition(dna, A1, reservedFor('s2'), nowhere)).toThrow(ConflictError);
-    expect(() => reservePosition(dna, A1, free, { ...nowhere, reservedPositionId: 'p-b2' })).toThrow(ConflictError);
-    expect(releaseReservation(A1, reservedFor('s1'), { ...nowhere, reservedPositionId: 'p-a1' })[0][0]!.type).toBe('ReservationReleased');
-    expect(() => releaseReservation(A1, free, nowhere)).toThrow(ConflictError);
+describe('reserving and releasing a position', () => {
+  it('reserves a free position for a VALIDATED sample', () => {
+    givenAcross(placement).when(reserve()).then({ position: [reserved(A1)], custody: [custodyReserved(A1)] });
   });
-
-  it('moves a stored sample to a free position only', () => {
-    const [from, to, custody] = moveSample(dna, A1, B2, holding('s1'), free, storedAt(A1));
-    expect([from[0]!.type, to[0]!.type, custody[0]!.type]).toEqual(['PositionVacated', 'PositionFilled', 'CustodyMoved']);
-    expect(() => moveSample(dna, A1, B2, holding('s1'), holding('s2'), storedAt(A1))).toThrow(ConflictError);
-    expect(() => moveSample(dna, A1, B2, holding('s1'), free, outOf(A1))).toThrow(ConflictError);
-    expect(() => moveSample(dna, A1, A1, holding('s1'), holding('s1'), storedAt(A1))).toThrow(BadInputError);
+  it('refuses a position someone holds, as taken (the free-position search moves on)', () => {
+    givenAcross(placement, { position: [reserved(A1, 's2')] }).when(reserve()).thenThrows(PositionTakenError, /position A1 is reserved/);
   });
-
-  it('checks out (keeping the position held) and back in, each only from the right state', () => {
-    const [vacated] = checkOutSample('s1', A1, holding('s1'), storedAt(A1), 'QC aliquot');
-    expect(vacated[0]!.data).toMatchObject({ reason: 'CHECKED_OUT' });
-    expect(() => checkOutSample('s1', A1, holding('s1'), outOf(A1), 'again')).toThrow(ConflictError);
-    expect(() => checkOutSample('s1', A1, holding('s1'), storedAt(A1), ' ')).toThrow(BadInputError);
-    expect(checkInSample('s1', A1, reservedFor('s1'), outOf(A1))[1][0]!.type).toBe('CustodyCheckedIn');
-    expect(() => checkInSample('s1', A1, holding('s1'), storedAt(A1))).toThrow(ConflictError);
+  it.each([
+    ['a sample already stored', { custody: [stored(B2)] }, /already stored at B2/],
+    ['a second reservation', { custody: [custodyReserved(B2)] }, /already holds a reservation/],
+    ['a checked-out sample (its own position is held for it)', { custody: [stored(B2), checkedOut(B2)] }, /checked out from B2: check it in there first/],
+  ] as const)('refuses %s', (_, history, message) => {
+    givenAcross(placement, history).when(reserve()).thenThrows(ConflictError, message);
   });
-
-  it('removes a stored sample for good, freeing its position', () => {
-    const [vacated, custody] = removeSample('s1', A1, holding('s1'), storedAt(A1), 'submission undone');
-    expect(vacated[0]!.data).toMatchObject({ reason: 'REMOVED' });
-    expect(custody[0]!.type).toBe('CustodyRemoved');
-    expect(() => removeSample('s1', A1, free, nowhere, 'x')).toThrow(ConflictError);
+  it('refuses samples that are not VALIDATED, and the wrong zone', () => {
+    givenAcross(placement).when(reserve({ ...dna, status: 'PENDING' })).thenThrows(BadInputError, /only VALIDATED samples can be stored/);
+    givenAcross(placement).when(reserve({ ...dna, sampleType: 'RNA' }, { ...A1, zone: 'MINUS_20' })).thenThrows(BadInputError, /needs MINUS_80/);
   });
+  it('releases a real reservation', () => {
+    givenAcross(placement, { position: [reserved(A1)], custody: [custodyReserved(A1)] }).when(release()).then({ position: [released(A1)], custody: [custodyReleased(A1)] });
+  });
+  it('refuses to release what is not reserved', () => {
+    givenAcross(placement).when(release()).thenThrows(ConflictError, /position A1 holds no reservation/);
+    givenAcross(placement, { position: [filled(A1), vacated(A1, 'CHECKED_OUT')], custody: [stored(A1), checkedOut(A1)] }).when(release()).thenThrows(ConflictError, /holds no reservation/);
+  });
+});
 
+describe('moving a stored sample', () => {
+  const storedAtA1 = { from: [filled(A1)], custody: [stored(A1)] };
+  it('moves it to a free position', () => {
+    givenAcross(sampleMove, storedAtA1).when(move(A1, B2)).then({ from: [vacated(A1, 'MOVED')], to: [filled(B2)], custody: [moved(A1, B2)] });
+  });
+  it('refuses a taken position, a checked-out sample, and the position it is in', () => {
+    givenAcross(sampleMove, { ...storedAtA1, to: [filled(B2, 's2')] }).when(move(A1, B2)).thenThrows(ConflictError, /position B2 is occupied/);
+    givenAcross(sampleMove, { from: [filled(A1), vacated(A1, 'CHECKED_OUT')], custody: [stored(A1), checkedOut(A1)] }).when(move(A1, B2)).thenThrows(ConflictError, /not in storage/);
+    givenAcross(sampleMove, storedAtA1).when(move(A1, A1)).thenThrows(BadInputError, /already in that position/);
+  });
+  it('refuses a from-position that does not hold the sample, and the wrong zone', () => {
+    givenAcross(sampleMove, { from: [filled(A1, 's2')], custody: [stored(A1)] }).when(move(A1, B2)).thenThrows(ConflictError, /position A1 does not hold this sample/);
+    givenAcross(sampleMove, storedAtA1).when({ type: 'MoveSample', data: { sample: dna, from: A1, to: { ...B2, zone: 'PLUS_4' } } }).thenThrows(BadInputError, /DNA samples cannot be kept/);
+  });
+});
+
+describe('checking out, in, and removing', () => {
+  const storedAtA1 = { position: [filled(A1)], custody: [stored(A1)] };
+  const outOfA1 = { position: [filled(A1), vacated(A1, 'CHECKED_OUT')], custody: [stored(A1), checkedOut(A1)] };
+  it('checks a stored sample out, keeping its position held', () => {
+    givenAcross(placement, storedAtA1).when(checkOut(' QC aliquot ')).then({ position: [vacated(A1, 'CHECKED_OUT')], custody: [checkedOut(A1)] });
+  });
+  it('refuses a check-out twice, from a position not holding it, or without a reason', () => {
+    givenAcross(placement, outOfA1).when(checkOut()).thenThrows(ConflictError, /sample is not in storage/);
+    givenAcross(placement, { position: [], custody: [stored(A1)] }).when(checkOut()).thenThrows(ConflictError, /position A1 does not hold this sample/);
+    givenAcross(placement, storedAtA1).when(checkOut(' ')).thenThrows(BadInputError, /reason is required to check a sample out/);
+  });
+  it('checks it back in to the held position', () => {
+    givenAcross(placement, outOfA1).when(checkIn()).then({ position: [filled(A1)], custody: [checkedIn(A1)] });
+  });
+  it('refuses a check-in of a sample not checked out, or into a position no longer held', () => {
+    givenAcross(placement, storedAtA1).when(checkIn()).thenThrows(ConflictError, /sample is not checked out/);
+    givenAcross(placement, { position: [filled(A1, 's2')], custody: outOfA1.custody }).when(checkIn()).thenThrows(ConflictError, /no longer held for this sample/);
+  });
+  it('removes a stored (or checked-out) sample for good, freeing its position', () => {
+    givenAcross(placement, storedAtA1).when(remove()).then({ position: [vacated(A1, 'REMOVED')], custody: [removed(A1, 'submission undone')] });
+    givenAcross(placement, outOfA1).when(remove()).then({ position: [vacated(A1, 'REMOVED')], custody: [removed(A1, 'submission undone')] });
+  });
+  it('refuses to remove a sample not in storage, from a position not holding it, or without a reason', () => {
+    givenAcross(placement).when(remove()).thenThrows(ConflictError, /sample is not in storage/);
+    givenAcross(placement, { position: [filled(A1, 's2')], custody: [stored(A1)] }).when(remove()).thenThrows(ConflictError, /does not hold this sample/);
+    givenAcross(placement, storedAtA1).when(remove('  ')).thenThrows(BadInputError, /reason is required to remove a sample from storage/);
+  });
+});
+
+describe('each stream keeps its own invariant', () => {
+  it('a position: one sample at a time', () => {
+    given(positionDecider).when({ type: 'ReservePosition', data: { target: A1, sampleId: 's1' } }).then([reserved(A1)]);
+    given(positionDecider, [reserved(A1, 's2')]).when({ type: 'FillPosition', data: { target: A1, sampleId: 's1' } }).thenThrows(ConflictError, /is reserved/);
+    given(positionDecider, [filled(A1)]).when({ type: 'VacatePosition', data: { target: A1, sampleId: 's1', reason: 'MOVED' } }).then([vacated(A1, 'MOVED')]);
+    given(positionDecider, [filled(A1), vacated(A1, 'CHECKED_OUT')]).when({ type: 'ReturnToPosition', data: { target: A1, sampleId: 's1' } }).then([filled(A1)]);
+    given(positionDecider).when({ type: 'ReleasePosition', data: { target: A1 } }).thenThrows(ConflictError, /holds no reservation/);
+  });
+  it('a custody record: one position per sample', () => {
+    given(custodyDecider).when({ type: 'StoreCustody', data: { sampleId: 's1', target: A1 } }).then([stored(A1)]);
+    given(custodyDecider, [stored(A1)]).when({ type: 'ReserveCustody', data: { sampleId: 's1', target: B2 } }).thenThrows(ConflictError, /already stored at A1/);
+    given(custodyDecider, [stored(A1), checkedOut(A1), checkedIn(A1)]).when({ type: 'MoveCustody', data: { sampleId: 's1', from: A1, to: B2 } }).then([moved(A1, B2)]);
+    given(custodyDecider, [stored(A1), removed(A1, 'gone')]).when({ type: 'RemoveCustody', data: { sampleId: 's1', target: A1, reason: 'again' } }).thenThrows(ConflictError, /not in storage/);
+  });
+});
+
+describe('zones', () => {
   it('applies the zone rules of API.md', () => {
     expect([zoneSuits('RNA', 'MINUS_80'), zoneSuits('RNA', 'MINUS_20')]).toEqual([true, false]);
     expect([zoneSuits('DNA', 'MINUS_20'), zoneSuits('LIBRARY', 'PLUS_4')]).toEqual([true, false]);

@@ -1,7 +1,7 @@
-import type { LegacyDecider } from '../../../event-store/decider.js';
+import { decideAcross, type Command, type Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError } from '../../../platform/errors.js';
 import { ZONE_RULES, zoneSuits } from '../../../platform/lab-rules.js';
-import type { CustodyEvent, PositionEvent, TemperatureZone } from './events.js';
+import type { CustodyEvent, PositionEvent, PositionVacated, TemperatureZone } from '../events.js';
 
 /** The position is not AVAILABLE (someone else holds it): a search for a free one moves on. */
 export class PositionTakenError extends ConflictError {
@@ -10,13 +10,67 @@ export class PositionTakenError extends ConflictError {
   }
 }
 
+export interface Target {
+  positionId: string;
+  boxId: string;
+  label: string;
+  zone: TemperatureZone | null;
+}
+
+export interface SampleFacts {
+  sampleId: string;
+  sampleType: string;
+  status: string;
+}
+
+const fact = (target: Target, sampleId: string) => ({ positionId: target.positionId, boxId: target.boxId, label: target.label, sampleId });
+const where = (target: Target) => ({ positionId: target.positionId, label: target.label });
+
 /** One box position: the invariant "one sample per position" lives here. */
 export type PositionState = { state: 'AVAILABLE' | 'RESERVED' | 'OCCUPIED'; sampleId: string | null };
 
-export const positionDecider: LegacyDecider<PositionState, PositionEvent> = {
+export type PositionCommand =
+  | Command<'ReservePosition', { target: Target; sampleId: string }>
+  | Command<'ReleasePosition', { target: Target }>
+  /** Into a free position, or the one reserved for this sample. */
+  | Command<'FillPosition', { target: Target; sampleId: string }>
+  /** A checked-out sample back into the position held for it. */
+  | Command<'ReturnToPosition', { target: Target; sampleId: string }>
+  | Command<'VacatePosition', { target: Target; sampleId: string; reason: PositionVacated['data']['reason'] }>;
+
+export const positionDecider: Decider<PositionCommand, PositionEvent, PositionState> = {
   streamType: 'StoragePosition',
   stateSchema: 1,
   initialState: () => ({ state: 'AVAILABLE', sampleId: null }),
+  decide: (command, position) => {
+    const { target } = command.data;
+    switch (command.type) {
+      case 'ReservePosition':
+        if (position.state !== 'AVAILABLE') throw new PositionTakenError(target.label, position.state);
+        return [{ type: 'PositionReserved', data: fact(target, command.data.sampleId) }];
+      case 'ReleasePosition':
+        if (position.state !== 'RESERVED' || !position.sampleId) throw new ConflictError(`position ${target.label} holds no reservation`);
+        return [{ type: 'ReservationReleased', data: fact(target, position.sampleId) }];
+      case 'FillPosition': {
+        const heldForThis = position.state === 'RESERVED' && position.sampleId === command.data.sampleId;
+        if (position.state !== 'AVAILABLE' && !heldForThis) throw new ConflictError(`position ${target.label} is ${position.state.toLowerCase()}`);
+        return [{ type: 'PositionFilled', data: fact(target, command.data.sampleId) }];
+      }
+      case 'ReturnToPosition':
+        if (position.state !== 'RESERVED' || position.sampleId !== command.data.sampleId) throw new ConflictError(`position ${target.label} is no longer held for this sample`);
+        return [{ type: 'PositionFilled', data: fact(target, command.data.sampleId) }];
+      case 'VacatePosition': {
+        const { sampleId, reason } = command.data;
+        // Checking out needs the sample in place; moving or removing only needs the position to be its.
+        if (position.sampleId !== sampleId || (reason === 'CHECKED_OUT' && position.state !== 'OCCUPIED')) throw new ConflictError(`position ${target.label} does not hold this sample`);
+        return [{ type: 'PositionVacated', data: { ...fact(target, sampleId), reason } }];
+      }
+      default: {
+        const unknown: never = command;
+        throw new Error(`unknown position command ${(unknown as Command).type}`);
+      }
+    }
+  },
   evolve: (_state, event) => {
     switch (event.type) {
       case 'PositionReserved':
@@ -39,10 +93,61 @@ export interface Custody {
   checkedOut: boolean;
 }
 
-export const custodyDecider: LegacyDecider<Custody, CustodyEvent> = {
+export type CustodyCommand =
+  | Command<'ReserveCustody', { sampleId: string; target: Target }>
+  | Command<'ReleaseCustodyReservation', { sampleId: string; target: Target }>
+  /** Into storage, or back into it after a check-out. */
+  | Command<'StoreCustody', { sampleId: string; target: Target }>
+  | Command<'MoveCustody', { sampleId: string; from: Target; to: Target }>
+  | Command<'CheckOutCustody', { sampleId: string; target: Target; reason: string }>
+  | Command<'CheckInCustody', { sampleId: string; target: Target }>
+  | Command<'RemoveCustody', { sampleId: string; target: Target; reason: string }>;
+
+export const custodyDecider: Decider<CustodyCommand, CustodyEvent, Custody> = {
   streamType: 'SampleCustody',
   stateSchema: 1,
   initialState: () => ({ positionId: null, label: null, reservedPositionId: null, checkedOut: false }),
+  decide: (command, custody) => {
+    const { sampleId } = command.data;
+    switch (command.type) {
+      case 'ReserveCustody':
+        if (custody.positionId && !custody.checkedOut) throw new ConflictError(`sample is already stored at ${custody.label}`);
+        if (custody.reservedPositionId) throw new ConflictError('sample already holds a reservation');
+        // A checked-out sample's own position is held for its return; a second hold would keep two.
+        if (custody.checkedOut) throw new ConflictError(`sample is checked out from ${custody.label}: check it in there first`);
+        return [{ type: 'CustodyReserved', data: { sampleId, ...where(command.data.target) } }];
+      case 'ReleaseCustodyReservation':
+        if (custody.reservedPositionId !== command.data.target.positionId) throw new ConflictError(`position ${command.data.target.label} holds no reservation`);
+        return [{ type: 'CustodyReservationReleased', data: { sampleId, ...where(command.data.target) } }];
+      case 'StoreCustody': {
+        const { target } = command.data;
+        if (custody.positionId && !custody.checkedOut) throw new ConflictError(`sample is already stored at ${custody.label}`);
+        if (custody.reservedPositionId && custody.reservedPositionId !== target.positionId) throw new ConflictError('sample holds a reservation for another position');
+        // Its own position is held for a checked-out sample; returning elsewhere would orphan that hold.
+        if (custody.checkedOut && custody.positionId !== target.positionId) throw new ConflictError(`sample is checked out from ${custody.label}: check it in there, then move it`);
+        return [{ type: custody.checkedOut ? 'CustodyCheckedIn' : 'CustodyStored', data: { sampleId, ...where(target) } }];
+      }
+      case 'MoveCustody': {
+        const { from, to } = command.data;
+        if (!custody.positionId || custody.checkedOut || custody.positionId !== from.positionId) throw new ConflictError('sample is not in storage (check it in first)');
+        if (from.positionId === to.positionId) throw new BadInputError('sample is already in that position', { field: 'toPositionId' });
+        return [{ type: 'CustodyMoved', data: { sampleId, ...where(to), fromPositionId: from.positionId, fromLabel: from.label } }];
+      }
+      case 'CheckOutCustody':
+        if (!custody.positionId || custody.checkedOut) throw new ConflictError('sample is not in storage');
+        return [{ type: 'CustodyCheckedOut', data: { sampleId, ...where(command.data.target), reason: command.data.reason } }];
+      case 'CheckInCustody':
+        if (!custody.checkedOut || !custody.positionId) throw new ConflictError('sample is not checked out');
+        return [{ type: 'CustodyCheckedIn', data: { sampleId, ...where(command.data.target) } }];
+      case 'RemoveCustody':
+        if (!custody.positionId) throw new ConflictError('sample is not in storage');
+        return [{ type: 'CustodyRemoved', data: { sampleId, ...where(command.data.target), reason: command.data.reason } }];
+      default: {
+        const unknown: never = command;
+        throw new Error(`unknown custody command ${(unknown as Command).type}`);
+      }
+    }
+  },
   evolve: (state, event) => {
     const { positionId, label } = event.data;
     switch (event.type) {
@@ -64,99 +169,94 @@ export const custodyDecider: LegacyDecider<Custody, CustodyEvent> = {
 
 export { ZONE_RULES, zoneSuits } from '../../../platform/lab-rules.js';
 
-export interface Target {
-  positionId: string;
-  boxId: string;
-  label: string;
-  zone: TemperatureZone | null;
-}
-
-export interface SampleFacts {
-  sampleId: string;
-  sampleType: string;
-  status: string;
-}
-
 const assertZone = (sample: SampleFacts, target: Target) => {
   if (!zoneSuits(sample.sampleType, target.zone)) {
     throw new BadInputError(`${sample.sampleType} samples cannot be kept in a ${target.zone ?? 'zone-less'} box (needs ${ZONE_RULES[sample.sampleType]!.join(' or ')})`, { field: 'positionId' });
   }
 };
 
-const fact = (target: Target, sampleId: string) => ({ positionId: target.positionId, boxId: target.boxId, label: target.label, sampleId });
-
-export const reservePosition = (sample: SampleFacts, target: Target, position: PositionState, custody: Custody): [PositionEvent[], CustodyEvent[]] => {
-  if (position.state !== 'AVAILABLE') throw new PositionTakenError(target.label, position.state);
-  if (custody.positionId && !custody.checkedOut) throw new ConflictError(`sample is already stored at ${custody.label}`);
-  if (custody.reservedPositionId) throw new ConflictError('sample already holds a reservation');
-  // A checked-out sample's own position is held for its return; a second hold would keep two.
-  if (custody.checkedOut) throw new ConflictError(`sample is checked out from ${custody.label}: check it in there first`);
-  if (sample.status !== 'VALIDATED' && !custody.checkedOut) throw new BadInputError(`only VALIDATED samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
-  assertZone(sample, target);
-  return [[{ type: 'PositionReserved', data: fact(target, sample.sampleId) }], [{ type: 'CustodyReserved', data: { sampleId: sample.sampleId, positionId: target.positionId, label: target.label } }]];
+const requireReason = (reason: string, what: string): void => {
+  if (!reason) throw new BadInputError(`a reason is required to ${what}`, { field: 'reason' });
 };
 
-export const releaseReservation = (target: Target, position: PositionState, custody: Custody): [PositionEvent[], CustodyEvent[]] => {
-  if (position.state !== 'RESERVED' || !position.sampleId || custody.reservedPositionId !== target.positionId) {
-    throw new ConflictError(`position ${target.label} holds no reservation`);
+/** What a user does with a sample and one position; each decided over the position and the sample's custody together. */
+export type PlacementCommand =
+  | Command<'ReservePosition', { sample: SampleFacts; target: Target }>
+  | Command<'ReleaseReservation', { sampleId: string; target: Target }>
+  | Command<'StoreSample', { sample: SampleFacts; target: Target }>
+  | Command<'CheckOutSample', { sampleId: string; target: Target; reason: string }>
+  | Command<'CheckInSample', { sampleId: string; target: Target }>
+  | Command<'RemoveSample', { sampleId: string; target: Target; reason: string }>;
+
+/**
+ * A sample's move between its position and the custody record, committed together: two samples
+ * racing for one position, or one sample racing into two positions, leave exactly one winner.
+ * Each stream's decider keeps its own invariant; the lab's rules (status, zone) are checked here.
+ */
+export const placement = decideAcross({ position: positionDecider, custody: custodyDecider }, (command: PlacementCommand, { position, custody }, { now, versions }) => {
+  const onPosition = (c: PositionCommand) => positionDecider.decide(c, position, { now, version: versions.position });
+  const onCustody = (c: CustodyCommand) => custodyDecider.decide(c, custody, { now, version: versions.custody });
+  switch (command.type) {
+    case 'ReservePosition': {
+      const { sample, target } = command.data;
+      const positionEvents = onPosition({ type: 'ReservePosition', data: { target, sampleId: sample.sampleId } });
+      const custodyEvents = onCustody({ type: 'ReserveCustody', data: { sampleId: sample.sampleId, target } });
+      if (sample.status !== 'VALIDATED') throw new BadInputError(`only VALIDATED samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
+      assertZone(sample, target);
+      return { position: positionEvents, custody: custodyEvents };
+    }
+    case 'ReleaseReservation': {
+      const { sampleId, target } = command.data;
+      return { position: onPosition({ type: 'ReleasePosition', data: { target } }), custody: onCustody({ type: 'ReleaseCustodyReservation', data: { sampleId, target } }) };
+    }
+    case 'StoreSample': {
+      const { sample, target } = command.data;
+      const positionEvents = onPosition({ type: 'FillPosition', data: { target, sampleId: sample.sampleId } });
+      const custodyEvents = onCustody({ type: 'StoreCustody', data: { sampleId: sample.sampleId, target } });
+      if (sample.status !== 'VALIDATED' && !custody.checkedOut) throw new BadInputError(`only VALIDATED or checked-out samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
+      assertZone(sample, target);
+      return { position: positionEvents, custody: custodyEvents };
+    }
+    case 'CheckOutSample': {
+      const { sampleId, target } = command.data;
+      const reason = command.data.reason.trim();
+      const custodyEvents = onCustody({ type: 'CheckOutCustody', data: { sampleId, target, reason } });
+      const positionEvents = onPosition({ type: 'VacatePosition', data: { target, sampleId, reason: 'CHECKED_OUT' } });
+      requireReason(reason, 'check a sample out');
+      return { position: positionEvents, custody: custodyEvents };
+    }
+    case 'CheckInSample': {
+      const { sampleId, target } = command.data;
+      const custodyEvents = onCustody({ type: 'CheckInCustody', data: { sampleId, target } });
+      return { position: onPosition({ type: 'ReturnToPosition', data: { target, sampleId } }), custody: custodyEvents };
+    }
+    case 'RemoveSample': {
+      const { sampleId, target } = command.data;
+      const reason = command.data.reason.trim();
+      const custodyEvents = onCustody({ type: 'RemoveCustody', data: { sampleId, target, reason } });
+      const positionEvents = onPosition({ type: 'VacatePosition', data: { target, sampleId, reason: 'REMOVED' } });
+      requireReason(reason, 'remove a sample from storage');
+      return { position: positionEvents, custody: custodyEvents };
+    }
+    default: {
+      const unknown: never = command;
+      throw new Error(`unknown placement command ${(unknown as Command).type}`);
+    }
   }
-  return [
-    [{ type: 'ReservationReleased', data: fact(target, position.sampleId) }],
-    [{ type: 'CustodyReservationReleased', data: { sampleId: position.sampleId, positionId: target.positionId, label: target.label } }],
-  ];
-};
+});
 
-export const storeSample = (sample: SampleFacts, target: Target, position: PositionState, custody: Custody): [PositionEvent[], CustodyEvent[]] => {
-  const heldForThis = position.state === 'RESERVED' && position.sampleId === sample.sampleId;
-  if (position.state !== 'AVAILABLE' && !heldForThis) throw new ConflictError(`position ${target.label} is ${position.state.toLowerCase()}`);
-  if (custody.positionId && !custody.checkedOut) throw new ConflictError(`sample is already stored at ${custody.label}`);
-  if (custody.reservedPositionId && custody.reservedPositionId !== target.positionId) throw new ConflictError('sample holds a reservation for another position');
-  if (sample.status !== 'VALIDATED' && !custody.checkedOut) throw new BadInputError(`only VALIDATED or checked-out samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
-  // Its own position is held for a checked-out sample; returning elsewhere would orphan that hold.
-  if (custody.checkedOut && custody.positionId !== target.positionId) throw new ConflictError(`sample is checked out from ${custody.label}: check it in there, then move it`);
-  assertZone(sample, target);
-  const custodyFact = { sampleId: sample.sampleId, positionId: target.positionId, label: target.label };
-  return [[{ type: 'PositionFilled', data: fact(target, sample.sampleId) }], [custody.checkedOut ? { type: 'CustodyCheckedIn', data: custodyFact } : { type: 'CustodyStored', data: custodyFact }]];
-};
+export type MoveSample = Command<'MoveSample', { sample: SampleFacts; from: Target; to: Target }>;
 
-export const moveSample = (sample: SampleFacts, from: Target, to: Target, fromPosition: PositionState, toPosition: PositionState, custody: Custody): [PositionEvent[], PositionEvent[], CustodyEvent[]] => {
-  if (!custody.positionId || custody.checkedOut || custody.positionId !== from.positionId) throw new ConflictError('sample is not in storage (check it in first)');
-  if (from.positionId === to.positionId) throw new BadInputError('sample is already in that position', { field: 'toPositionId' });
-  if (toPosition.state !== 'AVAILABLE') throw new ConflictError(`position ${to.label} is ${toPosition.state.toLowerCase()}`);
-  if (fromPosition.sampleId !== sample.sampleId) throw new ConflictError(`position ${from.label} does not hold this sample`);
-  assertZone(sample, to);
-  return [
-    [{ type: 'PositionVacated', data: { ...fact(from, sample.sampleId), reason: 'MOVED' } }],
-    [{ type: 'PositionFilled', data: fact(to, sample.sampleId) }],
-    [{ type: 'CustodyMoved', data: { sampleId: sample.sampleId, positionId: to.positionId, label: to.label, fromPositionId: from.positionId, fromLabel: from.label } }],
-  ];
-};
-
-export const checkOutSample = (sampleId: string, at: Target, position: PositionState, custody: Custody, reason: string): [PositionEvent[], CustodyEvent[]] => {
-  if (!custody.positionId || custody.checkedOut) throw new ConflictError('sample is not in storage');
-  if (position.sampleId !== sampleId || position.state !== 'OCCUPIED') throw new ConflictError(`position ${at.label} does not hold this sample`);
-  const why = reason.trim();
-  if (!why) throw new BadInputError('a reason is required to check a sample out', { field: 'reason' });
-  return [
-    [{ type: 'PositionVacated', data: { ...fact(at, sampleId), reason: 'CHECKED_OUT' } }],
-    [{ type: 'CustodyCheckedOut', data: { sampleId, positionId: at.positionId, label: at.label, reason: why } }],
-  ];
-};
-
-export const checkInSample = (sampleId: string, at: Target, position: PositionState, custody: Custody): [PositionEvent[], CustodyEvent[]] => {
-  if (!custody.checkedOut || !custody.positionId) throw new ConflictError('sample is not checked out');
-  if (position.state !== 'RESERVED' || position.sampleId !== sampleId) throw new ConflictError(`position ${at.label} is no longer held for this sample`);
-  return [[{ type: 'PositionFilled', data: fact(at, sampleId) }], [{ type: 'CustodyCheckedIn', data: { sampleId, positionId: at.positionId, label: at.label } }]];
-};
-
-/** Out of storage for good: the position becomes AVAILABLE again. */
-export const removeSample = (sampleId: string, at: Target, position: PositionState, custody: Custody, reason: string): [PositionEvent[], CustodyEvent[]] => {
-  if (!custody.positionId) throw new ConflictError('sample is not in storage');
-  if (position.sampleId !== sampleId) throw new ConflictError(`position ${at.label} does not hold this sample`);
-  const why = reason.trim();
-  if (!why) throw new BadInputError('a reason is required to remove a sample from storage', { field: 'reason' });
-  return [
-    [{ type: 'PositionVacated', data: { ...fact(at, sampleId), reason: 'REMOVED' } }],
-    [{ type: 'CustodyRemoved', data: { sampleId, positionId: at.positionId, label: at.label, reason: why } }],
-  ];
-};
+/** A stored sample into another free position: both positions and the custody record, together. */
+export const sampleMove = decideAcross(
+  { from: positionDecider, to: positionDecider, custody: custodyDecider },
+  (command: MoveSample, states, { now, versions }) => {
+    const { sample, from, to } = command.data;
+    const custody = custodyDecider.decide({ type: 'MoveCustody', data: { sampleId: sample.sampleId, from, to } }, states.custody, { now, version: versions.custody });
+    // A stored sample holds no reservation, so "free" and "free or held for it" are the same here.
+    const filled = positionDecider.decide({ type: 'FillPosition', data: { target: to, sampleId: sample.sampleId } }, states.to, { now, version: versions.to });
+    const vacated = positionDecider.decide({ type: 'VacatePosition', data: { target: from, sampleId: sample.sampleId, reason: 'MOVED' } }, states.from, { now, version: versions.from });
+    assertZone(sample, to);
+    return { from: vacated, to: filled, custody };
+  },
+);

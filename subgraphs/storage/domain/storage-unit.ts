@@ -1,7 +1,7 @@
-import type { LegacyDecider } from '../../../event-store/decider.js';
-import { BadInputError } from '../../../platform/errors.js';
+import type { Command, Decider } from '../../../event-store/decider.js';
+import { BadInputError, NotFoundError } from '../../../platform/errors.js';
 import { nameUuid } from '../../../platform/ids.js';
-import type { StorageKind, StorageUnitCreated, StorageUnitEvent, TemperatureZone } from './events.js';
+import type { StorageKind, StorageUnitCreated, StorageUnitEvent, TemperatureZone } from '../events.js';
 
 export interface StorageUnit {
   id: string;
@@ -20,26 +20,6 @@ export interface StorageUnit {
 export type StorageUnitState = { kind: 'NONE' } | StorageUnit;
 export const unitExists = (state: StorageUnitState): state is StorageUnit => state.kind !== 'NONE';
 
-export const storageUnitDecider: LegacyDecider<StorageUnitState, StorageUnitEvent> = {
-  streamType: 'StorageUnit',
-  stateSchema: 1,
-  initialState: () => ({ kind: 'NONE' }),
-  evolve: (state, event) => {
-    switch (event.type) {
-      case 'StorageUnitCreated': {
-        const { unitId, ...data } = event.data;
-        return { id: unitId, ...data, inExcursion: false };
-      }
-      case 'TemperatureExcursionStarted':
-        return unitExists(state) ? { ...state, inExcursion: true } : state;
-      case 'TemperatureRecovered':
-        return unitExists(state) ? { ...state, inExcursion: false } : state;
-      default:
-        return state;
-    }
-  },
-};
-
 /** Which kind may sit in which: a lab's physical hierarchy. */
 const PARENTS: Record<StorageKind, readonly StorageKind[]> = { FACILITY: [], FREEZER: ['FACILITY'], RACK: ['FREEZER'], BOX: ['RACK', 'FREEZER'] };
 
@@ -55,7 +35,7 @@ export const ZONE_LIMITS: Record<TemperatureZone, [number, number]> = {
 export const MAX_ROWS = 26;
 export const MAX_COLUMNS = 48;
 
-export interface CreateStorageUnit {
+export type CreateStorageUnitData = {
   unitId: string;
   name: string;
   kind: StorageKind;
@@ -65,9 +45,9 @@ export interface CreateStorageUnit {
   columns?: number | null;
   minTempC?: number | null;
   maxTempC?: number | null;
-}
+};
 
-export const createStorageUnit = (command: CreateStorageUnit, parent: StorageUnitState | null): StorageUnitCreated[] => {
+const createStorageUnit = (command: CreateStorageUnitData, parent: StorageUnitState | null): StorageUnitCreated[] => {
   const name = command.name.trim();
   if (name.length === 0 || name.length > 100) throw new BadInputError('name must be 1–100 characters', { field: 'name' });
   const allowed = PARENTS[command.kind];
@@ -107,8 +87,7 @@ export const createStorageUnit = (command: CreateStorageUnit, parent: StorageUni
 };
 
 /** A reading outside [min, max] starts an excursion; the first one back inside ends it. */
-export const recordTemperature = (unit: StorageUnitState, celsius: number, recordedAt: string): StorageUnitEvent[] => {
-  if (!unitExists(unit)) throw new BadInputError('no such storage unit', { field: 'unitId' });
+const recordTemperature = (unit: StorageUnit, celsius: number, recordedAt: string): StorageUnitEvent[] => {
   if (unit.minTempC == null || unit.maxTempC == null) throw new BadInputError(`${unit.name} has no temperature limits to monitor`, { field: 'unitId' });
   if (!Number.isFinite(celsius) || celsius < -273.15 || celsius > 200) throw new BadInputError('celsius is not a plausible temperature', { field: 'celsius' });
   const inRange = celsius >= unit.minTempC && celsius <= unit.maxTempC;
@@ -119,6 +98,48 @@ export const recordTemperature = (unit: StorageUnitState, celsius: number, recor
   if (inRange && unit.inExcursion) events.push({ type: 'TemperatureRecovered', data: { unitId: unit.id, celsius, recordedAt } });
   return events;
 };
+
+/** The parent's state travels with the command: the unit inherits its zone and ancestors. */
+export type CreateStorageUnit = Command<'CreateStorageUnit', CreateStorageUnitData & { parent: StorageUnitState | null }>;
+export type RecordTemperature = Command<'RecordTemperature', { unitId: string; celsius: number; recordedAt: string }>;
+export type StorageUnitCommand = CreateStorageUnit | RecordTemperature;
+
+export const storageUnitDecider: Decider<StorageUnitCommand, StorageUnitEvent, StorageUnitState> = {
+  streamType: 'StorageUnit',
+  stateSchema: 1,
+  initialState: () => ({ kind: 'NONE' }),
+  decide: (command, state) => {
+    switch (command.type) {
+      case 'CreateStorageUnit': {
+        if (unitExists(state)) throw new BadInputError('unit already exists');
+        const { parent, ...data } = command.data;
+        return createStorageUnit(data, parent);
+      }
+      case 'RecordTemperature':
+        if (!unitExists(state)) throw new NotFoundError(`storage unit ${command.data.unitId} not found`);
+        return recordTemperature(state, command.data.celsius, command.data.recordedAt);
+      default: {
+        const unknown: never = command;
+        throw new Error(`unknown storage unit command ${(unknown as Command).type}`);
+      }
+    }
+  },
+  evolve: (state, event) => {
+    switch (event.type) {
+      case 'StorageUnitCreated': {
+        const { unitId, ...data } = event.data;
+        return { id: unitId, ...data, inExcursion: false };
+      }
+      case 'TemperatureExcursionStarted':
+        return unitExists(state) ? { ...state, inExcursion: true } : state;
+      case 'TemperatureRecovered':
+        return unitExists(state) ? { ...state, inExcursion: false } : state;
+      default:
+        return state;
+    }
+  },
+};
+
 
 export const positionLabel = (row: number, column: number): string => `${String.fromCharCode(64 + row)}${column}`;
 

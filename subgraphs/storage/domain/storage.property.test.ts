@@ -2,15 +2,31 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../../event-store/decider.js';
 import { DomainError } from '../../../platform/errors.js';
-import type { CustodyEvent, PositionEvent, StorageUnitEvent, TemperatureZone } from './events.js';
-import {
-  checkInSample, checkOutSample, custodyDecider, moveSample, positionDecider, releaseReservation, removeSample, reservePosition, storeSample,
-  type Custody, type PositionState, type Target,
-} from './placement.js';
-import { createStorageUnit, recordTemperature, storageUnitDecider, type StorageUnitState } from './storage-unit.js';
+import type { CustodyEvent, PositionEvent, StorageUnitCreated, StorageUnitEvent, TemperatureZone } from '../events.js';
+import { custodyDecider, placement, positionDecider, sampleMove, type Custody, type PlacementCommand, type PositionState, type SampleFacts, type Target } from './placement.js';
+import { storageUnitDecider, type CreateStorageUnitData, type StorageUnitState } from './storage-unit.js';
 
 const SEED = 19;
 const env = <E extends { type: string }>(event: E): Envelope<never> => ({ ...event, occurredAt: '2026-11-21T10:00:00.000Z', streamVersion: 1 }) as never;
+
+const NOW = '2026-11-21T10:00:00.000Z';
+const createStorageUnit = (data: CreateStorageUnitData, parent: StorageUnitState | null): StorageUnitCreated[] => {
+  const events = storageUnitDecider.decide({ type: 'CreateStorageUnit', data: { ...data, parent } }, storageUnitDecider.initialState(), { now: NOW, version: 0 });
+  const created = events.filter((event): event is StorageUnitCreated => event.type === 'StorageUnitCreated');
+  expect(created).toHaveLength(events.length);
+  return created;
+};
+const recordTemperature = (unit: StorageUnitState, celsius: number, recordedAt: string) =>
+  storageUnitDecider.decide({ type: 'RecordTemperature', data: { unitId: 'f', celsius, recordedAt } }, unit, { now: NOW, version: 1 });
+/** One placement decision, as [position events, custody events]. */
+const place = (command: PlacementCommand, position: PositionState, custody: Custody): [PositionEvent[], CustodyEvent[]] => {
+  const events = placement.decide(command, { position, custody }, { now: NOW, versions: { position: 0, custody: 0 } });
+  return [[...(events.position ?? [])], [...(events.custody ?? [])]];
+};
+const move = (sample: SampleFacts, from: Target, to: Target, fromPosition: PositionState, toPosition: PositionState, custody: Custody): [PositionEvent[], PositionEvent[], CustodyEvent[]] => {
+  const events = sampleMove.decide({ type: 'MoveSample', data: { sample, from, to } }, { from: fromPosition, to: toPosition, custody }, { now: NOW, versions: { from: 0, to: 0, custody: 0 } });
+  return [[...(events.from ?? [])], [...(events.to ?? [])], [...(events.custody ?? [])]];
+};
 
 const decide = <T>(run: () => T): T | DomainError => {
   try {
@@ -100,13 +116,13 @@ describe('placement deciders, for any sequence of commands', () => {
           const from = targets.find((x) => x.positionId === own.positionId) ?? target;
           const outcome = decide((): [PositionEvent[], ...unknown[]] => {
             switch (op) {
-              case 'reserve': return reservePosition(facts, target, positions[target.positionId]!, own);
-              case 'release': return releaseReservation(target, positions[target.positionId]!, own);
-              case 'store': return storeSample(facts, target, positions[target.positionId]!, own);
-              case 'move': return moveSample(facts, from, other, positions[from.positionId]!, positions[other.positionId]!, own);
-              case 'checkOut': return checkOutSample(sampleId, from, positions[from.positionId]!, own, reason);
-              case 'checkIn': return checkInSample(sampleId, from, positions[from.positionId]!, own);
-              default: return removeSample(sampleId, from, positions[from.positionId]!, own, reason);
+              case 'reserve': return place({ type: 'ReservePosition', data: { sample: facts, target } }, positions[target.positionId]!, own);
+              case 'release': return place({ type: 'ReleaseReservation', data: { sampleId, target } }, positions[target.positionId]!, own);
+              case 'store': return place({ type: 'StoreSample', data: { sample: facts, target } }, positions[target.positionId]!, own);
+              case 'move': return move(facts, from, other, positions[from.positionId]!, positions[other.positionId]!, own);
+              case 'checkOut': return place({ type: 'CheckOutSample', data: { sampleId, target: from, reason } }, positions[from.positionId]!, own);
+              case 'checkIn': return place({ type: 'CheckInSample', data: { sampleId, target: from } }, positions[from.positionId]!, own);
+              default: return place({ type: 'RemoveSample', data: { sampleId, target: from, reason } }, positions[from.positionId]!, own);
             }
           });
           if (outcome instanceof DomainError) continue;
@@ -137,7 +153,7 @@ describe('defects the properties found', () => {
   it('refuses a second position for a checked-out sample (its own is held for its return)', () => {
     const [a1, a2] = [{ positionId: 'p1', boxId: 'b', label: 'A1', zone: 'MINUS_80' as const }, { positionId: 'p2', boxId: 'b', label: 'A2', zone: 'MINUS_80' as const }];
     const checkedOut: Custody = { positionId: 'p1', label: 'A1', reservedPositionId: null, checkedOut: true };
-    expect(() => reservePosition({ sampleId: 's1', sampleType: 'DNA', status: 'IN_STORAGE' }, a2, positionDecider.initialState(), checkedOut)).toThrow(/checked out from A1/);
+    expect(() => place({ type: 'ReservePosition', data: { sample: { sampleId: 's1', sampleType: 'DNA', status: 'IN_STORAGE' }, target: a2 } }, positionDecider.initialState(), checkedOut)).toThrow(/checked out from A1/);
     expect(a1.label).toBe('A1');
   });
 

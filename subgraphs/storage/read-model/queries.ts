@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { isUuid } from '../../../platform/graphql/scalars.js';
-import type { TemperatureZone } from '../domain/events.js';
+import type { TemperatureZone } from '../events.js';
 
 export interface UnitRow {
   id: string;

@@ -1,11 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { EventStore } from '../../../event-store/event-store.js';
-import type { EventConsumer } from '../../../event-store/projection.js';
-import type { StoredEvent } from '../../../event-store/types.js';
+import { projection, type StoredOf } from '../../../event-store/projection.js';
 import { sampleReplica } from '../../../platform/replicas/sample-replica.js';
+import type { SampleEvent } from '../../samples/events.js';
 import { boxPositions } from '../domain/storage-unit.js';
-import type { CapacityThresholdCrossed, CustodyEvent, PositionEvent, StorageUnitCreated, TemperatureRecorded } from '../domain/events.js';
-import { CUSTODY_EVENTS, POSITION_EVENTS } from '../domain/events.js';
+import type { CapacityThresholdCrossed, CustodyEvent, PositionEvent, StorageUnitCreated, TemperatureRecorded } from '../events.js';
 
 export const STORAGE_PROJECTION = 'storage-read-model';
 export const storageSamples = sampleReplica('storage_read');
@@ -23,30 +22,48 @@ const CUSTODY_ACTIONS: Record<CustodyEvent['type'], string> = {
 const THRESHOLDS = [95, 80] as const;
 const levelOf = (occupied: number, capacity: number): 0 | 80 | 95 => (capacity === 0 ? 0 : (THRESHOLDS.find((t) => occupied * 100 >= t * capacity) ?? 0));
 
+/** What the storage read model reads: its own context's facts and the samples context's. */
+export type StorageReadEvent = StorageUnitCreated | TemperatureRecorded | PositionEvent | CustodyEvent | SampleEvent;
+type Db = Transaction<any> | Kysely<any>;
+type Stored<E extends StorageReadEvent> = StoredOf<E, E['type']>;
+
 /**
  * The storage read model: units with rolled-up counts, positions, readings, custody, and the
  * storage context's copy of sample facts. Position changes are guarded by the position stream's
  * version, so a replayed event moves no counter twice. When a unit's occupancy rises across 80%
  * or 95% it appends CapacityThresholdCrossed (idempotent on the source event).
  */
-export const storageProjection = (store: EventStore): EventConsumer => ({
-  name: STORAGE_PROJECTION,
-  handles: new Set(['StorageUnitCreated', 'TemperatureRecorded', ...POSITION_EVENTS, ...CUSTODY_EVENTS, ...storageSamples.handles]),
-  async reset(trx) {
-    // Threshold events already appended stay appended: replays hit their idempotency keys.
-    await sql`TRUNCATE storage_read.units, storage_read.positions, storage_read.readings, storage_read.custody, storage_read.sample_replica`.execute(trx);
-  },
-  async apply(trx, event) {
-    if (storageSamples.handles.includes(event.type)) return storageSamples.apply(trx, event);
-    if (event.type === 'StorageUnitCreated') return createUnit(trx, event);
-    if (event.type === 'TemperatureRecorded') return recordReading(trx, event);
-    if (POSITION_EVENTS.has(event.type)) return changePosition(trx, event, store);
-    return recordCustody(trx, event);
-  },
-});
+export const storageProjection = (store: EventStore) => {
+  const position = (trx: Db, event: Stored<PositionEvent>) => changePosition(trx, event, store);
+  return projection<StorageReadEvent>(
+    STORAGE_PROJECTION,
+    {
+      ...storageSamples.handlers,
+      StorageUnitCreated: createUnit,
+      TemperatureRecorded: recordReading,
+      PositionReserved: position,
+      ReservationReleased: position,
+      PositionFilled: position,
+      PositionVacated: position,
+      CustodyReserved: recordCustody,
+      CustodyReservationReleased: recordCustody,
+      CustodyStored: recordCustody,
+      CustodyMoved: recordCustody,
+      CustodyCheckedOut: recordCustody,
+      CustodyCheckedIn: recordCustody,
+      CustodyRemoved: recordCustody,
+    },
+    {
+      async reset(trx) {
+        // Threshold events already appended stay appended: replays hit their idempotency keys.
+        await sql`TRUNCATE storage_read.units, storage_read.positions, storage_read.readings, storage_read.custody, storage_read.sample_replica`.execute(trx);
+      },
+    },
+  );
+};
 
-const createUnit = async (trx: Kysely<any>, event: StoredEvent) => {
-  const unit = event.data as StorageUnitCreated['data'];
+const createUnit = async (trx: Db, event: Stored<StorageUnitCreated>) => {
+  const unit = event.data;
   const capacity = unit.kind === 'BOX' ? unit.rows! * unit.columns! : 0;
   const inserted = await sql`INSERT INTO storage_read.units
       (tenant_id, id, name, kind, zone, parent_id, ancestors, rows, columns, min_temp_c, max_temp_c, capacity, created_at)
@@ -63,8 +80,8 @@ const createUnit = async (trx: Kysely<any>, event: StoredEvent) => {
     ON CONFLICT DO NOTHING`.execute(trx);
 };
 
-const recordReading = async (trx: Kysely<any>, event: StoredEvent) => {
-  const reading = event.data as TemperatureRecorded['data'];
+const recordReading = async (trx: Db, event: Stored<TemperatureRecorded>) => {
+  const reading = event.data;
   const inserted = await sql`INSERT INTO storage_read.readings (event_id, tenant_id, unit_id, celsius, recorded_at, in_range)
     VALUES (${event.eventId}, ${event.tenantId}, ${reading.unitId}, ${reading.celsius}, ${reading.recordedAt}, ${reading.inRange})
     ON CONFLICT DO NOTHING`.execute(trx);
@@ -74,16 +91,23 @@ const recordReading = async (trx: Kysely<any>, event: StoredEvent) => {
       AND (latest_recorded_at IS NULL OR latest_recorded_at <= ${reading.recordedAt})`.execute(trx);
 };
 
-const NEXT_STATE: Record<PositionEvent['type'], (data: PositionEvent['data']) => { state: string; sampleId: string | null }> = {
-  PositionReserved: (d) => ({ state: 'RESERVED', sampleId: d.sampleId }),
-  PositionFilled: (d) => ({ state: 'OCCUPIED', sampleId: d.sampleId }),
-  ReservationReleased: () => ({ state: 'AVAILABLE', sampleId: null }),
-  PositionVacated: (d) => ((d as { reason: string }).reason === 'CHECKED_OUT' ? { state: 'RESERVED', sampleId: d.sampleId } : { state: 'AVAILABLE', sampleId: null }),
+const nextState = (event: Stored<PositionEvent>): { state: string; sampleId: string | null } => {
+  const { data } = event;
+  switch (event.type) {
+    case 'PositionReserved':
+      return { state: 'RESERVED', sampleId: data.sampleId };
+    case 'PositionFilled':
+      return { state: 'OCCUPIED', sampleId: data.sampleId };
+    case 'ReservationReleased':
+      return { state: 'AVAILABLE', sampleId: null };
+    case 'PositionVacated':
+      return 'reason' in data && data.reason === 'CHECKED_OUT' ? { state: 'RESERVED', sampleId: data.sampleId } : { state: 'AVAILABLE', sampleId: null };
+  }
 };
 
-const changePosition = async (trx: Kysely<any>, event: StoredEvent, store: EventStore) => {
-  const data = event.data as PositionEvent['data'];
-  const next = NEXT_STATE[event.type as PositionEvent['type']](data);
+const changePosition = async (trx: Db, event: Stored<PositionEvent>, store: EventStore) => {
+  const { data } = event;
+  const next = nextState(event);
   const { rows } = await sql<{ state: string }>`
     WITH old AS (SELECT state FROM storage_read.positions WHERE tenant_id = ${event.tenantId} AND id = ${data.positionId} FOR UPDATE)
     UPDATE storage_read.positions p SET state = ${next.state}, sample_id = ${next.sampleId}, version = ${event.streamVersion}
@@ -118,11 +142,13 @@ const changePosition = async (trx: Kysely<any>, event: StoredEvent, store: Event
   }
 };
 
-const recordCustody = async (trx: Kysely<any>, event: StoredEvent) => {
-  const data = event.data as CustodyEvent['data'] & { reason?: string; fromLabel?: string };
-  const note = event.type === 'CustodyCheckedOut' || event.type === 'CustodyRemoved' ? data.reason : event.type === 'CustodyMoved' ? `from ${data.fromLabel}` : null;
+const noteOf = ({ data }: Stored<CustodyEvent>): string | null => ('reason' in data ? data.reason : 'fromLabel' in data ? `from ${data.fromLabel}` : null);
+
+const recordCustody = async (trx: Db, event: Stored<CustodyEvent>) => {
+  const { data } = event;
+  const note = noteOf(event);
   await sql`INSERT INTO storage_read.custody (tenant_id, sample_id, seq, action, actor, at, position_label, note)
-    VALUES (${event.tenantId}, ${data.sampleId}, ${event.streamVersion}, ${CUSTODY_ACTIONS[event.type as CustodyEvent['type']]},
+    VALUES (${event.tenantId}, ${data.sampleId}, ${event.streamVersion}, ${CUSTODY_ACTIONS[event.type]},
       ${event.metadata.actor}, ${event.occurredAt}, ${data.label}, ${note ?? null})
     ON CONFLICT DO NOTHING`.execute(trx);
 };

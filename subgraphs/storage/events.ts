@@ -1,6 +1,6 @@
-import type { Event } from '../../../event-store/types.js';
+import type { Event } from '../../event-store/types.js';
 
-import { TEMPERATURE_ZONES, type TemperatureZone } from '../../../platform/lab-rules.js';
+import { TEMPERATURE_ZONES, type TemperatureZone } from '../../platform/lab-rules.js';
 
 export const ZONES = TEMPERATURE_ZONES;
 export type { TemperatureZone };
@@ -55,5 +55,5 @@ export type CustodyCheckedIn = CustodyFact<'CustodyCheckedIn'>;
 export type CustodyRemoved = CustodyFact<'CustodyRemoved', { reason: string }>;
 export type CustodyEvent = CustodyReserved | CustodyReservationReleased | CustodyStored | CustodyMoved | CustodyCheckedOut | CustodyCheckedIn | CustodyRemoved;
 
-export const POSITION_EVENTS: ReadonlySet<string> = new Set(['PositionReserved', 'ReservationReleased', 'PositionFilled', 'PositionVacated']);
-export const CUSTODY_EVENTS: ReadonlySet<string> = new Set(['CustodyReserved', 'CustodyReservationReleased', 'CustodyStored', 'CustodyMoved', 'CustodyCheckedOut', 'CustodyCheckedIn', 'CustodyRemoved']);
+/** Everything the storage context publishes. */
+export type StorageEvent = StorageUnitEvent | PositionEvent | CustodyEvent;

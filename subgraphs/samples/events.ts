@@ -1,6 +1,6 @@
-import type { Event } from '../../../event-store/types.js';
+import type { Event } from '../../event-store/types.js';
 
-import { SAMPLE_TYPES, type SampleType } from '../../../platform/lab-rules.js';
+import { SAMPLE_TYPES, type SampleType } from '../../platform/lab-rules.js';
 
 export { SAMPLE_TYPES, type SampleType };
 
@@ -64,7 +64,9 @@ export const STATUS_EVENT: Record<SampleStatus, SampleStatusEvent['type'] | null
   DISCARDED: 'SampleDiscarded',
 };
 
-export const SAMPLE_STATUS_EVENTS: ReadonlySet<string> = new Set(Object.values(STATUS_EVENT).filter((type) => type !== null));
-
 /** The barcode claim: a stream per (tenant, barcode) whose existence makes the barcode taken. */
 export type BarcodeClaimed = Event<'BarcodeClaimed', { barcode: string; sampleId: string }>;
+export type BarcodeEvent = BarcodeClaimed;
+
+/** Everything the samples context publishes. */
+export type SamplesEvent = SampleEvent | BarcodeEvent;

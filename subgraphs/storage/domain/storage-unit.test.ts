@@ -1,0 +1,61 @@
+import { describe, it } from 'vitest';
+import { given } from '../../../event-store/testing/decider-spec.js';
+import { foldEvents } from '../../../event-store/decider.js';
+import { BadInputError, NotFoundError } from '../../../platform/errors.js';
+import type { StorageUnitCreated, StorageUnitEvent } from '../events.js';
+import { storageUnitDecider, type CreateStorageUnit, type StorageUnitState } from './storage-unit.js';
+
+const created = (unitId: string, kind: StorageUnitCreated['data']['kind'], extra: Partial<StorageUnitCreated['data']> = {}): StorageUnitCreated => ({
+  type: 'StorageUnitCreated',
+  data: { unitId, name: 'Unit', kind, parentId: null, ancestors: [], zone: null, rows: null, columns: null, minTempC: null, maxTempC: null, ...extra },
+});
+const site = created('site', 'FACILITY');
+const freezer = created('f', 'FREEZER', { parentId: 'site', ancestors: ['site'], zone: 'MINUS_20', minTempC: -25, maxTempC: -15 });
+const stateOf = (...events: StorageUnitEvent[]): StorageUnitState => foldEvents(storageUnitDecider, events);
+const create = (data: Omit<CreateStorageUnit['data'], 'name' | 'parent'> & { name?: string }, parent: StorageUnitState | null): CreateStorageUnit => ({
+  type: 'CreateStorageUnit',
+  data: { name: 'Unit', ...data, parent },
+});
+const read = (celsius: number) => ({ type: 'RecordTemperature', data: { unitId: 'f', celsius, recordedAt: '2026-01-01T00:00:00.000Z' } }) as const;
+
+describe('creating storage units', () => {
+  it('creates a facility, a freezer with its zone limits, and a box inheriting the zone and ancestors', () => {
+    given(storageUnitDecider).when(create({ unitId: 'site', kind: 'FACILITY' }, null)).then([site]);
+    given(storageUnitDecider).when(create({ unitId: 'f', kind: 'FREEZER', parentId: 'site', zone: 'MINUS_20' }, stateOf(site))).then([freezer]);
+    given(storageUnitDecider)
+      .when(create({ unitId: 'b', kind: 'BOX', parentId: 'f', rows: 2, columns: 3 }, stateOf(freezer)))
+      .then([created('b', 'BOX', { parentId: 'f', ancestors: ['site', 'f'], zone: 'MINUS_20', rows: 2, columns: 3 })]);
+  });
+  it('refuses a unit that exists, a wrong parent, a zone against the parent, a box without a grid', () => {
+    given(storageUnitDecider, [site]).when(create({ unitId: 'site', kind: 'FACILITY' }, null)).thenThrows(BadInputError, /already exists/);
+    given(storageUnitDecider).when(create({ unitId: 'r', kind: 'RACK' }, null)).thenThrows(BadInputError, /a RACK needs a parent/);
+    given(storageUnitDecider).when(create({ unitId: 'b', kind: 'BOX', parentId: 'site', rows: 1, columns: 1 }, stateOf(site))).thenThrows(BadInputError, /cannot sit in a FACILITY/);
+    given(storageUnitDecider).when(create({ unitId: 'r', kind: 'RACK', parentId: 'f', zone: 'PLUS_4' }, stateOf(freezer))).thenThrows(BadInputError, /differs from the parent/);
+    given(storageUnitDecider).when(create({ unitId: 'b', kind: 'BOX', parentId: 'f' }, stateOf(freezer))).thenThrows(BadInputError, /rows and columns are required/);
+    given(storageUnitDecider).when(create({ unitId: 'f2', kind: 'FREEZER', parentId: 'site' }, stateOf(site))).thenThrows(BadInputError, /needs a zone/);
+    given(storageUnitDecider).when(create({ unitId: 'x', kind: 'FACILITY', name: ' ' }, null)).thenThrows(BadInputError, /name must be/);
+  });
+});
+
+describe('recording temperatures', () => {
+  it('records a reading in range', () => {
+    given(storageUnitDecider, [freezer]).when(read(-20)).then([{ type: 'TemperatureRecorded', data: { unitId: 'f', celsius: -20, recordedAt: '2026-01-01T00:00:00.000Z', inRange: true } }]);
+  });
+  it('starts an excursion on the first reading out of range, and ends it on the first back in range', () => {
+    const out = { type: 'TemperatureRecorded', data: { unitId: 'f', celsius: -5, recordedAt: '2026-01-01T00:00:00.000Z', inRange: false } } as const;
+    given(storageUnitDecider, [freezer])
+      .when(read(-5))
+      .then([out, { type: 'TemperatureExcursionStarted', data: { unitId: 'f', celsius: -5, minTempC: -25, maxTempC: -15, recordedAt: '2026-01-01T00:00:00.000Z' } }]);
+    given(storageUnitDecider, [freezer, { type: 'TemperatureExcursionStarted', data: { unitId: 'f', celsius: -5, minTempC: -25, maxTempC: -15, recordedAt: '2026-01-01T00:00:00.000Z' } }])
+      .when(read(-20))
+      .then([
+        { type: 'TemperatureRecorded', data: { unitId: 'f', celsius: -20, recordedAt: '2026-01-01T00:00:00.000Z', inRange: true } },
+        { type: 'TemperatureRecovered', data: { unitId: 'f', celsius: -20, recordedAt: '2026-01-01T00:00:00.000Z' } },
+      ]);
+  });
+  it('refuses a unit that does not exist, one without limits, and implausible readings', () => {
+    given(storageUnitDecider).when(read(-20)).thenThrows(NotFoundError, 'storage unit f not found');
+    given(storageUnitDecider, [site]).when(read(20)).thenThrows(BadInputError, /no temperature limits/);
+    given(storageUnitDecider, [freezer]).when(read(Number.NaN)).thenThrows(BadInputError, /not a plausible temperature/);
+  });
+});
