@@ -47,7 +47,8 @@ export const commandContext = (ctx: RequestContext): CommandContext => ({ tenant
 export interface SubgraphDefinition<C extends RequestContext = RequestContext> {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<C>;
+  /** Typed by each subgraph with its generated `Resolvers<Context>` (schema/codegen-resolvers.ts). */
+  resolvers: Readonly<Record<string, unknown>>;
   migrations: readonly MigrationSet[];
   /** Read models: reads with x-tracseq-consistent-with wait for these. */
   projections: readonly EventConsumer[];

@@ -22,7 +22,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MAPPERS: Record<string, Record<string, string>> = {
   samples: {},
   storage: {},
-  sequencing: {},
+  sequencing: {
+    SequencingJob: '../read-model/queries.js#JobParent',
+    JobSample: '../read-model/queries.js#JobSampleView',
+    SequencingJobConnection: '../read-model/queries.js#JobConnection',
+    Sample: '../read-model/queries.js#SampleRef',
+  },
   notifications: {},
   sagas: {},
   access: {},

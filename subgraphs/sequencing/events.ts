@@ -1,11 +1,12 @@
-import type { Event } from '../../../event-store/types.js';
+/**
+ * The sequencing context's published events: every event type it records, one union per stream.
+ * Other contexts, platform/replicas and sagas import this module with `import type` only.
+ */
+import type { Event } from '../../event-store/types.js';
 
-export const PLATFORMS = ['NOVASEQ_X', 'NOVASEQ_6000', 'NEXTSEQ_2000', 'MISEQ', 'PROMETHION'] as const;
-export type Platform = (typeof PLATFORMS)[number];
-export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'STAT'] as const;
-export type Priority = (typeof PRIORITIES)[number];
-export const JOB_STATUSES = ['PENDING', 'QUEUED', 'RUNNING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+export type Platform = 'NOVASEQ_X' | 'NOVASEQ_6000' | 'NEXTSEQ_2000' | 'MISEQ' | 'PROMETHION';
+export type Priority = 'LOW' | 'NORMAL' | 'HIGH' | 'STAT';
+export type JobStatus = 'PENDING' | 'QUEUED' | 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 export type QcVerdict = 'PASS' | 'WARN' | 'FAIL';
 
 export type RunMetrics = {
@@ -36,6 +37,7 @@ export type JobFailed = Event<'JobFailed', { jobId: string; reason: string; samp
 export type JobCancelled = Event<'JobCancelled', { jobId: string; reason: string | null }>;
 export type JobRequeued = Event<'JobRequeued', { jobId: string; sampleIds: string[] }>;
 
+/** Stream `SequencingJob-<uuid>`. */
 export type JobEvent =
   | JobCreated
   | JobSampleAdded
@@ -50,7 +52,5 @@ export type JobEvent =
   | JobCancelled
   | JobRequeued;
 
-export const JOB_EVENTS: ReadonlySet<string> = new Set([
-  'JobCreated', 'JobSampleAdded', 'JobSampleRemoved', 'JobQueued', 'JobStarted', 'JobPaused', 'JobResumed',
-  'RunMetricsRecorded', 'JobCompleted', 'JobFailed', 'JobCancelled', 'JobRequeued',
-]);
+/** Every event the sequencing context records. */
+export type SequencingEvent = JobEvent;
