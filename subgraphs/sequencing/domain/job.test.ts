@@ -188,7 +188,7 @@ describe('sample sheet', () => {
       { sampleId: 'b', lane: 2, i7Index: 'GGGGCCCCAA', i5Index: null },
       { sampleId: 'c', lane: null, i7Index: 'CATCATCATC', i5Index: 'GATGATGATG' },
     ] };
-    const sheet = sampleSheet(job, (id) => `SMP-${id.toUpperCase()}`);
+    const sheet = sampleSheet(job, (id) => `SMP-${id.toUpperCase()}`)!;
     const sections = Object.fromEntries(sheet.split(/\n(?=\[)/).map((block) => {
       const [title, ...lines] = block.trim().split('\n');
       return [title, lines.filter(Boolean)];

@@ -1,5 +1,6 @@
 import type { Command, Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError, InvalidTransitionError, NotFoundError } from '../../../platform/errors.js';
+import { parseReads } from './read-structure.js';
 import type { JobEvent, JobSample, JobStatus, Platform, Priority, QcVerdict, RunMetrics } from '../events.js';
 
 export const PLATFORMS: readonly Platform[] = ['NOVASEQ_X', 'NOVASEQ_6000', 'NEXTSEQ_2000', 'MISEQ', 'PROMETHION'];
@@ -113,7 +114,7 @@ const createJob = (state: JobState, jobId: string, input: { name: string; platfo
   if (!PLATFORMS.includes(input.platform)) throw new BadInputError(`unknown platform ${input.platform}`, { field: 'platform' });
   const priority = input.priority ?? 'NORMAL';
   if (!PRIORITIES.includes(priority)) throw new BadInputError(`unknown priority ${priority}`, { field: 'priority' });
-  if (input.readStructure != null) parseReadStructure(input.readStructure);
+  if (input.readStructure != null) parseReads(input.readStructure);
   return [{ type: 'JobCreated', data: { jobId, name, platform: input.platform, priority, readStructure: input.readStructure ?? null } }];
 };
 
@@ -221,16 +222,6 @@ const requeueJob = (state: JobState): JobEvent[] => {
   const job = existing(state);
   if (job.status !== 'FAILED') throw new InvalidTransitionError(job.status, 'QUEUED', 'job (only a FAILED job is requeued)');
   return queueJob(state);
-};
-
-/** `151T8B8B151T`: T template, B barcode (index), S skip, U UMI; the sample sheet's [Reads]. */
-export const parseReadStructure = (structure: string): { read1: number; read2: number | null; index1: number | null; index2: number | null } => {
-  const segments = [...structure.matchAll(/(\d+)([TBSU])/g)];
-  if (segments.map((m) => m[0]).join('') !== structure || segments.length === 0) throw new BadInputError(`read structure "${structure}" is not like 151T8B8B151T`, { field: 'readStructure' });
-  const templates = segments.filter((m) => m[2] === 'T').map((m) => Number(m[1]));
-  const indexes = segments.filter((m) => m[2] === 'B').map((m) => Number(m[1]));
-  if (templates.length < 1 || templates.length > 2 || indexes.length > 2) throw new BadInputError('a read structure has 1–2 template reads and at most 2 index reads', { field: 'readStructure' });
-  return { read1: templates[0]!, read2: templates[1] ?? null, index1: indexes[0] ?? null, index2: indexes[1] ?? null };
 };
 
 const decide: JobDecider['decide'] = (command, state) => {
