@@ -52,5 +52,31 @@ export type JobEvent =
   | JobCancelled
   | JobRequeued;
 
+export type KitIndex = { indexId: string; i7: string; i5: string | null; well: string | null };
+/** Stream `IndexKit-<uuid>`. */
+export type IndexKitImported = Event<'IndexKitImported', { kitId: string; name: string; indexes: KitIndex[] }>;
+export type IndexKitEvent = IndexKitImported;
+
+/** Index of a library: from a kit (kitId, indexId) or typed in (both null); i5 in forward orientation. */
+export type LibraryIndex = { kitId: string | null; indexId: string | null; i7: string; i5: string | null };
+/** Stream `Library-<uuid>`. Molarity nM = concentration ng/µl / (660 g/mol/bp × mean fragment bp) × 10^6. */
+export type LibraryPrepared = Event<'LibraryPrepared', {
+  libraryId: string; sampleId: string; barcode: string; index: LibraryIndex;
+  volumeUl: number; concentrationNgUl: number; meanFragmentBp: number; molarityNm: number;
+}>;
+export type LibraryQcRecorded = Event<'LibraryQcRecorded', { libraryId: string; verdict: 'PASS' | 'FAIL'; note: string | null; recordedBy: string | null }>;
+export type LibraryEvent = LibraryPrepared | LibraryQcRecorded;
+
+export type PoolMember = { libraryId: string; proportion: number; volumeUl: number; i7: string; i5: string | null };
+export type PoolWarning = { kind: 'INDEX_COLLISION' | 'COLOUR_BALANCE'; message: string };
+/** Stream `Pool-<uuid>`. */
+export type PoolCreated = Event<'PoolCreated', { poolId: string; name: string; molarityNm: number; volumeUl: number; members: PoolMember[]; warnings: PoolWarning[] }>;
+export type PoolEvent = PoolCreated;
+
+/** Stream `SequencingRun-<uuid>`. */
+export type RunCreated = Event<'RunCreated', { runId: string; name: string; instrument: string; flowcellType: string; lanes: number; readStructure: string }>;
+export type PoolLoaded = Event<'PoolLoaded', { runId: string; lane: number; poolId: string }>;
+export type RunEvent = RunCreated | PoolLoaded;
+
 /** Every event the sequencing context records. */
-export type SequencingEvent = JobEvent;
+export type SequencingEvent = JobEvent | IndexKitEvent | LibraryEvent | PoolEvent | RunEvent;

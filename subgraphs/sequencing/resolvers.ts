@@ -1,11 +1,15 @@
 import { pageSize } from '../../platform/graphql/connection.js';
 import { DateTimeScalar, isUuid } from '../../platform/graphql/scalars.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
+import { BadInputError } from '../../platform/errors.js';
 import type { JobChange, JobCommands } from './commands/job-commands.js';
-import { sampleSheet } from './domain/sample-sheet.js';
+import type { LabCommands } from './commands/lab-commands.js';
+import { INSTRUMENT_MODELS, instrumentModel } from './domain/instruments.js';
+import { bclConvertSheet, sampleSheet } from './domain/sample-sheet.js';
 import type { JobSample } from './events.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import type { SequencingLoaders } from './read-model/loaders.js';
+import type { IndexKitView } from './read-model/lab-queries.js';
 import type { JobParent, SequencingQueries } from './read-model/queries.js';
 
 export interface SequencingContext extends RequestContext {
@@ -16,7 +20,13 @@ const samplesOf = async (job: JobParent, ctx: SequencingContext): Promise<JobSam
   job.samples ??
   (await ctx.sequencing.samplesOfJob.load(job.id)).map((row) => ({ sampleId: row.sample_id, lane: row.lane, i7Index: row.i7_index, i5Index: row.i5_index }));
 
-export const sequencingResolvers = (deps: { queries: SequencingQueries; commands: JobCommands }): Resolvers<SequencingContext> => {
+const found = <T>(value: T | null | Error, what: string): T => {
+  if (value instanceof Error) throw value;
+  if (value === null) throw new BadInputError(`${what} not found`);
+  return value;
+};
+
+export const sequencingResolvers = (deps: { queries: SequencingQueries; commands: JobCommands; lab: LabCommands; allKits: (tenantId: string) => Promise<IndexKitView[]> }): Resolvers<SequencingContext> => {
   const change = (ctx: SequencingContext, jobId: string, command: JobChange) => deps.commands.change(commandContext(ctx), jobId, command);
 
   return {
@@ -24,6 +34,12 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
     Query: {
       sequencingJob: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.job.load(id) : null),
       sequencingJobs: (_, args, ctx) => deps.queries.list(ctx.tenantId, args, pageSize(args.first), args.after),
+      instrumentModels: () => [...INSTRUMENT_MODELS],
+      indexKits: (_, __, ctx) => deps.allKits(ctx.tenantId),
+      indexKit: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.kit.load(id) : null),
+      library: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.library.load(id) : null),
+      pool: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.pool.load(id) : null),
+      sequencingRun: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.run.load(id) : null),
     },
     Mutation: {
       createSequencingJob: (_, { input, idempotencyKey }, ctx) => deps.commands.create(commandContext(ctx), input, idempotencyKey),
@@ -42,6 +58,59 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       failJob: (_, { jobId, reason }, ctx) => change(ctx, jobId, { type: 'FailJob', data: { reason } }),
       cancelJob: (_, { jobId, reason }, ctx) => change(ctx, jobId, { type: 'CancelJob', data: { reason: reason ?? null } }),
       requeueJob: (_, { jobId }, ctx) => change(ctx, jobId, { type: 'RequeueJob', data: {} }),
+      importIndexKit: (_, { input }, ctx) => deps.lab.importIndexKit(commandContext(ctx), input),
+      prepareLibrary: async (_, { input }, ctx) => {
+        // The sample's status is the samples context's fact (kept in a replica): read it at the caller's position.
+        await ctx.readModelsAt();
+        return deps.lab.prepareLibrary(commandContext(ctx), input);
+      },
+      recordLibraryQc: (_, { libraryId, verdict, note }, ctx) => deps.lab.recordLibraryQc(commandContext(ctx), libraryId, verdict, note ?? null),
+      createPool: (_, { input }, ctx) => deps.lab.createPool(commandContext(ctx), input),
+      createSequencingRun: (_, { input }, ctx) => deps.lab.createRun(commandContext(ctx), input),
+      loadPoolOnLane: (_, { runId, lane, poolId }, ctx) => deps.lab.loadPool(commandContext(ctx), runId, lane, poolId),
+    },
+    InstrumentModel: {
+      i5Orientation: (model) => model.i5InSampleSheet,
+      flowcellTypes: (model) => [...model.flowcells],
+    },
+    IndexKit: {
+      __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.kit.load(ref.id) : null),
+    },
+    Library: {
+      __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.library.load(ref.id) : null),
+      sample: (library) => ({ id: library.sampleId }),
+      kit: (library, _, ctx) => (library.index.kitId ? ctx.sequencing.kit.load(library.index.kitId) : null),
+      indexId: (library) => library.index.indexId,
+      i7Index: (library) => library.index.i7,
+      i5Index: (library) => library.index.i5,
+      pools: (library, _, ctx) => ctx.sequencing.poolsOfLibrary.load(library.id),
+    },
+    PoolMember: {
+      library: async (member, _, ctx) => found(await ctx.sequencing.library.load(member.libraryId), `library ${member.libraryId}`),
+    },
+    Pool: {
+      __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.pool.load(ref.id) : null),
+      runs: (pool, _, ctx) => ctx.sequencing.runsOfPool.load(pool.id),
+    },
+    RunLane: {
+      pool: async (lane, _, ctx) => found(await ctx.sequencing.pool.load(lane.poolId), `pool ${lane.poolId}`),
+    },
+    SequencingRun: {
+      __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.run.load(ref.id) : null),
+      instrument: (run) => found(instrumentModel(run.instrument), `instrument ${run.instrument}`),
+      laneCount: (run) => run.lanes,
+      lanes: (run) => run.loaded,
+      sampleSheet: async (run, _, ctx) => {
+        const pools = await Promise.all(run.loaded.map(async ({ lane, poolId }) => ({ lane, pool: found(await ctx.sequencing.pool.load(poolId), `pool ${poolId}`) })));
+        const libraries = await ctx.sequencing.library.loadMany(pools.flatMap(({ pool }) => pool.members.map((m) => m.libraryId)));
+        const barcodes = new Map(libraries.flatMap((l) => (l && !(l instanceof Error) ? [[l.id, l.barcode] as const] : [])));
+        return bclConvertSheet({
+          runName: run.name,
+          model: found(instrumentModel(run.instrument), `instrument ${run.instrument}`),
+          readStructure: run.readStructure,
+          rows: pools.flatMap(({ lane, pool }) => pool.members.map((m) => ({ lane, sampleId: barcodes.get(m.libraryId) ?? m.libraryId, i7: m.i7, i5: m.i5 }))),
+        });
+      },
     },
     SequencingJob: {
       __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.job.load(ref.id) : null),
@@ -59,6 +128,7 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
     Sample: {
       __resolveReference: (ref) => ({ id: ref.id }),
       sequencingJobs: (sample, _, ctx) => ctx.sequencing.jobsOfSample.load(sample.id),
+      libraries: (sample, _, ctx) => ctx.sequencing.librariesOfSample.load(sample.id),
     },
   };
 };

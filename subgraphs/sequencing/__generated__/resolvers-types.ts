@@ -2,6 +2,7 @@
 /* eslint-disable */
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { JobParent, JobSampleView, JobConnection, SampleRef } from '../read-model/queries.js';
+import type { InstrumentModelView, IndexKitView, LibraryView, PoolMemberView, PoolView, RunLaneView, RunView } from '../read-model/lab-queries.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
@@ -91,6 +92,137 @@ export type Sample = {
   id: Scalars['ID']['output'];
   /** Jobs this sample was added to, newest first. */
   sequencingJobs: Array<SequencingJob>;
+  /** Libraries prepared from this sample, oldest first. */
+  libraries: Array<Library>;
+};
+
+export type Chemistry =
+  | 'FOUR_COLOUR'
+  | 'TWO_COLOUR'
+  | 'ONE_COLOUR'
+  | 'NANOPORE';
+
+/** How the i5 index is written in this instrument's BCL Convert v2 sample sheet. */
+export type I5Orientation =
+  | 'FORWARD'
+  | 'REVERSE_COMPLEMENT';
+
+/** An instrument model of the catalogue (values cited in subgraphs/sequencing/domain/instruments.ts). */
+export type InstrumentModel = {
+  __typename?: 'InstrumentModel';
+  code: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  chemistry: Chemistry;
+  i5Orientation?: Maybe<I5Orientation>;
+  /** Illumina's sample sheet v2 [Header] values, where documented. */
+  instrumentPlatform?: Maybe<Scalars['String']['output']>;
+  instrumentType?: Maybe<Scalars['String']['output']>;
+  flowcellTypes: Array<FlowcellType>;
+};
+
+export type FlowcellType = {
+  __typename?: 'FlowcellType';
+  code: Scalars['String']['output'];
+  lanes: Scalars['Int']['output'];
+  /** Patterned flowcells are judged by %PF and occupancy, not cluster density. */
+  patterned: Scalars['Boolean']['output'];
+};
+
+export type KitIndex = {
+  __typename?: 'KitIndex';
+  indexId: Scalars['String']['output'];
+  i7: Scalars['String']['output'];
+  /** Forward (kit) orientation. */
+  i5?: Maybe<Scalars['String']['output']>;
+  well?: Maybe<Scalars['String']['output']>;
+};
+
+export type IndexKit = {
+  __typename?: 'IndexKit';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  indexes: Array<KitIndex>;
+};
+
+export type LibraryStatus =
+  | 'PREPARED'
+  | 'QC_PASSED'
+  | 'QC_FAILED';
+
+export type LibraryQcVerdict =
+  | 'PASS'
+  | 'FAIL';
+
+export type Library = {
+  __typename?: 'Library';
+  id: Scalars['ID']['output'];
+  barcode: Scalars['String']['output'];
+  sample: Sample;
+  status: LibraryStatus;
+  kit?: Maybe<IndexKit>;
+  indexId?: Maybe<Scalars['String']['output']>;
+  i7Index: Scalars['String']['output'];
+  /** Forward (kit) orientation. */
+  i5Index?: Maybe<Scalars['String']['output']>;
+  volumeUl: Scalars['Float']['output'];
+  concentrationNgUl: Scalars['Float']['output'];
+  meanFragmentBp: Scalars['Float']['output'];
+  /** concentration / (660 × mean fragment size) × 10^6. */
+  molarityNm: Scalars['Float']['output'];
+  qcNote?: Maybe<Scalars['String']['output']>;
+  /** Who recorded the last QC verdict. */
+  qcRecordedBy?: Maybe<Scalars['String']['output']>;
+  pools: Array<Pool>;
+};
+
+export type PoolMember = {
+  __typename?: 'PoolMember';
+  library: Library;
+  proportion: Scalars['Float']['output'];
+  /** Volume of the library in the pool. */
+  volumeUl: Scalars['Float']['output'];
+};
+
+export type PoolWarningKind =
+  | 'INDEX_COLLISION'
+  | 'COLOUR_BALANCE';
+
+export type PoolWarning = {
+  __typename?: 'PoolWarning';
+  kind: PoolWarningKind;
+  message: Scalars['String']['output'];
+};
+
+export type Pool = {
+  __typename?: 'Pool';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  molarityNm: Scalars['Float']['output'];
+  volumeUl: Scalars['Float']['output'];
+  members: Array<PoolMember>;
+  warnings: Array<PoolWarning>;
+  runs: Array<SequencingRun>;
+  createdAt: Scalars['DateTime']['output'];
+};
+
+export type RunLane = {
+  __typename?: 'RunLane';
+  lane: Scalars['Int']['output'];
+  pool: Pool;
+};
+
+export type SequencingRun = {
+  __typename?: 'SequencingRun';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  instrument: InstrumentModel;
+  flowcellType: Scalars['String']['output'];
+  laneCount: Scalars['Int']['output'];
+  readStructure: Scalars['String']['output'];
+  lanes: Array<RunLane>;
+  /** BCL Convert v2 sample sheet: one row per library per lane, i5 as the instrument wants it. */
+  sampleSheet: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
 };
 
 export type PageInfo = {
@@ -117,6 +249,13 @@ export type Query = {
   sequencingJob?: Maybe<SequencingJob>;
   /** Newest first. */
   sequencingJobs: SequencingJobConnection;
+  instrumentModels: Array<InstrumentModel>;
+  /** By name (at most 500). */
+  indexKits: Array<IndexKit>;
+  indexKit?: Maybe<IndexKit>;
+  library?: Maybe<Library>;
+  pool?: Maybe<Pool>;
+  sequencingRun?: Maybe<SequencingRun>;
 };
 
 
@@ -130,6 +269,101 @@ export type QuerySequencingJobsArgs = {
   platform?: InputMaybe<SequencingPlatform>;
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryIndexKitArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryLibraryArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryPoolArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QuerySequencingRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type ImportIndexKitInput = {
+  name: Scalars['String']['input'];
+  /** CSV with a header row: index_id, i7, i5 (optional, forward orientation), well (optional). */
+  csv: Scalars['String']['input'];
+};
+
+export type PrepareLibraryInput = {
+  sampleId: Scalars['ID']['input'];
+  barcode: Scalars['String']['input'];
+  /** An index of an imported kit, or explicit sequences (i5 in forward orientation). */
+  kitId?: InputMaybe<Scalars['ID']['input']>;
+  indexId?: InputMaybe<Scalars['String']['input']>;
+  i7Index?: InputMaybe<Scalars['String']['input']>;
+  i5Index?: InputMaybe<Scalars['String']['input']>;
+  volumeUl: Scalars['Float']['input'];
+  concentrationNgUl: Scalars['Float']['input'];
+  meanFragmentBp: Scalars['Float']['input'];
+};
+
+export type PoolLibraryInput = {
+  libraryId: Scalars['ID']['input'];
+  /** Relative share of the pool's molecules (default 1). */
+  proportion?: InputMaybe<Scalars['Float']['input']>;
+};
+
+/** Combined i7 + i5 mismatches: at most errorMismatches refuses the pool, at most warningMismatches warns. */
+export type IndexCheckInput = {
+  errorMismatches: Scalars['Int']['input'];
+  warningMismatches: Scalars['Int']['input'];
+};
+
+export type CreatePoolInput = {
+  name: Scalars['String']['input'];
+  libraries: Array<PoolLibraryInput>;
+  targetMolarityNm: Scalars['Float']['input'];
+  volumeUl: Scalars['Float']['input'];
+  /** Defaults as MISO LIMS: error at ≤ 1, warning at ≤ 2. */
+  indexCheck?: InputMaybe<IndexCheckInput>;
+};
+
+export type CreateSequencingRunInput = {
+  name: Scalars['String']['input'];
+  /** An Illumina InstrumentModel code, e.g. NOVASEQ_6000. */
+  instrument: Scalars['String']['input'];
+  flowcellType: Scalars['String']['input'];
+  /** e.g. 151T8B8B151T; U (UMI) and S (skip) segments become OverrideCycles. */
+  readStructure: Scalars['String']['input'];
+};
+
+export type IndexKitPayload = {
+  __typename?: 'IndexKitPayload';
+  kit: IndexKit;
+  position: Scalars['String']['output'];
+};
+
+export type LibraryPayload = {
+  __typename?: 'LibraryPayload';
+  library: Library;
+  position: Scalars['String']['output'];
+};
+
+export type PoolPayload = {
+  __typename?: 'PoolPayload';
+  pool: Pool;
+  /** Index and colour-balance warnings of this pool (errors refuse it). */
+  warnings: Array<PoolWarning>;
+  position: Scalars['String']['output'];
+};
+
+export type SequencingRunPayload = {
+  __typename?: 'SequencingRunPayload';
+  run: SequencingRun;
+  position: Scalars['String']['output'];
 };
 
 export type CreateSequencingJobInput = {
@@ -167,6 +401,13 @@ export type Mutation = {
   failJob: JobPayload;
   cancelJob: JobPayload;
   requeueJob: JobPayload;
+  importIndexKit: IndexKitPayload;
+  prepareLibrary: LibraryPayload;
+  recordLibraryQc: LibraryPayload;
+  createPool: PoolPayload;
+  createSequencingRun: SequencingRunPayload;
+  /** Lane count of the run's flowcell enforced; a lane holds one pool. */
+  loadPoolOnLane: SequencingRunPayload;
 };
 
 
@@ -237,6 +478,40 @@ export type MutationCancelJobArgs = {
 
 export type MutationRequeueJobArgs = {
   jobId: Scalars['ID']['input'];
+};
+
+
+export type MutationImportIndexKitArgs = {
+  input: ImportIndexKitInput;
+};
+
+
+export type MutationPrepareLibraryArgs = {
+  input: PrepareLibraryInput;
+};
+
+
+export type MutationRecordLibraryQcArgs = {
+  libraryId: Scalars['ID']['input'];
+  verdict: LibraryQcVerdict;
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationCreatePoolArgs = {
+  input: CreatePoolInput;
+};
+
+
+export type MutationCreateSequencingRunArgs = {
+  input: CreateSequencingRunInput;
+};
+
+
+export type MutationLoadPoolOnLaneArgs = {
+  runId: Scalars['ID']['input'];
+  lane: Scalars['Int']['input'];
+  poolId: Scalars['ID']['input'];
 };
 
 
@@ -321,6 +596,10 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type FederationTypes = {
   SequencingJob: SequencingJob;
   Sample: Sample;
+  IndexKit: IndexKit;
+  Library: Library;
+  Pool: Pool;
+  SequencingRun: SequencingRun;
 };
 
 /** Mapping of federation reference types */
@@ -331,6 +610,18 @@ export type FederationReferenceTypes = {
   Sample:
     ( { __typename: 'Sample' }
     & GraphQLRecursivePick<FederationTypes['Sample'], {"id":true}> );
+  IndexKit:
+    ( { __typename: 'IndexKit' }
+    & GraphQLRecursivePick<FederationTypes['IndexKit'], {"id":true}> );
+  Library:
+    ( { __typename: 'Library' }
+    & GraphQLRecursivePick<FederationTypes['Library'], {"id":true}> );
+  Pool:
+    ( { __typename: 'Pool' }
+    & GraphQLRecursivePick<FederationTypes['Pool'], {"id":true}> );
+  SequencingRun:
+    ( { __typename: 'SequencingRun' }
+    & GraphQLRecursivePick<FederationTypes['SequencingRun'], {"id":true}> );
 };
 
 
@@ -350,11 +641,36 @@ export type ResolversTypes = {
   RunMetrics: ResolverTypeWrapper<Partial<RunMetrics>>;
   Float: ResolverTypeWrapper<Partial<Scalars['Float']['output']>>;
   Sample: ResolverTypeWrapper<SampleRef>;
-  PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
+  Chemistry: ResolverTypeWrapper<Partial<Chemistry>>;
+  I5Orientation: ResolverTypeWrapper<Partial<I5Orientation>>;
+  InstrumentModel: ResolverTypeWrapper<InstrumentModelView>;
+  FlowcellType: ResolverTypeWrapper<Partial<FlowcellType>>;
   Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
+  KitIndex: ResolverTypeWrapper<Partial<KitIndex>>;
+  IndexKit: ResolverTypeWrapper<IndexKitView>;
+  LibraryStatus: ResolverTypeWrapper<Partial<LibraryStatus>>;
+  LibraryQcVerdict: ResolverTypeWrapper<Partial<LibraryQcVerdict>>;
+  Library: ResolverTypeWrapper<LibraryView>;
+  PoolMember: ResolverTypeWrapper<PoolMemberView>;
+  PoolWarningKind: ResolverTypeWrapper<Partial<PoolWarningKind>>;
+  PoolWarning: ResolverTypeWrapper<Partial<PoolWarning>>;
+  Pool: ResolverTypeWrapper<PoolView>;
+  RunLane: ResolverTypeWrapper<RunLaneView>;
+  SequencingRun: ResolverTypeWrapper<RunView>;
+  PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
   SequencingJobEdge: ResolverTypeWrapper<Partial<Omit<SequencingJobEdge, 'node'> & { node: ResolversTypes['SequencingJob'] }>>;
   SequencingJobConnection: ResolverTypeWrapper<JobConnection>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ImportIndexKitInput: ResolverTypeWrapper<Partial<ImportIndexKitInput>>;
+  PrepareLibraryInput: ResolverTypeWrapper<Partial<PrepareLibraryInput>>;
+  PoolLibraryInput: ResolverTypeWrapper<Partial<PoolLibraryInput>>;
+  IndexCheckInput: ResolverTypeWrapper<Partial<IndexCheckInput>>;
+  CreatePoolInput: ResolverTypeWrapper<Partial<CreatePoolInput>>;
+  CreateSequencingRunInput: ResolverTypeWrapper<Partial<CreateSequencingRunInput>>;
+  IndexKitPayload: ResolverTypeWrapper<Partial<Omit<IndexKitPayload, 'kit'> & { kit: ResolversTypes['IndexKit'] }>>;
+  LibraryPayload: ResolverTypeWrapper<Partial<Omit<LibraryPayload, 'library'> & { library: ResolversTypes['Library'] }>>;
+  PoolPayload: ResolverTypeWrapper<Partial<Omit<PoolPayload, 'pool'> & { pool: ResolversTypes['Pool'] }>>;
+  SequencingRunPayload: ResolverTypeWrapper<Partial<Omit<SequencingRunPayload, 'run'> & { run: ResolversTypes['SequencingRun'] }>>;
   CreateSequencingJobInput: ResolverTypeWrapper<Partial<CreateSequencingJobInput>>;
   RunMetricsInput: ResolverTypeWrapper<Partial<RunMetricsInput>>;
   JobPayload: ResolverTypeWrapper<Partial<Omit<JobPayload, 'job'> & { job: ResolversTypes['SequencingJob'] }>>;
@@ -372,11 +688,31 @@ export type ResolversParentTypes = {
   RunMetrics: Partial<RunMetrics>;
   Float: Partial<Scalars['Float']['output']>;
   Sample: SampleRef;
-  PageInfo: Partial<PageInfo>;
+  InstrumentModel: InstrumentModelView;
+  FlowcellType: Partial<FlowcellType>;
   Boolean: Partial<Scalars['Boolean']['output']>;
+  KitIndex: Partial<KitIndex>;
+  IndexKit: IndexKitView;
+  Library: LibraryView;
+  PoolMember: PoolMemberView;
+  PoolWarning: Partial<PoolWarning>;
+  Pool: PoolView;
+  RunLane: RunLaneView;
+  SequencingRun: RunView;
+  PageInfo: Partial<PageInfo>;
   SequencingJobEdge: Partial<Omit<SequencingJobEdge, 'node'> & { node: ResolversParentTypes['SequencingJob'] }>;
   SequencingJobConnection: JobConnection;
   Query: Record<PropertyKey, never>;
+  ImportIndexKitInput: Partial<ImportIndexKitInput>;
+  PrepareLibraryInput: Partial<PrepareLibraryInput>;
+  PoolLibraryInput: Partial<PoolLibraryInput>;
+  IndexCheckInput: Partial<IndexCheckInput>;
+  CreatePoolInput: Partial<CreatePoolInput>;
+  CreateSequencingRunInput: Partial<CreateSequencingRunInput>;
+  IndexKitPayload: Partial<Omit<IndexKitPayload, 'kit'> & { kit: ResolversParentTypes['IndexKit'] }>;
+  LibraryPayload: Partial<Omit<LibraryPayload, 'library'> & { library: ResolversParentTypes['Library'] }>;
+  PoolPayload: Partial<Omit<PoolPayload, 'pool'> & { pool: ResolversParentTypes['Pool'] }>;
+  SequencingRunPayload: Partial<Omit<SequencingRunPayload, 'run'> & { run: ResolversParentTypes['SequencingRun'] }>;
   CreateSequencingJobInput: Partial<CreateSequencingJobInput>;
   RunMetricsInput: Partial<RunMetricsInput>;
   JobPayload: Partial<Omit<JobPayload, 'job'> & { job: ResolversParentTypes['SequencingJob'] }>;
@@ -424,6 +760,97 @@ export type SampleResolvers<ContextType = any, ParentType extends ResolversParen
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Sample']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   sequencingJobs?: Resolver<Array<ResolversTypes['SequencingJob']>, ParentType, ContextType>;
+  libraries?: Resolver<Array<ResolversTypes['Library']>, ParentType, ContextType>;
+};
+
+export type InstrumentModelResolvers<ContextType = any, ParentType extends ResolversParentTypes['InstrumentModel'] = ResolversParentTypes['InstrumentModel']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  chemistry?: Resolver<ResolversTypes['Chemistry'], ParentType, ContextType>;
+  i5Orientation?: Resolver<Maybe<ResolversTypes['I5Orientation']>, ParentType, ContextType>;
+  instrumentPlatform?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  instrumentType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  flowcellTypes?: Resolver<Array<ResolversTypes['FlowcellType']>, ParentType, ContextType>;
+};
+
+export type FlowcellTypeResolvers<ContextType = any, ParentType extends ResolversParentTypes['FlowcellType'] = ResolversParentTypes['FlowcellType']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lanes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  patterned?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type KitIndexResolvers<ContextType = any, ParentType extends ResolversParentTypes['KitIndex'] = ResolversParentTypes['KitIndex']> = {
+  indexId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  i7?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  i5?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  well?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type IndexKitResolvers<ContextType = any, ParentType extends ResolversParentTypes['IndexKit'] = ResolversParentTypes['IndexKit'], FederationReferenceType extends FederationReferenceTypes['IndexKit'] = FederationReferenceTypes['IndexKit']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['IndexKit']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  indexes?: Resolver<Array<ResolversTypes['KitIndex']>, ParentType, ContextType>;
+};
+
+export type LibraryResolvers<ContextType = any, ParentType extends ResolversParentTypes['Library'] = ResolversParentTypes['Library'], FederationReferenceType extends FederationReferenceTypes['Library'] = FederationReferenceTypes['Library']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Library']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  barcode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sample?: Resolver<ResolversTypes['Sample'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['LibraryStatus'], ParentType, ContextType>;
+  kit?: Resolver<Maybe<ResolversTypes['IndexKit']>, ParentType, ContextType>;
+  indexId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  i7Index?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  i5Index?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  volumeUl?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  concentrationNgUl?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  meanFragmentBp?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  molarityNm?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  qcNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  qcRecordedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  pools?: Resolver<Array<ResolversTypes['Pool']>, ParentType, ContextType>;
+};
+
+export type PoolMemberResolvers<ContextType = any, ParentType extends ResolversParentTypes['PoolMember'] = ResolversParentTypes['PoolMember']> = {
+  library?: Resolver<ResolversTypes['Library'], ParentType, ContextType>;
+  proportion?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  volumeUl?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type PoolWarningResolvers<ContextType = any, ParentType extends ResolversParentTypes['PoolWarning'] = ResolversParentTypes['PoolWarning']> = {
+  kind?: Resolver<ResolversTypes['PoolWarningKind'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type PoolResolvers<ContextType = any, ParentType extends ResolversParentTypes['Pool'] = ResolversParentTypes['Pool'], FederationReferenceType extends FederationReferenceTypes['Pool'] = FederationReferenceTypes['Pool']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Pool']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  molarityNm?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  volumeUl?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  members?: Resolver<Array<ResolversTypes['PoolMember']>, ParentType, ContextType>;
+  warnings?: Resolver<Array<ResolversTypes['PoolWarning']>, ParentType, ContextType>;
+  runs?: Resolver<Array<ResolversTypes['SequencingRun']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type RunLaneResolvers<ContextType = any, ParentType extends ResolversParentTypes['RunLane'] = ResolversParentTypes['RunLane']> = {
+  lane?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pool?: Resolver<ResolversTypes['Pool'], ParentType, ContextType>;
+};
+
+export type SequencingRunResolvers<ContextType = any, ParentType extends ResolversParentTypes['SequencingRun'] = ResolversParentTypes['SequencingRun'], FederationReferenceType extends FederationReferenceTypes['SequencingRun'] = FederationReferenceTypes['SequencingRun']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['SequencingRun']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  instrument?: Resolver<ResolversTypes['InstrumentModel'], ParentType, ContextType>;
+  flowcellType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  laneCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  readStructure?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lanes?: Resolver<Array<ResolversTypes['RunLane']>, ParentType, ContextType>;
+  sampleSheet?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = any, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -445,6 +872,33 @@ export type SequencingJobConnectionResolvers<ContextType = any, ParentType exten
 export type QueryResolvers<ContextType = any, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   sequencingJob?: Resolver<Maybe<ResolversTypes['SequencingJob']>, ParentType, ContextType, RequireFields<QuerySequencingJobArgs, 'id'>>;
   sequencingJobs?: Resolver<ResolversTypes['SequencingJobConnection'], ParentType, ContextType, Partial<QuerySequencingJobsArgs>>;
+  instrumentModels?: Resolver<Array<ResolversTypes['InstrumentModel']>, ParentType, ContextType>;
+  indexKits?: Resolver<Array<ResolversTypes['IndexKit']>, ParentType, ContextType>;
+  indexKit?: Resolver<Maybe<ResolversTypes['IndexKit']>, ParentType, ContextType, RequireFields<QueryIndexKitArgs, 'id'>>;
+  library?: Resolver<Maybe<ResolversTypes['Library']>, ParentType, ContextType, RequireFields<QueryLibraryArgs, 'id'>>;
+  pool?: Resolver<Maybe<ResolversTypes['Pool']>, ParentType, ContextType, RequireFields<QueryPoolArgs, 'id'>>;
+  sequencingRun?: Resolver<Maybe<ResolversTypes['SequencingRun']>, ParentType, ContextType, RequireFields<QuerySequencingRunArgs, 'id'>>;
+};
+
+export type IndexKitPayloadResolvers<ContextType = any, ParentType extends ResolversParentTypes['IndexKitPayload'] = ResolversParentTypes['IndexKitPayload']> = {
+  kit?: Resolver<ResolversTypes['IndexKit'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type LibraryPayloadResolvers<ContextType = any, ParentType extends ResolversParentTypes['LibraryPayload'] = ResolversParentTypes['LibraryPayload']> = {
+  library?: Resolver<ResolversTypes['Library'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type PoolPayloadResolvers<ContextType = any, ParentType extends ResolversParentTypes['PoolPayload'] = ResolversParentTypes['PoolPayload']> = {
+  pool?: Resolver<ResolversTypes['Pool'], ParentType, ContextType>;
+  warnings?: Resolver<Array<ResolversTypes['PoolWarning']>, ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SequencingRunPayloadResolvers<ContextType = any, ParentType extends ResolversParentTypes['SequencingRunPayload'] = ResolversParentTypes['SequencingRunPayload']> = {
+  run?: Resolver<ResolversTypes['SequencingRun'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type JobPayloadResolvers<ContextType = any, ParentType extends ResolversParentTypes['JobPayload'] = ResolversParentTypes['JobPayload']> = {
@@ -465,6 +919,12 @@ export type MutationResolvers<ContextType = any, ParentType extends ResolversPar
   failJob?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationFailJobArgs, 'jobId' | 'reason'>>;
   cancelJob?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationCancelJobArgs, 'jobId'>>;
   requeueJob?: Resolver<ResolversTypes['JobPayload'], ParentType, ContextType, RequireFields<MutationRequeueJobArgs, 'jobId'>>;
+  importIndexKit?: Resolver<ResolversTypes['IndexKitPayload'], ParentType, ContextType, RequireFields<MutationImportIndexKitArgs, 'input'>>;
+  prepareLibrary?: Resolver<ResolversTypes['LibraryPayload'], ParentType, ContextType, RequireFields<MutationPrepareLibraryArgs, 'input'>>;
+  recordLibraryQc?: Resolver<ResolversTypes['LibraryPayload'], ParentType, ContextType, RequireFields<MutationRecordLibraryQcArgs, 'libraryId' | 'verdict'>>;
+  createPool?: Resolver<ResolversTypes['PoolPayload'], ParentType, ContextType, RequireFields<MutationCreatePoolArgs, 'input'>>;
+  createSequencingRun?: Resolver<ResolversTypes['SequencingRunPayload'], ParentType, ContextType, RequireFields<MutationCreateSequencingRunArgs, 'input'>>;
+  loadPoolOnLane?: Resolver<ResolversTypes['SequencingRunPayload'], ParentType, ContextType, RequireFields<MutationLoadPoolOnLaneArgs, 'runId' | 'lane' | 'poolId'>>;
 };
 
 export type Resolvers<ContextType = any> = {
@@ -473,10 +933,24 @@ export type Resolvers<ContextType = any> = {
   JobSample?: JobSampleResolvers<ContextType>;
   RunMetrics?: RunMetricsResolvers<ContextType>;
   Sample?: SampleResolvers<ContextType>;
+  InstrumentModel?: InstrumentModelResolvers<ContextType>;
+  FlowcellType?: FlowcellTypeResolvers<ContextType>;
+  KitIndex?: KitIndexResolvers<ContextType>;
+  IndexKit?: IndexKitResolvers<ContextType>;
+  Library?: LibraryResolvers<ContextType>;
+  PoolMember?: PoolMemberResolvers<ContextType>;
+  PoolWarning?: PoolWarningResolvers<ContextType>;
+  Pool?: PoolResolvers<ContextType>;
+  RunLane?: RunLaneResolvers<ContextType>;
+  SequencingRun?: SequencingRunResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   SequencingJobEdge?: SequencingJobEdgeResolvers<ContextType>;
   SequencingJobConnection?: SequencingJobConnectionResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  IndexKitPayload?: IndexKitPayloadResolvers<ContextType>;
+  LibraryPayload?: LibraryPayloadResolvers<ContextType>;
+  PoolPayload?: PoolPayloadResolvers<ContextType>;
+  SequencingRunPayload?: SequencingRunPayloadResolvers<ContextType>;
   JobPayload?: JobPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
 };
