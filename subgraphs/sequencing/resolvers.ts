@@ -70,8 +70,9 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       loadPoolOnLane: (_, { runId, lane, poolId }, ctx) => deps.lab.loadPool(commandContext(ctx), runId, lane, poolId),
     },
     InstrumentModel: {
+      code: (model) => model.id,
       i5Orientation: (model) => model.i5InSampleSheet,
-      flowcellTypes: (model) => [...model.flowcells],
+      flowcellTypes: (model) => model.flowcells.map((flowcell) => ({ code: flowcell.id, lanes: flowcell.lanes, patterned: flowcell.patterned })),
     },
     IndexKit: {
       __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.kit.load(ref.id) : null),

@@ -11,7 +11,7 @@ describe('instrument catalogue', () => {
 
   it('writes i5 forward for MiSeq, NextSeq 1000/2000 and NovaSeq X, reverse-complemented for NovaSeq 6000, NextSeq 500/550, MiniSeq and iSeq 100', () => {
     const i5 = 'AGGTGCGT';
-    expect(Object.fromEntries(INSTRUMENT_MODELS.filter((m) => m.vendor === 'ILLUMINA').map((m) => [m.code, i5ForSampleSheet(m, i5)]))).toEqual({
+    expect(Object.fromEntries(INSTRUMENT_MODELS.filter((m) => m.vendor === 'ILLUMINA').map((m) => [m.id, i5ForSampleSheet(m, i5)]))).toEqual({
       MISEQ: 'AGGTGCGT', NEXTSEQ_2000: 'AGGTGCGT', NOVASEQ_X: 'AGGTGCGT',
       NOVASEQ_6000: 'ACGCACCT', NEXTSEQ_550: 'ACGCACCT', MINISEQ: 'ACGCACCT', ISEQ_100: 'ACGCACCT',
     });

@@ -41,14 +41,16 @@ export type Chemistry = 'FOUR_COLOUR' | 'TWO_COLOUR' | 'ONE_COLOUR' | 'NANOPORE'
 export type I5Orientation = 'FORWARD' | 'REVERSE_COMPLEMENT';
 
 export interface FlowcellType {
-  code: string;
+  /** The flowcell type's name as the lab says it (SP, S4, 10B, P3…). */
+  id: string;
   lanes: number;
   /** Patterned flowcells have a fixed density: QC judges them by %PF/occupancy [DEN]. */
   patterned: boolean;
 }
 
 export interface InstrumentModel {
-  code: string;
+  /** Catalogue key (GraphQL `code`), e.g. NOVASEQ_6000. */
+  id: string;
   name: string;
   vendor: 'ILLUMINA' | 'OXFORD_NANOPORE';
   chemistry: Chemistry;
@@ -63,39 +65,39 @@ export interface InstrumentModel {
   flowcells: readonly FlowcellType[];
 }
 
-const one = (code: string, patterned: boolean): FlowcellType => ({ code, lanes: 1, patterned });
+const one = (id: string, patterned: boolean): FlowcellType => ({ id, lanes: 1, patterned });
 
 export const INSTRUMENT_MODELS: readonly InstrumentModel[] = [
   // [OR] F; [CZB] four dyes; [LN1] single lane; [DEN] v2/v3 non-patterned.
-  { code: 'MISEQ', name: 'MiSeq', vendor: 'ILLUMINA', chemistry: 'FOUR_COLOUR', darkBase: null, instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: 'FORWARD',
+  { id: 'MISEQ', name: 'MiSeq', vendor: 'ILLUMINA', chemistry: 'FOUR_COLOUR', darkBase: null, instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: 'FORWARD',
     flowcells: [one('MISEQ_V2', false), one('MISEQ_V3', false)] },
   // [OR] RC for standalone BCL Convert; [CZB] one dye; [LN1] one lane; [DEN] patterned.
-  { code: 'ISEQ_100', name: 'iSeq 100', vendor: 'ILLUMINA', chemistry: 'ONE_COLOUR', darkBase: null, instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: 'REVERSE_COMPLEMENT',
+  { id: 'ISEQ_100', name: 'iSeq 100', vendor: 'ILLUMINA', chemistry: 'ONE_COLOUR', darkBase: null, instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: 'REVERSE_COMPLEMENT',
     flowcells: [one('ISEQ_I1', true)] },
   // [OR] RC; [CHX] two-colour red/green, G dark.
-  { code: 'MINISEQ', name: 'MiniSeq', vendor: 'ILLUMINA', chemistry: 'TWO_COLOUR', darkBase: 'G', instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: 'REVERSE_COMPLEMENT', flowcells: [] },
+  { id: 'MINISEQ', name: 'MiniSeq', vendor: 'ILLUMINA', chemistry: 'TWO_COLOUR', darkBase: 'G', instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: 'REVERSE_COMPLEMENT', flowcells: [] },
   // [OR] RC; [N5C] two-colour, four lanes; [DEN] 170–220 K/mm², non-patterned.
-  { code: 'NEXTSEQ_550', name: 'NextSeq 500/550', vendor: 'ILLUMINA', chemistry: 'TWO_COLOUR', darkBase: 'G', instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: 'REVERSE_COMPLEMENT',
-    flowcells: [{ code: 'NEXTSEQ_HIGH_OUTPUT', lanes: 4, patterned: false }, { code: 'NEXTSEQ_MID_OUTPUT', lanes: 4, patterned: false }] },
+  { id: 'NEXTSEQ_550', name: 'NextSeq 500/550', vendor: 'ILLUMINA', chemistry: 'TWO_COLOUR', darkBase: 'G', instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: 'REVERSE_COMPLEMENT',
+    flowcells: [{ id: 'NEXTSEQ_HIGH_OUTPUT', lanes: 4, patterned: false }, { id: 'NEXTSEQ_MID_OUTPUT', lanes: 4, patterned: false }] },
   // [OR][N2K] F in v2; [HDR] NextSeq1k2k / NextSeq2000; [CHX] two-colour blue/green; [LN1] one lane.
-  { code: 'NEXTSEQ_2000', name: 'NextSeq 1000/2000', vendor: 'ILLUMINA', chemistry: 'TWO_COLOUR', darkBase: 'G', instrumentPlatform: 'NextSeq1k2k', instrumentType: 'NextSeq2000', headerIndexOrientation: null, i5InSampleSheet: 'FORWARD',
+  { id: 'NEXTSEQ_2000', name: 'NextSeq 1000/2000', vendor: 'ILLUMINA', chemistry: 'TWO_COLOUR', darkBase: 'G', instrumentPlatform: 'NextSeq1k2k', instrumentType: 'NextSeq2000', headerIndexOrientation: null, i5InSampleSheet: 'FORWARD',
     flowcells: [one('P1', true), one('P2', true), one('P3', true)] },
   // [OR][NV15] RC (v1.5 reagents); [CHX] two-colour; [LN6] SP/S1/S2 two lanes, S4 four.
-  { code: 'NOVASEQ_6000', name: 'NovaSeq 6000', vendor: 'ILLUMINA', chemistry: 'TWO_COLOUR', darkBase: 'G', instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: 'REVERSE_COMPLEMENT',
-    flowcells: [{ code: 'SP', lanes: 2, patterned: true }, { code: 'S1', lanes: 2, patterned: true }, { code: 'S2', lanes: 2, patterned: true }, { code: 'S4', lanes: 4, patterned: true }] },
+  { id: 'NOVASEQ_6000', name: 'NovaSeq 6000', vendor: 'ILLUMINA', chemistry: 'TWO_COLOUR', darkBase: 'G', instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: 'REVERSE_COMPLEMENT',
+    flowcells: [{ id: 'SP', lanes: 2, patterned: true }, { id: 'S1', lanes: 2, patterned: true }, { id: 'S2', lanes: 2, patterned: true }, { id: 'S4', lanes: 4, patterned: true }] },
   // [NX] NovaSeqXSeries, i5 forward; [CHX] two-colour blue/green; [LNX] 10B/25B eight lanes.
-  { code: 'NOVASEQ_X', name: 'NovaSeq X Series', vendor: 'ILLUMINA', chemistry: 'TWO_COLOUR', darkBase: 'G', instrumentPlatform: 'NovaSeqXSeries', instrumentType: null, headerIndexOrientation: 'Forward', i5InSampleSheet: 'FORWARD',
-    flowcells: [{ code: '10B', lanes: 8, patterned: true }, { code: '25B', lanes: 8, patterned: true }] },
+  { id: 'NOVASEQ_X', name: 'NovaSeq X Series', vendor: 'ILLUMINA', chemistry: 'TWO_COLOUR', darkBase: 'G', instrumentPlatform: 'NovaSeqXSeries', instrumentType: null, headerIndexOrientation: 'Forward', i5InSampleSheet: 'FORWARD',
+    flowcells: [{ id: '10B', lanes: 8, patterned: true }, { id: '25B', lanes: 8, patterned: true }] },
   // Nanopore: MinKNOW sample sheets, no i5; flow cells are single units here.
-  { code: 'PROMETHION', name: 'PromethION', vendor: 'OXFORD_NANOPORE', chemistry: 'NANOPORE', darkBase: null, instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: null, flowcells: [] },
-  { code: 'MINION', name: 'MinION', vendor: 'OXFORD_NANOPORE', chemistry: 'NANOPORE', darkBase: null, instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: null, flowcells: [] },
+  { id: 'PROMETHION', name: 'PromethION', vendor: 'OXFORD_NANOPORE', chemistry: 'NANOPORE', darkBase: null, instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: null, flowcells: [] },
+  { id: 'MINION', name: 'MinION', vendor: 'OXFORD_NANOPORE', chemistry: 'NANOPORE', darkBase: null, instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: null, flowcells: [] },
 ];
 
-const byCode = new Map(INSTRUMENT_MODELS.map((model) => [model.code, model]));
+const byCode = new Map(INSTRUMENT_MODELS.map((model) => [model.id, model]));
 
 export const instrumentModel = (code: string): InstrumentModel | null => byCode.get(code) ?? null;
 
-export const flowcellType = (model: InstrumentModel, code: string): FlowcellType | null => model.flowcells.find((f) => f.code === code) ?? null;
+export const flowcellType = (model: InstrumentModel, code: string): FlowcellType | null => model.flowcells.find((f) => f.id === code) ?? null;
 
 const COMPLEMENT: Record<string, string> = { A: 'T', C: 'G', G: 'C', T: 'A', N: 'N' };
 export const reverseComplement = (sequence: string): string => [...sequence].reverse().map((base) => COMPLEMENT[base] ?? base).join('');

@@ -25,9 +25,9 @@ export const runDecider: Decider<RunCommand, RunEvent, RunState> = {
         const model = instrumentModel(instrument);
         if (!model || model.vendor !== 'ILLUMINA') throw new BadInputError(`unknown Illumina instrument ${instrument}`, { field: 'instrument' });
         const flowcell = flowcellType(model, command.data.flowcellType);
-        if (!flowcell) throw new BadInputError(`${model.name} has no flowcell type ${command.data.flowcellType} (${model.flowcells.map((f) => f.code).join(', ') || 'none catalogued'})`, { field: 'flowcellType' });
+        if (!flowcell) throw new BadInputError(`${model.name} has no flowcell type ${command.data.flowcellType} (${model.flowcells.map((f) => f.id).join(', ') || 'none catalogued'})`, { field: 'flowcellType' });
         parseReads(readStructure);
-        return [{ type: 'RunCreated', data: { runId, name, instrument: model.code, flowcellType: flowcell.code, lanes: flowcell.lanes, readStructure: readStructure.trim() } }];
+        return [{ type: 'RunCreated', data: { runId, name, instrument: model.id, flowcellType: flowcell.id, lanes: flowcell.lanes, readStructure: readStructure.trim() } }];
       }
       case 'LoadPool': {
         if (state.status === 'NONE') throw new NotFoundError('sequencing run not found');
