@@ -305,6 +305,7 @@ export type Mutation = {
   cancelJob: JobPayload;
   checkInSample: PositionPayload;
   checkOutSample: PositionPayload;
+  /** Needs recorded run metrics, or an explicit qcOverrideReason (the samples then become SEQUENCED without a verdict). */
   completeJob: JobPayload;
   /** manifests binds the key to those persisted-query manifests: it can run no other manifest's operations. */
   createApiKey: CreateApiKeyPayload;
@@ -399,6 +400,7 @@ export type MutationCheckOutSampleArgs = {
 /** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
 export type MutationCompleteJobArgs = {
   jobId: Scalars['ID']['input'];
+  qcOverrideReason?: InputMaybe<Scalars['String']['input']>;
 };
 
 

@@ -32,7 +32,8 @@ export type JobStarted = Event<'JobStarted', { jobId: string; flowcellId: string
 export type JobPaused = Event<'JobPaused', { jobId: string }>;
 export type JobResumed = Event<'JobResumed', { jobId: string }>;
 export type RunMetricsRecorded = Event<'RunMetricsRecorded', { jobId: string; metrics: RunMetrics; qcVerdict: QcVerdict }>;
-export type JobCompleted = Event<'JobCompleted', { jobId: string; qcVerdict: QcVerdict | null; sampleIds: string[] }>;
+/** `qcOverrideReason`: why a job with no recorded metrics was completed anyway (present only then or when given). */
+export type JobCompleted = Event<'JobCompleted', { jobId: string; qcVerdict: QcVerdict | null; sampleIds: string[]; qcOverrideReason?: string }>;
 export type JobFailed = Event<'JobFailed', { jobId: string; reason: string; sampleIds: string[] }>;
 export type JobCancelled = Event<'JobCancelled', { jobId: string; reason: string | null }>;
 export type JobRequeued = Event<'JobRequeued', { jobId: string; sampleIds: string[] }>;

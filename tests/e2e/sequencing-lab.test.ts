@@ -98,3 +98,18 @@ describe('sample → library → pool → lane → run → sheet through the gat
     expect(catalogue.data.instrumentModels.find((m: { code: string }) => m.code === 'NOVASEQ_X').flowcellTypes).toEqual([{ code: '10B', lanes: 8 }, { code: '25B', lanes: 8 }]);
   });
 });
+
+describe('completing a job without run metrics', () => {
+  it('is refused unless someone gives a qcOverrideReason, which then lets the samples become SEQUENCED', async () => {
+    const sample = await lab.validatedSample('NOQC-0001');
+    const job = (await lab.mutate(`mutation { createSequencingJob(input: { name: "No metrics", platform: MISEQ, readStructure: "151T8B151T" }) { position job { id } } }`)).job.id;
+    await lab.mutate(`mutation($j: ID!, $s: ID!) { addSampleToJob(jobId: $j, sampleId: $s, i7Index: "ACGTACGT") { position } }`, { j: job, s: sample });
+    await lab.mutate(`mutation($j: ID!) { queueJob(jobId: $j) { position } }`, { j: job });
+    await lab.mutate(`mutation($j: ID!) { startJob(jobId: $j, flowcellId: "FC-NOQC-1") { position } }`, { j: job });
+    const refused = await lab.gql(`mutation($j: ID!) { completeJob(jobId: $j) { position } }`, { j: job });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'qcOverrideReason' });
+    const done = await lab.mutate(`mutation($j: ID!) { completeJob(jobId: $j, qcOverrideReason: "InterOp lost; FASTQ checked by hand") { position job { status qcVerdict } } }`, { j: job });
+    expect(done.job).toEqual({ status: 'COMPLETED', qcVerdict: null });
+    await lab.eventually(`query($id: ID!) { sample(id: $id) { status } }`, { id: sample }, (d) => d.sample.status === 'SEQUENCED', 'sample SEQUENCED');
+  });
+});

@@ -397,6 +397,7 @@ export type Mutation = {
   pauseJob: JobPayload;
   resumeJob: JobPayload;
   recordRunMetrics: JobPayload;
+  /** Needs recorded run metrics, or an explicit qcOverrideReason (the samples then become SEQUENCED without a verdict). */
   completeJob: JobPayload;
   failJob: JobPayload;
   cancelJob: JobPayload;
@@ -461,6 +462,7 @@ export type MutationRecordRunMetricsArgs = {
 
 export type MutationCompleteJobArgs = {
   jobId: Scalars['ID']['input'];
+  qcOverrideReason?: InputMaybe<Scalars['String']['input']>;
 };
 
 

@@ -11,15 +11,16 @@ const created: JobEvent = { type: 'JobCreated', data: { jobId, name: 'Run 1', pl
 const s1: JobEvent = { type: 'JobSampleAdded', data: { jobId, sampleId: 's1', lane: 1, i7Index: 'ACGTACGT', i5Index: 'TTGGCCAA' } };
 const queued: JobEvent = { type: 'JobQueued', data: { jobId } };
 const started: JobEvent = { type: 'JobStarted', data: { jobId, flowcellId: 'FC-0001', sampleIds: ['s1'] } };
+const measured: JobEvent = { type: 'RunMetricsRecorded', data: { jobId, metrics: { q30Percent: 91, clusterDensityKmm2: null, percentPf: 80, yieldGb: 100 }, qcVerdict: 'PASS' } };
 
 /** The shortest history that leaves a one-sample job in each status. */
 const HISTORY: Record<JobStatus, JobEvent[]> = {
   PENDING: [created, s1],
   QUEUED: [created, s1, queued],
-  RUNNING: [created, s1, queued, started],
-  PAUSED: [created, s1, queued, started, { type: 'JobPaused', data: { jobId } }],
-  COMPLETED: [created, s1, queued, started, { type: 'JobCompleted', data: { jobId, qcVerdict: null, sampleIds: ['s1'] } }],
-  FAILED: [created, s1, queued, started, { type: 'JobFailed', data: { jobId, reason: 'laser fault', sampleIds: ['s1'] } }],
+  RUNNING: [created, s1, queued, started, measured],
+  PAUSED: [created, s1, queued, started, measured, { type: 'JobPaused', data: { jobId } }],
+  COMPLETED: [created, s1, queued, started, measured, { type: 'JobCompleted', data: { jobId, qcVerdict: 'PASS', sampleIds: ['s1'] } }],
+  FAILED: [created, s1, queued, started, measured, { type: 'JobFailed', data: { jobId, reason: 'laser fault', sampleIds: ['s1'] } }],
   CANCELLED: [created, s1, { type: 'JobCancelled', data: { jobId, reason: null } }],
 };
 
@@ -34,7 +35,7 @@ const attempt: Record<Exclude<JobStatus, 'PENDING'>, (from: JobStatus) => { comm
   QUEUED: (from) => ({ command: { type: 'QueueJob', data: {} }, records: from === 'FAILED' ? { type: 'JobRequeued', data: { jobId, sampleIds: ['s1'] } } : queued }),
   RUNNING: (from) => (from === 'PAUSED' ? { command: resume, records: { type: 'JobResumed', data: { jobId } } } : { command: start, records: started }),
   PAUSED: () => ({ command: { type: 'PauseJob', data: {} }, records: { type: 'JobPaused', data: { jobId } } }),
-  COMPLETED: () => ({ command: { type: 'CompleteJob', data: {} }, records: { type: 'JobCompleted', data: { jobId, qcVerdict: null, sampleIds: ['s1'] } } }),
+  COMPLETED: () => ({ command: { type: 'CompleteJob', data: {} }, records: { type: 'JobCompleted', data: { jobId, qcVerdict: 'PASS', sampleIds: ['s1'] } } }),
   FAILED: () => ({ command: { type: 'FailJob', data: { reason: 'laser fault' } }, records: { type: 'JobFailed', data: { jobId, reason: 'laser fault', sampleIds: ['s1'] } } }),
   CANCELLED: () => ({ command: { type: 'CancelJob', data: { reason: null } }, records: { type: 'JobCancelled', data: { jobId, reason: null } } }),
 };
@@ -67,6 +68,15 @@ describe('sequencing job transitions', () => {
     given(jobDecider, HISTORY.QUEUED).when({ type: 'StartJob', data: { flowcellId: 'F C' } }).thenThrows(BadInputError, /flowcellId/);
     given(jobDecider, HISTORY.RUNNING).when({ type: 'FailJob', data: { reason: '  ' } }).thenThrows(BadInputError, /reason/);
     given(jobDecider, HISTORY.PENDING).when({ type: 'CancelJob', data: { reason: ' recalled ' } }).then([{ type: 'JobCancelled', data: { jobId, reason: 'recalled' } }]);
+  });
+
+  it('completes a job with no recorded metrics only with an explicit override and its reason', () => {
+    const unmeasured = [created, s1, queued, started];
+    given(jobDecider, unmeasured).when({ type: 'CompleteJob', data: {} }).thenThrows(BadInputError, /no run metrics/);
+    given(jobDecider, unmeasured).when({ type: 'CompleteJob', data: { qcOverrideReason: '  ' } }).thenThrows(BadInputError, /qcOverrideReason/);
+    given(jobDecider, unmeasured).when({ type: 'CompleteJob', data: { qcOverrideReason: 'x'.repeat(501) } }).thenThrows(BadInputError, /500/);
+    given(jobDecider, unmeasured).when({ type: 'CompleteJob', data: { qcOverrideReason: ' InterOp files lost; FASTQ checked by hand ' } })
+      .then([{ type: 'JobCompleted', data: { jobId, qcVerdict: null, sampleIds: ['s1'], qcOverrideReason: 'InterOp files lost; FASTQ checked by hand' } }]);
   });
 
   it('answers NOT_FOUND for any command on a job that does not exist', () => {

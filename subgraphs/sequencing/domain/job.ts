@@ -38,7 +38,8 @@ export type JobCommand =
   | Command<'PauseJob', NoData>
   | Command<'ResumeJob', NoData>
   | Command<'RecordRunMetrics', { metrics: Partial<RunMetrics> }>
-  | Command<'CompleteJob', NoData>
+  /** Without recorded metrics a job completes only with an explicit override and its reason. */
+  | Command<'CompleteJob', { qcOverrideReason?: string | null }>
   | Command<'FailJob', { reason: string }>
   | Command<'CancelJob', { reason: string | null }>
   | Command<'RequeueJob', NoData>;
@@ -205,9 +206,15 @@ const recordRunMetrics = (state: JobState, input: Partial<RunMetrics>): JobEvent
   return [{ type: 'RunMetricsRecorded', data: { jobId: job.id, metrics, qcVerdict: qcVerdict(metrics) } }];
 };
 
-const completeJob = (state: JobState): JobEvent[] => {
+const completeJob = (state: JobState, overrideReason: string | null): JobEvent[] => {
   const job = moveTo(state, 'COMPLETED');
-  return [{ type: 'JobCompleted', data: { jobId: job.id, qcVerdict: job.qcVerdict, sampleIds: sampleIds(job) } }];
+  const reason = overrideReason?.trim() || null;
+  if (reason !== null && reason.length > 500) throw new BadInputError('qcOverrideReason is at most 500 characters', { field: 'qcOverrideReason' });
+  // Completing marks the samples SEQUENCED: without metrics that needs someone to say why.
+  if (job.metrics === null && reason === null) {
+    throw new BadInputError('no run metrics were recorded: record them first, or complete with a qcOverrideReason', { field: 'qcOverrideReason' });
+  }
+  return [{ type: 'JobCompleted', data: { jobId: job.id, qcVerdict: job.qcVerdict, sampleIds: sampleIds(job), ...(reason !== null ? { qcOverrideReason: reason } : {}) } }];
 };
 
 const failJob = (state: JobState, reason: string): JobEvent[] => {
@@ -245,7 +252,7 @@ const decide: JobDecider['decide'] = (command, state) => {
     case 'RecordRunMetrics':
       return recordRunMetrics(state, command.data.metrics);
     case 'CompleteJob':
-      return completeJob(state);
+      return completeJob(state, command.data.qcOverrideReason ?? null);
     case 'FailJob':
       return failJob(state, command.data.reason);
     case 'CancelJob':
