@@ -3,6 +3,7 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from '../../../platform/logger.js';
 import type { EventConsumer } from '../../projection.js';
 import type { StoredEvent } from '../../types.js';
+import { inEventTrace } from '../../trace-context.js';
 import { EVENT_TOPICS, TOPICS } from './topics.js';
 import { recordConsumed } from './watermarks.js';
 import { fromMessage } from './wire.js';
@@ -137,7 +138,7 @@ export class KafkaProjectionConsumer {
       const applied: StoredEvent[] = [];
       for (const event of events) {
         if ((versions.get(event.streamId) ?? 0) >= event.streamVersion) continue;
-        await this.projection.apply(trx, event);
+        await inEventTrace(name, event, () => this.projection.apply(trx, event)); // tracing: joins the command's trace
         versions.set(event.streamId, event.streamVersion);
         applied.push(event);
       }
