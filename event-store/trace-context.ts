@@ -51,8 +51,8 @@ export const inEventTrace = <T>(consumer: string, event: StoredEvent, work: () =
     'tracseq.event.position': event.position,
   }, work);
 
-/** An event's stored trace context as Kafka message headers (the W3C names every Kafka tracer reads). */
-export const traceHeaders = (carrier: TraceCarrier): Record<string, string> => ({
+/** Only the W3C fields of a carrier: what is stored in event metadata and sent as Kafka headers (the names every tracer reads). */
+export const traceFields = (carrier: TraceCarrier): Record<string, string> => ({
   ...(carrier.traceparent ? { traceparent: carrier.traceparent } : {}),
   ...(carrier.tracestate ? { tracestate: carrier.tracestate } : {}),
 });

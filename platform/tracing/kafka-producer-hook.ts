@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, propagation, trace, type Span } from '@opentelemetry/api';
 import type { Message } from 'kafkajs';
-import { traceHeaders, type TraceCarrier } from './propagation.js';
+import { traceFields, type TraceCarrier } from './propagation.js';
 
 /**
  * The kafkajs instrumentation gives every produced message a `send` span under whatever is active
@@ -21,5 +21,5 @@ export const keepEventTraceContext = (span: Span, { message }: { topic: string; 
   if (!stored?.traceparent) return;
   const request = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, stored));
   if (request) span.addLink({ context: request });
-  message.headers = { ...message.headers, ...traceHeaders(stored) };
+  message.headers = { ...message.headers, ...traceFields(stored) };
 };

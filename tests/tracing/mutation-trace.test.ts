@@ -34,6 +34,7 @@ const ancestry = (spans: ReadableSpan[], span: ReadableSpan): ReadableSpan[] => 
   for (let parent = byId.get(parentOf(span) ?? ''); parent; parent = byId.get(parentOf(parent) ?? '')) chain.push(parent);
   return chain;
 };
+const isSql = (span: ReadableSpan) => span.attributes['db.system'] === 'postgresql' || span.attributes['db.system.name'] === 'postgresql';
 const consumerSpan = (spans: ReadableSpan[], consumer: RegExp, eventType: string) =>
   spans.find((s) => consumer.test(String(s.attributes['tracseq.consumer'])) && s.attributes['tracseq.event.type'] === eventType);
 
@@ -51,7 +52,11 @@ describe('one mutation, one trace', () => {
     await waitUntil(() => Boolean(gatewayRequest()), 10_000, 'the gateway request span');
     const traceId = gatewayRequest()!.spanContext().traceId;
     // The alert raised by the policy is applied by the notifications read model: the end of the chain.
-    await waitUntil(() => Boolean(consumerSpan(inTrace(traceId), /^notifications(?!-alert-policy)/, 'AlertRaised')), 30_000, 'the alert applied in the same trace');
+    await waitUntil(() => Boolean(consumerSpan(inTrace(traceId), /^notifications(?!-alert-policy)/, 'AlertRaised')), 30_000, 'the alert applied in the same trace')
+      .catch((error: Error) => {
+        const seen = (spans: ReadableSpan[]) => spans.map((s) => `${s.name}${s.attributes['tracseq.consumer'] ? ` [${String(s.attributes['tracseq.consumer'])}]` : ''}`).join(', ');
+        throw new Error(`${error.message}; the trace holds: ${seen(inTrace(traceId))}; other consumer spans: ${seen(exporter.getFinishedSpans().filter((s) => s.attributes['tracseq.consumer'] && s.spanContext().traceId !== traceId))}`);
+      });
     const spans = inTrace(traceId);
     const names = spans.map((s) => s.name);
 
@@ -66,8 +71,7 @@ describe('one mutation, one trace', () => {
     expect(ancestry(spans, fetchToSubgraph!).map((s) => s.name)).toContain('gateway.fetch');
 
     // The command's SQL, inside the subgraph request.
-    const sqlInSubgraph = spans.filter((s) => s.attributes['db.system'] === 'postgresql' || s.attributes['db.system.name'] === 'postgresql')
-      .filter((s) => ancestry(spans, s).includes(subgraphServer!));
+    const sqlInSubgraph = spans.filter((s) => isSql(s) && ancestry(spans, s).includes(subgraphServer!));
     expect(sqlInSubgraph.length, 'pg spans under the subgraph request').toBeGreaterThan(0);
 
     // Projections applying SampleRejected, and the alert policy reacting to it: same trace.
@@ -76,10 +80,10 @@ describe('one mutation, one trace', () => {
     expect(samplesProjection, `a samples read model applies SampleRejected (consumers: ${spans.map((s) => s.attributes['tracseq.consumer']).filter(Boolean).join(', ')})`).toBeDefined();
     expect(policy, 'the alert policy handles SampleRejected').toBeDefined();
     // Its SQL runs inside the apply span (the read-model write).
-    expect(spans.some((s) => s.attributes['db.system'] !== undefined && ancestry(spans, s).includes(samplesProjection!))).toBe(true);
+    expect(spans.some((s) => isSql(s) && ancestry(spans, s).includes(samplesProjection!))).toBe(true);
     // What the policy's command appended carries the trace on: the alert's SQL is under the policy span,
     // and the notifications read model applies AlertRaised in the same trace.
-    expect(spans.some((s) => s.attributes['db.system'] !== undefined && ancestry(spans, s).includes(policy!)), 'the policy’s command SQL').toBe(true);
+    expect(spans.some((s) => isSql(s) && ancestry(spans, s).includes(policy!)), 'the policy’s command SQL').toBe(true);
     expect(consumerSpan(spans, /^notifications(?!-alert-policy)/, 'AlertRaised')).toBeDefined();
 
     // Every span of the trace hangs off the one request: nothing floats as a second root.
