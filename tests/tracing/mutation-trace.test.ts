@@ -92,3 +92,28 @@ describe('one mutation, one trace', () => {
     for (const span of spans) expect(ancestry(spans, span).at(-1), span.name).toBe(roots[0]);
   });
 });
+
+describe('a saga', () => {
+  it('runs each step in the trace of the mutation that started it, and the subgraph calls of a step under it', async () => {
+    const site = await system.gql(`mutation { createStorageUnit(input: { name: "Trace site", kind: FACILITY }) { unit { id } } }`);
+    const freezer = await system.gql(`mutation($p: ID!) { createStorageUnit(input: { name: "Trace F1", kind: FREEZER, zone: MINUS_80, parentId: $p }) { unit { id } } }`, { p: site.data.createStorageUnit.unit.id });
+    await system.gql(`mutation($p: ID!) { createStorageUnit(input: { name: "Trace B1", kind: BOX, zone: MINUS_80, parentId: $p, rows: 2, columns: 2 }) { unit { id } } }`, { p: freezer.data.createStorageUnit.unit.id });
+    exporter.reset();
+    const submitted = await system.gql(`mutation { submitSample(input: { sample: { barcode: "TRACE-SAGA-01", sampleType: DNA }, zone: MINUS_80 }) { saga { id } } }`);
+    expect(submitted.errors).toBeUndefined();
+    const sagaId: string = submitted.data.submitSample.saga.id;
+    await waitUntil(async () => (await system.gql(`query($id: ID!) { saga(id: $id) { status } }`, { id: sagaId })).data.saga?.status === 'COMPLETED', 30_000, 'saga completed');
+
+    const steps = () => exporter.getFinishedSpans().filter((s) => s.attributes['tracseq.saga.id'] === sagaId);
+    await waitUntil(() => steps().length > 0, 10_000, 'saga step spans');
+    const request = exporter.getFinishedSpans().find((s) => s.name === 'gateway.request' && steps().some((step) => step.spanContext().traceId === s.spanContext().traceId));
+    expect(request, 'the steps share the trace of the submitSample request').toBeDefined();
+    const traceId = request!.spanContext().traceId;
+    expect(steps().every((step) => step.spanContext().traceId === traceId)).toBe(true);
+    expect(steps().length, 'every step of the definition').toBeGreaterThanOrEqual(2);
+    // A step's call to a subgraph is served inside it (undici client → subgraph server span).
+    const spans = inTrace(traceId);
+    const servedInStep = spans.filter((s) => s.kind === SpanKind.SERVER && ancestry(spans, s).some((a) => steps().includes(a)));
+    expect(servedInStep.length).toBeGreaterThan(0);
+  });
+});
