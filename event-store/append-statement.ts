@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { streamTypeOf, type AppendUnit } from './types.js';
+import { traceFields } from './trace-context.js';
 
 export const EVENTS_CHANNEL = 'tracseq_events';
 
@@ -81,6 +82,7 @@ export const appendParameters = (units: readonly AppendUnit[]): unknown[] => {
       actor: metadata.actor,
       occurredAt: metadata.occurredAt,
       schemaVersion: metadata.schemaVersion ?? 1,
+      ...traceFields(metadata), // tracing: consumers continue the trace of the command (trace-context.ts)
     });
     let last = '';
     for (const stream of unit.streams) {

@@ -3,6 +3,7 @@ import { ConcurrencyError } from './errors.js';
 import type { AcrossDecider, Command, Decider, DeciderSet, EventsOf, LegacyDecider, Decision, Envelope, Route, StatesOf, StreamIds } from './decider.js';
 import type { EventStore } from './event-store.js';
 import type { Event, EventMetadata } from './types.js';
+import { activeTraceContext } from './trace-context.js';
 
 /** Who issued a command and when; becomes every resulting event's metadata. */
 export interface CommandContext {
@@ -310,6 +311,8 @@ export class CommandHandler {
       tenantId: context.tenantId,
       actor: context.actor,
       occurredAt: now,
+      // Tracing: projections, policies and sagas continue the trace of the request that caused the events.
+      ...activeTraceContext(),
     };
   }
 

@@ -8,6 +8,7 @@ import type { Logger } from './logger.js';
 import { checkpointOf, type Checkpoint } from './position.js';
 import type { EventConsumer } from './projection.js';
 import type { StoredEvent } from './types.js';
+import { inEventTrace } from './trace-context.js';
 
 export const CHECKPOINTS_CHANNEL = 'tracseq_checkpoints';
 
@@ -122,7 +123,7 @@ export class ProjectionRunner {
     }
     if (!this.projection.handles.has(event.type)) return;
     try {
-      await this.projection.apply(trx, event);
+      await inEventTrace(this.projection.name, event, () => this.projection.apply(trx, event)); // tracing: joins the command's trace
     } catch (error) {
       throw new ApplyError(event, error);
     }

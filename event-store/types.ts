@@ -13,6 +13,9 @@ export interface EventMetadata {
   actor: string | null;
   occurredAt: string;
   schemaVersion?: number;
+  /** W3C trace context of the command that appended the event (event-store/trace-context.ts); absent when not traced. */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 export interface StoredEvent<E extends Event = Event> {

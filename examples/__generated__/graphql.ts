@@ -84,6 +84,12 @@ export type ApiKey = {
   roles: Array<Scalars['String']['output']>;
 };
 
+export type Chemistry =
+  | 'FOUR_COLOUR'
+  | 'NANOPORE'
+  | 'ONE_COLOUR'
+  | 'TWO_COLOUR';
+
 export type CreateApiKeyPayload = {
   __typename?: 'CreateApiKeyPayload';
   apiKey: ApiKey;
@@ -91,11 +97,29 @@ export type CreateApiKeyPayload = {
   secret: Scalars['String']['output'];
 };
 
+export type CreatePoolInput = {
+  /** Defaults as MISO LIMS: error at ≤ 1, warning at ≤ 2. */
+  indexCheck?: InputMaybe<IndexCheckInput>;
+  libraries: Array<PoolLibraryInput>;
+  name: Scalars['String']['input'];
+  targetMolarityNm: Scalars['Float']['input'];
+  volumeUl: Scalars['Float']['input'];
+};
+
 export type CreateSequencingJobInput = {
   name: Scalars['String']['input'];
   platform: SequencingPlatform;
   priority?: InputMaybe<Priority>;
   readStructure?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateSequencingRunInput = {
+  flowcellType: Scalars['String']['input'];
+  /** An Illumina InstrumentModel code, e.g. NOVASEQ_6000. */
+  instrument: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+  /** e.g. 151T8B8B151T; U (UMI) and S (skip) segments become OverrideCycles. */
+  readStructure: Scalars['String']['input'];
 };
 
 export type CreateStorageUnitInput = {
@@ -121,6 +145,25 @@ export type CustodyRecord = {
   positionLabel: Maybe<Scalars['String']['output']>;
 };
 
+export type FlowcellType = {
+  __typename?: 'FlowcellType';
+  code: Scalars['String']['output'];
+  lanes: Scalars['Int']['output'];
+  /** Patterned flowcells are judged by %PF and occupancy, not cluster density. */
+  patterned: Scalars['Boolean']['output'];
+};
+
+/** How the i5 index is written in this instrument's BCL Convert v2 sample sheet. */
+export type I5Orientation =
+  | 'FORWARD'
+  | 'REVERSE_COMPLEMENT';
+
+export type ImportIndexKitInput = {
+  /** CSV with a header row: index_id, i7, i5 (optional, forward orientation), well (optional). */
+  csv: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+};
+
 export type ImportRowError = {
   __typename?: 'ImportRowError';
   barcode: Maybe<Scalars['String']['output']>;
@@ -134,6 +177,38 @@ export type ImportSamplesPayload = {
   errors: Array<ImportRowError>;
   imported: Array<Sample>;
   position: Scalars['String']['output'];
+};
+
+/** Combined i7 + i5 mismatches: at most errorMismatches refuses the pool, at most warningMismatches warns. */
+export type IndexCheckInput = {
+  errorMismatches: Scalars['Int']['input'];
+  warningMismatches: Scalars['Int']['input'];
+};
+
+export type IndexKit = {
+  __typename?: 'IndexKit';
+  id: Scalars['ID']['output'];
+  indexes: Array<KitIndex>;
+  name: Scalars['String']['output'];
+};
+
+export type IndexKitPayload = {
+  __typename?: 'IndexKitPayload';
+  kit: IndexKit;
+  position: Scalars['String']['output'];
+};
+
+/** An instrument model of the catalogue (values cited in subgraphs/sequencing/domain/instruments.ts). */
+export type InstrumentModel = {
+  __typename?: 'InstrumentModel';
+  chemistry: Chemistry;
+  code: Scalars['String']['output'];
+  flowcellTypes: Array<FlowcellType>;
+  i5Orientation: Maybe<I5Orientation>;
+  /** Illumina's sample sheet v2 [Header] values, where documented. */
+  instrumentPlatform: Maybe<Scalars['String']['output']>;
+  instrumentType: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
 };
 
 export type JobPayload = {
@@ -159,6 +234,15 @@ export type JobStatus =
   | 'QUEUED'
   | 'RUNNING';
 
+export type KitIndex = {
+  __typename?: 'KitIndex';
+  /** Forward (kit) orientation. */
+  i5: Maybe<Scalars['String']['output']>;
+  i7: Scalars['String']['output'];
+  indexId: Scalars['String']['output'];
+  well: Maybe<Scalars['String']['output']>;
+};
+
 /** One stored event, the audit trail's unit. */
 export type LabEvent = {
   __typename?: 'LabEvent';
@@ -174,6 +258,43 @@ export type LabEvent = {
   version: Scalars['Int']['output'];
 };
 
+export type Library = {
+  __typename?: 'Library';
+  barcode: Scalars['String']['output'];
+  concentrationNgUl: Scalars['Float']['output'];
+  /** Forward (kit) orientation. */
+  i5Index: Maybe<Scalars['String']['output']>;
+  i7Index: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  indexId: Maybe<Scalars['String']['output']>;
+  kit: Maybe<IndexKit>;
+  meanFragmentBp: Scalars['Float']['output'];
+  /** concentration / (660 × mean fragment size) × 10^6. */
+  molarityNm: Scalars['Float']['output'];
+  pools: Array<Pool>;
+  qcNote: Maybe<Scalars['String']['output']>;
+  /** Who recorded the last QC verdict. */
+  qcRecordedBy: Maybe<Scalars['String']['output']>;
+  sample: Sample;
+  status: LibraryStatus;
+  volumeUl: Scalars['Float']['output'];
+};
+
+export type LibraryPayload = {
+  __typename?: 'LibraryPayload';
+  library: Library;
+  position: Scalars['String']['output'];
+};
+
+export type LibraryQcVerdict =
+  | 'FAIL'
+  | 'PASS';
+
+export type LibraryStatus =
+  | 'PREPARED'
+  | 'QC_FAILED'
+  | 'QC_PASSED';
+
 /** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
 export type Mutation = {
   __typename?: 'Mutation';
@@ -184,19 +305,27 @@ export type Mutation = {
   cancelJob: JobPayload;
   checkInSample: PositionPayload;
   checkOutSample: PositionPayload;
+  /** Needs recorded run metrics, or an explicit qcOverrideReason (the samples then become SEQUENCED without a verdict). */
   completeJob: JobPayload;
   /** manifests binds the key to those persisted-query manifests: it can run no other manifest's operations. */
   createApiKey: CreateApiKeyPayload;
+  createPool: PoolPayload;
   createSequencingJob: JobPayload;
+  createSequencingRun: SequencingRunPayload;
   createStorageUnit: StorageUnitPayload;
   discardSample: SamplePayload;
   failJob: JobPayload;
+  importIndexKit: IndexKitPayload;
   /** CSV with a header row of RegisterSampleInput field names; good rows are registered, bad rows reported. */
   importSamples: ImportSamplesPayload;
+  /** Lane count of the run's flowcell enforced; a lane holds one pool. */
+  loadPoolOnLane: SequencingRunPayload;
   moveSample: PositionPayload;
   pauseJob: JobPayload;
+  prepareLibrary: LibraryPayload;
   queueJob: JobPayload;
   receiveSample: SamplePayload;
+  recordLibraryQc: LibraryPayload;
   recordRunMetrics: JobPayload;
   recordTemperature: TemperaturePayload;
   registerSample: SamplePayload;
@@ -271,6 +400,7 @@ export type MutationCheckOutSampleArgs = {
 /** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
 export type MutationCompleteJobArgs = {
   jobId: Scalars['ID']['input'];
+  qcOverrideReason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -284,9 +414,21 @@ export type MutationCreateApiKeyArgs = {
 
 
 /** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationCreatePoolArgs = {
+  input: CreatePoolInput;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
 export type MutationCreateSequencingJobArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: CreateSequencingJobInput;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationCreateSequencingRunArgs = {
+  input: CreateSequencingRunInput;
 };
 
 
@@ -314,8 +456,22 @@ export type MutationFailJobArgs = {
 
 
 /** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationImportIndexKitArgs = {
+  input: ImportIndexKitInput;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
 export type MutationImportSamplesArgs = {
   csv: Scalars['String']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationLoadPoolOnLaneArgs = {
+  lane: Scalars['Int']['input'];
+  poolId: Scalars['ID']['input'];
+  runId: Scalars['ID']['input'];
 };
 
 
@@ -333,6 +489,12 @@ export type MutationPauseJobArgs = {
 
 
 /** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationPrepareLibraryArgs = {
+  input: PrepareLibraryInput;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
 export type MutationQueueJobArgs = {
   jobId: Scalars['ID']['input'];
 };
@@ -343,6 +505,14 @@ export type MutationReceiveSampleArgs = {
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
   id: Scalars['ID']['input'];
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationRecordLibraryQcArgs = {
+  libraryId: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  verdict: LibraryQcVerdict;
 };
 
 
@@ -484,6 +654,50 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+export type Pool = {
+  __typename?: 'Pool';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  members: Array<PoolMember>;
+  molarityNm: Scalars['Float']['output'];
+  name: Scalars['String']['output'];
+  runs: Array<SequencingRun>;
+  volumeUl: Scalars['Float']['output'];
+  warnings: Array<PoolWarning>;
+};
+
+export type PoolLibraryInput = {
+  libraryId: Scalars['ID']['input'];
+  /** Relative share of the pool's molecules (default 1). */
+  proportion?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type PoolMember = {
+  __typename?: 'PoolMember';
+  library: Library;
+  proportion: Scalars['Float']['output'];
+  /** Volume of the library in the pool. */
+  volumeUl: Scalars['Float']['output'];
+};
+
+export type PoolPayload = {
+  __typename?: 'PoolPayload';
+  pool: Pool;
+  position: Scalars['String']['output'];
+  /** Index and colour-balance warnings of this pool (errors refuse it). */
+  warnings: Array<PoolWarning>;
+};
+
+export type PoolWarning = {
+  __typename?: 'PoolWarning';
+  kind: PoolWarningKind;
+  message: Scalars['String']['output'];
+};
+
+export type PoolWarningKind =
+  | 'COLOUR_BALANCE'
+  | 'INDEX_COLLISION';
+
 export type PositionPayload = {
   __typename?: 'PositionPayload';
   position: Scalars['String']['output'];
@@ -495,6 +709,19 @@ export type PositionState =
   | 'MAINTENANCE'
   | 'OCCUPIED'
   | 'RESERVED';
+
+export type PrepareLibraryInput = {
+  barcode: Scalars['String']['input'];
+  concentrationNgUl: Scalars['Float']['input'];
+  i5Index?: InputMaybe<Scalars['String']['input']>;
+  i7Index?: InputMaybe<Scalars['String']['input']>;
+  indexId?: InputMaybe<Scalars['String']['input']>;
+  /** An index of an imported kit, or explicit sequences (i5 in forward orientation). */
+  kitId?: InputMaybe<Scalars['ID']['input']>;
+  meanFragmentBp: Scalars['Float']['input'];
+  sampleId: Scalars['ID']['input'];
+  volumeUl: Scalars['Float']['input'];
+};
 
 export type Priority =
   | 'HIGH'
@@ -516,6 +743,12 @@ export type Query = {
   apiKeys: Array<ApiKey>;
   /** The first AVAILABLE position for a sample of this type in a box under `underUnitId`, or in any box of `zone`; null when none is free. `spread` > 1 picks at random among the first `spread` free ones (fewer collisions for concurrent callers). */
   findFreePosition: Maybe<StoragePosition>;
+  indexKit: Maybe<IndexKit>;
+  /** By name (at most 500). */
+  indexKits: Array<IndexKit>;
+  instrumentModels: Array<InstrumentModel>;
+  library: Maybe<Library>;
+  pool: Maybe<Pool>;
   saga: Maybe<Saga>;
   /** Newest first. */
   sagas: SagaConnection;
@@ -526,6 +759,7 @@ export type Query = {
   sequencingJob: Maybe<SequencingJob>;
   /** Newest first. */
   sequencingJobs: SequencingJobConnection;
+  sequencingRun: Maybe<SequencingRun>;
   storageUnit: Maybe<StorageUnit>;
   storageUnits: Array<StorageUnit>;
 };
@@ -549,6 +783,21 @@ export type QueryFindFreePositionArgs = {
   spread?: InputMaybe<Scalars['Int']['input']>;
   underUnitId?: InputMaybe<Scalars['ID']['input']>;
   zone?: InputMaybe<TemperatureZone>;
+};
+
+
+export type QueryIndexKitArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryLibraryArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryPoolArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -595,6 +844,11 @@ export type QuerySequencingJobsArgs = {
 };
 
 
+export type QuerySequencingRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type QueryStorageUnitArgs = {
   id: Scalars['ID']['input'];
 };
@@ -615,6 +869,12 @@ export type RegisterSampleInput = {
   sampleType: SampleType;
   submitter?: InputMaybe<Scalars['String']['input']>;
   volumeUl?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type RunLane = {
+  __typename?: 'RunLane';
+  lane: Scalars['Int']['output'];
+  pool: Pool;
 };
 
 export type RunMetrics = {
@@ -704,6 +964,8 @@ export type Sample = {
   /** Every event of this sample, oldest first (read from the event store, the audit trail). */
   history: Array<LabEvent>;
   id: Scalars['ID']['output'];
+  /** Libraries prepared from this sample, oldest first. */
+  libraries: Array<Library>;
   /** Where the sample is kept now; null when not in storage (or checked out). */
   location: Maybe<StoragePosition>;
   metadata: Maybe<Scalars['JSON']['output']>;
@@ -825,6 +1087,26 @@ export type SequencingPlatform =
   | 'NOVASEQ_6000'
   | 'NOVASEQ_X'
   | 'PROMETHION';
+
+export type SequencingRun = {
+  __typename?: 'SequencingRun';
+  createdAt: Scalars['DateTime']['output'];
+  flowcellType: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  instrument: InstrumentModel;
+  laneCount: Scalars['Int']['output'];
+  lanes: Array<RunLane>;
+  name: Scalars['String']['output'];
+  readStructure: Scalars['String']['output'];
+  /** BCL Convert v2 sample sheet: one row per library per lane, i5 as the instrument wants it. */
+  sampleSheet: Scalars['String']['output'];
+};
+
+export type SequencingRunPayload = {
+  __typename?: 'SequencingRunPayload';
+  position: Scalars['String']['output'];
+  run: SequencingRun;
+};
 
 export type Severity =
   | 'CRITICAL'

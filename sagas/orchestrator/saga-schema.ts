@@ -1,4 +1,5 @@
 import type { MigrationSet } from '../../platform/migrations.js';
+import type { TraceCarrier } from '../../platform/tracing/propagation.js';
 import { storageUnitsReplicaMigration } from '../subgraph/storage-units-replica.js';
 
 /** Durable saga state: the orchestrator's own tables (progress is also recorded as events). */
@@ -44,6 +45,8 @@ export const sagaMigrations: MigrationSet = {
        PRIMARY KEY (saga_id, idx)
      );`,
     storageUnitsReplicaMigration,
+    // Tracing: the W3C trace context of the request that started the saga; its steps continue that trace.
+    `ALTER TABLE sagas.instances ADD COLUMN trace_context jsonb;`,
   ],
 };
 
@@ -63,6 +66,7 @@ export interface SagaRow {
   correlation_id: string;
   last_position: string;
   started_position: string;
+  trace_context: TraceCarrier | null;
 }
 
 export interface StepRow {

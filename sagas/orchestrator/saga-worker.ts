@@ -6,6 +6,7 @@ import { LeaderLoop } from '../../event-store/bus/leader-loop.js';
 import type { PgListener } from '../../event-store/bus/pg-listener.js';
 import { IdentitySigner } from '../../platform/identity-signer.js';
 import type { Logger } from '../../platform/logger.js';
+import { inStoredTrace } from '../../platform/tracing/propagation.js';
 import { backoff, DEFAULT_RETRY, PermanentStepError, type SagaDefinition, type SagaStep, type StepContext } from './saga-definition.js';
 import type { SagaRow, StepRow } from './saga-schema.js';
 import { SAGAS_CHANNEL } from './saga-starter.js';
@@ -319,7 +320,9 @@ export class SagaWorker {
       }, timeoutMs);
     });
     try {
-      const result = await Promise.race([kind === 'action' ? step.action(context) : step.compensate!(context), timeout]);
+      const run = () => Promise.race([kind === 'action' ? step.action(context) : step.compensate!(context), timeout]);
+      // Tracing: the step (and the subgraph calls it makes) joins the trace of the request that started the saga.
+      const result = await inStoredTrace(saga.trace_context, `saga ${saga.type} ${step.name}${kind === 'compensate' ? ' compensate' : ''}`, { 'tracseq.saga.id': saga.id, 'tracseq.saga.step': step.name, 'tracseq.saga.attempt': attempt }, run);
       return { result: result ?? undefined, position: position.value };
     } finally {
       clearTimeout(timer);

@@ -1,11 +1,28 @@
-import type { Event } from '../../event-store/types.js';
-import type { JobSample, Platform, Priority, QcVerdict, RunMetrics } from './domain/events.js';
-
-/*
- * The sequencing context's published events (job stream), imported type-only by other contexts.
- * Created by the a13-labctx helper with only the job events, so the samples policy can import them;
- * the seq-core helper owns this file.
+/**
+ * The sequencing context's published events: every event type it records, one union per stream.
+ * Other contexts, platform/replicas and sagas import this module with `import type` only.
  */
+import type { Event } from '../../event-store/types.js';
+
+export type Platform = 'NOVASEQ_X' | 'NOVASEQ_6000' | 'NEXTSEQ_2000' | 'MISEQ' | 'PROMETHION';
+export type Priority = 'LOW' | 'NORMAL' | 'HIGH' | 'STAT';
+export type JobStatus = 'PENDING' | 'QUEUED' | 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+export type QcVerdict = 'PASS' | 'WARN' | 'FAIL';
+
+export type RunMetrics = {
+  q30Percent: number | null;
+  clusterDensityKmm2: number | null;
+  percentPf: number | null;
+  yieldGb: number | null;
+};
+
+export type JobSample = {
+  sampleId: string;
+  lane: number | null;
+  i7Index: string;
+  i5Index: string | null;
+};
+
 export type JobCreated = Event<'JobCreated', { jobId: string; name: string; platform: Platform; priority: Priority; readStructure: string | null }>;
 export type JobSampleAdded = Event<'JobSampleAdded', { jobId: string } & JobSample>;
 export type JobSampleRemoved = Event<'JobSampleRemoved', { jobId: string; sampleId: string }>;
@@ -15,11 +32,13 @@ export type JobStarted = Event<'JobStarted', { jobId: string; flowcellId: string
 export type JobPaused = Event<'JobPaused', { jobId: string }>;
 export type JobResumed = Event<'JobResumed', { jobId: string }>;
 export type RunMetricsRecorded = Event<'RunMetricsRecorded', { jobId: string; metrics: RunMetrics; qcVerdict: QcVerdict }>;
-export type JobCompleted = Event<'JobCompleted', { jobId: string; qcVerdict: QcVerdict | null; sampleIds: string[] }>;
+/** `qcOverrideReason`: why a job with no recorded metrics was completed anyway (present only then or when given). */
+export type JobCompleted = Event<'JobCompleted', { jobId: string; qcVerdict: QcVerdict | null; sampleIds: string[]; qcOverrideReason?: string }>;
 export type JobFailed = Event<'JobFailed', { jobId: string; reason: string; sampleIds: string[] }>;
 export type JobCancelled = Event<'JobCancelled', { jobId: string; reason: string | null }>;
 export type JobRequeued = Event<'JobRequeued', { jobId: string; sampleIds: string[] }>;
 
+/** Stream `SequencingJob-<uuid>`. */
 export type JobEvent =
   | JobCreated
   | JobSampleAdded
@@ -34,3 +53,31 @@ export type JobEvent =
   | JobCancelled
   | JobRequeued;
 
+export type KitIndex = { indexId: string; i7: string; i5: string | null; well: string | null };
+/** Stream `IndexKit-<uuid>`. */
+export type IndexKitImported = Event<'IndexKitImported', { kitId: string; name: string; indexes: KitIndex[] }>;
+export type IndexKitEvent = IndexKitImported;
+
+/** Index of a library: from a kit (kitId, indexId) or typed in (both null); i5 in forward orientation. */
+export type LibraryIndex = { kitId: string | null; indexId: string | null; i7: string; i5: string | null };
+/** Stream `Library-<uuid>`. Molarity nM = concentration ng/µl / (660 g/mol/bp × mean fragment bp) × 10^6. */
+export type LibraryPrepared = Event<'LibraryPrepared', {
+  libraryId: string; sampleId: string; barcode: string; index: LibraryIndex;
+  volumeUl: number; concentrationNgUl: number; meanFragmentBp: number; molarityNm: number;
+}>;
+export type LibraryQcRecorded = Event<'LibraryQcRecorded', { libraryId: string; verdict: 'PASS' | 'FAIL'; note: string | null; recordedBy: string | null }>;
+export type LibraryEvent = LibraryPrepared | LibraryQcRecorded;
+
+export type PoolMember = { libraryId: string; proportion: number; volumeUl: number; i7: string; i5: string | null };
+export type PoolWarning = { kind: 'INDEX_COLLISION' | 'COLOUR_BALANCE'; message: string };
+/** Stream `Pool-<uuid>`. */
+export type PoolCreated = Event<'PoolCreated', { poolId: string; name: string; molarityNm: number; volumeUl: number; members: PoolMember[]; warnings: PoolWarning[] }>;
+export type PoolEvent = PoolCreated;
+
+/** Stream `SequencingRun-<uuid>`. */
+export type RunCreated = Event<'RunCreated', { runId: string; name: string; instrument: string; flowcellType: string; lanes: number; readStructure: string }>;
+export type PoolLoaded = Event<'PoolLoaded', { runId: string; lane: number; poolId: string }>;
+export type RunEvent = RunCreated | PoolLoaded;
+
+/** Every event the sequencing context records. */
+export type SequencingEvent = JobEvent | IndexKitEvent | LibraryEvent | PoolEvent | RunEvent;

@@ -3,7 +3,10 @@ import { parse } from 'graphql';
 import type { Runtime } from '../../platform/runtime.js';
 import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
 import { JobCommands } from './commands/job-commands.js';
+import { LabCommands } from './commands/lab-commands.js';
 import { jobsProjection } from './read-model/jobs-projection.js';
+import { labProjection } from './read-model/lab-projection.js';
+import { LabQueries } from './read-model/lab-queries.js';
 import { createSequencingLoaders } from './read-model/loaders.js';
 import { SequencingQueries } from './read-model/queries.js';
 import { sequencingReadModelMigrations } from './read-model/schema.js';
@@ -14,12 +17,13 @@ export const sequencingMigrations = [sequencingReadModelMigrations];
 export const sequencingSubgraph = (runtime: Runtime): SubgraphDefinition<SequencingContext> => {
   const db = runtime.subgraphDb('sequencing');
   const queries = new SequencingQueries(db);
+  const lab = new LabQueries(db);
   return {
     name: 'sequencing',
     typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
-    resolvers: sequencingResolvers({ queries, commands: new JobCommands(runtime.commands, db) }),
+    resolvers: sequencingResolvers({ queries, commands: new JobCommands(runtime.commands, db), lab: new LabCommands(runtime.commands, db), allKits: (tenantId) => lab.allKits(tenantId) }),
     migrations: sequencingMigrations,
-    projections: [jobsProjection],
-    context: (base) => ({ ...base, sequencing: createSequencingLoaders(queries, db, base.tenantId) }),
+    projections: [jobsProjection, labProjection],
+    context: (base) => ({ ...base, sequencing: createSequencingLoaders(queries, lab, db, base.tenantId) }),
   };
 };

@@ -1,62 +1,122 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { pageSize } from '../../platform/graphql/connection.js';
 import { DateTimeScalar, isUuid } from '../../platform/graphql/scalars.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
-import type { JobCommands } from './commands/job-commands.js';
-import type { JobSample } from './domain/events.js';
-import { cancelJob, completeJob, failJob, pauseJob, queueJob, recordRunMetrics, removeSample, requeueJob, resumeJob, startJob, type JobState } from './domain/job.js';
-import { sampleSheet } from './domain/sample-sheet.js';
+import { BadInputError } from '../../platform/errors.js';
+import type { JobChange, JobCommands } from './commands/job-commands.js';
+import type { LabCommands } from './commands/lab-commands.js';
+import { INSTRUMENT_MODELS, instrumentModel } from './domain/instruments.js';
+import { bclConvertSheet, sampleSheet } from './domain/sample-sheet.js';
+import type { JobSample } from './events.js';
+import type { Resolvers } from './__generated__/resolvers-types.js';
 import type { SequencingLoaders } from './read-model/loaders.js';
-import type { JobView, SequencingQueries } from './read-model/queries.js';
+import type { IndexKitView } from './read-model/lab-queries.js';
+import type { JobParent, SequencingQueries } from './read-model/queries.js';
 
 export interface SequencingContext extends RequestContext {
   sequencing: SequencingLoaders;
 }
 
-type Args<T> = Record<string, unknown> & T;
-/** Write-side results carry their samples; read-model rows load them. */
-type JobParent = JobView & { samples?: JobSample[] };
-
 const samplesOf = async (job: JobParent, ctx: SequencingContext): Promise<JobSample[]> =>
   job.samples ??
   (await ctx.sequencing.samplesOfJob.load(job.id)).map((row) => ({ sampleId: row.sample_id, lane: row.lane, i7Index: row.i7_index, i5Index: row.i5_index }));
 
-export const sequencingResolvers = (deps: { queries: SequencingQueries; commands: JobCommands }): GraphQLResolverMap<SequencingContext> => {
-  const change =
-    <A extends Record<string, unknown>>(decide: (state: JobState, args: A) => ReturnType<typeof queueJob>) =>
-    (_: unknown, args: A & { jobId: string }, ctx: SequencingContext) =>
-      deps.commands.change(commandContext(ctx), args.jobId, (state) => decide(state, args));
+const found = <T>(value: T | null | Error, what: string): T => {
+  if (value instanceof Error) throw value;
+  if (value === null) throw new BadInputError(`${what} not found`);
+  return value;
+};
+
+export const sequencingResolvers = (deps: { queries: SequencingQueries; commands: JobCommands; lab: LabCommands; allKits: (tenantId: string) => Promise<IndexKitView[]> }): Resolvers<SequencingContext> => {
+  const change = (ctx: SequencingContext, jobId: string, command: JobChange) => deps.commands.change(commandContext(ctx), jobId, command);
 
   return {
     DateTime: DateTimeScalar,
     Query: {
-      sequencingJob: (_: unknown, { id }: Args<{ id: string }>, ctx: SequencingContext) => (isUuid(id) ? ctx.sequencing.job.load(id) : null),
-      sequencingJobs: (_: unknown, args: Args<{ status?: string[]; platform?: string; first?: number; after?: string }>, ctx: SequencingContext) =>
-        deps.queries.list(ctx.tenantId, args, pageSize(args.first), args.after),
+      sequencingJob: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.job.load(id) : null),
+      sequencingJobs: (_, args, ctx) => deps.queries.list(ctx.tenantId, args, pageSize(args.first), args.after),
+      instrumentModels: () => [...INSTRUMENT_MODELS],
+      indexKits: (_, __, ctx) => deps.allKits(ctx.tenantId),
+      indexKit: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.kit.load(id) : null),
+      library: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.library.load(id) : null),
+      pool: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.pool.load(id) : null),
+      sequencingRun: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.run.load(id) : null),
     },
     Mutation: {
-      createSequencingJob: (_: unknown, args: Args<{ input: any; idempotencyKey?: string }>, ctx: SequencingContext) =>
-        deps.commands.create(commandContext(ctx), args.input, args.idempotencyKey),
-      addSampleToJob: async (_: unknown, args: Args<{ jobId: string; sampleId: string; i7Index: string; i5Index?: string; lane?: number }>, ctx: SequencingContext) => {
+      createSequencingJob: (_, { input, idempotencyKey }, ctx) => deps.commands.create(commandContext(ctx), input, idempotencyKey),
+      addSampleToJob: async (_, args, ctx) => {
         // The sample's status is the samples context's fact (kept in a replica): read it at the caller's position.
         await ctx.readModelsAt();
         return deps.commands.addSample(commandContext(ctx), args.jobId, args);
       },
-      removeSampleFromJob: change<{ sampleId: string }>((state, args) => removeSample(state, args.sampleId)),
-      queueJob: change((state) => queueJob(state)),
-      startJob: change<{ flowcellId: string }>((state, args) => startJob(state, args.flowcellId)),
-      pauseJob: change((state) => pauseJob(state)),
-      resumeJob: change((state) => resumeJob(state)),
-      recordRunMetrics: change<{ metrics: Record<string, number | null> }>((state, args) => recordRunMetrics(state, args.metrics)),
-      completeJob: change((state) => completeJob(state)),
-      failJob: change<{ reason: string }>((state, args) => failJob(state, args.reason)),
-      cancelJob: change<{ reason?: string | null }>((state, args) => cancelJob(state, args.reason ?? null)),
-      requeueJob: change((state) => requeueJob(state)),
+      removeSampleFromJob: (_, { jobId, sampleId }, ctx) => change(ctx, jobId, { type: 'RemoveSample', data: { sampleId } }),
+      queueJob: (_, { jobId }, ctx) => change(ctx, jobId, { type: 'QueueJob', data: {} }),
+      startJob: (_, { jobId, flowcellId }, ctx) => change(ctx, jobId, { type: 'StartJob', data: { flowcellId } }),
+      pauseJob: (_, { jobId }, ctx) => change(ctx, jobId, { type: 'PauseJob', data: {} }),
+      resumeJob: (_, { jobId }, ctx) => change(ctx, jobId, { type: 'ResumeJob', data: {} }),
+      recordRunMetrics: (_, { jobId, metrics }, ctx) => change(ctx, jobId, { type: 'RecordRunMetrics', data: { metrics } }),
+      completeJob: (_, { jobId, qcOverrideReason }, ctx) => change(ctx, jobId, { type: 'CompleteJob', data: { qcOverrideReason: qcOverrideReason ?? null } }),
+      failJob: (_, { jobId, reason }, ctx) => change(ctx, jobId, { type: 'FailJob', data: { reason } }),
+      cancelJob: (_, { jobId, reason }, ctx) => change(ctx, jobId, { type: 'CancelJob', data: { reason: reason ?? null } }),
+      requeueJob: (_, { jobId }, ctx) => change(ctx, jobId, { type: 'RequeueJob', data: {} }),
+      importIndexKit: (_, { input }, ctx) => deps.lab.importIndexKit(commandContext(ctx), input),
+      prepareLibrary: async (_, { input }, ctx) => {
+        // The sample's status is the samples context's fact (kept in a replica): read it at the caller's position.
+        await ctx.readModelsAt();
+        return deps.lab.prepareLibrary(commandContext(ctx), input);
+      },
+      recordLibraryQc: (_, { libraryId, verdict, note }, ctx) => deps.lab.recordLibraryQc(commandContext(ctx), libraryId, verdict, note ?? null),
+      createPool: (_, { input }, ctx) => deps.lab.createPool(commandContext(ctx), input),
+      createSequencingRun: (_, { input }, ctx) => deps.lab.createRun(commandContext(ctx), input),
+      loadPoolOnLane: (_, { runId, lane, poolId }, ctx) => deps.lab.loadPool(commandContext(ctx), runId, lane, poolId),
+    },
+    InstrumentModel: {
+      code: (model) => model.id,
+      i5Orientation: (model) => model.i5InSampleSheet,
+      flowcellTypes: (model) => model.flowcells.map((flowcell) => ({ code: flowcell.id, lanes: flowcell.lanes, patterned: flowcell.patterned })),
+    },
+    IndexKit: {
+      __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.kit.load(ref.id) : null),
+    },
+    Library: {
+      __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.library.load(ref.id) : null),
+      sample: (library) => ({ id: library.sampleId }),
+      kit: (library, _, ctx) => (library.index.kitId ? ctx.sequencing.kit.load(library.index.kitId) : null),
+      indexId: (library) => library.index.indexId,
+      i7Index: (library) => library.index.i7,
+      i5Index: (library) => library.index.i5,
+      pools: (library, _, ctx) => ctx.sequencing.poolsOfLibrary.load(library.id),
+    },
+    PoolMember: {
+      library: async (member, _, ctx) => found(await ctx.sequencing.library.load(member.libraryId), `library ${member.libraryId}`),
+    },
+    Pool: {
+      __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.pool.load(ref.id) : null),
+      runs: (pool, _, ctx) => ctx.sequencing.runsOfPool.load(pool.id),
+    },
+    RunLane: {
+      pool: async (lane, _, ctx) => found(await ctx.sequencing.pool.load(lane.poolId), `pool ${lane.poolId}`),
+    },
+    SequencingRun: {
+      __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.run.load(ref.id) : null),
+      instrument: (run) => found(instrumentModel(run.instrument), `instrument ${run.instrument}`),
+      laneCount: (run) => run.lanes,
+      lanes: (run) => run.loaded,
+      sampleSheet: async (run, _, ctx) => {
+        const pools = await Promise.all(run.loaded.map(async ({ lane, poolId }) => ({ lane, pool: found(await ctx.sequencing.pool.load(poolId), `pool ${poolId}`) })));
+        const libraries = await ctx.sequencing.library.loadMany(pools.flatMap(({ pool }) => pool.members.map((m) => m.libraryId)));
+        const barcodes = new Map(libraries.flatMap((l) => (l && !(l instanceof Error) ? [[l.id, l.barcode] as const] : [])));
+        return bclConvertSheet({
+          runName: run.name,
+          model: found(instrumentModel(run.instrument), `instrument ${run.instrument}`),
+          readStructure: run.readStructure,
+          rows: pools.flatMap(({ lane, pool }) => pool.members.map((m) => ({ lane, sampleId: barcodes.get(m.libraryId) ?? m.libraryId, i7: m.i7, i5: m.i5 }))),
+        });
+      },
     },
     SequencingJob: {
-      __resolveReference: (ref: { id: string }, ctx: SequencingContext) => (isUuid(ref.id) ? ctx.sequencing.job.load(ref.id) : null),
-      samples: (job: JobParent, _: unknown, ctx: SequencingContext) => samplesOf(job, ctx),
-      sampleSheet: async (job: JobParent, _: unknown, ctx: SequencingContext) => {
+      __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.job.load(ref.id) : null),
+      samples: (job, _, ctx) => samplesOf(job, ctx),
+      sampleSheet: async (job, _, ctx) => {
         const samples = await samplesOf(job, ctx);
         const facts = await ctx.sequencing.sampleFacts.loadMany(samples.map((s) => s.sampleId));
         const barcodes = new Map(facts.flatMap((f) => (f && !(f instanceof Error) ? [[f.id, f.barcode] as const] : [])));
@@ -64,11 +124,12 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       },
     },
     JobSample: {
-      sample: (row: JobSample) => ({ __typename: 'Sample', id: row.sampleId }),
+      sample: (row) => ({ id: row.sampleId }),
     },
     Sample: {
-      __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-      sequencingJobs: (sample: { id: string }, _: unknown, ctx: SequencingContext) => ctx.sequencing.jobsOfSample.load(sample.id),
+      __resolveReference: (ref) => ({ id: ref.id }),
+      sequencingJobs: (sample, _, ctx) => ctx.sequencing.jobsOfSample.load(sample.id),
+      libraries: (sample, _, ctx) => ctx.sequencing.librariesOfSample.load(sample.id),
     },
   };
 };

@@ -21,6 +21,10 @@ const FRAGMENTS = {
   TemperatureReading: `fragment E on TemperatureReading { celsius recordedAt inRange }`,
   SequencingJob: `fragment E on SequencingJob { id name platform priority status readStructure flowcellId samples { lane i7Index i5Index sample { id } }
     metrics { q30Percent clusterDensityKmm2 percentPf yieldGb } qcVerdict sampleSheet createdAt startedAt completedAt failureReason }`,
+  IndexKit: `fragment E on IndexKit { id name indexes { indexId i7 i5 well } }`,
+  Library: `fragment E on Library { id barcode status indexId i7Index i5Index volumeUl concentrationNgUl meanFragmentBp molarityNm qcNote qcRecordedBy kit { id } sample { id } pools { id } }`,
+  Pool: `fragment E on Pool { id name molarityNm volumeUl members { proportion volumeUl library { id } } warnings { kind message } runs { id } createdAt }`,
+  SequencingRun: `fragment E on SequencingRun { id name flowcellType laneCount readStructure instrument { code } lanes { lane pool { id } } sampleSheet createdAt }`,
   Alert: `fragment E on Alert { id kind severity status message raisedAt acknowledgedBy acknowledgedAt resolvedAt escalationLevel sourceEventId sample { id } }`,
 } as const;
 
@@ -31,6 +35,10 @@ const READS: Record<keyof typeof FRAGMENTS, { query: string; pick: (data: any, e
   StoragePosition: { query: `query($id: ID!) { storageUnit(id: $id) { positions { ...E } } }`, pick: (d, e) => d.storageUnit.positions.find((p: any) => p.id === e.id) },
   TemperatureReading: { query: `query($id: ID!) { storageUnit(id: $id) { latestTemperature { ...E } } }`, pick: (d) => d.storageUnit.latestTemperature },
   SequencingJob: { query: `query($id: ID!) { sequencingJob(id: $id) { ...E } }`, pick: (d) => d.sequencingJob },
+  IndexKit: { query: `query($id: ID!) { indexKit(id: $id) { ...E } }`, pick: (d) => d.indexKit },
+  Library: { query: `query($id: ID!) { library(id: $id) { ...E } }`, pick: (d) => d.library },
+  Pool: { query: `query($id: ID!) { pool(id: $id) { ...E } }`, pick: (d) => d.pool },
+  SequencingRun: { query: `query($id: ID!) { sequencingRun(id: $id) { ...E } }`, pick: (d) => d.sequencingRun },
   Alert: { query: `query($id: ID!) { alert(id: $id) { ...E } }`, pick: (d) => d.alert },
 };
 
@@ -56,6 +64,7 @@ const same = async (type: keyof typeof FRAGMENTS, field: string, args: string, v
 const VARIABLE_TYPES: Record<string, string> = {
   input: 'CreateStorageUnitInput!', sample: 'RegisterSampleInput!', id: 'ID!', reason: 'String!', positionId: 'ID!', sampleId: 'ID!', toPositionId: 'ID!', unitId: 'ID!',
   job: 'CreateSequencingJobInput!', jobId: 'ID!', metrics: 'RunMetricsInput!', underUnitId: 'ID',
+  kit: 'ImportIndexKitInput!', library: 'PrepareLibraryInput!', libraryId: 'ID!', pool: 'CreatePoolInput!', run: 'CreateSequencingRunInput!', runId: 'ID!', poolId: 'ID!',
 };
 
 describe('every mutation payload shows the state its write produced', () => {
@@ -124,6 +133,16 @@ describe('every mutation payload shows the state its write produced', () => {
     await job('startJob', '(jobId: $jobId, flowcellId: "FC-PAYLOAD-2")', { jobId: failing.id });
     await job('failJob', '(jobId: $jobId, reason: "flowcell leak")', { jobId: failing.id });
     await job('requeueJob', '(jobId: $jobId)', { jobId: failing.id });
+
+    // sequencing core: kit → library → pool → run lane (synthetic kit)
+    const kit = await same('IndexKit', 'importIndexKit', '(input: $kit)', { kit: { name: 'Payload kit', csv: 'index_id,i7,i5,well\nP01,ACGTACGT,AGGTGCGT,A1' } }, 'kit');
+    const library = await same('Library', 'prepareLibrary', '(input: $library)', { library: {
+      sampleId: await lab.validatedSample('PAYLOAD-0007'), barcode: 'PAYLOAD-LIB-1', kitId: kit.id, indexId: 'P01', volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400,
+    } }, 'library');
+    await same('Library', 'recordLibraryQc', '(libraryId: $libraryId, verdict: PASS, note: "ok")', { libraryId: library.id }, 'library');
+    const pool = await same('Pool', 'createPool', '(input: $pool)', { pool: { name: 'Payload pool', libraries: [{ libraryId: library.id }], targetMolarityNm: 2, volumeUl: 50 } }, 'pool');
+    const seqRun = await same('SequencingRun', 'createSequencingRun', '(input: $run)', { run: { name: 'Payload run', instrument: 'MISEQ', flowcellType: 'MISEQ_V3', readStructure: '151T8B8B151T' } }, 'run');
+    await same('SequencingRun', 'loadPoolOnLane', '(runId: $runId, lane: 1, poolId: $poolId)', { runId: seqRun.id, poolId: pool.id }, 'run');
 
     // archive: the completed run made the sample SEQUENCED (the samples context reacts to it)
     await lab.eventually(`query($id: ID!) { sample(id: $id) { status } }`, { id: second.id }, (d) => d.sample.status === 'SEQUENCED', 'sample sequenced');

@@ -61,8 +61,12 @@ describe('Dockerfile', () => {
   it('runs the CLI with only production dependencies, and carries every file the CLI loads', () => {
     const command = image.entrypoint.slice(image.entrypoint.indexOf('--') + 1);
     expect(command.slice(0, 3), 'Node loads TypeScript through tsx in-process').toEqual(['node', '--import', 'tsx']);
-    const entry = command[3]!;
-    const { files, packages } = reachableFrom(entry);
+    const entry = command.at(-1)!;
+    // Preloads (`--import ./bin/tracing.ts`) load code of ours too.
+    const preloads = command.slice(3, -1).filter((argument) => argument.startsWith('./'));
+    const reached = [entry, ...preloads].map(reachableFrom);
+    const files = new Set(reached.flatMap((r) => [...r.files]));
+    const packages = new Set(reached.flatMap((r) => [...r.packages]));
     for (const file of files) expect(stageHas(image, file), `${file} (imported from ${entry}) is not in the image`).toBe(true);
     // The build stage prunes devDependencies: anything the CLI loads must be a dependency.
     for (const pkg of [...packages, 'tsx', 'pg']) expect(packageJson.dependencies, `${pkg} is loaded at run time`).toHaveProperty(pkg);

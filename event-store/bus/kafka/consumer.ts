@@ -4,6 +4,7 @@ import { DeadLetterPolicy, errorText } from '../../dead-letters.js';
 import type { Logger } from '../../logger.js';
 import type { EventConsumer } from '../../projection.js';
 import type { StoredEvent } from '../../types.js';
+import { inEventTrace } from '../../trace-context.js';
 import { EVENT_TOPICS, TOPICS } from './topics.js';
 import { recordConsumed } from './watermarks.js';
 import { fromMessage } from './wire.js';
@@ -142,7 +143,7 @@ export class KafkaProjectionConsumer {
       const applied: StoredEvent[] = [];
       for (const event of events) {
         if ((versions.get(event.streamId) ?? 0) >= event.streamVersion) continue;
-        await this.projection.apply(trx, event);
+        await inEventTrace(name, event, () => this.projection.apply(trx, event)); // tracing: joins the command's trace
         versions.set(event.streamId, event.streamVersion);
         applied.push(event);
       }

@@ -1,5 +1,6 @@
 import type { IHeaders } from 'kafkajs';
 import type { StoredEvent } from '../../types.js';
+import { traceFields } from '../../trace-context.js';
 
 /** An event on the wire: key = stream id (one aggregate, one partition), the event as JSON, ids as headers. */
 export const toMessage = (event: StoredEvent) => ({
@@ -12,6 +13,7 @@ export const toMessage = (event: StoredEvent) => ({
     'correlation-id': event.metadata.correlationId ?? '',
     'causation-id': event.metadata.causationId ?? '',
     position: event.position,
+    ...traceFields(event.metadata), // tracing: W3C traceparent of the command that appended the event
   },
 });
 

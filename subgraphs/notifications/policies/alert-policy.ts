@@ -2,7 +2,7 @@ import { policy, type Dispatcher } from '../../../event-store/projection.js';
 import type { SagaFailed } from '../../../sagas/events.js';
 // Today's homes of the other contexts' published types (moving to subgraphs/<ctx>/events.ts).
 import type { SampleRejected } from '../../samples/events.js';
-import type { RunMetricsRecorded } from '../../sequencing/domain/events.js';
+import type { RunMetricsRecorded } from '../../sequencing/events.js';
 import type { CapacityThresholdCrossed, TemperatureExcursionStarted } from '../../storage/events.js';
 import type { AlertCommands, AlertToRaise } from '../commands/alert-commands.js';
 

@@ -3,8 +3,7 @@ import type { Kysely } from 'kysely';
 import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
 import { BadInputError, NotFoundError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
-import type { JobEvent } from '../domain/events.js';
-import { addSample, createJob, jobDecider, jobExists, type Job, type JobState } from '../domain/job.js';
+import { jobDecider, type Job, type JobCommand } from '../domain/job.js';
 import { sequencingSamples } from '../read-model/jobs-projection.js';
 
 export interface JobWrite {
@@ -12,16 +11,20 @@ export interface JobWrite {
   position: string;
 }
 
-/** The sequencing write path: every mutation is one decision over the job aggregate. */
+type CreateInput = Omit<Extract<JobCommand, { type: 'CreateJob' }>['data'], 'jobId'>;
+/** Commands on an existing job that need nothing but their own data. */
+export type JobChange = Exclude<JobCommand, { type: 'CreateJob' | 'AddSample' }>;
+
+/** The sequencing write path: every mutation is one command to the job decider. */
 export class JobCommands {
   constructor(
     private readonly commands: CommandHandler,
     private readonly db: Kysely<any>,
   ) {}
 
-  async create(context: CommandContext, input: Parameters<typeof createJob>[1], idempotencyKey?: string | null): Promise<JobWrite> {
+  async create(context: CommandContext, input: CreateInput, idempotencyKey?: string | null): Promise<JobWrite> {
     const jobId = randomUUID();
-    const result = await this.commands.handle(jobDecider, { id: jobId, context, idempotencyKey, decide: () => createJob(jobId, input) });
+    const result = await this.commands.execute(jobDecider, jobId, { type: 'CreateJob', data: { jobId, ...input } }, context, { idempotencyKey });
     return { job: result.state as Job, position: result.position };
   }
 
@@ -29,21 +32,19 @@ export class JobCommands {
     if (!isUuid(input.sampleId)) throw new BadInputError(`"${input.sampleId}" is not a sample id`, { field: 'sampleId' });
     const [sample] = await sequencingSamples.byIds(this.db, context.tenantId, [input.sampleId]);
     if (!sample) throw new NotFoundError(`sample ${input.sampleId} not found (if it was just created, send its position as x-tracseq-consistent-with)`);
-    return this.change(context, jobId, (state) =>
-      addSample(state, { sampleId: sample.id, barcode: sample.barcode, status: sample.status, lane: input.lane ?? null, i7Index: input.i7Index, i5Index: input.i5Index ?? null }),
-    );
+    return this.send(context, jobId, {
+      type: 'AddSample',
+      data: { sampleId: sample.id, barcode: sample.barcode, status: sample.status, lane: input.lane ?? null, i7Index: input.i7Index, i5Index: input.i5Index ?? null },
+    });
   }
 
-  async change(context: CommandContext, jobId: string, decide: (state: JobState) => JobEvent[]): Promise<JobWrite> {
+  change(context: CommandContext, jobId: string, command: JobChange): Promise<JobWrite> {
+    return this.send(context, jobId, command);
+  }
+
+  private async send(context: CommandContext, jobId: string, command: JobCommand): Promise<JobWrite> {
     if (!isUuid(jobId)) throw new BadInputError(`"${jobId}" is not a job id`, { field: 'jobId' });
-    const result = await this.commands.handle(jobDecider, {
-      id: jobId,
-      context,
-      decide: (state) => {
-        if (!jobExists(state)) throw new NotFoundError(`sequencing job ${jobId} not found`);
-        return decide(state);
-      },
-    });
+    const result = await this.commands.execute(jobDecider, jobId, command, context);
     return { job: result.state as Job, position: result.position };
   }
 }

@@ -2,18 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../../event-store/decider.js';
 import { DomainError } from '../../../platform/errors.js';
-import type { JobEvent, JobStatus } from './events.js';
-import {
-  addSample, cancelJob, completeJob, createJob, failJob, hamming, JOB_TRANSITIONS, jobDecider, pauseJob, qcVerdict, queueJob, recordRunMetrics, removeSample, requeueJob, resumeJob, startJob,
-  type Job, type JobState,
-} from './job.js';
+import type { JobEvent, JobStatus } from '../events.js';
+import { hamming, JOB_TRANSITIONS, jobDecider, qcVerdict, type Job, type JobCommand, type JobState } from './job.js';
 
 const SEED = 19;
 const env = (event: JobEvent): Envelope<JobEvent> => ({ ...event, occurredAt: '2026-11-21T10:00:00.000Z', streamVersion: 1 });
 
-const decide = (run: () => JobEvent[]): JobEvent[] | DomainError => {
+const decide = (state: JobState, command: JobCommand): readonly JobEvent[] | DomainError => {
   try {
-    return run();
+    return jobDecider.decide(command, state, { now: '2026-11-21T10:00:00.000Z', version: 1 });
   } catch (error) {
     expect(error).toBeInstanceOf(DomainError);
     return error as DomainError;
@@ -29,28 +26,30 @@ const command = fc.oneof(
   fc.record({ op: fc.constantFrom('queue', 'start', 'pause', 'resume', 'complete', 'fail', 'cancel', 'requeue'), text: fc.oneof(fc.string(), fc.constantFrom('FC-0001', '', ' ', 'x'.repeat(50))) }),
 );
 
+const toCommand = (c: typeof command extends fc.Arbitrary<infer T> ? T : never): JobCommand => {
+  switch (c.op) {
+    case 'add': return { type: 'AddSample', data: { sampleId: `s${c.sample}`, barcode: `S${c.sample}`, status: c.status, i7Index: c.i7, i5Index: c.i5, lane: c.lane } };
+    case 'remove': return { type: 'RemoveSample', data: { sampleId: `s${c.sample}` } };
+    case 'metrics': return { type: 'RecordRunMetrics', data: { metrics: c } };
+    case 'queue': return { type: 'QueueJob', data: {} };
+    case 'start': return { type: 'StartJob', data: { flowcellId: c.text } };
+    case 'pause': return { type: 'PauseJob', data: {} };
+    case 'resume': return { type: 'ResumeJob', data: {} };
+    case 'complete': return { type: 'CompleteJob', data: {} };
+    case 'fail': return { type: 'FailJob', data: { reason: c.text } };
+    case 'cancel': return { type: 'CancelJob', data: { reason: c.text } };
+    default: return { type: 'RequeueJob', data: {} };
+  }
+};
+
 describe('sequencing job decider, for any sequence of commands', () => {
   it('only moves along the job transition table, keeps lane indexes apart and QC consistent', () => {
     fc.assert(
       fc.property(fc.array(command, { maxLength: 40 }), (commands) => {
-        let state: JobState = jobDecider.evolve(jobDecider.initialState(), env(createJob('j', { name: 'Run 1', platform: 'MISEQ' })[0]!));
+        let state: JobState = jobDecider.evolve(jobDecider.initialState(), env({ type: 'JobCreated', data: { jobId: 'j', name: 'Run 1', platform: 'MISEQ', priority: 'NORMAL', readStructure: null } }));
         for (const c of commands) {
           const before = (state as Job).status;
-          const outcome = decide(() => {
-            switch (c.op) {
-              case 'add': return addSample(state, { sampleId: `s${c.sample}`, barcode: `S${c.sample}`, status: c.status, i7Index: c.i7, i5Index: c.i5, lane: c.lane });
-              case 'remove': return removeSample(state, `s${c.sample}`);
-              case 'metrics': return recordRunMetrics(state, c);
-              case 'queue': return queueJob(state);
-              case 'start': return startJob(state, c.text);
-              case 'pause': return pauseJob(state);
-              case 'resume': return resumeJob(state);
-              case 'complete': return completeJob(state);
-              case 'fail': return failJob(state, c.text);
-              case 'cancel': return cancelJob(state, c.text);
-              default: return requeueJob(state);
-            }
-          });
+          const outcome = decide(state, toCommand(c));
           if (outcome instanceof DomainError) continue;
           for (const event of outcome) state = jobDecider.evolve(state, env(event));
           const job = state as Job;

@@ -1,71 +1,142 @@
 import { describe, expect, it } from 'vitest';
-import { BadInputError, ConflictError, InvalidTransitionError } from '../../../platform/errors.js';
-import type { Envelope } from '../../../event-store/decider.js';
-import { JOB_STATUSES, type JobEvent, type JobStatus } from './events.js';
-import { addSample, cancelJob, completeJob, createJob, failJob, hamming, indexCollision, jobDecider, pauseJob, qcVerdict, queueJob, requeueJob, resumeJob, startJob, type Job, type JobState } from './job.js';
+import { foldEvents } from '../../../event-store/decider.js';
+import { given } from '../../../event-store/testing/decider-spec.js';
+import { BadInputError, ConflictError, InvalidTransitionError, NotFoundError } from '../../../platform/errors.js';
+import type { JobEvent, JobStatus } from '../events.js';
+import { hamming, indexCollision, JOB_STATUSES, jobDecider, qcVerdict, type Job, type JobCommand } from './job.js';
 import { sampleSheet } from './sample-sheet.js';
 
-const fold = (events: JobEvent[]): JobState =>
-  events.reduce<JobState>((state, event, i) => jobDecider.evolve(state, { ...event, occurredAt: '2026-11-21T10:00:00.000Z', streamVersion: i + 1 } as Envelope<JobEvent>), jobDecider.initialState());
-const created = () => fold(createJob('job-1', { name: 'Run 1', platform: 'NOVASEQ_X', readStructure: '151T10B10B151T' }));
-const withStatus = (status: JobStatus): JobState => ({ ...(created() as Job), status, samples: [{ sampleId: 's1', lane: 1, i7Index: 'ACGTACGT', i5Index: 'TTGGCCAA' }] });
+const jobId = 'job-1';
+const created: JobEvent = { type: 'JobCreated', data: { jobId, name: 'Run 1', platform: 'NOVASEQ_X', priority: 'NORMAL', readStructure: '151T10B10B151T' } };
+const s1: JobEvent = { type: 'JobSampleAdded', data: { jobId, sampleId: 's1', lane: 1, i7Index: 'ACGTACGT', i5Index: 'TTGGCCAA' } };
+const queued: JobEvent = { type: 'JobQueued', data: { jobId } };
+const started: JobEvent = { type: 'JobStarted', data: { jobId, flowcellId: 'FC-0001', sampleIds: ['s1'] } };
+const measured: JobEvent = { type: 'RunMetricsRecorded', data: { jobId, metrics: { q30Percent: 91, clusterDensityKmm2: null, percentPf: 80, yieldGb: 100 }, qcVerdict: 'PASS' } };
+
+/** The shortest history that leaves a one-sample job in each status. */
+const HISTORY: Record<JobStatus, JobEvent[]> = {
+  PENDING: [created, s1],
+  QUEUED: [created, s1, queued],
+  RUNNING: [created, s1, queued, started, measured],
+  PAUSED: [created, s1, queued, started, measured, { type: 'JobPaused', data: { jobId } }],
+  COMPLETED: [created, s1, queued, started, measured, { type: 'JobCompleted', data: { jobId, qcVerdict: 'PASS', sampleIds: ['s1'] } }],
+  FAILED: [created, s1, queued, started, measured, { type: 'JobFailed', data: { jobId, reason: 'laser fault', sampleIds: ['s1'] } }],
+  CANCELLED: [created, s1, { type: 'JobCancelled', data: { jobId, reason: null } }],
+};
 
 /** API.md's job transitions, spelled out independently of the implementation. */
 const ALLOWED = 'PENDING→QUEUED PENDING→CANCELLED QUEUED→RUNNING QUEUED→CANCELLED RUNNING→PAUSED RUNNING→COMPLETED RUNNING→FAILED PAUSED→RUNNING PAUSED→CANCELLED FAILED→QUEUED'.split(' ');
 
-const attempt: Record<JobStatus, ((state: JobState) => JobEvent[]) | null> = {
-  PENDING: null,
-  QUEUED: (s) => queueJob(s),
-  RUNNING: (s) => ((s as Job).status === 'PAUSED' ? resumeJob(s) : startJob(s, 'FC-0001')),
-  PAUSED: (s) => pauseJob(s),
-  COMPLETED: (s) => completeJob(s),
-  FAILED: (s) => failJob(s, 'laser fault'),
-  CANCELLED: (s) => cancelJob(s, null),
+const resume: JobCommand = { type: 'ResumeJob', data: {} };
+const start: JobCommand = { type: 'StartJob', data: { flowcellId: 'FC-0001' } };
+
+/** The command that asks for each status, and the event it records when allowed from `from`. */
+const attempt: Record<Exclude<JobStatus, 'PENDING'>, (from: JobStatus) => { command: JobCommand; records: JobEvent }> = {
+  QUEUED: (from) => ({ command: { type: 'QueueJob', data: {} }, records: from === 'FAILED' ? { type: 'JobRequeued', data: { jobId, sampleIds: ['s1'] } } : queued }),
+  RUNNING: (from) => (from === 'PAUSED' ? { command: resume, records: { type: 'JobResumed', data: { jobId } } } : { command: start, records: started }),
+  PAUSED: () => ({ command: { type: 'PauseJob', data: {} }, records: { type: 'JobPaused', data: { jobId } } }),
+  COMPLETED: () => ({ command: { type: 'CompleteJob', data: {} }, records: { type: 'JobCompleted', data: { jobId, qcVerdict: 'PASS', sampleIds: ['s1'] } } }),
+  FAILED: () => ({ command: { type: 'FailJob', data: { reason: 'laser fault' } }, records: { type: 'JobFailed', data: { jobId, reason: 'laser fault', sampleIds: ['s1'] } } }),
+  CANCELLED: () => ({ command: { type: 'CancelJob', data: { reason: null } }, records: { type: 'JobCancelled', data: { jobId, reason: null } } }),
 };
 
+const statusAfter = (events: readonly JobEvent[]) => (foldEvents(jobDecider, events) as Job).status;
+
 describe('sequencing job transitions', () => {
-  const pairs = JOB_STATUSES.flatMap((from) => JOB_STATUSES.filter((to) => attempt[to]).map((to) => [from, to] as const));
+  const targets = Object.keys(attempt) as Array<keyof typeof attempt>;
+  const pairs = JOB_STATUSES.flatMap((from) => targets.map((to) => [from, to] as const));
   it.each(pairs)('%s → %s follows the API table', (from, to) => {
-    const run = () => attempt[to]!(withStatus(from));
+    const { command, records } = attempt[to](from);
     if (ALLOWED.includes(`${from}→${to}`)) {
-      const events = run();
-      expect(jobDecider.evolve(withStatus(from), { ...events[0]!, occurredAt: 'x', streamVersion: 9 } as Envelope<JobEvent>).status).toBe(to);
+      given(jobDecider, HISTORY[from]).when(command).then([records]);
+      expect(statusAfter([...HISTORY[from], records])).toBe(to);
     } else {
-      expect(run).toThrow(InvalidTransitionError);
+      given(jobDecider, HISTORY[from]).when(command).thenThrows(InvalidTransitionError);
     }
   });
 
   it('requeues only a failed job, and returns its samples to VALIDATED via JobRequeued', () => {
-    expect(requeueJob(withStatus('FAILED'))[0]).toMatchObject({ type: 'JobRequeued', data: { sampleIds: ['s1'] } });
-    expect(() => requeueJob(withStatus('PENDING'))).toThrow(InvalidTransitionError);
+    given(jobDecider, HISTORY.FAILED).when({ type: 'RequeueJob', data: {} }).then([{ type: 'JobRequeued', data: { jobId, sampleIds: ['s1'] } }]);
+    given(jobDecider, HISTORY.PENDING).when({ type: 'RequeueJob', data: {} }).thenThrows(InvalidTransitionError);
   });
 
   it('refuses to queue an empty job', () => {
-    expect(() => queueJob(created())).toThrow(BadInputError);
+    given(jobDecider, [created]).when({ type: 'QueueJob', data: {} }).thenThrows(BadInputError, /at least one sample/);
+  });
+
+  it('refuses a start without a usable flowcell id, a failure without a reason, and trims a cancel reason', () => {
+    given(jobDecider, HISTORY.QUEUED).when({ type: 'StartJob', data: { flowcellId: 'F C' } }).thenThrows(BadInputError, /flowcellId/);
+    given(jobDecider, HISTORY.RUNNING).when({ type: 'FailJob', data: { reason: '  ' } }).thenThrows(BadInputError, /reason/);
+    given(jobDecider, HISTORY.PENDING).when({ type: 'CancelJob', data: { reason: ' recalled ' } }).then([{ type: 'JobCancelled', data: { jobId, reason: 'recalled' } }]);
+  });
+
+  it('completes a job with no recorded metrics only with an explicit override and its reason', () => {
+    const unmeasured = [created, s1, queued, started];
+    given(jobDecider, unmeasured).when({ type: 'CompleteJob', data: {} }).thenThrows(BadInputError, /no run metrics/);
+    given(jobDecider, unmeasured).when({ type: 'CompleteJob', data: { qcOverrideReason: '  ' } }).thenThrows(BadInputError, /qcOverrideReason/);
+    given(jobDecider, unmeasured).when({ type: 'CompleteJob', data: { qcOverrideReason: 'x'.repeat(501) } }).thenThrows(BadInputError, /500/);
+    given(jobDecider, unmeasured).when({ type: 'CompleteJob', data: { qcOverrideReason: ' InterOp files lost; FASTQ checked by hand ' } })
+      .then([{ type: 'JobCompleted', data: { jobId, qcVerdict: null, sampleIds: ['s1'], qcOverrideReason: 'InterOp files lost; FASTQ checked by hand' } }]);
+  });
+
+  it('answers NOT_FOUND for any command on a job that does not exist', () => {
+    given(jobDecider).when({ type: 'QueueJob', data: {} }).thenThrows(NotFoundError);
+    given(jobDecider).when({ type: 'RemoveSample', data: { sampleId: 's1' } }).thenThrows(NotFoundError);
+  });
+});
+
+describe('creating a job', () => {
+  it('records the job with NORMAL priority unless given', () => {
+    given(jobDecider).when({ type: 'CreateJob', data: { jobId, name: ' Run 1 ', platform: 'NOVASEQ_X', readStructure: '151T10B10B151T' } }).then([created]);
+  });
+  it('refuses a blank or long name, an unknown platform or priority, a malformed read structure, and a second create', () => {
+    const create = (data: Partial<Extract<JobCommand, { type: 'CreateJob' }>['data']>): JobCommand => ({ type: 'CreateJob', data: { jobId, name: 'R', platform: 'MISEQ', ...data } });
+    given(jobDecider).when(create({ name: ' ' })).thenThrows(BadInputError, /name/);
+    given(jobDecider).when(create({ name: 'x'.repeat(101) })).thenThrows(BadInputError, /name/);
+    given(jobDecider).when(create({ platform: 'HISEQ' as never })).thenThrows(BadInputError, /platform/);
+    given(jobDecider).when(create({ priority: 'URGENT' as never })).thenThrows(BadInputError, /priority/);
+    given(jobDecider).when(create({ readStructure: '151X' })).thenThrows(BadInputError, /read structure/);
+    given(jobDecider, [created]).when(create({})).thenThrows(ConflictError, /already exists/);
   });
 });
 
 describe('adding samples', () => {
   let n = 0;
-  const add = (state: JobState, i7Index: string, i5Index: string | null, lane: number | null, status = 'VALIDATED', sampleId = `sample-${n++}`) =>
-    addSample(state, { sampleId, barcode: sampleId, status, lane, i7Index, i5Index });
+  const add = (i7Index: string, i5Index: string | null, lane: number | null, status = 'VALIDATED', sampleId = `sample-${n++}`): JobCommand => ({
+    type: 'AddSample',
+    data: { sampleId, barcode: sampleId, status, lane, i7Index, i5Index },
+  });
+  const added = (command: JobCommand): JobEvent[] => {
+    if (command.type !== 'AddSample') throw new Error('not an AddSample');
+    const { barcode: _, status: __, ...sample } = command.data;
+    return [{ type: 'JobSampleAdded', data: { jobId, ...sample } }];
+  };
 
   it('accepts VALIDATED and IN_STORAGE samples only', () => {
-    expect(add(created(), 'ACGTACGT', null, 1, 'IN_STORAGE')).toHaveLength(1);
-    for (const status of ['PENDING', 'RECEIVED', 'IN_SEQUENCING', 'DISCARDED']) expect(() => add(created(), 'ACGTACGT', null, 1, status)).toThrow(BadInputError);
+    const inStorage = add('ACGTACGT', null, 1, 'IN_STORAGE');
+    given(jobDecider, [created]).when(inStorage).then(added(inStorage));
+    for (const status of ['PENDING', 'RECEIVED', 'IN_SEQUENCING', 'DISCARDED']) given(jobDecider, [created]).when(add('ACGTACGT', null, 1, status)).thenThrows(BadInputError, /only VALIDATED or IN_STORAGE/);
+  });
+
+  it('normalises indexes to upper case', () => {
+    const command = add(' acgtacgt ', 'ttggccaa', 2, 'VALIDATED', 'lower');
+    given(jobDecider, [created]).when(command).then([{ type: 'JobSampleAdded', data: { jobId, sampleId: 'lower', lane: 2, i7Index: 'ACGTACGT', i5Index: 'TTGGCCAA' } }]);
   });
 
   it('refuses samples once the job has left PENDING', () => {
-    expect(() => add(withStatus('QUEUED'), 'GGGGCCCC', null, 2)).toThrow(InvalidTransitionError);
+    given(jobDecider, HISTORY.QUEUED).when(add('GGGGCCCC', null, 2)).thenThrows(InvalidTransitionError);
   });
 
   it('refuses the same index pair, or one within Hamming distance < 3, in the same lane', () => {
-    const one = fold([...createJob('job-1', { name: 'R', platform: 'MISEQ' }), ...add(created(), 'ACGTACGT', 'TTGGCCAA', 1)]);
-    expect(() => add(one, 'ACGTACGT', 'TTGGCCAA', 1)).toThrow(ConflictError);
-    expect(() => add(one, 'ACGTACGA', 'TTGGCCAT', 1)).toThrow(ConflictError); // distance 2
-    expect(add(one, 'ACGTACCA', 'TTGGCCAT', 1)).toHaveLength(1); // distance 3
-    expect(add(one, 'ACGTACGT', 'TTGGCCAA', 2)).toHaveLength(1); // another lane
-    expect(() => add(one, 'ACGTACGT', 'TTGGCCAA', null)).toThrow(ConflictError); // lane-less shares every lane
+    const one = [created, { type: 'JobSampleAdded', data: { jobId, sampleId: 'first', lane: 1, i7Index: 'ACGTACGT', i5Index: 'TTGGCCAA' } } as JobEvent];
+    given(jobDecider, one).when(add('ACGTACGT', 'TTGGCCAA', 1)).thenThrows(ConflictError);
+    given(jobDecider, one).when(add('ACGTACGA', 'TTGGCCAT', 1)).thenThrows(ConflictError, /Hamming distance < 3/); // distance 2
+    const three = add('ACGTACCA', 'TTGGCCAT', 1); // distance 3
+    given(jobDecider, one).when(three).then(added(three));
+    const otherLane = add('ACGTACGT', 'TTGGCCAA', 2);
+    given(jobDecider, one).when(otherLane).then(added(otherLane));
+    given(jobDecider, one).when(add('ACGTACGT', 'TTGGCCAA', null)).thenThrows(ConflictError); // lane-less shares every lane
+    given(jobDecider, one).when(add('GGGGGGGG', null, 3, 'VALIDATED', 'first')).thenThrows(ConflictError, /already in this job/);
   });
 
   it('computes Hamming distance over the shorter index', () => {
@@ -75,8 +146,31 @@ describe('adding samples', () => {
   });
 
   it('validates index alphabet and lane', () => {
-    expect(() => add(created(), 'ACGTXX', null, 1)).toThrow(BadInputError);
-    expect(() => add(created(), 'ACGTACGT', null, 9)).toThrow(BadInputError);
+    given(jobDecider, [created]).when(add('ACGTXX', null, 1)).thenThrows(BadInputError, /indexes/);
+    given(jobDecider, [created]).when(add('ACGTACGT', null, 9)).thenThrows(BadInputError, /lane/);
+  });
+
+  it('removes a sample only while PENDING and only one that is in the job', () => {
+    given(jobDecider, HISTORY.PENDING).when({ type: 'RemoveSample', data: { sampleId: 's1' } }).then([{ type: 'JobSampleRemoved', data: { jobId, sampleId: 's1' } }]);
+    given(jobDecider, HISTORY.PENDING).when({ type: 'RemoveSample', data: { sampleId: 'nope' } }).thenThrows(BadInputError, /not in this job/);
+    given(jobDecider, HISTORY.QUEUED).when({ type: 'RemoveSample', data: { sampleId: 's1' } }).thenThrows(InvalidTransitionError);
+  });
+});
+
+describe('run metrics', () => {
+  const metrics = { q30Percent: 91, clusterDensityKmm2: 1000, percentPf: 80, yieldGb: 120 };
+  it('are recorded with their verdict while RUNNING or PAUSED, and nowhere else', () => {
+    for (const from of ['RUNNING', 'PAUSED'] as const) {
+      given(jobDecider, HISTORY[from]).when({ type: 'RecordRunMetrics', data: { metrics } }).then([{ type: 'RunMetricsRecorded', data: { jobId, metrics, qcVerdict: 'PASS' } }]);
+    }
+    for (const from of ['PENDING', 'QUEUED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const) {
+      given(jobDecider, HISTORY[from]).when({ type: 'RecordRunMetrics', data: { metrics } }).thenThrows(InvalidTransitionError);
+    }
+  });
+  it('refuse negative, non-finite or over-100 percentages', () => {
+    given(jobDecider, HISTORY.RUNNING).when({ type: 'RecordRunMetrics', data: { metrics: { yieldGb: -1 } } }).thenThrows(BadInputError, /yieldGb/);
+    given(jobDecider, HISTORY.RUNNING).when({ type: 'RecordRunMetrics', data: { metrics: { q30Percent: Number.NaN } } }).thenThrows(BadInputError);
+    given(jobDecider, HISTORY.RUNNING).when({ type: 'RecordRunMetrics', data: { metrics: { percentPf: 101 } } }).thenThrows(BadInputError, /at most 100/);
   });
 });
 
@@ -99,12 +193,12 @@ describe('QC verdict', () => {
 
 describe('sample sheet', () => {
   it('is a BCL Convert v2 sheet with reads from the read structure and one data row per sample and lane', () => {
-    const job = { ...(created() as Job), samples: [
+    const job = { ...(foldEvents(jobDecider, [created]) as Job), samples: [
       { sampleId: 'a', lane: 1, i7Index: 'ACGTACGTAC', i5Index: 'TTGGCCAATT' },
       { sampleId: 'b', lane: 2, i7Index: 'GGGGCCCCAA', i5Index: null },
       { sampleId: 'c', lane: null, i7Index: 'CATCATCATC', i5Index: 'GATGATGATG' },
     ] };
-    const sheet = sampleSheet(job, (id) => `SMP-${id.toUpperCase()}`);
+    const sheet = sampleSheet(job, (id) => `SMP-${id.toUpperCase()}`)!;
     const sections = Object.fromEntries(sheet.split(/\n(?=\[)/).map((block) => {
       const [title, ...lines] = block.trim().split('\n');
       return [title, lines.filter(Boolean)];

@@ -1,6 +1,11 @@
-import type { LegacyDecider } from '../../../event-store/decider.js';
-import { BadInputError, ConflictError, InvalidTransitionError } from '../../../platform/errors.js';
-import { PLATFORMS, PRIORITIES, type JobEvent, type JobSample, type JobStatus, type Platform, type Priority, type QcVerdict, type RunMetrics } from './events.js';
+import type { Command, Decider } from '../../../event-store/decider.js';
+import { BadInputError, ConflictError, InvalidTransitionError, NotFoundError } from '../../../platform/errors.js';
+import { parseReads } from './read-structure.js';
+import type { JobEvent, JobSample, JobStatus, Platform, Priority, QcVerdict, RunMetrics } from '../events.js';
+
+export const PLATFORMS: readonly Platform[] = ['NOVASEQ_X', 'NOVASEQ_6000', 'NEXTSEQ_2000', 'MISEQ', 'PROMETHION'];
+export const PRIORITIES: readonly Priority[] = ['LOW', 'NORMAL', 'HIGH', 'STAT'];
+export const JOB_STATUSES: readonly JobStatus[] = ['PENDING', 'QUEUED', 'RUNNING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED'];
 
 export interface Job {
   id: string;
@@ -22,6 +27,25 @@ export interface Job {
 export type JobState = { status: 'NONE' } | Job;
 export const jobExists = (state: JobState): state is Job => state.status !== 'NONE';
 
+type NoData = Record<string, never>;
+export type JobCommand =
+  | Command<'CreateJob', { jobId: string; name: string; platform: Platform; priority?: Priority | null; readStructure?: string | null }>
+  /** The sample's barcode and status are the samples context's facts, read by the command path. */
+  | Command<'AddSample', { sampleId: string; barcode: string; status: string; lane: number | null; i7Index: string; i5Index: string | null }>
+  | Command<'RemoveSample', { sampleId: string }>
+  | Command<'QueueJob', NoData>
+  | Command<'StartJob', { flowcellId: string }>
+  | Command<'PauseJob', NoData>
+  | Command<'ResumeJob', NoData>
+  | Command<'RecordRunMetrics', { metrics: Partial<RunMetrics> }>
+  /** Without recorded metrics a job completes only with an explicit override and its reason. */
+  | Command<'CompleteJob', { qcOverrideReason?: string | null }>
+  | Command<'FailJob', { reason: string }>
+  | Command<'CancelJob', { reason: string | null }>
+  | Command<'RequeueJob', NoData>;
+
+export type JobDecider = Decider<JobCommand, JobEvent, JobState>;
+
 const STATUS_AFTER: Partial<Record<JobEvent['type'], JobStatus>> = {
   JobQueued: 'QUEUED',
   JobStarted: 'RUNNING',
@@ -33,38 +57,33 @@ const STATUS_AFTER: Partial<Record<JobEvent['type'], JobStatus>> = {
   JobRequeued: 'QUEUED',
 };
 
-export const jobDecider: LegacyDecider<JobState, JobEvent> = {
-  streamType: 'SequencingJob',
-  stateSchema: 1,
-  initialState: () => ({ status: 'NONE' }),
-  evolve: (state, event) => {
-    if (event.type === 'JobCreated') {
-      const { jobId, ...data } = event.data;
-      return { id: jobId, ...data, status: 'PENDING', flowcellId: null, samples: [], metrics: null, qcVerdict: null, createdAt: event.occurredAt, startedAt: null, completedAt: null, failureReason: null };
+const evolve: JobDecider['evolve'] = (state, event) => {
+  if (event.type === 'JobCreated') {
+    const { jobId, ...data } = event.data;
+    return { id: jobId, ...data, status: 'PENDING', flowcellId: null, samples: [], metrics: null, qcVerdict: null, createdAt: event.occurredAt, startedAt: null, completedAt: null, failureReason: null };
+  }
+  if (!jobExists(state)) return state;
+  const next: Job = { ...state, status: STATUS_AFTER[event.type] ?? state.status };
+  switch (event.type) {
+    case 'JobSampleAdded': {
+      const { jobId: _, ...sample } = event.data;
+      return { ...next, samples: [...state.samples, sample] };
     }
-    if (!jobExists(state)) return state;
-    const next: Job = { ...state, status: STATUS_AFTER[event.type] ?? state.status };
-    switch (event.type) {
-      case 'JobSampleAdded': {
-        const { jobId: _, ...sample } = event.data;
-        return { ...next, samples: [...state.samples, sample] };
-      }
-      case 'JobSampleRemoved':
-        return { ...next, samples: state.samples.filter((s) => s.sampleId !== event.data.sampleId) };
-      case 'JobStarted':
-        return { ...next, flowcellId: event.data.flowcellId, startedAt: state.startedAt ?? event.occurredAt };
-      case 'RunMetricsRecorded':
-        return { ...next, metrics: event.data.metrics, qcVerdict: event.data.qcVerdict };
-      case 'JobCompleted':
-        return { ...next, completedAt: event.occurredAt };
-      case 'JobFailed':
-        return { ...next, failureReason: event.data.reason, completedAt: event.occurredAt };
-      case 'JobRequeued':
-        return { ...next, failureReason: null, completedAt: null, metrics: null, qcVerdict: null };
-      default:
-        return next;
-    }
-  },
+    case 'JobSampleRemoved':
+      return { ...next, samples: state.samples.filter((s) => s.sampleId !== event.data.sampleId) };
+    case 'JobStarted':
+      return { ...next, flowcellId: event.data.flowcellId, startedAt: state.startedAt ?? event.occurredAt };
+    case 'RunMetricsRecorded':
+      return { ...next, metrics: event.data.metrics, qcVerdict: event.data.qcVerdict };
+    case 'JobCompleted':
+      return { ...next, completedAt: event.occurredAt };
+    case 'JobFailed':
+      return { ...next, failureReason: event.data.reason, completedAt: event.occurredAt };
+    case 'JobRequeued':
+      return { ...next, failureReason: null, completedAt: null, metrics: null, qcVerdict: null };
+    default:
+      return next;
+  }
 };
 
 /** Job transitions (API.md); anything else is INVALID_TRANSITION. */
@@ -79,7 +98,7 @@ export const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
 };
 
 const existing = (state: JobState): Job => {
-  if (!jobExists(state)) throw new BadInputError('no such sequencing job', { field: 'jobId' });
+  if (!jobExists(state)) throw new NotFoundError('sequencing job not found');
   return state;
 };
 
@@ -89,13 +108,14 @@ const moveTo = (state: JobState, to: JobStatus): Job => {
   return job;
 };
 
-export const createJob = (jobId: string, input: { name: string; platform: Platform; priority?: Priority | null; readStructure?: string | null }): JobEvent[] => {
+const createJob = (state: JobState, jobId: string, input: { name: string; platform: Platform; priority?: Priority | null; readStructure?: string | null }): JobEvent[] => {
+  if (jobExists(state)) throw new ConflictError(`sequencing job ${jobId} already exists`);
   const name = input.name.trim();
   if (!name || name.length > 100) throw new BadInputError('name must be 1–100 characters', { field: 'name' });
   if (!PLATFORMS.includes(input.platform)) throw new BadInputError(`unknown platform ${input.platform}`, { field: 'platform' });
   const priority = input.priority ?? 'NORMAL';
   if (!PRIORITIES.includes(priority)) throw new BadInputError(`unknown priority ${priority}`, { field: 'priority' });
-  if (input.readStructure != null) parseReadStructure(input.readStructure);
+  if (input.readStructure != null) parseReads(input.readStructure);
   return [{ type: 'JobCreated', data: { jobId, name, platform: input.platform, priority, readStructure: input.readStructure ?? null } }];
 };
 
@@ -118,7 +138,7 @@ export const indexCollision = (candidate: JobSample, others: readonly JobSample[
     return distance < 3;
   }) ?? null;
 
-export const addSample = (state: JobState, sample: JobSample & { status: string; barcode: string }): JobEvent[] => {
+const addSample = (state: JobState, sample: JobSample & { status: string; barcode: string }): JobEvent[] => {
   const job = existing(state);
   if (job.status !== 'PENDING') throw new InvalidTransitionError(job.status, 'PENDING', 'job (samples can only be added while PENDING)');
   if (sample.status !== 'VALIDATED' && sample.status !== 'IN_STORAGE') {
@@ -135,7 +155,7 @@ export const addSample = (state: JobState, sample: JobSample & { status: string;
   return [{ type: 'JobSampleAdded', data: { jobId: job.id, ...candidate } }];
 };
 
-export const removeSample = (state: JobState, sampleId: string): JobEvent[] => {
+const removeSample = (state: JobState, sampleId: string): JobEvent[] => {
   const job = existing(state);
   if (job.status !== 'PENDING') throw new InvalidTransitionError(job.status, 'PENDING', 'job (samples can only be removed while PENDING)');
   if (!job.samples.some((s) => s.sampleId === sampleId)) throw new BadInputError('sample is not in this job', { field: 'sampleId' });
@@ -144,14 +164,14 @@ export const removeSample = (state: JobState, sampleId: string): JobEvent[] => {
 
 const sampleIds = (job: Job) => job.samples.map((s) => s.sampleId);
 
-export const queueJob = (state: JobState): JobEvent[] => {
+const queueJob = (state: JobState): JobEvent[] => {
   const job = moveTo(state, 'QUEUED');
   if (job.status === 'FAILED') return [{ type: 'JobRequeued', data: { jobId: job.id, sampleIds: sampleIds(job) } }];
   if (job.samples.length === 0) throw new BadInputError('add at least one sample before queueing', { field: 'jobId' });
   return [{ type: 'JobQueued', data: { jobId: job.id } }];
 };
 
-export const startJob = (state: JobState, flowcellId: string): JobEvent[] => {
+const startJob = (state: JobState, flowcellId: string): JobEvent[] => {
   const job = moveTo(state, 'RUNNING');
   if (job.status !== 'QUEUED') throw new InvalidTransitionError(job.status, 'RUNNING', 'job (use resumeJob for a paused job)');
   const flowcell = flowcellId.trim();
@@ -159,9 +179,9 @@ export const startJob = (state: JobState, flowcellId: string): JobEvent[] => {
   return [{ type: 'JobStarted', data: { jobId: job.id, flowcellId: flowcell, sampleIds: sampleIds(job) } }];
 };
 
-export const pauseJob = (state: JobState): JobEvent[] => [{ type: 'JobPaused', data: { jobId: moveTo(state, 'PAUSED').id } }];
+const pauseJob = (state: JobState): JobEvent[] => [{ type: 'JobPaused', data: { jobId: moveTo(state, 'PAUSED').id } }];
 
-export const resumeJob = (state: JobState): JobEvent[] => {
+const resumeJob = (state: JobState): JobEvent[] => {
   const job = moveTo(state, 'RUNNING');
   if (job.status !== 'PAUSED') throw new InvalidTransitionError(job.status, 'RUNNING', 'job (use startJob for a queued job)');
   return [{ type: 'JobResumed', data: { jobId: job.id } }];
@@ -175,7 +195,7 @@ export const qcVerdict = (metrics: RunMetrics): QcVerdict => {
   return 'PASS';
 };
 
-export const recordRunMetrics = (state: JobState, input: Partial<RunMetrics>): JobEvent[] => {
+const recordRunMetrics = (state: JobState, input: Partial<RunMetrics>): JobEvent[] => {
   const job = existing(state);
   if (job.status !== 'RUNNING' && job.status !== 'PAUSED') throw new InvalidTransitionError(job.status, job.status, 'job (metrics are recorded while RUNNING or PAUSED)');
   const metrics: RunMetrics = { q30Percent: input.q30Percent ?? null, clusterDensityKmm2: input.clusterDensityKmm2 ?? null, percentPf: input.percentPf ?? null, yieldGb: input.yieldGb ?? null };
@@ -186,31 +206,71 @@ export const recordRunMetrics = (state: JobState, input: Partial<RunMetrics>): J
   return [{ type: 'RunMetricsRecorded', data: { jobId: job.id, metrics, qcVerdict: qcVerdict(metrics) } }];
 };
 
-export const completeJob = (state: JobState): JobEvent[] => {
+const completeJob = (state: JobState, overrideReason: string | null): JobEvent[] => {
   const job = moveTo(state, 'COMPLETED');
-  return [{ type: 'JobCompleted', data: { jobId: job.id, qcVerdict: job.qcVerdict, sampleIds: sampleIds(job) } }];
+  const reason = overrideReason?.trim() || null;
+  if (reason !== null && reason.length > 500) throw new BadInputError('qcOverrideReason is at most 500 characters', { field: 'qcOverrideReason' });
+  // Completing marks the samples SEQUENCED: without metrics that needs someone to say why.
+  if (job.metrics === null && reason === null) {
+    throw new BadInputError('no run metrics were recorded: record them first, or complete with a qcOverrideReason', { field: 'qcOverrideReason' });
+  }
+  return [{ type: 'JobCompleted', data: { jobId: job.id, qcVerdict: job.qcVerdict, sampleIds: sampleIds(job), ...(reason !== null ? { qcOverrideReason: reason } : {}) } }];
 };
 
-export const failJob = (state: JobState, reason: string): JobEvent[] => {
+const failJob = (state: JobState, reason: string): JobEvent[] => {
   const job = moveTo(state, 'FAILED');
   if (!reason.trim()) throw new BadInputError('a reason is required', { field: 'reason' });
   return [{ type: 'JobFailed', data: { jobId: job.id, reason: reason.trim(), sampleIds: sampleIds(job) } }];
 };
 
-export const cancelJob = (state: JobState, reason: string | null): JobEvent[] => [{ type: 'JobCancelled', data: { jobId: moveTo(state, 'CANCELLED').id, reason: reason?.trim() || null } }];
+const cancelJob = (state: JobState, reason: string | null): JobEvent[] => [{ type: 'JobCancelled', data: { jobId: moveTo(state, 'CANCELLED').id, reason: reason?.trim() || null } }];
 
-export const requeueJob = (state: JobState): JobEvent[] => {
+const requeueJob = (state: JobState): JobEvent[] => {
   const job = existing(state);
   if (job.status !== 'FAILED') throw new InvalidTransitionError(job.status, 'QUEUED', 'job (only a FAILED job is requeued)');
   return queueJob(state);
 };
 
-/** `151T8B8B151T`: T template, B barcode (index), S skip, U UMI; the sample sheet's [Reads]. */
-export const parseReadStructure = (structure: string): { read1: number; read2: number | null; index1: number | null; index2: number | null } => {
-  const segments = [...structure.matchAll(/(\d+)([TBSU])/g)];
-  if (segments.map((m) => m[0]).join('') !== structure || segments.length === 0) throw new BadInputError(`read structure "${structure}" is not like 151T8B8B151T`, { field: 'readStructure' });
-  const templates = segments.filter((m) => m[2] === 'T').map((m) => Number(m[1]));
-  const indexes = segments.filter((m) => m[2] === 'B').map((m) => Number(m[1]));
-  if (templates.length < 1 || templates.length > 2 || indexes.length > 2) throw new BadInputError('a read structure has 1–2 template reads and at most 2 index reads', { field: 'readStructure' });
-  return { read1: templates[0]!, read2: templates[1] ?? null, index1: indexes[0] ?? null, index2: indexes[1] ?? null };
+const decide: JobDecider['decide'] = (command, state) => {
+  switch (command.type) {
+    case 'CreateJob': {
+      const { jobId, ...input } = command.data;
+      return createJob(state, jobId, input);
+    }
+    case 'AddSample':
+      return addSample(state, command.data);
+    case 'RemoveSample':
+      return removeSample(state, command.data.sampleId);
+    case 'QueueJob':
+      return queueJob(state);
+    case 'StartJob':
+      return startJob(state, command.data.flowcellId);
+    case 'PauseJob':
+      return pauseJob(state);
+    case 'ResumeJob':
+      return resumeJob(state);
+    case 'RecordRunMetrics':
+      return recordRunMetrics(state, command.data.metrics);
+    case 'CompleteJob':
+      return completeJob(state, command.data.qcOverrideReason ?? null);
+    case 'FailJob':
+      return failJob(state, command.data.reason);
+    case 'CancelJob':
+      return cancelJob(state, command.data.reason);
+    case 'RequeueJob':
+      return requeueJob(state);
+    default: {
+      const unknown: never = command;
+      throw new BadInputError(`unknown command ${(unknown as { type: string }).type}`);
+    }
+  }
+};
+
+/** A sequencing job: created, filled with samples while PENDING, then run along JOB_TRANSITIONS. */
+export const jobDecider: JobDecider = {
+  streamType: 'SequencingJob',
+  stateSchema: 1,
+  initialState: () => ({ status: 'NONE' }),
+  decide,
+  evolve,
 };

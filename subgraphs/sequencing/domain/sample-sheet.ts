@@ -1,41 +1,115 @@
+import { BadInputError } from '../../../platform/errors.js';
 import type { Job } from './job.js';
-import { parseReadStructure } from './job.js';
+import { i5ForSampleSheet, instrumentModel, type InstrumentModel } from './instruments.js';
+import { indexLengths, needsOverride, overrideCycles, parseReads } from './read-structure.js';
 
 const DEFAULT_READS = '151T8B8B151T';
+const BCL_CONVERT_VERSION = '4.2.7';
 
 const csvField = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
+export interface SheetRow {
+  /** null: the row is written for every lane (no Lane column when no row has one). */
+  lane: number | null;
+  sampleId: string;
+  i7: string;
+  /** Forward (kit) orientation; the sheet writes it as the instrument wants. */
+  i5: string | null;
+}
+
 /**
- * An Illumina sample sheet v2 for BCL Convert: [Header], [Reads], [BCLConvert_Settings] and
- * [BCLConvert_Data] (Lane, Sample_ID, Index, Index2). A lane-less sample is listed in every lane
- * that has samples (lane 1 when none has one).
+ * An Illumina sample sheet v2 for BCL Convert: [Header] with Illumina's InstrumentPlatform/Type where
+ * known, [Reads] with the actual cycles of each read (UMI and skip cycles included), OverrideCycles in
+ * [BCLConvert_Settings] when a read has UMI or skip cycles, and [BCLConvert_Data] with one row per
+ * sample per lane, i5 in the instrument's orientation. Index lengths must equal the index cycles.
  */
-export const sampleSheet = (job: Pick<Job, 'name' | 'platform' | 'readStructure' | 'samples'>, sampleIdOf: (sampleId: string) => string): string => {
-  const reads = parseReadStructure(job.readStructure ?? DEFAULT_READS);
-  const lanes = [...new Set(job.samples.map((s) => s.lane).filter((lane): lane is number => lane !== null))].sort((a, b) => a - b);
-  const laneSet = lanes.length > 0 ? lanes : [1];
-  const rows = job.samples.flatMap((sample) => (sample.lane !== null ? [sample.lane] : laneSet).map((lane) => ({ lane, sample })));
-  rows.sort((a, b) => a.lane - b.lane);
-  const lines = [
+export const bclConvertSheet = (input: { runName: string; model: InstrumentModel; readStructure: string; rows: readonly SheetRow[] }): string => {
+  const { model } = input;
+  if (model.vendor !== 'ILLUMINA') throw new BadInputError(`${model.name} runs are described by a MinKNOW sample sheet, not BCL Convert's`, { field: 'platform' });
+  const reads = parseReads(input.readStructure);
+  const templates = reads.filter((r) => r.kind === 'TEMPLATE');
+  const indexes = reads.filter((r) => r.kind === 'INDEX');
+  const [index1Length, index2Length] = indexLengths(reads);
+  for (const row of input.rows) {
+    if (index1Length === undefined || row.i7.length !== index1Length) {
+      throw new BadInputError(`index ${row.i7} of ${row.sampleId} is ${row.i7.length} bases; the run reads ${index1Length ?? 0} (Index1Cycles)`, { field: 'readStructure' });
+    }
+    if (row.i5 !== null && (index2Length === undefined || row.i5.length !== index2Length)) {
+      throw new BadInputError(`index2 ${row.i5} of ${row.sampleId} is ${row.i5.length} bases; the run reads ${index2Length ?? 0} (Index2Cycles)`, { field: 'readStructure' });
+    }
+  }
+  const lanes = [...new Set(input.rows.map((r) => r.lane).filter((lane): lane is number => lane !== null))].sort((a, b) => a - b);
+  const withLanes = lanes.length > 0;
+  const rows = input.rows.flatMap((row) => (row.lane !== null || !withLanes ? [{ ...row }] : lanes.map((lane) => ({ ...row, lane }))));
+  if (withLanes) rows.sort((a, b) => a.lane! - b.lane!);
+  const dual = index2Length !== undefined && input.rows.some((r) => r.i5 !== null);
+  const header = withLanes ? ['Lane', 'Sample_ID', 'Index', ...(dual ? ['Index2'] : [])] : ['Sample_ID', 'Index', ...(dual ? ['Index2'] : [])];
+  const line = (row: SheetRow) =>
+    [...(withLanes ? [String(row.lane)] : []), csvField(row.sampleId), row.i7, ...(dual ? [row.i5 ? i5ForSampleSheet(model, row.i5) : ''] : [])].join(',');
+  return [
     '[Header]',
     'FileFormatVersion,2',
-    `RunName,${csvField(job.name.replace(/[^A-Za-z0-9_-]/g, '_'))}`,
-    `InstrumentPlatform,${job.platform}`,
+    `RunName,${csvField(input.runName.replace(/[^A-Za-z0-9_-]/g, '_'))}`,
+    ...(model.instrumentPlatform ? [`InstrumentPlatform,${model.instrumentPlatform}`] : []),
+    ...(model.instrumentType ? [`InstrumentType,${model.instrumentType}`] : []),
+    ...(model.headerIndexOrientation ? [`IndexOrientation,${model.headerIndexOrientation}`] : []),
     '',
     '[Reads]',
-    `Read1Cycles,${reads.read1}`,
-    ...(reads.read2 !== null ? [`Read2Cycles,${reads.read2}`] : []),
-    ...(reads.index1 !== null ? [`Index1Cycles,${reads.index1}`] : []),
-    ...(reads.index2 !== null ? [`Index2Cycles,${reads.index2}`] : []),
+    `Read1Cycles,${templates[0]!.cycles}`,
+    ...(templates[1] ? [`Read2Cycles,${templates[1].cycles}`] : []),
+    ...(indexes[0] ? [`Index1Cycles,${indexes[0].cycles}`] : []),
+    ...(indexes[1] ? [`Index2Cycles,${indexes[1].cycles}`] : []),
     '',
     '[BCLConvert_Settings]',
-    'SoftwareVersion,4.2.7',
+    `SoftwareVersion,${BCL_CONVERT_VERSION}`,
+    ...(needsOverride(reads) ? [`OverrideCycles,${overrideCycles(reads)}`] : []),
     'CreateFastqForIndexReads,0',
     '',
     '[BCLConvert_Data]',
-    'Lane,Sample_ID,Index,Index2',
-    ...rows.map(({ lane, sample }) => [lane, csvField(sampleIdOf(sample.sampleId)), sample.i7Index, sample.i5Index ?? ''].join(',')),
+    header.join(','),
+    ...rows.map(line),
     '',
-  ];
-  return lines.join('\n');
+  ].join('\n');
+};
+
+const MINKNOW_FIELD = /^[A-Za-z0-9_-]{1,40}$/;
+
+/**
+ * A MinKNOW sample sheet (CSV) for a Nanopore run: one row per barcoded sample on the flow cell.
+ * Columns and formats as Oxford Nanopore documents them (ont-output-specifications, protocol_formats/
+ * sample_sheet: barcode `barcode([0-9]+)`, alias `[A-Za-z0-9-_.]+`; Dorado's sample sheet page: one
+ * experiment_id per sheet, identifiers at most 40 of A–Z, a–z, 0–9, _ and -, each barcode once).
+ */
+export const minknowSheet = (input: { flowCellId: string; kit: string; sampleId: string; experimentId: string; rows: ReadonlyArray<{ barcode: string; alias: string }> }): string => {
+  for (const [field, value] of [['flowCellId', input.flowCellId], ['sampleId', input.sampleId], ['experimentId', input.experimentId]] as const) {
+    if (!MINKNOW_FIELD.test(value)) throw new BadInputError(`${field} must be 1–40 of A–Z, a–z, 0–9, _ and -`, { field });
+  }
+  if (!/^[A-Z0-9-]+$/.test(input.kit)) throw new BadInputError(`"${input.kit}" is not a kit product code like SQK-LSK114`, { field: 'kit' });
+  const barcodes = new Set<string>();
+  for (const row of input.rows) {
+    if (!/^barcode[0-9]+$/.test(row.barcode)) throw new BadInputError(`"${row.barcode}" is not a MinKNOW barcode (barcode01, barcode02, …)`, { field: 'barcode' });
+    if (!/^[A-Za-z0-9._-]+$/.test(row.alias)) throw new BadInputError(`alias "${row.alias}" may hold only A–Z, a–z, 0–9, -, _ and .`, { field: 'alias' });
+    if (barcodes.has(row.barcode)) throw new BadInputError(`barcode ${row.barcode} is used twice`, { field: 'barcode' });
+    barcodes.add(row.barcode);
+  }
+  return [
+    'flow_cell_id,kit,sample_id,experiment_id,barcode,alias',
+    ...input.rows.map((row) => [input.flowCellId, input.kit, input.sampleId, input.experimentId, row.barcode, row.alias].map(csvField).join(',')),
+    '',
+  ].join('\n');
+};
+
+/**
+ * The sample sheet of a job: BCL Convert v2 for an Illumina platform (i5 written as the instrument
+ * wants it), null for a Nanopore platform (its MinKNOW sheet needs kit and barcodes a job does not hold).
+ */
+export const sampleSheet = (job: Pick<Job, 'name' | 'platform' | 'readStructure' | 'samples'>, sampleIdOf: (sampleId: string) => string): string | null => {
+  const model = instrumentModel(job.platform);
+  if (!model || model.vendor !== 'ILLUMINA') return null;
+  return bclConvertSheet({
+    runName: job.name,
+    model,
+    readStructure: job.readStructure ?? DEFAULT_READS,
+    rows: job.samples.map((s) => ({ lane: s.lane, sampleId: sampleIdOf(s.sampleId), i7: s.i7Index, i5: s.i5Index })),
+  });
 };

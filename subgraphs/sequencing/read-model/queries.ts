@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { newestFirstPage } from '../../../platform/graphql/keyset-page.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
+import type { JobSample } from '../events.js';
 import { toJobView, type JobRow } from './jobs-projection.js';
 
 export interface JobSampleRow {
@@ -12,6 +13,14 @@ export interface JobSampleRow {
 }
 
 export type JobView = ReturnType<typeof toJobView>;
+/** What a SequencingJob resolver receives: write-side results carry their samples; read-model rows load them. */
+export type JobParent = JobView & { samples?: JobSample[] };
+/** A sample of a job (named apart from the GraphQL type it maps to). */
+export type JobSampleView = JobSample;
+/** A page of jobs as the list query returns it (totalCount counted only when asked for). */
+export type JobConnection = Awaited<ReturnType<SequencingQueries['list']>>;
+/** A sample as this subgraph knows it: its id (the samples subgraph owns the rest). */
+export type SampleRef = { id: string };
 
 const uuids = (ids: readonly string[]) => ids.filter(isUuid);
 

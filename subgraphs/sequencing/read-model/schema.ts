@@ -36,5 +36,13 @@ export const sequencingReadModelMigrations: MigrationSet = {
      );
      CREATE INDEX job_samples_sample ON sequencing_read.job_samples (tenant_id, sample_id);
      ${sampleReplicaMigration('sequencing_read')}`,
+    // Index kits, libraries, pools and runs: each row holds its decider's state (jsonb) at `version`.
+    `CREATE TABLE sequencing_read.index_kits (tenant_id text NOT NULL, id uuid NOT NULL, name text NOT NULL, state jsonb NOT NULL, version int NOT NULL, PRIMARY KEY (tenant_id, id));
+     CREATE TABLE sequencing_read.libraries (tenant_id text NOT NULL, id uuid NOT NULL, sample_id uuid, state jsonb NOT NULL, version int NOT NULL, PRIMARY KEY (tenant_id, id));
+     CREATE INDEX libraries_sample ON sequencing_read.libraries (tenant_id, sample_id);
+     CREATE TABLE sequencing_read.pools (tenant_id text NOT NULL, id uuid NOT NULL, state jsonb NOT NULL, version int NOT NULL, PRIMARY KEY (tenant_id, id));
+     CREATE INDEX pools_members ON sequencing_read.pools USING gin ((state -> 'members') jsonb_path_ops);
+     CREATE TABLE sequencing_read.runs (tenant_id text NOT NULL, id uuid NOT NULL, state jsonb NOT NULL, version int NOT NULL, PRIMARY KEY (tenant_id, id));
+     CREATE INDEX runs_loaded ON sequencing_read.runs USING gin ((state -> 'loaded') jsonb_path_ops);`,
   ],
 };

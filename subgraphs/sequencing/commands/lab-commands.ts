@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
+import { BadInputError, NotFoundError } from '../../../platform/errors.js';
+import { isUuid } from '../../../platform/graphql/scalars.js';
+import type { IndexCheckLevels } from '../domain/index-check.js';
+import { indexKitDecider } from '../domain/index-kit.js';
+import { libraryDecider, type Library } from '../domain/library.js';
+import { poolDecider, type Pool } from '../domain/pool.js';
+import { runDecider, type Run } from '../domain/run.js';
+import type { LibraryIndex, PoolWarning } from '../events.js';
+import type { IndexKitView } from '../read-model/lab-queries.js';
+import { sequencingSamples } from '../read-model/jobs-projection.js';
+
+const id = (value: string, field: string) => {
+  if (!isUuid(value)) throw new BadInputError(`"${value}" is not an id`, { field });
+  return value;
+};
+
+export interface LibraryInput {
+  sampleId: string;
+  barcode: string;
+  kitId?: string | null;
+  indexId?: string | null;
+  i7Index?: string | null;
+  i5Index?: string | null;
+  volumeUl: number;
+  concentrationNgUl: number;
+  meanFragmentBp: number;
+}
+
+/**
+ * Index kits, libraries, pools and runs: one command per mutation. Facts of other aggregates a
+ * decision needs (a kit's sequences, a library's indexes and molarity, a pool's existence) are read
+ * from their streams, exact as of the command; the sample's facts come from this context's replica.
+ */
+export class LabCommands {
+  constructor(
+    private readonly commands: CommandHandler,
+    private readonly db: Kysely<any>,
+  ) {}
+
+  async importIndexKit(context: CommandContext, input: { name: string; csv: string }) {
+    const kitId = randomUUID();
+    const result = await this.commands.execute(indexKitDecider, kitId, { type: 'ImportIndexKit', data: { kitId, ...input } }, context);
+    return { kit: result.state as IndexKitView, position: result.position };
+  }
+
+  private async kitIndex(context: CommandContext, input: LibraryInput): Promise<LibraryIndex> {
+    if (!input.kitId) {
+      if (input.indexId) throw new BadInputError('indexId needs the kitId it belongs to', { field: 'kitId' });
+      if (!input.i7Index) throw new BadInputError('give kitId and indexId, or the index sequences', { field: 'i7Index' });
+      return { kitId: null, indexId: null, i7: input.i7Index, i5: input.i5Index ?? null };
+    }
+    if (input.i7Index || input.i5Index) throw new BadInputError('give kitId and indexId, or the index sequences, not both', { field: 'i7Index' });
+    const { state } = await this.commands.load(indexKitDecider, id(input.kitId, 'kitId'), context.tenantId);
+    if (state.status === 'NONE') throw new NotFoundError(`index kit ${input.kitId} not found`);
+    const index = state.indexes.find((i) => i.indexId === input.indexId);
+    if (!index) throw new BadInputError(`kit ${state.name} has no index ${input.indexId ?? '(none given)'}`, { field: 'indexId' });
+    return { kitId: state.id, indexId: index.indexId, i7: index.i7, i5: index.i5 };
+  }
+
+  async prepareLibrary(context: CommandContext, input: LibraryInput) {
+    const [sample] = await sequencingSamples.byIds(this.db, context.tenantId, [id(input.sampleId, 'sampleId')]);
+    if (!sample) throw new NotFoundError(`sample ${input.sampleId} not found (if it was just created, send its position as x-tracseq-consistent-with)`);
+    const index = await this.kitIndex(context, input);
+    const libraryId = randomUUID();
+    const result = await this.commands.execute(libraryDecider, libraryId, {
+      type: 'PrepareLibrary',
+      data: { libraryId, sampleId: sample.id, sampleStatus: sample.status, barcode: input.barcode, index, volumeUl: input.volumeUl, concentrationNgUl: input.concentrationNgUl, meanFragmentBp: input.meanFragmentBp },
+    }, context);
+    return { library: result.state as Library, position: result.position };
+  }
+
+  async recordLibraryQc(context: CommandContext, libraryId: string, verdict: 'PASS' | 'FAIL', note: string | null) {
+    const result = await this.commands.execute(libraryDecider, id(libraryId, 'libraryId'), { type: 'RecordLibraryQc', data: { verdict, note, recordedBy: context.actor } }, context);
+    return { library: result.state as Library, position: result.position };
+  }
+
+  async createPool(context: CommandContext, input: { name: string; libraries: Array<{ libraryId: string; proportion?: number | null }>; targetMolarityNm: number; volumeUl: number; indexCheck?: IndexCheckLevels | null }) {
+    if (input.libraries.length > 384) throw new BadInputError('a pool holds at most 384 libraries', { field: 'libraries' });
+    const libraries = await Promise.all(input.libraries.map(async (entry) => {
+      const { state } = await this.commands.load(libraryDecider, id(entry.libraryId, 'libraryId'), context.tenantId);
+      if (state.status === 'NONE') throw new NotFoundError(`library ${entry.libraryId} not found`);
+      if (state.status === 'QC_FAILED') throw new BadInputError(`library ${state.barcode} failed QC`, { field: 'libraries' });
+      return { libraryId: state.id, barcode: state.barcode, molarityNm: state.molarityNm, i7: state.index.i7, i5: state.index.i5, proportion: entry.proportion ?? 1 };
+    }));
+    if (input.indexCheck && (!Number.isInteger(input.indexCheck.errorMismatches) || !Number.isInteger(input.indexCheck.warningMismatches) || input.indexCheck.errorMismatches < 0 || input.indexCheck.warningMismatches < input.indexCheck.errorMismatches)) {
+      throw new BadInputError('index check levels are whole numbers with 0 ≤ errorMismatches ≤ warningMismatches', { field: 'indexCheck' });
+    }
+    const poolId = randomUUID();
+    const result = await this.commands.execute(poolDecider, poolId, {
+      type: 'CreatePool',
+      data: { poolId, name: input.name, libraries, targetMolarityNm: input.targetMolarityNm, volumeUl: input.volumeUl, ...(input.indexCheck ? { levels: input.indexCheck } : {}) },
+    }, context);
+    const pool = result.state as Pool;
+    return { pool, warnings: pool.warnings as PoolWarning[], position: result.position };
+  }
+
+  async createRun(context: CommandContext, input: { name: string; instrument: string; flowcellType: string; readStructure: string }) {
+    const runId = randomUUID();
+    const result = await this.commands.execute(runDecider, runId, { type: 'CreateRun', data: { runId, ...input } }, context);
+    return { run: result.state as Run, position: result.position };
+  }
+
+  async loadPool(context: CommandContext, runId: string, lane: number, poolId: string) {
+    const { state: pool } = await this.commands.load(poolDecider, id(poolId, 'poolId'), context.tenantId);
+    if (pool.status === 'NONE') throw new NotFoundError(`pool ${poolId} not found`);
+    const result = await this.commands.execute(runDecider, id(runId, 'runId'), { type: 'LoadPool', data: { lane, poolId } }, context);
+    return { run: result.state as Run, position: result.position };
+  }
+}

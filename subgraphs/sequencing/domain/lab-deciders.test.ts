@@ -1,0 +1,117 @@
+import { describe, it } from 'vitest';
+import { given } from '../../../event-store/testing/decider-spec.js';
+import { BadInputError, ConflictError, NotFoundError } from '../../../platform/errors.js';
+import type { IndexKitEvent, LibraryEvent, PoolEvent, RunEvent } from '../events.js';
+import { indexKitDecider } from './index-kit.js';
+import { libraryDecider, type LibraryCommand } from './library.js';
+import { poolDecider, type PoolCandidate, type PoolCommand } from './pool.js';
+import { runDecider } from './run.js';
+
+/** Synthetic sequences throughout. */
+describe('index kit', () => {
+  const imported: IndexKitEvent = { type: 'IndexKitImported', data: { kitId: 'k1', name: 'Synthetic', indexes: [
+    { indexId: 'S1', i7: 'ACGTACGT', i5: 'AGGTGCGT', well: 'A1' },
+    { indexId: 'S2', i7: 'TGCATGCA', i5: null, well: null },
+  ] } };
+  it('imports a kit from CSV (case-insensitive header, optional i5 and well, sequences upper-cased)', () => {
+    given(indexKitDecider).when({ type: 'ImportIndexKit', data: { kitId: 'k1', name: ' Synthetic ', csv: 'Index_ID,I7,i5,Well\nS1,acgtacgt,AGGTGCGT,A1\nS2,TGCATGCA,,\n' } }).then([imported]);
+  });
+  it('refuses a second import, a bad sequence, a duplicate or missing index id, an empty kit and a blank name', () => {
+    const importing = (csv: string, name = 'K') => ({ type: 'ImportIndexKit' as const, data: { kitId: 'k1', name, csv } });
+    given(indexKitDecider, [imported]).when(importing('index_id,i7\nS1,ACGT')).thenThrows(ConflictError);
+    given(indexKitDecider).when(importing('index_id,i7\nS1,ACGTXX')).thenThrows(BadInputError, /row 2/);
+    given(indexKitDecider).when(importing('index_id,i7\nS1,ACGTAC\nS1,TTTTGG')).thenThrows(BadInputError, /twice/);
+    given(indexKitDecider).when(importing('i7\nACGTAC')).thenThrows(BadInputError, /index_id/);
+    given(indexKitDecider).when(importing('index_id,i7\n')).thenThrows(BadInputError, /no indexes/);
+    given(indexKitDecider).when(importing('index_id,i7\nS1,ACGTAC', ' ')).thenThrows(BadInputError, /name/);
+  });
+});
+
+describe('library', () => {
+  const prepare = (data: Partial<Extract<LibraryCommand, { type: 'PrepareLibrary' }>['data']> = {}): LibraryCommand => ({ type: 'PrepareLibrary', data: {
+    libraryId: 'l1', sampleId: 's1', sampleStatus: 'VALIDATED', barcode: 'LIB-0001', index: { kitId: null, indexId: null, i7: 'acgtacgt', i5: 'AGGTGCGT' },
+    volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400, ...data,
+  } });
+  // 10 / (660 × 400) × 10^6 = 37.8787… nM, kept to three decimals.
+  const prepared: LibraryEvent = { type: 'LibraryPrepared', data: {
+    libraryId: 'l1', sampleId: 's1', barcode: 'LIB-0001', index: { kitId: null, indexId: null, i7: 'ACGTACGT', i5: 'AGGTGCGT' }, volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400, molarityNm: 37.879,
+  } };
+  it('is prepared from a VALIDATED or IN_STORAGE sample with its molarity computed', () => {
+    given(libraryDecider).when(prepare()).then([prepared]);
+    given(libraryDecider).when(prepare({ sampleStatus: 'IN_STORAGE' })).then([prepared]);
+  });
+  it('refuses other samples, a second preparation, bad indexes, barcodes and amounts', () => {
+    given(libraryDecider).when(prepare({ sampleStatus: 'RECEIVED' })).thenThrows(BadInputError, /VALIDATED or IN_STORAGE/);
+    given(libraryDecider, [prepared]).when(prepare()).thenThrows(ConflictError);
+    given(libraryDecider).when(prepare({ index: { kitId: null, indexId: null, i7: 'ACGN', i5: null } })).thenThrows(BadInputError, /indexes/);
+    given(libraryDecider).when(prepare({ barcode: 'x' })).thenThrows(BadInputError, /barcode/);
+    given(libraryDecider).when(prepare({ concentrationNgUl: 0 })).thenThrows(BadInputError, /concentrationNgUl/);
+    given(libraryDecider).when(prepare({ meanFragmentBp: Number.NaN })).thenThrows(BadInputError, /meanFragmentBp/);
+    given(libraryDecider).when(prepare({ volumeUl: -1 })).thenThrows(BadInputError, /volumeUl/);
+  });
+  it('records QC verdicts with who recorded them, only for a library that exists', () => {
+    given(libraryDecider, [prepared]).when({ type: 'RecordLibraryQc', data: { verdict: 'FAIL', note: ' adapter dimers ', recordedBy: 'tech-1' } })
+      .then([{ type: 'LibraryQcRecorded', data: { libraryId: 'l1', verdict: 'FAIL', note: 'adapter dimers', recordedBy: 'tech-1' } }]);
+    given(libraryDecider).when({ type: 'RecordLibraryQc', data: { verdict: 'PASS', note: null, recordedBy: null } }).thenThrows(NotFoundError);
+  });
+});
+
+describe('pool', () => {
+  const lib = (id: string, i7: string, i5: string | null, molarityNm: number, proportion = 1): PoolCandidate => ({ libraryId: id, barcode: id.toUpperCase(), molarityNm, i7, i5, proportion });
+  const a = lib('a', 'ACGTACGT', 'AGGTGCGT', 20);
+  const b = lib('b', 'TGCATGCA', 'GAACATAC', 10, 3);
+  const near = lib('c', 'ACGTACCA', 'AGGTGCGA', 20); // 3 from a: i7 positions 7–8, i5 position 8
+  const close = lib('d', 'ACGTACGA', 'AGGTGCGT', 20); // 1 from a; 2 from c
+  const create = (libraries: PoolCandidate[], extra: Partial<Extract<PoolCommand, { type: 'CreatePool' }>['data']> = {}): PoolCommand =>
+    ({ type: 'CreatePool', data: { poolId: 'p1', name: 'Pool', libraries, targetMolarityNm: 2, volumeUl: 40, ...extra } });
+  it('normalises each library by its proportion: v = share × target × volume / molarity', () => {
+    // a: 1/4 × 2 × 40 / 20 = 1 µl; b: 3/4 × 2 × 40 / 10 = 6 µl.
+    given(poolDecider).when(create([a, b])).then([{ type: 'PoolCreated', data: { poolId: 'p1', name: 'Pool', molarityNm: 2, volumeUl: 40, warnings: [], members: [
+      { libraryId: 'a', proportion: 1, volumeUl: 1, i7: 'ACGTACGT', i5: 'AGGTGCGT' },
+      { libraryId: 'b', proportion: 3, volumeUl: 6, i7: 'TGCATGCA', i5: 'GAACATAC' },
+    ] } }]);
+  });
+  it('warns at 2 combined mismatches and refuses at 1 (MISO defaults), or as configured', () => {
+    const member = (l: PoolCandidate) => ({ libraryId: l.libraryId, proportion: 1, volumeUl: 2, i7: l.i7, i5: l.i5 }); // 1/2 × 2 × 40 / 20 = 2 µl
+    const pooled = (members: PoolCandidate[], message: string): PoolEvent[] => [{ type: 'PoolCreated', data: {
+      poolId: 'p1', name: 'Pool', molarityNm: 2, volumeUl: 40, members: members.map(member), warnings: [{ kind: 'INDEX_COLLISION', message }],
+    } }];
+    given(poolDecider).when(create([near, close])).then(pooled([near, close], 'indexes ACGTACCA+AGGTGCGA and ACGTACGA+AGGTGCGT differ by 2 combined mismatches'));
+    given(poolDecider).when(create([a, close])).thenThrows(ConflictError, /1 combined mismatch/);
+    given(poolDecider).when(create([a, close], { levels: { errorMismatches: 0, warningMismatches: 1 } }))
+      .then(pooled([a, close], 'indexes ACGTACGT+AGGTGCGT and ACGTACGA+AGGTGCGT differ by 1 combined mismatch'));
+    given(poolDecider).when(create([near, close], { levels: { errorMismatches: 2, warningMismatches: 2 } })).thenThrows(ConflictError);
+  });
+  it('refuses an empty pool, a library twice, bad proportions or amounts, libraries too dilute for the target, and a second creation', () => {
+    given(poolDecider).when(create([])).thenThrows(BadInputError, /at least one/);
+    given(poolDecider).when(create([a, a])).thenThrows(BadInputError, /twice/);
+    given(poolDecider).when(create([lib('z', 'ACGTACGT', null, 20, 0)])).thenThrows(BadInputError, /proportions/);
+    given(poolDecider).when(create([a], { volumeUl: 0 })).thenThrows(BadInputError, /volumeUl/);
+    given(poolDecider).when(create([lib('weak', 'ACGTACGT', null, 1)])).thenThrows(BadInputError, /more than the pool/); // 2 × 40 / 1 = 80 µl > 40
+    given(poolDecider, poolDecider.decide(create([a]), poolDecider.initialState(), { now: '', version: 0 }) as PoolEvent[]).when(create([a])).thenThrows(ConflictError);
+  });
+});
+
+describe('run', () => {
+  const created: RunEvent = { type: 'RunCreated', data: { runId: 'r1', name: 'Run', instrument: 'NOVASEQ_6000', flowcellType: 'S1', lanes: 2, readStructure: '151T8B8B151T' } };
+  const loaded: RunEvent = { type: 'PoolLoaded', data: { runId: 'r1', lane: 1, poolId: 'p1' } };
+  it('is created on a catalogued flowcell, whose lane count it keeps', () => {
+    given(runDecider).when({ type: 'CreateRun', data: { runId: 'r1', name: ' Run ', instrument: 'NOVASEQ_6000', flowcellType: 'S1', readStructure: '151T8B8B151T' } }).then([created]);
+  });
+  it('refuses an unknown instrument or flowcell, a Nanopore instrument, a bad read structure and a second creation', () => {
+    const create = (instrument: string, flowcellType: string, readStructure = '151T8B8B151T') => ({ type: 'CreateRun' as const, data: { runId: 'r1', name: 'R', instrument, flowcellType, readStructure } });
+    given(runDecider).when(create('HISEQ', 'S1')).thenThrows(BadInputError, /instrument/);
+    given(runDecider).when(create('NOVASEQ_X', 'S4')).thenThrows(BadInputError, /10B, 25B/);
+    given(runDecider).when(create('PROMETHION', 'X')).thenThrows(BadInputError, /instrument/);
+    given(runDecider).when(create('MISEQ', 'MISEQ_V3', '151X')).thenThrows(BadInputError, /read structure/);
+    given(runDecider, [created]).when(create('MISEQ', 'MISEQ_V3')).thenThrows(ConflictError);
+  });
+  it('loads a pool onto a free lane of the flowcell, and nowhere else', () => {
+    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p1' } }).then([loaded]);
+    given(runDecider, [created, loaded]).when({ type: 'LoadPool', data: { lane: 2, poolId: 'p1' } }).then([{ type: 'PoolLoaded', data: { runId: 'r1', lane: 2, poolId: 'p1' } }]);
+    given(runDecider, [created, loaded]).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p2' } }).thenThrows(ConflictError, /already loaded/);
+    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 3, poolId: 'p2' } }).thenThrows(BadInputError, /lanes 1–2/);
+    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 0, poolId: 'p2' } }).thenThrows(BadInputError);
+    given(runDecider).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p2' } }).thenThrows(NotFoundError);
+  });
+});

@@ -1,0 +1,115 @@
+import { parse as parseCsv } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labClient } from '../support/lab.js';
+import { startTestSystem, type TestSystem } from '../support/system.js';
+
+let system: TestSystem;
+let lab: ReturnType<typeof labClient>;
+
+beforeAll(async () => {
+  system = await startTestSystem();
+  lab = labClient(system);
+});
+afterAll(() => system?.stop());
+
+/** A synthetic kit: SYN03 is one mismatch from SYN01 (i7 position 8), so the two cannot share a pool. */
+const KIT_CSV = ['index_id,i7,i5,well', 'SYN01,ACGTACGT,AGGTGCGT,A1', 'SYN02,TGCATGCA,GAACATAC,B1', 'SYN03,ACGTACGA,AGGTGCGT,C1'].join('\n');
+const code = (result: { errors?: Array<{ extensions?: Record<string, unknown> }> }) => result.errors?.[0]?.extensions?.code;
+
+describe('sample → library → pool → lane → run → sheet through the gateway', () => {
+  it('prepares libraries from kit indexes, pools them with index checks, loads lanes of a NovaSeq 6000 S1 and writes its sheet', async () => {
+    const kit = (await lab.mutate(`mutation($csv: String!) { importIndexKit(input: { name: "Synthetic test kit", csv: $csv }) { position kit { id name indexes { indexId i7 i5 well } } } }`, { csv: KIT_CSV })).kit;
+    expect(kit.indexes).toHaveLength(3);
+    expect(code(await lab.gql(`mutation { importIndexKit(input: { name: "bad", csv: "index_id,i7\\nX1,ACGTXX" }) { position } }`))).toBe('BAD_USER_INPUT');
+
+    const samples: string[] = [];
+    for (const barcode of ['LIBSRC-0001', 'LIBSRC-0002', 'LIBSRC-0003', 'LIBSRC-0004']) samples.push(await lab.validatedSample(barcode));
+    const prepare = (input: Record<string, unknown>) =>
+      lab.gql(`mutation($input: PrepareLibraryInput!) { prepareLibrary(input: $input) { position library { id barcode status molarityNm i7Index i5Index indexId sample { barcode } } } }`, { input });
+    const library = async (input: Record<string, unknown>) => {
+      const result = await prepare(input);
+      expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+      return result.data.prepareLibrary.library;
+    };
+    // 10 ng/µl at 400 bp: 10 / (660 × 400) × 10^6 = 37.879 nM; 5 ng/µl at 500 bp: 15.152 nM.
+    const one = await library({ sampleId: samples[0], barcode: 'LIB-0001', kitId: kit.id, indexId: 'SYN01', volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400 });
+    expect(one).toMatchObject({ barcode: 'LIB-0001', status: 'PREPARED', molarityNm: 37.879, i7Index: 'ACGTACGT', i5Index: 'AGGTGCGT', indexId: 'SYN01' });
+    const two = await library({ sampleId: samples[1], barcode: 'LIB-0002', kitId: kit.id, indexId: 'SYN02', volumeUl: 20, concentrationNgUl: 5, meanFragmentBp: 500 });
+    expect(two.molarityNm).toBe(15.152);
+    const three = await library({ sampleId: samples[2], barcode: 'LIB-0003', kitId: kit.id, indexId: 'SYN03', volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400 });
+    // Explicit sequences: 2 combined mismatches from SYN03 (i7 position 7, i5 position 8), 3 from SYN01.
+    const four = await library({ sampleId: samples[3], barcode: 'LIB-0004', i7Index: 'ACGTACCA', i5Index: 'AGGTGCGA', volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400 });
+    expect(code(await prepare({ sampleId: samples[0], barcode: 'LIB-0005', kitId: kit.id, indexId: 'NOPE', volumeUl: 1, concentrationNgUl: 1, meanFragmentBp: 1 }))).toBe('BAD_USER_INPUT');
+    const qc = await lab.mutate(`mutation($id: ID!) { recordLibraryQc(libraryId: $id, verdict: PASS, note: "Bioanalyzer ok") { position library { status qcNote qcRecordedBy } } }`, { id: one.id });
+    expect(qc.library).toMatchObject({ status: 'QC_PASSED', qcNote: 'Bioanalyzer ok' });
+    expect(qc.library.qcRecordedBy).toBeTruthy();
+
+    const pool = (name: string, libraries: Array<{ libraryId: string; proportion?: number }>) =>
+      lab.gql(`mutation($input: CreatePoolInput!) { createPool(input: $input) { position warnings { kind message } pool { id name molarityNm volumeUl members { proportion volumeUl library { barcode } } } } }`,
+        { input: { name, libraries, targetMolarityNm: 2, volumeUl: 50 } });
+    const refused = await pool('Clash', [{ libraryId: one.id }, { libraryId: three.id }]);
+    expect(code(refused)).toBe('CONFLICT');
+    expect(refused.errors![0]!.message).toMatch(/1 combined mismatch/);
+    const clean = await pool('Pool A', [{ libraryId: one.id }, { libraryId: two.id }]);
+    expect(clean.errors).toBeUndefined();
+    // Equal shares of 2 nM in 50 µl: 0.5 × 2 × 50 / 37.879 = 1.32 µl and 50 / 15.152 = 3.3 µl.
+    expect(clean.data.createPool).toMatchObject({ warnings: [], pool: { name: 'Pool A', molarityNm: 2, volumeUl: 50, members: [
+      { proportion: 1, volumeUl: 1.32, library: { barcode: 'LIB-0001' } },
+      { proportion: 1, volumeUl: 3.3, library: { barcode: 'LIB-0002' } },
+    ] } });
+    const warned = await pool('Pool B', [{ libraryId: two.id }, { libraryId: three.id }, { libraryId: four.id, proportion: 2 }]);
+    expect(warned.errors).toBeUndefined();
+    expect(warned.data.createPool.warnings).toEqual([{ kind: 'INDEX_COLLISION', message: 'indexes ACGTACGA+AGGTGCGT and ACGTACCA+AGGTGCGA differ by 2 combined mismatches' }]);
+    const poolA = clean.data.createPool.pool.id;
+    const poolB = warned.data.createPool.pool.id;
+
+    const run = (await lab.mutate(`mutation { createSequencingRun(input: { name: "NV6K 2026-12-02", instrument: "NOVASEQ_6000", flowcellType: "S1", readStructure: "151T8B8B151T" }) { position run { id laneCount } } }`)).run;
+    expect(run.laneCount).toBe(2);
+    const load = (lane: number, poolId: string) => lab.gql(`mutation($r: ID!, $l: Int!, $p: ID!) { loadPoolOnLane(runId: $r, lane: $l, poolId: $p) { position run { lanes { lane pool { name } } } } }`, { r: run.id, l: lane, p: poolId });
+    expect((await load(1, poolA)).errors).toBeUndefined();
+    expect(code(await load(3, poolB))).toBe('BAD_USER_INPUT'); // an S1 flowcell has lanes 1–2
+    expect(code(await load(1, poolB))).toBe('CONFLICT');
+    const loaded = await lab.mutate(`mutation($r: ID!, $p: ID!) { loadPoolOnLane(runId: $r, lane: 2, poolId: $p) { position run { lanes { lane pool { name } } } } }`, { r: run.id, p: poolB });
+    expect(loaded.run.lanes).toEqual([{ lane: 1, pool: { name: 'Pool A' } }, { lane: 2, pool: { name: 'Pool B' } }]);
+
+    const read = await lab.gql(`query($r: ID!) { sequencingRun(id: $r) { instrument { name chemistry i5Orientation } sampleSheet } }`, { r: run.id });
+    expect(read.errors).toBeUndefined();
+    expect(read.data.sequencingRun.instrument).toEqual({ name: 'NovaSeq 6000', chemistry: 'TWO_COLOUR', i5Orientation: 'REVERSE_COMPLEMENT' });
+    const sheet: string = read.data.sequencingRun.sampleSheet;
+    expect(sheet).toContain('[Reads]\nRead1Cycles,151\nRead2Cycles,151\nIndex1Cycles,8\nIndex2Cycles,8\n');
+    // One row per library per lane; NovaSeq 6000 (v1.5) i5 reverse-complemented: AGGTGCGT → ACGCACCT, GAACATAC → GTATGTTC, AGGTGCGA → TCGCACCT.
+    expect(parseCsv(sheet.split('[BCLConvert_Data]')[1]!.trim(), { columns: true })).toEqual([
+      { Lane: '1', Sample_ID: 'LIB-0001', Index: 'ACGTACGT', Index2: 'ACGCACCT' },
+      { Lane: '1', Sample_ID: 'LIB-0002', Index: 'TGCATGCA', Index2: 'GTATGTTC' },
+      { Lane: '2', Sample_ID: 'LIB-0002', Index: 'TGCATGCA', Index2: 'GTATGTTC' },
+      { Lane: '2', Sample_ID: 'LIB-0003', Index: 'ACGTACGA', Index2: 'ACGCACCT' },
+      { Lane: '2', Sample_ID: 'LIB-0004', Index: 'ACGTACCA', Index2: 'TCGCACCT' },
+    ]);
+
+    // The links across subgraphs: sample → libraries → pools → runs, and back from a library to its sample.
+    const linked = await lab.gql(`query($s: ID!, $l: ID!) { sample(id: $s) { barcode libraries { barcode pools { name runs { name } } } } library(id: $l) { sample { barcode status } } }`, { s: samples[1], l: four.id });
+    expect(linked.errors).toBeUndefined();
+    expect(linked.data.sample).toEqual({ barcode: 'LIBSRC-0002', libraries: [{ barcode: 'LIB-0002', pools: [
+      { name: 'Pool A', runs: [{ name: 'NV6K 2026-12-02' }] },
+      { name: 'Pool B', runs: [{ name: 'NV6K 2026-12-02' }] },
+    ] }] });
+    expect(linked.data.library.sample).toEqual({ barcode: 'LIBSRC-0004', status: 'VALIDATED' });
+    const catalogue = await lab.gql(`{ instrumentModels { code flowcellTypes { code lanes } } }`);
+    expect(catalogue.data.instrumentModels.find((m: { code: string }) => m.code === 'NOVASEQ_X').flowcellTypes).toEqual([{ code: '10B', lanes: 8 }, { code: '25B', lanes: 8 }]);
+  });
+});
+
+describe('completing a job without run metrics', () => {
+  it('is refused unless someone gives a qcOverrideReason, which then lets the samples become SEQUENCED', async () => {
+    const sample = await lab.validatedSample('NOQC-0001');
+    const job = (await lab.mutate(`mutation { createSequencingJob(input: { name: "No metrics", platform: MISEQ, readStructure: "151T8B151T" }) { position job { id } } }`)).job.id;
+    await lab.mutate(`mutation($j: ID!, $s: ID!) { addSampleToJob(jobId: $j, sampleId: $s, i7Index: "ACGTACGT") { position } }`, { j: job, s: sample });
+    await lab.mutate(`mutation($j: ID!) { queueJob(jobId: $j) { position } }`, { j: job });
+    await lab.mutate(`mutation($j: ID!) { startJob(jobId: $j, flowcellId: "FC-NOQC-1") { position } }`, { j: job });
+    const refused = await lab.gql(`mutation($j: ID!) { completeJob(jobId: $j) { position } }`, { j: job });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'qcOverrideReason' });
+    const done = await lab.mutate(`mutation($j: ID!) { completeJob(jobId: $j, qcOverrideReason: "InterOp lost; FASTQ checked by hand") { position job { status qcVerdict } } }`, { j: job });
+    expect(done.job).toEqual({ status: 'COMPLETED', qcVerdict: null });
+    await lab.eventually(`query($id: ID!) { sample(id: $id) { status } }`, { id: sample }, (d) => d.sample.status === 'SEQUENCED', 'sample SEQUENCED');
+  });
+});

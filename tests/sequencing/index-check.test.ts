@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { colourBalance, combinedMismatches, indexCollisions, type IndexIssue } from '../../subgraphs/sequencing/domain/index-check.js';
+import { instrumentModel, reverseComplement } from '../../subgraphs/sequencing/domain/instruments.js';
+
+const collisions = (issues: IndexIssue[]) => issues.flatMap((i) => (i.kind === 'INDEX_COLLISION' ? [i] : []));
+
+/** Synthetic libraries; every distance below is counted by hand in the comment beside it. */
+const lib = (id: string, i7: string, i5: string | null) => ({ id, i7, i5 });
+
+describe('index collisions inside a pool (defaults as MISO: error ≤ 1 combined mismatch, warning ≤ 2)', () => {
+  const a = lib('a', 'ACGTACGT', 'TTGGCCAA');
+  const b = lib('b', 'ACGTACGA', 'TTGGCCAA'); // a↔b: i7 differs at position 8 only → 1
+  const c = lib('c', 'ACGTACCA', 'TTGGCCAT'); // a↔c: i7 positions 7,8 + i5 position 8 → 3; b↔c: i7 position 7 + i5 position 8 → 2
+  const d = lib('d', 'GGGGGGGG', null); // d↔anyone: i7 ≥ 6 mismatches, no i5 compared
+
+  it('counts mismatches as computed by hand', () => {
+    expect([combinedMismatches(a, b), combinedMismatches(a, c), combinedMismatches(b, c)]).toEqual([1, 3, 2]);
+    expect(combinedMismatches(lib('x', 'ACGTAC', 'AAAA'), lib('y', 'ACGTACGTAA', null))).toBe(0); // shorter i7, i5 only when both have one
+  });
+
+  it('reports an error at ≤ 1 and a warning at ≤ 2, nothing at 3 or more', () => {
+    expect(collisions(indexCollisions([a, b, c, d])).map(({ severity, libraryIds, mismatches }) => ({ severity, libraryIds, mismatches }))).toEqual([
+      { severity: 'ERROR', libraryIds: ['a', 'b'], mismatches: 1 },
+      { severity: 'WARNING', libraryIds: ['b', 'c'], mismatches: 2 },
+    ]);
+  });
+
+  it('uses the levels a lab configures', () => {
+    expect(collisions(indexCollisions([a, b, c], { errorMismatches: 0, warningMismatches: 3 })).map((i) => [i.severity, i.mismatches])).toEqual([
+      ['WARNING', 1], ['WARNING', 3], ['WARNING', 2],
+    ]);
+    expect(indexCollisions([a, a], { errorMismatches: 0, warningMismatches: 0 }).map((i) => i.severity)).toEqual(['ERROR']);
+  });
+});
+
+describe('two-colour colour balance', () => {
+  // i7 as read: GGTACGTA / GGCATGCA: both G (dark) at cycles 1, 2 and 6.
+  // i5 forward ACGTACCC / TCGAACCC are read reverse-complemented: GGGTACGT / GGGTTCGA: both G at 1, 2, 3 and 7.
+  const pool = [lib('p', 'GGTACGTA', 'ACGTACCC'), lib('q', 'GGCATGCA', 'TCGAACCC')];
+
+  it('warns for every cycle where every index has the dark base, on the sequence the instrument reads', () => {
+    expect(reverseComplement('ACGTACCC')).toBe('GGGTACGT');
+    expect(colourBalance(instrumentModel('NOVASEQ_6000')!, pool).map((i) => (i.kind === 'COLOUR_BALANCE' ? `${i.read}@${i.cycle}` : ''))).toEqual(['i7@1', 'i7@2', 'i7@6', 'i5@1', 'i5@2', 'i5@3', 'i5@7']);
+  });
+
+  it('says nothing on a four-colour instrument, or when one library has signal', () => {
+    expect(colourBalance(instrumentModel('MISEQ')!, pool)).toEqual([]);
+    expect(colourBalance(instrumentModel('NOVASEQ_X')!, [...pool, lib('r', 'ACACACAC', 'TTTTTTTT')])).toEqual([]);
+  });
+});

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { BadInputError } from '../../platform/errors.js';
+import { instrumentModel, type InstrumentModel } from '../../subgraphs/sequencing/domain/instruments.js';
+import { bclConvertSheet, minknowSheet, sampleSheet } from '../../subgraphs/sequencing/domain/sample-sheet.js';
+
+const golden = (name: string) => readFileSync(new URL(`./golden/${name}`, import.meta.url), 'utf8');
+const model = (code: string): InstrumentModel => instrumentModel(code)!;
+
+/** Sequences named SYN-* are synthetic, made up for these tests only. */
+describe('BCL Convert v2 sample sheets, per instrument', () => {
+  it('NextSeq 1000/2000: Illumina\'s "Sample Sheet Structure" example (InstrumentPlatform NextSeq1k2k, InstrumentType NextSeq2000, i5 forward)', () => {
+    const sheet = bclConvertSheet({
+      runName: 'MyRun',
+      model: model('NEXTSEQ_2000'),
+      readStructure: '151T8B8B151T',
+      rows: [
+        { lane: 1, sampleId: 'S01-TOO-12plex-P1-rep1', i7: 'ATCCACTG', i5: 'AGGTGCGT' },
+        { lane: 1, sampleId: 'S02-TOO-12plex-P1-rep2', i7: 'GCTTGTCA', i5: 'GAACATAC' },
+      ],
+    });
+    expect(sheet).toBe(golden('nextseq2000.csv'));
+  });
+
+  it('NovaSeq X: the BCL Convert interactive sample sheet header (NovaSeqXSeries, IndexOrientation Forward) and the OverrideCycles example of Illumina KB 000005671 (R1 150, I1 16 with an 8-base UMI, I2 8, R2 150 → Y150;U8I8;I8;Y150)', () => {
+    const sheet = bclConvertSheet({
+      runName: 'DummyRun',
+      model: model('NOVASEQ_X'),
+      readStructure: '150T8U8B8B150T',
+      rows: [
+        { lane: 2, sampleId: 'SYN-LIB-2', i7: 'TTGGCCAA', i5: 'TGCATGCA' },
+        { lane: 1, sampleId: 'SYN-LIB-1', i7: 'AACCGGTT', i5: 'ACGTACGT' },
+      ],
+    });
+    expect(sheet).toBe(golden('novaseqx-umi.csv'));
+    // The same reads written with explicit read separators give the same sheet.
+    expect(bclConvertSheet({ runName: 'DummyRun', model: model('NOVASEQ_X'), readStructure: '150T 8U8B 8B 150T', rows: [
+      { lane: 2, sampleId: 'SYN-LIB-2', i7: 'TTGGCCAA', i5: 'TGCATGCA' },
+      { lane: 1, sampleId: 'SYN-LIB-1', i7: 'AACCGGTT', i5: 'ACGTACGT' },
+    ] })).toBe(golden('novaseqx-umi.csv'));
+  });
+
+  it('NovaSeq 6000 (v1.5 reagents): i5 reverse-complemented for standalone BCL Convert, no InstrumentPlatform (Illumina gives none), a lane-less library in every used lane', () => {
+    const sheet = bclConvertSheet({
+      runName: 'NV6K run',
+      model: model('NOVASEQ_6000'),
+      readStructure: '151T8B8B151T',
+      rows: [
+        { lane: 1, sampleId: 'SYN-LIB-1', i7: 'ATCCACTG', i5: 'AGGTGCGT' },
+        { lane: 2, sampleId: 'SYN-LIB-2', i7: 'GCTTGTCA', i5: 'GAACATAC' },
+        { lane: null, sampleId: 'SYN-LIB-3', i7: 'CAGTCAGT', i5: 'GAACATAC' },
+      ],
+    });
+    expect(sheet).toBe(golden('novaseq6000.csv'));
+  });
+
+  it('MiSeq, single index, no lanes: no Lane column (BCL Convert then applies each row to the one lane)', () => {
+    const sheet = bclConvertSheet({
+      runName: 'MiSeq run',
+      model: model('MISEQ'),
+      readStructure: '151T8B151T',
+      rows: [
+        { lane: null, sampleId: 'SYN-LIB-1', i7: 'ATCCACTG', i5: null },
+        { lane: null, sampleId: 'SYN-LIB-2', i7: 'GCTTGTCA', i5: null },
+      ],
+    });
+    expect(sheet).toBe(golden('miseq.csv'));
+  });
+
+  it('refuses indexes whose length is not the index cycles, and a Nanopore instrument', () => {
+    const rows = [{ lane: 1, sampleId: 'SYN-LIB-1', i7: 'ATCCACTGAA', i5: 'AGGTGCGT' }];
+    expect(() => bclConvertSheet({ runName: 'r', model: model('NOVASEQ_X'), readStructure: '151T8B8B151T', rows })).toThrow(/Index1Cycles/);
+    expect(() => bclConvertSheet({ runName: 'r', model: model('NOVASEQ_X'), readStructure: '151T10B6B151T', rows })).toThrow(/Index2Cycles/);
+    expect(() => bclConvertSheet({ runName: 'r', model: model('NOVASEQ_X'), readStructure: '151T151T', rows })).toThrow(BadInputError);
+    expect(() => bclConvertSheet({ runName: 'r', model: model('PROMETHION'), readStructure: '151T8B151T', rows: [] })).toThrow(/MinKNOW/);
+  });
+
+  it('a PromethION job gets no Illumina sheet', () => {
+    expect(sampleSheet({ name: 'ont', platform: 'PROMETHION', readStructure: null, samples: [] }, (id) => id)).toBeNull();
+  });
+});
+
+describe('MinKNOW sample sheet', () => {
+  it('is the CSV of Oxford Nanopore\'s sample sheet specification, with its example values', () => {
+    const sheet = minknowSheet({ flowCellId: 'PXX12345', kit: 'SQK-LSK114', sampleId: 'My_Sample', experimentId: 'My_Group', rows: [
+      { barcode: 'barcode01', alias: 'sample01' },
+      { barcode: 'barcode02', alias: 'my_sample' },
+    ] });
+    expect(sheet).toBe(golden('minknow.csv'));
+  });
+
+  it('refuses a barcode that is not barcodeNN, a barcode twice, and identifiers MinKNOW does not accept', () => {
+    const base = { flowCellId: 'PXX12345', kit: 'SQK-LSK114', sampleId: 'S', experimentId: 'E' };
+    expect(() => minknowSheet({ ...base, rows: [{ barcode: 'BC01', alias: 'a' }] })).toThrow(/barcode/);
+    expect(() => minknowSheet({ ...base, rows: [{ barcode: 'barcode01', alias: 'a' }, { barcode: 'barcode01', alias: 'b' }] })).toThrow(/twice/);
+    expect(() => minknowSheet({ ...base, experimentId: 'has space', rows: [] })).toThrow(/experimentId/);
+    expect(() => minknowSheet({ ...base, kit: 'lsk', rows: [] })).toThrow(/kit/);
+  });
+});
