@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError } from './errors.js';
-import type { AcrossDecider, Command, Decider, DeciderSet, EventsOf, LegacyDecider, Decision, Envelope, Route, StatesOf, StreamIds } from './decider.js';
+import type { AcrossDecider, AnyDecider, Command, Decider, DeciderSet, EventsOf, Envelope, Route, StatesOf, StreamIds } from './decider.js';
 import type { EventStore } from './event-store.js';
 import type { Event, EventMetadata } from './types.js';
 import { activeTraceContext } from './trace-context.js';
@@ -15,18 +15,11 @@ export interface CommandContext {
   now?: string;
 }
 
-export interface CommandOptions<State, E extends Event> {
-  id: string;
-  context: CommandContext;
-  /** From the client: a mismatch fails with CONCURRENCY_CONFLICT and is not retried. */
-  expectedVersion?: number | null;
-  /** Create commands: a repeated key returns the first result. */
-  idempotencyKey?: string | null;
-  decide: (state: State, meta: { now: string; version: number }) => Decision<E> | readonly E[];
-}
-
 /** A routed decision found its route stream moved since the ids were read: read them again. */
 class Rerouted extends Error {}
+
+/** What loading an aggregate needs of its decider. */
+export type Loadable<State, E extends Event> = Pick<Decider<any, E, State>, 'streamType' | 'stateSchema' | 'initialState' | 'evolve'>;
 
 /** The position of a command that appended nothing: every read model is already past it. */
 export const NO_POSITION = '0:0';
@@ -39,22 +32,18 @@ export interface CommandResult<State> {
   replayed: boolean;
 }
 
-export interface MultiCommand {
+interface MultiCommand {
   context: CommandContext;
   /** The aggregates the decision reads; `readOnly` ones are loaded but neither written nor version-checked. */
-  streams: ReadonlyArray<{ decider: LegacyDecider<any, any>; id: string; readOnly?: boolean }>;
+  streams: ReadonlyArray<{ decider: AnyDecider; id: string; readOnly?: boolean }>;
   /** Events per stream, in the order of `streams`. */
   decide: (states: any[], meta: { now: string; versions: readonly number[] }) => ReadonlyArray<readonly Event[]>;
-  /** Computed from the states after the decision; saved with the idempotency key instead of `result`. */
+  /** Computed from the states after the decision; saved with the idempotency key, so a replay answers the same. */
   resultOf?: (states: any[]) => Record<string, unknown>;
-  /** A decision with no events returns the loaded states at NO_POSITION instead of failing. */
-  allowNoop?: boolean;
   idempotencyKey?: { scope: string; key: string };
-  /** Saved with the idempotency key; a replay returns it (e.g. which position was reserved). */
-  result?: Record<string, unknown>;
 }
 
-export interface MultiResult {
+interface MultiResult {
   states: any[];
   versions: number[];
   position: string;
@@ -127,13 +116,40 @@ export class CommandHandler {
     context: CommandContext,
     options: ExecuteOptions = {},
   ): Promise<CommandResult<State>> {
-    return this.handle(decider, {
-      id,
-      context,
-      expectedVersion: options.expectedVersion,
-      idempotencyKey: options.idempotencyKey,
-      decide: (state, meta) => decider.decide(command, state, meta),
-    });
+    const idempotency = options.idempotencyKey ? { scope: decider.streamType, key: options.idempotencyKey } : undefined;
+    if (idempotency) {
+      const first = await this.store.findIdempotent(context.tenantId, idempotency);
+      if (first) return this.replayed(decider, first.result.id as string, first.position, context.tenantId);
+    }
+    const streamId = `${decider.streamType}-${id}`;
+    for (let attempt = 1; ; attempt++) {
+      const { state, version } = await this.load(decider, id, context.tenantId);
+      if (options.expectedVersion != null && options.expectedVersion !== version) {
+        throw new ConcurrencyError(streamId, options.expectedVersion, version);
+      }
+      const now = context.now ?? new Date().toISOString();
+      const events = decider.decide(command, state, { now, version });
+      // Nothing to record (e.g. an escalation someone else already made): a no-op, not an error.
+      if (events.length === 0) return { id, state, version, position: NO_POSITION, replayed: false };
+      try {
+        const appended = await this.store.appendUnit({
+          streams: [{ streamId, expectedVersion: version, events }],
+          metadata: this.metadata(context, now),
+          idempotency,
+          result: { id },
+        });
+        if (appended.replayed) return this.replayed(decider, appended.result.id as string, appended.position, context.tenantId);
+        const next = events.reduce<State>((acc, event, index) => decider.evolve(acc, { ...event, occurredAt: now, streamVersion: version + index + 1 }), state);
+        const nextVersion = appended.versions[0]!;
+        if (Math.floor(nextVersion / this.snapshotEvery) > Math.floor(version / this.snapshotEvery)) {
+          // A failed snapshot only costs a longer load later; the command itself has succeeded.
+          await this.store.saveSnapshot(streamId, context.tenantId, nextVersion, decider.stateSchema, next).catch((error) => this.options.onSnapshotError?.(error));
+        }
+        return { id, state: next, version: nextVersion, position: appended.position, replayed: false };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || options.expectedVersion != null || attempt >= this.maxAttempts) throw error;
+      }
+    }
   }
 
   /**
@@ -181,11 +197,10 @@ export class CommandHandler {
     const streams = names.map((name) => ({ decider: across.deciders[name]!, id: ids[name], readOnly: options.readOnly?.includes(name) }));
     const byName = <T>(values: readonly T[]) => Object.fromEntries(names.map((name, index) => [name, values[index]])) as { [K in keyof D]: T };
     let result: Record<string, unknown> | undefined;
-    const outcome = await this.handleAcross({
+    const outcome = await this.runStreams({
       context,
       streams,
       idempotencyKey: options.idempotencyKey,
-      allowNoop: true,
       decide: (states, meta) => {
         const versions = byName(meta.versions);
         if (stillRouted && !stillRouted(byName(states) as StatesOf<D>, versions)) throw new Rerouted();
@@ -203,7 +218,7 @@ export class CommandHandler {
     };
   }
 
-  async load<State, E extends Event>(decider: LegacyDecider<State, E>, id: string, tenantId: string, useSnapshots = true): Promise<{ state: State; version: number }> {
+  async load<State, E extends Event>(decider: Loadable<State, E>, id: string, tenantId: string, useSnapshots = true): Promise<{ state: State; version: number }> {
     const streamId = `${decider.streamType}-${id}`;
     const snapshot = useSnapshots ? await this.store.loadSnapshot<State>(streamId, tenantId, decider.stateSchema) : null;
     let state = snapshot?.state ?? decider.initialState();
@@ -215,58 +230,12 @@ export class CommandHandler {
     return { state, version };
   }
 
-  async handle<State, E extends Event>(decider: LegacyDecider<State, E>, command: CommandOptions<State, E>): Promise<CommandResult<State>> {
-    const { context } = command;
-    const idempotency = command.idempotencyKey ? { scope: decider.streamType, key: command.idempotencyKey } : undefined;
-    if (idempotency) {
-      const first = await this.store.findIdempotent(context.tenantId, idempotency);
-      if (first) return this.replayed(decider, first.result.id as string, first.position, context.tenantId);
-    }
-    const streamId = `${decider.streamType}-${command.id}`;
-    for (let attempt = 1; ; attempt++) {
-      const { state, version } = await this.load(decider, command.id, context.tenantId);
-      if (command.expectedVersion != null && command.expectedVersion !== version) {
-        throw new ConcurrencyError(streamId, command.expectedVersion, version);
-      }
-      const now = context.now ?? new Date().toISOString();
-      const decided = command.decide(state, { now, version });
-      const decision: Decision<E> = Array.isArray(decided) ? { events: decided } : (decided as Decision<E>);
-      // Nothing to record (e.g. an escalation someone else already made): a no-op, not an error.
-      if (decision.events.length === 0 && !decision.alsoAppend?.length) return { id: command.id, state, version, position: NO_POSITION, replayed: false };
-      const metadata = this.metadata(context, now);
-      try {
-        const appended = await this.store.appendUnit({
-          streams: [{ streamId, expectedVersion: version, events: decision.events }, ...(decision.alsoAppend ?? [])],
-          metadata,
-          idempotency,
-          result: { id: command.id },
-        });
-        if (appended.replayed) return this.replayed(decider, appended.result.id as string, appended.position, context.tenantId);
-        const next = decision.events.reduce<State>(
-          (acc, event, index) => decider.evolve(acc, { ...event, occurredAt: now, streamVersion: version + index + 1 }),
-          state,
-        );
-        const nextVersion = appended.versions[0]!;
-        if (Math.floor(nextVersion / this.snapshotEvery) > Math.floor(version / this.snapshotEvery)) {
-          // A failed snapshot only costs a longer load later; the command itself has succeeded.
-          await this.store.saveSnapshot(streamId, context.tenantId, nextVersion, decider.stateSchema, next).catch((error) => this.options.onSnapshotError?.(error));
-        }
-        return { id: command.id, state: next, version: nextVersion, position: appended.position, replayed: false };
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
-        const other = decision.alsoAppend?.find((stream) => stream.streamId === error.streamId);
-        if (other) throw other.onConflict();
-        if (command.expectedVersion != null || attempt >= this.maxAttempts) throw error;
-      }
-    }
-  }
-
   /**
    * A decision over several aggregates (e.g. a storage position and the sample's custody): each is
    * loaded, the decision returns events per aggregate, and all are appended atomically with the
    * versions they were loaded at. Retried from the top when another writer got in first.
    */
-  async handleAcross(command: MultiCommand): Promise<MultiResult> {
+  private async runStreams(command: MultiCommand): Promise<MultiResult> {
     const { context } = command;
     const idempotency = command.idempotencyKey ? { scope: command.idempotencyKey.scope, key: command.idempotencyKey.key } : undefined;
     if (idempotency) {
@@ -286,9 +255,9 @@ export class CommandHandler {
       const writes = command.streams.flatMap((stream, index) =>
         stream.readOnly ? [] : [{ streamId: `${stream.decider.streamType}-${stream.id}`, expectedVersion: versions[index]!, events: perStream[index] ?? [] }],
       );
-      const result = command.resultOf ? command.resultOf(next) : command.result;
+      const result = command.resultOf?.(next);
       // Nothing to record (e.g. an alert someone else already raised): a no-op, not an error.
-      if (command.allowNoop && writes.every((write) => write.events.length === 0)) return { states: next, versions, position: NO_POSITION, replayed: false, result };
+      if (writes.every((write) => write.events.length === 0)) return { states: next, versions, position: NO_POSITION, replayed: false, result };
       try {
         const appended = await this.store.appendUnit({ streams: writes, metadata: this.metadata(context, now), idempotency, result });
         if (appended.replayed) return { ...(await this.loadAll(command)), position: appended.position, replayed: true, result: appended.result };
@@ -316,7 +285,7 @@ export class CommandHandler {
     };
   }
 
-  private async replayed<State, E extends Event>(decider: LegacyDecider<State, E>, id: string, position: string, tenantId: string): Promise<CommandResult<State>> {
+  private async replayed<State, E extends Event>(decider: Loadable<State, E>, id: string, position: string, tenantId: string): Promise<CommandResult<State>> {
     const { state, version } = await this.load(decider, id, tenantId);
     return { id, state, version, position, replayed: true };
   }

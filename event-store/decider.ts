@@ -90,21 +90,3 @@ export const routeFrom = <D extends DeciderSet, K extends keyof D>(
   id: string,
   ids: (state: StateOf<D[K]>) => StreamIds<D>,
 ): Route<D, K> => ({ from, id, ids });
-
-/**
- * The shape every aggregate had before the architecture step: evolve only, decisions as closures.
- * Kept only while subgraphs move to `Decider`; remove when nothing imports it.
- * @deprecated use Decider
- */
-export interface LegacyDecider<State, E extends Event> {
-  streamType: string;
-  initialState: () => State;
-  evolve: (state: State, event: Envelope<E>) => State;
-  stateSchema: number;
-}
-
-/** @deprecated decisions over several streams are declared with decideAcross. */
-export interface Decision<E extends Event> {
-  events: readonly E[];
-  alsoAppend?: ReadonlyArray<{ streamId: string; expectedVersion: number | null; events: readonly Event[]; onConflict: () => Error }>;
-}
