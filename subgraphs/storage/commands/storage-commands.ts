@@ -135,6 +135,23 @@ export class StorageCommands {
     return this.place(context, target, sampleId, { type: 'RemoveSample', data: { sampleId, target: this.asTarget(target), reason } }, keyed('remove', key));
   }
 
+  /**
+   * A sample that left the lab (discarded, archived): out of its position, or its reservation
+   * released; nothing when storage holds nothing for it. `key` makes a repeat a no-op.
+   */
+  async releaseFor(context: StorageCommandContext, sampleId: string, reason: string, key: string) {
+    const { state } = await this.commands.load(custodyDecider, sampleId, context.tenantId);
+    if (state.positionId) {
+      const target = await this.target(context, state.positionId);
+      return this.place(context, target, sampleId, { type: 'RemoveSample', data: { sampleId, target: this.asTarget(target), reason } }, keyed('end', key));
+    }
+    if (state.reservedPositionId) {
+      const target = await this.target(context, state.reservedPositionId);
+      return this.place(context, target, sampleId, { type: 'ReleaseReservation', data: { sampleId, target: this.asTarget(target) } }, keyed('end', key));
+    }
+    return null;
+  }
+
   /** A free position whose box suits the sample type, under a unit or anywhere in a zone. */
   async findFree(tenantId: string, sampleType: string, underUnitId: string | null, zone: string | null, spread: number) {
     if (underUnitId) requireId(underUnitId, 'underUnitId');
