@@ -109,6 +109,18 @@ describe('storage through the gateway', () => {
     expect((await lab.mutate(STORE, { s: next, p: positions.A1 })).storagePosition).toMatchObject({ label: 'A1', state: 'OCCUPIED' });
   });
 
+  it('stores a RECEIVED sample where its zone allows; it stays RECEIVED until QC and then validates in place', async () => {
+    const { positions } = await lab.freezerWithBox('Awaiting QC', 'MINUS_80');
+    const fridge = await lab.freezerWithBox('Awaiting QC fridge', 'PLUS_4');
+    const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "RNA-AWAIT-01", sampleType: RNA }) { position sample { id } } }`);
+    await lab.mutate(`mutation($id: ID!) { receiveSample(id: $id) { position } }`, { id: sample.id });
+    expect((await lab.gql(STORE, { s: sample.id, p: fridge.positions.A1 })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await lab.mutate(STORE, { s: sample.id, p: positions.A1 })).storagePosition).toMatchObject({ label: 'A1', state: 'OCCUPIED' });
+    const read = await lab.eventually(`query($id: ID!) { sample(id: $id) { status location { label } } }`, { id: sample.id }, (d) => d.sample.location && d.sample, 'sample located');
+    expect(read).toEqual({ status: 'RECEIVED', location: { label: 'A1' } });
+    await lab.mutate(`mutation($id: ID!) { validateSample(id: $id) { position } }`, { id: sample.id });
+  });
+
   it('refuses samples that are not VALIDATED', async () => {
     const { positions } = await lab.freezerWithBox('Strict', 'MINUS_80');
     const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "PENDING-0001", sampleType: DNA }) { position sample { id } } }`);

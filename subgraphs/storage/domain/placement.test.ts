@@ -53,8 +53,12 @@ describe('storing a sample (one sample per position, a sample in at most one pos
   ] as const)('refuses %s', (_, history, message) => {
     givenAcross(placement, history).when(store()).thenThrows(ConflictError, message);
   });
-  it('refuses samples that are not VALIDATED, and the wrong zone', () => {
-    givenAcross(placement).when(store({ ...dna, status: 'RECEIVED' })).thenThrows(BadInputError, /only VALIDATED or checked-out samples/);
+  it('stores a RECEIVED sample (it waits for QC in the cold)', () => {
+    givenAcross(placement).when(store({ ...dna, status: 'RECEIVED' })).then({ position: [filled(A1)], custody: [stored(A1)] });
+  });
+  it('refuses samples that are not RECEIVED or VALIDATED, and the wrong zone', () => {
+    givenAcross(placement).when(store({ ...dna, status: 'PENDING' })).thenThrows(BadInputError, /only RECEIVED, VALIDATED or checked-out samples/);
+    givenAcross(placement).when(store({ ...dna, status: 'DISCARDED' })).thenThrows(BadInputError, /only RECEIVED, VALIDATED or checked-out samples/);
     givenAcross(placement).when(store({ ...dna, sampleType: 'RNA' }, { ...A1, zone: 'MINUS_20' })).thenThrows(BadInputError, /RNA samples cannot be kept in a MINUS_20 box/);
   });
 });
@@ -73,8 +77,11 @@ describe('reserving and releasing a position', () => {
   ] as const)('refuses %s', (_, history, message) => {
     givenAcross(placement, history).when(reserve()).thenThrows(ConflictError, message);
   });
-  it('refuses samples that are not VALIDATED, and the wrong zone', () => {
-    givenAcross(placement).when(reserve({ ...dna, status: 'PENDING' })).thenThrows(BadInputError, /only VALIDATED samples can be stored/);
+  it('reserves for a RECEIVED sample', () => {
+    givenAcross(placement).when(reserve({ ...dna, status: 'RECEIVED' })).then({ position: [reserved(A1)], custody: [custodyReserved(A1)] });
+  });
+  it('refuses samples that are not RECEIVED or VALIDATED, and the wrong zone', () => {
+    givenAcross(placement).when(reserve({ ...dna, status: 'PENDING' })).thenThrows(BadInputError, /only RECEIVED or VALIDATED samples can be stored/);
     givenAcross(placement).when(reserve({ ...dna, sampleType: 'RNA' }, { ...A1, zone: 'MINUS_20' })).thenThrows(BadInputError, /needs MINUS_80/);
   });
   it('releases a real reservation', () => {

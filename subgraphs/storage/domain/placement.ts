@@ -175,6 +175,13 @@ const assertZone = (sample: SampleFacts, target: Target) => {
   }
 };
 
+/**
+ * A sample may go into storage once it has arrived: received material (RNA awaiting QC) belongs in
+ * the cold as much as validated material does. Pending (not yet here) and ended samples may not.
+ */
+const STORABLE = ['RECEIVED', 'VALIDATED'];
+const storable = (sample: SampleFacts) => STORABLE.includes(sample.status);
+
 const requireReason = (reason: string, what: string): void => {
   if (!reason) throw new BadInputError(`a reason is required to ${what}`, { field: 'reason' });
 };
@@ -201,7 +208,7 @@ export const placement = decideAcross({ position: positionDecider, custody: cust
       const { sample, target } = command.data;
       const positionEvents = onPosition({ type: 'ReservePosition', data: { target, sampleId: sample.sampleId } });
       const custodyEvents = onCustody({ type: 'ReserveCustody', data: { sampleId: sample.sampleId, target } });
-      if (sample.status !== 'VALIDATED') throw new BadInputError(`only VALIDATED samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
+      if (!storable(sample)) throw new BadInputError(`only RECEIVED or VALIDATED samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
       assertZone(sample, target);
       return { position: positionEvents, custody: custodyEvents };
     }
@@ -213,7 +220,7 @@ export const placement = decideAcross({ position: positionDecider, custody: cust
       const { sample, target } = command.data;
       const positionEvents = onPosition({ type: 'FillPosition', data: { target, sampleId: sample.sampleId } });
       const custodyEvents = onCustody({ type: 'StoreCustody', data: { sampleId: sample.sampleId, target } });
-      if (sample.status !== 'VALIDATED' && !custody.checkedOut) throw new BadInputError(`only VALIDATED or checked-out samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
+      if (!storable(sample) && !custody.checkedOut) throw new BadInputError(`only RECEIVED, VALIDATED or checked-out samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
       assertZone(sample, target);
       return { position: positionEvents, custody: custodyEvents };
     }
