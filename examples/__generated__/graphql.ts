@@ -1227,7 +1227,9 @@ export type TemperatureReading = {
   recordedAt: Scalars['DateTime']['output'];
 };
 
+/** CRYO: liquid nitrogen, below −130 °C. */
 export type TemperatureZone =
+  | 'CRYO'
   | 'MINUS_20'
   | 'MINUS_80'
   | 'PLUS_4'

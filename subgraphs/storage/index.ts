@@ -16,7 +16,7 @@ export const storageMigrations = [storageReadModelMigrations];
 export const storageSubgraph = (runtime: Runtime): SubgraphDefinition<StorageContext> => {
   const db = runtime.subgraphDb('storage');
   const queries = new StorageQueries(db);
-  const commands = new StorageCommands(runtime.commands, queries);
+  const commands = new StorageCommands(runtime.commands, queries, runtime.config.zoneRules);
   return {
     name: 'storage',
     typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),

@@ -52,12 +52,14 @@ export type SampleType =
   | 'LIBRARY'
   | 'OTHER';
 
+/** CRYO: liquid nitrogen, below −130 °C. */
 export type TemperatureZone =
   | 'MINUS_80'
   | 'MINUS_20'
   | 'PLUS_4'
   | 'ROOM_TEMPERATURE'
-  | 'PLUS_37';
+  | 'PLUS_37'
+  | 'CRYO';
 
 /** A multi-step lab workflow across subgraphs, run durably with compensation. */
 export type Saga = {

@@ -1,6 +1,5 @@
 import { decideAcross, type Command, type Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError } from '../../../platform/errors.js';
-import { ZONE_RULES, zoneSuits } from '../../../platform/lab-rules.js';
 import type { CustodyEvent, PositionEvent, PositionVacated, TemperatureZone } from '../events.js';
 
 /** The position is not AVAILABLE (someone else holds it): a search for a free one moves on. */
@@ -21,6 +20,8 @@ export interface SampleFacts {
   sampleId: string;
   sampleType: string;
   status: string;
+  /** Where the lab's zone rules let this sample type go (null: anywhere). */
+  zones: readonly TemperatureZone[] | null;
 }
 
 const fact = (target: Target, sampleId: string) => ({ positionId: target.positionId, boxId: target.boxId, label: target.label, sampleId });
@@ -167,11 +168,11 @@ export const custodyDecider: Decider<CustodyCommand, CustodyEvent, Custody> = {
   },
 };
 
-export { ZONE_RULES, zoneSuits } from '../../../platform/lab-rules.js';
+export { zoneSuits } from '../../../platform/lab-rules.js';
 
 const assertZone = (sample: SampleFacts, target: Target) => {
-  if (!zoneSuits(sample.sampleType, target.zone)) {
-    throw new BadInputError(`${sample.sampleType} samples cannot be kept in a ${target.zone ?? 'zone-less'} box (needs ${ZONE_RULES[sample.sampleType]!.join(' or ')})`, { field: 'positionId' });
+  if (sample.zones && (target.zone === null || !sample.zones.includes(target.zone))) {
+    throw new BadInputError(`${sample.sampleType} samples cannot be kept in a ${target.zone ?? 'zone-less'} box (needs ${sample.zones.join(' or ')})`, { field: 'positionId' });
   }
 };
 
