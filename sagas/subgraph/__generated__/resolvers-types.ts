@@ -157,7 +157,7 @@ export type SagaPayload = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Registers, receives, validates, reserves a position for and stores a sample, then notifies; undone on failure. Runs asynchronously: watch `saga(id)`. */
+  /** Registers, receives, reserves a position for, validates and stores a sample, then notifies; undone on failure (no free position: NO_CAPACITY, the sample stays RECEIVED). Runs asynchronously: watch `saga(id)`. */
   submitSample: SagaPayload;
 };
 
