@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SUBGRAPHS, SUBGRAPH_NAMES, settingPrefix } from '../schema/subgraphs.js';
+import { DEFAULT_ZONE_RULES, parseZoneRules, type ZoneRules } from './lab-rules.js';
 
 /** Runtime configuration, read once from the environment. Every variable is listed in `.env.example` and the README. */
 export interface Config {
@@ -41,6 +42,8 @@ export interface Config {
    * SHUTDOWN_TIMEOUT_MS, default 10000: how long in-flight requests may take to finish once it is closed.
    */
   shutdown: { drainDelayMs: number; shutdownTimeoutMs: number };
+  /** ZONE_RULES: JSON sample type → allowed temperature zones, over the defaults of platform/lab-rules.ts. */
+  zoneRules: ZoneRules;
   /** SAGA_LEASE_MS, default 30000: a crashed saga worker's sagas are resumed after this. */
   sagaLeaseMs: number;
   /** SAGA_CONCURRENCY, default 16: sagas one worker runs at once. */
@@ -133,6 +136,16 @@ const schema = z
     CONSISTENCY_TIMEOUT_MS: duration(2000, 60_000),
     INTERNAL_SECRET: secret,
     ALERT_ESCALATION_MINUTES: positive(15, 7 * 24 * 60),
+    ZONE_RULES: optional(
+      z.string().transform((value, ctx) => {
+        try {
+          return parseZoneRules(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    ),
     SAGA_LEASE_MS: duration(30_000),
     SAGA_CONCURRENCY: count(16, 10_000),
     SAGA_WORKER: flag(true),
@@ -248,6 +261,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     allInOnePorts: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, unsetIfBlank(env[`${settingPrefix(name)}_PORT`]) === undefined ? 0 : (v[`${settingPrefix(name)}_PORT`] as number)])),
     metricsPort: v.METRICS_PORT,
     shutdown: { drainDelayMs: v.SHUTDOWN_DELAY_MS, shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS },
+    zoneRules: v.ZONE_RULES ?? DEFAULT_ZONE_RULES,
     sagaLeaseMs: v.SAGA_LEASE_MS,
     sagaConcurrency: v.SAGA_CONCURRENCY,
     sagaWorker: v.SAGA_WORKER,

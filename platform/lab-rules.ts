@@ -9,24 +9,56 @@ import { BadInputError } from './errors.js';
 export const SAMPLE_TYPES = ['DNA', 'RNA', 'BLOOD', 'PLASMA', 'SALIVA', 'TISSUE', 'CELL_LINE', 'LIBRARY', 'OTHER'] as const;
 export type SampleType = (typeof SAMPLE_TYPES)[number];
 
-export const TEMPERATURE_ZONES = ['MINUS_80', 'MINUS_20', 'PLUS_4', 'ROOM_TEMPERATURE', 'PLUS_37'] as const;
+/** CRYO: liquid-nitrogen storage, below −130 °C. */
+export const TEMPERATURE_ZONES = ['MINUS_80', 'MINUS_20', 'PLUS_4', 'ROOM_TEMPERATURE', 'PLUS_37', 'CRYO'] as const;
 export type TemperatureZone = (typeof TEMPERATURE_ZONES)[number];
 
-/** Which zones keep a sample type viable (API.md); a type not listed may go anywhere. */
-export const ZONE_RULES: Partial<Record<string, readonly TemperatureZone[]>> = {
-  RNA: ['MINUS_80'],
-  DNA: ['MINUS_80', 'MINUS_20'],
-  LIBRARY: ['MINUS_80', 'MINUS_20'],
-  BLOOD: ['MINUS_80', 'MINUS_20', 'PLUS_4'],
-  PLASMA: ['MINUS_80', 'MINUS_20', 'PLUS_4'],
-  SALIVA: ['MINUS_80', 'MINUS_20', 'PLUS_4'],
+/** Which zones keep each sample type viable; a type not listed may go anywhere. */
+export type ZoneRules = Partial<Record<SampleType, readonly TemperatureZone[]>>;
+
+/**
+ * The defaults (API.md). Colder than −80 °C keeps whatever −80 °C keeps, so CRYO is allowed wherever
+ * MINUS_80 is. A lab changes them with ZONE_RULES (platform/config.ts), e.g. SALIVA in room-temperature
+ * kits, or cell lines only in CRYO.
+ */
+export const DEFAULT_ZONE_RULES: ZoneRules = {
+  RNA: ['MINUS_80', 'CRYO'],
+  DNA: ['MINUS_80', 'MINUS_20', 'CRYO'],
+  LIBRARY: ['MINUS_80', 'MINUS_20', 'CRYO'],
+  BLOOD: ['MINUS_80', 'MINUS_20', 'PLUS_4', 'CRYO'],
+  PLASMA: ['MINUS_80', 'MINUS_20', 'PLUS_4', 'CRYO'],
+  SALIVA: ['MINUS_80', 'MINUS_20', 'PLUS_4', 'CRYO'],
 };
 
-export const zonesFor = (sampleType: string): readonly TemperatureZone[] | null => ZONE_RULES[sampleType] ?? null;
+export const zonesFor = (sampleType: string, rules: ZoneRules = DEFAULT_ZONE_RULES): readonly TemperatureZone[] | null => rules[sampleType as SampleType] ?? null;
 
-export const zoneSuits = (sampleType: string, zone: TemperatureZone | null): boolean => {
-  const allowed = zonesFor(sampleType);
+export const zoneSuits = (sampleType: string, zone: TemperatureZone | null, rules: ZoneRules = DEFAULT_ZONE_RULES): boolean => {
+  const allowed = zonesFor(sampleType, rules);
   return !allowed || (zone !== null && allowed.includes(zone));
+};
+
+/**
+ * A lab's zone rules as configured: a JSON object of sample type → allowed zones, over the defaults
+ * (a type given replaces its default; an empty list means any zone). Throws with every problem.
+ */
+export const parseZoneRules = (json: string): ZoneRules => {
+  let given: unknown;
+  try {
+    given = JSON.parse(json);
+  } catch {
+    throw new Error('must be a JSON object of sample type → list of zones');
+  }
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new Error('must be a JSON object of sample type → list of zones');
+  const rules: ZoneRules = { ...DEFAULT_ZONE_RULES };
+  const problems: string[] = [];
+  for (const [type, zones] of Object.entries(given)) {
+    if (!(SAMPLE_TYPES as readonly string[]).includes(type)) problems.push(`unknown sample type ${type}`);
+    else if (!Array.isArray(zones) || zones.some((zone) => !(TEMPERATURE_ZONES as readonly unknown[]).includes(zone))) problems.push(`${type} needs a list of zones from ${TEMPERATURE_ZONES.join(', ')}`);
+    else if (zones.length === 0) delete rules[type as SampleType];
+    else rules[type as SampleType] = [...new Set(zones as TemperatureZone[])];
+  }
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return rules;
 };
 
 const BARCODE = /^[A-Z0-9_-]{6,32}$/;

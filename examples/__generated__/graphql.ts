@@ -346,7 +346,7 @@ export type Mutation = {
   startJob: JobPayload;
   /** The sample must be VALIDATED, or checked out from this position. */
   storeSample: PositionPayload;
-  /** Registers, receives, validates, reserves a position for and stores a sample, then notifies; undone on failure. Runs asynchronously: watch `saga(id)`. */
+  /** Registers, receives, reserves a position for, validates and stores a sample, then notifies; undone on failure (no free position: NO_CAPACITY, the sample stays RECEIVED). Runs asynchronously: watch `saga(id)`. */
   submitSample: SagaPayload;
   validateSample: SamplePayload;
 };
@@ -1227,7 +1227,9 @@ export type TemperatureReading = {
   recordedAt: Scalars['DateTime']['output'];
 };
 
+/** CRYO: liquid nitrogen, below −130 °C. */
 export type TemperatureZone =
+  | 'CRYO'
   | 'MINUS_20'
   | 'MINUS_80'
   | 'PLUS_4'

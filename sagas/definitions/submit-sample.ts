@@ -1,4 +1,4 @@
-import type { SagaDefinition, StepContext } from '../orchestrator/saga-definition.js';
+import { PermanentStepError, type SagaDefinition, type StepContext } from '../orchestrator/saga-definition.js';
 
 export interface SubmitSampleData {
   input: {
@@ -30,10 +30,19 @@ const tolerate = async (work: Promise<unknown>, ...codes: string[]) => {
 };
 
 /**
- * submitSample (API.md): registerSample → receiveSample → validateSample → reservePosition →
- * storeSample → notify. A failure compensates the done steps in reverse: take the sample out,
- * release the reservation, reject the sample with the reason (discard it if it can no longer be
- * rejected).
+ * Storage's "no suitable position exists" (NO_CAPACITY): the sample is fine, the lab is full. The
+ * saga records it at the head of its error so the compensation can tell it from a bad sample.
+ */
+const NO_CAPACITY = 'NO_CAPACITY';
+const noCapacity = (reason: string | null) => reason?.startsWith(`reservePosition: ${NO_CAPACITY}`) ?? false;
+
+/**
+ * submitSample: registerSample → receiveSample → reservePosition → validateSample → storeSample →
+ * notify. A place is secured before validation (received samples may be reserved for), so a lab
+ * without room leaves the sample RECEIVED, not REJECTED: the saga ends COMPENSATED with an error
+ * starting "reservePosition: NO_CAPACITY". Any other failure compensates the done steps in reverse:
+ * take the sample out, release the reservation, reject the sample with the reason (discard it if it
+ * can no longer be rejected).
  */
 export const submitSampleSaga: SagaDefinition<SubmitSampleData> = {
   type: 'submitSample',
@@ -50,6 +59,8 @@ export const submitSampleSaga: SagaDefinition<SubmitSampleData> = {
         return { sampleId: result.registerSample.sample.id };
       },
       async compensate({ call, data, reason, idempotencyKey }) {
+        // Nothing is wrong with the sample: it stays RECEIVED, waiting for room.
+        if (noCapacity(reason)) return;
         const why = `submission undone: ${reason ?? 'unknown failure'}`.slice(0, 500);
         try {
           await call('samples', `mutation($id: ID!, $r: String!, $key: String) { rejectSample(id: $id, reason: $r, idempotencyKey: $key) { position } }`, { id: data.sampleId, r: why, key: idempotencyKey });
@@ -64,7 +75,6 @@ export const submitSampleSaga: SagaDefinition<SubmitSampleData> = {
       },
     },
     { name: 'receiveSample', action: status('receiveSample') },
-    { name: 'validateSample', action: status('validateSample') },
     {
       name: 'reservePosition',
       retry: { attempts: 5, baseDelayMs: 50, maxDelayMs: 1000 },
@@ -77,6 +87,9 @@ export const submitSampleSaga: SagaDefinition<SubmitSampleData> = {
           u: data.input.storageUnitId ?? null,
           z: data.input.zone ?? null,
           key: idempotencyKey,
+        }).catch((error: unknown) => {
+          if (error instanceof PermanentStepError && error.code === NO_CAPACITY) throw new PermanentStepError(`${NO_CAPACITY}: ${error.message}`, NO_CAPACITY);
+          throw error;
         });
         return { positionId: reserved.reserveFreePosition.storagePosition.id, positionLabel: reserved.reserveFreePosition.storagePosition.label };
       },
@@ -84,6 +97,7 @@ export const submitSampleSaga: SagaDefinition<SubmitSampleData> = {
         await tolerate(call('storage', `mutation($p: ID!, $key: String) { releaseReservation(positionId: $p, idempotencyKey: $key) { position } }`, { p: data.positionId, key: idempotencyKey }), 'CONFLICT', 'BAD_USER_INPUT');
       },
     },
+    { name: 'validateSample', action: status('validateSample') },
     {
       name: 'storeSample',
       async action({ call, data, idempotencyKey }) {

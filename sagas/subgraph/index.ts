@@ -21,7 +21,7 @@ export const sagasSubgraph = (runtime: Runtime): SubgraphDefinition<SagasContext
   return {
     name: 'sagas',
     typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
-    resolvers: sagasResolvers({ db, store: runtime.store, queries, feed: runtime.liveFeed }),
+    resolvers: sagasResolvers({ db, store: runtime.store, queries, feed: runtime.liveFeed, zoneRules: runtime.config.zoneRules }),
     migrations: sagasMigrations,
     projections: [storageUnitsReplica],
     context: (base) => ({ ...base, sagas: createSagaLoaders(queries, base.tenantId) }),

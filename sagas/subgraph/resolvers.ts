@@ -1,3 +1,4 @@
+import type { ZoneRules } from '../../platform/lab-rules.js';
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { EventStore } from '../../event-store/event-store.js';
@@ -24,7 +25,7 @@ export interface SagasContext extends RequestContext {
   sagas: ReturnType<typeof createSagaLoaders>;
 }
 
-export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queries: SagaQueries; feed: LiveFeed }): Resolvers<SagasContext> => ({
+export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queries: SagaQueries; feed: LiveFeed; zoneRules?: ZoneRules }): Resolvers<SagasContext> => ({
   DateTime: DateTimeScalar,
   JSON: JSONScalar,
   Query: {
@@ -36,7 +37,7 @@ export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queri
       const { input } = args;
       // Refused at once with a typed error, no saga started; the unit facts as of the caller's position.
       await ctx.readModelsAt();
-      await checkSubmission(deps.db, ctx.tenantId, input);
+      await checkSubmission(deps.db, ctx.tenantId, input, deps.zoneRules);
       return startSaga({ db: deps.db }, submitSampleSaga, commandContext(ctx), { input }, args.idempotencyKey);
     },
   },

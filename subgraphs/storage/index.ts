@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import type { Runtime } from '../../platform/runtime.js';
 import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
+import { bindPolicy } from '../../event-store/projection.js';
 import { StorageCommands } from './commands/storage-commands.js';
+import { releaseEndedSamples } from './policies/release-ended-samples.js';
 import { createStorageLoaders } from './read-model/loaders.js';
 import { StorageQueries } from './read-model/queries.js';
 import { storageReadModelMigrations } from './read-model/schema.js';
@@ -14,12 +16,14 @@ export const storageMigrations = [storageReadModelMigrations];
 export const storageSubgraph = (runtime: Runtime): SubgraphDefinition<StorageContext> => {
   const db = runtime.subgraphDb('storage');
   const queries = new StorageQueries(db);
+  const commands = new StorageCommands(runtime.commands, queries, runtime.config.zoneRules);
   return {
     name: 'storage',
     typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
-    resolvers: storageResolvers({ queries, commands: new StorageCommands(runtime.commands, queries) }),
+    resolvers: storageResolvers({ queries, commands }),
     migrations: storageMigrations,
     projections: [storageProjection(runtime.store)],
+    policies: [bindPolicy(releaseEndedSamples(commands), runtime.commands)],
     requiredRoles: { Mutation: { createStorageUnit: 'manager' } },
     context: (base) => ({ ...base, storage: createStorageLoaders(queries, base.tenantId) }),
   };

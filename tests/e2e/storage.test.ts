@@ -79,6 +79,48 @@ describe('storage through the gateway', () => {
     await lab.mutate(STORE, { s: tissue, p: room.positions.A3 });
   });
 
+  it('frees the position and closes custody when a stored sample is discarded, and releases a reservation', async () => {
+    const { box, positions } = await lab.freezerWithBox('Bench', 'MINUS_80');
+    const stored = await lab.validatedSample('BENCH-000001');
+    const held = await lab.validatedSample('BENCH-000002');
+    await lab.mutate(STORE, { s: stored, p: positions.A1 });
+    await lab.mutate(`mutation($p: ID!, $s: ID!) { reservePosition(positionId: $p, sampleId: $s) { position } }`, { p: positions.A2, s: held });
+    await lab.eventually(`query($id: ID!) { sample(id: $id) { status } }`, { id: stored }, (d) => d.sample.status === 'IN_STORAGE', 'sample IN_STORAGE');
+    await lab.mutate(`mutation($id: ID!) { discardSample(id: $id, reason: "tube cracked") { position } }`, { id: stored });
+    await lab.mutate(`mutation($id: ID!) { discardSample(id: $id, reason: "withdrawn") { position } }`, { id: held });
+    const read = await lab.eventually(
+      `query($u: ID!, $s: ID!) { storageUnit(id: $u) { occupied reserved positions { label state sample { id } } } sample(id: $s) { location { label } custody { action positionLabel note actor } } }`,
+      { u: box, s: stored },
+      (d) => d.storageUnit.occupied === 0 && d.storageUnit.reserved === 0 && d.sample.custody.length === 2 && d,
+      'position freed and custody closed',
+    );
+    expect(read.storageUnit.positions.slice(0, 2)).toEqual([
+      { label: 'A1', state: 'AVAILABLE', sample: null },
+      { label: 'A2', state: 'AVAILABLE', sample: null },
+    ]);
+    expect(read.sample.location).toBeNull();
+    expect(read.sample.custody.map((c: any) => [c.action, c.positionLabel, c.note])).toEqual([
+      ['STORED', 'A1', null],
+      ['REMOVED', 'A1', 'sample discarded: tube cracked'],
+    ]);
+    expect(read.sample.custody[1].actor).toBe('dev-admin');
+    // The freed position takes the next sample.
+    const next = await lab.validatedSample('BENCH-000003');
+    expect((await lab.mutate(STORE, { s: next, p: positions.A1 })).storagePosition).toMatchObject({ label: 'A1', state: 'OCCUPIED' });
+  });
+
+  it('stores a RECEIVED sample where its zone allows; it stays RECEIVED until QC and then validates in place', async () => {
+    const { positions } = await lab.freezerWithBox('Awaiting QC', 'MINUS_80');
+    const fridge = await lab.freezerWithBox('Awaiting QC fridge', 'PLUS_4');
+    const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "RNA-AWAIT-01", sampleType: RNA }) { position sample { id } } }`);
+    await lab.mutate(`mutation($id: ID!) { receiveSample(id: $id) { position } }`, { id: sample.id });
+    expect((await lab.gql(STORE, { s: sample.id, p: fridge.positions.A1 })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await lab.mutate(STORE, { s: sample.id, p: positions.A1 })).storagePosition).toMatchObject({ label: 'A1', state: 'OCCUPIED' });
+    const read = await lab.eventually(`query($id: ID!) { sample(id: $id) { status location { label } } }`, { id: sample.id }, (d) => d.sample.location && d.sample, 'sample located');
+    expect(read).toEqual({ status: 'RECEIVED', location: { label: 'A1' } });
+    await lab.mutate(`mutation($id: ID!) { validateSample(id: $id) { position } }`, { id: sample.id });
+  });
+
   it('refuses samples that are not VALIDATED', async () => {
     const { positions } = await lab.freezerWithBox('Strict', 'MINUS_80');
     const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "PENDING-0001", sampleType: DNA }) { position sample { id } } }`);

@@ -36,7 +36,7 @@ const startVariant = (definition: SagaDefinition<any>, barcode: string, box: str
   startSaga(system.runtime, definition, { tenantId: 'demo', actor: 'tester' }, { input: { sample: { barcode, sampleType: 'DNA' }, storageUnitId: box } });
 
 describe('submitSample saga', () => {
-  it('registers, receives, validates, reserves, stores and notifies', async () => {
+  it('registers, receives, reserves, validates, stores and notifies', async () => {
     const { box } = await lab.freezerWithBox('Saga', 'MINUS_80');
     const started = await submit('SAGA-HAPPY-01', { storageUnitId: box, notify: 'lab-manager@example.org' });
     expect(started.errors).toBeUndefined();
@@ -44,7 +44,7 @@ describe('submitSample saga', () => {
     const saga = await finished(started.data.submitSample.saga.id);
     expect(saga.status).toBe('COMPLETED');
     expect(saga.steps.map((s: any) => [s.name, s.status])).toEqual([
-      ['registerSample', 'DONE'], ['receiveSample', 'DONE'], ['validateSample', 'DONE'], ['reservePosition', 'DONE'], ['storeSample', 'DONE'], ['notify', 'DONE'],
+      ['registerSample', 'DONE'], ['receiveSample', 'DONE'], ['reservePosition', 'DONE'], ['validateSample', 'DONE'], ['storeSample', 'DONE'], ['notify', 'DONE'],
     ]);
     // Status (samples read model) and location (storage read model) are two contexts' eventual effects.
     const read = await lab.eventually(SAGA, { id: saga.id }, (d) => d.saga.sample.status === 'IN_STORAGE' && d.saga.sample.location && d.saga, 'sample IN_STORAGE and located');
@@ -54,20 +54,23 @@ describe('submitSample saga', () => {
     expect(history.at(-1)!.type).toBe('SagaCompleted');
   });
 
-  it('compensates when no position is free: the sample is rejected with the reason, nothing stays reserved, an alert is raised', async () => {
+  it('fails with NO_CAPACITY when no position is free: the sample stays RECEIVED (not rejected), nothing stays reserved, an alert is raised', async () => {
     const { box, positions } = await lab.freezerWithBox('Tiny', 'MINUS_80', 1, 1);
     const occupant = await lab.validatedSample('TINY-OCCUPANT');
     await lab.mutate(`mutation($s: ID!, $p: ID!) { storeSample(sampleId: $s, positionId: $p) { position } }`, { s: occupant, p: positions.A1 });
     const started = await submit('SAGA-NOROOM-01', { storageUnitId: box });
     const saga = await finished(started.data.submitSample.saga.id);
     expect(saga.status).toBe('COMPENSATED');
-    expect(saga.error).toContain('no free position');
+    expect(saga.error).toMatch(/^reservePosition: NO_CAPACITY: no free position/);
     expect(saga.steps.find((s: any) => s.name === 'reservePosition')).toMatchObject({ status: 'FAILED', attempts: 1 });
+    expect(saga.steps.find((s: any) => s.name === 'validateSample').status).toBe('PENDING');
     expect(saga.steps.find((s: any) => s.name === 'registerSample').status).toBe('COMPENSATED');
-    // The rejection is the samples context's event: its read model shows it as soon as it has applied it.
-    const rejected = await lab.eventually(SAGA, { id: saga.id }, (d) => d.saga.sample.status === 'REJECTED' && d.saga.sample, 'sample rejected');
-    expect(rejected.status).toBe('REJECTED');
-    expect(rejected.statusReason).toContain('no free position');
+    // The sample is fine, the lab is full: it stays RECEIVED, with its full history and no rejection.
+    const sampleId = (await system.runtime.store.readStream(`Saga-${saga.id}`, { tenantId: 'demo' })).map((e) => (e.data as any).sampleId).find(Boolean);
+    const events = await system.runtime.store.readStream(`Sample-${sampleId}`, { tenantId: 'demo' });
+    expect(events.map((e) => e.type)).toEqual(['SampleRegistered', 'SampleReceived']);
+    const kept = await lab.eventually(SAGA, { id: saga.id }, (d) => d.saga.sample?.status === 'RECEIVED' && d.saga.sample, 'sample RECEIVED');
+    expect(kept.statusReason).toBeNull();
     const unit = await lab.gql(`query($b: ID!) { storageUnit(id: $b) { reserved occupied } }`, { b: box });
     expect(unit.data.storageUnit).toEqual({ reserved: 0, occupied: 1 });
     await lab.eventually(`{ alerts(first: 100) { edges { node { kind sample { barcode } } } } }`, {}, (d) =>
@@ -221,9 +224,9 @@ describe('submitSample saga', () => {
       const { saga: started } = await startVariant(gated, 'CLASSIFY-SAGA', box);
       // Every sample's facts in storage's replica first, so only the position read model can be behind.
       await waitUntil(async () => {
-        const { rows } = await holder.query(`SELECT count(*)::int AS n FROM storage_read.sample_replica WHERE barcode IN ('CLASSIFY-FIRST', 'CLASSIFY-SECOND', 'CLASSIFY-SAGA') AND status = 'VALIDATED'`);
+        const { rows } = await holder.query(`SELECT count(*)::int AS n FROM storage_read.sample_replica WHERE barcode IN ('CLASSIFY-FIRST', 'CLASSIFY-SECOND', 'CLASSIFY-SAGA') AND status IN ('RECEIVED', 'VALIDATED')`);
         return rows[0].n === 3;
-      }, 30_000, 'samples validated in the storage replica');
+      }, 30_000, 'samples received or validated in the storage replica');
       // Hold the storage projection back on this box's only position: its stream moves on, the read model cannot.
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM storage_read.positions WHERE id = $1 FOR UPDATE', [positions.A1]);
@@ -272,9 +275,9 @@ describe('submitSample saga', () => {
     }
     // What the user sees: the saga FAILED, why, and which step is left for a person.
     expect(saga.status).toBe('FAILED');
-    expect(saga.error).toMatch(/^reservePosition: no free position .*; compensating registerSample failed: samples subgraph refused the rejection \(injected\)$/);
+    expect(saga.error).toMatch(/^reservePosition: NO_CAPACITY: no free position .*; compensating registerSample failed: samples subgraph refused the rejection \(injected\)$/);
     expect(saga.steps.map((s: any) => [s.name, s.status])).toEqual([
-      ['registerSample', 'FAILED'], ['receiveSample', 'COMPENSATED'], ['validateSample', 'COMPENSATED'], ['reservePosition', 'FAILED'], ['storeSample', 'PENDING'], ['notify', 'PENDING'],
+      ['registerSample', 'FAILED'], ['receiveSample', 'COMPENSATED'], ['reservePosition', 'FAILED'], ['validateSample', 'PENDING'], ['storeSample', 'PENDING'], ['notify', 'PENDING'],
     ]);
     expect(saga.steps[0].lastError).toBe('samples subgraph refused the rejection (injected)');
     const alert = await lab.eventually(`{ alerts(first: 100) { edges { node { kind severity message sample { barcode } } } } }`, {}, (d) =>

@@ -52,12 +52,14 @@ export type SampleType =
   | 'LIBRARY'
   | 'OTHER';
 
+/** CRYO: liquid nitrogen, below −130 °C. */
 export type TemperatureZone =
   | 'MINUS_80'
   | 'MINUS_20'
   | 'PLUS_4'
   | 'ROOM_TEMPERATURE'
-  | 'PLUS_37';
+  | 'PLUS_37'
+  | 'CRYO';
 
 /** A multi-step lab workflow across subgraphs, run durably with compensation. */
 export type Saga = {
@@ -155,7 +157,7 @@ export type SagaPayload = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Registers, receives, validates, reserves a position for and stores a sample, then notifies; undone on failure. Runs asynchronously: watch `saga(id)`. */
+  /** Registers, receives, reserves a position for, validates and stores a sample, then notifies; undone on failure (no free position: NO_CAPACITY, the sample stays RECEIVED). Runs asynchronously: watch `saga(id)`. */
   submitSample: SagaPayload;
 };
 

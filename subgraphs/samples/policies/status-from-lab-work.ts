@@ -24,6 +24,8 @@ export const statusFromLabWork = (logger?: Logger) => {
       } catch (error) {
         // A sample already there (or moved on, e.g. discarded meanwhile) is a fact, not a failure.
         if (error instanceof InvalidTransitionError && error.from === to) continue;
+        // A received sample may wait for QC in storage: it stays RECEIVED (its location says where it is).
+        if (error instanceof InvalidTransitionError && error.from === 'RECEIVED' && to === 'IN_STORAGE') continue;
         const refused = asDomainError(error);
         if (!refused) throw error;
         logger?.warn({ eventId: event.eventId, sampleId, to, reason: refused.message }, 'status change from lab work not applied');

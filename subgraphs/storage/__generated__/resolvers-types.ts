@@ -23,12 +23,14 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+/** CRYO: liquid nitrogen, below −130 °C. */
 export type TemperatureZone =
   | 'MINUS_80'
   | 'MINUS_20'
   | 'PLUS_4'
   | 'ROOM_TEMPERATURE'
-  | 'PLUS_37';
+  | 'PLUS_37'
+  | 'CRYO';
 
 export type StorageKind =
   | 'FACILITY'

@@ -8,7 +8,6 @@ import {
   positionDecider,
   PositionTakenError,
   sampleMove,
-  ZONE_RULES,
   type PlacementCommand,
   type PositionState,
   type SampleFacts,
@@ -17,6 +16,7 @@ import {
 import { storageUnitDecider, unitExists, type CreateStorageUnitData, type StorageUnit } from '../domain/storage-unit.js';
 import type { PositionRow, StorageQueries } from '../read-model/queries.js';
 import { sampleFactsFromStream } from '../../../platform/replicas/sample-replica.js';
+import { DEFAULT_ZONE_RULES, zonesFor, type ZoneRules } from '../../../platform/lab-rules.js';
 
 const CONSISTENCY_HINT = '(if it was just created, send its position as x-tracseq-consistent-with)';
 
@@ -57,6 +57,8 @@ export class StorageCommands {
   constructor(
     private readonly commands: CommandHandler,
     private readonly queries: StorageQueries,
+    /** The lab's configured zone rules (ZONE_RULES). */
+    private readonly zoneRules: ZoneRules = DEFAULT_ZONE_RULES,
   ) {}
 
   async createUnit(context: CommandContext, input: Omit<CreateStorageUnitData, 'unitId'>, idempotencyKey?: string | null) {
@@ -96,7 +98,7 @@ export class StorageCommands {
     }
     if (underUnitId) requireId(underUnitId, 'underUnitId');
     if (!underUnitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
-    const zones = (ZONE_RULES[sample.sampleType] ?? null) as string[] | null;
+    const zones = sample.zones as string[] | null;
     const tried = new Set<string>();
     for (let round = 0; round < 5; round++) {
       const candidates = spreadAfterFirst((await this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, 32)).filter((c) => !tried.has(c.id)));
@@ -135,12 +137,29 @@ export class StorageCommands {
     return this.place(context, target, sampleId, { type: 'RemoveSample', data: { sampleId, target: this.asTarget(target), reason } }, keyed('remove', key));
   }
 
+  /**
+   * A sample that left the lab (discarded, archived): out of its position, or its reservation
+   * released; nothing when storage holds nothing for it. `key` makes a repeat a no-op.
+   */
+  async releaseFor(context: StorageCommandContext, sampleId: string, reason: string, key: string) {
+    const { state } = await this.commands.load(custodyDecider, sampleId, context.tenantId);
+    if (state.positionId) {
+      const target = await this.target(context, state.positionId);
+      return this.place(context, target, sampleId, { type: 'RemoveSample', data: { sampleId, target: this.asTarget(target), reason } }, keyed('end', key));
+    }
+    if (state.reservedPositionId) {
+      const target = await this.target(context, state.reservedPositionId);
+      return this.place(context, target, sampleId, { type: 'ReleaseReservation', data: { sampleId, target: this.asTarget(target) } }, keyed('end', key));
+    }
+    return null;
+  }
+
   /** A free position whose box suits the sample type, under a unit or anywhere in a zone. */
   async findFree(tenantId: string, sampleType: string, underUnitId: string | null, zone: string | null, spread: number) {
     if (underUnitId) requireId(underUnitId, 'underUnitId');
     if (!underUnitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
     if (!Number.isInteger(spread) || spread < 1 || spread > 100) throw new BadInputError('spread must be between 1 and 100', { field: 'spread' });
-    const zones = (ZONE_RULES[sampleType] ?? null) as string[] | null;
+    const zones = zonesFor(sampleType, this.zoneRules) as string[] | null;
     return this.queries.freePosition(tenantId, { underUnitId, zone, zones, spread });
   }
 
@@ -231,6 +250,6 @@ export class StorageCommands {
     requireId(sampleId, 'sampleId');
     const row = sampleFactsFromStream(await this.commands.store.readStream(`Sample-${sampleId}`, { tenantId: context.tenantId }));
     if (!row) throw new NotFoundError(`sample ${sampleId} not found`);
-    return { sampleId: row.id, sampleType: row.sample_type, status: row.status };
+    return { sampleId: row.id, sampleType: row.sample_type, status: row.status, zones: zonesFor(row.sample_type, this.zoneRules) };
   }
 }

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { given, givenAcross } from '../../../event-store/testing/decider-spec.js';
 import { BadInputError, ConflictError } from '../../../platform/errors.js';
 import type { CustodyEvent, PositionEvent } from '../events.js';
+import { parseZoneRules, zonesFor } from '../../../platform/lab-rules.js';
 import { custodyDecider, placement, positionDecider, PositionTakenError, sampleMove, zoneSuits, type SampleFacts, type Target } from './placement.js';
 
 const A1: Target = { positionId: 'p-a1', boxId: 'box', label: 'A1', zone: 'MINUS_80' };
 const B2: Target = { positionId: 'p-b2', boxId: 'box', label: 'B2', zone: 'MINUS_80' };
-const dna: SampleFacts = { sampleId: 's1', sampleType: 'DNA', status: 'VALIDATED' };
+const dna: SampleFacts = { sampleId: 's1', sampleType: 'DNA', status: 'VALIDATED', zones: zonesFor('DNA') };
 const at = (t: Target, sampleId = 's1') => ({ positionId: t.positionId, boxId: t.boxId, label: t.label, sampleId });
 const held = (t: Target, sampleId = 's1') => ({ sampleId, positionId: t.positionId, label: t.label });
 
@@ -53,9 +54,13 @@ describe('storing a sample (one sample per position, a sample in at most one pos
   ] as const)('refuses %s', (_, history, message) => {
     givenAcross(placement, history).when(store()).thenThrows(ConflictError, message);
   });
-  it('refuses samples that are not VALIDATED, and the wrong zone', () => {
-    givenAcross(placement).when(store({ ...dna, status: 'RECEIVED' })).thenThrows(BadInputError, /only VALIDATED or checked-out samples/);
-    givenAcross(placement).when(store({ ...dna, sampleType: 'RNA' }, { ...A1, zone: 'MINUS_20' })).thenThrows(BadInputError, /RNA samples cannot be kept in a MINUS_20 box/);
+  it('stores a RECEIVED sample (it waits for QC in the cold)', () => {
+    givenAcross(placement).when(store({ ...dna, status: 'RECEIVED' })).then({ position: [filled(A1)], custody: [stored(A1)] });
+  });
+  it('refuses samples that are not RECEIVED or VALIDATED, and the wrong zone', () => {
+    givenAcross(placement).when(store({ ...dna, status: 'PENDING' })).thenThrows(BadInputError, /only RECEIVED, VALIDATED or checked-out samples/);
+    givenAcross(placement).when(store({ ...dna, status: 'DISCARDED' })).thenThrows(BadInputError, /only RECEIVED, VALIDATED or checked-out samples/);
+    givenAcross(placement).when(store({ ...dna, sampleType: 'RNA', zones: zonesFor('RNA') }, { ...A1, zone: 'MINUS_20' })).thenThrows(BadInputError, /RNA samples cannot be kept in a MINUS_20 box/);
   });
 });
 
@@ -73,9 +78,12 @@ describe('reserving and releasing a position', () => {
   ] as const)('refuses %s', (_, history, message) => {
     givenAcross(placement, history).when(reserve()).thenThrows(ConflictError, message);
   });
-  it('refuses samples that are not VALIDATED, and the wrong zone', () => {
-    givenAcross(placement).when(reserve({ ...dna, status: 'PENDING' })).thenThrows(BadInputError, /only VALIDATED samples can be stored/);
-    givenAcross(placement).when(reserve({ ...dna, sampleType: 'RNA' }, { ...A1, zone: 'MINUS_20' })).thenThrows(BadInputError, /needs MINUS_80/);
+  it('reserves for a RECEIVED sample', () => {
+    givenAcross(placement).when(reserve({ ...dna, status: 'RECEIVED' })).then({ position: [reserved(A1)], custody: [custodyReserved(A1)] });
+  });
+  it('refuses samples that are not RECEIVED or VALIDATED, and the wrong zone', () => {
+    givenAcross(placement).when(reserve({ ...dna, status: 'PENDING' })).thenThrows(BadInputError, /only RECEIVED or VALIDATED samples can be stored/);
+    givenAcross(placement).when(reserve({ ...dna, sampleType: 'RNA', zones: zonesFor('RNA') }, { ...A1, zone: 'MINUS_20' })).thenThrows(BadInputError, /needs MINUS_80/);
   });
   it('releases a real reservation', () => {
     givenAcross(placement, { position: [reserved(A1)], custody: [custodyReserved(A1)] }).when(release()).then({ position: [released(A1)], custody: [custodyReleased(A1)] });
@@ -153,5 +161,22 @@ describe('zones', () => {
     expect([zoneSuits('DNA', 'MINUS_20'), zoneSuits('LIBRARY', 'PLUS_4')]).toEqual([true, false]);
     expect([zoneSuits('BLOOD', 'PLUS_4'), zoneSuits('PLASMA', 'ROOM_TEMPERATURE'), zoneSuits('SALIVA', 'MINUS_80')]).toEqual([true, false, true]);
     expect([zoneSuits('TISSUE', 'PLUS_37'), zoneSuits('OTHER', null)]).toEqual([true, true]);
+  });
+  it('keeps anything that −80 °C keeps in CRYO (below −130 °C)', () => {
+    for (const type of ['RNA', 'DNA', 'LIBRARY', 'BLOOD', 'PLASMA', 'SALIVA']) expect(zoneSuits(type, 'CRYO'), type).toBe(true);
+  });
+  it('takes the lab configuration over the defaults, per sample type', () => {
+    const lab = parseZoneRules('{"SALIVA": ["MINUS_80", "PLUS_4", "ROOM_TEMPERATURE"], "CELL_LINE": ["CRYO"], "RNA": []}');
+    expect([zoneSuits('SALIVA', 'ROOM_TEMPERATURE'), zoneSuits('SALIVA', 'ROOM_TEMPERATURE', lab), zoneSuits('SALIVA', 'MINUS_20', lab)]).toEqual([false, true, false]);
+    expect([zoneSuits('CELL_LINE', 'PLUS_37'), zoneSuits('CELL_LINE', 'PLUS_37', lab), zoneSuits('CELL_LINE', 'CRYO', lab)]).toEqual([true, false, true]);
+    expect([zoneSuits('RNA', 'PLUS_4', lab), zoneSuits('DNA', 'PLUS_4', lab)]).toEqual([true, false]);
+    const saliva: SampleFacts = { sampleId: 's1', sampleType: 'SALIVA', status: 'RECEIVED', zones: zonesFor('SALIVA', lab) };
+    givenAcross(placement).when(store(saliva, { ...A1, zone: 'ROOM_TEMPERATURE' })).then({ position: [filled(A1)], custody: [stored(A1)] });
+    givenAcross(placement).when(store({ ...saliva, zones: zonesFor('SALIVA') }, { ...A1, zone: 'ROOM_TEMPERATURE' })).thenThrows(BadInputError, /SALIVA samples cannot be kept in a ROOM_TEMPERATURE box/);
+  });
+  it('refuses a lab configuration it cannot apply, naming every problem', () => {
+    expect(() => parseZoneRules('not json')).toThrow(/JSON object/);
+    expect(() => parseZoneRules('["RNA"]')).toThrow(/JSON object/);
+    expect(() => parseZoneRules('{"PLUTONIUM": ["CRYO"], "RNA": ["MINUS_273"], "DNA": "CRYO"}')).toThrow(/unknown sample type PLUTONIUM; RNA needs a list of zones .*; DNA needs a list of zones/);
   });
 });

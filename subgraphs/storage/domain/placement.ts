@@ -1,6 +1,5 @@
 import { decideAcross, type Command, type Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError } from '../../../platform/errors.js';
-import { ZONE_RULES, zoneSuits } from '../../../platform/lab-rules.js';
 import type { CustodyEvent, PositionEvent, PositionVacated, TemperatureZone } from '../events.js';
 
 /** The position is not AVAILABLE (someone else holds it): a search for a free one moves on. */
@@ -21,6 +20,8 @@ export interface SampleFacts {
   sampleId: string;
   sampleType: string;
   status: string;
+  /** Where the lab's zone rules let this sample type go (null: anywhere). */
+  zones: readonly TemperatureZone[] | null;
 }
 
 const fact = (target: Target, sampleId: string) => ({ positionId: target.positionId, boxId: target.boxId, label: target.label, sampleId });
@@ -167,13 +168,20 @@ export const custodyDecider: Decider<CustodyCommand, CustodyEvent, Custody> = {
   },
 };
 
-export { ZONE_RULES, zoneSuits } from '../../../platform/lab-rules.js';
+export { zoneSuits } from '../../../platform/lab-rules.js';
 
 const assertZone = (sample: SampleFacts, target: Target) => {
-  if (!zoneSuits(sample.sampleType, target.zone)) {
-    throw new BadInputError(`${sample.sampleType} samples cannot be kept in a ${target.zone ?? 'zone-less'} box (needs ${ZONE_RULES[sample.sampleType]!.join(' or ')})`, { field: 'positionId' });
+  if (sample.zones && (target.zone === null || !sample.zones.includes(target.zone))) {
+    throw new BadInputError(`${sample.sampleType} samples cannot be kept in a ${target.zone ?? 'zone-less'} box (needs ${sample.zones.join(' or ')})`, { field: 'positionId' });
   }
 };
+
+/**
+ * A sample may go into storage once it has arrived: received material (RNA awaiting QC) belongs in
+ * the cold as much as validated material does. Pending (not yet here) and ended samples may not.
+ */
+const STORABLE = ['RECEIVED', 'VALIDATED'];
+const storable = (sample: SampleFacts) => STORABLE.includes(sample.status);
 
 const requireReason = (reason: string, what: string): void => {
   if (!reason) throw new BadInputError(`a reason is required to ${what}`, { field: 'reason' });
@@ -201,7 +209,7 @@ export const placement = decideAcross({ position: positionDecider, custody: cust
       const { sample, target } = command.data;
       const positionEvents = onPosition({ type: 'ReservePosition', data: { target, sampleId: sample.sampleId } });
       const custodyEvents = onCustody({ type: 'ReserveCustody', data: { sampleId: sample.sampleId, target } });
-      if (sample.status !== 'VALIDATED') throw new BadInputError(`only VALIDATED samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
+      if (!storable(sample)) throw new BadInputError(`only RECEIVED or VALIDATED samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
       assertZone(sample, target);
       return { position: positionEvents, custody: custodyEvents };
     }
@@ -213,7 +221,7 @@ export const placement = decideAcross({ position: positionDecider, custody: cust
       const { sample, target } = command.data;
       const positionEvents = onPosition({ type: 'FillPosition', data: { target, sampleId: sample.sampleId } });
       const custodyEvents = onCustody({ type: 'StoreCustody', data: { sampleId: sample.sampleId, target } });
-      if (sample.status !== 'VALIDATED' && !custody.checkedOut) throw new BadInputError(`only VALIDATED or checked-out samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
+      if (!storable(sample) && !custody.checkedOut) throw new BadInputError(`only RECEIVED, VALIDATED or checked-out samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
       assertZone(sample, target);
       return { position: positionEvents, custody: custodyEvents };
     }

@@ -30,6 +30,7 @@ export const ZONE_LIMITS: Record<TemperatureZone, [number, number]> = {
   PLUS_4: [2, 8],
   ROOM_TEMPERATURE: [15, 25],
   PLUS_37: [35, 39],
+  CRYO: [-196, -130],
 };
 
 export const MAX_ROWS = 26;

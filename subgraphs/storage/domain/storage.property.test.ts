@@ -111,7 +111,7 @@ describe('placement deciders, for any sequence of commands', () => {
           const sampleId = samples[s]!;
           const target = targets[t]!;
           const other = targets[1 - t]!;
-          const facts = { sampleId, sampleType: 'DNA', status: 'VALIDATED' };
+          const facts = { sampleId, sampleType: 'DNA', status: 'VALIDATED', zones: ['MINUS_80', 'MINUS_20', 'CRYO'] as const };
           const own = custody[sampleId]!;
           const from = targets.find((x) => x.positionId === own.positionId) ?? target;
           const outcome = decide((): [PositionEvent[], ...unknown[]] => {
@@ -153,7 +153,7 @@ describe('defects the properties found', () => {
   it('refuses a second position for a checked-out sample (its own is held for its return)', () => {
     const [a1, a2] = [{ positionId: 'p1', boxId: 'b', label: 'A1', zone: 'MINUS_80' as const }, { positionId: 'p2', boxId: 'b', label: 'A2', zone: 'MINUS_80' as const }];
     const checkedOut: Custody = { positionId: 'p1', label: 'A1', reservedPositionId: null, checkedOut: true };
-    expect(() => place({ type: 'ReservePosition', data: { sample: { sampleId: 's1', sampleType: 'DNA', status: 'IN_STORAGE' }, target: a2 } }, positionDecider.initialState(), checkedOut)).toThrow(/checked out from A1/);
+    expect(() => place({ type: 'ReservePosition', data: { sample: { sampleId: 's1', sampleType: 'DNA', status: 'IN_STORAGE', zones: null }, target: a2 } }, positionDecider.initialState(), checkedOut)).toThrow(/checked out from A1/);
     expect(a1.label).toBe('A1');
   });
 
