@@ -1,10 +1,23 @@
 /**
- * Subscription fan-out: 1,000 and 5,000 concurrent alertRaised subscribers over real WebSockets
+ * Subscription fan-out: thousands of concurrent alertRaised subscribers over real WebSockets
  * through the gateway (subgraphs and gateway in their own processes), alerts raised at a steady
  * rate. Latency is from the source event's append (the alert's raisedAt) to receipt by the client,
  * so it includes the alert policy, the notifications subgraph, the gateway's federated resolution
- * of `sample { barcode }` and the fan-out. Memory per subscriber is the gateway process's RSS growth.
- *   npm run bench:subscriptions      BENCH_EVENTS_PER_S, BENCH_SECONDS (defaults 10, 10)
+ * of `sample { barcode }` and the fan-out. Memory per subscriber is the gateway process's RSS growth
+ * from before the subscribers connected to after they all subscribed.
+ * Subscribers are the development identity, one caller for the rate limit: the run lifts
+ * RATE_LIMIT_PER_MINUTE (to 10,000,000) so that every subscribe is admitted; before, most of the
+ * 5,000 subscribes were refused RATE_LIMITED and the bench measured only the few that got in.
+ * The run fails (exit code 1, after printing the table) on any error message, any socket the
+ * gateway closed, or any alert not delivered to every subscriber.
+ * A process may hold at most `ulimit -n` sockets (20,000 here, not raisable in the container), so a
+ * run with more subscribers than BENCH_MAX_SOCKETS multiplexes: several subscriptions (graphql-ws
+ * ids) per WebSocket, each still its own subscriber at the gateway.
+ *   npm run bench:subscriptions
+ *   BENCH_RUNS       subscribers@alerts-per-second, comma separated (default 1000@2,5000@10,20000@1)
+ *   BENCH_SECONDS    seconds of alerts per run (default 10)
+ *   BENCH_MAX_SOCKETS WebSockets per run at most (default 10000)
+ *   BENCH_PORT_BASE  first of the 7 ports the run listens on (default 4300)
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -13,41 +26,70 @@ import { EventStore } from '../event-store/event-store.js';
 import { createPool } from '../platform/database.js';
 import { benchPostgres, percentile, spawnService, table, waitReady } from './support.js';
 
-const rates = (process.env.BENCH_EVENTS_PER_S ?? '2,10').split(',').map(Number);
+const runs = (process.env.BENCH_RUNS ?? '1000@2,5000@10,20000@1').split(',').map((run) => {
+  const [count, rate] = run.split('@').map(Number);
+  if (!count || !rate) throw new Error(`BENCH_RUNS: "${run}" is not subscribers@alerts-per-second`);
+  return { count, rate };
+});
 const seconds = Number(process.env.BENCH_SECONDS ?? '10');
+const maxSockets = Number(process.env.BENCH_MAX_SOCKETS ?? '10000');
+const portBase = Number(process.env.BENCH_PORT_BASE ?? '4300');
 const SUBSCRIPTION = 'subscription { alertRaised { id kind severity message raisedAt sample { barcode } } }';
 
 const rssKb = (pid: number) => Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim());
 
-/** A bare graphql-transport-ws subscriber: init, subscribe, record each next's latency. */
-const subscriber = (url: string, latencies: number[]) =>
+interface Observed {
+  latencies: number[];
+  /** Anything that is not a clean delivery: error messages, unexpected closes, socket errors. */
+  failures: string[];
+}
+
+/** A bare graphql-transport-ws client: init, `subscriptions` subscribes, record each next's latency. */
+const subscriber = (url: string, observed: Observed, subscriptions: number) =>
   new Promise<WebSocket>((resolve, reject) => {
     const socket = new WebSocket(url, 'graphql-transport-ws');
+    let subscribed = false;
+    let ending = false;
     socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
     socket.on('message', (raw) => {
       const text = raw.toString();
       // The load generator shares the 2 cores: read the one field it needs without a full parse.
       const raisedAt = /"raisedAt":"([^"]+)"/.exec(text);
-      if (raisedAt) {
-        latencies.push(Date.now() - Date.parse(raisedAt[1]!));
+      if (raisedAt && !text.includes('"errors"')) {
+        observed.latencies.push(Date.now() - Date.parse(raisedAt[1]!));
       } else if (text.includes('"connection_ack"')) {
-        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION } }));
+        for (let id = 1; id <= subscriptions; id++) socket.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query: SUBSCRIPTION } }));
+        subscribed = true;
         resolve(socket);
+      } else if (!text.includes('"ping"') && !text.includes('"pong"')) {
+        observed.failures.push(`unexpected message: ${text.slice(0, 300)}`);
       }
     });
     socket.once('error', reject);
-    socket.on('error', () => undefined); // after the run, terminate() may race a last frame
+    socket.on('error', (error) => {
+      if (!ending) observed.failures.push(`socket error: ${error.message}`);
+    });
+    socket.on('close', (code, reason) => {
+      if (subscribed && !ending) observed.failures.push(`closed by the gateway: ${code} ${reason.toString()}`);
+    });
+    (socket as WebSocket & { end?: () => void }).end = () => {
+      ending = true;
+      socket.terminate();
+    };
   });
 
 const run = async (count: number, rate: number, databaseUrl: string) => {
-  const env = { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', SAMPLES_PORT: '4301', STORAGE_PORT: '4302', SEQUENCING_PORT: '4303', NOTIFICATIONS_PORT: '4304', SAGAS_PORT: '4305' };
-  const urls = { SAMPLES_URL: 'http://localhost:4301/graphql', STORAGE_URL: 'http://localhost:4302/graphql', SEQUENCING_URL: 'http://localhost:4303/graphql', NOTIFICATIONS_URL: 'http://localhost:4304/graphql', SAGAS_URL: 'http://localhost:4305/graphql' };
+  const port = (i: number) => String(portBase + i);
+  const env = { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '10000000', SAMPLES_PORT: port(1), STORAGE_PORT: port(2), SEQUENCING_PORT: port(3), NOTIFICATIONS_PORT: port(4), SAGAS_PORT: port(5) };
+  const url = (i: number) => `http://localhost:${port(i)}/graphql`;
+  const urls = { SAMPLES_URL: url(1), STORAGE_URL: url(2), SEQUENCING_URL: url(3), NOTIFICATIONS_URL: url(4), SAGAS_URL: url(5) };
   const subgraphs = spawnService(['bin/tracseq.ts', 'subgraphs'], env);
-  const gateway = spawnService(['bin/tracseq.ts', 'gateway'], { ...env, ...urls, PORT: '4390' });
+  const gateway = spawnService(['bin/tracseq.ts', 'gateway'], { ...env, ...urls, PORT: port(6) });
   const sockets: WebSocket[] = [];
   const pool = createPool(databaseUrl, 5);
+  const observed: Observed = { latencies: [], failures: [] };
   try {
-    await waitReady(['http://localhost:4304/ready', 'http://localhost:4390/ready']);
+    await waitReady([`http://localhost:${port(4)}/ready`, `http://localhost:${port(6)}/ready`]);
     const store = new EventStore(pool);
     const meta = () => ({ tenantId: 'demo', actor: 'bench', correlationId: randomUUID(), occurredAt: new Date().toISOString() });
     // Samples to reject, registered first so the alert's `sample { barcode }` resolves.
@@ -57,8 +99,10 @@ const run = async (count: number, rate: number, databaseUrl: string) => {
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const rssBefore = rssKb(gateway.pid!);
-    const latencies: number[] = [];
-    for (let i = 0; i < count; i += 250) sockets.push(...(await Promise.all(Array.from({ length: Math.min(250, count - i) }, () => subscriber('ws://localhost:4390/graphql', latencies)))));
+    const perSocket = Math.ceil(count / maxSockets);
+    if (count % perSocket !== 0) throw new Error(`${count} subscribers do not split evenly into ${perSocket} per socket`);
+    const socketCount = count / perSocket;
+    for (let i = 0; i < socketCount; i += 250) sockets.push(...(await Promise.all(Array.from({ length: Math.min(250, socketCount - i) }, () => subscriber(`ws://localhost:${port(6)}/graphql`, observed, perSocket)))));
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const rssAfter = rssKb(gateway.pid!);
     const started = Date.now();
@@ -69,11 +113,12 @@ const run = async (count: number, rate: number, databaseUrl: string) => {
     }
     const expected = ids.length * count;
     const deadline = Date.now() + 60_000;
-    while (latencies.length < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    latencies.sort((a, b) => a - b);
-    return { count, delivered: latencies.length, expected, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), kbPerSubscriber: (rssAfter - rssBefore) / count };
+    while (observed.latencies.length < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const latencies = [...observed.latencies].sort((a, b) => a - b);
+    if (latencies.length !== expected) observed.failures.push(`${count}@${rate}/s: delivered ${latencies.length} of ${expected} messages`);
+    return { count, sockets: socketCount, delivered: latencies.length, expected, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), kbPerSubscriber: (rssAfter - rssBefore) / count, failures: observed.failures };
   } finally {
-    for (const socket of sockets) socket.terminate();
+    for (const socket of sockets) (socket as WebSocket & { end: () => void }).end();
     await pool.end();
     gateway.kill('SIGTERM');
     subgraphs.kill('SIGTERM');
@@ -82,20 +127,26 @@ const run = async (count: number, rate: number, databaseUrl: string) => {
 };
 
 const main = async () => {
+  const limit = Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim());
+  if (Number.isFinite(limit) && limit < Math.min(maxSockets, Math.max(...runs.map((r) => r.count))) + 1000) throw new Error(`open-file limit ${limit} is too low: lower BENCH_MAX_SOCKETS`);
   const database = await benchPostgres();
+  const failures: string[] = [];
   try {
     const rows = [];
-    for (const rate of rates) {
-      for (const count of [1000, 5000]) {
-        const result = await run(count, rate, await database.createDatabase(`bench_subs_${count}_${rate}`));
-        rows.push([count.toLocaleString('en'), rate, `${(rate * count).toLocaleString('en')}`, `${result.delivered.toLocaleString('en')} / ${result.expected.toLocaleString('en')}`, result.p50, result.p95, result.p99, result.kbPerSubscriber.toFixed(1)]);
-        console.log(`done: ${count} subscribers at ${rate}/s`);
-      }
+    for (const { count, rate } of runs) {
+      const result = await run(count, rate, await database.createDatabase(`bench_subs_${count}_${rate}`));
+      rows.push([count.toLocaleString('en'), result.sockets.toLocaleString('en'), rate, `${(rate * count).toLocaleString('en')}`, `${result.delivered.toLocaleString('en')} / ${result.expected.toLocaleString('en')}`, result.p50, result.p95, result.p99, result.kbPerSubscriber.toFixed(1)]);
+      failures.push(...new Set(result.failures));
+      console.log(`done: ${count} subscribers at ${rate}/s`);
     }
-    console.log(`\nalertRaised { … sample { barcode } }, ${seconds} s per run, one WebSocket per subscriber, load generator on the same 2 cores\n`);
-    console.log(table(['subscribers', 'alerts/s', 'messages/s', 'delivered', 'p50 ms', 'p95 ms', 'p99 ms', 'gateway KiB / subscriber'], rows));
+    console.log(`\nalertRaised { … sample { barcode } }, ${seconds} s per run, at most ${maxSockets.toLocaleString('en')} WebSockets (more subscribers share them), load generator on the same 2 cores\n`);
+    console.log(table(['subscribers', 'WebSockets', 'alerts/s', 'messages/s', 'delivered', 'p50 ms', 'p95 ms', 'p99 ms', 'gateway KiB / subscriber'], rows));
   } finally {
     await database.stop();
+  }
+  if (failures.length > 0) {
+    console.error(`\nFAILED: ${failures.length} distinct problem(s)\n${failures.slice(0, 20).join('\n')}`);
+    process.exitCode = 1;
   }
 };
 

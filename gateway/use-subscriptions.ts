@@ -10,6 +10,7 @@ import type { Identity } from '../platform/identity.js';
 import type { Caller, GatewayPlugin, GatewayServer, OperationRequest } from './plugin.js';
 import type { FederatedSubscriptions } from './subscriptions/federated-subscriptions.js';
 import { operationOf } from './subscriptions/federated-subscriptions.js';
+import { socketSubscriber } from './subscriptions/socket-subscriber.js';
 
 /** Closes a subscriber that fell too far behind (RFC 6455 1013: try again later). */
 export const SLOW_CONSUMER_CLOSE = 1013;
@@ -18,6 +19,8 @@ interface SocketContext {
   identity: Omit<Identity, 'expiresAt'>;
   correlationId: string;
   socket: WebSocket;
+  /** The graphql-ws id of the subscription, for the frames written to the socket directly. */
+  id: string;
 }
 
 /** graphql-js appends "Did you mean …?" naming schema members; outside development that stays hidden. */
@@ -110,7 +113,7 @@ const serve = (options: SubscriptionsOptions, { http, hooks }: GatewayServer): (
         }
         const invalid = hooks.resolved({ schema, document, operation, variables: payload.variables });
         if (invalid) return [invalid];
-        const context: SocketContext = { identity: caller, correlationId: requestId, socket: ctx.extra.socket };
+        const context: SocketContext = { identity: caller, correlationId: requestId, socket: ctx.extra.socket, id };
         return {
           schema,
           document,
@@ -121,12 +124,19 @@ const serve = (options: SubscriptionsOptions, { http, hooks }: GatewayServer): (
       },
       subscribe: (args) => {
         const context = args.contextValue as SocketContext;
+        const subscriber = socketSubscriber(context.socket, context.id, options.subscriptions.bufferLimit, () =>
+          context.socket.close(SLOW_CONSUMER_CLOSE, 'subscriber too slow: too many undelivered events'),
+        );
         try {
-          return options.subscriptions.subscribe(args.document, args.operationName ?? undefined, (args.variableValues ?? {}) as Record<string, unknown>, {
-            identity: context.identity,
-            correlationId: context.correlationId,
-            onOverflow: () => context.socket.close(SLOW_CONSUMER_CLOSE, 'subscriber too slow: too many undelivered events'),
-          });
+          const leave = options.subscriptions.subscribe(
+            args.document,
+            args.operationName ?? undefined,
+            (args.variableValues ?? {}) as Record<string, unknown>,
+            { identity: context.identity, correlationId: context.correlationId },
+            subscriber.member,
+          );
+          subscriber.joined(leave);
+          return subscriber.iterator;
         } catch (error) {
           return { errors: [error instanceof GraphQLError ? error : new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })] };
         }

@@ -7,9 +7,9 @@ import WebSocket from 'ws';
 import type { IdentitySigner } from '../../platform/identity-signer.js';
 import { IDENTITY_HEADER, type Identity } from '../../platform/identity.js';
 import type { Logger } from '../../platform/logger.js';
-import { BoundedQueue } from '../../platform/subscriptions/bounded-queue.js';
 import type { GatewayContext } from '../gateway.js';
 import { subscriptionErrors } from '../subgraph-errors.js';
+import type { Member } from './socket-subscriber.js';
 
 const EVENT_SOURCE = '__subscription_event__';
 
@@ -21,14 +21,15 @@ class EventDataSource implements GraphQLDataSource {
   }
 }
 
-interface Subscriber {
-  queue: BoundedQueue<ExecutionResult>;
-}
-
-/** Everyone subscribed with the same identity, document and variables shares one upstream subscription. */
+/**
+ * Everyone subscribed with the same document and variables under the same tenant and roles shares
+ * one upstream subscription and one execution per event. Those are all that authorization reads
+ * (the subgraphs scope by tenant and check roles; the subject only names the caller in logs), so
+ * a subscriber joins only a group that would have answered it exactly as it would answer itself.
+ */
 interface Group {
   key: string;
-  subscribers: Set<Subscriber>;
+  subscribers: Set<Member>;
   stop: () => void;
   chain: Promise<void>;
 }
@@ -36,9 +37,14 @@ interface Group {
 export interface SubscriberOptions {
   identity: Omit<Identity, 'expiresAt'>;
   correlationId: string;
-  /** Called when this subscriber fell more than `bufferLimit` events behind. */
-  onOverflow: () => void;
 }
+
+/** The group key: the identity parts that decide what a subscriber may see, then the operation. */
+const groupKey = (identity: Omit<Identity, 'expiresAt'>, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>) =>
+  [identity.tenantId, [...identity.roles].sort().join(','), operationName ?? '', JSON.stringify(variables), print(document)].join('\u0000');
+
+/** A result as graphql-ws would serialize it (errors last), for every member of a group at once. */
+const serialize = ({ errors, ...rest }: ExecutionResult): string => JSON.stringify(errors ? { ...rest, errors } : rest);
 
 /**
  * Executes federated subscriptions, which @apollo/gateway plans but does not run. The planner's
@@ -62,7 +68,7 @@ export class FederatedSubscriptions {
       serviceMap: ServiceMap;
       subgraphUrls: Record<string, string>;
       signer: IdentitySigner;
-      /** Undelivered events per subscriber before it is cut off. @default 1000 */
+      /** Events per subscriber not yet handed to its socket before it is cut off. @default 1000 */
       bufferLimit?: number;
       logger?: Logger;
     },
@@ -73,26 +79,28 @@ export class FederatedSubscriptions {
     this.planner = new QueryPlanner(this.supergraph);
   }
 
+  get bufferLimit(): number {
+    return this.options.bufferLimit ?? 1000;
+  }
+
   /** Counts for /metrics and leak checks. */
   stats() {
     return { groups: this.groups.size, subscribers: [...this.groups.values()].reduce((n, g) => n + g.subscribers.size, 0), upstreamClients: this.clients.size };
   }
 
-  subscribe(document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, subscriber: SubscriberOptions): AsyncIterableIterator<ExecutionResult> {
-    const key = `${subscriber.identity.tenantId}\u0000${subscriber.identity.subject}\u0000${subscriber.identity.roles.join(',')}\u0000${operationName ?? ''}\u0000${JSON.stringify(variables)}\u0000${print(document)}`;
+  /** Adds `member` to its group (opening the group upstream if it is the first); returns how to leave. */
+  subscribe(document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, subscriber: SubscriberOptions, member: Member): () => void {
+    const key = groupKey(subscriber.identity, document, operationName, variables);
     let group = this.groups.get(key);
-    const entry: Subscriber = {
-      queue: new BoundedQueue<ExecutionResult>(this.options.bufferLimit ?? 1000, subscriber.onOverflow, () => this.leave(key, entry)),
-    };
     if (!group) {
       group = this.open(key, document, operationName, variables, subscriber);
       this.groups.set(key, group);
     }
-    group.subscribers.add(entry);
-    return entry.queue;
+    group.subscribers.add(member);
+    return () => this.leave(key, member);
   }
 
-  private leave(key: string, entry: Subscriber) {
+  private leave(key: string, entry: Member) {
     const group = this.groups.get(key);
     if (!group) return;
     group.subscribers.delete(entry);
@@ -115,11 +123,13 @@ export class FederatedSubscriptions {
       return { kind: 'QueryPlan', node: root };
     };
     const group: Group = { key, subscribers: new Set(), stop: () => undefined, chain: Promise.resolve() };
+    // Executed once per event, serialized once, written to every member (a copy: writing may drop a member).
     const deliver = (result: ExecutionResult) => {
-      for (const entry of group.subscribers) entry.queue.push(result);
+      const payload = serialize(result);
+      for (const entry of [...group.subscribers]) entry.write(payload);
     };
     const finish = () => {
-      for (const entry of [...group.subscribers]) void entry.queue.return();
+      for (const entry of [...group.subscribers]) entry.end();
     };
     const primaryVariables = Object.fromEntries((primary.variableUsages ?? []).map((name) => [name, variables[name]]));
     const client = this.client(primary.serviceName);

@@ -7,6 +7,7 @@ import { compareCheckpoints, parsePosition } from '../../event-store/position.js
 import { runBus } from '../support/buses.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 import { labClient } from '../support/lab.js';
+import { bearer } from '../support/tokens.js';
 import { waitUntil } from '../support/wait.js';
 import { closeAll, collect, wsClient } from '../support/ws.js';
 
@@ -79,6 +80,33 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     expect(last.sample).toEqual({ barcode: 'SUB-SAGA-01' });
     sub.stop();
     await client.dispose();
+  });
+
+  it('runs each (document, variables, tenant, roles) once per event for all its subscribers; other roles and other labs are groups of their own', async () => {
+    const ALERTS = `subscription { alertRaised { kind message sample { barcode } } }`;
+    const person = (sub: string, tenant: string, roles: string[]) => bearer({ sub, tenant, roles });
+    const before = system.subscriptionStats();
+    const ada = collect(wsClient(system.gatewayUrl, await person('ada@lab-a', 'lab-a', ['admin'])), ALERTS);
+    const bob = collect(wsClient(system.gatewayUrl, await person('bob@lab-a', 'lab-a', ['admin'])), ALERTS);
+    const tia = collect(wsClient(system.gatewayUrl, await person('tia@lab-a', 'lab-a', ['technician'])), ALERTS);
+    const ola = collect(wsClient(system.gatewayUrl, await person('ola@lab-b', 'lab-b', ['admin'])), ALERTS);
+    await waitUntil(() => system.subscriptionStats().subscribers === before.subscribers + 4, 5000, 'four subscribers');
+    // Ada and Bob differ only in who they are, not in what they may see: one group, one upstream subscription.
+    expect(system.subscriptionStats().groups).toBe(before.groups + 3);
+    await live(3);
+    const labA = labClient(system, await person('ada@lab-a', 'lab-a', ['admin']));
+    const a = (await labA.mutate(`mutation { registerSample(input: { barcode: "FAN-A-0001", sampleType: DNA }) { position sample { id } } }`)).sample.id;
+    await labA.mutate(`mutation($id: ID!) { rejectSample(id: $id, reason: "cracked tube") { position } }`, { id: a });
+    await waitUntil(() => ada.results.length > 0 && bob.results.length > 0 && tia.results.length > 0, 10_000, 'lab A alert delivered');
+    const alertA = { data: { alertRaised: { kind: 'SAMPLE_REJECTED', message: 'Sample rejected: cracked tube', sample: { barcode: 'FAN-A-0001' } } } };
+    expect([ada.results, bob.results, tia.results]).toEqual([[alertA], [alertA], [alertA]]);
+    // Lab B's own alert, after lab A's: when it arrives, lab A's would have too, had it leaked.
+    const labB = labClient(system, await person('ola@lab-b', 'lab-b', ['admin']));
+    const b = (await labB.mutate(`mutation { registerSample(input: { barcode: "FAN-B-0001", sampleType: DNA }) { position sample { id } } }`)).sample.id;
+    await labB.mutate(`mutation($id: ID!) { rejectSample(id: $id, reason: "no label") { position } }`, { id: b });
+    await waitUntil(() => ola.results.length > 0, 10_000, 'lab B alert delivered');
+    expect(ola.results).toEqual([{ data: { alertRaised: { kind: 'SAMPLE_REJECTED', message: 'Sample rejected: no label', sample: { barcode: 'FAN-B-0001' } } } }]);
+    expect(ada.results).toHaveLength(1);
   });
 
   it('keeps tenants apart: saga(id), sagaUpdated(id) and sampleStatusChanged(sampleId) of another lab show nothing', async () => {
