@@ -3,22 +3,14 @@ import type { CommandContext, CommandHandler } from '../../../event-store/comman
 import { BadInputError, NotFoundError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
 import { validateBarcode } from '../../../platform/lab-rules.js';
-import type { SampleStatus, SampleType } from '../events.js';
+import type { SampleStatus } from '../events.js';
 import { barcodeClaimId } from '../domain/barcode.js';
 import { sampleRegistration } from '../domain/registration.js';
-import { exists, moveTo, sampleDecider, type Sample, type SampleState } from '../domain/sample.js';
+import { exists, moveTo, sampleDecider, type RegisterSample, type Sample, type SampleState } from '../domain/sample.js';
 import type { SampleView } from '../read-model/queries.js';
 
-export interface RegisterSampleInput {
-  barcode: string;
-  sampleType: SampleType;
-  volumeUl?: number | null;
-  concentrationNgUl?: number | null;
-  submitter?: string | null;
-  projectCode?: string | null;
-  metadata?: unknown;
-  parentId?: string | null;
-}
+/** What a client registers: the command's data before the sample has an id. */
+export type RegisterSampleInput = Omit<RegisterSample['data'], 'sampleId'>;
 
 export interface SampleWrite {
   sample: SampleView;
