@@ -8,6 +8,7 @@ import { INSTRUMENT_MODELS, instrumentModel } from './domain/instruments.js';
 import { bclConvertSheet, sampleSheet } from './domain/sample-sheet.js';
 import type { JobSample } from './events.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
+import type { SequencingLabConfig } from './lab-config.js';
 import type { SequencingLoaders } from './read-model/loaders.js';
 import type { IndexKitView } from './read-model/lab-queries.js';
 import type { JobParent, SequencingQueries } from './read-model/queries.js';
@@ -26,7 +27,7 @@ const found = <T>(value: T | null | Error, what: string): T => {
   return value;
 };
 
-export const sequencingResolvers = (deps: { queries: SequencingQueries; commands: JobCommands; lab: LabCommands; allKits: (tenantId: string) => Promise<IndexKitView[]> }): Resolvers<SequencingContext> => {
+export const sequencingResolvers = (deps: { queries: SequencingQueries; commands: JobCommands; lab: LabCommands; allKits: (tenantId: string) => Promise<IndexKitView[]>; config: SequencingLabConfig }): Resolvers<SequencingContext> => {
   const change = (ctx: SequencingContext, jobId: string, command: JobChange) => deps.commands.change(commandContext(ctx), jobId, command);
 
   return {
@@ -68,6 +69,8 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       createPool: (_, { input }, ctx) => deps.lab.createPool(commandContext(ctx), input),
       createSequencingRun: (_, { input }, ctx) => deps.lab.createRun(commandContext(ctx), input),
       loadPoolOnLane: (_, { runId, lane, poolId }, ctx) => deps.lab.loadPool(commandContext(ctx), runId, lane, poolId),
+      recordLaneQc: (_, { runId, lane, metrics }, ctx) => deps.lab.recordLaneQc(commandContext(ctx), runId, lane, metrics),
+      completeSequencingRun: (_, { runId, qcOverrideReason }, ctx) => deps.lab.completeRun(commandContext(ctx), runId, qcOverrideReason ?? null),
     },
     InstrumentModel: {
       code: (model) => model.id,
@@ -101,6 +104,12 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       instrument: (run) => found(instrumentModel(run.instrument), `instrument ${run.instrument}`),
       laneCount: (run) => run.lanes,
       lanes: (run) => run.loaded,
+      qcThresholds: (run) => deps.config.qcThresholds(run.instrument, run.flowcellType),
+      laneQc: (run) => run.laneQc ?? [],
+      qcVerdict: (run) => run.qcVerdict ?? null,
+      qcOverrideReason: (run) => run.qcOverrideReason ?? null,
+      completedBy: (run) => run.completedBy ?? null,
+      completedAt: (run) => run.completedAt ?? null,
       sampleSheet: async (run, _, ctx) => {
         const pools = await Promise.all(run.loaded.map(async ({ lane, poolId }) => ({ lane, pool: found(await ctx.sequencing.pool.load(poolId), `pool ${poolId}`) })));
         const libraries = await ctx.sequencing.library.loadMany(pools.flatMap(({ pool }) => pool.members.map((m) => m.libraryId)));

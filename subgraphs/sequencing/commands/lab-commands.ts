@@ -7,7 +7,12 @@ import type { IndexCheckLevels } from '../domain/index-check.js';
 import { indexKitDecider } from '../domain/index-kit.js';
 import { libraryDecider, type Library } from '../domain/library.js';
 import { poolDecider, type Pool } from '../domain/pool.js';
-import { runDecider, type Run } from '../domain/run.js';
+import { colourBalance } from '../domain/index-check.js';
+import { instrumentModel } from '../domain/instruments.js';
+import { runDecider } from '../domain/run.js';
+import type { LaneMetrics } from '../events.js';
+import type { SequencingLabConfig } from '../lab-config.js';
+import type { RunView } from '../read-model/lab-queries.js';
 import type { LibraryIndex, PoolWarning } from '../events.js';
 import type { IndexKitView } from '../read-model/lab-queries.js';
 import { sequencingSamples } from '../read-model/jobs-projection.js';
@@ -38,6 +43,7 @@ export class LabCommands {
   constructor(
     private readonly commands: CommandHandler,
     private readonly db: Kysely<any>,
+    private readonly config: SequencingLabConfig,
   ) {}
 
   async importIndexKit(context: CommandContext, input: { name: string; csv: string }) {
@@ -91,7 +97,7 @@ export class LabCommands {
     const poolId = randomUUID();
     const result = await this.commands.execute(poolDecider, poolId, {
       type: 'CreatePool',
-      data: { poolId, name: input.name, libraries, targetMolarityNm: input.targetMolarityNm, volumeUl: input.volumeUl, ...(input.indexCheck ? { levels: input.indexCheck } : {}) },
+      data: { poolId, name: input.name, libraries, targetMolarityNm: input.targetMolarityNm, volumeUl: input.volumeUl, levels: input.indexCheck ?? this.config.indexCheck },
     }, context);
     const pool = result.state as Pool;
     return { pool, warnings: pool.warnings as PoolWarning[], position: result.position };
@@ -100,13 +106,30 @@ export class LabCommands {
   async createRun(context: CommandContext, input: { name: string; instrument: string; flowcellType: string; readStructure: string }) {
     const runId = randomUUID();
     const result = await this.commands.execute(runDecider, runId, { type: 'CreateRun', data: { runId, ...input } }, context);
-    return { run: result.state as Run, position: result.position };
+    return { run: result.state as RunView, warnings: [], position: result.position };
   }
 
   async loadPool(context: CommandContext, runId: string, lane: number, poolId: string) {
     const { state: pool } = await this.commands.load(poolDecider, id(poolId, 'poolId'), context.tenantId);
     if (pool.status === 'NONE') throw new NotFoundError(`pool ${poolId} not found`);
     const result = await this.commands.execute(runDecider, id(runId, 'runId'), { type: 'LoadPool', data: { lane, poolId } }, context);
-    return { run: result.state as Run, position: result.position };
+    const run = result.state as RunView;
+    // Colour balance depends on the instrument, so it is known only once the pool meets a run.
+    const model = instrumentModel(run.instrument);
+    const warnings: PoolWarning[] = model ? colourBalance(model, pool.members.map((m) => ({ id: m.libraryId, i7: m.i7, i5: m.i5 }))).map((issue) => ({ kind: issue.kind, message: `lane ${lane}: ${issue.message}` })) : [];
+    return { run, warnings, position: result.position };
+  }
+
+  async recordLaneQc(context: CommandContext, runId: string, lane: number, metrics: Partial<LaneMetrics>) {
+    const { state } = await this.commands.load(runDecider, id(runId, 'runId'), context.tenantId);
+    if (state.status === 'NONE') throw new NotFoundError(`sequencing run ${runId} not found`);
+    const thresholds = this.config.qcThresholds(state.instrument, state.flowcellType);
+    const result = await this.commands.execute(runDecider, state.id, { type: 'RecordLaneQc', data: { lane, metrics, thresholds, recordedBy: context.actor } }, context);
+    return { run: result.state as RunView, warnings: [], position: result.position };
+  }
+
+  async completeRun(context: CommandContext, runId: string, qcOverrideReason: string | null) {
+    const result = await this.commands.execute(runDecider, id(runId, 'runId'), { type: 'CompleteRun', data: { qcOverrideReason, completedBy: context.actor } }, context);
+    return { run: result.state as RunView, warnings: [], position: result.position };
   }
 }
