@@ -7,7 +7,8 @@ import type { QcThresholds } from './domain/run-qc.js';
 /**
  * The lab's sequencing rules: index check levels and QC thresholds per instrument and flowcell
  * type, from SEQUENCING_LAB_CONFIG (JSON), checked at start. Keys of `qc` are an instrument code
- * (NOVASEQ_6000) or instrument/flowcell (MISEQ/MISEQ_V3); the more specific wins, field by field.
+ * (NOVASEQ_6000) or instrument/flowcell (MISEQ/MISEQ_V3); field by field, the lab's values win over
+ * the defaults, and within each the flowcell type's over the instrument's.
  *
  * Defaults and where they come from:
  * - Index checks: MISO LIMS (error at ≤ 1 combined mismatch, warning at ≤ 2), see domain/index-check.ts.
@@ -55,7 +56,9 @@ const labConfigSchema = z
       .object({ errorMismatches: z.number().int().min(0), warningMismatches: z.number().int().min(0) })
       .strict()
       .refine((l) => l.errorMismatches <= l.warningMismatches, 'errorMismatches must be at most warningMismatches'),
-    qc: z.record(z.string().refine(knownKey, 'must be a catalogued instrument code or instrument/flowcell type'), thresholdsSchema),
+    qc: z.record(z.string(), thresholdsSchema).superRefine((qc, ctx) => {
+      for (const key of Object.keys(qc)) if (!knownKey(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'must be a catalogued instrument code or instrument/flowcell type' });
+    }),
   })
   .partial()
   .strict();
