@@ -8,7 +8,8 @@ let lab: ReturnType<typeof labClient>;
 
 beforeAll(async () => {
   // A lab that judges NovaSeq 6000 lanes by %PF as well (no default: Illumina gives no single number).
-  system = await startTestSystem({ SEQUENCING_LAB_CONFIG: JSON.stringify({ qc: { NOVASEQ_6000: { minPercentPf: 70 } } }) });
+  // MAX_COST: the batching test nests four lists, which the static cost estimate multiplies.
+  system = await startTestSystem({ SEQUENCING_LAB_CONFIG: JSON.stringify({ qc: { NOVASEQ_6000: { minPercentPf: 70 } } }), MAX_COST: '1000000' });
   lab = labClient(system);
 });
 afterAll(() => system?.stop());
@@ -163,5 +164,38 @@ describe('a run on a two-colour instrument: colour balance, lane QC by the lab\'
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'qcOverrideReason' });
     const done = await lab.mutate(`mutation($r: ID!) { completeSequencingRun(runId: $r, qcOverrideReason: "InterOp lost") { position run { status qcVerdict qcOverrideReason } } }`, { r: run.id });
     expect(done.run).toEqual({ status: 'COMPLETED', qcVerdict: null, qcOverrideReason: 'InterOp lost' });
+  });
+});
+
+describe('the sequencing links are batched', () => {
+  it('a constant, small number of SQL statements in sequencing for Sample.libraries → Library.pools → Pool.runs → Run.lanes.pool, however many samples', async () => {
+    const i7 = ['AAAAAAAA', 'CCCCCCCC', 'GGGGGGGG', 'TTTTTTTT', 'ACACACAC', 'GTGTGTGT'];
+    const libraries: string[] = [];
+    for (const [n, index] of i7.entries()) {
+      const sampleId = await lab.validatedSample(`SQLN-000${n + 1}`);
+      libraries.push((await lab.mutate(`mutation($input: PrepareLibraryInput!) { prepareLibrary(input: $input) { position library { id } } }`,
+        { input: { sampleId, barcode: `LIB-SQLN-${n + 1}`, i7Index: index, volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400 } })).library.id);
+    }
+    for (const pair of [0, 1, 2]) {
+      const pool = (await lab.mutate(`mutation($input: CreatePoolInput!) { createPool(input: $input) { position pool { id } } }`,
+        { input: { name: `SQLN pool ${pair + 1}`, libraries: [{ libraryId: libraries[2 * pair] }, { libraryId: libraries[2 * pair + 1] }], targetMolarityNm: 2, volumeUl: 50 } })).pool.id;
+      const run = (await lab.mutate(`mutation($name: String!) { createSequencingRun(input: { name: $name, instrument: "MISEQ", flowcellType: "MISEQ_V2", readStructure: "151T8B151T" }) { position run { id } } }`, { name: `SQLN run ${pair + 1}` })).run.id;
+      await lab.mutate(`mutation($r: ID!, $p: ID!) { loadPoolOnLane(runId: $r, lane: 1, poolId: $p) { position } }`, { r: run, p: pool });
+    }
+    const query = `query($first: Int) { samples(first: $first, filter: { barcodePrefix: "SQLN-" }) { edges { node { barcode libraries { barcode pools { name runs { name lanes { lane pool { name } } } } } } } } }`;
+    const count = async (first: number) => {
+      const before = system.runtime.sqlStatements.get('sequencing') ?? 0;
+      const read = await lab.gql(query, { first });
+      expect(read.errors).toBeUndefined();
+      const nodes = read.data.samples.edges.map((e: any) => e.node);
+      expect(nodes).toHaveLength(first);
+      for (const node of nodes) expect(node.libraries[0].pools[0].runs[0].lanes).toEqual([{ lane: 1, pool: { name: node.libraries[0].pools[0].name } }]);
+      return system.runtime.sqlStatements.get('sequencing')! - before;
+    };
+    const few = await count(2);
+    const many = await count(6);
+    expect(many).toBe(few);
+    // libraries of the samples, pools of the libraries, runs of the pools, the lanes' pools.
+    expect(many).toBeLessThanOrEqual(4);
   });
 });
