@@ -1274,6 +1274,10 @@ export type Subscription = {
   alertRaised: Alert;
   /** Every event stored for your lab, optionally only some stream types (e.g. Sample, StorageUnit) and event types. */
   labEvents: LabEvent;
+  /** A pool when it is created or loaded onto a run's lane; only this pool when id is given. */
+  poolChanged: Pool;
+  /** A run after each change (created, pool loaded, lane QC, completed); only this run when id is given. */
+  runUpdated: SequencingRun;
   /** The saga after each step it takes, until it finishes. */
   sagaUpdated: Saga;
   /** A sample's status changed (registration included, from null); only this sample when sampleId is given. */
@@ -1289,6 +1293,16 @@ export type SubscriptionAlertRaisedArgs = {
 export type SubscriptionLabEventsArgs = {
   eventTypes?: InputMaybe<Array<Scalars['String']['input']>>;
   streamTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+
+export type SubscriptionPoolChangedArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionRunUpdatedArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
 };
 
 

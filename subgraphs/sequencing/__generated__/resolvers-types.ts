@@ -601,6 +601,24 @@ export type MutationCompleteSequencingRunArgs = {
   qcOverrideReason?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** A run after each change (created, pool loaded, lane QC, completed); only this run when id is given. */
+  runUpdated: SequencingRun;
+  /** A pool when it is created or loaded onto a run's lane; only this pool when id is given. */
+  poolChanged: Pool;
+};
+
+
+export type SubscriptionRunUpdatedArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionPoolChangedArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -769,6 +787,7 @@ export type ResolversTypes = {
   RunMetricsInput: ResolverTypeWrapper<Partial<RunMetricsInput>>;
   JobPayload: ResolverTypeWrapper<Partial<Omit<JobPayload, 'job'> & { job: ResolversTypes['SequencingJob'] }>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -817,6 +836,7 @@ export type ResolversParentTypes = {
   RunMetricsInput: Partial<RunMetricsInput>;
   JobPayload: Partial<Omit<JobPayload, 'job'> & { job: ResolversParentTypes['SequencingJob'] }>;
   Mutation: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -1071,6 +1091,11 @@ export type MutationResolvers<ContextType = any, ParentType extends ResolversPar
   completeSequencingRun?: Resolver<ResolversTypes['SequencingRunPayload'], ParentType, ContextType, RequireFields<MutationCompleteSequencingRunArgs, 'runId'>>;
 };
 
+export type SubscriptionResolvers<ContextType = any, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  runUpdated?: SubscriptionResolver<ResolversTypes['SequencingRun'], "runUpdated", ParentType, ContextType, Partial<SubscriptionRunUpdatedArgs>>;
+  poolChanged?: SubscriptionResolver<ResolversTypes['Pool'], "poolChanged", ParentType, ContextType, Partial<SubscriptionPoolChangedArgs>>;
+};
+
 export type Resolvers<ContextType = any> = {
   DateTime?: GraphQLScalarType;
   SequencingJob?: SequencingJobResolvers<ContextType>;
@@ -1102,5 +1127,6 @@ export type Resolvers<ContextType = any> = {
   SequencingRunPayload?: SequencingRunPayloadResolvers<ContextType>;
   JobPayload?: JobPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 };
 
