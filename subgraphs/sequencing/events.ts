@@ -67,6 +67,9 @@ export type LibraryPrepared = Event<'LibraryPrepared', {
 }>;
 export type LibraryQcRecorded = Event<'LibraryQcRecorded', { libraryId: string; verdict: 'PASS' | 'FAIL'; note: string | null; recordedBy: string | null }>;
 export type LibraryEvent = LibraryPrepared | LibraryQcRecorded;
+/** Stream `LibraryBarcode-<tenant>/<barcode>`: the claim that keeps library barcodes unique per tenant. */
+export type LibraryBarcodeClaimed = Event<'LibraryBarcodeClaimed', { barcode: string; libraryId: string }>;
+export type LibraryBarcodeEvent = LibraryBarcodeClaimed;
 
 export type PoolMember = { libraryId: string; proportion: number; volumeUl: number; i7: string; i5: string | null };
 export type PoolWarning = { kind: 'INDEX_COLLISION' | 'COLOUR_BALANCE'; message: string };
@@ -85,4 +88,4 @@ export type RunCompleted = Event<'RunCompleted', { runId: string; qcVerdict: QcV
 export type RunEvent = RunCreated | PoolLoaded | LaneQcRecorded | RunCompleted;
 
 /** Every event the sequencing context records. */
-export type SequencingEvent = JobEvent | IndexKitEvent | LibraryEvent | PoolEvent | RunEvent;
+export type SequencingEvent = JobEvent | IndexKitEvent | LibraryEvent | LibraryBarcodeEvent | PoolEvent | RunEvent;

@@ -156,6 +156,9 @@ describe('a run on a two-colour instrument: colour balance, lane QC by the lab\'
     const sampleId = await lab.validatedSample('CB-SRC-0003');
     const library = (await lab.mutate(`mutation($input: PrepareLibraryInput!) { prepareLibrary(input: $input) { position library { id } } }`,
       { input: { sampleId, barcode: 'LIB-0103', i7Index: 'ACGTACGT', volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400 } })).library.id;
+    // Library barcodes are unique per tenant (the claim stream is named by tenant and barcode).
+    const again = { sampleId, barcode: 'LIB-0103', i7Index: 'TTGGCCAA', volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400 };
+    expect(code(await lab.gql(`mutation($input: PrepareLibraryInput!) { prepareLibrary(input: $input) { position } }`, { input: again }))).toBe('CONFLICT');
     const pool = (await lab.mutate(`mutation($input: CreatePoolInput!) { createPool(input: $input) { position pool { id } } }`, { input: { name: 'One', libraries: [{ libraryId: library }], targetMolarityNm: 2, volumeUl: 50 } })).pool.id;
     const run = (await lab.mutate(`mutation { createSequencingRun(input: { name: "MiSeq override", instrument: "MISEQ", flowcellType: "MISEQ_V3", readStructure: "151T8B151T" }) { position run { id qcThresholds { clusterDensityKmm2 { min max } } } } }`)).run;
     expect(run.qcThresholds.clusterDensityKmm2).toEqual({ min: 1200, max: 1400 });

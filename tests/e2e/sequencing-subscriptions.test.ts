@@ -37,11 +37,13 @@ describe('sequencing subscriptions through the gateway', () => {
     await lab.mutate(`mutation($r: ID!) { recordLaneQc(runId: $r, lane: 1, metrics: { q30Percent: 91 }) { position } }`, { r: run });
     await lab.mutate(`mutation($r: ID!) { completeSequencingRun(runId: $r) { position } }`, { r: run });
 
-    await waitUntil(() => runs.results.length >= 3 && pools.results.length >= 3, 10_000, 'run and pool changes');
+    // The feed may still hold the run's creation when the subscription goes live, so it can arrive too.
+    await waitUntil(() => runs.results.at(-1)?.data.runUpdated.status === 'COMPLETED' && pools.results.length >= 3, 10_000, 'run and pool changes');
     const updates = runs.results.map((r) => r.data.runUpdated);
-    expect(updates.map((u) => u.name)).toEqual(['Sub run', 'Sub run', 'Sub run']);
+    expect(updates.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(updates.map((u) => u.name))).toEqual(new Set(['Sub run']));
     // Each delivery is the run at least as of its event: the last is the completed run.
-    expect(updates[2]).toEqual({ name: 'Sub run', status: 'COMPLETED', lanes: [{ lane: 1, pool: { name: 'Sub pool' } }], laneQc: [{ lane: 1, verdict: 'PASS' }], qcVerdict: 'PASS' });
+    expect(updates.at(-1)).toEqual({ name: 'Sub run', status: 'COMPLETED', lanes: [{ lane: 1, pool: { name: 'Sub pool' } }], laneQc: [{ lane: 1, verdict: 'PASS' }], qcVerdict: 'PASS' });
     const changes = pools.results.map((r) => r.data.poolChanged);
     expect(changes.map((c) => c.name)).toEqual(['Sub pool', 'Sub pool', 'Sub pool']);
     expect(changes[0].members).toEqual([{ library: { barcode: 'LIB-SUB-1', sample: { barcode: 'SUBSEQ-0001', status: 'VALIDATED' } } }]);

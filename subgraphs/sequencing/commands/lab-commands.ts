@@ -6,6 +6,8 @@ import { isUuid } from '../../../platform/graphql/scalars.js';
 import type { IndexCheckLevels } from '../domain/index-check.js';
 import { indexKitDecider } from '../domain/index-kit.js';
 import { libraryDecider, type Library } from '../domain/library.js';
+import { libraryBarcodeClaimId, libraryPreparation } from '../domain/library-barcode.js';
+import { validateBarcode } from '../../../platform/lab-rules.js';
 import { poolDecider, type Pool } from '../domain/pool.js';
 import { colourBalance } from '../domain/index-check.js';
 import { instrumentModel } from '../domain/instruments.js';
@@ -71,11 +73,13 @@ export class LabCommands {
     if (!sample) throw new NotFoundError(`sample ${input.sampleId} not found (if it was just created, send its position as x-tracseq-consistent-with)`);
     const index = await this.kitIndex(context, input);
     const libraryId = randomUUID();
-    const result = await this.commands.execute(libraryDecider, libraryId, {
+    // The claim's stream is named by the barcode, so a malformed one is refused before it names a stream.
+    const barcode = validateBarcode(input.barcode);
+    const result = await this.commands.executeAcross(libraryPreparation, { library: libraryId, barcode: libraryBarcodeClaimId(context.tenantId, barcode) }, {
       type: 'PrepareLibrary',
-      data: { libraryId, sampleId: sample.id, sampleStatus: sample.status, barcode: input.barcode, index, volumeUl: input.volumeUl, concentrationNgUl: input.concentrationNgUl, meanFragmentBp: input.meanFragmentBp },
+      data: { libraryId, sampleId: sample.id, sampleStatus: sample.status, barcode, index, volumeUl: input.volumeUl, concentrationNgUl: input.concentrationNgUl, meanFragmentBp: input.meanFragmentBp },
     }, context);
-    return { library: result.state as Library, position: result.position };
+    return { library: result.states.library as Library, position: result.position };
   }
 
   async recordLibraryQc(context: CommandContext, libraryId: string, verdict: 'PASS' | 'FAIL', note: string | null) {

@@ -1,9 +1,10 @@
 import { describe, it } from 'vitest';
-import { given } from '../../../event-store/testing/decider-spec.js';
+import { given, givenAcross } from '../../../event-store/testing/decider-spec.js';
 import { BadInputError, ConflictError, NotFoundError } from '../../../platform/errors.js';
 import type { IndexKitEvent, LibraryEvent, PoolEvent, RunEvent } from '../events.js';
 import { indexKitDecider } from './index-kit.js';
 import { libraryDecider, type LibraryCommand } from './library.js';
+import { libraryPreparation } from './library-barcode.js';
 import { poolDecider, type PoolCandidate, type PoolCommand } from './pool.js';
 import { sequencingLabConfig } from '../lab-config.js';
 import { runDecider } from './run.js';
@@ -37,6 +38,14 @@ describe('library', () => {
   const prepared: LibraryEvent = { type: 'LibraryPrepared', data: {
     libraryId: 'l1', sampleId: 's1', barcode: 'LIB-0001', index: { kitId: null, indexId: null, i7: 'ACGTACGT', i5: 'AGGTGCGT' }, volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400, molarityNm: 37.879,
   } };
+  it('claims its barcode in the same commit; a barcode already claimed in the tenant is refused', () => {
+    const prepareAcross = prepare() as Extract<LibraryCommand, { type: 'PrepareLibrary' }>;
+    const claimed = { type: 'LibraryBarcodeClaimed' as const, data: { barcode: 'LIB-0001', libraryId: 'l1' } };
+    givenAcross(libraryPreparation).when(prepareAcross).then({ library: [prepared], barcode: [claimed] });
+    givenAcross(libraryPreparation, { barcode: [{ type: 'LibraryBarcodeClaimed', data: { barcode: 'LIB-0001', libraryId: 'l0' } }] }).when(prepareAcross).thenThrows(ConflictError, /LIB-0001 is already used/);
+    // A malformed barcode is refused as such, before its claim is looked at.
+    givenAcross(libraryPreparation).when(prepare({ barcode: 'bad barcode!' }) as typeof prepareAcross).thenThrows(BadInputError);
+  });
   it('is prepared from a VALIDATED or IN_STORAGE sample with its molarity computed', () => {
     given(libraryDecider).when(prepare()).then([prepared]);
     given(libraryDecider).when(prepare({ sampleStatus: 'IN_STORAGE' })).then([prepared]);
