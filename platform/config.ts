@@ -86,6 +86,8 @@ export interface Config {
   apolloTelemetry: boolean;
   /** LOG_LEVEL, default info (silent under vitest). */
   logLevel: string;
+  /** SEQUENCING_LAB_CONFIG: JSON of the lab's sequencing rules (QC thresholds, index check levels); its shape is checked by the sequencing subgraph at start. */
+  sequencingLabConfig?: string;
 }
 
 /** Every problem with the environment, reported together. */
@@ -174,6 +176,7 @@ const schema = z
     SHUTDOWN_TIMEOUT_MS: integer(0, DAY_MS, 10_000),
     APOLLO_TELEMETRY_ENABLED: flag(false),
     LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
+    SEQUENCING_LAB_CONFIG: optional(z.string()),
   });
 
 /**
@@ -282,6 +285,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     kafkaFetchMaxWaitMs: v.KAFKA_FETCH_MAX_WAIT_MS,
     apolloTelemetry: v.APOLLO_TELEMETRY_ENABLED,
     logLevel: v.LOG_LEVEL ?? (env.VITEST ? 'silent' : 'info'),
+    sequencingLabConfig: v.SEQUENCING_LAB_CONFIG,
   };
 };
 

@@ -145,6 +145,12 @@ export type CustodyRecord = {
   positionLabel: Maybe<Scalars['String']['output']>;
 };
 
+export type DensityBand = {
+  __typename?: 'DensityBand';
+  max: Scalars['Float']['output'];
+  min: Scalars['Float']['output'];
+};
+
 export type FlowcellType = {
   __typename?: 'FlowcellType';
   code: Scalars['String']['output'];
@@ -258,6 +264,35 @@ export type LabEvent = {
   version: Scalars['Int']['output'];
 };
 
+export type LaneMetrics = {
+  __typename?: 'LaneMetrics';
+  clusterDensityKmm2: Maybe<Scalars['Float']['output']>;
+  occupancyPercent: Maybe<Scalars['Float']['output']>;
+  percentPf: Maybe<Scalars['Float']['output']>;
+  q30Percent: Maybe<Scalars['Float']['output']>;
+  yieldGb: Maybe<Scalars['Float']['output']>;
+};
+
+export type LaneMetricsInput = {
+  clusterDensityKmm2?: InputMaybe<Scalars['Float']['input']>;
+  /** Patterned flowcells: % of nanowells occupied. */
+  occupancyPercent?: InputMaybe<Scalars['Float']['input']>;
+  percentPf?: InputMaybe<Scalars['Float']['input']>;
+  q30Percent?: InputMaybe<Scalars['Float']['input']>;
+  yieldGb?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type LaneQc = {
+  __typename?: 'LaneQc';
+  lane: Scalars['Int']['output'];
+  metrics: LaneMetrics;
+  /** Why the verdict is not PASS. */
+  reasons: Array<Scalars['String']['output']>;
+  recordedAt: Scalars['DateTime']['output'];
+  recordedBy: Maybe<Scalars['String']['output']>;
+  verdict: QcVerdict;
+};
+
 export type Library = {
   __typename?: 'Library';
   barcode: Scalars['String']['output'];
@@ -307,6 +342,8 @@ export type Mutation = {
   checkOutSample: PositionPayload;
   /** Needs recorded run metrics, or an explicit qcOverrideReason (the samples then become SEQUENCED without a verdict). */
   completeJob: JobPayload;
+  /** Every loaded lane needs QC, or an explicit qcOverrideReason. */
+  completeSequencingRun: SequencingRunPayload;
   /** manifests binds the key to those persisted-query manifests: it can run no other manifest's operations. */
   createApiKey: CreateApiKeyPayload;
   createPool: PoolPayload;
@@ -325,6 +362,8 @@ export type Mutation = {
   prepareLibrary: LibraryPayload;
   queueJob: JobPayload;
   receiveSample: SamplePayload;
+  /** Judged by the lab's thresholds for the run's instrument and flowcell type; recording again replaces the lane's QC. */
+  recordLaneQc: SequencingRunPayload;
   recordLibraryQc: LibraryPayload;
   recordRunMetrics: JobPayload;
   recordTemperature: TemperaturePayload;
@@ -401,6 +440,13 @@ export type MutationCheckOutSampleArgs = {
 export type MutationCompleteJobArgs = {
   jobId: Scalars['ID']['input'];
   qcOverrideReason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationCompleteSequencingRunArgs = {
+  qcOverrideReason?: InputMaybe<Scalars['String']['input']>;
+  runId: Scalars['ID']['input'];
 };
 
 
@@ -505,6 +551,14 @@ export type MutationReceiveSampleArgs = {
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
   id: Scalars['ID']['input'];
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationRecordLaneQcArgs = {
+  lane: Scalars['Int']['input'];
+  metrics: LaneMetricsInput;
+  runId: Scalars['ID']['input'];
 };
 
 
@@ -729,6 +783,23 @@ export type Priority =
   | 'NORMAL'
   | 'STAT';
 
+export type Q30Thresholds = {
+  __typename?: 'Q30Thresholds';
+  failBelow: Scalars['Float']['output'];
+  warnBelow: Scalars['Float']['output'];
+};
+
+export type QcThresholds = {
+  __typename?: 'QcThresholds';
+  /** Non-patterned flowcells only (K/mm²); null: not judged. */
+  clusterDensityKmm2: Maybe<DensityBand>;
+  /** Patterned flowcells only; null: not judged. */
+  minOccupancyPercent: Maybe<Scalars['Float']['output']>;
+  /** Null: not judged. */
+  minPercentPf: Maybe<Scalars['Float']['output']>;
+  q30: Q30Thresholds;
+};
+
 export type QcVerdict =
   | 'FAIL'
   | 'PASS'
@@ -891,6 +962,10 @@ export type RunMetricsInput = {
   q30Percent?: InputMaybe<Scalars['Float']['input']>;
   yieldGb?: InputMaybe<Scalars['Float']['input']>;
 };
+
+export type RunStatus =
+  | 'COMPLETED'
+  | 'PLANNED';
 
 /** A multi-step lab workflow across subgraphs, run durably with compensation. */
 export type Saga = {
@@ -1090,22 +1165,34 @@ export type SequencingPlatform =
 
 export type SequencingRun = {
   __typename?: 'SequencingRun';
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  completedBy: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
   flowcellType: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   instrument: InstrumentModel;
   laneCount: Scalars['Int']['output'];
+  /** Per-lane QC, lane order. */
+  laneQc: Array<LaneQc>;
   lanes: Array<RunLane>;
   name: Scalars['String']['output'];
+  qcOverrideReason: Maybe<Scalars['String']['output']>;
+  /** The lab's QC thresholds for this instrument and flowcell type (SEQUENCING_LAB_CONFIG, cited defaults). */
+  qcThresholds: QcThresholds;
+  /** Worst lane verdict, once completed (null when completed by override with no lane judged). */
+  qcVerdict: Maybe<QcVerdict>;
   readStructure: Scalars['String']['output'];
   /** BCL Convert v2 sample sheet: one row per library per lane, i5 as the instrument wants it. */
   sampleSheet: Scalars['String']['output'];
+  status: RunStatus;
 };
 
 export type SequencingRunPayload = {
   __typename?: 'SequencingRunPayload';
   position: Scalars['String']['output'];
   run: SequencingRun;
+  /** loadPoolOnLane: the pool's colour-balance warnings on this run's instrument (empty otherwise). */
+  warnings: Array<PoolWarning>;
 };
 
 export type Severity =
@@ -1187,6 +1274,10 @@ export type Subscription = {
   alertRaised: Alert;
   /** Every event stored for your lab, optionally only some stream types (e.g. Sample, StorageUnit) and event types. */
   labEvents: LabEvent;
+  /** A pool when it is created or loaded onto a run's lane; only this pool when id is given. */
+  poolChanged: Pool;
+  /** A run after each change (created, pool loaded, lane QC, completed); only this run when id is given. */
+  runUpdated: SequencingRun;
   /** The saga after each step it takes, until it finishes. */
   sagaUpdated: Saga;
   /** A sample's status changed (registration included, from null); only this sample when sampleId is given. */
@@ -1202,6 +1293,16 @@ export type SubscriptionAlertRaisedArgs = {
 export type SubscriptionLabEventsArgs = {
   eventTypes?: InputMaybe<Array<Scalars['String']['input']>>;
   streamTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+
+export type SubscriptionPoolChangedArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionRunUpdatedArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
 };
 
 

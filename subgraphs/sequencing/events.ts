@@ -67,6 +67,9 @@ export type LibraryPrepared = Event<'LibraryPrepared', {
 }>;
 export type LibraryQcRecorded = Event<'LibraryQcRecorded', { libraryId: string; verdict: 'PASS' | 'FAIL'; note: string | null; recordedBy: string | null }>;
 export type LibraryEvent = LibraryPrepared | LibraryQcRecorded;
+/** Stream `LibraryBarcode-<tenant>/<barcode>`: the claim that keeps library barcodes unique per tenant. */
+export type LibraryBarcodeClaimed = Event<'LibraryBarcodeClaimed', { barcode: string; libraryId: string }>;
+export type LibraryBarcodeEvent = LibraryBarcodeClaimed;
 
 export type PoolMember = { libraryId: string; proportion: number; volumeUl: number; i7: string; i5: string | null };
 export type PoolWarning = { kind: 'INDEX_COLLISION' | 'COLOUR_BALANCE'; message: string };
@@ -77,7 +80,12 @@ export type PoolEvent = PoolCreated;
 /** Stream `SequencingRun-<uuid>`. */
 export type RunCreated = Event<'RunCreated', { runId: string; name: string; instrument: string; flowcellType: string; lanes: number; readStructure: string }>;
 export type PoolLoaded = Event<'PoolLoaded', { runId: string; lane: number; poolId: string }>;
-export type RunEvent = RunCreated | PoolLoaded;
+export type LaneMetrics = { q30Percent: number | null; percentPf: number | null; occupancyPercent: number | null; clusterDensityKmm2: number | null; yieldGb: number | null };
+/** A lane's metrics and the verdict the lab's thresholds gave them (`reasons` say why it is not PASS). */
+export type LaneQcRecorded = Event<'LaneQcRecorded', { runId: string; lane: number; metrics: LaneMetrics; verdict: QcVerdict; reasons: string[]; recordedBy: string | null }>;
+/** `qcVerdict`: the worst lane verdict (null when no lane was judged); `qcOverrideReason` only when a loaded lane had no QC. */
+export type RunCompleted = Event<'RunCompleted', { runId: string; qcVerdict: QcVerdict | null; qcOverrideReason?: string; completedBy: string | null }>;
+export type RunEvent = RunCreated | PoolLoaded | LaneQcRecorded | RunCompleted;
 
 /** Every event the sequencing context records. */
-export type SequencingEvent = JobEvent | IndexKitEvent | LibraryEvent | PoolEvent | RunEvent;
+export type SequencingEvent = JobEvent | IndexKitEvent | LibraryEvent | LibraryBarcodeEvent | PoolEvent | RunEvent;

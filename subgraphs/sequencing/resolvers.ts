@@ -8,6 +8,12 @@ import { INSTRUMENT_MODELS, instrumentModel } from './domain/instruments.js';
 import { bclConvertSheet, sampleSheet } from './domain/sample-sheet.js';
 import type { JobSample } from './events.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
+import type { SequencingLabConfig } from './lab-config.js';
+import type { StoredEvent } from '../../event-store/types.js';
+import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
+import type { LiveFeed } from '../../platform/subscriptions/live-feed.js';
+import type { PoolEvent, RunEvent } from './events.js';
+import type { PoolView, RunView } from './read-model/lab-queries.js';
 import type { SequencingLoaders } from './read-model/loaders.js';
 import type { IndexKitView } from './read-model/lab-queries.js';
 import type { JobParent, SequencingQueries } from './read-model/queries.js';
@@ -20,17 +26,49 @@ const samplesOf = async (job: JobParent, ctx: SequencingContext): Promise<JobSam
   job.samples ??
   (await ctx.sequencing.samplesOfJob.load(job.id)).map((row) => ({ sampleId: row.sample_id, lane: row.lane, i7Index: row.i7_index, i5Index: row.i5_index }));
 
+const RUN_EVENTS: ReadonlySet<string> = new Set<RunEvent['type']>(['RunCreated', 'PoolLoaded', 'LaneQcRecorded', 'RunCompleted']);
+const isRunEvent = (event: StoredEvent): event is StoredEvent<RunEvent> => RUN_EVENTS.has(event.type);
+/** A pool changes when it is created and when it is loaded onto a lane (its `runs`). */
+const poolIdOf = (event: StoredEvent): string | null => {
+  if (event.type === ('PoolCreated' satisfies PoolEvent['type'])) return (event as StoredEvent<PoolEvent>).data.poolId;
+  if (event.type === ('PoolLoaded' satisfies RunEvent['type'])) return (event as StoredEvent<Extract<RunEvent, { type: 'PoolLoaded' }>>).data.poolId;
+  return null;
+};
+
 const found = <T>(value: T | null | Error, what: string): T => {
   if (value instanceof Error) throw value;
   if (value === null) throw new BadInputError(`${what} not found`);
   return value;
 };
 
-export const sequencingResolvers = (deps: { queries: SequencingQueries; commands: JobCommands; lab: LabCommands; allKits: (tenantId: string) => Promise<IndexKitView[]> }): Resolvers<SequencingContext> => {
+export const sequencingResolvers = (deps: { queries: SequencingQueries; commands: JobCommands; lab: LabCommands; allKits: (tenantId: string) => Promise<IndexKitView[]>; config: SequencingLabConfig;
+  feed: LiveFeed; runAt: (tenantId: string, runId: string) => Promise<RunView | null>; poolAt: (tenantId: string, poolId: string) => Promise<PoolView | null>;
+}): Resolvers<SequencingContext> => {
   const change = (ctx: SequencingContext, jobId: string, command: JobChange) => deps.commands.change(commandContext(ctx), jobId, command);
 
   return {
     DateTime: DateTimeScalar,
+    Subscription: {
+      runUpdated: {
+        subscribe: (_, args, ctx) =>
+          eventSubscription(deps.feed, {
+            tenantId: ctx.tenantId,
+            accept: (event) => isRunEvent(event) && (!args.id || event.data.runId === args.id),
+            // The run from its own stream, so at least as new as the event.
+            map: (event) => (isRunEvent(event) ? deps.runAt(event.tenantId, event.data.runId) : null),
+          }),
+        resolve: (source: Delivery<RunView>) => source.payload,
+      },
+      poolChanged: {
+        subscribe: (_, args, ctx) =>
+          eventSubscription(deps.feed, {
+            tenantId: ctx.tenantId,
+            accept: (event) => poolIdOf(event) !== null && (!args.id || poolIdOf(event) === args.id),
+            map: (event) => deps.poolAt(event.tenantId, poolIdOf(event)!),
+          }),
+        resolve: (source: Delivery<PoolView>) => source.payload,
+      },
+    },
     Query: {
       sequencingJob: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.job.load(id) : null),
       sequencingJobs: (_, args, ctx) => deps.queries.list(ctx.tenantId, args, pageSize(args.first), args.after),
@@ -68,6 +106,8 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       createPool: (_, { input }, ctx) => deps.lab.createPool(commandContext(ctx), input),
       createSequencingRun: (_, { input }, ctx) => deps.lab.createRun(commandContext(ctx), input),
       loadPoolOnLane: (_, { runId, lane, poolId }, ctx) => deps.lab.loadPool(commandContext(ctx), runId, lane, poolId),
+      recordLaneQc: (_, { runId, lane, metrics }, ctx) => deps.lab.recordLaneQc(commandContext(ctx), runId, lane, metrics),
+      completeSequencingRun: (_, { runId, qcOverrideReason }, ctx) => deps.lab.completeRun(commandContext(ctx), runId, qcOverrideReason ?? null),
     },
     InstrumentModel: {
       code: (model) => model.id,
@@ -101,6 +141,12 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       instrument: (run) => found(instrumentModel(run.instrument), `instrument ${run.instrument}`),
       laneCount: (run) => run.lanes,
       lanes: (run) => run.loaded,
+      qcThresholds: (run) => deps.config.qcThresholds(run.instrument, run.flowcellType),
+      laneQc: (run) => run.laneQc ?? [],
+      qcVerdict: (run) => run.qcVerdict ?? null,
+      qcOverrideReason: (run) => run.qcOverrideReason ?? null,
+      completedBy: (run) => run.completedBy ?? null,
+      completedAt: (run) => run.completedAt ?? null,
       sampleSheet: async (run, _, ctx) => {
         const pools = await Promise.all(run.loaded.map(async ({ lane, poolId }) => ({ lane, pool: found(await ctx.sequencing.pool.load(poolId), `pool ${poolId}`) })));
         const libraries = await ctx.sequencing.library.loadMany(pools.flatMap(({ pool }) => pool.members.map((m) => m.libraryId)));

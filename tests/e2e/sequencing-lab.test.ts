@@ -7,7 +7,9 @@ let system: TestSystem;
 let lab: ReturnType<typeof labClient>;
 
 beforeAll(async () => {
-  system = await startTestSystem();
+  // A lab that judges NovaSeq 6000 lanes by %PF as well (no default: Illumina gives no single number).
+  // MAX_COST: the batching test nests four lists, which the static cost estimate multiplies.
+  system = await startTestSystem({ SEQUENCING_LAB_CONFIG: JSON.stringify({ qc: { NOVASEQ_6000: { minPercentPf: 70 } } }), MAX_COST: '1000000' });
   lab = labClient(system);
 });
 afterAll(() => system?.stop());
@@ -111,5 +113,92 @@ describe('completing a job without run metrics', () => {
     const done = await lab.mutate(`mutation($j: ID!) { completeJob(jobId: $j, qcOverrideReason: "InterOp lost; FASTQ checked by hand") { position job { status qcVerdict } } }`, { j: job });
     expect(done.job).toEqual({ status: 'COMPLETED', qcVerdict: null });
     await lab.eventually(`query($id: ID!) { sample(id: $id) { status } }`, { id: sample }, (d) => d.sample.status === 'SEQUENCED', 'sample SEQUENCED');
+  });
+});
+
+describe('a run on a two-colour instrument: colour balance, lane QC by the lab\'s thresholds, completion', () => {
+  it('warns when every i7 starts with the dark base, judges a lane with who recorded it, and completes with the worst verdict', async () => {
+    const libraries: string[] = [];
+    // Both i7 start with G, which a two-colour NovaSeq 6000 sees as no signal; 6 mismatches apart.
+    for (const [n, i7] of [[1, 'GGACTTAC'], [2, 'GTCAGGAT']] as const) {
+      const sampleId = await lab.validatedSample(`CB-SRC-000${n}`);
+      libraries.push((await lab.mutate(`mutation($input: PrepareLibraryInput!) { prepareLibrary(input: $input) { position library { id } } }`,
+        { input: { sampleId, barcode: `LIB-010${n}`, i7Index: i7, volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400 } })).library.id);
+    }
+    const pool = (await lab.mutate(`mutation($input: CreatePoolInput!) { createPool(input: $input) { position warnings { kind } pool { id } } }`,
+      { input: { name: 'Dark start', libraries: libraries.map((libraryId) => ({ libraryId })), targetMolarityNm: 2, volumeUl: 50 } }));
+    expect(pool.warnings).toEqual([]); // colour balance is the instrument's matter: known only on loading
+    const run = (await lab.mutate(`mutation { createSequencingRun(input: { name: "NV6K QC", instrument: "NOVASEQ_6000", flowcellType: "SP", readStructure: "151T8B151T" }) { position run { id status qcThresholds { q30 { failBelow warnBelow } minPercentPf minOccupancyPercent clusterDensityKmm2 { min } } } } }`)).run;
+    expect(run).toMatchObject({ status: 'PLANNED', qcThresholds: { q30: { failBelow: 75, warnBelow: 80 }, minPercentPf: 70, minOccupancyPercent: null, clusterDensityKmm2: null } });
+    const loaded = await lab.mutate(`mutation($r: ID!, $p: ID!) { loadPoolOnLane(runId: $r, lane: 1, poolId: $p) { position warnings { kind message } } }`, { r: run.id, p: pool.pool.id });
+    expect(loaded.warnings).toEqual([{ kind: 'COLOUR_BALANCE', message: 'lane 1: every i7 index has G (no signal on NovaSeq 6000) at cycle 1' }]);
+
+    const record = (lane: number, metrics: Record<string, number>) =>
+      lab.gql(`mutation($r: ID!, $l: Int!, $m: LaneMetricsInput!) { recordLaneQc(runId: $r, lane: $l, metrics: $m) { position run { laneQc { lane verdict reasons recordedBy metrics { q30Percent percentPf clusterDensityKmm2 } } } } }`, { r: run.id, l: lane, m: metrics });
+    expect(code(await record(2, { q30Percent: 90 }))).toBe('BAD_USER_INPUT'); // lane 2 holds no pool
+    expect(code(await record(1, { q30Percent: 120 }))).toBe('BAD_USER_INPUT');
+    // Patterned SP: density is not judged; %PF 65 is below the lab's 70.
+    const judged = await record(1, { q30Percent: 88, percentPf: 65, clusterDensityKmm2: 2900 });
+    expect(judged.errors).toBeUndefined();
+    const [laneQc] = judged.data.recordLaneQc.run.laneQc;
+    expect(laneQc).toMatchObject({ lane: 1, verdict: 'WARN', reasons: ['%PF 65 is below 70'], metrics: { q30Percent: 88, percentPf: 65, clusterDensityKmm2: 2900 } });
+    expect(laneQc.recordedBy).toBeTruthy();
+
+    const done = await lab.mutate(`mutation($r: ID!) { completeSequencingRun(runId: $r) { position run { status qcVerdict qcOverrideReason completedBy completedAt } } }`, { r: run.id });
+    expect(done.run).toMatchObject({ status: 'COMPLETED', qcVerdict: 'WARN', qcOverrideReason: null });
+    expect(done.run.completedBy).toBeTruthy();
+    expect(code(await record(1, { q30Percent: 95 }))).toBe('CONFLICT');
+    const read = await lab.gql(`query($r: ID!) { sequencingRun(id: $r) { status qcVerdict laneQc { lane verdict } } }`, { r: run.id });
+    expect(read.data.sequencingRun).toEqual({ status: 'COMPLETED', qcVerdict: 'WARN', laneQc: [{ lane: 1, verdict: 'WARN' }] });
+  });
+
+  it('completes a run whose lanes have no QC only with a reason', async () => {
+    const sampleId = await lab.validatedSample('CB-SRC-0003');
+    const library = (await lab.mutate(`mutation($input: PrepareLibraryInput!) { prepareLibrary(input: $input) { position library { id } } }`,
+      { input: { sampleId, barcode: 'LIB-0103', i7Index: 'ACGTACGT', volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400 } })).library.id;
+    // Library barcodes are unique per tenant (the claim stream is named by tenant and barcode).
+    const again = { sampleId, barcode: 'LIB-0103', i7Index: 'TTGGCCAA', volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400 };
+    expect(code(await lab.gql(`mutation($input: PrepareLibraryInput!) { prepareLibrary(input: $input) { position } }`, { input: again }))).toBe('CONFLICT');
+    const pool = (await lab.mutate(`mutation($input: CreatePoolInput!) { createPool(input: $input) { position pool { id } } }`, { input: { name: 'One', libraries: [{ libraryId: library }], targetMolarityNm: 2, volumeUl: 50 } })).pool.id;
+    const run = (await lab.mutate(`mutation { createSequencingRun(input: { name: "MiSeq override", instrument: "MISEQ", flowcellType: "MISEQ_V3", readStructure: "151T8B151T" }) { position run { id qcThresholds { clusterDensityKmm2 { min max } } } } }`)).run;
+    expect(run.qcThresholds.clusterDensityKmm2).toEqual({ min: 1200, max: 1400 });
+    await lab.mutate(`mutation($r: ID!, $p: ID!) { loadPoolOnLane(runId: $r, lane: 1, poolId: $p) { position } }`, { r: run.id, p: pool });
+    const refused = await lab.gql(`mutation($r: ID!) { completeSequencingRun(runId: $r) { position } }`, { r: run.id });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'qcOverrideReason' });
+    const done = await lab.mutate(`mutation($r: ID!) { completeSequencingRun(runId: $r, qcOverrideReason: "InterOp lost") { position run { status qcVerdict qcOverrideReason } } }`, { r: run.id });
+    expect(done.run).toEqual({ status: 'COMPLETED', qcVerdict: null, qcOverrideReason: 'InterOp lost' });
+  });
+});
+
+describe('the sequencing links are batched', () => {
+  it('a constant, small number of SQL statements in sequencing for Sample.libraries → Library.pools → Pool.runs → Run.lanes.pool, however many samples', async () => {
+    const i7 = ['AAAAAAAA', 'CCCCCCCC', 'GGGGGGGG', 'TTTTTTTT', 'ACACACAC', 'GTGTGTGT'];
+    const libraries: string[] = [];
+    for (const [n, index] of i7.entries()) {
+      const sampleId = await lab.validatedSample(`SQLN-000${n + 1}`);
+      libraries.push((await lab.mutate(`mutation($input: PrepareLibraryInput!) { prepareLibrary(input: $input) { position library { id } } }`,
+        { input: { sampleId, barcode: `LIB-SQLN-${n + 1}`, i7Index: index, volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400 } })).library.id);
+    }
+    for (const pair of [0, 1, 2]) {
+      const pool = (await lab.mutate(`mutation($input: CreatePoolInput!) { createPool(input: $input) { position pool { id } } }`,
+        { input: { name: `SQLN pool ${pair + 1}`, libraries: [{ libraryId: libraries[2 * pair] }, { libraryId: libraries[2 * pair + 1] }], targetMolarityNm: 2, volumeUl: 50 } })).pool.id;
+      const run = (await lab.mutate(`mutation($name: String!) { createSequencingRun(input: { name: $name, instrument: "MISEQ", flowcellType: "MISEQ_V2", readStructure: "151T8B151T" }) { position run { id } } }`, { name: `SQLN run ${pair + 1}` })).run.id;
+      await lab.mutate(`mutation($r: ID!, $p: ID!) { loadPoolOnLane(runId: $r, lane: 1, poolId: $p) { position } }`, { r: run, p: pool });
+    }
+    const query = `query($first: Int) { samples(first: $first, filter: { barcodePrefix: "SQLN-" }) { edges { node { barcode libraries { barcode pools { name runs { name lanes { lane pool { name } } } } } } } } }`;
+    const count = async (first: number) => {
+      const before = system.runtime.sqlStatements.get('sequencing') ?? 0;
+      const read = await lab.gql(query, { first });
+      expect(read.errors).toBeUndefined();
+      const nodes = read.data.samples.edges.map((e: any) => e.node);
+      expect(nodes).toHaveLength(first);
+      for (const node of nodes) expect(node.libraries[0].pools[0].runs[0].lanes).toEqual([{ lane: 1, pool: { name: node.libraries[0].pools[0].name } }]);
+      return system.runtime.sqlStatements.get('sequencing')! - before;
+    };
+    const few = await count(2);
+    const many = await count(6);
+    expect(many).toBe(few);
+    // libraries of the samples, pools of the libraries, runs of the pools, the lanes' pools.
+    expect(many).toBeLessThanOrEqual(4);
   });
 });

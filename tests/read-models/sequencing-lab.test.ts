@@ -60,4 +60,18 @@ describe('sequencing lab read model (kits, libraries, pools, runs)', () => {
     expect((await queries.runsOfPools('lab-a', [poolId])).map((r) => [r.poolId, r.run.name])).toEqual([[poolId, 'Run']]);
     expect(await queries.librariesOfSamples('lab-b', [sample])).toEqual([]);
   });
+
+  it('keeps lane QC (replaced when recorded again, with who recorded it) and the completed run\'s verdict; replays change nothing', async () => {
+    const runId = id(7);
+    const metrics = (q30Percent: number) => ({ q30Percent, percentPf: null, occupancyPercent: null, clusterDensityKmm2: null, yieldGb: null });
+    const rows = await projectionSpec(db, labProjection, storedEvents([
+      { type: 'RunCreated', data: { runId, name: 'QC run', instrument: 'NOVASEQ_6000', flowcellType: 'SP', lanes: 2, readStructure: '151T8B151T' }, streamId: `SequencingRun-${runId}` },
+      { type: 'PoolLoaded', data: { runId, lane: 1, poolId }, streamId: `SequencingRun-${runId}` },
+      { type: 'LaneQcRecorded', data: { runId, lane: 1, metrics: metrics(70), verdict: 'FAIL', reasons: ['Q30 70% is below 75%'], recordedBy: 'tech-1' }, streamId: `SequencingRun-${runId}` },
+      { type: 'LaneQcRecorded', data: { runId, lane: 1, metrics: metrics(78), verdict: 'WARN', reasons: ['Q30 78% is below 80%'], recordedBy: 'tech-2' }, streamId: `SequencingRun-${runId}` },
+      { type: 'RunCompleted', data: { runId, qcVerdict: 'WARN', completedBy: 'tech-2' }, streamId: `SequencingRun-${runId}` },
+    ], { tenantId: 'lab-a' }), async (from) => (await sql`SELECT state->>'status' AS status, state->>'qcVerdict' AS verdict, state->'laneQc' AS lane_qc, version FROM sequencing_read.runs WHERE id = ${runId}`.execute(from)).rows);
+    expect(rows).toMatchObject([{ status: 'COMPLETED', verdict: 'WARN', version: 5, lane_qc: [{ lane: 1, verdict: 'WARN', recordedBy: 'tech-2', metrics: metrics(78), reasons: ['Q30 78% is below 80%'] }] }]);
+  });
 });
+

@@ -222,7 +222,64 @@ export type SequencingRun = {
   lanes: Array<RunLane>;
   /** BCL Convert v2 sample sheet: one row per library per lane, i5 as the instrument wants it. */
   sampleSheet: Scalars['String']['output'];
+  status: RunStatus;
+  /** The lab's QC thresholds for this instrument and flowcell type (SEQUENCING_LAB_CONFIG, cited defaults). */
+  qcThresholds: QcThresholds;
+  /** Per-lane QC, lane order. */
+  laneQc: Array<LaneQc>;
+  /** Worst lane verdict, once completed (null when completed by override with no lane judged). */
+  qcVerdict?: Maybe<QcVerdict>;
+  qcOverrideReason?: Maybe<Scalars['String']['output']>;
+  completedBy?: Maybe<Scalars['String']['output']>;
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
   createdAt: Scalars['DateTime']['output'];
+};
+
+export type RunStatus =
+  | 'PLANNED'
+  | 'COMPLETED';
+
+export type Q30Thresholds = {
+  __typename?: 'Q30Thresholds';
+  failBelow: Scalars['Float']['output'];
+  warnBelow: Scalars['Float']['output'];
+};
+
+export type DensityBand = {
+  __typename?: 'DensityBand';
+  min: Scalars['Float']['output'];
+  max: Scalars['Float']['output'];
+};
+
+export type QcThresholds = {
+  __typename?: 'QcThresholds';
+  q30: Q30Thresholds;
+  /** Null: not judged. */
+  minPercentPf?: Maybe<Scalars['Float']['output']>;
+  /** Patterned flowcells only; null: not judged. */
+  minOccupancyPercent?: Maybe<Scalars['Float']['output']>;
+  /** Non-patterned flowcells only (K/mm²); null: not judged. */
+  clusterDensityKmm2?: Maybe<DensityBand>;
+};
+
+export type LaneMetrics = {
+  __typename?: 'LaneMetrics';
+  q30Percent?: Maybe<Scalars['Float']['output']>;
+  percentPf?: Maybe<Scalars['Float']['output']>;
+  occupancyPercent?: Maybe<Scalars['Float']['output']>;
+  clusterDensityKmm2?: Maybe<Scalars['Float']['output']>;
+  yieldGb?: Maybe<Scalars['Float']['output']>;
+};
+
+export type LaneQc = {
+  __typename?: 'LaneQc';
+  lane: Scalars['Int']['output'];
+  metrics: LaneMetrics;
+  verdict: QcVerdict;
+  /** Why the verdict is not PASS. */
+  reasons: Array<Scalars['String']['output']>;
+  recordedBy?: Maybe<Scalars['String']['output']>;
+  recordedAt: Scalars['DateTime']['output'];
 };
 
 export type PageInfo = {
@@ -363,7 +420,18 @@ export type PoolPayload = {
 export type SequencingRunPayload = {
   __typename?: 'SequencingRunPayload';
   run: SequencingRun;
+  /** loadPoolOnLane: the pool's colour-balance warnings on this run's instrument (empty otherwise). */
+  warnings: Array<PoolWarning>;
   position: Scalars['String']['output'];
+};
+
+export type LaneMetricsInput = {
+  q30Percent?: InputMaybe<Scalars['Float']['input']>;
+  percentPf?: InputMaybe<Scalars['Float']['input']>;
+  /** Patterned flowcells: % of nanowells occupied. */
+  occupancyPercent?: InputMaybe<Scalars['Float']['input']>;
+  clusterDensityKmm2?: InputMaybe<Scalars['Float']['input']>;
+  yieldGb?: InputMaybe<Scalars['Float']['input']>;
 };
 
 export type CreateSequencingJobInput = {
@@ -409,6 +477,10 @@ export type Mutation = {
   createSequencingRun: SequencingRunPayload;
   /** Lane count of the run's flowcell enforced; a lane holds one pool. */
   loadPoolOnLane: SequencingRunPayload;
+  /** Judged by the lab's thresholds for the run's instrument and flowcell type; recording again replaces the lane's QC. */
+  recordLaneQc: SequencingRunPayload;
+  /** Every loaded lane needs QC, or an explicit qcOverrideReason. */
+  completeSequencingRun: SequencingRunPayload;
 };
 
 
@@ -514,6 +586,37 @@ export type MutationLoadPoolOnLaneArgs = {
   runId: Scalars['ID']['input'];
   lane: Scalars['Int']['input'];
   poolId: Scalars['ID']['input'];
+};
+
+
+export type MutationRecordLaneQcArgs = {
+  runId: Scalars['ID']['input'];
+  lane: Scalars['Int']['input'];
+  metrics: LaneMetricsInput;
+};
+
+
+export type MutationCompleteSequencingRunArgs = {
+  runId: Scalars['ID']['input'];
+  qcOverrideReason?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** A run after each change (created, pool loaded, lane QC, completed); only this run when id is given. */
+  runUpdated: SequencingRun;
+  /** A pool when it is created or loaded onto a run's lane; only this pool when id is given. */
+  poolChanged: Pool;
+};
+
+
+export type SubscriptionRunUpdatedArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionPoolChangedArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -659,6 +762,12 @@ export type ResolversTypes = {
   Pool: ResolverTypeWrapper<PoolView>;
   RunLane: ResolverTypeWrapper<RunLaneView>;
   SequencingRun: ResolverTypeWrapper<RunView>;
+  RunStatus: ResolverTypeWrapper<Partial<RunStatus>>;
+  Q30Thresholds: ResolverTypeWrapper<Partial<Q30Thresholds>>;
+  DensityBand: ResolverTypeWrapper<Partial<DensityBand>>;
+  QcThresholds: ResolverTypeWrapper<Partial<QcThresholds>>;
+  LaneMetrics: ResolverTypeWrapper<Partial<LaneMetrics>>;
+  LaneQc: ResolverTypeWrapper<Partial<LaneQc>>;
   PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
   SequencingJobEdge: ResolverTypeWrapper<Partial<Omit<SequencingJobEdge, 'node'> & { node: ResolversTypes['SequencingJob'] }>>;
   SequencingJobConnection: ResolverTypeWrapper<JobConnection>;
@@ -673,10 +782,12 @@ export type ResolversTypes = {
   LibraryPayload: ResolverTypeWrapper<Partial<Omit<LibraryPayload, 'library'> & { library: ResolversTypes['Library'] }>>;
   PoolPayload: ResolverTypeWrapper<Partial<Omit<PoolPayload, 'pool'> & { pool: ResolversTypes['Pool'] }>>;
   SequencingRunPayload: ResolverTypeWrapper<Partial<Omit<SequencingRunPayload, 'run'> & { run: ResolversTypes['SequencingRun'] }>>;
+  LaneMetricsInput: ResolverTypeWrapper<Partial<LaneMetricsInput>>;
   CreateSequencingJobInput: ResolverTypeWrapper<Partial<CreateSequencingJobInput>>;
   RunMetricsInput: ResolverTypeWrapper<Partial<RunMetricsInput>>;
   JobPayload: ResolverTypeWrapper<Partial<Omit<JobPayload, 'job'> & { job: ResolversTypes['SequencingJob'] }>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -701,6 +812,11 @@ export type ResolversParentTypes = {
   Pool: PoolView;
   RunLane: RunLaneView;
   SequencingRun: RunView;
+  Q30Thresholds: Partial<Q30Thresholds>;
+  DensityBand: Partial<DensityBand>;
+  QcThresholds: Partial<QcThresholds>;
+  LaneMetrics: Partial<LaneMetrics>;
+  LaneQc: Partial<LaneQc>;
   PageInfo: Partial<PageInfo>;
   SequencingJobEdge: Partial<Omit<SequencingJobEdge, 'node'> & { node: ResolversParentTypes['SequencingJob'] }>;
   SequencingJobConnection: JobConnection;
@@ -715,10 +831,12 @@ export type ResolversParentTypes = {
   LibraryPayload: Partial<Omit<LibraryPayload, 'library'> & { library: ResolversParentTypes['Library'] }>;
   PoolPayload: Partial<Omit<PoolPayload, 'pool'> & { pool: ResolversParentTypes['Pool'] }>;
   SequencingRunPayload: Partial<Omit<SequencingRunPayload, 'run'> & { run: ResolversParentTypes['SequencingRun'] }>;
+  LaneMetricsInput: Partial<LaneMetricsInput>;
   CreateSequencingJobInput: Partial<CreateSequencingJobInput>;
   RunMetricsInput: Partial<RunMetricsInput>;
   JobPayload: Partial<Omit<JobPayload, 'job'> & { job: ResolversParentTypes['SequencingJob'] }>;
   Mutation: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -852,7 +970,48 @@ export type SequencingRunResolvers<ContextType = any, ParentType extends Resolve
   readStructure?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   lanes?: Resolver<Array<ResolversTypes['RunLane']>, ParentType, ContextType>;
   sampleSheet?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
+  qcThresholds?: Resolver<ResolversTypes['QcThresholds'], ParentType, ContextType>;
+  laneQc?: Resolver<Array<ResolversTypes['LaneQc']>, ParentType, ContextType>;
+  qcVerdict?: Resolver<Maybe<ResolversTypes['QcVerdict']>, ParentType, ContextType>;
+  qcOverrideReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  completedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type Q30ThresholdsResolvers<ContextType = any, ParentType extends ResolversParentTypes['Q30Thresholds'] = ResolversParentTypes['Q30Thresholds']> = {
+  failBelow?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  warnBelow?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type DensityBandResolvers<ContextType = any, ParentType extends ResolversParentTypes['DensityBand'] = ResolversParentTypes['DensityBand']> = {
+  min?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  max?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type QcThresholdsResolvers<ContextType = any, ParentType extends ResolversParentTypes['QcThresholds'] = ResolversParentTypes['QcThresholds']> = {
+  q30?: Resolver<ResolversTypes['Q30Thresholds'], ParentType, ContextType>;
+  minPercentPf?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  minOccupancyPercent?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  clusterDensityKmm2?: Resolver<Maybe<ResolversTypes['DensityBand']>, ParentType, ContextType>;
+};
+
+export type LaneMetricsResolvers<ContextType = any, ParentType extends ResolversParentTypes['LaneMetrics'] = ResolversParentTypes['LaneMetrics']> = {
+  q30Percent?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  percentPf?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  occupancyPercent?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  clusterDensityKmm2?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  yieldGb?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type LaneQcResolvers<ContextType = any, ParentType extends ResolversParentTypes['LaneQc'] = ResolversParentTypes['LaneQc']> = {
+  lane?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  metrics?: Resolver<ResolversTypes['LaneMetrics'], ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['QcVerdict'], ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  recordedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = any, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -900,6 +1059,7 @@ export type PoolPayloadResolvers<ContextType = any, ParentType extends Resolvers
 
 export type SequencingRunPayloadResolvers<ContextType = any, ParentType extends ResolversParentTypes['SequencingRunPayload'] = ResolversParentTypes['SequencingRunPayload']> = {
   run?: Resolver<ResolversTypes['SequencingRun'], ParentType, ContextType>;
+  warnings?: Resolver<Array<ResolversTypes['PoolWarning']>, ParentType, ContextType>;
   position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
@@ -927,6 +1087,13 @@ export type MutationResolvers<ContextType = any, ParentType extends ResolversPar
   createPool?: Resolver<ResolversTypes['PoolPayload'], ParentType, ContextType, RequireFields<MutationCreatePoolArgs, 'input'>>;
   createSequencingRun?: Resolver<ResolversTypes['SequencingRunPayload'], ParentType, ContextType, RequireFields<MutationCreateSequencingRunArgs, 'input'>>;
   loadPoolOnLane?: Resolver<ResolversTypes['SequencingRunPayload'], ParentType, ContextType, RequireFields<MutationLoadPoolOnLaneArgs, 'runId' | 'lane' | 'poolId'>>;
+  recordLaneQc?: Resolver<ResolversTypes['SequencingRunPayload'], ParentType, ContextType, RequireFields<MutationRecordLaneQcArgs, 'runId' | 'lane' | 'metrics'>>;
+  completeSequencingRun?: Resolver<ResolversTypes['SequencingRunPayload'], ParentType, ContextType, RequireFields<MutationCompleteSequencingRunArgs, 'runId'>>;
+};
+
+export type SubscriptionResolvers<ContextType = any, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  runUpdated?: SubscriptionResolver<ResolversTypes['SequencingRun'], "runUpdated", ParentType, ContextType, Partial<SubscriptionRunUpdatedArgs>>;
+  poolChanged?: SubscriptionResolver<ResolversTypes['Pool'], "poolChanged", ParentType, ContextType, Partial<SubscriptionPoolChangedArgs>>;
 };
 
 export type Resolvers<ContextType = any> = {
@@ -945,6 +1112,11 @@ export type Resolvers<ContextType = any> = {
   Pool?: PoolResolvers<ContextType>;
   RunLane?: RunLaneResolvers<ContextType>;
   SequencingRun?: SequencingRunResolvers<ContextType>;
+  Q30Thresholds?: Q30ThresholdsResolvers<ContextType>;
+  DensityBand?: DensityBandResolvers<ContextType>;
+  QcThresholds?: QcThresholdsResolvers<ContextType>;
+  LaneMetrics?: LaneMetricsResolvers<ContextType>;
+  LaneQc?: LaneQcResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   SequencingJobEdge?: SequencingJobEdgeResolvers<ContextType>;
   SequencingJobConnection?: SequencingJobConnectionResolvers<ContextType>;
@@ -955,5 +1127,6 @@ export type Resolvers<ContextType = any> = {
   SequencingRunPayload?: SequencingRunPayloadResolvers<ContextType>;
   JobPayload?: JobPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 };
 

@@ -6,8 +6,15 @@ import { isUuid } from '../../../platform/graphql/scalars.js';
 import type { IndexCheckLevels } from '../domain/index-check.js';
 import { indexKitDecider } from '../domain/index-kit.js';
 import { libraryDecider, type Library } from '../domain/library.js';
+import { libraryBarcodeClaimId, libraryPreparation } from '../domain/library-barcode.js';
+import { validateBarcode } from '../../../platform/lab-rules.js';
 import { poolDecider, type Pool } from '../domain/pool.js';
-import { runDecider, type Run } from '../domain/run.js';
+import { colourBalance } from '../domain/index-check.js';
+import { instrumentModel } from '../domain/instruments.js';
+import { runDecider } from '../domain/run.js';
+import type { LaneMetrics } from '../events.js';
+import type { SequencingLabConfig } from '../lab-config.js';
+import type { RunView } from '../read-model/lab-queries.js';
 import type { LibraryIndex, PoolWarning } from '../events.js';
 import type { IndexKitView } from '../read-model/lab-queries.js';
 import { sequencingSamples } from '../read-model/jobs-projection.js';
@@ -38,6 +45,7 @@ export class LabCommands {
   constructor(
     private readonly commands: CommandHandler,
     private readonly db: Kysely<any>,
+    private readonly config: SequencingLabConfig,
   ) {}
 
   async importIndexKit(context: CommandContext, input: { name: string; csv: string }) {
@@ -65,11 +73,13 @@ export class LabCommands {
     if (!sample) throw new NotFoundError(`sample ${input.sampleId} not found (if it was just created, send its position as x-tracseq-consistent-with)`);
     const index = await this.kitIndex(context, input);
     const libraryId = randomUUID();
-    const result = await this.commands.execute(libraryDecider, libraryId, {
+    // The claim's stream is named by the barcode, so a malformed one is refused before it names a stream.
+    const barcode = validateBarcode(input.barcode);
+    const result = await this.commands.executeAcross(libraryPreparation, { library: libraryId, barcode: libraryBarcodeClaimId(context.tenantId, barcode) }, {
       type: 'PrepareLibrary',
-      data: { libraryId, sampleId: sample.id, sampleStatus: sample.status, barcode: input.barcode, index, volumeUl: input.volumeUl, concentrationNgUl: input.concentrationNgUl, meanFragmentBp: input.meanFragmentBp },
+      data: { libraryId, sampleId: sample.id, sampleStatus: sample.status, barcode, index, volumeUl: input.volumeUl, concentrationNgUl: input.concentrationNgUl, meanFragmentBp: input.meanFragmentBp },
     }, context);
-    return { library: result.state as Library, position: result.position };
+    return { library: result.states.library as Library, position: result.position };
   }
 
   async recordLibraryQc(context: CommandContext, libraryId: string, verdict: 'PASS' | 'FAIL', note: string | null) {
@@ -91,7 +101,7 @@ export class LabCommands {
     const poolId = randomUUID();
     const result = await this.commands.execute(poolDecider, poolId, {
       type: 'CreatePool',
-      data: { poolId, name: input.name, libraries, targetMolarityNm: input.targetMolarityNm, volumeUl: input.volumeUl, ...(input.indexCheck ? { levels: input.indexCheck } : {}) },
+      data: { poolId, name: input.name, libraries, targetMolarityNm: input.targetMolarityNm, volumeUl: input.volumeUl, levels: input.indexCheck ?? this.config.indexCheck },
     }, context);
     const pool = result.state as Pool;
     return { pool, warnings: pool.warnings as PoolWarning[], position: result.position };
@@ -100,13 +110,30 @@ export class LabCommands {
   async createRun(context: CommandContext, input: { name: string; instrument: string; flowcellType: string; readStructure: string }) {
     const runId = randomUUID();
     const result = await this.commands.execute(runDecider, runId, { type: 'CreateRun', data: { runId, ...input } }, context);
-    return { run: result.state as Run, position: result.position };
+    return { run: result.state as RunView, warnings: [], position: result.position };
   }
 
   async loadPool(context: CommandContext, runId: string, lane: number, poolId: string) {
     const { state: pool } = await this.commands.load(poolDecider, id(poolId, 'poolId'), context.tenantId);
     if (pool.status === 'NONE') throw new NotFoundError(`pool ${poolId} not found`);
     const result = await this.commands.execute(runDecider, id(runId, 'runId'), { type: 'LoadPool', data: { lane, poolId } }, context);
-    return { run: result.state as Run, position: result.position };
+    const run = result.state as RunView;
+    // Colour balance depends on the instrument, so it is known only once the pool meets a run.
+    const model = instrumentModel(run.instrument);
+    const warnings: PoolWarning[] = model ? colourBalance(model, pool.members.map((m) => ({ id: m.libraryId, i7: m.i7, i5: m.i5 }))).map((issue) => ({ kind: issue.kind, message: `lane ${lane}: ${issue.message}` })) : [];
+    return { run, warnings, position: result.position };
+  }
+
+  async recordLaneQc(context: CommandContext, runId: string, lane: number, metrics: Partial<LaneMetrics>) {
+    const { state } = await this.commands.load(runDecider, id(runId, 'runId'), context.tenantId);
+    if (state.status === 'NONE') throw new NotFoundError(`sequencing run ${runId} not found`);
+    const thresholds = this.config.qcThresholds(state.instrument, state.flowcellType);
+    const result = await this.commands.execute(runDecider, state.id, { type: 'RecordLaneQc', data: { lane, metrics, thresholds, recordedBy: context.actor } }, context);
+    return { run: result.state as RunView, warnings: [], position: result.position };
+  }
+
+  async completeRun(context: CommandContext, runId: string, qcOverrideReason: string | null) {
+    const result = await this.commands.execute(runDecider, id(runId, 'runId'), { type: 'CompleteRun', data: { qcOverrideReason, completedBy: context.actor } }, context);
+    return { run: result.state as RunView, warnings: [], position: result.position };
   }
 }

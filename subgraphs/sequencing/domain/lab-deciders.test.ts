@@ -1,10 +1,12 @@
 import { describe, it } from 'vitest';
-import { given } from '../../../event-store/testing/decider-spec.js';
+import { given, givenAcross } from '../../../event-store/testing/decider-spec.js';
 import { BadInputError, ConflictError, NotFoundError } from '../../../platform/errors.js';
 import type { IndexKitEvent, LibraryEvent, PoolEvent, RunEvent } from '../events.js';
 import { indexKitDecider } from './index-kit.js';
 import { libraryDecider, type LibraryCommand } from './library.js';
+import { libraryPreparation } from './library-barcode.js';
 import { poolDecider, type PoolCandidate, type PoolCommand } from './pool.js';
+import { sequencingLabConfig } from '../lab-config.js';
 import { runDecider } from './run.js';
 
 /** Synthetic sequences throughout. */
@@ -36,6 +38,14 @@ describe('library', () => {
   const prepared: LibraryEvent = { type: 'LibraryPrepared', data: {
     libraryId: 'l1', sampleId: 's1', barcode: 'LIB-0001', index: { kitId: null, indexId: null, i7: 'ACGTACGT', i5: 'AGGTGCGT' }, volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400, molarityNm: 37.879,
   } };
+  it('claims its barcode in the same commit; a barcode already claimed in the tenant is refused', () => {
+    const prepareAcross = prepare() as Extract<LibraryCommand, { type: 'PrepareLibrary' }>;
+    const claimed = { type: 'LibraryBarcodeClaimed' as const, data: { barcode: 'LIB-0001', libraryId: 'l1' } };
+    givenAcross(libraryPreparation).when(prepareAcross).then({ library: [prepared], barcode: [claimed] });
+    givenAcross(libraryPreparation, { barcode: [{ type: 'LibraryBarcodeClaimed', data: { barcode: 'LIB-0001', libraryId: 'l0' } }] }).when(prepareAcross).thenThrows(ConflictError, /LIB-0001 is already used/);
+    // A malformed barcode is refused as such, before its claim is looked at.
+    givenAcross(libraryPreparation).when(prepare({ barcode: 'bad barcode!' }) as typeof prepareAcross).thenThrows(BadInputError);
+  });
   it('is prepared from a VALIDATED or IN_STORAGE sample with its molarity computed', () => {
     given(libraryDecider).when(prepare()).then([prepared]);
     given(libraryDecider).when(prepare({ sampleStatus: 'IN_STORAGE' })).then([prepared]);
@@ -113,5 +123,50 @@ describe('run', () => {
     given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 3, poolId: 'p2' } }).thenThrows(BadInputError, /lanes 1–2/);
     given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 0, poolId: 'p2' } }).thenThrows(BadInputError);
     given(runDecider).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p2' } }).thenThrows(NotFoundError);
+  });
+
+  describe('QC and completion', () => {
+    const novaseq = sequencingLabConfig(undefined).qcThresholds('NOVASEQ_6000', 'S1');
+    const strict = sequencingLabConfig(JSON.stringify({ qc: { NOVASEQ_6000: { minPercentPf: 70, minOccupancyPercent: 85, clusterDensityKmm2: { min: 1, max: 2 } } } })).qcThresholds('NOVASEQ_6000', 'S1');
+    const none = { q30Percent: null, percentPf: null, occupancyPercent: null, clusterDensityKmm2: null, yieldGb: null };
+    const qc = (lane: number, metrics: Record<string, number>, thresholds = novaseq) => ({ type: 'RecordLaneQc' as const, data: { lane, metrics, thresholds, recordedBy: 'ana' } });
+    const judged = (lane: number, metrics: Record<string, number>, verdict: 'PASS' | 'WARN' | 'FAIL', reasons: string[] = []): RunEvent =>
+      ({ type: 'LaneQcRecorded', data: { runId: 'r1', lane, metrics: { ...none, ...metrics }, verdict, reasons, recordedBy: 'ana' } });
+    const lane2: RunEvent = { type: 'PoolLoaded', data: { runId: 'r1', lane: 2, poolId: 'p2' } };
+
+    it('judges a patterned lane by Q30, %PF and occupancy (never by density), with who recorded it', () => {
+      given(runDecider, [created, loaded]).when(qc(1, { q30Percent: 91, percentPf: 80, clusterDensityKmm2: 3000 })).then([judged(1, { q30Percent: 91, percentPf: 80, clusterDensityKmm2: 3000 }, 'PASS')]);
+      given(runDecider, [created, loaded]).when(qc(1, { q30Percent: 78 })).then([judged(1, { q30Percent: 78 }, 'WARN', ['Q30 78% is below 80%'])]);
+      given(runDecider, [created, loaded]).when(qc(1, { q30Percent: 74.9, percentPf: 60 }, strict)).then([judged(1, { q30Percent: 74.9, percentPf: 60 }, 'FAIL', ['Q30 74.9% is below 75%', '%PF 60 is below 70'])]);
+      given(runDecider, [created, loaded]).when(qc(1, { q30Percent: 90, occupancyPercent: 80, clusterDensityKmm2: 3000 }, strict)).then([judged(1, { q30Percent: 90, occupancyPercent: 80, clusterDensityKmm2: 3000 }, 'WARN', ['occupancy 80% is below 85%'])]);
+    });
+    it('judges a non-patterned MiSeq v3 lane by its density band (1200–1400 K/mm²)', () => {
+      const miseq: RunEvent = { type: 'RunCreated', data: { runId: 'r1', name: 'M', instrument: 'MISEQ', flowcellType: 'MISEQ_V3', lanes: 1, readStructure: '151T8B8B151T' } };
+      const v3 = sequencingLabConfig(undefined).qcThresholds('MISEQ', 'MISEQ_V3');
+      given(runDecider, [miseq, loaded]).when(qc(1, { q30Percent: 90, clusterDensityKmm2: 1100 }, v3)).then([judged(1, { q30Percent: 90, clusterDensityKmm2: 1100 }, 'WARN', ['cluster density 1100 K/mm² is outside 1200–1400'])]);
+      given(runDecider, [miseq, loaded]).when(qc(1, { q30Percent: 90, clusterDensityKmm2: 1300 }, v3)).then([judged(1, { q30Percent: 90, clusterDensityKmm2: 1300 }, 'PASS')]);
+    });
+    it('refuses QC on an empty lane, no metrics, impossible values, and anything on a completed run', () => {
+      given(runDecider, [created, loaded]).when(qc(2, { q30Percent: 90 })).thenThrows(BadInputError, /no pool/);
+      given(runDecider, [created, loaded]).when(qc(1, {})).thenThrows(BadInputError, /at least one/);
+      given(runDecider, [created, loaded]).when(qc(1, { q30Percent: 101 })).thenThrows(BadInputError, /at most 100/);
+      given(runDecider, [created, loaded]).when(qc(1, { yieldGb: -1 })).thenThrows(BadInputError, /≥ 0/);
+      given(runDecider).when(qc(1, { q30Percent: 90 })).thenThrows(NotFoundError);
+      const done: RunEvent = { type: 'RunCompleted', data: { runId: 'r1', qcVerdict: 'PASS', completedBy: 'ana' } };
+      given(runDecider, [created, loaded, judged(1, { q30Percent: 90 }, 'PASS'), done]).when(qc(1, { q30Percent: 90 })).thenThrows(ConflictError, /completed/);
+      given(runDecider, [created, loaded, judged(1, { q30Percent: 90 }, 'PASS'), done]).when({ type: 'LoadPool', data: { lane: 2, poolId: 'p2' } }).thenThrows(ConflictError, /completed/);
+      given(runDecider, [created, loaded, judged(1, { q30Percent: 90 }, 'PASS'), done]).when({ type: 'CompleteRun', data: { qcOverrideReason: null, completedBy: 'ana' } }).thenThrows(ConflictError, /completed/);
+    });
+    it('completes with the worst lane verdict, or with an explicit reason when a loaded lane has no QC', () => {
+      const complete = (qcOverrideReason: string | null) => ({ type: 'CompleteRun' as const, data: { qcOverrideReason, completedBy: 'ana' } });
+      given(runDecider, [created, loaded, lane2, judged(1, { q30Percent: 90 }, 'PASS'), judged(2, { q30Percent: 78 }, 'WARN', ['Q30 78% is below 80%'])]).when(complete(null))
+        .then([{ type: 'RunCompleted', data: { runId: 'r1', qcVerdict: 'WARN', completedBy: 'ana' } }]);
+      given(runDecider, [created, loaded, lane2, judged(1, { q30Percent: 90 }, 'PASS')]).when(complete(null)).thenThrows(BadInputError, /lane 2 has no QC/);
+      given(runDecider, [created, loaded, lane2, judged(1, { q30Percent: 90 }, 'PASS')]).when(complete(' instrument PC lost lane 2 metrics '))
+        .then([{ type: 'RunCompleted', data: { runId: 'r1', qcVerdict: 'PASS', qcOverrideReason: 'instrument PC lost lane 2 metrics', completedBy: 'ana' } }]);
+      given(runDecider, [created, loaded]).when(complete('no metrics')).then([{ type: 'RunCompleted', data: { runId: 'r1', qcVerdict: null, qcOverrideReason: 'no metrics', completedBy: 'ana' } }]);
+      given(runDecider, [created]).when(complete('x')).thenThrows(BadInputError, /no pool/);
+      given(runDecider, [created, loaded]).when(complete('x'.repeat(501))).thenThrows(BadInputError, /500/);
+    });
   });
 });

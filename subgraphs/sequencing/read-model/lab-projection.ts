@@ -48,6 +48,8 @@ export const labProjection = projection<IndexKitEvent | LibraryEvent | PoolEvent
     PoolCreated: (trx, event) => saveState(trx, 'pools', poolDecider, event.data.poolId, event),
     RunCreated: (trx, event) => saveState(trx, 'runs', runDecider, event.data.runId, event),
     PoolLoaded: (trx, event) => saveState(trx, 'runs', runDecider, event.data.runId, event),
+    LaneQcRecorded: (trx, event) => saveState(trx, 'runs', runDecider, event.data.runId, event),
+    RunCompleted: (trx, event) => saveState(trx, 'runs', runDecider, event.data.runId, event),
   },
   {
     async reset(trx) {

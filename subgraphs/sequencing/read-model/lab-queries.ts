@@ -10,7 +10,7 @@ import type { PoolMember } from '../events.js';
 export type IndexKitView = Extract<IndexKitState, { status: 'IMPORTED' }>;
 export type LibraryView = Library;
 export type PoolView = Pool;
-export type RunView = Run;
+export type RunView = Run & { status: 'PLANNED' | 'COMPLETED' };
 export type InstrumentModelView = InstrumentModel;
 export type PoolMemberView = PoolMember;
 export type RunLaneView = Run['loaded'][number];
