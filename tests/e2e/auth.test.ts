@@ -144,6 +144,8 @@ const MUTATIONS: Array<[string, string]> = [
   ['technician', `mutation { createPool(input: { name: "p", libraries: [{ libraryId: "${ZERO}" }], targetMolarityNm: 2, volumeUl: 10 }) { position } }`],
   ['technician', `mutation { createSequencingRun(input: { name: "r", instrument: "NOPE", flowcellType: "X", readStructure: "151T" }) { position } }`],
   ['technician', `mutation { loadPoolOnLane(runId: "${ZERO}", lane: 1, poolId: "${ZERO}") { position } }`],
+  ['technician', `mutation { recordLaneQc(runId: "${ZERO}", lane: 1, metrics: { q30Percent: 90 }) { position } }`],
+  ['technician', `mutation { completeSequencingRun(runId: "${ZERO}") { position } }`],
   ['technician', `mutation { acknowledgeAlert(id: "${ZERO}") { position } }`],
   ['manager', `mutation { resolveAlert(id: "${ZERO}") { position } }`],
   ['technician', `mutation { submitSample(input: { sample: { barcode: "ROLE-CHECK-2", sampleType: DNA }, zone: MINUS_80 }) { position } }`],

@@ -24,7 +24,7 @@ const FRAGMENTS = {
   IndexKit: `fragment E on IndexKit { id name indexes { indexId i7 i5 well } }`,
   Library: `fragment E on Library { id barcode status indexId i7Index i5Index volumeUl concentrationNgUl meanFragmentBp molarityNm qcNote qcRecordedBy kit { id } sample { id } pools { id } }`,
   Pool: `fragment E on Pool { id name molarityNm volumeUl members { proportion volumeUl library { id } } warnings { kind message } runs { id } createdAt }`,
-  SequencingRun: `fragment E on SequencingRun { id name flowcellType laneCount readStructure instrument { code } lanes { lane pool { id } } sampleSheet createdAt }`,
+  SequencingRun: `fragment E on SequencingRun { id name flowcellType laneCount readStructure instrument { code } lanes { lane pool { id } } sampleSheet status laneQc { lane verdict reasons recordedBy } qcVerdict qcOverrideReason completedBy createdAt }`,
   Alert: `fragment E on Alert { id kind severity status message raisedAt acknowledgedBy acknowledgedAt resolvedAt escalationLevel sourceEventId sample { id } }`,
 } as const;
 
@@ -143,6 +143,9 @@ describe('every mutation payload shows the state its write produced', () => {
     const pool = await same('Pool', 'createPool', '(input: $pool)', { pool: { name: 'Payload pool', libraries: [{ libraryId: library.id }], targetMolarityNm: 2, volumeUl: 50 } }, 'pool');
     const seqRun = await same('SequencingRun', 'createSequencingRun', '(input: $run)', { run: { name: 'Payload run', instrument: 'MISEQ', flowcellType: 'MISEQ_V3', readStructure: '151T8B8B151T' } }, 'run');
     await same('SequencingRun', 'loadPoolOnLane', '(runId: $runId, lane: 1, poolId: $poolId)', { runId: seqRun.id, poolId: pool.id }, 'run');
+    // MiSeq v3 is judged on Q30, %PF and its density band (1200–1400 K/mm²): this lane passes.
+    await same('SequencingRun', 'recordLaneQc', '(runId: $runId, lane: 1, metrics: { q30Percent: 91, percentPf: 88, clusterDensityKmm2: 1300 })', { runId: seqRun.id }, 'run');
+    await same('SequencingRun', 'completeSequencingRun', '(runId: $runId)', { runId: seqRun.id }, 'run');
 
     // archive: the completed run made the sample SEQUENCED (the samples context reacts to it)
     await lab.eventually(`query($id: ID!) { sample(id: $id) { status } }`, { id: second.id }, (d) => d.sample.status === 'SEQUENCED', 'sample sequenced');
