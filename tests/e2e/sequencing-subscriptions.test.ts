@@ -38,7 +38,9 @@ describe('sequencing subscriptions through the gateway', () => {
     await lab.mutate(`mutation($r: ID!) { completeSequencingRun(runId: $r) { position } }`, { r: run });
 
     // The feed may still hold the run's creation when the subscription goes live, so it can arrive too.
-    await waitUntil(() => runs.results.at(-1)?.data.runUpdated.status === 'COMPLETED' && pools.results.length >= 3, 10_000, 'run and pool changes');
+    // One delivery per change of the run (loaded, QC, completed), each read at least as of its event:
+    // an earlier one may already show COMPLETED, so wait for all three, not for the first COMPLETED.
+    await waitUntil(() => runs.results.length >= 3 && runs.results.at(-1)?.data.runUpdated.status === 'COMPLETED' && pools.results.length >= 3, 10_000, 'run and pool changes');
     const updates = runs.results.map((r) => r.data.runUpdated);
     expect(updates.length).toBeGreaterThanOrEqual(3);
     expect(new Set(updates.map((u) => u.name))).toEqual(new Set(['Sub run']));
