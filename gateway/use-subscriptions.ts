@@ -99,7 +99,9 @@ const serve = (options: SubscriptionsOptions, { http, hooks }: GatewayServer): (
         try {
           document = decision.document ?? parse(decision.query ?? '');
         } catch (error) {
-          return [error as GraphQLError];
+          // The same code Apollo Server gives a syntax error over HTTP, so clients handle both alike.
+          const syntax = error as GraphQLError;
+          return [new GraphQLError(syntax.message, { nodes: syntax.nodes, source: syntax.source, positions: syntax.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
         const errors = validate(schema, document);
         if (errors.length > 0) {
