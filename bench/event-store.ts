@@ -9,7 +9,7 @@ import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
 import { EventStore } from '../event-store/event-store.js';
 import { eventStoreMigrations } from '../event-store/schema.js';
 import { createPool } from '../platform/database.js';
-import { runMigrations } from '../platform/migrations.js';
+import { runMigrations } from '../event-store/migrations.js';
 import { benchPostgres, measure, percentile, table, type Measured } from './support.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');

@@ -14,7 +14,7 @@ import { eventStoreMigrations } from '../event-store/schema.js';
 import { ProjectionRunner } from '../event-store/projection-runner.js';
 import type { EventConsumer } from '../event-store/projection.js';
 import { createKysely, createPool } from '../platform/database.js';
-import { runMigrations } from '../platform/migrations.js';
+import { runMigrations } from '../event-store/migrations.js';
 import { KAFKA_MISSING, kafkaMockAvailable } from '../tests/support/kafka-availability.js';
 import { startMockCluster } from '../tests/support/kafka-mock.js';
 import { benchPostgres, percentile, table } from './support.js';

@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../platform/migrations.js';
+import type { MigrationSet } from '../event-store/migrations.js';
 import type { Runtime } from '../platform/runtime.js';
 import type { SubgraphDefinition } from '../platform/subgraph-server.js';
 import { SUBGRAPHS, type SubgraphName } from '../schema/subgraphs.js';

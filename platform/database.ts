@@ -16,4 +16,3 @@ export const createPool = (connectionString: string, max = 20, onError: (error: 
 export const createKysely = <DB>(pool: pg.Pool, onQuery?: () => void): Kysely<DB> =>
   new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: onQuery ? (event) => void (event.level === 'query' && onQuery()) : undefined });
 
-export { isUniqueViolation } from '../event-store/unique-violation.js';

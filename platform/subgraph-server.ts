@@ -15,7 +15,7 @@ import { CONSISTENCY_HEADER, CORRELATION_HEADER } from './headers.js';
 import { graphqlHandler, sendJson } from './http/graphql-handler.js';
 import { startHttpServer, type RunningServer } from './http/http-server.js';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity.js';
-import type { MigrationSet } from './migrations.js';
+import type { MigrationSet } from '../event-store/migrations.js';
 import { metricsRoute, type Metrics } from './metrics.js';
 import { subgraphMetrics } from './observability/subgraph-metrics.js';
 import { ForbiddenError, hasRole, type Role } from './roles.js';

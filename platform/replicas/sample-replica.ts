@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { projection, type ProjectionHandlers, type StoredOf } from '../../event-store/projection.js';
+import { type ProjectionHandlers, type StoredOf } from '../../event-store/projection.js';
 import type { StoredEvent } from '../../event-store/types.js';
 import type { SampleEvent, SampleStatusEvent } from '../../subgraphs/samples/events.js';
 
@@ -29,8 +29,11 @@ type Registered = StoredOf<SampleEvent, 'SampleRegistered'>;
 type Moved = StoredOf<SampleStatusEvent, SampleStatusEvent['type']>;
 type Db = Transaction<any> | Kysely<any>;
 
-/** A handler per sample event type from one for registration and one for any status move (all carry `to`). */
-const perSampleEvent = <Args extends unknown[], R>(registered: (...args: [...Args, Registered]) => R, moved: (...args: [...Args, Moved]) => R) => ({
+/**
+ * A handler per sample event type from one for registration and one for any status move (all carry
+ * `to`): the samples read model and every replica fold the same way, so the list is written once.
+ */
+export const perSampleEvent = <Args extends unknown[], R>(registered: (...args: [...Args, Registered]) => R, moved: (...args: [...Args, Moved]) => R) => ({
   SampleRegistered: registered,
   SampleReceived: moved,
   SampleValidated: moved,
@@ -56,13 +59,9 @@ export const sampleReplica = (schema: string) => {
       sql`UPDATE ${table} SET status = ${data.to}, version = ${streamVersion}
         WHERE tenant_id = ${tenantId} AND id = ${data.sampleId} AND version < ${streamVersion}`.execute(trx),
   );
-  const consumer = projection<SampleEvent>(`${schema}.sample_replica`, handlers);
   return {
-    /** To merge into a reader's own typed projection. */
+    /** To merge into the reader's own typed projection (the replica lives in the reader's schema). */
     handlers,
-    /** For readers not written as a typed projection: the event types `apply` reads. */
-    handles: [...consumer.handles] as readonly string[],
-    apply: consumer.apply,
     async byIds(db: Kysely<any>, tenantId: string, ids: readonly string[]): Promise<SampleFactsRow[]> {
       if (ids.length === 0) return [];
       const { rows } = await sql<SampleFactsRow>`SELECT id, barcode, sample_type, status FROM ${table}

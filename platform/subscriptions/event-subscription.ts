@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../../event-store/types.js';
 import { BoundedQueue } from './bounded-queue.js';
-import type { LiveFeed } from './live-feed.js';
+import type { LiveFeed } from '../../event-store/bus/live-feed.js';
 
 /** What a subgraph subscription yields: the field's value and the event position it reflects. */
 export interface Delivery<T> {

@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../../platform/migrations.js';
+import type { MigrationSet } from '../../event-store/migrations.js';
 import type { TraceCarrier } from '../../platform/tracing/propagation.js';
 import { storageUnitsReplicaMigration } from '../subgraph/storage-units-replica.js';
 

@@ -13,7 +13,7 @@ import { startSaga } from '../orchestrator/saga-starter.js';
 import { checkSubmission } from './submission-checks.js';
 import type { SagaQueries } from './saga-queries.js';
 import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
-import type { LiveFeed } from '../../platform/subscriptions/live-feed.js';
+import type { LiveFeed } from '../../event-store/bus/live-feed.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 
 export const createSagaLoaders = (queries: SagaQueries, tenantId: string) => ({

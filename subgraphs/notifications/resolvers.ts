@@ -9,7 +9,7 @@ import type { StoredEvent } from '../../event-store/types.js';
 import { SEVERITIES, type AlertRaised } from './events.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
-import type { LiveFeed } from '../../platform/subscriptions/live-feed.js';
+import type { LiveFeed } from '../../event-store/bus/live-feed.js';
 import type { AlertQueries } from './read-model/queries.js';
 
 export const createAlertLoaders = (queries: AlertQueries, tenantId: string) => ({

@@ -10,7 +10,7 @@ import type { MutationRejectSampleArgs, Resolvers } from './__generated__/resolv
 import type { SampleStatus } from './events.js';
 import { samplesProjection } from './read-model/samples-projection.js';
 import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
-import type { LiveFeed } from '../../platform/subscriptions/live-feed.js';
+import type { LiveFeed } from '../../event-store/bus/live-feed.js';
 import type { SampleLoaders } from './read-model/loaders.js';
 import type { SampleQueries, SampleView } from './read-model/queries.js';
 

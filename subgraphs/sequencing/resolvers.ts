@@ -11,7 +11,7 @@ import type { Resolvers } from './__generated__/resolvers-types.js';
 import type { SequencingLabConfig } from './lab-config.js';
 import type { StoredEvent } from '../../event-store/types.js';
 import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
-import type { LiveFeed } from '../../platform/subscriptions/live-feed.js';
+import type { LiveFeed } from '../../event-store/bus/live-feed.js';
 import type { PoolEvent, RunEvent } from './events.js';
 import type { PoolView, RunView } from './read-model/lab-queries.js';
 import type { SequencingLoaders } from './read-model/loaders.js';

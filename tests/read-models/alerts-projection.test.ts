@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectionSpec, storedEvents } from '../../event-store/testing/projection-spec.js';
 import { createKysely, createPool } from '../../platform/database.js';
-import { runMigrations } from '../../platform/migrations.js';
+import { runMigrations } from '../../event-store/migrations.js';
 import type { AlertEvent } from '../../subgraphs/notifications/events.js';
 import { alertsProjection } from '../../subgraphs/notifications/read-model/alerts-projection.js';
 import { notificationsReadModelMigrations } from '../../subgraphs/notifications/read-model/schema.js';

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectionSpec, storedEvents } from '../../event-store/testing/projection-spec.js';
 import { createKysely, createPool } from '../../platform/database.js';
-import { runMigrations } from '../../platform/migrations.js';
+import { runMigrations } from '../../event-store/migrations.js';
 import { sagaMigrations } from '../../sagas/orchestrator/saga-schema.js';
 import { boxesFor, storageUnitsReplica } from '../../sagas/subgraph/storage-units-replica.js';
 import type { StorageUnitCreated } from '../../subgraphs/storage/events.js';

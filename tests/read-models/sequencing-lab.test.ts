@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectionSpec, storedEvents } from '../../event-store/testing/projection-spec.js';
 import { createPool } from '../../platform/database.js';
-import { runMigrations } from '../../platform/migrations.js';
+import { runMigrations } from '../../event-store/migrations.js';
 import type { LibraryEvent } from '../../subgraphs/sequencing/events.js';
 import { labProjection } from '../../subgraphs/sequencing/read-model/lab-projection.js';
 import { LabQueries } from '../../subgraphs/sequencing/read-model/lab-queries.js';

@@ -4,7 +4,7 @@ import { EventStore, type EventStoreOptions } from '../../event-store/event-stor
 import { eventStoreMigrations } from '../../event-store/schema.js';
 import type { EventMetadata } from '../../event-store/types.js';
 import { createPool } from '../../platform/database.js';
-import { runMigrations, type MigrationSet } from '../../platform/migrations.js';
+import { runMigrations, type MigrationSet } from '../../event-store/migrations.js';
 import { createTestDatabase } from './database.js';
 
 export const openEventStore = async (options: EventStoreOptions = {}, migrations: MigrationSet[] = []): Promise<{ url: string; pool: pg.Pool; store: EventStore }> => {

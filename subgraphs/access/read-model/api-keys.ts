@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { projection } from '../../../event-store/projection.js';
-import type { MigrationSet } from '../../../platform/migrations.js';
+import type { MigrationSet } from '../../../event-store/migrations.js';
 import type { ApiKeyRow } from '../../../platform/api-keys.js';
 import type { ApiKeyEvent } from '../events.js';
 

@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../../../platform/migrations.js';
+import type { MigrationSet } from '../../../event-store/migrations.js';
 
 export const notificationsReadModelMigrations: MigrationSet = {
   module: 'notifications-read-model',

@@ -3,21 +3,14 @@ import { BadInputError, ConflictError, InvalidTransitionError, NotFoundError } f
 import { boundedText, validateSampleFields } from '../../../platform/lab-rules.js';
 import { STATUS_EVENT, type SampleEvent, type SampleRegistered, type SampleStatus, type SampleStatusEvent, type SampleType } from '../events.js';
 
-export interface Sample {
+/** What registration recorded, plus where the sample's lifecycle has got to. */
+export type Sample = Omit<SampleRegistered['data'], 'sampleId'> & {
   id: string;
-  barcode: string;
-  sampleType: SampleType;
   status: SampleStatus;
-  volumeUl: number | null;
-  concentrationNgUl: number | null;
-  submitter: string | null;
-  projectCode: string | null;
-  metadata: unknown;
-  parentId: string | null;
   statusReason: string | null;
   createdAt: string;
   updatedAt: string;
-}
+};
 
 export type SampleState = { status: 'NONE' } | Sample;
 

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { projection, type StoredOf } from '../../../event-store/projection.js';
+import { perSampleEvent } from '../../../platform/replicas/sample-replica.js';
 import type { SampleEvent, SampleStatusEvent } from '../events.js';
 import type { SamplesReadDB } from './schema.js';
 
@@ -21,8 +22,8 @@ const moved = async (db: Db, event: StoredOf<SampleStatusEvent, SampleStatusEven
 /** One row per sample. Upserts guarded by stream version, so applying an event twice changes nothing. */
 export const samplesProjection = projection<SampleEvent, SamplesReadDB>(
   SAMPLES_PROJECTION,
-  {
-    SampleRegistered: async (db, event) => {
+  perSampleEvent<[Db], Promise<void>>(
+    async (db, event) => {
       const { data } = event;
       await db
         .insertInto('samples_read.samples')
@@ -46,17 +47,8 @@ export const samplesProjection = projection<SampleEvent, SamplesReadDB>(
         .onConflict((conflict) => conflict.columns(['tenant_id', 'id']).doNothing())
         .execute();
     },
-    SampleReceived: moved,
-    SampleValidated: moved,
-    SampleRejected: moved,
-    SampleDiscarded: moved,
-    SampleArchived: moved,
-    SampleResubmitted: moved,
-    SampleStored: moved,
-    SampleSequencingStarted: moved,
-    SampleSequenced: moved,
-    SampleSequencingFailed: moved,
-  },
+    moved,
+  ),
   {
     async reset(trx) {
       await sql`TRUNCATE samples_read.samples`.execute(trx);

@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../../../platform/migrations.js';
+import type { MigrationSet } from '../../../event-store/migrations.js';
 
 /** The samples read model: written only by its projection, read by the resolvers. */
 export const samplesReadModelMigrations: MigrationSet = {

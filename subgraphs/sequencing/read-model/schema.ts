@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../../../platform/migrations.js';
+import type { MigrationSet } from '../../../event-store/migrations.js';
 import { sampleReplicaMigration } from '../../../platform/replicas/sample-replica.js';
 
 export const sequencingReadModelMigrations: MigrationSet = {

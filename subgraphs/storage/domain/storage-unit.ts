@@ -3,19 +3,11 @@ import { BadInputError, NotFoundError } from '../../../platform/errors.js';
 import { nameUuid } from '../../../platform/ids.js';
 import type { StorageKind, StorageUnitCreated, StorageUnitEvent, TemperatureZone } from '../events.js';
 
-export interface StorageUnit {
+/** What creation recorded, plus whether the unit is outside its temperature range now. */
+export type StorageUnit = Omit<StorageUnitCreated['data'], 'unitId'> & {
   id: string;
-  name: string;
-  kind: StorageKind;
-  parentId: string | null;
-  ancestors: string[];
-  zone: TemperatureZone | null;
-  rows: number | null;
-  columns: number | null;
-  minTempC: number | null;
-  maxTempC: number | null;
   inExcursion: boolean;
-}
+};
 
 export type StorageUnitState = { kind: 'NONE' } | StorageUnit;
 export const unitExists = (state: StorageUnitState): state is StorageUnit => state.kind !== 'NONE';
