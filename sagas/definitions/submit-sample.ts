@@ -29,12 +29,8 @@ const tolerate = async (work: Promise<unknown>, ...codes: string[]) => {
   }
 };
 
-/**
- * Storage's "no suitable position exists" (NO_CAPACITY): the sample is fine, the lab is full. The
- * saga records it at the head of its error so the compensation can tell it from a bad sample.
- */
+/** Storage's "no suitable position exists": the sample is fine, the lab is full. */
 const NO_CAPACITY = 'NO_CAPACITY';
-const noCapacity = (reason: string | null) => reason?.startsWith(`reservePosition: ${NO_CAPACITY}`) ?? false;
 
 /**
  * submitSample: registerSample → receiveSample → reservePosition → validateSample → storeSample →
@@ -58,9 +54,9 @@ export const submitSampleSaga: SagaDefinition<SubmitSampleData> = {
         });
         return { sampleId: result.registerSample.sample.id };
       },
-      async compensate({ call, data, reason, idempotencyKey }) {
+      async compensate({ call, data, reason, failure, idempotencyKey }) {
         // Nothing is wrong with the sample: it stays RECEIVED, waiting for room.
-        if (noCapacity(reason)) return;
+        if (failure?.code === NO_CAPACITY) return;
         const why = `submission undone: ${reason ?? 'unknown failure'}`.slice(0, 500);
         try {
           await call('samples', `mutation($id: ID!, $r: String!, $key: String) { rejectSample(id: $id, reason: $r, idempotencyKey: $key) { position } }`, { id: data.sampleId, r: why, key: idempotencyKey });
@@ -88,6 +84,7 @@ export const submitSampleSaga: SagaDefinition<SubmitSampleData> = {
           z: data.input.zone ?? null,
           key: idempotencyKey,
         }).catch((error: unknown) => {
+          // The code also heads the saga's error, so a person reading `Saga.error` sees why at once.
           if (error instanceof PermanentStepError && error.code === NO_CAPACITY) throw new PermanentStepError(`${NO_CAPACITY}: ${error.message}`, NO_CAPACITY);
           throw error;
         });

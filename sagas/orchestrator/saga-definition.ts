@@ -24,6 +24,8 @@ export interface StepContext<Data> {
   attempt: number;
   /** Why the saga is compensating (for compensations). */
   reason: string | null;
+  /** While compensating: the API code of the step failure that started it (null if it had none). */
+  failure: { code: string | null } | null;
 }
 
 export interface SagaStep<Data> {

@@ -47,6 +47,9 @@ export const sagaMigrations: MigrationSet = {
     storageUnitsReplicaMigration,
     // Tracing: the W3C trace context of the request that started the saga; its steps continue that trace.
     `ALTER TABLE sagas.instances ADD COLUMN trace_context jsonb;`,
+    // The API code of the failure that started compensation (e.g. NO_CAPACITY): compensations decide
+    // by it, never by the error's text.
+    `ALTER TABLE sagas.instances ADD COLUMN error_code text;`,
   ],
 };
 
@@ -57,6 +60,8 @@ export interface SagaRow {
   status: string;
   data: Record<string, unknown>;
   error: string | null;
+  /** The code of the step failure that started compensation, when the subgraph gave one. */
+  error_code: string | null;
   current_step: number;
   timed_out: boolean;
   deadline_at: Date;

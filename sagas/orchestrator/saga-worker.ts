@@ -228,7 +228,7 @@ export class SagaWorker {
         return null;
       }
       return this.transition(saga, steps, {
-        saga: { status: 'COMPENSATING', error: `${step.name}: ${message}` },
+        saga: { status: 'COMPENSATING', error: `${step.name}: ${message}`, error_code: (error as { code?: string }).code ?? null },
         step: { index, change: { status: 'FAILED', last_error: message, finished_at: new Date() } },
         event: { type: 'SagaStepFailed', data: { step: step.name, attempts, error: message, final: true } },
       });
@@ -296,6 +296,7 @@ export class SagaWorker {
       signal: controller.signal,
       attempt,
       reason: saga.error,
+      failure: saga.status === 'COMPENSATING' || saga.status === 'FAILED' ? { code: saga.error_code } : null,
       call: subgraphCaller({
         urls: this.options.subgraphUrls,
         signer: this.signer,
