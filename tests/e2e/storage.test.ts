@@ -42,6 +42,19 @@ describe('storage through the gateway', () => {
     expect(freezer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it("names the person who stored a sample as the actor of its IN_STORAGE status, in the sample's history", async () => {
+    const { positions } = await lab.freezerWithBox('Actor', 'MINUS_20');
+    const id = await lab.validatedSample('ACTOR-00001');
+    await lab.mutate(STORE, { s: id, p: positions.A1 });
+    await lab.eventually(`query($id: ID!) { sample(id: $id) { status } }`, { id }, (d) => d.sample.status === 'IN_STORAGE', 'sample IN_STORAGE');
+    const read = await lab.gql(`query($id: ID!) { sample(id: $id) { custody { action actor } history { type actor } } }`, { id });
+    const storedBy = read.data.sample.custody.find((c: any) => c.action === 'STORED').actor;
+    const validatedBy = read.data.sample.history.find((e: any) => e.type === 'SampleValidated').actor;
+    expect(storedBy).toEqual(expect.any(String));
+    expect(storedBy).toBe(validatedBy);
+    expect(read.data.sample.history.find((e: any) => e.type === 'SampleStored')).toEqual({ type: 'SampleStored', actor: storedBy });
+  });
+
   it('places a sample, which makes it IN_STORAGE, and records custody for store, move, check-out and check-in', async () => {
     const { positions } = await lab.freezerWithBox('Custody', 'MINUS_20');
     const id = await lab.validatedSample('CUSTODY-00001');
