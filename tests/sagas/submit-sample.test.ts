@@ -58,6 +58,9 @@ describe('submitSample saga', () => {
     const { box, positions } = await lab.freezerWithBox('Tiny', 'MINUS_80', 1, 1);
     const occupant = await lab.validatedSample('TINY-OCCUPANT');
     await lab.mutate(`mutation($s: ID!, $p: ID!) { storeSample(sampleId: $s, positionId: $p) { position } }`, { s: occupant, p: positions.A1 });
+    // The box must read as full before the saga looks: a read model still showing A1 free makes the
+    // step's reservation a CONFLICT (retried), the other case the test below covers.
+    await lab.eventually(`query($b: ID!) { storageUnit(id: $b) { occupied } }`, { b: box }, (d) => d.storageUnit.occupied === 1, 'box full in the read model');
     const started = await submit('SAGA-NOROOM-01', { storageUnitId: box });
     const saga = await finished(started.data.submitSample.saga.id);
     expect(saga.status).toBe('COMPENSATED');
