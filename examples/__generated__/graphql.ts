@@ -114,12 +114,19 @@ export type CreateSequencingJobInput = {
 };
 
 export type CreateSequencingRunInput = {
+  /** Nanopore runs (required): MinKNOW experiment_id, 1–40 of A–Z, a–z, 0–9, _ and -. */
+  experimentId?: InputMaybe<Scalars['String']['input']>;
+  /** Nanopore runs (required): the flow cell's id, e.g. PAK12345. */
+  flowCellId?: InputMaybe<Scalars['String']['input']>;
+  /** One of the instrument's flowcellTypes, e.g. S1, or FLO-PRO114 for a PromethION. */
   flowcellType: Scalars['String']['input'];
-  /** An Illumina InstrumentModel code, e.g. NOVASEQ_6000. */
+  /** An InstrumentModel code, e.g. NOVASEQ_6000 or PROMETHION. */
   instrument: Scalars['String']['input'];
+  /** Nanopore runs (required): the kit's product code, e.g. SQK-NBD114-24. */
+  kit?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
-  /** e.g. 151T8B8B151T; U (UMI) and S (skip) segments become OverrideCycles. */
-  readStructure: Scalars['String']['input'];
+  /** Illumina runs (required): e.g. 151T8B8B151T; U (UMI) and S (skip) segments become OverrideCycles. */
+  readStructure?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type CreateStorageUnitInput = {
@@ -355,7 +362,7 @@ export type Mutation = {
   importIndexKit: IndexKitPayload;
   /** CSV with a header row of RegisterSampleInput field names; good rows are registered, bad rows reported. */
   importSamples: ImportSamplesPayload;
-  /** Lane count of the run's flowcell enforced; a lane holds one pool. */
+  /** Lane count of the run's flowcell enforced; a lane holds one pool. A Nanopore flow cell has lane 1 only, and each library on it needs a MinKNOW barcode (its kit index id, barcode01…), each once. */
   loadPoolOnLane: SequencingRunPayload;
   moveSample: PositionPayload;
   pauseJob: JobPayload;
@@ -1168,9 +1175,15 @@ export type SequencingRun = {
   completedAt: Maybe<Scalars['DateTime']['output']>;
   completedBy: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
+  /** Nanopore runs: MinKNOW experiment_id. */
+  experimentId: Maybe<Scalars['String']['output']>;
+  /** Nanopore runs: the flow cell's id (MinKNOW flow_cell_id), e.g. PAK12345. */
+  flowCellId: Maybe<Scalars['String']['output']>;
   flowcellType: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   instrument: InstrumentModel;
+  /** Nanopore runs: the kit's product code, e.g. SQK-NBD114-24. */
+  kit: Maybe<Scalars['String']['output']>;
   laneCount: Scalars['Int']['output'];
   /** Per-lane QC, lane order. */
   laneQc: Array<LaneQc>;
@@ -1181,8 +1194,13 @@ export type SequencingRun = {
   qcThresholds: QcThresholds;
   /** Worst lane verdict, once completed (null when completed by override with no lane judged). */
   qcVerdict: Maybe<QcVerdict>;
-  readStructure: Scalars['String']['output'];
-  /** BCL Convert v2 sample sheet: one row per library per lane, i5 as the instrument wants it. */
+  /** Illumina runs: e.g. 151T8B8B151T. Null for Nanopore runs. */
+  readStructure: Maybe<Scalars['String']['output']>;
+  /**
+   * Illumina: BCL Convert v2 sample sheet, one row per library per lane, i5 as the instrument wants it.
+   * Nanopore: MinKNOW sample sheet (CSV: flow_cell_id, kit, sample_id, experiment_id, barcode, alias), one row
+   * per library, barcode = the library's kit index id (barcode01…), alias = the library barcode.
+   */
   sampleSheet: Scalars['String']['output'];
   status: RunStatus;
 };

@@ -77,8 +77,10 @@ export type PoolWarning = { kind: 'INDEX_COLLISION' | 'COLOUR_BALANCE'; message:
 export type PoolCreated = Event<'PoolCreated', { poolId: string; name: string; molarityNm: number; volumeUl: number; members: PoolMember[]; warnings: PoolWarning[] }>;
 export type PoolEvent = PoolCreated;
 
-/** Stream `SequencingRun-<uuid>`. */
-export type RunCreated = Event<'RunCreated', { runId: string; name: string; instrument: string; flowcellType: string; lanes: number; readStructure: string }>;
+/** What MinKNOW needs of a Nanopore run beyond its libraries (its sample sheet's flow_cell_id, kit and experiment_id). */
+export type MinknowRun = { flowCellId: string; kit: string; experimentId: string };
+/** Stream `SequencingRun-<uuid>`. Illumina runs have a read structure; Nanopore runs (readStructure null) have `minknow`. */
+export type RunCreated = Event<'RunCreated', { runId: string; name: string; instrument: string; flowcellType: string; lanes: number; readStructure: string | null; minknow?: MinknowRun }>;
 export type PoolLoaded = Event<'PoolLoaded', { runId: string; lane: number; poolId: string }>;
 export type LaneMetrics = { q30Percent: number | null; percentPf: number | null; occupancyPercent: number | null; clusterDensityKmm2: number | null; yieldGb: number | null };
 /** A lane's metrics and the verdict the lab's thresholds gave them (`reasons` say why it is not PASS). */

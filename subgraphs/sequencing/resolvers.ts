@@ -5,7 +5,7 @@ import { BadInputError } from '../../platform/errors.js';
 import type { JobChange, JobCommands } from './commands/job-commands.js';
 import type { LabCommands } from './commands/lab-commands.js';
 import { INSTRUMENT_MODELS, instrumentModel } from './domain/instruments.js';
-import { bclConvertSheet, sampleSheet } from './domain/sample-sheet.js';
+import { runSampleSheet, sampleSheet } from './domain/sample-sheet.js';
 import type { JobSample } from './events.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import type { SequencingLabConfig } from './lab-config.js';
@@ -140,6 +140,9 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.run.load(ref.id) : null),
       instrument: (run) => found(instrumentModel(run.instrument), `instrument ${run.instrument}`),
       laneCount: (run) => run.lanes,
+      flowCellId: (run) => run.minknow?.flowCellId ?? null,
+      kit: (run) => run.minknow?.kit ?? null,
+      experimentId: (run) => run.minknow?.experimentId ?? null,
       lanes: (run) => run.loaded,
       qcThresholds: (run) => deps.config.qcThresholds(run.instrument, run.flowcellType),
       laneQc: (run) => run.laneQc ?? [],
@@ -150,13 +153,13 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       sampleSheet: async (run, _, ctx) => {
         const pools = await Promise.all(run.loaded.map(async ({ lane, poolId }) => ({ lane, pool: found(await ctx.sequencing.pool.load(poolId), `pool ${poolId}`) })));
         const libraries = await ctx.sequencing.library.loadMany(pools.flatMap(({ pool }) => pool.members.map((m) => m.libraryId)));
-        const barcodes = new Map(libraries.flatMap((l) => (l && !(l instanceof Error) ? [[l.id, l.barcode] as const] : [])));
-        return bclConvertSheet({
-          runName: run.name,
-          model: found(instrumentModel(run.instrument), `instrument ${run.instrument}`),
-          readStructure: run.readStructure,
-          rows: pools.flatMap(({ lane, pool }) => pool.members.map((m) => ({ lane, sampleId: barcodes.get(m.libraryId) ?? m.libraryId, i7: m.i7, i5: m.i5 }))),
-        });
+        const byId = new Map(libraries.flatMap((l) => (l && !(l instanceof Error) ? [[l.id, l] as const] : [])));
+        return runSampleSheet(run, pools.map(({ lane, pool }) => ({
+          lane,
+          poolName: pool.name,
+          // The pool keeps the indexes it was checked with; the library gives its name and kit index id.
+          libraries: pool.members.map((m) => ({ barcode: byId.get(m.libraryId)?.barcode ?? m.libraryId, indexId: byId.get(m.libraryId)?.index.indexId ?? null, i7: m.i7, i5: m.i5 })),
+        })));
       },
     },
     SequencingJob: {

@@ -101,6 +101,60 @@ describe('sample → library → pool → lane → run → sheet through the gat
   });
 });
 
+describe('a Nanopore run through the gateway: flow cell, barcoded libraries, MinKNOW sample sheet', () => {
+  /** A synthetic barcoding kit: index ids as MinKNOW names them, sequences made up for this test only. */
+  const ONT_KIT_CSV = ['index_id,i7', 'barcode01,AAAACCCCGGGGTTTTAAAACCCC', 'barcode02,CCCCAAAATTTTGGGGCCCCAAAA', 'barcode03,GGGGTTTTAAAACCCCGGGGTTTT'].join('\n');
+  const ILLUMINA_KIT_CSV = ['index_id,i7', 'SYNO1,ACGTTGCA'].join('\n');
+
+  it('creates a PromethION run, loads a pool of barcoded libraries on its flow cell and serves the MinKNOW sheet', async () => {
+    const kit = (await lab.mutate(`mutation($csv: String!) { importIndexKit(input: { name: "Synthetic SQK-NBD114-24 stand-in", csv: $csv }) { position kit { id } } }`, { csv: ONT_KIT_CSV })).kit;
+    const illumina = (await lab.mutate(`mutation($csv: String!) { importIndexKit(input: { name: "Synthetic Illumina one", csv: $csv }) { position kit { id } } }`, { csv: ILLUMINA_KIT_CSV })).kit;
+    const library = async (barcode: string, kitId: string, indexId: string) => {
+      const sampleId = await lab.validatedSample(`ONT-SRC-${barcode.slice(-4)}`);
+      return (await lab.mutate(`mutation($input: PrepareLibraryInput!) { prepareLibrary(input: $input) { position library { id } } }`,
+        { input: { sampleId, barcode, kitId, indexId, volumeUl: 20, concentrationNgUl: 30, meanFragmentBp: 8000 } })).library.id as string;
+    };
+    const a = await library('ONT-LIB-0001', kit.id, 'barcode01');
+    const b = await library('ONT-LIB-0002', kit.id, 'barcode02');
+    const plain = await library('ONT-LIB-0003', illumina.id, 'SYNO1');
+    const pool = async (name: string, libraries: string[]) => (await lab.mutate(`mutation($input: CreatePoolInput!) { createPool(input: $input) { position pool { id } } }`,
+      { input: { name, libraries: libraries.map((libraryId) => ({ libraryId })), targetMolarityNm: 0.05, volumeUl: 12 } })).pool.id as string;
+    const barcoded = await pool('ONT pool 1', [a, b]);
+    const unbarcoded = await pool('ONT pool 2', [a, plain]);
+
+    const create = (input: Record<string, unknown>) => lab.gql(`mutation($input: CreateSequencingRunInput!) { createSequencingRun(input: $input) { position run { id laneCount readStructure flowCellId kit experimentId instrument { chemistry } } } }`, { input });
+    const ont = { name: 'PromethION 2026-12-02', instrument: 'PROMETHION', flowcellType: 'FLO-PRO114', flowCellId: 'PAK12345', kit: 'SQK-NBD114-24', experimentId: 'EXP-2026-12-02' };
+    expect(code(await create({ ...ont, kit: undefined }))).toBe('BAD_USER_INPUT');
+    expect(code(await create({ ...ont, readStructure: '151T8B151T' }))).toBe('BAD_USER_INPUT');
+    expect(code(await create({ name: 'x', instrument: 'MISEQ', flowcellType: 'MISEQ_V3', readStructure: '151T8B151T', kit: 'SQK-NBD114-24' }))).toBe('BAD_USER_INPUT');
+    const created = await create(ont);
+    expect(created.errors).toBeUndefined();
+    const run = created.data.createSequencingRun.run;
+    expect(run).toMatchObject({ laneCount: 1, readStructure: null, flowCellId: 'PAK12345', kit: 'SQK-NBD114-24', experimentId: 'EXP-2026-12-02', instrument: { chemistry: 'NANOPORE' } });
+
+    const load = (lane: number, poolId: string) => lab.gql(`mutation($r: ID!, $l: Int!, $p: ID!) { loadPoolOnLane(runId: $r, lane: $l, poolId: $p) { position warnings { kind } run { lanes { lane pool { name } } } } }`, { r: run.id, l: lane, p: poolId });
+    const refused = await load(1, unbarcoded);
+    expect(code(refused)).toBe('BAD_USER_INPUT');
+    expect(refused.errors![0]!.message).toMatch(/ONT-LIB-0003 has no MinKNOW barcode/);
+    expect(code(await load(2, barcoded))).toBe('BAD_USER_INPUT'); // one flow cell, one position
+    const loaded = await load(1, barcoded);
+    expect(loaded.errors).toBeUndefined();
+    expect(loaded.data.loadPoolOnLane).toMatchObject({ warnings: [], run: { lanes: [{ lane: 1, pool: { name: 'ONT pool 1' } }] } });
+
+    const read = await lab.gql(`query($r: ID!) { sequencingRun(id: $r) { sampleSheet } }`, { r: run.id });
+    expect(read.errors).toBeUndefined();
+    expect(read.data.sequencingRun.sampleSheet).toBe([
+      'flow_cell_id,kit,sample_id,experiment_id,barcode,alias',
+      'PAK12345,SQK-NBD114-24,ONT_pool_1,EXP-2026-12-02,barcode01,ONT-LIB-0001',
+      'PAK12345,SQK-NBD114-24,ONT_pool_1,EXP-2026-12-02,barcode02,ONT-LIB-0002',
+      '',
+    ].join('\n'));
+    expect(code(await lab.gql(`mutation($r: ID!) { recordLaneQc(runId: $r, lane: 1, metrics: { q30Percent: 60 }) { position } }`, { r: run.id }))).toBe('BAD_USER_INPUT');
+    const done = await lab.mutate(`mutation($r: ID!) { completeSequencingRun(runId: $r, qcOverrideReason: "MinKNOW run report reviewed") { position run { status qcVerdict } } }`, { r: run.id });
+    expect(done.run).toEqual({ status: 'COMPLETED', qcVerdict: null });
+  });
+});
+
 describe('completing a job without run metrics', () => {
   it('is refused unless someone gives a qcOverrideReason, which then lets the samples become SEQUENCED', async () => {
     const sample = await lab.validatedSample('NOQC-0001');

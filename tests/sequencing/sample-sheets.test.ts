@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../platform/errors.js';
 import { instrumentModel, type InstrumentModel } from '../../subgraphs/sequencing/domain/instruments.js';
-import { bclConvertSheet, minknowSheet, sampleSheet } from '../../subgraphs/sequencing/domain/sample-sheet.js';
+import { bclConvertSheet, minknowSampleId, minknowSheet, runSampleSheet, sampleSheet } from '../../subgraphs/sequencing/domain/sample-sheet.js';
 
 const golden = (name: string) => readFileSync(new URL(`./golden/${name}`, import.meta.url), 'utf8');
 const model = (code: string): InstrumentModel => instrumentModel(code)!;
@@ -95,5 +95,33 @@ describe('MinKNOW sample sheet', () => {
     expect(() => minknowSheet({ ...base, rows: [{ barcode: 'barcode01', alias: 'a' }, { barcode: 'barcode01', alias: 'b' }] })).toThrow(/twice/);
     expect(() => minknowSheet({ ...base, experimentId: 'has space', rows: [] })).toThrow(/experimentId/);
     expect(() => minknowSheet({ ...base, kit: 'lsk', rows: [] })).toThrow(/kit/);
+  });
+});
+
+describe('a run\'s sample sheet', () => {
+  it('is MinKNOW\'s for a Nanopore run: the run\'s flow cell, kit and experiment, the pool as sample_id, each library\'s kit index id as barcode and its barcode as alias', () => {
+    // Oxford Nanopore's documented example values (flow cell PXX12345, My_Sample, My_Group, barcode01/sample01, barcode02/my_sample), kit SQK-NBD114-24.
+    const sheet = runSampleSheet(
+      { name: 'ONT run', instrument: 'PROMETHION', readStructure: null, minknow: { flowCellId: 'PXX12345', kit: 'SQK-NBD114-24', experimentId: 'My_Group' } },
+      [{ lane: 1, poolName: 'My_Sample', libraries: [
+        { barcode: 'sample01', indexId: 'barcode01', i7: 'SYNTHETICAAAA', i5: null },
+        { barcode: 'my_sample', indexId: 'barcode02', i7: 'SYNTHETICCCCC', i5: null },
+      ] }],
+    );
+    expect(sheet).toBe(golden('promethion-nbd114.csv'));
+  });
+
+  it('is BCL Convert v2 for an Illumina run, one row per library per lane', () => {
+    const sheet = runSampleSheet({ name: 'MiSeq run', instrument: 'MISEQ', readStructure: '151T8B151T' }, [{ lane: 1, poolName: 'P', libraries: [
+      { barcode: 'SYN-LIB-1', indexId: null, i7: 'ATCCACTG', i5: null },
+      { barcode: 'SYN-LIB-2', indexId: null, i7: 'GCTTGTCA', i5: null },
+    ] }]);
+    expect(sheet).toContain('[BCLConvert_Data]\nLane,Sample_ID,Index\n1,SYN-LIB-1,ATCCACTG\n1,SYN-LIB-2,GCTTGTCA\n');
+  });
+
+  it('makes a MinKNOW sample_id of a free-text pool name', () => {
+    expect(minknowSampleId('Pool A (2026/12)')).toBe('Pool_A_2026_12');
+    expect(minknowSampleId('!!!')).toBe('pool');
+    expect(minknowSampleId('x'.repeat(50))).toHaveLength(40);
   });
 });

@@ -218,9 +218,20 @@ export type SequencingRun = {
   instrument: InstrumentModel;
   flowcellType: Scalars['String']['output'];
   laneCount: Scalars['Int']['output'];
-  readStructure: Scalars['String']['output'];
+  /** Illumina runs: e.g. 151T8B8B151T. Null for Nanopore runs. */
+  readStructure?: Maybe<Scalars['String']['output']>;
+  /** Nanopore runs: the flow cell's id (MinKNOW flow_cell_id), e.g. PAK12345. */
+  flowCellId?: Maybe<Scalars['String']['output']>;
+  /** Nanopore runs: the kit's product code, e.g. SQK-NBD114-24. */
+  kit?: Maybe<Scalars['String']['output']>;
+  /** Nanopore runs: MinKNOW experiment_id. */
+  experimentId?: Maybe<Scalars['String']['output']>;
   lanes: Array<RunLane>;
-  /** BCL Convert v2 sample sheet: one row per library per lane, i5 as the instrument wants it. */
+  /**
+   * Illumina: BCL Convert v2 sample sheet, one row per library per lane, i5 as the instrument wants it.
+   * Nanopore: MinKNOW sample sheet (CSV: flow_cell_id, kit, sample_id, experiment_id, barcode, alias), one row
+   * per library, barcode = the library's kit index id (barcode01…), alias = the library barcode.
+   */
   sampleSheet: Scalars['String']['output'];
   status: RunStatus;
   /** The lab's QC thresholds for this instrument and flowcell type (SEQUENCING_LAB_CONFIG, cited defaults). */
@@ -390,11 +401,18 @@ export type CreatePoolInput = {
 
 export type CreateSequencingRunInput = {
   name: Scalars['String']['input'];
-  /** An Illumina InstrumentModel code, e.g. NOVASEQ_6000. */
+  /** An InstrumentModel code, e.g. NOVASEQ_6000 or PROMETHION. */
   instrument: Scalars['String']['input'];
+  /** One of the instrument's flowcellTypes, e.g. S1, or FLO-PRO114 for a PromethION. */
   flowcellType: Scalars['String']['input'];
-  /** e.g. 151T8B8B151T; U (UMI) and S (skip) segments become OverrideCycles. */
-  readStructure: Scalars['String']['input'];
+  /** Illumina runs (required): e.g. 151T8B8B151T; U (UMI) and S (skip) segments become OverrideCycles. */
+  readStructure?: InputMaybe<Scalars['String']['input']>;
+  /** Nanopore runs (required): the flow cell's id, e.g. PAK12345. */
+  flowCellId?: InputMaybe<Scalars['String']['input']>;
+  /** Nanopore runs (required): the kit's product code, e.g. SQK-NBD114-24. */
+  kit?: InputMaybe<Scalars['String']['input']>;
+  /** Nanopore runs (required): MinKNOW experiment_id, 1–40 of A–Z, a–z, 0–9, _ and -. */
+  experimentId?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type IndexKitPayload = {
@@ -475,7 +493,7 @@ export type Mutation = {
   recordLibraryQc: LibraryPayload;
   createPool: PoolPayload;
   createSequencingRun: SequencingRunPayload;
-  /** Lane count of the run's flowcell enforced; a lane holds one pool. */
+  /** Lane count of the run's flowcell enforced; a lane holds one pool. A Nanopore flow cell has lane 1 only, and each library on it needs a MinKNOW barcode (its kit index id, barcode01…), each once. */
   loadPoolOnLane: SequencingRunPayload;
   /** Judged by the lab's thresholds for the run's instrument and flowcell type; recording again replaces the lane's QC. */
   recordLaneQc: SequencingRunPayload;
@@ -967,7 +985,10 @@ export type SequencingRunResolvers<ContextType = any, ParentType extends Resolve
   instrument?: Resolver<ResolversTypes['InstrumentModel'], ParentType, ContextType>;
   flowcellType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   laneCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  readStructure?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  readStructure?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  flowCellId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  experimentId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lanes?: Resolver<Array<ResolversTypes['RunLane']>, ParentType, ContextType>;
   sampleSheet?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;

@@ -107,16 +107,25 @@ export class LabCommands {
     return { pool, warnings: pool.warnings as PoolWarning[], position: result.position };
   }
 
-  async createRun(context: CommandContext, input: { name: string; instrument: string; flowcellType: string; readStructure: string }) {
+  async createRun(context: CommandContext, input: { name: string; instrument: string; flowcellType: string; readStructure?: string | null; flowCellId?: string | null; kit?: string | null; experimentId?: string | null }) {
     const runId = randomUUID();
-    const result = await this.commands.execute(runDecider, runId, { type: 'CreateRun', data: { runId, ...input } }, context);
+    const minknow = { flowCellId: input.flowCellId ?? undefined, kit: input.kit ?? undefined, experimentId: input.experimentId ?? undefined };
+    const result = await this.commands.execute(runDecider, runId, { type: 'CreateRun', data: { runId, name: input.name, instrument: input.instrument, flowcellType: input.flowcellType, readStructure: input.readStructure ?? null, minknow } }, context);
     return { run: result.state as RunView, warnings: [], position: result.position };
   }
 
   async loadPool(context: CommandContext, runId: string, lane: number, poolId: string) {
     const { state: pool } = await this.commands.load(poolDecider, id(poolId, 'poolId'), context.tenantId);
     if (pool.status === 'NONE') throw new NotFoundError(`pool ${poolId} not found`);
-    const result = await this.commands.execute(runDecider, id(runId, 'runId'), { type: 'LoadPool', data: { lane, poolId } }, context);
+    const { state: planned } = await this.commands.load(runDecider, id(runId, 'runId'), context.tenantId);
+    // Only a Nanopore run needs the libraries' barcodes (a run's kind never changes, so reading it first is safe).
+    const libraries = planned.status !== 'NONE' && planned.minknow
+      ? await Promise.all(pool.members.map(async (m) => {
+          const { state } = await this.commands.load(libraryDecider, m.libraryId, context.tenantId);
+          return { barcode: state.status === 'NONE' ? m.libraryId : state.barcode, indexId: state.status === 'NONE' ? null : state.index.indexId };
+        }))
+      : [];
+    const result = await this.commands.execute(runDecider, runId, { type: 'LoadPool', data: { lane, poolId, libraries } }, context);
     const run = result.state as RunView;
     // Colour balance depends on the instrument, so it is known only once the pool meets a run.
     const model = instrumentModel(run.instrument);

@@ -34,6 +34,10 @@
  * [DEN] Illumina bulletin "Cluster density guidelines ... non-patterned flow cells" (2016): MiSeq v2
  *       1000–1200 K/mm², v3 1200–1400; MiniSeq and NextSeq 500/550 170–220; iSeq 100, NextSeq 1000/2000 and
  *       NovaSeq 6000 are patterned: judge by %PF, not density.
+ * [ONT] Oxford Nanopore, ont-output-specifications, protocol_formats/sample_sheet
+ *       https://nanoporetech.github.io/ont-output-specifications/latest/protocol_formats/sample_sheet
+ *       (flow_cell_product_code examples FLO-PRO114, FLO-MIN114); a flow cell sits in one device position,
+ *       so it is one "lane" here.
  */
 
 export type Chemistry = 'FOUR_COLOUR' | 'TWO_COLOUR' | 'ONE_COLOUR' | 'NANOPORE';
@@ -88,9 +92,11 @@ export const INSTRUMENT_MODELS: readonly InstrumentModel[] = [
   // [NX] NovaSeqXSeries, i5 forward; [CHX] two-colour blue/green; [LNX] 10B/25B eight lanes.
   { id: 'NOVASEQ_X', name: 'NovaSeq X Series', vendor: 'ILLUMINA', chemistry: 'TWO_COLOUR', darkBase: 'G', instrumentPlatform: 'NovaSeqXSeries', instrumentType: null, headerIndexOrientation: 'Forward', i5InSampleSheet: 'FORWARD',
     flowcells: [{ id: '10B', lanes: 8, patterned: true }, { id: '25B', lanes: 8, patterned: true }] },
-  // Nanopore: MinKNOW sample sheets, no i5; flow cells are single units here.
-  { id: 'PROMETHION', name: 'PromethION', vendor: 'OXFORD_NANOPORE', chemistry: 'NANOPORE', darkBase: null, instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: null, flowcells: [] },
-  { id: 'MINION', name: 'MinION', vendor: 'OXFORD_NANOPORE', chemistry: 'NANOPORE', darkBase: null, instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: null, flowcells: [] },
+  // Nanopore: MinKNOW sample sheets, no i5; [ONT] flow cell product codes, one position each.
+  { id: 'PROMETHION', name: 'PromethION', vendor: 'OXFORD_NANOPORE', chemistry: 'NANOPORE', darkBase: null, instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: null,
+    flowcells: [one('FLO-PRO114', false)] },
+  { id: 'MINION', name: 'MinION', vendor: 'OXFORD_NANOPORE', chemistry: 'NANOPORE', darkBase: null, instrumentPlatform: null, instrumentType: null, headerIndexOrientation: null, i5InSampleSheet: null,
+    flowcells: [one('FLO-MIN114', false)] },
 ];
 
 const byCode = new Map(INSTRUMENT_MODELS.map((model) => [model.id, model]));

@@ -108,21 +108,59 @@ describe('run', () => {
   it('is created on a catalogued flowcell, whose lane count it keeps', () => {
     given(runDecider).when({ type: 'CreateRun', data: { runId: 'r1', name: ' Run ', instrument: 'NOVASEQ_6000', flowcellType: 'S1', readStructure: '151T8B8B151T' } }).then([created]);
   });
-  it('refuses an unknown instrument or flowcell, a Nanopore instrument, a bad read structure and a second creation', () => {
-    const create = (instrument: string, flowcellType: string, readStructure = '151T8B8B151T') => ({ type: 'CreateRun' as const, data: { runId: 'r1', name: 'R', instrument, flowcellType, readStructure } });
+  it('refuses an unknown instrument or flowcell, a missing or bad read structure, Nanopore settings on an Illumina run and a second creation', () => {
+    const create = (instrument: string, flowcellType: string, readStructure: string | null = '151T8B8B151T') => ({ type: 'CreateRun' as const, data: { runId: 'r1', name: 'R', instrument, flowcellType, readStructure } });
     given(runDecider).when(create('HISEQ', 'S1')).thenThrows(BadInputError, /instrument/);
     given(runDecider).when(create('NOVASEQ_X', 'S4')).thenThrows(BadInputError, /10B, 25B/);
-    given(runDecider).when(create('PROMETHION', 'X')).thenThrows(BadInputError, /instrument/);
+    given(runDecider).when(create('PROMETHION', 'S1')).thenThrows(BadInputError, /FLO-PRO114/);
     given(runDecider).when(create('MISEQ', 'MISEQ_V3', '151X')).thenThrows(BadInputError, /read structure/);
+    given(runDecider).when(create('MISEQ', 'MISEQ_V3', null)).thenThrows(BadInputError, /needs? a read structure/);
+    given(runDecider).when({ ...create('MISEQ', 'MISEQ_V3'), data: { ...create('MISEQ', 'MISEQ_V3').data, minknow: { kit: 'SQK-NBD114-24' } } }).thenThrows(BadInputError, /Nanopore/);
     given(runDecider, [created]).when(create('MISEQ', 'MISEQ_V3')).thenThrows(ConflictError);
   });
+
+  describe('on a Nanopore flow cell', () => {
+    const minknow = { flowCellId: 'PAK12345', kit: 'SQK-NBD114-24', experimentId: 'EXP_2026-12' };
+    const promethion: RunEvent = { type: 'RunCreated', data: { runId: 'r1', name: 'ONT run', instrument: 'PROMETHION', flowcellType: 'FLO-PRO114', lanes: 1, readStructure: null, minknow } };
+    const create = (data: Record<string, unknown> = {}) => ({ type: 'CreateRun' as const, data: { runId: 'r1', name: 'ONT run', instrument: 'PROMETHION', flowcellType: 'FLO-PRO114', readStructure: null, minknow: { ...minknow }, ...data } });
+    const load = (libraries: Array<{ barcode: string; indexId: string | null }>, lane = 1) => ({ type: 'LoadPool' as const, data: { lane, poolId: 'p1', libraries } });
+
+    it('is created on a PromethION or MinION flow cell (one position) with its flow cell id, kit and experiment id', () => {
+      given(runDecider).when(create()).then([promethion]);
+      given(runDecider).when(create({ instrument: 'MINION', flowcellType: 'FLO-MIN114', minknow: { flowCellId: ' FAK54854 ', kit: 'SQK-LSK114', experimentId: 'My_Group' } }))
+        .then([{ type: 'RunCreated', data: { runId: 'r1', name: 'ONT run', instrument: 'MINION', flowcellType: 'FLO-MIN114', lanes: 1, readStructure: null, minknow: { flowCellId: 'FAK54854', kit: 'SQK-LSK114', experimentId: 'My_Group' } } }]);
+    });
+    it('refuses a missing or malformed flow cell id, kit or experiment id, and a read structure', () => {
+      given(runDecider).when(create({ minknow: { kit: 'SQK-NBD114-24', experimentId: 'E' } })).thenThrows(BadInputError, /flowCellId/);
+      given(runDecider).when(create({ minknow: { ...minknow, flowCellId: 'pak 1' } })).thenThrows(BadInputError, /flowCellId/);
+      given(runDecider).when(create({ minknow: { ...minknow, kit: 'nbd114' } })).thenThrows(BadInputError, /kit/);
+      given(runDecider).when(create({ minknow: { ...minknow, experimentId: 'x'.repeat(41) } })).thenThrows(BadInputError, /experimentId/);
+      given(runDecider).when(create({ minknow: null })).thenThrows(BadInputError, /needs flowCellId/);
+      given(runDecider).when(create({ readStructure: '151T8B151T' })).thenThrows(BadInputError, /no read structure/);
+    });
+    it('loads one pool whose libraries each carry a different MinKNOW barcode', () => {
+      const libraries = [{ barcode: 'LIB-0001', indexId: 'barcode01' }, { barcode: 'LIB-0002', indexId: 'barcode02' }];
+      given(runDecider, [promethion]).when(load(libraries)).then([{ type: 'PoolLoaded', data: { runId: 'r1', lane: 1, poolId: 'p1' } }]);
+      given(runDecider, [promethion]).when(load(libraries, 2)).thenThrows(BadInputError, /lane 1 only/);
+      given(runDecider, [promethion]).when(load([{ barcode: 'LIB-0001', indexId: 'SYN01' }])).thenThrows(BadInputError, /LIB-0001 has no MinKNOW barcode/);
+      given(runDecider, [promethion]).when(load([{ barcode: 'LIB-0001', indexId: null }])).thenThrows(BadInputError, /no MinKNOW barcode/);
+      given(runDecider, [promethion]).when(load([{ barcode: 'LIB-0001', indexId: 'barcode01' }, { barcode: 'LIB-0002', indexId: 'barcode01' }])).thenThrows(ConflictError, /both carry barcode01/);
+    });
+    it('is not judged by Illumina lane metrics; it completes with a reason', () => {
+      const loaded: RunEvent = { type: 'PoolLoaded', data: { runId: 'r1', lane: 1, poolId: 'p1' } };
+      const thresholds = sequencingLabConfig(undefined).qcThresholds('PROMETHION', 'FLO-PRO114');
+      given(runDecider, [promethion, loaded]).when({ type: 'RecordLaneQc', data: { lane: 1, metrics: { q30Percent: 60 }, thresholds, recordedBy: 'ana' } }).thenThrows(BadInputError, /Nanopore/);
+      given(runDecider, [promethion, loaded]).when({ type: 'CompleteRun', data: { qcOverrideReason: 'MinKNOW report reviewed', completedBy: 'ana' } })
+        .then([{ type: 'RunCompleted', data: { runId: 'r1', qcVerdict: null, qcOverrideReason: 'MinKNOW report reviewed', completedBy: 'ana' } }]);
+    });
+  });
   it('loads a pool onto a free lane of the flowcell, and nowhere else', () => {
-    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p1' } }).then([loaded]);
-    given(runDecider, [created, loaded]).when({ type: 'LoadPool', data: { lane: 2, poolId: 'p1' } }).then([{ type: 'PoolLoaded', data: { runId: 'r1', lane: 2, poolId: 'p1' } }]);
-    given(runDecider, [created, loaded]).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p2' } }).thenThrows(ConflictError, /already loaded/);
-    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 3, poolId: 'p2' } }).thenThrows(BadInputError, /lanes 1–2/);
-    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 0, poolId: 'p2' } }).thenThrows(BadInputError);
-    given(runDecider).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p2' } }).thenThrows(NotFoundError);
+    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p1', libraries: [] } }).then([loaded]);
+    given(runDecider, [created, loaded]).when({ type: 'LoadPool', data: { lane: 2, poolId: 'p1', libraries: [] } }).then([{ type: 'PoolLoaded', data: { runId: 'r1', lane: 2, poolId: 'p1' } }]);
+    given(runDecider, [created, loaded]).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p2', libraries: [] } }).thenThrows(ConflictError, /already loaded/);
+    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 3, poolId: 'p2', libraries: [] } }).thenThrows(BadInputError, /lanes 1–2/);
+    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 0, poolId: 'p2', libraries: [] } }).thenThrows(BadInputError);
+    given(runDecider).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p2', libraries: [] } }).thenThrows(NotFoundError);
   });
 
   describe('QC and completion', () => {
@@ -154,7 +192,7 @@ describe('run', () => {
       given(runDecider).when(qc(1, { q30Percent: 90 })).thenThrows(NotFoundError);
       const done: RunEvent = { type: 'RunCompleted', data: { runId: 'r1', qcVerdict: 'PASS', completedBy: 'ana' } };
       given(runDecider, [created, loaded, judged(1, { q30Percent: 90 }, 'PASS'), done]).when(qc(1, { q30Percent: 90 })).thenThrows(ConflictError, /completed/);
-      given(runDecider, [created, loaded, judged(1, { q30Percent: 90 }, 'PASS'), done]).when({ type: 'LoadPool', data: { lane: 2, poolId: 'p2' } }).thenThrows(ConflictError, /completed/);
+      given(runDecider, [created, loaded, judged(1, { q30Percent: 90 }, 'PASS'), done]).when({ type: 'LoadPool', data: { lane: 2, poolId: 'p2', libraries: [] } }).thenThrows(ConflictError, /completed/);
       given(runDecider, [created, loaded, judged(1, { q30Percent: 90 }, 'PASS'), done]).when({ type: 'CompleteRun', data: { qcOverrideReason: null, completedBy: 'ana' } }).thenThrows(ConflictError, /completed/);
     });
     it('completes with the worst lane verdict, or with an explicit reason when a loaded lane has no QC', () => {

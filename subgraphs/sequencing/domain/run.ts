@@ -1,23 +1,57 @@
 import type { Command, Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError, NotFoundError } from '../../../platform/errors.js';
-import type { LaneMetrics, QcVerdict, RunEvent } from '../events.js';
+import type { LaneMetrics, MinknowRun, QcVerdict, RunEvent } from '../events.js';
 import { flowcellType, instrumentModel } from './instruments.js';
 import { parseReads } from './read-structure.js';
 import { laneVerdict, worstVerdict, type QcThresholds } from './run-qc.js';
 
 export type LaneQc = { lane: number; metrics: LaneMetrics; verdict: QcVerdict; reasons: string[]; recordedBy: string | null; recordedAt: string };
 export type Run = {
-  id: string; name: string; instrument: string; flowcellType: string; lanes: number; readStructure: string; loaded: Array<{ lane: number; poolId: string }>; createdAt: string;
+  id: string; name: string; instrument: string; flowcellType: string; lanes: number; readStructure: string | null; minknow?: MinknowRun; loaded: Array<{ lane: number; poolId: string }>; createdAt: string;
   laneQc?: LaneQc[]; qcVerdict?: QcVerdict | null; qcOverrideReason?: string | null; completedBy?: string | null; completedAt?: string | null;
 };
 export type RunState = { status: 'NONE' } | (Run & { status: 'PLANNED' | 'COMPLETED' });
 
 export type RunCommand =
-  | Command<'CreateRun', { runId: string; name: string; instrument: string; flowcellType: string; readStructure: string }>
-  | Command<'LoadPool', { lane: number; poolId: string }>
+  /** Illumina: readStructure. Nanopore: minknow (flow cell id, kit, experiment id), no read structure. */
+  | Command<'CreateRun', { runId: string; name: string; instrument: string; flowcellType: string; readStructure: string | null; minknow?: Partial<MinknowRun> | null }>
+  /** `libraries`: the pool's libraries (barcode, kit index id), read by the command path; a Nanopore run needs their MinKNOW barcodes. */
+  | Command<'LoadPool', { lane: number; poolId: string; libraries: ReadonlyArray<{ barcode: string; indexId: string | null }> }>
   /** `thresholds`: the lab's for this run's instrument and flowcell type (lab-config.ts). */
   | Command<'RecordLaneQc', { lane: number; metrics: Partial<LaneMetrics>; thresholds: QcThresholds; recordedBy: string | null }>
   | Command<'CompleteRun', { qcOverrideReason: string | null; completedBy: string | null }>;
+
+/** MinKNOW identifiers: flow_cell_id [A-Z0-9_-]+, kit [A-Z0-9-]+ (ont-output-specifications), experiment_id at most
+ * 40 of A–Z, a–z, 0–9, _ and - (Dorado's sample sheet rules, stricter than MinKNOW's). */
+const MINKNOW_RULES: ReadonlyArray<[keyof MinknowRun, RegExp, string]> = [
+  ['flowCellId', /^[A-Z0-9_-]{1,40}$/, 'a flow cell id like PAK12345 (A–Z, 0–9, _ and -)'],
+  ['kit', /^[A-Z0-9]+(-[A-Z0-9]+)+$/, 'a kit product code like SQK-NBD114-24'],
+  ['experimentId', /^[A-Za-z0-9_-]{1,40}$/, '1–40 of A–Z, a–z, 0–9, _ and -'],
+];
+const minknowRun = (input: Partial<MinknowRun>): MinknowRun => {
+  const run = { flowCellId: input.flowCellId?.trim() ?? '', kit: input.kit?.trim() ?? '', experimentId: input.experimentId?.trim() ?? '' };
+  for (const [field, pattern, what] of MINKNOW_RULES) {
+    if (!run[field]) throw new BadInputError(`a Nanopore run needs ${field} (${what})`, { field });
+    if (!pattern.test(run[field])) throw new BadInputError(`${field} "${run[field]}" is not ${what}`, { field });
+  }
+  return run;
+};
+
+/**
+ * MinKNOW demultiplexes by barcode name: each library on a Nanopore flow cell carries its barcoding kit's
+ * index, whose id is the MinKNOW barcode (barcode01…), each once. Sequences are the kit's, never made up here.
+ */
+export const minknowBarcodes = (libraries: ReadonlyArray<{ barcode: string; indexId: string | null }>): void => {
+  const seen = new Map<string, string>();
+  for (const library of libraries) {
+    if (!library.indexId || !/^barcode[0-9]+$/.test(library.indexId)) {
+      throw new BadInputError(`library ${library.barcode} has no MinKNOW barcode: prepare it with an index of a Nanopore barcoding kit whose index ids are barcode01, barcode02, …`, { field: 'poolId' });
+    }
+    const other = seen.get(library.indexId);
+    if (other) throw new ConflictError(`libraries ${other} and ${library.barcode} both carry ${library.indexId}; MinKNOW cannot tell them apart`, { field: 'poolId' });
+    seen.set(library.indexId, library.barcode);
+  }
+};
 
 const planned = (state: RunState, doing: string) => {
   if (state.status === 'NONE') throw new NotFoundError('sequencing run not found');
@@ -37,11 +71,20 @@ export const runDecider: Decider<RunCommand, RunEvent, RunState> = {
         const name = command.data.name.trim();
         if (!name || name.length > 100) throw new BadInputError('name must be 1–100 characters', { field: 'name' });
         const model = instrumentModel(instrument);
-        if (!model || model.vendor !== 'ILLUMINA') throw new BadInputError(`unknown Illumina instrument ${instrument}`, { field: 'instrument' });
+        if (!model) throw new BadInputError(`unknown instrument ${instrument}`, { field: 'instrument' });
         const flowcell = flowcellType(model, command.data.flowcellType);
         if (!flowcell) throw new BadInputError(`${model.name} has no flowcell type ${command.data.flowcellType} (${model.flowcells.map((f) => f.id).join(', ') || 'none catalogued'})`, { field: 'flowcellType' });
+        const created = { runId, name, instrument: model.id, flowcellType: flowcell.id, lanes: flowcell.lanes };
+        if (model.vendor === 'OXFORD_NANOPORE') {
+          if (readStructure) throw new BadInputError(`${model.name} runs have no read structure (it describes Illumina cycles)`, { field: 'readStructure' });
+          return [{ type: 'RunCreated', data: { ...created, readStructure: null, minknow: minknowRun(command.data.minknow ?? {}) } }];
+        }
+        if (command.data.minknow && Object.values(command.data.minknow).some((v) => v)) {
+          throw new BadInputError(`flowCellId, kit and experimentId describe Nanopore runs; ${model.name} runs are described by their read structure`, { field: 'kit' });
+        }
+        if (!readStructure) throw new BadInputError(`${model.name} runs need a read structure such as 151T8B8B151T`, { field: 'readStructure' });
         parseReads(readStructure);
-        return [{ type: 'RunCreated', data: { runId, name, instrument: model.id, flowcellType: flowcell.id, lanes: flowcell.lanes, readStructure: readStructure.trim() } }];
+        return [{ type: 'RunCreated', data: { ...created, readStructure: readStructure.trim() } }];
       }
       case 'LoadPool': {
         planned(state, 'load a pool');
@@ -49,10 +92,13 @@ export const runDecider: Decider<RunCommand, RunEvent, RunState> = {
         const { lane, poolId } = command.data;
         if (!Number.isInteger(lane) || lane < 1 || lane > state.lanes) throw new BadInputError(`a ${state.flowcellType} flowcell has lane${state.lanes === 1 ? ' 1 only' : `s 1–${state.lanes}`}`, { field: 'lane' });
         if (state.loaded.some((l) => l.lane === lane)) throw new ConflictError(`lane ${lane} is already loaded`, { field: 'lane' });
+        if (state.minknow) minknowBarcodes(command.data.libraries);
         return [{ type: 'PoolLoaded', data: { runId: state.id, lane, poolId } }];
       }
       case 'RecordLaneQc': {
         const run = planned(state, 'record lane QC');
+        // Q30, %PF and density are Illumina's measures; judging a flow cell by them would be a false verdict.
+        if (run.minknow) throw new BadInputError('Nanopore runs are not judged by Illumina lane metrics: complete the run with a qcOverrideReason', { field: 'runId' });
         const { lane, thresholds, recordedBy } = command.data;
         if (!run.loaded.some((l) => l.lane === lane)) throw new BadInputError(`lane ${lane} has no pool loaded`, { field: 'lane' });
         const input = command.data.metrics;

@@ -1,4 +1,5 @@
 import { BadInputError } from '../../../platform/errors.js';
+import type { MinknowRun } from '../events.js';
 import type { Job } from './job.js';
 import { i5ForSampleSheet, instrumentModel, type InstrumentModel } from './instruments.js';
 import { indexLengths, needsOverride, overrideCycles, parseReads } from './read-structure.js';
@@ -73,6 +74,8 @@ export const bclConvertSheet = (input: { runName: string; model: InstrumentModel
 };
 
 const MINKNOW_FIELD = /^[A-Za-z0-9_-]{1,40}$/;
+/** MinKNOW's sample_id from a free-text name: the characters Dorado accepts, at most 40. */
+export const minknowSampleId = (name: string): string => name.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40) || 'pool';
 
 /**
  * A MinKNOW sample sheet (CSV) for a Nanopore run: one row per barcoded sample on the flow cell.
@@ -111,5 +114,39 @@ export const sampleSheet = (job: Pick<Job, 'name' | 'platform' | 'readStructure'
     model,
     readStructure: job.readStructure ?? DEFAULT_READS,
     rows: job.samples.map((s) => ({ lane: s.lane, sampleId: sampleIdOf(s.sampleId), i7: s.i7Index, i5: s.i5Index })),
+  });
+};
+
+/** A library as a run's sheet writes it: its barcode names it (Sample_ID, MinKNOW alias). */
+export interface SheetLibrary {
+  barcode: string;
+  indexId: string | null;
+  i7: string;
+  i5: string | null;
+}
+
+/**
+ * The sample sheet of a run from what is loaded on it: MinKNOW's CSV for a Nanopore run (one row per library,
+ * barcode = the library's kit index id, alias = the library barcode, sample_id = the pool's name), BCL Convert
+ * v2 for an Illumina run (one row per library per lane).
+ */
+export const runSampleSheet = (
+  run: { name: string; instrument: string; readStructure: string | null; minknow?: MinknowRun },
+  lanes: ReadonlyArray<{ lane: number; poolName: string; libraries: readonly SheetLibrary[] }>,
+): string => {
+  const model = instrumentModel(run.instrument);
+  if (!model) throw new BadInputError(`unknown instrument ${run.instrument}`, { field: 'instrument' });
+  if (run.minknow) {
+    return minknowSheet({
+      ...run.minknow,
+      sampleId: minknowSampleId(lanes.map((l) => l.poolName).join('_') || run.name),
+      rows: lanes.flatMap((l) => l.libraries.map((library) => ({ barcode: library.indexId ?? '', alias: library.barcode }))),
+    });
+  }
+  return bclConvertSheet({
+    runName: run.name,
+    model,
+    readStructure: run.readStructure ?? DEFAULT_READS,
+    rows: lanes.flatMap((l) => l.libraries.map((library) => ({ lane: l.lane, sampleId: library.barcode, i7: library.i7, i5: library.i5 }))),
   });
 };
