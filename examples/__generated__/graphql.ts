@@ -107,6 +107,8 @@ export type CreatePoolInput = {
 };
 
 export type CreateSequencingJobInput = {
+  /** One of the platform's InstrumentModel.flowcellTypes (e.g. MISEQ_V3); QC then uses that flowcell's thresholds. */
+  flowcellType?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
   platform: SequencingPlatform;
   priority?: InputMaybe<Priority>;
@@ -372,6 +374,7 @@ export type Mutation = {
   /** Judged by the lab's thresholds for the run's instrument and flowcell type; recording again replaces the lane's QC. */
   recordLaneQc: SequencingRunPayload;
   recordLibraryQc: LibraryPayload;
+  /** Judged by the lab's QC thresholds for the job's platform and flowcell type (SEQUENCING_LAB_CONFIG), as a run's lanes are. */
   recordRunMetrics: JobPayload;
   recordTemperature: TemperaturePayload;
   registerSample: SamplePayload;
@@ -1135,6 +1138,8 @@ export type SequencingJob = {
   createdAt: Scalars['DateTime']['output'];
   failureReason: Maybe<Scalars['String']['output']>;
   flowcellId: Maybe<Scalars['String']['output']>;
+  /** A flowcell type of the platform's instrument (e.g. MISEQ_V3), when given: QC thresholds may depend on it. */
+  flowcellType: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   metrics: Maybe<RunMetrics>;
   name: Scalars['String']['output'];

@@ -23,7 +23,8 @@ export type JobSample = {
   i5Index: string | null;
 };
 
-export type JobCreated = Event<'JobCreated', { jobId: string; name: string; platform: Platform; priority: Priority; readStructure: string | null }>;
+/** `flowcellType`: a catalogued type of the platform's instrument (MISEQ_V3, S4…), which QC thresholds may depend on; absent on older jobs. */
+export type JobCreated = Event<'JobCreated', { jobId: string; name: string; platform: Platform; priority: Priority; readStructure: string | null; flowcellType?: string | null }>;
 export type JobSampleAdded = Event<'JobSampleAdded', { jobId: string } & JobSample>;
 export type JobSampleRemoved = Event<'JobSampleRemoved', { jobId: string; sampleId: string }>;
 export type JobQueued = Event<'JobQueued', { jobId: string }>;

@@ -170,6 +170,30 @@ describe('completing a job without run metrics', () => {
   });
 });
 
+describe('a job\'s run metrics are judged by the lab\'s thresholds for its instrument and flowcell type', () => {
+  const jobWithMetrics = async (barcode: string, input: string, metrics: Record<string, number>) => {
+    const sample = await lab.validatedSample(barcode);
+    const job = (await lab.mutate(`mutation { createSequencingJob(input: ${input}) { position job { id flowcellType } } }`)).job;
+    await lab.mutate(`mutation($j: ID!, $s: ID!) { addSampleToJob(jobId: $j, sampleId: $s, i7Index: "ACGTACGT") { position } }`, { j: job.id, s: sample });
+    await lab.mutate(`mutation($j: ID!) { queueJob(jobId: $j) { position } }`, { j: job.id });
+    await lab.mutate(`mutation($j: ID!) { startJob(jobId: $j, flowcellId: "FC-JOBQC-1") { position } }`, { j: job.id });
+    const recorded = await lab.mutate(`mutation($j: ID!, $m: RunMetricsInput!) { recordRunMetrics(jobId: $j, metrics: $m) { position job { qcVerdict } } }`, { j: job.id, m: metrics });
+    return { flowcellType: job.flowcellType, verdict: recorded.job.qcVerdict };
+  };
+
+  it('a NovaSeq 6000 job: density not judged (patterned), %PF below the lab\'s 70 warns', async () => {
+    expect((await jobWithMetrics('JOBQC-0001', '{ name: "NV6K job", platform: NOVASEQ_6000, readStructure: "151T8B151T" }', { q30Percent: 92, clusterDensityKmm2: 3000 })).verdict).toBe('PASS');
+    expect((await jobWithMetrics('JOBQC-0002', '{ name: "NV6K job 2", platform: NOVASEQ_6000, readStructure: "151T8B151T" }', { q30Percent: 92, percentPf: 65 })).verdict).toBe('WARN');
+  });
+
+  it('a MiSeq v3 job: density outside 1200–1400 K/mm² warns; the flowcell type is given at creation and checked', async () => {
+    expect(await jobWithMetrics('JOBQC-0003', '{ name: "MiSeq job", platform: MISEQ, flowcellType: "MISEQ_V3", readStructure: "151T8B151T" }', { q30Percent: 92, clusterDensityKmm2: 1100 }))
+      .toEqual({ flowcellType: 'MISEQ_V3', verdict: 'WARN' });
+    expect((await jobWithMetrics('JOBQC-0004', '{ name: "MiSeq job 2", platform: MISEQ, flowcellType: "MISEQ_V3", readStructure: "151T8B151T" }', { q30Percent: 92, clusterDensityKmm2: 1300 })).verdict).toBe('PASS');
+    expect(code(await lab.gql(`mutation { createSequencingJob(input: { name: "x", platform: MISEQ, flowcellType: "S4" }) { position } }`))).toBe('BAD_USER_INPUT');
+  });
+});
+
 describe('a run on a two-colour instrument: colour balance, lane QC by the lab\'s thresholds, completion', () => {
   it('warns when every i7 starts with the dark base, judges a lane with who recorded it, and completes with the worst verdict', async () => {
     const libraries: string[] = [];

@@ -59,6 +59,8 @@ export type SequencingJob = {
   status: JobStatus;
   /** e.g. 151T8B8B151T (template, barcode, skip, UMI segments). */
   readStructure?: Maybe<Scalars['String']['output']>;
+  /** A flowcell type of the platform's instrument (e.g. MISEQ_V3), when given: QC thresholds may depend on it. */
+  flowcellType?: Maybe<Scalars['String']['output']>;
   flowcellId?: Maybe<Scalars['String']['output']>;
   samples: Array<JobSample>;
   metrics?: Maybe<RunMetrics>;
@@ -457,6 +459,8 @@ export type CreateSequencingJobInput = {
   platform: SequencingPlatform;
   priority?: InputMaybe<Priority>;
   readStructure?: InputMaybe<Scalars['String']['input']>;
+  /** One of the platform's InstrumentModel.flowcellTypes (e.g. MISEQ_V3); QC then uses that flowcell's thresholds. */
+  flowcellType?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type RunMetricsInput = {
@@ -482,6 +486,7 @@ export type Mutation = {
   startJob: JobPayload;
   pauseJob: JobPayload;
   resumeJob: JobPayload;
+  /** Judged by the lab's QC thresholds for the job's platform and flowcell type (SEQUENCING_LAB_CONFIG), as a run's lanes are. */
   recordRunMetrics: JobPayload;
   /** Needs recorded run metrics, or an explicit qcOverrideReason (the samples then become SEQUENCED without a verdict). */
   completeJob: JobPayload;
@@ -869,6 +874,7 @@ export type SequencingJobResolvers<ContextType = any, ParentType extends Resolve
   priority?: Resolver<ResolversTypes['Priority'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['JobStatus'], ParentType, ContextType>;
   readStructure?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  flowcellType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   flowcellId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   samples?: Resolver<Array<ResolversTypes['JobSample']>, ParentType, ContextType>;
   metrics?: Resolver<Maybe<ResolversTypes['RunMetrics']>, ParentType, ContextType>;

@@ -4,6 +4,8 @@ import type { CommandContext, CommandHandler } from '../../../event-store/comman
 import { BadInputError, NotFoundError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
 import { jobDecider, type Job, type JobCommand } from '../domain/job.js';
+import type { RunMetrics } from '../events.js';
+import type { SequencingLabConfig } from '../lab-config.js';
 import { sequencingSamples } from '../read-model/jobs-projection.js';
 
 export interface JobWrite {
@@ -13,13 +15,14 @@ export interface JobWrite {
 
 type CreateInput = Omit<Extract<JobCommand, { type: 'CreateJob' }>['data'], 'jobId'>;
 /** Commands on an existing job that need nothing but their own data. */
-export type JobChange = Exclude<JobCommand, { type: 'CreateJob' | 'AddSample' }>;
+export type JobChange = Exclude<JobCommand, { type: 'CreateJob' | 'AddSample' | 'RecordRunMetrics' }>;
 
 /** The sequencing write path: every mutation is one command to the job decider. */
 export class JobCommands {
   constructor(
     private readonly commands: CommandHandler,
     private readonly db: Kysely<any>,
+    private readonly config: SequencingLabConfig,
   ) {}
 
   async create(context: CommandContext, input: CreateInput, idempotencyKey?: string | null): Promise<JobWrite> {
@@ -36,6 +39,16 @@ export class JobCommands {
       type: 'AddSample',
       data: { sampleId: sample.id, barcode: sample.barcode, status: sample.status, lane: input.lane ?? null, i7Index: input.i7Index, i5Index: input.i5Index ?? null },
     });
+  }
+
+  /** Judged by the lab's thresholds for the job's platform and flowcell type, the same rule as a run's lanes. */
+  async recordRunMetrics(context: CommandContext, jobId: string, metrics: Partial<RunMetrics>): Promise<JobWrite> {
+    if (!isUuid(jobId)) throw new BadInputError(`"${jobId}" is not a job id`, { field: 'jobId' });
+    const { state } = await this.commands.load(jobDecider, jobId, context.tenantId);
+    if (state.status === 'NONE') throw new NotFoundError('sequencing job not found');
+    // The platform and flowcell type never change after creation, so thresholds read here stay right for the decision.
+    const thresholds = this.config.qcThresholds(state.platform, state.flowcellType ?? '');
+    return this.send(context, jobId, { type: 'RecordRunMetrics', data: { metrics, thresholds } });
   }
 
   change(context: CommandContext, jobId: string, command: JobChange): Promise<JobWrite> {

@@ -105,6 +105,17 @@ export const instrumentModel = (code: string): InstrumentModel | null => byCode.
 
 export const flowcellType = (model: InstrumentModel, code: string): FlowcellType | null => model.flowcells.find((f) => f.id === code) ?? null;
 
+/**
+ * Whether QC judges this flowcell as patterned [DEN]. Without a flowcell type, the model's catalogue decides
+ * when all its types agree (MiSeq: none patterned; NovaSeq, NextSeq 1000/2000: all); otherwise patterned,
+ * so density is never judged against a band that may not apply.
+ */
+export const isPatterned = (model: InstrumentModel, code: string | null): boolean => {
+  const known = code === null ? null : flowcellType(model, code);
+  if (known) return known.patterned;
+  return model.flowcells.length === 0 || !model.flowcells.every((f) => !f.patterned);
+};
+
 const COMPLEMENT: Record<string, string> = { A: 'T', C: 'G', G: 'C', T: 'A', N: 'N' };
 export const reverseComplement = (sequence: string): string => [...sequence].reverse().map((base) => COMPLEMENT[base] ?? base).join('');
 

@@ -4,6 +4,9 @@ import type { Envelope } from '../../../event-store/decider.js';
 import { DomainError } from '../../../platform/errors.js';
 import type { JobEvent, JobStatus } from '../events.js';
 import { hamming, JOB_TRANSITIONS, jobDecider, qcVerdict, type Job, type JobCommand, type JobState } from './job.js';
+import { sequencingLabConfig } from '../lab-config.js';
+
+const thresholds = sequencingLabConfig(undefined).qcThresholds('MISEQ', 'MISEQ_V3');
 
 const SEED = 19;
 const env = (event: JobEvent): Envelope<JobEvent> => ({ ...event, occurredAt: '2026-11-21T10:00:00.000Z', streamVersion: 1 });
@@ -30,7 +33,7 @@ const toCommand = (c: typeof command extends fc.Arbitrary<infer T> ? T : never):
   switch (c.op) {
     case 'add': return { type: 'AddSample', data: { sampleId: `s${c.sample}`, barcode: `S${c.sample}`, status: c.status, i7Index: c.i7, i5Index: c.i5, lane: c.lane } };
     case 'remove': return { type: 'RemoveSample', data: { sampleId: `s${c.sample}` } };
-    case 'metrics': return { type: 'RecordRunMetrics', data: { metrics: c } };
+    case 'metrics': return { type: 'RecordRunMetrics', data: { metrics: c, thresholds } };
     case 'queue': return { type: 'QueueJob', data: {} };
     case 'start': return { type: 'StartJob', data: { flowcellId: c.text } };
     case 'pause': return { type: 'PauseJob', data: {} };
@@ -46,7 +49,7 @@ describe('sequencing job decider, for any sequence of commands', () => {
   it('only moves along the job transition table, keeps lane indexes apart and QC consistent', () => {
     fc.assert(
       fc.property(fc.array(command, { maxLength: 40 }), (commands) => {
-        let state: JobState = jobDecider.evolve(jobDecider.initialState(), env({ type: 'JobCreated', data: { jobId: 'j', name: 'Run 1', platform: 'MISEQ', priority: 'NORMAL', readStructure: null } }));
+        let state: JobState = jobDecider.evolve(jobDecider.initialState(), env({ type: 'JobCreated', data: { jobId: 'j', name: 'Run 1', platform: 'MISEQ', priority: 'NORMAL', readStructure: null, flowcellType: 'MISEQ_V3' } }));
         for (const c of commands) {
           const before = (state as Job).status;
           const outcome = decide(state, toCommand(c));
@@ -54,7 +57,7 @@ describe('sequencing job decider, for any sequence of commands', () => {
           for (const event of outcome) state = jobDecider.evolve(state, env(event));
           const job = state as Job;
           if (job.status !== before) expect(JOB_TRANSITIONS[before as JobStatus]).toContain(job.status);
-          if (job.metrics) expect(job.qcVerdict).toBe(qcVerdict(job.metrics));
+          if (job.metrics) expect(job.qcVerdict).toBe(qcVerdict(job, job.metrics, thresholds));
           for (const value of Object.values(job.metrics ?? {})) if (value !== null) expect(Number.isFinite(value) && value >= 0).toBe(true);
           job.samples.forEach((a, i) =>
             job.samples.slice(i + 1).forEach((b) => {

@@ -5,6 +5,10 @@ import { BadInputError, ConflictError, InvalidTransitionError, NotFoundError } f
 import type { JobEvent, JobStatus } from '../events.js';
 import { hamming, indexCollision, JOB_STATUSES, jobDecider, qcVerdict, type Job, type JobCommand } from './job.js';
 import { sampleSheet } from './sample-sheet.js';
+import { sequencingLabConfig } from '../lab-config.js';
+
+const defaults = sequencingLabConfig(undefined);
+const novaseqX = defaults.qcThresholds('NOVASEQ_X', '');
 
 const jobId = 'job-1';
 const created: JobEvent = { type: 'JobCreated', data: { jobId, name: 'Run 1', platform: 'NOVASEQ_X', priority: 'NORMAL', readStructure: '151T10B10B151T' } };
@@ -161,33 +165,70 @@ describe('run metrics', () => {
   const metrics = { q30Percent: 91, clusterDensityKmm2: 1000, percentPf: 80, yieldGb: 120 };
   it('are recorded with their verdict while RUNNING or PAUSED, and nowhere else', () => {
     for (const from of ['RUNNING', 'PAUSED'] as const) {
-      given(jobDecider, HISTORY[from]).when({ type: 'RecordRunMetrics', data: { metrics } }).then([{ type: 'RunMetricsRecorded', data: { jobId, metrics, qcVerdict: 'PASS' } }]);
+      given(jobDecider, HISTORY[from]).when({ type: 'RecordRunMetrics', data: { metrics, thresholds: novaseqX } }).then([{ type: 'RunMetricsRecorded', data: { jobId, metrics, qcVerdict: 'PASS' } }]);
     }
     for (const from of ['PENDING', 'QUEUED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const) {
-      given(jobDecider, HISTORY[from]).when({ type: 'RecordRunMetrics', data: { metrics } }).thenThrows(InvalidTransitionError);
+      given(jobDecider, HISTORY[from]).when({ type: 'RecordRunMetrics', data: { metrics, thresholds: novaseqX } }).thenThrows(InvalidTransitionError);
     }
   });
   it('refuse negative, non-finite or over-100 percentages', () => {
-    given(jobDecider, HISTORY.RUNNING).when({ type: 'RecordRunMetrics', data: { metrics: { yieldGb: -1 } } }).thenThrows(BadInputError, /yieldGb/);
-    given(jobDecider, HISTORY.RUNNING).when({ type: 'RecordRunMetrics', data: { metrics: { q30Percent: Number.NaN } } }).thenThrows(BadInputError);
-    given(jobDecider, HISTORY.RUNNING).when({ type: 'RecordRunMetrics', data: { metrics: { percentPf: 101 } } }).thenThrows(BadInputError, /at most 100/);
+    given(jobDecider, HISTORY.RUNNING).when({ type: 'RecordRunMetrics', data: { metrics: { yieldGb: -1 }, thresholds: novaseqX } }).thenThrows(BadInputError, /yieldGb/);
+    given(jobDecider, HISTORY.RUNNING).when({ type: 'RecordRunMetrics', data: { metrics: { q30Percent: Number.NaN }, thresholds: novaseqX } }).thenThrows(BadInputError);
+    given(jobDecider, HISTORY.RUNNING).when({ type: 'RecordRunMetrics', data: { metrics: { percentPf: 101 }, thresholds: novaseqX } }).thenThrows(BadInputError, /at most 100/);
   });
 });
 
-describe('QC verdict', () => {
-  const m = (q30Percent: number | null, clusterDensityKmm2: number | null) => ({ q30Percent, clusterDensityKmm2, percentPf: null, yieldGb: null });
+describe('QC verdict: the lab\'s per-instrument thresholds, the same rule as a run\'s lanes', () => {
+  const m = (q30Percent: number | null, clusterDensityKmm2: number | null, percentPf: number | null = null) => ({ q30Percent, clusterDensityKmm2, percentPf, yieldGb: null });
+  const job = (platform: Job['platform'], flowcellType: string | null = null) => ({ platform, flowcellType });
+  const judge = (platform: Job['platform'], flowcellType: string | null, metrics: ReturnType<typeof m>, config = defaults) =>
+    qcVerdict(job(platform, flowcellType), metrics, config.qcThresholds(platform, flowcellType ?? ''));
+
   it.each([
-    [m(74.9, 1000), 'FAIL'],
-    [m(75, 1000), 'WARN'],
-    [m(79.9, 1000), 'WARN'],
-    [m(80, 1000), 'PASS'],
-    [m(92, 799), 'WARN'],
-    [m(92, 1201), 'WARN'],
-    [m(92, 800), 'PASS'],
-    [m(70, 2000), 'FAIL'],
+    [m(74.9, null), 'FAIL'],
+    [m(75, null), 'WARN'],
+    [m(79.9, null), 'WARN'],
+    [m(80, null), 'PASS'],
     [m(null, null), 'PASS'],
-  ] as const)('%o → %s', (metrics, verdict) => {
-    expect(qcVerdict(metrics)).toBe(verdict);
+  ] as const)('Q30 as API.md: %o → %s on every platform', (metrics, verdict) => {
+    for (const platform of ['NOVASEQ_X', 'NOVASEQ_6000', 'NEXTSEQ_2000', 'MISEQ', 'PROMETHION'] as const) expect(judge(platform, null, metrics)).toBe(verdict);
+  });
+
+  it('never judges a patterned flowcell by cluster density (NovaSeq X, NovaSeq 6000, NextSeq 1000/2000)', () => {
+    for (const platform of ['NOVASEQ_X', 'NOVASEQ_6000', 'NEXTSEQ_2000'] as const) {
+      expect(judge(platform, null, m(92, 3000))).toBe('PASS');
+      expect(judge(platform, null, m(92, 500))).toBe('PASS');
+    }
+    expect(judge('NOVASEQ_6000', 'S4', m(92, 3000))).toBe('PASS');
+  });
+
+  it('judges a MiSeq by its flowcell\'s density band: v3 1200–1400, v2 1000–1200 K/mm²; without a flowcell type, density is not judged', () => {
+    expect(judge('MISEQ', 'MISEQ_V3', m(92, 1100))).toBe('WARN');
+    expect(judge('MISEQ', 'MISEQ_V3', m(92, 1300))).toBe('PASS');
+    expect(judge('MISEQ', 'MISEQ_V3', m(92, 1401))).toBe('WARN');
+    expect(judge('MISEQ', 'MISEQ_V2', m(92, 1100))).toBe('PASS');
+    expect(judge('MISEQ', 'MISEQ_V2', m(92, 1300))).toBe('WARN');
+    expect(judge('MISEQ', null, m(92, 1300))).toBe('PASS');
+  });
+
+  it('follows the lab\'s SEQUENCING_LAB_CONFIG: %PF minimum, stricter Q30, a MiSeq-wide density band', () => {
+    const lab = sequencingLabConfig(JSON.stringify({ qc: { NOVASEQ_X: { minPercentPf: 70 }, MISEQ: { q30: { failBelow: 85, warnBelow: 90 }, clusterDensityKmm2: { min: 900, max: 1100 } } } }));
+    expect(judge('NOVASEQ_X', null, m(92, null, 60), lab)).toBe('WARN');
+    expect(judge('NOVASEQ_X', null, m(92, null, 75), lab)).toBe('PASS');
+    expect(judge('NOVASEQ_X', null, m(92, null, 60))).toBe('PASS'); // no %PF minimum by default
+    expect(judge('MISEQ', null, m(84, null), lab)).toBe('FAIL');
+    expect(judge('MISEQ', null, m(88, null), lab)).toBe('WARN');
+    expect(judge('MISEQ', null, m(92, 1300), lab)).toBe('WARN');
+  });
+
+  it('is what a job records: created on a MiSeq v3 flowcell, its metrics judged by that band', () => {
+    const miseq: JobEvent = { type: 'JobCreated', data: { jobId, name: 'MiSeq', platform: 'MISEQ', priority: 'NORMAL', readStructure: null, flowcellType: 'MISEQ_V3' } };
+    given(jobDecider).when({ type: 'CreateJob', data: { jobId, name: 'MiSeq', platform: 'MISEQ', flowcellType: 'MISEQ_V3' } }).then([miseq]);
+    given(jobDecider).when({ type: 'CreateJob', data: { jobId, name: 'MiSeq', platform: 'MISEQ', flowcellType: 'S4' } }).thenThrows(BadInputError, /MISEQ_V2, MISEQ_V3/);
+    const history = [miseq, s1, queued, started];
+    const metrics = { q30Percent: 92, clusterDensityKmm2: 1100, percentPf: null, yieldGb: null };
+    given(jobDecider, history).when({ type: 'RecordRunMetrics', data: { metrics, thresholds: defaults.qcThresholds('MISEQ', 'MISEQ_V3') } })
+      .then([{ type: 'RunMetricsRecorded', data: { jobId, metrics, qcVerdict: 'WARN' } }]);
   });
 });
 

@@ -1,6 +1,8 @@
 import type { Command, Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError, InvalidTransitionError, NotFoundError } from '../../../platform/errors.js';
 import { parseReads } from './read-structure.js';
+import { flowcellType as catalogueFlowcell, instrumentModel, isPatterned } from './instruments.js';
+import { laneVerdict, type QcThresholds } from './run-qc.js';
 import type { JobEvent, JobSample, JobStatus, Platform, Priority, QcVerdict, RunMetrics } from '../events.js';
 
 export const PLATFORMS: readonly Platform[] = ['NOVASEQ_X', 'NOVASEQ_6000', 'NEXTSEQ_2000', 'MISEQ', 'PROMETHION'];
@@ -14,6 +16,8 @@ export interface Job {
   priority: Priority;
   status: JobStatus;
   readStructure: string | null;
+  /** The flowcell type, when given at creation: QC thresholds may depend on it. */
+  flowcellType: string | null;
   flowcellId: string | null;
   samples: JobSample[];
   metrics: RunMetrics | null;
@@ -29,7 +33,7 @@ export const jobExists = (state: JobState): state is Job => state.status !== 'NO
 
 type NoData = Record<string, never>;
 export type JobCommand =
-  | Command<'CreateJob', { jobId: string; name: string; platform: Platform; priority?: Priority | null; readStructure?: string | null }>
+  | Command<'CreateJob', { jobId: string; name: string; platform: Platform; priority?: Priority | null; readStructure?: string | null; flowcellType?: string | null }>
   /** The sample's barcode and status are the samples context's facts, read by the command path. */
   | Command<'AddSample', { sampleId: string; barcode: string; status: string; lane: number | null; i7Index: string; i5Index: string | null }>
   | Command<'RemoveSample', { sampleId: string }>
@@ -37,7 +41,8 @@ export type JobCommand =
   | Command<'StartJob', { flowcellId: string }>
   | Command<'PauseJob', NoData>
   | Command<'ResumeJob', NoData>
-  | Command<'RecordRunMetrics', { metrics: Partial<RunMetrics> }>
+  /** `thresholds`: the lab's for the job's platform and flowcell type (lab-config.ts), as for a run's lanes. */
+  | Command<'RecordRunMetrics', { metrics: Partial<RunMetrics>; thresholds: QcThresholds }>
   /** Without recorded metrics a job completes only with an explicit override and its reason. */
   | Command<'CompleteJob', { qcOverrideReason?: string | null }>
   | Command<'FailJob', { reason: string }>
@@ -59,8 +64,8 @@ const STATUS_AFTER: Partial<Record<JobEvent['type'], JobStatus>> = {
 
 const evolve: JobDecider['evolve'] = (state, event) => {
   if (event.type === 'JobCreated') {
-    const { jobId, ...data } = event.data;
-    return { id: jobId, ...data, status: 'PENDING', flowcellId: null, samples: [], metrics: null, qcVerdict: null, createdAt: event.occurredAt, startedAt: null, completedAt: null, failureReason: null };
+    const { jobId, flowcellType, ...data } = event.data;
+    return { id: jobId, ...data, flowcellType: flowcellType ?? null, status: 'PENDING', flowcellId: null, samples: [], metrics: null, qcVerdict: null, createdAt: event.occurredAt, startedAt: null, completedAt: null, failureReason: null };
   }
   if (!jobExists(state)) return state;
   const next: Job = { ...state, status: STATUS_AFTER[event.type] ?? state.status };
@@ -108,7 +113,7 @@ const moveTo = (state: JobState, to: JobStatus): Job => {
   return job;
 };
 
-const createJob = (state: JobState, jobId: string, input: { name: string; platform: Platform; priority?: Priority | null; readStructure?: string | null }): JobEvent[] => {
+const createJob = (state: JobState, jobId: string, input: { name: string; platform: Platform; priority?: Priority | null; readStructure?: string | null; flowcellType?: string | null }): JobEvent[] => {
   if (jobExists(state)) throw new ConflictError(`sequencing job ${jobId} already exists`);
   const name = input.name.trim();
   if (!name || name.length > 100) throw new BadInputError('name must be 1–100 characters', { field: 'name' });
@@ -116,7 +121,14 @@ const createJob = (state: JobState, jobId: string, input: { name: string; platfo
   const priority = input.priority ?? 'NORMAL';
   if (!PRIORITIES.includes(priority)) throw new BadInputError(`unknown priority ${priority}`, { field: 'priority' });
   if (input.readStructure != null) parseReads(input.readStructure);
-  return [{ type: 'JobCreated', data: { jobId, name, platform: input.platform, priority, readStructure: input.readStructure ?? null } }];
+  let flowcellType: string | null = null;
+  if (input.flowcellType) {
+    const model = instrumentModel(input.platform)!;
+    const flowcell = catalogueFlowcell(model, input.flowcellType.trim());
+    if (!flowcell) throw new BadInputError(`${model.name} has no flowcell type ${input.flowcellType} (${model.flowcells.map((f) => f.id).join(', ')})`, { field: 'flowcellType' });
+    flowcellType = flowcell.id;
+  }
+  return [{ type: 'JobCreated', data: { jobId, name, platform: input.platform, priority, readStructure: input.readStructure ?? null, ...(flowcellType ? { flowcellType } : {}) } }];
 };
 
 const INDEX = /^[ACGTN]{6,24}$/;
@@ -187,15 +199,15 @@ const resumeJob = (state: JobState): JobEvent[] => {
   return [{ type: 'JobResumed', data: { jobId: job.id } }];
 };
 
-/** QC (API.md): q30 < 75 FAIL, < 80 WARN; cluster density outside 800–1200 K/mm² WARN. */
-export const qcVerdict = (metrics: RunMetrics): QcVerdict => {
-  if (metrics.q30Percent !== null && metrics.q30Percent < 75) return 'FAIL';
-  if (metrics.q30Percent !== null && metrics.q30Percent < 80) return 'WARN';
-  if (metrics.clusterDensityKmm2 !== null && (metrics.clusterDensityKmm2 < 800 || metrics.clusterDensityKmm2 > 1200)) return 'WARN';
-  return 'PASS';
-};
+/**
+ * A job's QC is a run lane's QC (domain/run-qc.ts) with the lab's thresholds for its platform and flowcell
+ * type: Q30 < 75 FAIL, < 80 WARN by default (API.md); density judged only on non-patterned flowcells,
+ * %PF as the lab sets it. A job has no occupancy metric.
+ */
+export const qcVerdict = (job: Pick<Job, 'platform' | 'flowcellType'>, metrics: RunMetrics, thresholds: QcThresholds): QcVerdict =>
+  laneVerdict({ ...metrics, occupancyPercent: null }, thresholds, isPatterned(instrumentModel(job.platform)!, job.flowcellType)).verdict;
 
-const recordRunMetrics = (state: JobState, input: Partial<RunMetrics>): JobEvent[] => {
+const recordRunMetrics = (state: JobState, input: Partial<RunMetrics>, thresholds: QcThresholds): JobEvent[] => {
   const job = existing(state);
   if (job.status !== 'RUNNING' && job.status !== 'PAUSED') throw new InvalidTransitionError(job.status, job.status, 'job (metrics are recorded while RUNNING or PAUSED)');
   const metrics: RunMetrics = { q30Percent: input.q30Percent ?? null, clusterDensityKmm2: input.clusterDensityKmm2 ?? null, percentPf: input.percentPf ?? null, yieldGb: input.yieldGb ?? null };
@@ -203,7 +215,7 @@ const recordRunMetrics = (state: JobState, input: Partial<RunMetrics>): JobEvent
     if (value !== null && (!Number.isFinite(value) || value < 0)) throw new BadInputError(`${field} must be a number ≥ 0`, { field });
   }
   if ((metrics.q30Percent ?? 0) > 100 || (metrics.percentPf ?? 0) > 100) throw new BadInputError('percentages are at most 100', { field: 'q30Percent' });
-  return [{ type: 'RunMetricsRecorded', data: { jobId: job.id, metrics, qcVerdict: qcVerdict(metrics) } }];
+  return [{ type: 'RunMetricsRecorded', data: { jobId: job.id, metrics, qcVerdict: qcVerdict(job, metrics, thresholds) } }];
 };
 
 const completeJob = (state: JobState, overrideReason: string | null): JobEvent[] => {
@@ -250,7 +262,7 @@ const decide: JobDecider['decide'] = (command, state) => {
     case 'ResumeJob':
       return resumeJob(state);
     case 'RecordRunMetrics':
-      return recordRunMetrics(state, command.data.metrics);
+      return recordRunMetrics(state, command.data.metrics, command.data.thresholds);
     case 'CompleteJob':
       return completeJob(state, command.data.qcOverrideReason ?? null);
     case 'FailJob':

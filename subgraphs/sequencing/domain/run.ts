@@ -1,7 +1,7 @@
 import type { Command, Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError, NotFoundError } from '../../../platform/errors.js';
 import type { LaneMetrics, MinknowRun, QcVerdict, RunEvent } from '../events.js';
-import { flowcellType, instrumentModel } from './instruments.js';
+import { flowcellType, instrumentModel, isPatterned } from './instruments.js';
 import { parseReads } from './read-structure.js';
 import { laneVerdict, worstVerdict, type QcThresholds } from './run-qc.js';
 
@@ -108,8 +108,7 @@ export const runDecider: Decider<RunCommand, RunEvent, RunState> = {
           if (value !== null && field !== 'clusterDensityKmm2' && field !== 'yieldGb' && value > 100) throw new BadInputError(`${field} is a percentage (at most 100)`, { field });
         }
         if (Object.values(metrics).every((v) => v === null)) throw new BadInputError('give at least one metric', { field: 'metrics' });
-        const patterned = flowcellType(instrumentModel(run.instrument)!, run.flowcellType)?.patterned ?? false;
-        const { verdict, reasons } = laneVerdict(metrics, thresholds, patterned);
+        const { verdict, reasons } = laneVerdict(metrics, thresholds, isPatterned(instrumentModel(run.instrument)!, run.flowcellType));
         return [{ type: 'LaneQcRecorded', data: { runId: run.id, lane, metrics, verdict, reasons, recordedBy } }];
       }
       case 'CompleteRun': {

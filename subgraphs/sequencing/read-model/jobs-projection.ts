@@ -22,9 +22,9 @@ const saveJob = async (trx: Db, event: StoredEvent & JobEvent): Promise<boolean>
   if (current && current.version >= event.streamVersion) return false;
   const state = jobDecider.evolve(current?.state ?? jobDecider.initialState(), event);
   if (!jobExists(state)) return false;
-  await sql`INSERT INTO sequencing_read.jobs (tenant_id, id, name, platform, priority, status, read_structure, flowcell_id, metrics, qc_verdict,
+  await sql`INSERT INTO sequencing_read.jobs (tenant_id, id, name, platform, priority, status, read_structure, flowcell_type, flowcell_id, metrics, qc_verdict,
       created_at, started_at, completed_at, failure_reason, version)
-    VALUES (${event.tenantId}, ${state.id}, ${state.name}, ${state.platform}, ${state.priority}, ${state.status}, ${state.readStructure}, ${state.flowcellId},
+    VALUES (${event.tenantId}, ${state.id}, ${state.name}, ${state.platform}, ${state.priority}, ${state.status}, ${state.readStructure}, ${state.flowcellType}, ${state.flowcellId},
       ${state.metrics ? JSON.stringify(state.metrics) : null}, ${state.qcVerdict}, ${state.createdAt}, ${state.startedAt}, ${state.completedAt}, ${state.failureReason}, ${event.streamVersion})
     ON CONFLICT (tenant_id, id) DO UPDATE SET status = excluded.status, flowcell_id = excluded.flowcell_id, metrics = excluded.metrics,
       qc_verdict = excluded.qc_verdict, started_at = excluded.started_at, completed_at = excluded.completed_at,
@@ -84,6 +84,7 @@ export interface JobRow {
   priority: Priority;
   status: JobStatus;
   read_structure: string | null;
+  flowcell_type: string | null;
   flowcell_id: string | null;
   metrics: RunMetrics | null;
   qc_verdict: QcVerdict | null;
@@ -101,6 +102,7 @@ export const toJobView = (row: JobRow) => ({
   priority: row.priority,
   status: row.status,
   readStructure: row.read_structure,
+  flowcellType: row.flowcell_type,
   flowcellId: row.flowcell_id,
   metrics: row.metrics,
   qcVerdict: row.qc_verdict,

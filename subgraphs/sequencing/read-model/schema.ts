@@ -44,5 +44,7 @@ export const sequencingReadModelMigrations: MigrationSet = {
      CREATE INDEX pools_members ON sequencing_read.pools USING gin ((state -> 'members') jsonb_path_ops);
      CREATE TABLE sequencing_read.runs (tenant_id text NOT NULL, id uuid NOT NULL, state jsonb NOT NULL, version int NOT NULL, PRIMARY KEY (tenant_id, id));
      CREATE INDEX runs_loaded ON sequencing_read.runs USING gin ((state -> 'loaded') jsonb_path_ops);`,
+    // A job's flowcell type (QC thresholds may depend on it); null for jobs created without one.
+    `ALTER TABLE sequencing_read.jobs ADD COLUMN flowcell_type text;`,
   ],
 };
