@@ -273,6 +273,13 @@ export type LabEvent = {
   version: Scalars['Int']['output'];
 };
 
+export type LabelFormat =
+  | 'ZPL';
+
+export type LabelSymbology =
+  | 'CODE128'
+  | 'DATAMATRIX';
+
 export type LaneMetrics = {
   __typename?: 'LaneMetrics';
   clusterDensityKmm2: Maybe<Scalars['Float']['output']>;
@@ -312,6 +319,8 @@ export type Library = {
   id: Scalars['ID']['output'];
   indexId: Maybe<Scalars['String']['output']>;
   kit: Maybe<IndexKit>;
+  /** The tube label as a printer program (ZPL II at 203 dpi): the barcode, then the library barcode, Library with its index id, and the preparation date. DATAMATRIX on 1.28 × 0.5 in cryo-tube stock, CODE128 on 2 × 1 in stock. */
+  label: Scalars['String']['output'];
   meanFragmentBp: Scalars['Float']['output'];
   /** concentration / (660 × mean fragment size) × 10^6. */
   molarityNm: Scalars['Float']['output'];
@@ -322,6 +331,12 @@ export type Library = {
   sample: Sample;
   status: LibraryStatus;
   volumeUl: Scalars['Float']['output'];
+};
+
+
+export type LibraryLabelArgs = {
+  format?: InputMaybe<LabelFormat>;
+  symbology?: InputMaybe<LabelSymbology>;
 };
 
 export type LibraryPayload = {

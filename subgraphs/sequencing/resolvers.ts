@@ -5,6 +5,7 @@ import { BadInputError } from '../../platform/errors.js';
 import type { JobChange, JobCommands } from './commands/job-commands.js';
 import type { LabCommands } from './commands/lab-commands.js';
 import { INSTRUMENT_MODELS, instrumentModel } from './domain/instruments.js';
+import { libraryLabel } from './domain/library-label.js';
 import { runSampleSheet, sampleSheet } from './domain/sample-sheet.js';
 import type { JobSample } from './events.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
@@ -125,6 +126,8 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       i7Index: (library) => library.index.i7,
       i5Index: (library) => library.index.i5,
       pools: (library, _, ctx) => ctx.sequencing.poolsOfLibrary.load(library.id),
+      // ZPL is the only format; the argument is there so others can come without changing the field.
+      label: (library, { symbology }) => libraryLabel(library, symbology),
     },
     PoolMember: {
       library: async (member, _, ctx) => found(await ctx.sequencing.library.load(member.libraryId), `library ${member.libraryId}`),

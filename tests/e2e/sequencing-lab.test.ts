@@ -42,6 +42,17 @@ describe('sample → library → pool → lane → run → sheet through the gat
     // Explicit sequences: 2 combined mismatches from SYN03 (i7 position 7, i5 position 8), 3 from SYN01.
     const four = await library({ sampleId: samples[3], barcode: 'LIB-0004', i7Index: 'ACGTACCA', i5Index: 'AGGTGCGA', volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400 });
     expect(code(await prepare({ sampleId: samples[0], barcode: 'LIB-0005', kitId: kit.id, indexId: 'NOPE', volumeUl: 1, concentrationNgUl: 1, meanFragmentBp: 1 }))).toBe('BAD_USER_INPUT');
+    // The tube label through the gateway: Code 128 by default, Data Matrix on request.
+    const labels = await lab.gql(`query($id: ID!) { library(id: $id) { label dm: label(format: ZPL, symbology: DATAMATRIX) } }`, { id: one.id });
+    expect(labels.errors).toBeUndefined();
+    for (const [zpl, symbol] of [[labels.data.library.label, '^BCN'], [labels.data.library.dm, '^BXN']] as const) {
+      expect(zpl).toMatch(/^\^XA\n/);
+      expect(zpl).toContain(symbol);
+      expect(zpl).toContain('^FDLIB-0001^FS');
+      expect(zpl).toContain('^FDLibrary SYN01^FS');
+      expect(zpl).toMatch(/\^FD\d{4}-\d{2}-\d{2}\^FS/); // the preparation date (exact date: tests/labels golden files)
+    }
+    expect(code(await lab.gql(`query($id: ID!) { library(id: $id) { label(symbology: QR) } }`, { id: one.id }))).toBe('GRAPHQL_VALIDATION_FAILED');
     const qc = await lab.mutate(`mutation($id: ID!) { recordLibraryQc(libraryId: $id, verdict: PASS, note: "Bioanalyzer ok") { position library { status qcNote qcRecordedBy } } }`, { id: one.id });
     expect(qc.library).toMatchObject({ status: 'QC_PASSED', qcNote: 'Bioanalyzer ok' });
     expect(qc.library.qcRecordedBy).toBeTruthy();

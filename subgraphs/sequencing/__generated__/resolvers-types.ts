@@ -151,6 +151,13 @@ export type LibraryStatus =
   | 'QC_PASSED'
   | 'QC_FAILED';
 
+export type LabelFormat =
+  | 'ZPL';
+
+export type LabelSymbology =
+  | 'CODE128'
+  | 'DATAMATRIX';
+
 export type LibraryQcVerdict =
   | 'PASS'
   | 'FAIL';
@@ -175,6 +182,14 @@ export type Library = {
   /** Who recorded the last QC verdict. */
   qcRecordedBy?: Maybe<Scalars['String']['output']>;
   pools: Array<Pool>;
+  /** The tube label as a printer program (ZPL II at 203 dpi): the barcode, then the library barcode, Library with its index id, and the preparation date. DATAMATRIX on 1.28 × 0.5 in cryo-tube stock, CODE128 on 2 × 1 in stock. */
+  label: Scalars['String']['output'];
+};
+
+
+export type LibraryLabelArgs = {
+  format?: InputMaybe<LabelFormat>;
+  symbology?: InputMaybe<LabelSymbology>;
 };
 
 export type PoolMember = {
@@ -777,6 +792,8 @@ export type ResolversTypes = {
   KitIndex: ResolverTypeWrapper<Partial<KitIndex>>;
   IndexKit: ResolverTypeWrapper<IndexKitView>;
   LibraryStatus: ResolverTypeWrapper<Partial<LibraryStatus>>;
+  LabelFormat: ResolverTypeWrapper<Partial<LabelFormat>>;
+  LabelSymbology: ResolverTypeWrapper<Partial<LabelSymbology>>;
   LibraryQcVerdict: ResolverTypeWrapper<Partial<LibraryQcVerdict>>;
   Library: ResolverTypeWrapper<LibraryView>;
   PoolMember: ResolverTypeWrapper<PoolMemberView>;
@@ -954,6 +971,7 @@ export type LibraryResolvers<ContextType = any, ParentType extends ResolversPare
   qcNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   qcRecordedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   pools?: Resolver<Array<ResolversTypes['Pool']>, ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<LibraryLabelArgs, 'format' | 'symbology'>>;
 };
 
 export type PoolMemberResolvers<ContextType = any, ParentType extends ResolversParentTypes['PoolMember'] = ResolversParentTypes['PoolMember']> = {
