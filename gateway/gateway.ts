@@ -21,7 +21,7 @@ import { useCors } from './use-cors.js';
 import { useIdentity } from './use-identity.js';
 import { useLandingPage } from './use-landing-page.js';
 import { useMetrics } from './use-metrics.js';
-import { useOperationLimits } from './use-operation-limits.js';
+import { listSizeHints, useOperationLimits } from './use-operation-limits.js';
 import { usePersistedQueries } from './use-persisted-queries.js';
 import { useRateLimit } from './use-rate-limit.js';
 import { useScalarValidation } from './use-scalar-validation.js';
@@ -134,7 +134,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     useIdentity({ jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience, developmentIdentity: config.isDevelopment, db, listener }),
     usePersistedQueries({ dir: config.persistedQueriesDir, schema, logger }),
     useRateLimit({ perMinute: config.rateLimitPerMinute, persistedPerMinute: config.persistedRateLimitPerMinute }),
-    useOperationLimits({ schema, ...config.limits }),
+    useOperationLimits({ schema, ...config.limits, listSizes: listSizeHints(options.supergraphSdl) }),
     useScalarValidation(),
     useLandingPage({ enabled: !config.isProduction }),
     useWebPages({ explorer: config.isDevelopment, logger }),

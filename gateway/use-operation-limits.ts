@@ -9,6 +9,7 @@ import {
   isListType,
   isObjectType,
   Kind,
+  parse,
   validate,
   type ASTVisitor,
   type DocumentNode,
@@ -32,18 +33,65 @@ export interface OperationLimits {
 
 /** A connection without `first` counts as this many nodes (API.md's default page). */
 const DEFAULT_PAGE = 50;
-/** A plain list of unknown length counts as this many. */
+/** A plain list of unknown length counts as this many (unless the schema gives its `@listSize`). */
 const LIST_ESTIMATE = 5;
+
+/** Assumed sizes of lists by `Type.field`, as the supergraph's `@listSize(assumedSize:)` states them. */
+export type ListSizes = ReadonlyMap<string, number>;
+
+type ImportEntry = string | { name?: string; as?: string };
+/**
+ * The `@listSize(assumedSize: n)` applications of Apollo's cost spec (https://specs.apollo.dev/cost/v0.1)
+ * composed into a supergraph: a subgraph states the size of a list its domain bounds (a run's lanes),
+ * and the cost rule counts that many instead of LIST_ESTIMATE. The directive's name follows the
+ * supergraph's `@link` (imported as `@listSize`, renamed, or namespaced `cost__listSize`).
+ */
+export const listSizeHints = (supergraphSdl: string): Map<string, number> => {
+  const document = parse(supergraphSdl);
+  let directive: string | null = null;
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION) continue;
+    for (const link of definition.directives ?? []) {
+      const args = Object.fromEntries((link.arguments ?? []).map((a) => [a.name.value, valueOf(a.value)]));
+      if (link.name.value !== 'link' || typeof args.url !== 'string' || !args.url.startsWith('https://specs.apollo.dev/cost/')) continue;
+      const imported = ((args.import ?? []) as ImportEntry[]).map((entry) => (typeof entry === 'string' ? { name: entry, as: entry } : { name: entry.name, as: entry.as ?? entry.name }));
+      const listSize = imported.find((entry) => entry.name === '@listSize');
+      directive = listSize?.as ? listSize.as.replace(/^@/, '') : `${typeof args.as === 'string' ? args.as : 'cost'}__listSize`;
+    }
+  }
+  const sizes = new Map<string, number>();
+  if (!directive) return sizes;
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
+    for (const field of definition.fields ?? []) {
+      const applied = field.directives?.find((d) => d.name.value === directive);
+      const assumed = applied?.arguments?.find((a) => a.name.value === 'assumedSize')?.value;
+      if (assumed?.kind === Kind.INT) sizes.set(`${definition.name.value}.${field.name.value}`, Number(assumed.value));
+    }
+  }
+  return sizes;
+};
+
+const valueOf = (value: ValueNode): unknown => {
+  switch (value.kind) {
+    case Kind.STRING: return value.value;
+    case Kind.LIST: return value.values.map(valueOf);
+    case Kind.OBJECT: return Object.fromEntries(value.fields.map((f) => [f.name.value, valueOf(f.value)]));
+    default: return null;
+  }
+};
 
 export const tooComplex = (message: string) => new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
 
 /**
  * Our connection-aware cost: every field 1, times the page size of each connection above it
- * (`first`, from the literal or the request's variables, default 50) and an estimate of 5 for other
- * lists. A validation rule, so HTTP and WebSocket run it the same way, beside graphql-armor's.
+ * (`first`, from the literal or the request's variables, default 50), the `@listSize` a list's schema
+ * states, and an estimate of 5 for other lists. A connection's own `edges` and `nodes` are its page,
+ * already counted on the connection: they multiply by 1, not by the page size again times 5.
+ * A validation rule, so HTTP and WebSocket run it the same way, beside graphql-armor's.
  */
 export const connectionCostRule =
-  (limit: number, variables: Record<string, unknown> | undefined): ValidationRule =>
+  (limit: number, variables: Record<string, unknown> | undefined, listSizes: ListSizes = new Map()): ValidationRule =>
   (context: ValidationContext): ASTVisitor => {
     const schema = context.getSchema();
     const document = context.getDocument();
@@ -66,7 +114,8 @@ export const connectionCostRule =
             if (getNamedType(fieldType).name.endsWith('Connection')) {
               multiplier = argument(selection.arguments?.find((a) => a.name.value === 'first')?.value) ?? DEFAULT_PAGE;
             } else if (isListType(getNullableType(fieldType))) {
-              multiplier = LIST_ESTIMATE;
+              const page = named!.name.endsWith('Connection') && (selection.name.value === 'edges' || selection.name.value === 'nodes');
+              multiplier = page ? 1 : listSizes.get(`${named!.name}.${selection.name.value}`) ?? LIST_ESTIMATE;
             }
           }
           cost += 1 + (selection.selectionSet ? multiplier * walk(selection.selectionSet, fieldType, seen) : 0);
@@ -94,11 +143,11 @@ export const connectionCostRule =
 const reportRejection = (context: ValidationContext | null, error: GraphQLError) => context?.reportError(tooComplex(error.message.replace(/^Syntax Error: /, '')));
 
 /** The request policy's limits as validation rules: graphql-armor's depth and alias rules, and our cost rule. */
-export const operationLimitRules = (limits: OperationLimits, variables: Record<string, unknown> | undefined): ValidationRule[] => [
+export const operationLimitRules = (limits: OperationLimits, variables: Record<string, unknown> | undefined, listSizes?: ListSizes): ValidationRule[] => [
   // MAX_DEPTH counts nested selection sets; graphql-armor counts the fields on the path, leaf included.
   maxDepthRule({ n: limits.depth + 1, flattenFragments: true, exposeLimits: false, errorMessage: `operation is more than ${limits.depth} levels deep`, propagateOnRejection: false, onReject: [reportRejection] }),
   maxAliasesRule({ n: limits.aliases, propagateOnRejection: false, onReject: [reportRejection] }),
-  connectionCostRule(limits.cost, variables),
+  connectionCostRule(limits.cost, variables, listSizes),
 ];
 
 /**
@@ -111,6 +160,7 @@ export const checkOperationLimits = (
   query: string,
   variables: Record<string, unknown> | undefined,
   limits: OperationLimits,
+  listSizes?: ListSizes,
 ): { document: DocumentNode; error?: undefined } | { document?: undefined; error: GraphQLError } => {
   let document: DocumentNode;
   try {
@@ -120,7 +170,7 @@ export const checkOperationLimits = (
     if (/Token limit/.test(message)) return { error: tooComplex(`operation has more than ${limits.tokens} tokens`) };
     return { error: error instanceof GraphQLError ? error : new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }) };
   }
-  const [broken] = validate(schema, document, operationLimitRules(limits, variables));
+  const [broken] = validate(schema, document, operationLimitRules(limits, variables, listSizes));
   if (broken) return { error: tooComplex(broken.message) };
   return { document };
 };
@@ -136,6 +186,8 @@ export interface OperationLimitsOptions {
   tokens?: number;
   /** Our connection-aware cost (MAX_COST). @default 50000 */
   cost?: number;
+  /** Assumed list sizes by `Type.field` (`listSizeHints(supergraphSdl)`); other lists count 5. @default none */
+  listSizes?: ListSizes;
 }
 
 /**
@@ -149,7 +201,7 @@ export const useOperationLimits = (options: OperationLimitsOptions): GatewayPlug
     name: 'operation-limits',
     onOperation(operation) {
       if (operation.manifest || !operation.query) return;
-      const checked = checkOperationLimits(options.schema, operation.query, operation.request.variables, limits);
+      const checked = checkOperationLimits(options.schema, operation.query, operation.request.variables, limits, options.listSizes);
       if (checked.error?.extensions.code === 'QUERY_TOO_COMPLEX') throw new DomainError('QUERY_TOO_COMPLEX', checked.error.message);
       operation.document = checked.document;
       operation.syntaxError = checked.error;

@@ -218,6 +218,7 @@ export type InstrumentModel = {
   __typename?: 'InstrumentModel';
   chemistry: Chemistry;
   code: Scalars['String']['output'];
+  /** At most 4 per model (the catalogue's largest: NovaSeq 6000 SP, S1, S2, S4). */
   flowcellTypes: Array<FlowcellType>;
   i5Orientation: Maybe<I5Orientation>;
   /** Illumina's sample sheet v2 [Header] values, where documented. */
@@ -1205,8 +1206,9 @@ export type SequencingRun = {
   /** Nanopore runs: the kit's product code, e.g. SQK-NBD114-24. */
   kit: Maybe<Scalars['String']['output']>;
   laneCount: Scalars['Int']['output'];
-  /** Per-lane QC, lane order. */
+  /** Per-lane QC, lane order (at most 8 lanes). */
   laneQc: Array<LaneQc>;
+  /** At most one per lane of the flowcell: 8 on the catalogue's largest (NovaSeq X 10B/25B). */
   lanes: Array<RunLane>;
   name: Scalars['String']['output'];
   qcOverrideReason: Maybe<Scalars['String']['output']>;

@@ -280,6 +280,7 @@ describe('partners: API keys and persisted queries', () => {
 
 describe('limits', () => {
   const SAMPLE_NODE = 'id barcode sampleType status volumeUl concentrationNgUl submitter projectCode metadata createdAt updatedAt version i1: id i2: id i3: id i4: id i5: id i6: id';
+  const LIBRARY_16 = 'id barcode status indexId i7Index i5Index volumeUl concentrationNgUl meanFragmentBp molarityNm qcNote qcRecordedBy sample { id } kit { id }';
   /**
    * Each operation is exactly at one limit (MAX_DEPTH 12, MAX_ALIASES 30, MAX_TOKENS 3000, MAX_COST
    * 50000) and well inside the others; `over` takes it one step past, and the refusal names that limit.
@@ -293,8 +294,10 @@ describe('limits', () => {
       query: (over) => `{ sample(id: "${ZERO}") { ${Array.from({ length: 332 }, (_, i) => `...F${i}`).join(' ')} ${'id '.repeat(over ? 3 : 2)}} } ${Array.from({ length: 332 }, (_, i) => `fragment F${i} on Sample { id }`).join(' ')}`,
       refusal: /more than 3000 tokens/,
     },
+    // A connection's edges are its page (counted once); other lists count 5: node 18 + libraries (1 + 5 × 16)
+    // = 99, samples 1 + 481 × (1 + 1 + 99) = 48582, alerts 1 + 470 × 3 = 1411, storageUnits 6, __typename 1.
     cost: {
-      query: (over) => `{ samples(first: 500) { edges { node { ${SAMPLE_NODE} } } } alerts(first: 181) { edges { node { id } } } storageUnits { id } __typename ${over ? 't: __typename' : ''} }`,
+      query: (over) => `{ samples(first: 481) { edges { node { ${SAMPLE_NODE} libraries { ${LIBRARY_16} } } } } alerts(first: 470) { edges { node { id } } } storageUnits { id } __typename ${over ? 't: __typename' : ''} }`,
       refusal: /costs 50001/,
     },
   };

@@ -8,8 +8,8 @@ let lab: ReturnType<typeof labClient>;
 
 beforeAll(async () => {
   // A lab that judges NovaSeq 6000 lanes by %PF as well (no default: Illumina gives no single number).
-  // MAX_COST: the batching test nests four lists, which the static cost estimate multiplies.
-  system = await startTestSystem({ SEQUENCING_LAB_CONFIG: JSON.stringify({ qc: { NOVASEQ_6000: { minPercentPf: 70 } } }), MAX_COST: '1000000' });
+  // The default MAX_COST: the deep batching query below fits it (gateway/use-operation-limits.test.ts).
+  system = await startTestSystem({ SEQUENCING_LAB_CONFIG: JSON.stringify({ qc: { NOVASEQ_6000: { minPercentPf: 70 } } }) });
   lab = labClient(system);
 });
 afterAll(() => system?.stop());

@@ -119,6 +119,7 @@ export type InstrumentModel = {
   /** Illumina's sample sheet v2 [Header] values, where documented. */
   instrumentPlatform?: Maybe<Scalars['String']['output']>;
   instrumentType?: Maybe<Scalars['String']['output']>;
+  /** At most 4 per model (the catalogue's largest: NovaSeq 6000 SP, S1, S2, S4). */
   flowcellTypes: Array<FlowcellType>;
 };
 
@@ -243,6 +244,7 @@ export type SequencingRun = {
   kit?: Maybe<Scalars['String']['output']>;
   /** Nanopore runs: MinKNOW experiment_id. */
   experimentId?: Maybe<Scalars['String']['output']>;
+  /** At most one per lane of the flowcell: 8 on the catalogue's largest (NovaSeq X 10B/25B). */
   lanes: Array<RunLane>;
   /**
    * Illumina: BCL Convert v2 sample sheet, one row per library per lane, i5 as the instrument wants it.
@@ -253,7 +255,7 @@ export type SequencingRun = {
   status: RunStatus;
   /** The lab's QC thresholds for this instrument and flowcell type (SEQUENCING_LAB_CONFIG, cited defaults). */
   qcThresholds: QcThresholds;
-  /** Per-lane QC, lane order. */
+  /** Per-lane QC, lane order (at most 8 lanes). */
   laneQc: Array<LaneQc>;
   /** Worst lane verdict, once completed (null when completed by override with no lane judged). */
   qcVerdict?: Maybe<QcVerdict>;
