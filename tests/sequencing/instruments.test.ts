@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { flowcellType, i5ForSampleSheet, INSTRUMENT_MODELS, instrumentModel } from '../../subgraphs/sequencing/domain/instruments.js';
 
@@ -19,5 +20,16 @@ describe('instrument catalogue', () => {
 
   it('covers every platform a job can name', () => {
     for (const platform of ['NOVASEQ_X', 'NOVASEQ_6000', 'NEXTSEQ_2000', 'MISEQ', 'PROMETHION']) expect(instrumentModel(platform)).not.toBeNull();
+  });
+});
+
+describe('the list sizes the sequencing schema states for the gateway\'s cost rule', () => {
+  const sdl = readFileSync(new URL('../../subgraphs/sequencing/schema.graphql', import.meta.url), 'utf8');
+  const assumed = (field: string) => Number(new RegExp(`\\b${field}: \\[\\w+!\\]! @listSize\\(assumedSize: (\\d+)\\)`).exec(sdl)?.[1]);
+  it('are the catalogue\'s maxima: lanes of the largest flowcell, flowcell types of the largest model', () => {
+    const maxLanes = Math.max(...INSTRUMENT_MODELS.flatMap((m) => m.flowcells.map((f) => f.lanes)));
+    expect(assumed('lanes')).toBe(maxLanes);
+    expect(assumed('laneQc')).toBe(maxLanes);
+    expect(assumed('flowcellTypes')).toBe(Math.max(...INSTRUMENT_MODELS.map((m) => m.flowcells.length)));
   });
 });
