@@ -73,5 +73,14 @@ describe('sequencing lab read model (kits, libraries, pools, runs)', () => {
     ], { tenantId: 'lab-a' }), async (from) => (await sql`SELECT state->>'status' AS status, state->>'qcVerdict' AS verdict, state->'laneQc' AS lane_qc, version FROM sequencing_read.runs WHERE id = ${runId}`.execute(from)).rows);
     expect(rows).toMatchObject([{ status: 'COMPLETED', verdict: 'WARN', version: 5, lane_qc: [{ lane: 1, verdict: 'WARN', recordedBy: 'tech-2', metrics: metrics(78), reasons: ['Q30 78% is below 80%'] }] }]);
   });
-});
 
+  it('keeps a Nanopore run\'s flow cell id, kit and experiment id, with no read structure; replays change nothing', async () => {
+    const runId = id(8);
+    const minknow = { flowCellId: 'PAK12345', kit: 'SQK-NBD114-24', experimentId: 'EXP-1' };
+    const rows = await projectionSpec(db, labProjection, storedEvents([
+      { type: 'RunCreated', data: { runId, name: 'ONT run', instrument: 'PROMETHION', flowcellType: 'FLO-PRO114', lanes: 1, readStructure: null, minknow }, streamId: `SequencingRun-${runId}` },
+      { type: 'PoolLoaded', data: { runId, lane: 1, poolId }, streamId: `SequencingRun-${runId}` },
+    ], { tenantId: 'lab-a' }), async (from) => (await sql`SELECT state->'minknow' AS minknow, state->'readStructure' AS read_structure, state->'loaded' AS loaded, version FROM sequencing_read.runs WHERE id = ${runId}`.execute(from)).rows);
+    expect(rows).toEqual([{ minknow, read_structure: null, loaded: [{ lane: 1, poolId }], version: 2 }]);
+  });
+});
