@@ -1351,6 +1351,11 @@ export type StorageUnit = {
   columns: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
   kind: StorageKind;
+  /**
+   * One print job: this unit's own label (its id as the barcode, name, zone), then for a BOX one tube
+   * label per stored sample, row by row (barcode, type, position and the day it was put there).
+   */
+  labels: Scalars['String']['output'];
   latestTemperature: Maybe<TemperatureReading>;
   maxTempC: Maybe<Scalars['Float']['output']>;
   minTempC: Maybe<Scalars['Float']['output']>;
@@ -1367,6 +1372,13 @@ export type StorageUnit = {
   /** occupied / capacity (0 when there is no capacity). */
   utilization: Scalars['Float']['output'];
   zone: Maybe<TemperatureZone>;
+};
+
+
+/** A place that holds samples: FACILITY > FREEZER > RACK > BOX. Counts roll up the tree. */
+export type StorageUnitLabelsArgs = {
+  format?: InputMaybe<LabelFormat>;
+  symbology?: InputMaybe<LabelSymbology>;
 };
 
 

@@ -31,8 +31,10 @@ export interface LabelContent {
 
 /** A common cryo-tube label: 1.28 × 0.5 in (32.5 × 12.7 mm) at 203 dpi. */
 export const CRYO_TUBE_STOCK: LabelStock = { widthMm: 32.5, heightMm: 12.7, dpi: 203 };
-/** A common box/rack label: 2 × 1 in (50.8 × 25.4 mm) at 203 dpi. */
+/** A common box/rack label: 2 × 1 in (50.8 × 25.4 mm) at 203 dpi; also a tube's wrap-around label for a Code 128. */
 export const BOX_STOCK: LabelStock = { widthMm: 50.8, heightMm: 25.4, dpi: 203 };
+/** A wide box label, 4 × 1 in (101.6 × 25.4 mm) at 203 dpi: room for a Code 128 of a 36-character id. */
+export const WIDE_BOX_STOCK: LabelStock = { widthMm: 101.6, heightMm: 25.4, dpi: 203 };
 
 const CODE = /^[A-Z0-9_-]{1,64}$/;
 
@@ -68,7 +70,9 @@ export const renderZpl = (content: LabelContent, stock: LabelStock): string => {
   } else {
     // Code 128 across the top with no interpretation line (the title below is the readable id).
     const barHeight = Math.max(dots(4, dpi), Math.round((height - 2 * margin) * 0.45));
-    const moduleWidth = dpi >= 600 ? 4 : dpi >= 300 ? 3 : 2;
+    // Narrower bars for a long code, so the symbol stays on the label; refused when even 1 dot is too wide.
+    const moduleWidth = Math.min(dpi >= 600 ? 4 : dpi >= 300 ? 3 : 2, Math.floor((width - 2 * margin) / code128Modules(content.code)));
+    if (moduleWidth < 1) throw new LabelError(`"${content.code}" is too long for a Code 128 on a ${stock.widthMm} mm wide label`);
     out.push(`^BY${moduleWidth}`);
     out.push(`^FO${margin},${margin}^BCN,${barHeight},N,N,N,A^FH^FD${escapeFieldData(content.code)}^FS`);
     out.push(...textFields(margin, margin + barHeight + dots(1, dpi), content.title, lines, titleHeight, lineHeight, height - margin));
@@ -76,6 +80,12 @@ export const renderZpl = (content: LabelContent, stock: LabelStock): string => {
   out.push('^XZ');
   return out.join('\n') + '\n';
 };
+
+/**
+ * Modules of a Code 128 symbol in subset B (11 per character, start and check, stop 13), quiet
+ * zones excluded: the widest the printer's auto mode can make it, so a fit here always fits.
+ */
+const code128Modules = (code: string): number => (code.length + 2) * 11 + 13;
 
 /** Title then lines, stopping at the bottom margin: a line that does not fit is left out, not overprinted. */
 const textFields = (x: number, y: number, title: string, lines: readonly string[], titleHeight: number, lineHeight: number, bottom: number): string[] => {
