@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labClient } from '../support/lab.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
+import { waitUntil } from '../support/wait.js';
+import { closeAll, collect, wsClient } from '../support/ws.js';
 
 let system: TestSystem;
 let lab: ReturnType<typeof labClient>;
@@ -9,7 +11,10 @@ beforeAll(async () => {
   system = await startTestSystem();
   lab = labClient(system);
 });
-afterAll(() => system?.stop());
+afterAll(async () => {
+  await closeAll();
+  await system?.stop();
+});
 
 const code = (result: { errors?: Array<{ extensions?: { code?: string } }> }) => result.errors?.[0]?.extensions?.code;
 
@@ -119,5 +124,17 @@ describe('derivation and lineage through the gateway', () => {
     expect(registered.sample).toEqual({ parent: { id: parent }, derivation: null });
     const children = await lab.gql(`query($id: ID!) { sample(id: $id) { children { barcode } } }`, { id: parent });
     expect(children.data.sample.children).toEqual([{ barcode: 'LIN-IDEM-RNA' }, { barcode: 'LIN-IDEM-REG' }]);
+  });
+
+  it('reports no status change for volume taken: sampleStatusChanged delivers only moves', async () => {
+    const parent = await registerReceived('LIN-SUB-0001', 'PLASMA', 20);
+    const client = wsClient(system.gatewayUrl);
+    const sub = collect(client, `subscription($id: ID) { sampleStatusChanged(sampleId: $id) { from to sample { volumeUl } } }`, { id: parent });
+    await waitUntil(() => system.runtime.liveFeed.size >= 1, 5000, 'subscription live');
+    expect((await aliquot({ parentId: parent, barcode: 'LIN-SUB-ALQ', volumeTakenUl: 5 })).errors).toBeUndefined();
+    await lab.mutate(`mutation($id: ID!) { discardSample(id: $id, reason: "used up") { position } }`, { id: parent });
+    await waitUntil(() => sub.results.length >= 1, 10_000, 'discard delivered');
+    // Events arrive in order: a volume event mistaken for a status change would have come first.
+    expect(sub.results[0]).toEqual({ data: { sampleStatusChanged: { from: 'RECEIVED', to: 'DISCARDED', sample: { volumeUl: 15 } } } });
   });
 });
