@@ -10,8 +10,8 @@ import { sampleRegistration } from '../domain/registration.js';
 import { exists, moveTo, sampleDecider, type RegisterSample, type Sample, type SampleState } from '../domain/sample.js';
 import type { SampleView } from '../read-model/queries.js';
 
-/** What a client registers: the command's data before the sample has an id. */
-export type RegisterSampleInput = Omit<RegisterSample['data'], 'sampleId'>;
+/** What a client registers: the command's data before the sample has an id (a derivation record only comes from aliquotSample / extractSample). */
+export type RegisterSampleInput = Omit<RegisterSample['data'], 'sampleId' | 'derivation'>;
 
 export interface SampleWrite {
   sample: SampleView;
