@@ -59,13 +59,14 @@ export const renderZpl = (content: LabelContent, stock: LabelStock): string => {
   const lineHeight = dots(2.2, dpi);
   const out = ['^XA', '^CI28', `^PW${width}`, `^LL${height}`, '^LH0,0'];
   if (content.symbology === 'DATAMATRIX') {
-    // Square symbol at the left, as tall as the label allows; text to its right.
+    // Square symbol at the left, as tall as the label allows; text to its right. The printer picks
+    // the symbol size from the data, so the space is reserved for the largest it can pick.
     const side = height - 2 * margin;
-    // The lab's barcodes (≤ 32 alphanumerics) fit an ECC 200 symbol of at most 22 × 22 modules
-    // (43 alphanumerics), so a module of side/22 dots keeps any of them inside the label.
-    const module = Math.max(2, Math.floor(side / 22));
+    const modules = dataMatrixModules(content.code);
+    const module = Math.floor(side / modules);
+    if (module < 2) throw new LabelError(`"${content.code}" is too long for a Data Matrix on a ${stock.heightMm} mm high label`);
     out.push(`^FO${margin},${margin}^BXN,${module},200,,,,~^FH^FD${escapeFieldData(content.code)}^FS`);
-    const textX = margin + 22 * module + margin;
+    const textX = margin + modules * module + margin;
     out.push(...textFields(textX, margin, content.title, lines, titleHeight, lineHeight, height - margin));
   } else {
     // Code 128 across the top with no interpretation line (the title below is the readable id).
@@ -79,6 +80,20 @@ export const renderZpl = (content: LabelContent, stock: LabelStock): string => {
   }
   out.push('^XZ');
   return out.join('\n') + '\n';
+};
+
+/** ECC 200 square symbols: modules per side and the data codewords each holds (ISO/IEC 16022, table 7). */
+const ECC200_SQUARES: ReadonlyArray<[modules: number, dataCodewords: number]> = [
+  [10, 3], [12, 5], [14, 8], [16, 12], [18, 18], [20, 22], [22, 30], [24, 36], [26, 44], [32, 62], [36, 86], [40, 114], [44, 144],
+];
+
+/**
+ * Modules per side of the largest ECC 200 symbol a printer may make for `code`: ASCII encodation
+ * (one codeword per character, one per pair of digits) is the least compact it would use.
+ */
+const dataMatrixModules = (code: string): number => {
+  const codewords = code.replace(/\d\d/g, '.').length;
+  return (ECC200_SQUARES.find(([, capacity]) => capacity >= codewords) ?? [Infinity])[0];
 };
 
 /**

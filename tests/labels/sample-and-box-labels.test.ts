@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../platform/errors.js';
 import { printLabels, tubeLabel } from '../../platform/labels/print.js';
-import { BOX_STOCK, LabelError, renderZpl } from '../../platform/labels/zpl.js';
+import { BOX_STOCK, CRYO_TUBE_STOCK, LabelError, renderZpl } from '../../platform/labels/zpl.js';
 import { sampleLabel } from '../../subgraphs/samples/sample-label.js';
 import type { StoredSampleRow, UnitRow } from '../../subgraphs/storage/read-model/queries.js';
 import { unitLabels } from '../../subgraphs/storage/unit-labels.js';
@@ -71,6 +71,20 @@ describe('printing', () => {
     const long = renderZpl({ code: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', symbology: 'CODE128', title: 'x' }, BOX_STOCK);
     expect(long).toContain('^BY1');
     expect(() => renderZpl({ code: 'A'.repeat(40), symbology: 'CODE128', title: 'x' }, BOX_STOCK)).toThrow(LabelError);
+  });
+
+  it('reserves room for the largest Data Matrix the printer may make, so the symbol never runs into the text', () => {
+    // 32 characters the printer may have to encode one codeword each: a 24 × 24 symbol at most.
+    const zpl = renderZpl({ code: 'A-B-C-D-E-F-G-H-I-J-K-L-M-N-O-P-', symbology: 'DATAMATRIX', title: 'x' }, CRYO_TUBE_STOCK);
+    const [, module] = /\^BXN,(\d+),200/.exec(zpl)!;
+    const [, textX] = /\^FO(\d+),12\^A0N/.exec(zpl)!;
+    expect(12 + 24 * Number(module)).toBeLessThanOrEqual(102 - 12);
+    expect(Number(textX)).toBeGreaterThan(12 + 24 * Number(module));
+    // Digits pair up (one codeword per two), so an all-digit code gets a smaller symbol and larger modules.
+    const digits = renderZpl({ code: '12345678901234567890123456789012', symbology: 'DATAMATRIX', title: 'x' }, CRYO_TUBE_STOCK);
+    expect(Number(/\^BXN,(\d+),200/.exec(digits)![1])).toBeGreaterThan(Number(module));
+    // 64 characters need a 36 × 36 symbol: more than an 8 mm label can hold at 2 dots a module.
+    expect(() => renderZpl({ code: 'A'.repeat(64), symbology: 'DATAMATRIX', title: 'x' }, { widthMm: 30, heightMm: 8 })).toThrow(LabelError);
   });
 
   it('answers a label the printer cannot take as bad input, not an internal error', () => {
