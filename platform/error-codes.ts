@@ -32,6 +32,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeEntry>> = {
   CONCURRENCY_CONFLICT: { extensionsCode: 'CONCURRENCY_CONFLICT', status: 400 },
   CONFLICT: { extensionsCode: 'CONFLICT', status: 400 },
   NO_CAPACITY: { extensionsCode: 'NO_CAPACITY', status: 400 },
+  INSUFFICIENT_VOLUME: { extensionsCode: 'INSUFFICIENT_VOLUME', status: 400 },
   // graphql-ws's 4403 ("Forbidden") is what its protocol sends for refused credentials (also a key revoked mid-connection).
   UNAUTHENTICATED: { extensionsCode: 'UNAUTHENTICATED', status: 401, close: CloseCode.Forbidden },
   FORBIDDEN: { extensionsCode: 'FORBIDDEN', status: 403 },

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'CONCURRENCY_CONFLICT'
   | 'CONFLICT'
   | 'NO_CAPACITY'
+  | 'INSUFFICIENT_VOLUME'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'PERSISTED_QUERY_NOT_FOUND'
@@ -56,9 +57,23 @@ export class NoCapacityError extends DomainError {
   }
 }
 
+/** Taking more than a sample holds, or from a sample whose volume was never recorded. */
+export class InsufficientVolumeError extends DomainError {
+  constructor(message: string, details: { requestedUl: number; remainingUl: number | null }) {
+    super('INSUFFICIENT_VOLUME', message, details);
+  }
+}
+
 export class InvalidTransitionError extends DomainError {
   constructor(readonly from: string, readonly to: string, subject = 'sample') {
     super('INVALID_TRANSITION', `${subject} cannot go from ${from} to ${to}`, { from, to });
+  }
+}
+
+/** An action the subject's status does not allow, e.g. aliquoting a DISCARDED sample (no move is involved). */
+export class StatusForbidsError extends DomainError {
+  constructor(readonly from: string, readonly action: string, subject = 'sample') {
+    super('INVALID_TRANSITION', `a ${from} ${subject} cannot be ${action}`, { from, action });
   }
 }
 

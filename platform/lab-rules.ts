@@ -109,3 +109,32 @@ export const validateSampleFields = (input: SampleFieldsInput) => {
     projectCode: boundedText(input.projectCode, 'projectCode', 64),
   };
 };
+
+/**
+ * What an extraction may produce from each source material (e.g. DNA or RNA from whole blood):
+ * a source not listed cannot be extracted from. An aliquot is the same material, so it has no table.
+ */
+export const EXTRACTIONS: Partial<Record<SampleType, readonly SampleType[]>> = {
+  BLOOD: ['DNA', 'RNA', 'PLASMA'],
+  PLASMA: ['DNA', 'RNA'],
+  TISSUE: ['DNA', 'RNA'],
+  SALIVA: ['DNA', 'RNA'],
+  CELL_LINE: ['DNA', 'RNA'],
+};
+
+export const canExtract = (source: SampleType, product: SampleType): boolean => EXTRACTIONS[source]?.includes(product) ?? false;
+
+/**
+ * Volumes as the lab measures them: to the nanolitre. Arithmetic on volumes runs on whole
+ * nanolitres, so taking 0.1 µL ten times from 1 µL leaves exactly 0, not 1.3e-16.
+ */
+export const NL_PER_UL = 1000;
+export const toNanolitres = (volumeUl: number): number => Math.round(volumeUl * NL_PER_UL);
+export const toMicrolitres = (nanolitres: number): number => nanolitres / NL_PER_UL;
+
+/** A volume to take or dispense: a finite number of µL, at least one nanolitre once rounded. */
+export const positiveVolume = (volumeUl: number, field: string): number => {
+  const nanolitres = Number.isFinite(volumeUl) ? toNanolitres(volumeUl) : Number.NaN;
+  if (!Number.isSafeInteger(nanolitres) || nanolitres <= 0) throw new BadInputError(`${field} must be a volume > 0 µL (at least 0.001 µL)`, { field });
+  return nanolitres;
+};

@@ -24,6 +24,7 @@ const MAPPERS: Record<string, Record<string, string>> = {
     Sample: '../read-model/queries.js#SampleView',
     SampleConnection: '../read-model/queries.js#SampleConnectionView',
     SampleStatusChange: '../resolvers.js#StatusChangeView',
+    SampleLineage: '../read-model/queries.js#LineageView',
   },
   storage: {
     StorageUnit: '../read-model/queries.js#UnitRow',

@@ -70,6 +70,25 @@ export type AlertStatus =
   | 'OPEN'
   | 'RESOLVED';
 
+/**
+ * Part of a sample taken as a new sample of the same type. Volumes count in whole nanolitres
+ * (0.001 µL); the child inherits the parent's submitter and project.
+ */
+export type AliquotSampleInput = {
+  /** The child's barcode. */
+  barcode: Scalars['String']['input'];
+  /** The child's concentration; defaults to the parent's. */
+  concentrationNgUl?: InputMaybe<Scalars['Float']['input']>;
+  metadata?: InputMaybe<Scalars['JSON']['input']>;
+  parentId: Scalars['ID']['input'];
+  /** The parent's type (the default); any other is refused. */
+  sampleType?: InputMaybe<SampleType>;
+  /** µL taken from the parent; at most what it holds (INSUFFICIENT_VOLUME otherwise). */
+  volumeTakenUl: Scalars['Float']['input'];
+  /** The child's volume; defaults to the volume taken. */
+  volumeUl?: InputMaybe<Scalars['Float']['input']>;
+};
+
 /** A partner integration's key. The secret is shown once, when created; only its hash is kept. */
 export type ApiKey = {
   __typename?: 'ApiKey';
@@ -158,6 +177,39 @@ export type DensityBand = {
   __typename?: 'DensityBand';
   max: Scalars['Float']['output'];
   min: Scalars['Float']['output'];
+};
+
+/** ALIQUOT: part of the same material. EXTRACT: a new material isolated from it (e.g. DNA from BLOOD). */
+export type DerivationKind =
+  | 'ALIQUOT'
+  | 'EXTRACT';
+
+export type DerivedSamplePayload = {
+  __typename?: 'DerivedSamplePayload';
+  /** The parent, with its remaining volume. */
+  parent: Sample;
+  /** Event-store position of this write; send it as x-tracseq-consistent-with to read your write. */
+  position: Scalars['String']['output'];
+  /** The new child sample. */
+  sample: Sample;
+};
+
+/**
+ * A new material isolated from a sample (DNA or RNA from BLOOD, TISSUE, SALIVA, CELL_LINE or PLASMA;
+ * PLASMA from BLOOD). The child inherits the parent's submitter and project.
+ */
+export type ExtractSampleInput = {
+  /** The extract's barcode. */
+  barcode: Scalars['String']['input'];
+  concentrationNgUl?: InputMaybe<Scalars['Float']['input']>;
+  metadata?: InputMaybe<Scalars['JSON']['input']>;
+  parentId: Scalars['ID']['input'];
+  /** What the extraction produced. */
+  sampleType: SampleType;
+  /** µL of the parent used; at most what it holds (INSUFFICIENT_VOLUME otherwise). */
+  volumeTakenUl: Scalars['Float']['input'];
+  /** The eluate's volume, as measured (unknown when not given). */
+  volumeUl?: InputMaybe<Scalars['Float']['input']>;
 };
 
 export type FlowcellType = {
@@ -274,9 +326,11 @@ export type LabEvent = {
   version: Scalars['Int']['output'];
 };
 
+/** ZPL: Zebra Programming Language II, for the thermal printers labs use. */
 export type LabelFormat =
   | 'ZPL';
 
+/** CODE128: linear barcode. DATAMATRIX: 2D ECC 200, for small tube caps. */
 export type LabelSymbology =
   | 'CODE128'
   | 'DATAMATRIX';
@@ -361,6 +415,8 @@ export type Mutation = {
   acknowledgeAlert: AlertPayload;
   /** Only while PENDING, only VALIDATED or IN_STORAGE samples; indexes in a lane must differ by Hamming distance ≥ 3. */
   addSampleToJob: JobPayload;
+  /** Takes an aliquot: the parent's volume falls by volumeTakenUl and the child is registered PENDING, in one commit. expectedVersion is the parent's. */
+  aliquotSample: DerivedSamplePayload;
   archiveSample: SamplePayload;
   cancelJob: JobPayload;
   checkInSample: PositionPayload;
@@ -376,6 +432,8 @@ export type Mutation = {
   createSequencingRun: SequencingRunPayload;
   createStorageUnit: StorageUnitPayload;
   discardSample: SamplePayload;
+  /** Records an extraction: the parent's volume falls by volumeTakenUl and the extract is registered PENDING, in one commit. expectedVersion is the parent's. */
+  extractSample: DerivedSamplePayload;
   failJob: JobPayload;
   importIndexKit: IndexKitPayload;
   /** CSV with a header row of RegisterSampleInput field names; good rows are registered, bad rows reported. */
@@ -431,6 +489,14 @@ export type MutationAddSampleToJobArgs = {
   jobId: Scalars['ID']['input'];
   lane?: InputMaybe<Scalars['Int']['input']>;
   sampleId: Scalars['ID']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationAliquotSampleArgs = {
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: AliquotSampleInput;
 };
 
 
@@ -517,6 +583,14 @@ export type MutationDiscardSampleArgs = {
   id: Scalars['ID']['input'];
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   reason: Scalars['String']['input'];
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationExtractSampleArgs = {
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: ExtractSampleInput;
 };
 
 
@@ -1058,15 +1132,27 @@ export type Sample = {
   /** Alerts about this sample, newest first. */
   alerts: Array<Alert>;
   barcode: Scalars['String']['output'];
+  /** Samples made from this one (aliquots, extracts, or registered with it as parent), oldest first. */
+  children: Array<Sample>;
   concentrationNgUl: Maybe<Scalars['Float']['output']>;
   createdAt: Scalars['DateTime']['output'];
   /** Every placement, move, check-out and check-in, oldest first. */
   custody: Array<CustodyRecord>;
+  /** How this sample was made from `parent`; null when registered directly (also with a parentId). */
+  derivation: Maybe<SampleDerivation>;
   /** Every event of this sample, oldest first (read from the event store, the audit trail). */
   history: Array<LabEvent>;
   id: Scalars['ID']['output'];
+  /** A printable label: the barcode, the barcode as text, the type and the registration date (UTC), sized for a cryo tube. */
+  label: Scalars['String']['output'];
   /** Libraries prepared from this sample, oldest first. */
   libraries: Array<Library>;
+  /**
+   * Ancestors and descendants, up to `depth` generations each way (1–25). Every sample in it
+   * resolves its libraries (and through them pools and runs) from the sequencing subgraph, e.g.
+   * `lineage { descendants { barcode libraries { barcode pools { runs { name } } } } }`.
+   */
+  lineage: SampleLineage;
   /** Where the sample is kept now; null when not in storage (or checked out). */
   location: Maybe<StoragePosition>;
   metadata: Maybe<Scalars['JSON']['output']>;
@@ -1082,7 +1168,21 @@ export type Sample = {
   updatedAt: Scalars['DateTime']['output'];
   /** Aggregate version: pass it as expectedVersion to guard against concurrent edits. */
   version: Scalars['Int']['output'];
+  /** µL the sample holds now: the registered volume less every volume taken for its aliquots and extracts. */
   volumeUl: Maybe<Scalars['Float']['output']>;
+};
+
+
+/** A biological sample tracked by the lab, identified by its barcode within a tenant. */
+export type SampleLabelArgs = {
+  format?: InputMaybe<LabelFormat>;
+  symbology?: InputMaybe<LabelSymbology>;
+};
+
+
+/** A biological sample tracked by the lab, identified by its barcode within a tenant. */
+export type SampleLineageArgs = {
+  depth?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type SampleConnection = {
@@ -1090,6 +1190,14 @@ export type SampleConnection = {
   edges: Array<SampleEdge>;
   pageInfo: PageInfo;
   totalCount: Scalars['Int']['output'];
+};
+
+/** How a sample was made from its parent. */
+export type SampleDerivation = {
+  __typename?: 'SampleDerivation';
+  kind: DerivationKind;
+  /** µL taken from the parent. */
+  volumeTakenUl: Scalars['Float']['output'];
 };
 
 export type SampleEdge = {
@@ -1107,6 +1215,15 @@ export type SampleFilter = {
   /** Case-insensitive match on barcode, submitter or project code. */
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<Array<SampleStatus>>;
+};
+
+/** A sample's family in the derivation tree (aliquots, extracts, registrations with a parent). */
+export type SampleLineage = {
+  __typename?: 'SampleLineage';
+  /** Parent, grandparent, …: nearest first. */
+  ancestors: Array<Sample>;
+  /** Children, grandchildren, …: generation by generation, oldest first within one. */
+  descendants: Array<Sample>;
 };
 
 export type SamplePayload = {
@@ -1267,6 +1384,11 @@ export type StorageUnit = {
   columns: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
   kind: StorageKind;
+  /**
+   * One print job: this unit's own label (its id as the barcode, name, zone), then for a BOX one tube
+   * label per stored sample, row by row (barcode, type, position and the day it was put there).
+   */
+  labels: Scalars['String']['output'];
   latestTemperature: Maybe<TemperatureReading>;
   maxTempC: Maybe<Scalars['Float']['output']>;
   minTempC: Maybe<Scalars['Float']['output']>;
@@ -1283,6 +1405,13 @@ export type StorageUnit = {
   /** occupied / capacity (0 when there is no capacity). */
   utilization: Scalars['Float']['output'];
   zone: Maybe<TemperatureZone>;
+};
+
+
+/** A place that holds samples: FACILITY > FREEZER > RACK > BOX. Counts roll up the tree. */
+export type StorageUnitLabelsArgs = {
+  format?: InputMaybe<LabelFormat>;
+  symbology?: InputMaybe<LabelSymbology>;
 };
 
 

@@ -31,8 +31,10 @@ export interface LabelContent {
 
 /** A common cryo-tube label: 1.28 × 0.5 in (32.5 × 12.7 mm) at 203 dpi. */
 export const CRYO_TUBE_STOCK: LabelStock = { widthMm: 32.5, heightMm: 12.7, dpi: 203 };
-/** A common box/rack label: 2 × 1 in (50.8 × 25.4 mm) at 203 dpi. */
+/** A common box/rack label: 2 × 1 in (50.8 × 25.4 mm) at 203 dpi; also a tube's wrap-around label for a Code 128. */
 export const BOX_STOCK: LabelStock = { widthMm: 50.8, heightMm: 25.4, dpi: 203 };
+/** A wide box label, 4 × 1 in (101.6 × 25.4 mm) at 203 dpi: room for a Code 128 of a 36-character id. */
+export const WIDE_BOX_STOCK: LabelStock = { widthMm: 101.6, heightMm: 25.4, dpi: 203 };
 
 const CODE = /^[A-Z0-9_-]{1,64}$/;
 
@@ -57,18 +59,21 @@ export const renderZpl = (content: LabelContent, stock: LabelStock): string => {
   const lineHeight = dots(2.2, dpi);
   const out = ['^XA', '^CI28', `^PW${width}`, `^LL${height}`, '^LH0,0'];
   if (content.symbology === 'DATAMATRIX') {
-    // Square symbol at the left, as tall as the label allows; text to its right.
+    // Square symbol at the left, as tall as the label allows; text to its right. The printer picks
+    // the symbol size from the data, so the space is reserved for the largest it can pick.
     const side = height - 2 * margin;
-    // The lab's barcodes (≤ 32 alphanumerics) fit an ECC 200 symbol of at most 22 × 22 modules
-    // (43 alphanumerics), so a module of side/22 dots keeps any of them inside the label.
-    const module = Math.max(2, Math.floor(side / 22));
+    const modules = dataMatrixModules(content.code);
+    const module = Math.floor(side / modules);
+    if (module < 2) throw new LabelError(`"${content.code}" is too long for a Data Matrix on a ${stock.heightMm} mm high label`);
     out.push(`^FO${margin},${margin}^BXN,${module},200,,,,~^FH^FD${escapeFieldData(content.code)}^FS`);
-    const textX = margin + 22 * module + margin;
+    const textX = margin + modules * module + margin;
     out.push(...textFields(textX, margin, content.title, lines, titleHeight, lineHeight, height - margin));
   } else {
     // Code 128 across the top with no interpretation line (the title below is the readable id).
     const barHeight = Math.max(dots(4, dpi), Math.round((height - 2 * margin) * 0.45));
-    const moduleWidth = dpi >= 600 ? 4 : dpi >= 300 ? 3 : 2;
+    // Narrower bars for a long code, so the symbol stays on the label; refused when even 1 dot is too wide.
+    const moduleWidth = Math.min(dpi >= 600 ? 4 : dpi >= 300 ? 3 : 2, Math.floor((width - 2 * margin) / code128Modules(content.code)));
+    if (moduleWidth < 1) throw new LabelError(`"${content.code}" is too long for a Code 128 on a ${stock.widthMm} mm wide label`);
     out.push(`^BY${moduleWidth}`);
     out.push(`^FO${margin},${margin}^BCN,${barHeight},N,N,N,A^FH^FD${escapeFieldData(content.code)}^FS`);
     out.push(...textFields(margin, margin + barHeight + dots(1, dpi), content.title, lines, titleHeight, lineHeight, height - margin));
@@ -76,6 +81,26 @@ export const renderZpl = (content: LabelContent, stock: LabelStock): string => {
   out.push('^XZ');
   return out.join('\n') + '\n';
 };
+
+/** ECC 200 square symbols: modules per side and the data codewords each holds (ISO/IEC 16022, table 7). */
+const ECC200_SQUARES: ReadonlyArray<[modules: number, dataCodewords: number]> = [
+  [10, 3], [12, 5], [14, 8], [16, 12], [18, 18], [20, 22], [22, 30], [24, 36], [26, 44], [32, 62], [36, 86], [40, 114], [44, 144],
+];
+
+/**
+ * Modules per side of the largest ECC 200 symbol a printer may make for `code`: ASCII encodation
+ * (one codeword per character, one per pair of digits) is the least compact it would use.
+ */
+const dataMatrixModules = (code: string): number => {
+  const codewords = code.replace(/\d\d/g, '.').length;
+  return (ECC200_SQUARES.find(([, capacity]) => capacity >= codewords) ?? [Infinity])[0];
+};
+
+/**
+ * Modules of a Code 128 symbol in subset B (11 per character, start and check, stop 13), quiet
+ * zones excluded: the widest the printer's auto mode can make it, so a fit here always fits.
+ */
+const code128Modules = (code: string): number => (code.length + 2) * 11 + 13;
 
 /** Title then lines, stopping at the bottom margin: a line that does not fit is left out, not overprinted. */
 const textFields = (x: number, y: number, title: string, lines: readonly string[], titleHeight: number, lineHeight: number, bottom: number): string[] => {

@@ -27,13 +27,20 @@ export interface SampleFactsRow {
 
 type Registered = StoredOf<SampleEvent, 'SampleRegistered'>;
 type Moved = StoredOf<SampleStatusEvent, SampleStatusEvent['type']>;
+type VolumeTaken = StoredOf<SampleEvent, 'SampleVolumeTaken'>;
 type Db = Transaction<any> | Kysely<any>;
 
 /**
- * A handler per sample event type from one for registration and one for any status move (all carry
- * `to`): the samples read model and every replica fold the same way, so the list is written once.
+ * A handler per sample event type from one for registration, one for any status move (all carry
+ * `to`) and one for volume taken: the samples read model and every replica fold the same way, so
+ * the list is written once.
  */
-export const perSampleEvent = <Args extends unknown[], R>(registered: (...args: [...Args, Registered]) => R, moved: (...args: [...Args, Moved]) => R) => ({
+export const perSampleEvent = <Args extends unknown[], R>(
+  registered: (...args: [...Args, Registered]) => R,
+  moved: (...args: [...Args, Moved]) => R,
+  volumeTaken: (...args: [...Args, VolumeTaken]) => R,
+) => ({
+  SampleVolumeTaken: volumeTaken,
   SampleRegistered: registered,
   SampleReceived: moved,
   SampleValidated: moved,
@@ -58,6 +65,8 @@ export const sampleReplica = (schema: string) => {
     (trx, { tenantId, data, streamVersion }) =>
       sql`UPDATE ${table} SET status = ${data.to}, version = ${streamVersion}
         WHERE tenant_id = ${tenantId} AND id = ${data.sampleId} AND version < ${streamVersion}`.execute(trx),
+    // Volumes are not replicated; the version stays, since only status moves are compared against it.
+    async () => undefined,
   );
   return {
     /** To merge into the reader's own typed projection (the replica lives in the reader's schema). */
@@ -75,6 +84,7 @@ type Fold = (facts: SampleFactsRow | null, ...rest: never[]) => SampleFactsRow |
 const FOLD: { [T in SampleEvent['type']]: (facts: SampleFactsRow | null, event: StoredOf<SampleEvent, T>) => SampleFactsRow | null } = perSampleEvent<[SampleFactsRow | null], SampleFactsRow | null>(
   (_, { data }) => ({ id: data.sampleId, barcode: data.barcode, sample_type: data.sampleType, status: 'PENDING' }),
   (facts, { data }) => facts && { ...facts, status: data.to },
+  (facts) => facts,
 );
 
 /**

@@ -19,7 +19,23 @@ export type SampleRegistered = Event<
     projectCode: string | null;
     metadata: unknown;
     parentId: string | null;
+    /** Set when the sample was made from its parent by aliquotSample or extractSample (absent otherwise). */
+    derivation?: Derivation;
   }
+>;
+
+export const DERIVATION_KINDS = ['ALIQUOT', 'EXTRACT'] as const;
+export type DerivationKind = (typeof DERIVATION_KINDS)[number];
+/** How a child sample was made: what was done to the parent and how much of it was used. */
+export type Derivation = { kind: DerivationKind; volumeTakenUl: number };
+
+/**
+ * Volume taken from a sample to make a child; `remainingVolumeUl` is what the sample holds after it
+ * (whole nanolitres, so readers never recompute and never drift).
+ */
+export type SampleVolumeTaken = Event<
+  'SampleVolumeTaken',
+  { sampleId: string; childId: string; kind: DerivationKind; volumeTakenUl: number; remainingVolumeUl: number }
 >;
 
 /** Every status change carries where it came from, so subscribers and the audit trail need no lookup. */
@@ -48,7 +64,9 @@ export type SampleStatusEvent =
   | SampleSequenced
   | SampleSequencingFailed;
 
-export type SampleEvent = SampleRegistered | SampleStatusEvent;
+/** Registration and status moves: the sample's lifecycle, which sampleStatusChanged reports. */
+export type SampleLifecycleEvent = SampleRegistered | SampleStatusEvent;
+export type SampleEvent = SampleLifecycleEvent | SampleVolumeTaken;
 
 /** The event that records arriving in each status. */
 export const STATUS_EVENT: Record<SampleStatus, SampleStatusEvent['type'] | null> = {

@@ -7,8 +7,9 @@ import { commandContext, type RequestContext } from '../../platform/subgraph-ser
 import { importSamples } from './commands/import-samples.js';
 import { SampleCommands } from './commands/sample-commands.js';
 import type { MutationRejectSampleArgs, Resolvers } from './__generated__/resolvers-types.js';
-import type { SampleStatus } from './events.js';
-import { samplesProjection } from './read-model/samples-projection.js';
+import { BadInputError } from '../../platform/errors.js';
+import { STATUS_EVENT, type SampleStatus } from './events.js';
+import { sampleLabel } from './sample-label.js';
 import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
 import type { LiveFeed } from '../../event-store/bus/live-feed.js';
 import type { SampleLoaders } from './read-model/loaders.js';
@@ -40,6 +41,17 @@ export interface StatusChangeView {
   at: string;
 }
 
+/** The events sampleStatusChanged reports: registration and the status moves (not volume taken). */
+const LIFECYCLE_EVENTS = new Set<string>(['SampleRegistered', ...Object.values(STATUS_EVENT).filter((type) => type !== null)]);
+
+const MAX_LINEAGE_DEPTH = 25;
+
+const lineageDepth = (depth: number | null | undefined): number => {
+  const value = depth ?? 10;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_LINEAGE_DEPTH) throw new BadInputError(`depth must be between 1 and ${MAX_LINEAGE_DEPTH}`, { field: 'depth' });
+  return value;
+};
+
 /** The argument set every status mutation has (only reject and discard make `reason` required). */
 type StatusArgs = Omit<MutationRejectSampleArgs, 'reason'> & { reason?: string | null };
 
@@ -64,6 +76,10 @@ export const samplesResolvers = (deps: { store: EventStore; commands: CommandHan
       discardSample: transition('DISCARDED'),
       archiveSample: transition('ARCHIVED'),
       resubmitSample: transition('PENDING'),
+      aliquotSample: (_, args, ctx) =>
+        samples.derive(commandContext(ctx), 'ALIQUOT', args.input, { expectedVersion: args.expectedVersion, idempotencyKey: args.idempotencyKey }),
+      extractSample: (_, args, ctx) =>
+        samples.derive(commandContext(ctx), 'EXTRACT', args.input, { expectedVersion: args.expectedVersion, idempotencyKey: args.idempotencyKey }),
       importSamples: (_, { csv }, ctx) => importSamples(samples, deps.commands, commandContext(ctx), csv),
     },
     Subscription: {
@@ -71,8 +87,7 @@ export const samplesResolvers = (deps: { store: EventStore; commands: CommandHan
         subscribe: (_, args, ctx) =>
           eventSubscription(deps.feed, {
             tenantId: ctx.tenantId,
-            // Every event the samples read model reads is a sample's registration or status move.
-            accept: (event) => samplesProjection.handles.has(event.type) && (!args.sampleId || (event.data as { sampleId: string }).sampleId === args.sampleId),
+            accept: (event) => LIFECYCLE_EVENTS.has(event.type) && (!args.sampleId || (event.data as { sampleId: string }).sampleId === args.sampleId),
             map: (event): StatusChangeView => {
               const data = event.data as { sampleId: string; from?: SampleStatus; to?: SampleStatus };
               return { sampleId: data.sampleId, from: data.from ?? null, to: data.to ?? 'PENDING', at: event.occurredAt };
@@ -94,9 +109,16 @@ export const samplesResolvers = (deps: { store: EventStore; commands: CommandHan
       // A sample not (yet) in the read model fails the field with GraphQL's non-null error, as always.
       sample: async (change, _, ctx) => (await ctx.samples.byId.load(change.sampleId)) as SampleView,
     },
+    SampleLineage: {
+      ancestors: (lineage, _, ctx) => ctx.samples.ancestorsOf(lineage.depth).load(lineage.sampleId),
+      descendants: (lineage, _, ctx) => ctx.samples.descendantsOf(lineage.depth).load(lineage.sampleId),
+    },
     Sample: {
       __resolveReference: (reference, ctx) => (isUuid(reference.id) ? ctx.samples.byId.load(reference.id) : null),
       parent: (sample, _, ctx) => (sample.parentId ? ctx.samples.byId.load(sample.parentId) : null),
+      children: (sample, _, ctx) => ctx.samples.childrenOf.load(sample.id),
+      lineage: (sample, args) => ({ sampleId: sample.id, depth: lineageDepth(args.depth) }),
+      label: (sample, args) => sampleLabel(sample, args.format ?? 'ZPL', args.symbology ?? 'CODE128'),
       // The audit trail is the stream itself: the one read that goes to the event store.
       history: async (sample, _, ctx) =>
         (await deps.store.readStream(`Sample-${sample.id}`, { tenantId: ctx.tenantId })).map(toLabEvent),

@@ -6,6 +6,7 @@ import type { StorageUnit } from './domain/storage-unit.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import type { StorageLoaders } from './read-model/loaders.js';
 import type { ReadingRow, StorageQueries, UnitRow } from './read-model/queries.js';
+import { unitLabels } from './unit-labels.js';
 
 export interface StorageContext extends RequestContext {
   storage: StorageLoaders;
@@ -90,6 +91,8 @@ export const storageResolvers = (deps: { queries: StorageQueries; commands: Stor
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new BadInputError('limit must be between 1 and 1000', { field: 'limit' });
       return (await ctx.storage.readings(args.since ?? null, limit).load(unit.id)).map(reading);
     },
+    labels: async (unit, args, ctx) =>
+      unitLabels(unit, unit.kind === 'BOX' ? await ctx.storage.storedSamplesOfUnit.load(unit.id) : [], args.format ?? 'ZPL', args.symbology ?? 'CODE128'),
   },
   StoragePosition: {
     // A position's box is in the same read model; a missing one fails the field with GraphQL's non-null error, as always.

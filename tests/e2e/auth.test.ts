@@ -116,6 +116,8 @@ const MUTATIONS: Array<[string, string]> = [
   ['technician', `mutation { archiveSample(id: "${ZERO}") { position } }`],
   ['technician', `mutation { resubmitSample(id: "${ZERO}") { position } }`],
   ['technician', `mutation { importSamples(csv: "barcode,sampleType") { position } }`],
+  ['technician', `mutation { aliquotSample(input: { parentId: "${ZERO}", barcode: "ROLE-ALIQUOT-1", volumeTakenUl: 1 }) { position } }`],
+  ['technician', `mutation { extractSample(input: { parentId: "${ZERO}", barcode: "ROLE-EXTRACT-1", sampleType: DNA, volumeTakenUl: 1 }) { position } }`],
   ['manager', `mutation { createStorageUnit(input: { name: "Site", kind: FACILITY }) { position } }`],
   ['technician', `mutation { reservePosition(positionId: "${ZERO}", sampleId: "${ZERO}") { position } }`],
   ['technician', `mutation { reserveFreePosition(sampleId: "${ZERO}", zone: MINUS_80) { position } }`],

@@ -14,7 +14,8 @@ afterAll(() => system?.stop());
 // Each entity's own subgraph's fields, nested ones included (those come from read models): a
 // client cache normalising by id must hold the same entity after the mutation as after a query.
 const FRAGMENTS = {
-  Sample: `fragment E on Sample { id barcode sampleType status statusReason volumeUl concentrationNgUl submitter projectCode metadata createdAt updatedAt version parent { id barcode } history { type version } }`,
+  Sample: `fragment E on Sample { id barcode sampleType status statusReason volumeUl concentrationNgUl submitter projectCode metadata createdAt updatedAt version parent { id barcode } history { type version }
+    derivation { kind volumeTakenUl } children { id volumeUl } lineage { ancestors { id } descendants { id } } }`,
   StorageUnit: `fragment E on StorageUnit { id name kind zone rows columns capacity occupied reserved utilization minTempC maxTempC parent { id name children { id } }
     children { id } positions { id label row column state sample { id } } latestTemperature { celsius recordedAt inRange } }`,
   StoragePosition: `fragment E on StoragePosition { id label row column state sample { id } unit { id occupied reserved capacity } }`,
@@ -64,6 +65,7 @@ const same = async (type: keyof typeof FRAGMENTS, field: string, args: string, v
 const VARIABLE_TYPES: Record<string, string> = {
   input: 'CreateStorageUnitInput!', sample: 'RegisterSampleInput!', id: 'ID!', reason: 'String!', positionId: 'ID!', sampleId: 'ID!', toPositionId: 'ID!', unitId: 'ID!',
   job: 'CreateSequencingJobInput!', jobId: 'ID!', metrics: 'RunMetricsInput!', underUnitId: 'ID',
+  aliquot: 'AliquotSampleInput!', extract: 'ExtractSampleInput!',
   kit: 'ImportIndexKitInput!', library: 'PrepareLibraryInput!', libraryId: 'ID!', pool: 'CreatePoolInput!', run: 'CreateSequencingRunInput!', runId: 'ID!', poolId: 'ID!',
 };
 
@@ -89,6 +91,12 @@ describe('every mutation payload shows the state its write produced', () => {
       await same('Sample', 'receiveSample', '(id: $id)', { id: sample.id }, 'sample');
       await same('Sample', 'validateSample', '(id: $id)', { id: sample.id }, 'sample');
     }
+    // derivations: the child, and the parent with its remaining volume and its new child
+    await same('Sample', 'aliquotSample', '(input: $aliquot)', { aliquot: { parentId: first.id, barcode: 'PAYLOAD-ALQ-1', volumeTakenUl: 2.5 } }, 'sample');
+    const blood = await register('PAYLOAD-BLOOD-1', { sampleType: 'BLOOD' });
+    await same('Sample', 'receiveSample', '(id: $id)', { id: blood.id }, 'sample');
+    const parent = await same('Sample', 'extractSample', '(input: $extract)', { extract: { parentId: blood.id, barcode: 'PAYLOAD-EXT-1', sampleType: 'RNA', volumeTakenUl: 5 } }, 'parent');
+    expect(parent.volumeUl).toBe(15);
     await same('Sample', 'rejectSample', '(id: $id, reason: $reason)', { id: third.id, reason: 'tube cracked' }, 'sample');
     await same('Sample', 'resubmitSample', '(id: $id)', { id: third.id }, 'sample');
     await same('Sample', 'rejectSample', '(id: $id, reason: $reason)', { id: third.id, reason: 'cracked again' }, 'sample');

@@ -5,6 +5,7 @@ import { projectionSpec, storedEvents } from '../../event-store/testing/projecti
 import { createKysely } from '../../platform/database.js';
 import type { SampleEvent } from '../../subgraphs/samples/events.js';
 import { samplesProjection } from '../../subgraphs/samples/read-model/samples-projection.js';
+import { SampleQueries } from '../../subgraphs/samples/read-model/queries.js';
 import { samplesReadModelMigrations } from '../../subgraphs/samples/read-model/schema.js';
 import { openEventStore } from '../support/event-store.js';
 
@@ -50,7 +51,49 @@ describe('samples read model', () => {
 
   it('reads every sample event and nothing else', () => {
     expect([...samplesProjection.handles].sort()).toEqual(
-      ['SampleRegistered', 'SampleReceived', 'SampleValidated', 'SampleRejected', 'SampleDiscarded', 'SampleArchived', 'SampleResubmitted', 'SampleStored', 'SampleSequencingStarted', 'SampleSequenced', 'SampleSequencingFailed'].sort(),
+      ['SampleRegistered', 'SampleVolumeTaken', 'SampleReceived', 'SampleValidated', 'SampleRejected', 'SampleDiscarded', 'SampleArchived', 'SampleResubmitted', 'SampleStored', 'SampleSequencingStarted', 'SampleSequenced', 'SampleSequencingFailed'].sort(),
     );
+  });
+
+  it("keeps the parent's remaining volume and each child's derivation, and the same when every event comes twice", async () => {
+    const [P, C1, C2, G1] = ['b1', 'b2', 'b3', 'b4'].map((n) => `00000000-0000-4000-8000-0000000000${n}`) as [string, string, string, string];
+    const taken = (childId: string, kind: string, volumeTakenUl: number, remainingVolumeUl: number) => ({ streamId: `Sample-${P}`, type: 'SampleVolumeTaken', data: { sampleId: P, childId, kind, volumeTakenUl, remainingVolumeUl } });
+    const rows = await projectionSpec(
+      db,
+      samplesProjection,
+      storedEvents([
+        registered(P, 'LIN-RM-P', { sampleType: 'BLOOD', volumeUl: 50 }),
+        moved(P, 'SampleReceived', 'PENDING', 'RECEIVED'),
+        taken(C1, 'ALIQUOT', 10, 40),
+        registered(C1, 'LIN-RM-C1', { sampleType: 'BLOOD', volumeUl: 10, parentId: P, derivation: { kind: 'ALIQUOT', volumeTakenUl: 10 } }),
+        taken(C2, 'EXTRACT', 0.3, 39.7),
+        registered(C2, 'LIN-RM-C2', { sampleType: 'DNA', volumeUl: null, parentId: P, derivation: { kind: 'EXTRACT', volumeTakenUl: 0.3 } }),
+        registered(G1, 'LIN-RM-G1', { sampleType: 'BLOOD', volumeUl: 2, parentId: C1 }),
+      ], { tenantId: 'lineage-rm' }),
+      async (read) =>
+        (await sql<Record<string, unknown>>`SELECT barcode, status, volume_ul, parent_id, derivation_kind, volume_taken_ul, version
+          FROM samples_read.samples WHERE tenant_id = 'lineage-rm' ORDER BY barcode`.execute(read)).rows,
+    );
+    expect(rows).toEqual([
+      { barcode: 'LIN-RM-C1', status: 'PENDING', volume_ul: 10, parent_id: P, derivation_kind: 'ALIQUOT', volume_taken_ul: 10, version: 1 },
+      { barcode: 'LIN-RM-C2', status: 'PENDING', volume_ul: null, parent_id: P, derivation_kind: 'EXTRACT', volume_taken_ul: 0.3, version: 1 },
+      { barcode: 'LIN-RM-G1', status: 'PENDING', volume_ul: 2, parent_id: C1, derivation_kind: null, volume_taken_ul: null, version: 1 },
+      { barcode: 'LIN-RM-P', status: 'RECEIVED', volume_ul: 39.7, parent_id: null, derivation_kind: null, volume_taken_ul: null, version: 4 },
+    ]);
+
+    // Children, ancestors (nearest first) and descendants (by generation, bounded), many samples per query.
+    const queries = new SampleQueries(db);
+    const barcodes = (samples: Array<{ barcode: string; root?: string }>, root?: string) => samples.filter((s) => !root || s.root === root).map((s) => s.barcode);
+    expect(barcodes(await queries.childrenOf('lineage-rm', [P]))).toEqual(['LIN-RM-C1', 'LIN-RM-C2']);
+    const ancestors = await queries.ancestorsOf('lineage-rm', [G1, C2, P], 10);
+    expect(barcodes(ancestors, G1)).toEqual(['LIN-RM-C1', 'LIN-RM-P']);
+    expect(barcodes(ancestors, C2)).toEqual(['LIN-RM-P']);
+    expect(barcodes(ancestors, P)).toEqual([]);
+    expect(barcodes(await queries.ancestorsOf('lineage-rm', [G1], 1))).toEqual(['LIN-RM-C1']);
+    expect(barcodes(await queries.descendantsOf('lineage-rm', [P], 10))).toEqual(['LIN-RM-C1', 'LIN-RM-C2', 'LIN-RM-G1']);
+    expect(barcodes(await queries.descendantsOf('lineage-rm', [P], 1))).toEqual(['LIN-RM-C1', 'LIN-RM-C2']);
+    expect(await queries.descendantsOf('other-lab', [P], 10)).toEqual([]);
+    const [child] = await queries.byIds('lineage-rm', [C2]);
+    expect(child).toMatchObject({ parentId: P, derivation: { kind: 'EXTRACT', volumeTakenUl: 0.3 } });
   });
 });

@@ -5,16 +5,25 @@ import { isUuid } from '../../../platform/graphql/scalars.js';
 import { validateBarcode } from '../../../platform/lab-rules.js';
 import type { SampleStatus } from '../events.js';
 import { barcodeClaimId } from '../domain/barcode.js';
+import { sampleDerivation, type DeriveSample } from '../domain/derivation.js';
 import { sampleRegistration } from '../domain/registration.js';
 import { exists, moveTo, sampleDecider, type RegisterSample, type Sample, type SampleState } from '../domain/sample.js';
 import type { SampleView } from '../read-model/queries.js';
 
-/** What a client registers: the command's data before the sample has an id. */
-export type RegisterSampleInput = Omit<RegisterSample['data'], 'sampleId'>;
+/** What a client registers: the command's data before the sample has an id (a derivation record only comes from aliquotSample / extractSample). */
+export type RegisterSampleInput = Omit<RegisterSample['data'], 'sampleId' | 'derivation'>;
 
 export interface SampleWrite {
   sample: SampleView;
   position: string;
+}
+
+/** What a client asks for when it aliquots or extracts: the command's data before the child has an id. */
+export type DeriveSampleInput = Omit<DeriveSample['data'], 'childId' | 'kind' | 'expectedParentVersion'>;
+
+/** A derivation's outcome: the new child, the parent with its remaining volume, and the commit's position. */
+export interface DerivationWrite extends SampleWrite {
+  parent: SampleView;
 }
 
 /** The samples write path: each command goes through the one command handler. */
@@ -38,6 +47,31 @@ export class SampleCommands {
     // A repeated key answers with the sample the first call registered.
     const first = await this.commands.load(sampleDecider, String(result.result.id), context.tenantId);
     return this.written({ ...first, position: result.position });
+  }
+
+  /** Aliquots or extracts: the parent's volume taken, the child registered and its barcode claimed, in one commit. */
+  async derive(
+    context: CommandContext,
+    kind: DeriveSample['data']['kind'],
+    input: DeriveSampleInput,
+    options: { expectedVersion?: number | null; idempotencyKey?: string | null } = {},
+  ): Promise<DerivationWrite> {
+    assertSampleId(input.parentId, 'parentId');
+    const childId = randomUUID();
+    const claimId = barcodeClaimId(context.tenantId, validateBarcode(input.barcode));
+    const result = await this.commands.executeAcross(
+      sampleDerivation,
+      { parent: input.parentId, child: childId, barcode: claimId },
+      { type: 'DeriveSample', data: { ...input, kind, childId, expectedParentVersion: options.expectedVersion } },
+      context,
+      // Its own scope: a key a client used for a registration must not answer a derivation.
+      { idempotencyKey: options.idempotencyKey ? { scope: `${sampleDecider.streamType}/${kind}`, key: options.idempotencyKey } : undefined, result: () => ({ id: childId }) },
+    );
+    const parent = this.written({ state: result.states.parent, version: result.versions.parent, position: result.position }).sample;
+    if (!result.replayed) return { ...this.written({ state: result.states.child, version: result.versions.child, position: result.position }), parent };
+    // A repeated key answers with the child the first call made (and the parent as it is now).
+    const first = await this.commands.load(sampleDecider, String(result.result.id), context.tenantId);
+    return { ...this.written({ ...first, position: result.position }), parent };
   }
 
   /** Moves a sample to `to`; the transition table decides whether it may. */
@@ -70,6 +104,6 @@ export class SampleCommands {
   }
 }
 
-const assertSampleId = (id: string): void => {
-  if (!isUuid(id)) throw new BadInputError(`"${id}" is not a sample id`, { field: 'id' });
+const assertSampleId = (id: string, field = 'id'): void => {
+  if (!isUuid(id)) throw new BadInputError(`"${id}" is not a sample id`, { field });
 };

@@ -1,11 +1,22 @@
 import type { Command, Decider } from '../../../event-store/decider.js';
-import { BadInputError, ConflictError, InvalidTransitionError, NotFoundError } from '../../../platform/errors.js';
-import { boundedText, validateSampleFields } from '../../../platform/lab-rules.js';
-import { STATUS_EVENT, type SampleEvent, type SampleRegistered, type SampleStatus, type SampleStatusEvent, type SampleType } from '../events.js';
+import { BadInputError, ConflictError, InsufficientVolumeError, InvalidTransitionError, NotFoundError, StatusForbidsError } from '../../../platform/errors.js';
+import { boundedText, positiveVolume, toMicrolitres, toNanolitres, validateSampleFields } from '../../../platform/lab-rules.js';
+import {
+  STATUS_EVENT,
+  type Derivation,
+  type DerivationKind,
+  type SampleEvent,
+  type SampleRegistered,
+  type SampleStatus,
+  type SampleStatusEvent,
+  type SampleType,
+  type SampleVolumeTaken,
+} from '../events.js';
 
-/** What registration recorded, plus where the sample's lifecycle has got to. */
-export type Sample = Omit<SampleRegistered['data'], 'sampleId'> & {
+/** What registration recorded, plus where the sample's lifecycle has got to (volumeUl: what is left). */
+export type Sample = Omit<SampleRegistered['data'], 'sampleId' | 'derivation'> & {
   id: string;
+  derivation: Derivation | null;
   status: SampleStatus;
   statusReason: string | null;
   createdAt: string;
@@ -42,8 +53,12 @@ export type RegisterSample = Command<
     projectCode?: string | null;
     metadata?: unknown;
     parentId?: string | null;
+    derivation?: Derivation;
   }
 >;
+
+/** Takes volume from this sample to make the child `childId` (the parent's half of a derivation). */
+export type TakeSampleVolume = Command<'TakeSampleVolume', { sampleId: string; childId: string; kind: DerivationKind; volumeTakenUl: number }>;
 
 /**
  * The status each move command leads to: the six a user issues (API.md mutations) and the four the
@@ -64,7 +79,20 @@ export const MOVES = {
 
 export type MoveCommandType = keyof typeof MOVES;
 export type MoveSample<T extends MoveCommandType = MoveCommandType> = T extends MoveCommandType ? Command<T, { sampleId: string; reason?: string | null }> : never;
-export type SampleCommand = RegisterSample | MoveSample;
+export type SampleCommand = RegisterSample | MoveSample | TakeSampleVolume;
+
+/**
+ * The statuses a sample can be aliquoted or extracted in, read off the transition table: those the
+ * lab reaches from RECEIVED without rejecting the sample, minus the final ones (nothing leaves
+ * them: the material is gone). So not PENDING (not in the lab yet), REJECTED, ARCHIVED, DISCARDED.
+ */
+export const DERIVABLE_STATUSES: readonly SampleStatus[] = (() => {
+  const reached = new Set<SampleStatus>(['RECEIVED']);
+  for (const from of reached) for (const to of TRANSITIONS[from]) if (to !== 'REJECTED') reached.add(to);
+  return [...reached].filter((status) => TRANSITIONS[status].length > 0);
+})();
+
+const PAST: Record<DerivationKind, string> = { ALIQUOT: 'aliquoted', EXTRACT: 'extracted from' };
 
 const MOVE_TO = Object.fromEntries(Object.entries(MOVES).map(([type, to]) => [to, type])) as Record<SampleStatus, MoveCommandType>;
 
@@ -76,7 +104,22 @@ const register = (command: RegisterSample, state: SampleState): SampleRegistered
   if (exists(state)) throw new ConflictError(`sample ${data.sampleId} already exists`);
   const fields = validateSampleFields(data);
   if (data.parentId === data.sampleId) throw new BadInputError('a sample cannot be its own parent', { field: 'parentId' });
-  return [{ type: 'SampleRegistered', data: { sampleId: data.sampleId, ...fields, metadata: data.metadata ?? null, parentId: data.parentId ?? null } }];
+  if (data.derivation && !data.parentId) throw new BadInputError('a derived sample needs its parent', { field: 'parentId' });
+  const derived = data.derivation ? { derivation: data.derivation } : {};
+  return [{ type: 'SampleRegistered', data: { sampleId: data.sampleId, ...fields, metadata: data.metadata ?? null, parentId: data.parentId ?? null, ...derived } }];
+};
+
+/** Overdraw and unknown volume are refused; the remainder is computed in whole nanolitres. */
+const takeVolume = (command: TakeSampleVolume, state: SampleState): SampleVolumeTaken[] => {
+  const { data } = command;
+  if (!exists(state)) throw new NotFoundError(`sample ${data.sampleId} not found`);
+  if (!DERIVABLE_STATUSES.includes(state.status)) throw new StatusForbidsError(state.status, PAST[data.kind]);
+  const taken = positiveVolume(data.volumeTakenUl, 'volumeTakenUl');
+  const requestedUl = toMicrolitres(taken);
+  if (state.volumeUl === null) throw new InsufficientVolumeError(`sample ${state.barcode} has no recorded volume to take ${requestedUl} µL from`, { requestedUl, remainingUl: null });
+  const held = toNanolitres(state.volumeUl);
+  if (taken > held) throw new InsufficientVolumeError(`sample ${state.barcode} holds ${toMicrolitres(held)} µL, less than the ${requestedUl} µL asked for`, { requestedUl, remainingUl: toMicrolitres(held) });
+  return [{ type: 'SampleVolumeTaken', data: { sampleId: state.id, childId: data.childId, kind: data.kind, volumeTakenUl: requestedUl, remainingVolumeUl: toMicrolitres(held - taken) } }];
 };
 
 const move = (command: MoveSample, state: SampleState): SampleStatusEvent[] => {
@@ -92,7 +135,8 @@ const move = (command: MoveSample, state: SampleState): SampleStatusEvent[] => {
 /** One sample: registration, and its moves through the transition table. */
 export const sampleDecider: Decider<SampleCommand, SampleEvent, SampleState> = {
   streamType: 'Sample',
-  stateSchema: 1,
+  // 2: the state gained `derivation` and follows volume taken.
+  stateSchema: 2,
   initialState: () => ({ status: 'NONE' }),
   decide: (command, state) => {
     switch (command.type) {
@@ -109,6 +153,8 @@ export const sampleDecider: Decider<SampleCommand, SampleEvent, SampleState> = {
       case 'MarkSampleSequenced':
       case 'MarkSampleSequencingFailed':
         return move(command, state);
+      case 'TakeSampleVolume':
+        return takeVolume(command, state);
       default: {
         const unknown: never = command;
         throw new Error(`unknown sample command ${(unknown as Command).type}`);
@@ -118,9 +164,11 @@ export const sampleDecider: Decider<SampleCommand, SampleEvent, SampleState> = {
   evolve: (state, event) => {
     switch (event.type) {
       case 'SampleRegistered': {
-        const { sampleId, ...data } = event.data;
-        return { id: sampleId, ...data, status: 'PENDING', statusReason: null, createdAt: event.occurredAt, updatedAt: event.occurredAt };
+        const { sampleId, derivation, ...data } = event.data;
+        return { id: sampleId, ...data, derivation: derivation ?? null, status: 'PENDING', statusReason: null, createdAt: event.occurredAt, updatedAt: event.occurredAt };
       }
+      case 'SampleVolumeTaken':
+        return exists(state) ? { ...state, volumeUl: event.data.remainingVolumeUl, updatedAt: event.occurredAt } : state;
       default:
         return exists(state) ? { ...state, status: event.data.to, statusReason: event.data.reason, updatedAt: event.occurredAt } : state;
     }

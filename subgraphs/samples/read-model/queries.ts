@@ -36,10 +36,20 @@ export const toView = (row: Row): SampleView => ({
   projectCode: row.project_code,
   metadata: row.metadata,
   parentId: row.parent_id,
+  derivation: row.derivation_kind ? { kind: row.derivation_kind as 'ALIQUOT' | 'EXTRACT', volumeTakenUl: row.volume_taken_ul! } : null,
   createdAt: iso(row.created_at),
   updatedAt: iso(row.updated_at),
   version: row.version,
 });
+
+/** Sample.lineage before its fields resolve: whose lineage, and how many generations each way. */
+export interface LineageView {
+  sampleId: string;
+  depth: number;
+}
+
+/** A relative found by a lineage query: the sample asked about (`root`) and how many generations away. */
+type RelativeRow = Row & { root: string; generation: number };
 
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -57,6 +67,57 @@ export class SampleQueries {
     if (barcodes.length === 0) return [];
     const rows = await this.db.selectFrom('samples_read.samples').selectAll().where('tenant_id', '=', tenantId).where('barcode', 'in', barcodes).execute();
     return rows.map(toView);
+  }
+
+  /** The direct children of each parent, oldest first. */
+  async childrenOf(tenantId: string, parentIds: readonly string[]): Promise<SampleView[]> {
+    const valid = parentIds.filter(isUuid);
+    if (valid.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('samples_read.samples')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('parent_id', 'in', valid)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toView);
+  }
+
+  /** Parent, grandparent, … of each sample, up to `depth` generations, nearest first: one recursive query for all. */
+  async ancestorsOf(tenantId: string, ids: readonly string[], depth: number): Promise<Array<SampleView & { root: string }>> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    const { rows } = await sql<RelativeRow>`
+      WITH RECURSIVE up (root, id, generation) AS (
+        SELECT s.id, s.parent_id, 1 FROM samples_read.samples s
+        WHERE s.tenant_id = ${tenantId} AND s.id = ANY(${valid}::uuid[]) AND s.parent_id IS NOT NULL
+        UNION ALL
+        SELECT up.root, s.parent_id, up.generation + 1 FROM up
+        JOIN samples_read.samples s ON s.tenant_id = ${tenantId} AND s.id = up.id
+        WHERE s.parent_id IS NOT NULL AND up.generation < ${depth}
+      )
+      SELECT s.*, up.root, up.generation FROM up JOIN samples_read.samples s ON s.tenant_id = ${tenantId} AND s.id = up.id
+      ORDER BY up.root, up.generation`.execute(this.db);
+    return rows.map((row) => ({ ...toView(row), root: row.root }));
+  }
+
+  /** Children, grandchildren, … of each sample, up to `depth` generations, generation by generation, oldest first within one. */
+  async descendantsOf(tenantId: string, ids: readonly string[], depth: number): Promise<Array<SampleView & { root: string }>> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    const { rows } = await sql<RelativeRow>`
+      WITH RECURSIVE down (root, id, generation) AS (
+        SELECT s.parent_id, s.id, 1 FROM samples_read.samples s
+        WHERE s.tenant_id = ${tenantId} AND s.parent_id = ANY(${valid}::uuid[])
+        UNION ALL
+        SELECT down.root, s.id, down.generation + 1 FROM down
+        JOIN samples_read.samples s ON s.tenant_id = ${tenantId} AND s.parent_id = down.id
+        WHERE down.generation < ${depth}
+      )
+      SELECT s.*, down.root, down.generation FROM down JOIN samples_read.samples s ON s.tenant_id = ${tenantId} AND s.id = down.id
+      ORDER BY down.root, down.generation, s.created_at, s.id`.execute(this.db);
+    return rows.map((row) => ({ ...toView(row), root: row.root }));
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */

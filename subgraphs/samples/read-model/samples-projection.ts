@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { projection, type StoredOf } from '../../../event-store/projection.js';
 import { perSampleEvent } from '../../../platform/replicas/sample-replica.js';
-import type { SampleEvent, SampleStatusEvent } from '../events.js';
+import type { SampleEvent, SampleStatusEvent, SampleVolumeTaken } from '../events.js';
 import type { SamplesReadDB } from './schema.js';
 
 export const SAMPLES_PROJECTION = 'samples-read-model';
@@ -13,6 +13,17 @@ const moved = async (db: Db, event: StoredOf<SampleStatusEvent, SampleStatusEven
   await db
     .updateTable('samples_read.samples')
     .set({ status: event.data.to, status_reason: event.data.reason, updated_at: event.occurredAt, version: event.streamVersion })
+    .where('tenant_id', '=', event.tenantId)
+    .where('id', '=', event.data.sampleId)
+    .where('version', '<', event.streamVersion)
+    .execute();
+};
+
+/** The remaining volume is in the event, so applying it again (or out of order) cannot drift. */
+const volumeTaken = async (db: Db, event: StoredOf<SampleVolumeTaken, 'SampleVolumeTaken'>) => {
+  await db
+    .updateTable('samples_read.samples')
+    .set({ volume_ul: event.data.remainingVolumeUl, updated_at: event.occurredAt, version: event.streamVersion })
     .where('tenant_id', '=', event.tenantId)
     .where('id', '=', event.data.sampleId)
     .where('version', '<', event.streamVersion)
@@ -40,6 +51,8 @@ export const samplesProjection = projection<SampleEvent, SamplesReadDB>(
           project_code: data.projectCode,
           metadata: data.metadata === null || data.metadata === undefined ? null : JSON.stringify(data.metadata),
           parent_id: data.parentId,
+          derivation_kind: data.derivation?.kind ?? null,
+          volume_taken_ul: data.derivation?.volumeTakenUl ?? null,
           created_at: event.occurredAt,
           updated_at: event.occurredAt,
           version: event.streamVersion,
@@ -48,6 +61,7 @@ export const samplesProjection = projection<SampleEvent, SamplesReadDB>(
         .execute();
     },
     moved,
+    volumeTaken,
   ),
   {
     async reset(trx) {

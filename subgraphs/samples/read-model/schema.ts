@@ -27,6 +27,9 @@ export const samplesReadModelMigrations: MigrationSet = {
      CREATE INDEX samples_newest ON samples_read.samples (tenant_id, created_at DESC, id DESC);
      CREATE INDEX samples_status_newest ON samples_read.samples (tenant_id, status, created_at DESC, id DESC);
      CREATE INDEX samples_project ON samples_read.samples (tenant_id, project_code);`,
+    // Lineage: how a child was derived, and its children found by parent (children, descendants).
+    `ALTER TABLE samples_read.samples ADD COLUMN derivation_kind text, ADD COLUMN volume_taken_ul double precision;
+     CREATE INDEX samples_children ON samples_read.samples (tenant_id, parent_id, created_at, id) WHERE parent_id IS NOT NULL;`,
   ],
 };
 
@@ -44,6 +47,8 @@ export interface SamplesReadDB {
     project_code: string | null;
     metadata: unknown;
     parent_id: string | null;
+    derivation_kind: string | null;
+    volume_taken_ul: number | null;
     created_at: Date | string;
     updated_at: Date | string;
     version: number;

@@ -44,6 +44,15 @@ export type PositionState =
   | 'OCCUPIED'
   | 'MAINTENANCE';
 
+/** ZPL: Zebra Programming Language II, for the thermal printers labs use. */
+export type LabelFormat =
+  | 'ZPL';
+
+/** CODE128: linear barcode. DATAMATRIX: 2D ECC 200, for small tube caps. */
+export type LabelSymbology =
+  | 'CODE128'
+  | 'DATAMATRIX';
+
 /** A place that holds samples: FACILITY > FREEZER > RACK > BOX. Counts roll up the tree. */
 export type StorageUnit = {
   __typename?: 'StorageUnit';
@@ -69,6 +78,11 @@ export type StorageUnit = {
   latestTemperature?: Maybe<TemperatureReading>;
   /** Newest first; `limit` defaults to 100, at most 1000. */
   temperatureHistory: Array<TemperatureReading>;
+  /**
+   * One print job: this unit's own label (its id as the barcode, name, zone), then for a BOX one tube
+   * label per stored sample, row by row (barcode, type, position and the day it was put there).
+   */
+  labels: Scalars['String']['output'];
 };
 
 
@@ -76,6 +90,13 @@ export type StorageUnit = {
 export type StorageUnitTemperatureHistoryArgs = {
   since?: InputMaybe<Scalars['DateTime']['input']>;
   limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A place that holds samples: FACILITY > FREEZER > RACK > BOX. Counts roll up the tree. */
+export type StorageUnitLabelsArgs = {
+  format?: InputMaybe<LabelFormat>;
+  symbology?: InputMaybe<LabelSymbology>;
 };
 
 export type StoragePosition = {
@@ -359,6 +380,8 @@ export type ResolversTypes = {
   TemperatureZone: ResolverTypeWrapper<Partial<TemperatureZone>>;
   StorageKind: ResolverTypeWrapper<Partial<StorageKind>>;
   PositionState: ResolverTypeWrapper<Partial<PositionState>>;
+  LabelFormat: ResolverTypeWrapper<Partial<LabelFormat>>;
+  LabelSymbology: ResolverTypeWrapper<Partial<LabelSymbology>>;
   StorageUnit: ResolverTypeWrapper<UnitRow>;
   ID: ResolverTypeWrapper<Partial<Scalars['ID']['output']>>;
   String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
@@ -421,6 +444,7 @@ export type StorageUnitResolvers<ContextType = any, ParentType extends Resolvers
   maxTempC?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   latestTemperature?: Resolver<Maybe<ResolversTypes['TemperatureReading']>, ParentType, ContextType>;
   temperatureHistory?: Resolver<Array<ResolversTypes['TemperatureReading']>, ParentType, ContextType, Partial<StorageUnitTemperatureHistoryArgs>>;
+  labels?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<StorageUnitLabelsArgs, 'format' | 'symbology'>>;
 };
 
 export type StoragePositionResolvers<ContextType = any, ParentType extends ResolversParentTypes['StoragePosition'] = ResolversParentTypes['StoragePosition']> = {

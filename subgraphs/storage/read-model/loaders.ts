@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { groupBy, keyBy } from '../../../platform/graphql/batch.js';
-import type { CustodyRow, PositionRow, ReadingRow, StorageQueries, UnitRow } from './queries.js';
+import type { CustodyRow, PositionRow, ReadingRow, StorageQueries, StoredSampleRow, UnitRow } from './queries.js';
 
 /** Per-request loaders: one SQL statement per batch of keys, never one per entity. */
 export const createStorageLoaders = (queries: StorageQueries, tenantId: string) => {
@@ -11,6 +11,7 @@ export const createStorageLoaders = (queries: StorageQueries, tenantId: string) 
     position: new DataLoader<string, PositionRow | null>(async (ids) => keyBy(ids, await queries.positionsByIds(tenantId, ids), (p) => p.id)),
     positionsOfUnit: new DataLoader<string, PositionRow[]>(async (ids) => groupBy(ids, await queries.positionsOfUnits(tenantId, ids), (p) => p.unit_id)),
     locationOfSample: new DataLoader<string, PositionRow | null>(async (ids) => keyBy(ids, await queries.locationsOfSamples(tenantId, ids), (p) => p.sample_id!)),
+    storedSamplesOfUnit: new DataLoader<string, StoredSampleRow[]>(async (ids) => groupBy(ids, await queries.storedSamplesOfUnits(tenantId, ids), (s) => s.unit_id)),
     custodyOfSample: new DataLoader<string, CustodyRow[]>(async (ids) => groupBy(ids, await queries.custodyOfSamples(tenantId, ids), (c) => c.sample_id)),
     /** One loader per (since, limit), so a list of units asking the same history is one query. */
     readings(since: string | null, limit: number): DataLoader<string, ReadingRow[]> {

@@ -47,6 +47,16 @@ export interface CustodyRow {
   note: string | null;
 }
 
+/** A sample kept in a unit, as its tube label shows it. */
+export interface StoredSampleRow {
+  unit_id: string;
+  position_label: string;
+  barcode: string;
+  sample_type: string;
+  /** When the sample came to this position (stored or moved here). */
+  placed_at: Date | null;
+}
+
 const UNIT_COLUMNS = sql`id, name, kind, zone, parent_id, rows, columns, min_temp_c, max_temp_c, capacity, occupied, reserved, latest_celsius, latest_recorded_at, latest_in_range`;
 const POSITION_COLUMNS = sql`p.id, p.unit_id, p.row, p.col, p.label, p.state, p.sample_id, u.zone`;
 
@@ -118,6 +128,15 @@ export class StorageQueries {
   async locationsOfSamples(tenantId: string, sampleIds: readonly string[]): Promise<PositionRow[]> {
     return (await sql<PositionRow>`SELECT ${POSITION_COLUMNS} FROM storage_read.positions p JOIN storage_read.units u ON u.tenant_id = p.tenant_id AND u.id = p.unit_id
       WHERE p.tenant_id = ${tenantId} AND p.sample_id = ANY(${uuids(sampleIds)}::uuid[]) AND p.state = 'OCCUPIED'`.execute(this.db)).rows;
+  }
+
+  /** The samples kept in each unit's positions, row by row, with the storage context's copy of their barcode and type. */
+  async storedSamplesOfUnits(tenantId: string, unitIds: readonly string[]): Promise<StoredSampleRow[]> {
+    return (await sql<StoredSampleRow>`SELECT p.unit_id, p.label AS position_label, r.barcode, r.sample_type,
+        (SELECT max(c.at) FROM storage_read.custody c WHERE c.tenant_id = p.tenant_id AND c.sample_id = p.sample_id AND c.action IN ('STORED', 'MOVED')) AS placed_at
+      FROM storage_read.positions p JOIN storage_read.sample_replica r ON r.tenant_id = p.tenant_id AND r.id = p.sample_id
+      WHERE p.tenant_id = ${tenantId} AND p.unit_id = ANY(${uuids(unitIds)}::uuid[]) AND p.state = 'OCCUPIED'
+      ORDER BY p.row, p.col`.execute(this.db)).rows;
   }
 
   async custodyOfSamples(tenantId: string, sampleIds: readonly string[]): Promise<CustodyRow[]> {
