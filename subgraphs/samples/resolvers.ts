@@ -1,7 +1,7 @@
 import type { CommandHandler } from '../../event-store/command-handler.js';
 import type { EventStore } from '../../event-store/event-store.js';
-import type { StoredEvent } from '../../event-store/types.js';
 import { pageSize } from '../../platform/graphql/connection.js';
+import { toLabEvent } from '../../platform/graphql/lab-event.js';
 import { DateTimeScalar, JSONScalar, isUuid } from '../../platform/graphql/scalars.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
 import { importSamples } from './commands/import-samples.js';
@@ -18,19 +18,6 @@ export interface SamplesContext extends RequestContext {
   samples: SampleLoaders;
 }
 
-
-export const toLabEvent = (event: StoredEvent) => ({
-  id: event.eventId,
-  type: event.type,
-  streamId: event.streamId,
-  streamType: event.streamType,
-  version: event.streamVersion,
-  position: event.position,
-  occurredAt: event.occurredAt,
-  actor: event.metadata.actor,
-  correlationId: event.metadata.correlationId,
-  data: event.data,
-});
 
 /** What sampleStatusChanged delivers (its `sample` is resolved from `sampleId`). */
 export interface StatusChangeView {
@@ -97,9 +84,6 @@ export const samplesResolvers = (deps: { store: EventStore; commands: CommandHan
     Sample: {
       __resolveReference: (reference, ctx) => (isUuid(reference.id) ? ctx.samples.byId.load(reference.id) : null),
       parent: (sample, _, ctx) => (sample.parentId ? ctx.samples.byId.load(sample.parentId) : null),
-      // The audit trail is the stream itself: the one read that goes to the event store.
-      history: async (sample, _, ctx) =>
-        (await deps.store.readStream(`Sample-${sample.id}`, { tenantId: ctx.tenantId })).map(toLabEvent),
     },
   };
 };
