@@ -151,6 +151,8 @@ const MUTATIONS: Array<[string, string]> = [
   ['technician', `mutation { submitSample(input: { sample: { barcode: "ROLE-CHECK-2", sampleType: DNA }, zone: MINUS_80 }) { position } }`],
   ['admin', `mutation { createApiKey(name: "k", roles: ["viewer"]) { secret } }`],
   ['admin', `mutation { revokeApiKey(id: "${ZERO}") { id } }`],
+  // Any technician may sign (APPROVED needs a manager: tests/e2e/signatures.test.ts); the printed name and a fresh sign-in are checked after the role.
+  ['technician', `mutation { signRecord(record: { type: SAMPLE, id: "${ZERO}" }, meaning: REVIEWED) { position } }`],
 ];
 const ORDER = ['viewer', 'technician', 'manager', 'admin'];
 /** What a permitted mutation may answer with the harmless arguments above: its result, or a domain refusal. */

@@ -60,7 +60,7 @@ const handlers = Object.fromEntries(
 ) as unknown as ProjectionHandlers<AuditedEvent, any>;
 
 /** The audit trail index: for every record, the events about it from any context. Inserts only, so redelivery is harmless. */
-export const auditProjection = projection<AuditedEvent>('audit_trail', handlers, {
+export const auditProjection = projection<AuditedEvent>('audit-read-model', handlers, {
   reset: async (db) => {
     await sql`TRUNCATE audit_read.entries, audit_read.links, audit_read.correlations`.execute(db);
   },
