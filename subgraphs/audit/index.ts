@@ -15,9 +15,15 @@ export const auditSubgraph = (runtime: Runtime): SubgraphDefinition<AuditContext
   return {
     name: 'audit',
     typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
-    resolvers: auditResolvers({ store: runtime.store, commands: runtime.commands, maxAuthAgeSeconds: runtime.config.signatureMaxAuthAgeSeconds }),
+    resolvers: auditResolvers({ commands: runtime.commands, maxAuthAgeSeconds: runtime.config.signatureMaxAuthAgeSeconds }),
     migrations: auditMigrations,
     projections: [auditProjection],
-    context: (base) => ({ ...base, trails: createTrailLoader(db, runtime.store, base.tenantId) }),
+    context: (base) => {
+      // An audit trail is read as of now, header or not (a mutation payload's `history` has none):
+      // once per request, wait (bounded) until the index holds the newest committed event.
+      let caughtUp: Promise<unknown> | null = null;
+      const ready = () => (caughtUp ??= runtime.store.latest().then((latest) => (latest ? base.readModelsAt(latest) : true)));
+      return { ...base, trails: createTrailLoader(db, runtime.store, base.tenantId, ready) };
+    },
   };
 };

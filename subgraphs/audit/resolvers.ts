@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type DataLoader from 'dataloader';
 import type { CommandHandler } from '../../event-store/command-handler.js';
-import type { EventStore } from '../../event-store/event-store.js';
 import type { StoredEvent } from '../../event-store/types.js';
 import { BadInputError, NotFoundError } from '../../platform/errors.js';
 import { toLabEvent } from '../../platform/graphql/lab-event.js';
@@ -33,7 +32,7 @@ const recordId = (record: { type: RecordType; id: string }): string => {
   return record.id;
 };
 
-export const auditResolvers = (deps: { store: EventStore; commands: CommandHandler; maxAuthAgeSeconds: number }): Resolvers<AuditContext> => {
+export const auditResolvers = (deps: { commands: CommandHandler; maxAuthAgeSeconds: number }): Resolvers<AuditContext> => {
   const history = (record: RecordReference, _: unknown, ctx: AuditContext) => (isUuid(record.id) ? ctx.trails.load(record.id).then((trail) => trail.map(toLabEvent)) : []);
   const signatures = async (record: RecordReference, _: unknown, ctx: AuditContext) => (isUuid(record.id) ? signaturesIn(await ctx.trails.load(record.id), record.id) : []);
 
@@ -52,10 +51,7 @@ export const auditResolvers = (deps: { store: EventStore; commands: CommandHandl
         const id = recordId(record);
         // §11.50: approval is a manager's act; the other meanings are any technician's.
         if (meaning === 'APPROVED' && !hasRole(ctx.identity.roles, 'manager')) throw new ForbiddenError('manager');
-        // The hash must cover every change that finished before the signature: wait for the trail index to hold it.
-        const latest = await deps.store.latest();
-        if (latest) await ctx.readModelsAt(latest);
-        if (ctx.consistentWith) await ctx.readModelsAt(ctx.consistentWith);
+        // The hash covers every change that finished before the signature: the trail loader waits for the index to hold it.
         const trail = await ctx.trails.load(id);
         if (trail.length === 0) throw new NotFoundError(`${record.type.toLowerCase()} ${id} not found`);
         const digest = trailDigest(trail);

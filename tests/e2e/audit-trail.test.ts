@@ -62,6 +62,15 @@ describe("a sample's audit trail spans every context", () => {
     expect(later.data.sample.history.at(-1)).toMatchObject({ type: 'JobQueued', actor: 'bob@demo', streamType: 'SequencingJob' });
   });
 
+  it('reads its own writes without a consistency header: in a mutation payload and in the next query', async () => {
+    const registered = await system.gql(`mutation { registerSample(input: { barcode: "AUDIT-RYW-0001", sampleType: DNA }) { position sample { id history { type } } } }`, {}, await bearer({ sub: 'gus@demo', tenant: 'demo', roles: ['technician'] }));
+    expect(registered.data.registerSample.sample.history).toEqual([{ type: 'SampleRegistered' }, { type: 'BarcodeClaimed' }]);
+    const id = registered.data.registerSample.sample.id;
+    await system.gql(`mutation($id: ID!) { receiveSample(id: $id) { position } }`, { id }, await bearer({ sub: 'gus@demo', tenant: 'demo', roles: ['technician'] }));
+    const read = await system.gql(`query($id: ID!) { sample(id: $id) { history { type } } }`, { id }, await bearer({ sub: 'gus@demo', tenant: 'demo', roles: ['viewer'] }));
+    expect(read.data.sample.history.map((e: any) => e.type)).toEqual(['SampleRegistered', 'BarcodeClaimed', 'SampleReceived']);
+  });
+
   it('follows a sample through library, pool and run, and gives the run its own trail', async () => {
     const lab = await person('carol@demo');
     const id = await lab.validatedSample('AUDIT-RUN-0001');

@@ -15,7 +15,8 @@ afterAll(() => system?.stop());
 // Each entity's own subgraph's fields, nested ones included (those come from read models): a
 // client cache normalising by id must hold the same entity after the mutation as after a query.
 const FRAGMENTS = {
-  Sample: `fragment E on Sample { id barcode sampleType status statusReason volumeUl concentrationNgUl submitter projectCode metadata createdAt updatedAt version parent { id barcode } history { type version } }`,
+  // history is the audit subgraph's (every context's events, some arriving after the payload): tests/e2e/audit-trail.test.ts
+  Sample: `fragment E on Sample { id barcode sampleType status statusReason volumeUl concentrationNgUl submitter projectCode metadata createdAt updatedAt version parent { id barcode } }`,
   StorageUnit: `fragment E on StorageUnit { id name kind zone rows columns capacity occupied reserved utilization minTempC maxTempC parent { id name children { id } }
     children { id } positions { id label row column state sample { id } } latestTemperature { celsius recordedAt inRange } }`,
   StoragePosition: `fragment E on StoragePosition { id label row column state sample { id } unit { id occupied reserved capacity } }`,

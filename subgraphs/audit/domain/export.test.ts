@@ -16,12 +16,12 @@ describe('trail export', () => {
       'position,occurredAt,type,streamType,streamId,version,actor,correlationId,eventId,data\r\n' +
         '10:20,2026-12-02T12:00:00.000Z,SampleRejected,Sample,Sample-1,2,ada@lab,c-1,00000000-0000-4000-8000-0000000000f1,"{""reason"":""a, \\""b\\""\\r\\nc""}"\r\n',
     );
-    expect(JSON.parse(parse(csv, { columns: true })[0].data)).toEqual({ reason: 'a, "b"\r\nc' });
+    expect(JSON.parse((parse(csv, { columns: true }) as Array<Record<string, string>>)[0]!.data!)).toEqual({ reason: 'a, "b"\r\nc' });
   });
 
   it.each(['=1+1', '+1', '-1+1', '@SUM(A1)', '\t=1', '\r=1'])('makes a cell starting like a formula (%j) text', (actor) => {
-    const [parsed] = parse(csvOf([row({ actor })]), { columns: true, relax_quotes: true });
-    expect(parsed.actor).toBe(`'${actor}`);
+    const [parsed] = parse(csvOf([row({ actor })]), { columns: true, relax_quotes: true }) as Array<Record<string, string>>;
+    expect(parsed!.actor).toBe(`'${actor}`);
   });
 
   it('names the file by record and format, with its content type', () => {

@@ -23,5 +23,9 @@ export const readTrails = async (db: Kysely<any>, store: EventStore, tenantId: s
   return subjectIds.map((id) => bySubject.get(id) ?? []);
 };
 
-export const createTrailLoader = (db: Kysely<any>, store: EventStore, tenantId: string) =>
-  new DataLoader<string, StoredEvent[]>((ids) => readTrails(db, store, tenantId, ids));
+/** `ready` runs before each batch: what makes the index hold every write the caller may have made. */
+export const createTrailLoader = (db: Kysely<any>, store: EventStore, tenantId: string, ready: () => Promise<unknown>) =>
+  new DataLoader<string, StoredEvent[]>(async (ids) => {
+    await ready();
+    return readTrails(db, store, tenantId, ids);
+  });
