@@ -49,8 +49,8 @@ describe('npm start', () => {
       const { stdout } = run.output();
       expect(stdout).toMatch(/TracSeq is up: http:\/\/localhost:\d+\/graphql/);
       const ports = [...stdout.matchAll(/^ {2}(\w+)\s+http:\/\/localhost:(\d+)\/graphql$/gm)].map((m) => Number(m[2]));
-      expect(ports).toHaveLength(6);
-      for (const port of ports) expect(port < 4001 || port > 4006, `port ${port}`).toBe(true);
+      expect(ports).toHaveLength(7);
+      for (const port of ports) expect(port < 4001 || port > 4007, `port ${port}`).toBe(true);
     } finally {
       run.child.kill('SIGTERM');
     }
