@@ -72,6 +72,17 @@ describe('audit trail read model', () => {
     expect(await trails(db)).toEqual(inOrder);
   });
 
+  it("does not tie another person's sample to a saga by a reused correlation id", async () => {
+    await auditProjection.reset!(db);
+    const [started, registered] = lab();
+    const other = '00000000-0000-4000-8000-0000000000a2';
+    const impostor = { ...registered!, eventId: '00000000-0000-4000-8000-0000000000aa', streamId: `Sample-${other}`, data: { ...registered!.data, sampleId: other }, metadata: { ...registered!.metadata, actor: 'mallory' } };
+    for (const event of [started!, registered!, impostor]) await auditProjection.apply(db, event);
+    const rows = await trails(db);
+    expect(rows[S]).toEqual([1, 2]);
+    expect(rows[other]).toEqual([2]);
+  });
+
   it('classifies every published event type (a new one does not compile until it is)', () => {
     expect(auditProjection.handles.size).toBeGreaterThanOrEqual(60);
     for (const type of ['BarcodeClaimed', 'CustodyMoved', 'JobSampleAdded', 'RecordSigned', 'AlertRaised', 'ApiKeyCreated', 'SagaFailed']) expect(auditProjection.handles.has(type), type).toBe(true);

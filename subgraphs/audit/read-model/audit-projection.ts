@@ -38,11 +38,14 @@ const link = async (db: Db, tenantId: string, { container, member }: Link) => {
 const correlate = async (db: Db, event: Stored, { role, subject }: NonNullable<Subjects['correlated']>) => {
   const correlationId = event.metadata.correlationId;
   if (!correlationId) return;
-  await sql`INSERT INTO audit_read.correlations (tenant_id, correlation_id, subject_id, role)
-    VALUES (${event.tenantId}, ${correlationId}, ${subject}, ${role}) ON CONFLICT DO NOTHING`.execute(db);
+  const actor = event.metadata.actor ?? null;
+  await sql`INSERT INTO audit_read.correlations (tenant_id, correlation_id, subject_id, role, actor)
+    VALUES (${event.tenantId}, ${correlationId}, ${subject}, ${role}, ${actor}) ON CONFLICT DO NOTHING`.execute(db);
   const other = role === 'container' ? 'member' : 'container';
+  // A client picks its request id (x-request-id), so a correlation id alone could tie someone else's
+  // sample to a saga: the saga's steps act as the person who submitted it, and so must the registration.
   const { rows } = await sql<{ subject_id: string }>`SELECT subject_id FROM audit_read.correlations
-    WHERE tenant_id = ${event.tenantId} AND correlation_id = ${correlationId} AND role = ${other}`.execute(db);
+    WHERE tenant_id = ${event.tenantId} AND correlation_id = ${correlationId} AND role = ${other} AND actor IS NOT DISTINCT FROM ${actor}`.execute(db);
   for (const row of rows) {
     await link(db, event.tenantId, role === 'container' ? { container: subject, member: row.subject_id } : { container: row.subject_id, member: subject });
   }

@@ -26,6 +26,7 @@ export const auditReadModelMigrations: MigrationSet = {
        correlation_id text NOT NULL,
        subject_id text NOT NULL,
        role text NOT NULL,
+       actor text,
        PRIMARY KEY (tenant_id, correlation_id, subject_id)
      );`,
   ],
