@@ -25,11 +25,16 @@ export interface RecordReference {
 
 export type SignatureView = RecordSigned['data'];
 
-const view = (signature: SignatureView) => signature;
+/** The stream that makes a record of each type exist (a sample's id on a run ref is no run). */
+const OWN_STREAM: Record<RecordType, string> = { SAMPLE: 'Sample', RUN: 'SequencingRun' };
 
-const recordId = (record: { type: RecordType; id: string }): string => {
-  if (!isUuid(record.id)) throw new BadInputError(`${record.id} is not a ${record.type.toLowerCase()} id`, { field: 'record.id' });
-  return record.id;
+/** A record's trail, or NOT_FOUND when the record does not exist in the caller's tenant. */
+const recordTrail = async (ctx: AuditContext, record: { type: RecordType; id: string }): Promise<StoredEvent[]> => {
+  const what = record.type.toLowerCase();
+  if (!isUuid(record.id)) throw new BadInputError(`${record.id} is not a ${what} id`, { field: 'record.id' });
+  const trail = await ctx.trails.load(record.id);
+  if (!trail.some((event) => event.streamId === `${OWN_STREAM[record.type]}-${record.id}`)) throw new NotFoundError(`${what} ${record.id} not found`);
+  return trail;
 };
 
 export const auditResolvers = (deps: { commands: CommandHandler; maxAuthAgeSeconds: number }): Resolvers<AuditContext> => {
@@ -40,20 +45,15 @@ export const auditResolvers = (deps: { commands: CommandHandler; maxAuthAgeSecon
     DateTime: DateTimeScalar,
     JSON: JSONScalar,
     Query: {
-      auditTrailExport: async (_, { record, format }, ctx) => {
-        const trail = await ctx.trails.load(recordId(record));
-        if (trail.length === 0) throw new NotFoundError(`${record.type.toLowerCase()} ${record.id} not found`);
-        return exportTrail(record, trail.map(toLabEvent), format);
-      },
+      auditTrailExport: async (_, { record, format }, ctx) => exportTrail(record, (await recordTrail(ctx, record)).map(toLabEvent), format),
     },
     Mutation: {
       signRecord: async (_, { record, meaning }, ctx) => {
-        const id = recordId(record);
         // §11.50: approval is a manager's act; the other meanings are any technician's.
         if (meaning === 'APPROVED' && !hasRole(ctx.identity.roles, 'manager')) throw new ForbiddenError('manager');
         // The hash covers every change that finished before the signature: the trail loader waits for the index to hold it.
-        const trail = await ctx.trails.load(id);
-        if (trail.length === 0) throw new NotFoundError(`${record.type.toLowerCase()} ${id} not found`);
+        const trail = await recordTrail(ctx, record);
+        const id = record.id;
         const digest = trailDigest(trail);
         const signatureId = randomUUID();
         const result = await deps.commands.execute(
@@ -81,7 +81,7 @@ export const auditResolvers = (deps: { commands: CommandHandler; maxAuthAgeSecon
         const { status: _status, ...signature } = result.state;
         // The trail this request read predates the signature: later fields read it afresh.
         ctx.trails.clear(id);
-        return { signature: view(signature), position: result.position };
+        return { signature, position: result.position };
       },
     },
     Signature: {

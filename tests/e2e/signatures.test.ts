@@ -120,5 +120,8 @@ describe('electronic signatures (21 CFR Part 11)', () => {
   it('refuses a record that does not exist', async () => {
     const ada = await person('ada@demo', 'Ada Lovelace');
     expect(code(await ada.gql(SIGN, { r: { type: 'RUN', id: '00000000-0000-4000-8000-000000000000' }, m: 'REVIEWED' }))).toBe('NOT_FOUND');
+    // A sample's id is no run.
+    const id = await ada.validatedSample('SIGN-TYPE-0001');
+    expect(code(await ada.gql(SIGN, { r: { type: 'RUN', id }, m: 'REVIEWED' }))).toBe('NOT_FOUND');
   });
 });
