@@ -1,3 +1,4 @@
+import { SUBGRAPH_NAMES } from '../../schema/subgraphs.js';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -49,7 +50,7 @@ describe('npm start', () => {
       const { stdout } = run.output();
       expect(stdout).toMatch(/TracSeq is up: http:\/\/localhost:\d+\/graphql/);
       const ports = [...stdout.matchAll(/^ {2}(\w+)\s+http:\/\/localhost:(\d+)\/graphql$/gm)].map((m) => Number(m[2]));
-      expect(ports).toHaveLength(7);
+      expect(ports).toHaveLength(SUBGRAPH_NAMES.length);
       for (const port of ports) expect(port < 4001 || port > 4007, `port ${port}`).toBe(true);
     } finally {
       run.child.kill('SIGTERM');
