@@ -1,4 +1,3 @@
-import { SUBGRAPH_NAMES } from '../../schema/subgraphs.js';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { blockedFolder, unreachableBinaryMessage } from '../../platform/embedded-postgres.js';
 import { createTestDatabase } from '../support/database.js';
 import { runCli } from './cli-process.js';
+import { SUBGRAPH_NAMES } from '../../schema/subgraphs.js';
 
 const occupiedPort = async (): Promise<net.Server> => {
   const server = net.createServer();
