@@ -27,7 +27,10 @@ const recordFor = async (db: Db, event: Stored, subjects: readonly string[]) => 
  * whatever order a bus delivers links and events in (Kafka interleaves partitions).
  */
 const link = async (db: Db, tenantId: string, { container, member }: Link) => {
-  await sql`INSERT INTO audit_read.links (tenant_id, container_id, member_id) VALUES (${tenantId}, ${container}, ${member}) ON CONFLICT DO NOTHING`.execute(db);
+  const added = await sql`INSERT INTO audit_read.links (tenant_id, container_id, member_id) VALUES (${tenantId}, ${container}, ${member})
+    ON CONFLICT DO NOTHING RETURNING 1`.execute(db);
+  // A known link was filled in when it was made, and the container's events since reached the member as they came.
+  if (added.rows.length === 0) return;
   await sql`${withMembers(tenantId, [member])}
     INSERT INTO audit_read.entries (tenant_id, subject_id, event_id, transaction_id, global_position)
     SELECT e.tenant_id, reach.id, e.event_id, e.transaction_id, e.global_position
