@@ -40,8 +40,8 @@ COPY --from=build /app/deploy/probe.mjs ./deploy/probe.mjs
 RUN mkdir -p /var/lib/tracseq && chown node:node /var/lib/tracseq
 VOLUME /var/lib/tracseq
 USER node
-# Gateway (PORT) and the subgraphs (SAMPLES_PORT … ACCESS_PORT), as platform/config.ts defaults them.
-EXPOSE 4000 4001 4002 4003 4004 4005 4006
+# Gateway (PORT) and the subgraphs (SAMPLES_PORT … AUDIT_PORT), as platform/config.ts defaults them.
+EXPOSE 4000 4001 4002 4003 4004 4005 4006 4007
 # Probes the gateway's /ready on PORT; compose and Kubernetes give other roles their own check.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["node", "deploy/probe.mjs"]
 # `node --import tsx` keeps one process (the tsx CLI would spawn a second Node and relay signals).

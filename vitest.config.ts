@@ -15,10 +15,10 @@ const KAFKA_ONCE = ['tests/kafka/**/*.test.ts'];
 const PER_BUS = ['tests/projections/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/sagas/**/*.test.ts'];
 /**
  * The `production` project runs the security suites, and the attacker, role-matrix and policy tests
- * of auth.test.ts, against systems started with NODE_ENV=production and secrets generated per run
+ * of auth.test.ts, and the electronic signatures, against systems started with NODE_ENV=production and secrets generated per run
  * (TRACSEQ_TEST_MODE, read by tests/support/tokens.ts and system.ts).
  */
-const PRODUCTION = ['tests/security/**/*.test.ts', 'tests/e2e/auth.test.ts'];
+const PRODUCTION = ['tests/security/**/*.test.ts', 'tests/e2e/auth.test.ts', 'tests/e2e/signatures.test.ts'];
 const SECURITY_ONLY = ['tests/security/**/*.test.ts'];
 /** Pushes more data through than the mock cluster retains per partition: see the file. */
 const POSTGRES_ONLY = ['tests/e2e/subscription-backpressure.test.ts'];

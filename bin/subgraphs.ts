@@ -9,6 +9,7 @@ import { storageMigrations, storageSubgraph } from '../subgraphs/storage/index.j
 import { sagasMigrations, sagasSubgraph } from '../sagas/subgraph/index.js';
 import { accessSubgraph } from '../subgraphs/access/index.js';
 import { accessMigrations } from '../subgraphs/access/read-model/api-keys.js';
+import { auditMigrations, auditSubgraph } from '../subgraphs/audit/index.js';
 
 interface SubgraphModule {
   name: SubgraphName;
@@ -24,6 +25,7 @@ const MODULES: Record<SubgraphName, Omit<SubgraphModule, 'name'>> = {
   notifications: { migrations: notificationsMigrations, create: notificationsSubgraph },
   sagas: { migrations: sagasMigrations, create: sagasSubgraph },
   access: { migrations: [accessMigrations], create: accessSubgraph },
+  audit: { migrations: auditMigrations, create: auditSubgraph },
 };
 
 /** Every bounded context this binary can run, in composition order. */

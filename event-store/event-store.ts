@@ -272,6 +272,26 @@ export class EventStore {
     return found.rows[0] ? this.toStoredEvent(found.rows[0]) : null;
   }
 
+  /** Events of one tenant by id, in commit order (an audit trail that indexed them elsewhere reads them here). */
+  async readEvents(tenantId: string, eventIds: readonly string[]): Promise<StoredEvent[]> {
+    if (eventIds.length === 0) return [];
+    const found = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM es.events WHERE event_id = ANY($1::uuid[]) AND tenant_id = $2
+       ORDER BY es.events.transaction_id, es.events.global_position`,
+      [eventIds, tenantId],
+    );
+    return found.rows.map((row) => this.toStoredEvent(row));
+  }
+
+  /** The newest committed position, gap-safe or not: what a read that must see every finished write waits for. */
+  async latest(): Promise<string | null> {
+    const { rows } = await this.pool.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text, global_position::text FROM es.events
+       ORDER BY es.events.transaction_id DESC, es.events.global_position DESC LIMIT 1`,
+    );
+    return rows[0] ? formatPosition(rows[0].transaction_id, rows[0].global_position) : null;
+  }
+
   /**
    * Whether anything lies after `after`, readable yet or not: a reader that got nothing while this
    * is true has events waiting behind an older open transaction, and should look again soon.

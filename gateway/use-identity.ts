@@ -44,7 +44,8 @@ export interface IdentityOptions {
 
 /**
  * Establishes the caller from `Authorization: Bearer <JWT>` (HS256 with JWT_SECRET, or RS256/ES256
- * against JWKS_URL; claims sub, tenant, roles; issuer and audience checked) or `x-api-key` (a
+ * against JWKS_URL; claims sub, tenant, roles; issuer and audience checked; `name` and `auth_time`
+ * forwarded for electronic signatures) or `x-api-key` (a
  * partner key, checked against its stored hash). In development, a request with neither acts as an
  * admin of tenant `demo`, or of `x-tracseq-tenant` (for tests); elsewhere it is UNAUTHENTICATED.
  * WebSocket connections pass the same names in connection_init's payload.
@@ -82,7 +83,10 @@ export const useIdentity = (options: IdentityOptions): GatewayPlugin => {
     if (typeof payload.sub !== 'string' || typeof payload.tenant !== 'string' || !TENANT.test(payload.tenant)) {
       throw new UnauthenticatedError('token must carry sub and tenant claims');
     }
-    return { tenantId: payload.tenant, subject: payload.sub, roles, requestId, persistedOnly: false, rateKey: `user:${payload.tenant}/${payload.sub}`, manifests: null };
+    // Forwarded for electronic signatures (printed name, fresh authentication); never required to call.
+    const name = typeof payload.name === 'string' && payload.name.trim() !== '' ? payload.name.trim() : null;
+    const authTime = typeof payload.auth_time === 'number' && Number.isFinite(payload.auth_time) ? payload.auth_time : null;
+    return { tenantId: payload.tenant, subject: payload.sub, roles, requestId, persistedOnly: false, rateKey: `user:${payload.tenant}/${payload.sub}`, manifests: null, name, authTime };
   };
 
   const fromApiKey = async (secret: string, requestId: string): Promise<Caller> => {

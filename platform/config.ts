@@ -29,11 +29,13 @@ export interface Config {
   internalSecret: string;
   /** ALERT_ESCALATION_MINUTES, default 15: an unacknowledged CRITICAL alert escalates after this long. */
   alertEscalationMinutes: number;
-  /** SAMPLES_PORT / STORAGE_PORT / SEQUENCING_PORT / NOTIFICATIONS_PORT / SAGAS_PORT / ACCESS_PORT, default 4001–4006. */
+  /** SIGNATURE_MAX_AUTH_AGE, default 300: seconds since the signer's last authentication (`auth_time`) within which an electronic signature is accepted. */
+  signatureMaxAuthAgeSeconds: number;
+  /** SAMPLES_PORT / STORAGE_PORT / SEQUENCING_PORT / NOTIFICATIONS_PORT / SAGAS_PORT / ACCESS_PORT / AUDIT_PORT, default 4001–4007. */
   subgraphPorts: Record<string, number>;
   /** The all-in-one start's subgraph ports: `<NAME>_PORT` when set, else 0 (a free port; the gateway reaches them in-process). */
   allInOnePorts: Record<string, number>;
-  /** SAMPLES_URL … ACCESS_URL: where the gateway finds each subgraph when they run apart (default: the composed URL). */
+  /** SAMPLES_URL … AUDIT_URL: where the gateway finds each subgraph when they run apart (default: the composed URL). */
   subgraphUrls: Record<string, string | undefined>;
   /** METRICS_PORT: where a `projections <name>` role serves /health, /ready and /metrics (unset: no HTTP at all). */
   metricsPort?: number;
@@ -138,6 +140,8 @@ const schema = z
     CONSISTENCY_TIMEOUT_MS: duration(2000, 60_000),
     INTERNAL_SECRET: secret,
     ALERT_ESCALATION_MINUTES: positive(15, 7 * 24 * 60),
+    // 21 CFR Part 11 §11.200: a signature needs a fresh authentication; a day is the most a lab could mean by fresh.
+    SIGNATURE_MAX_AUTH_AGE: integer(1, 86_400, 300),
     ZONE_RULES: optional(
       z.string().transform((value, ctx) => {
         try {
@@ -259,6 +263,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     consistencyTimeoutMs: v.CONSISTENCY_TIMEOUT_MS,
     internalSecret: v.INTERNAL_SECRET ?? DEVELOPMENT_INTERNAL_SECRET,
     alertEscalationMinutes: v.ALERT_ESCALATION_MINUTES,
+    signatureMaxAuthAgeSeconds: v.SIGNATURE_MAX_AUTH_AGE,
     subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, v[`${settingPrefix(name)}_PORT`] as number])),
     subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, v[`${settingPrefix(name)}_URL`] as string | undefined])),
     allInOnePorts: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, unsetIfBlank(env[`${settingPrefix(name)}_PORT`]) === undefined ? 0 : (v[`${settingPrefix(name)}_PORT`] as number)])),

@@ -36,6 +36,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeEntry>> = {
   // graphql-ws's 4403 ("Forbidden") is what its protocol sends for refused credentials (also a key revoked mid-connection).
   UNAUTHENTICATED: { extensionsCode: 'UNAUTHENTICATED', status: 401, close: CloseCode.Forbidden },
   FORBIDDEN: { extensionsCode: 'FORBIDDEN', status: 403 },
+  // Raised while resolving a signature (HTTP 200); 401 as a refused request, since the cure is a new sign-in.
+  REAUTHENTICATION_REQUIRED: { extensionsCode: 'REAUTHENTICATION_REQUIRED', status: 401 },
   // Apollo's APQ protocol: the client resends with the text, so the status must not look like a failure.
   PERSISTED_QUERY_NOT_FOUND: { extensionsCode: 'PERSISTED_QUERY_NOT_FOUND', status: 200 },
   OPERATION_NOT_ALLOWED: { extensionsCode: 'OPERATION_NOT_ALLOWED', status: 403 },

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'INSUFFICIENT_VOLUME'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
+  | 'REAUTHENTICATION_REQUIRED'
   | 'PERSISTED_QUERY_NOT_FOUND'
   | 'OPERATION_NOT_ALLOWED'
   | 'RATE_LIMITED'
@@ -80,6 +81,13 @@ export class StatusForbidsError extends DomainError {
 export class UnauthenticatedError extends DomainError {
   constructor(message = 'authentication required') {
     super('UNAUTHENTICATED', message);
+  }
+}
+
+/** An act that needs a recent sign-in (an electronic signature) came with an older one: sign in again, then retry. */
+export class ReauthenticationRequiredError extends DomainError {
+  constructor(maxAgeSeconds: number, authTime: number | null) {
+    super('REAUTHENTICATION_REQUIRED', `this needs an authentication at most ${maxAgeSeconds} seconds old: sign in again`, { maxAuthAgeSeconds: maxAgeSeconds, authTime });
   }
 }
 

@@ -9,6 +9,10 @@ export interface Identity {
   /** Unix seconds after which a forwarded identity is refused. */
   expiresAt: number;
   requestId: string;
+  /** The person's printed name (the token's `name` claim): what an electronic signature shows. Absent for API keys and services. */
+  name?: string | null;
+  /** When the person last authenticated (the token's `auth_time`, Unix seconds): signatures need a recent one. */
+  authTime?: number | null;
 }
 
 export const IDENTITY_HEADER = 'x-tracseq-identity';

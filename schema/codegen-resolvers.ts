@@ -51,6 +51,12 @@ const MAPPERS: Record<string, Record<string, string>> = {
   access: {
     ApiKey: '../domain/api-key.js#ApiKey as ApiKeyView',
   },
+  audit: {
+    Signature: '../resolvers.js#SignatureView',
+    LabEvent: '../../../platform/graphql/lab-event.js#LabEventView',
+    Sample: '../resolvers.js#RecordReference',
+    SequencingRun: '../resolvers.js#RecordReference',
+  },
 };
 
 export const generatedPathOf = (sdl: string): string => join(dirname(sdl), '__generated__', 'resolvers-types.ts');

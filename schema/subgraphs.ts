@@ -10,6 +10,7 @@ const ENTRIES = [
   { name: 'notifications', sdl: 'subgraphs/notifications/schema.graphql', port: 4004 },
   { name: 'sagas', sdl: 'sagas/subgraph/schema.graphql', port: 4005 },
   { name: 'access', sdl: 'subgraphs/access/schema.graphql', port: 4006 },
+  { name: 'audit', sdl: 'subgraphs/audit/schema.graphql', port: 4007 },
 ] as const;
 
 export type SubgraphName = (typeof ENTRIES)[number]['name'];

@@ -103,6 +103,24 @@ export type ApiKey = {
   roles: Array<Scalars['String']['output']>;
 };
 
+export type AuditExportFormat =
+  | 'CSV'
+  | 'JSON';
+
+/** The kinds of record with an audit trail of their own, which people can sign and export. */
+export type AuditRecordType =
+  | 'RUN'
+  | 'SAMPLE';
+
+/** A record's audit trail as a file to save. */
+export type AuditTrailExport = {
+  __typename?: 'AuditTrailExport';
+  content: Scalars['String']['output'];
+  /** text/csv (RFC 4180, header row, formula-like cells prefixed with ') or application/json. */
+  contentType: Scalars['String']['output'];
+  fileName: Scalars['String']['output'];
+};
+
 export type Chemistry =
   | 'FOUR_COLOUR'
   | 'NANOPORE'
@@ -466,6 +484,8 @@ export type Mutation = {
   resubmitSample: SamplePayload;
   resumeJob: JobPayload;
   revokeApiKey: ApiKey;
+  /** Signs a record with a meaning. Needs a person's token (name claim) authenticated at most SIGNATURE_MAX_AUTH_AGE seconds ago; VERIFIED and APPROVED need someone other than who recorded the record's QC results; APPROVED needs a manager. */
+  signRecord: SignaturePayload;
   startJob: JobPayload;
   /** The sample must be VALIDATED, or checked out from this position. */
   storeSample: PositionPayload;
@@ -774,6 +794,13 @@ export type MutationRevokeApiKeyArgs = {
 
 
 /** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
+export type MutationSignRecordArgs = {
+  meaning: SignatureMeaning;
+  record: RecordRef;
+};
+
+
+/** Status mutations take an optional idempotencyKey: a retried call (e.g. a saga step) returns the first result. */
 export type MutationStartJobArgs = {
   flowcellId: Scalars['String']['input'];
   jobId: Scalars['ID']['input'];
@@ -912,6 +939,8 @@ export type Query = {
   alerts: AlertConnection;
   /** Your lab's API keys (admin). */
   apiKeys: Array<ApiKey>;
+  /** A sample's or a run's audit trail as CSV or JSON. */
+  auditTrailExport: AuditTrailExport;
   /** The first AVAILABLE position for a sample of this type in a box under `underUnitId`, or in any box of `zone`; null when none is free. `spread` > 1 picks at random among the first `spread` free ones (fewer collisions for concurrent callers). */
   findFreePosition: Maybe<StoragePosition>;
   indexKit: Maybe<IndexKit>;
@@ -946,6 +975,12 @@ export type QueryAlertsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   minSeverity?: InputMaybe<Severity>;
   status?: InputMaybe<Array<AlertStatus>>;
+};
+
+
+export type QueryAuditTrailExportArgs = {
+  format: AuditExportFormat;
+  record: RecordRef;
 };
 
 
@@ -1029,6 +1064,11 @@ export type QueryStorageUnitsArgs = {
   kind?: InputMaybe<StorageKind>;
   parentId?: InputMaybe<Scalars['ID']['input']>;
   zone?: InputMaybe<TemperatureZone>;
+};
+
+export type RecordRef = {
+  id: Scalars['ID']['input'];
+  type: AuditRecordType;
 };
 
 export type RegisterSampleInput = {
@@ -1140,7 +1180,7 @@ export type Sample = {
   custody: Array<CustodyRecord>;
   /** How this sample was made from `parent`; null when registered directly (also with a parentId). */
   derivation: Maybe<SampleDerivation>;
-  /** Every event of this sample, oldest first (read from the event store, the audit trail). */
+  /** Every event about this sample from any context (its stream, barcode claim, storage, sequencing, sagas, alerts, signatures), in commit order. */
   history: Array<LabEvent>;
   id: Scalars['ID']['output'];
   /** A printable label: the barcode, the barcode as text, the type and the registration date (UTC), sized for a cryo tube. */
@@ -1161,6 +1201,8 @@ export type Sample = {
   sampleType: SampleType;
   /** Jobs this sample was added to, newest first. */
   sequencingJobs: Array<SequencingJob>;
+  /** Signatures on this sample, oldest first. */
+  signatures: Array<Signature>;
   status: SampleStatus;
   /** The reason given with the latest status change (rejection, discard), if any. */
   statusReason: Maybe<Scalars['String']['output']>;
@@ -1318,6 +1360,8 @@ export type SequencingRun = {
   /** Nanopore runs: the flow cell's id (MinKNOW flow_cell_id), e.g. PAK12345. */
   flowCellId: Maybe<Scalars['String']['output']>;
   flowcellType: Scalars['String']['output'];
+  /** Every event about this run (its stream and the pools loaded onto it, signatures included), in commit order. */
+  history: Array<LabEvent>;
   id: Scalars['ID']['output'];
   instrument: InstrumentModel;
   /** Nanopore runs: the kit's product code, e.g. SQK-NBD114-24. */
@@ -1341,6 +1385,8 @@ export type SequencingRun = {
    * per library, barcode = the library's kit index id (barcode01…), alias = the library barcode.
    */
   sampleSheet: Scalars['String']['output'];
+  /** Signatures on this run, oldest first. */
+  signatures: Array<Signature>;
   status: RunStatus;
 };
 
@@ -1356,6 +1402,40 @@ export type Severity =
   | 'CRITICAL'
   | 'INFO'
   | 'WARNING';
+
+/** An electronic signature: never edited; linked to the record by the hash of its trail when signed. */
+export type Signature = {
+  __typename?: 'Signature';
+  /** False once the record changed after signing: the signature no longer covers its current state. */
+  coversCurrentState: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  meaning: SignatureMeaning;
+  /** The signer's printed name (the token's `name` claim) at signing time. */
+  printedName: Scalars['String']['output'];
+  recordId: Scalars['ID']['output'];
+  recordType: AuditRecordType;
+  signedAt: Scalars['DateTime']['output'];
+  /** The signer's subject (the token's `sub`). */
+  signer: Scalars['String']['output'];
+  /** sha256 (hex) of the record's trail, signatures excluded, as canonical JSON at signing time. */
+  trailHash: Scalars['String']['output'];
+  /** How many trail events the hash covers. */
+  trailLength: Scalars['Int']['output'];
+};
+
+/** What a signature attests (21 CFR Part 11 §11.50). */
+export type SignatureMeaning =
+  | 'APPROVED'
+  | 'RESPONSIBLE'
+  | 'REVIEWED'
+  | 'VERIFIED';
+
+export type SignaturePayload = {
+  __typename?: 'SignaturePayload';
+  /** Event-store position of this write; send it as x-tracseq-consistent-with to read your write. */
+  position: Scalars['String']['output'];
+  signature: Signature;
+};
 
 export type StorageKind =
   | 'BOX'

@@ -19,7 +19,7 @@ export const samplesSubgraph = (runtime: Runtime): SubgraphDefinition<SamplesCon
   return {
     name: 'samples',
     typeDefs: samplesTypeDefs,
-    resolvers: samplesResolvers({ store: runtime.store, commands: runtime.commands, queries, feed: runtime.liveFeed }),
+    resolvers: samplesResolvers({ commands: runtime.commands, queries, feed: runtime.liveFeed }),
     migrations: samplesMigrations,
     projections: samplesProjections,
     policies: [bindPolicy(statusFromLabWork(runtime.logger), runtime.commands)],

@@ -1,7 +1,6 @@
 import type { CommandHandler } from '../../event-store/command-handler.js';
-import type { EventStore } from '../../event-store/event-store.js';
-import type { StoredEvent } from '../../event-store/types.js';
 import { pageSize } from '../../platform/graphql/connection.js';
+import { toLabEvent } from '../../platform/graphql/lab-event.js';
 import { DateTimeScalar, JSONScalar, isUuid } from '../../platform/graphql/scalars.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
 import { importSamples } from './commands/import-samples.js';
@@ -19,19 +18,6 @@ export interface SamplesContext extends RequestContext {
   samples: SampleLoaders;
 }
 
-
-export const toLabEvent = (event: StoredEvent) => ({
-  id: event.eventId,
-  type: event.type,
-  streamId: event.streamId,
-  streamType: event.streamType,
-  version: event.streamVersion,
-  position: event.position,
-  occurredAt: event.occurredAt,
-  actor: event.metadata.actor,
-  correlationId: event.metadata.correlationId,
-  data: event.data,
-});
 
 /** What sampleStatusChanged delivers (its `sample` is resolved from `sampleId`). */
 export interface StatusChangeView {
@@ -55,7 +41,7 @@ const lineageDepth = (depth: number | null | undefined): number => {
 /** The argument set every status mutation has (only reject and discard make `reason` required). */
 type StatusArgs = Omit<MutationRejectSampleArgs, 'reason'> & { reason?: string | null };
 
-export const samplesResolvers = (deps: { store: EventStore; commands: CommandHandler; queries: SampleQueries; feed: LiveFeed }): Resolvers<SamplesContext> => {
+export const samplesResolvers = (deps: { commands: CommandHandler; queries: SampleQueries; feed: LiveFeed }): Resolvers<SamplesContext> => {
   const samples = new SampleCommands(deps.commands);
   const transition = (to: SampleStatus) => (_: unknown, args: StatusArgs, ctx: SamplesContext) =>
     samples.changeStatus(commandContext(ctx), args.id, to, { expectedVersion: args.expectedVersion, reason: args.reason, idempotencyKey: args.idempotencyKey ?? undefined });
@@ -119,9 +105,6 @@ export const samplesResolvers = (deps: { store: EventStore; commands: CommandHan
       children: (sample, _, ctx) => ctx.samples.childrenOf.load(sample.id),
       lineage: (sample, args) => ({ sampleId: sample.id, depth: lineageDepth(args.depth) }),
       label: (sample, args) => sampleLabel(sample, args.format ?? 'ZPL', args.symbology ?? 'CODE128'),
-      // The audit trail is the stream itself: the one read that goes to the event store.
-      history: async (sample, _, ctx) =>
-        (await deps.store.readStream(`Sample-${sample.id}`, { tenantId: ctx.tenantId })).map(toLabEvent),
     },
   };
 };

@@ -153,6 +153,8 @@ const MUTATIONS: Array<[string, string]> = [
   ['technician', `mutation { submitSample(input: { sample: { barcode: "ROLE-CHECK-2", sampleType: DNA }, zone: MINUS_80 }) { position } }`],
   ['admin', `mutation { createApiKey(name: "k", roles: ["viewer"]) { secret } }`],
   ['admin', `mutation { revokeApiKey(id: "${ZERO}") { id } }`],
+  // Any technician may sign (APPROVED needs a manager: tests/e2e/signatures.test.ts); the printed name and a fresh sign-in are checked after the role.
+  ['technician', `mutation { signRecord(record: { type: SAMPLE, id: "${ZERO}" }, meaning: REVIEWED) { position } }`],
 ];
 const ORDER = ['viewer', 'technician', 'manager', 'admin'];
 /** What a permitted mutation may answer with the harmless arguments above: its result, or a domain refusal. */
@@ -411,7 +413,7 @@ describe('tenant isolation: an attacker in lab B holding lab A’s ids', () => {
     expect(imported.data.importSamples.imported).toEqual([]);
     const after = await system.gql(`query($s: ID!) { sample(id: $s) { status history { type } } }`, { s: ids.s }, { ...a, 'x-tracseq-consistent-with': job.position });
     expect(after.data.sample.status).toBe('REJECTED');
-    expect(after.data.sample.history.map((e: any) => e.type)).toEqual(['SampleRegistered', 'SampleRejected']);
+    expect(after.data.sample.history.map((e: any) => e.type)).toEqual(['SampleRegistered', 'BarcodeClaimed', 'SampleRejected', 'AlertRaised']);
     // Straight to a subgraph with a validly signed identity of lab B: entities of A resolve to nothing.
     const samplesUrl = system.subgraphs.find((s) => s.name === 'samples')!.url;
     const direct = await postGraphQL(samplesUrl, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Sample { id barcode } } }`, { r: [{ __typename: 'Sample', id: ids.s }] }, {

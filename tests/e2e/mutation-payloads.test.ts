@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labClient } from '../support/lab.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
+import { token } from '../support/tokens.js';
 
 let system: TestSystem;
 let lab: ReturnType<typeof labClient>;
@@ -14,7 +15,8 @@ afterAll(() => system?.stop());
 // Each entity's own subgraph's fields, nested ones included (those come from read models): a
 // client cache normalising by id must hold the same entity after the mutation as after a query.
 const FRAGMENTS = {
-  Sample: `fragment E on Sample { id barcode sampleType status statusReason volumeUl concentrationNgUl submitter projectCode metadata createdAt updatedAt version parent { id barcode } history { type version }
+  // history is the audit subgraph's (every context's events, some arriving after the payload): tests/e2e/audit-trail.test.ts
+  Sample: `fragment E on Sample { id barcode sampleType status statusReason volumeUl concentrationNgUl submitter projectCode metadata createdAt updatedAt version parent { id barcode }
     derivation { kind volumeTakenUl } children { id volumeUl } lineage { ancestors { id } descendants { id } } }`,
   StorageUnit: `fragment E on StorageUnit { id name kind zone rows columns capacity occupied reserved utilization minTempC maxTempC parent { id name children { id } }
     children { id } positions { id label row column state sample { id } } latestTemperature { celsius recordedAt inRange } }`,
@@ -186,6 +188,15 @@ describe('every mutation payload shows the state its write produced', () => {
     expect(revoked.data.revokeApiKey.revokedAt).not.toBeNull();
     expect(await lab.eventually(`{ apiKeys { ${KEY} } }`, {}, (d) => d.apiKeys.find((k: any) => k.id === key.id && k.revokedAt), 'key revoked')).toEqual(revoked.data.revokeApiKey);
     covered.add('createApiKey').add('revokeApiKey');
+
+    // audit: a signature (by a person freshly signed in) reads back the same from the record's signatures
+    const signer = { authorization: `Bearer ${await token({ sub: 'signer@demo', tenant: 'demo', roles: ['manager'], name: 'Sam Signer', authTime: Math.floor(Date.now() / 1000) })}` };
+    const SIGNATURE = `id recordType recordId meaning signer printedName signedAt trailHash trailLength coversCurrentState`;
+    const signed = await system.gql(`mutation($id: ID!) { signRecord(record: { type: SAMPLE, id: $id }, meaning: APPROVED) { position signature { ${SIGNATURE} } } }`, { id: first.id }, signer);
+    expect(signed.errors).toBeUndefined();
+    const readSignatures = await system.gql(`query($id: ID!) { sample(id: $id) { signatures { ${SIGNATURE} } } }`, { id: first.id }, { ...signer, 'x-tracseq-consistent-with': signed.data.signRecord.position });
+    expect(readSignatures.data.sample.signatures.find((s: any) => s.id === signed.data.signRecord.signature.id)).toEqual(signed.data.signRecord.signature);
+    covered.add('signRecord');
 
     // Every mutation the composed API offers was exercised above.
     const schema = await lab.gql(`{ __schema { mutationType { fields { name } } } }`);

@@ -49,8 +49,9 @@ describe('samples through the gateway', () => {
     );
     expect(read.errors).toBeUndefined();
     expect(read.data.byId).toMatchObject({ id: sample.id, status: 'VALIDATED', version: 3, metadata: { tube: 'FluidX', rack: 3 } });
-    expect(read.data.byId.history.map((e: { type: string }) => e.type)).toEqual(['SampleRegistered', 'SampleReceived', 'SampleValidated']);
-    expect(read.data.byId.history[2]).toMatchObject({ version: 3, actor: 'dev-admin', data: { from: 'RECEIVED', to: 'VALIDATED' } });
+    // The trail is every event about the sample: the barcode claim commits with the registration.
+    expect(read.data.byId.history.map((e: { type: string }) => e.type)).toEqual(['SampleRegistered', 'BarcodeClaimed', 'SampleReceived', 'SampleValidated']);
+    expect(read.data.byId.history[3]).toMatchObject({ version: 3, actor: 'dev-admin', data: { from: 'RECEIVED', to: 'VALIDATED' } });
     expect(read.data.byBarcode).toEqual({ id: sample.id, status: 'VALIDATED' });
     expect(read.data.list).toEqual({ totalCount: 1, edges: [{ node: { id: sample.id, status: 'VALIDATED' } }] });
   });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { blockedFolder, unreachableBinaryMessage } from '../../platform/embedded-postgres.js';
 import { createTestDatabase } from '../support/database.js';
 import { runCli } from './cli-process.js';
+import { SUBGRAPH_NAMES } from '../../schema/subgraphs.js';
 
 const occupiedPort = async (): Promise<net.Server> => {
   const server = net.createServer();
@@ -49,8 +50,8 @@ describe('npm start', () => {
       const { stdout } = run.output();
       expect(stdout).toMatch(/TracSeq is up: http:\/\/localhost:\d+\/graphql/);
       const ports = [...stdout.matchAll(/^ {2}(\w+)\s+http:\/\/localhost:(\d+)\/graphql$/gm)].map((m) => Number(m[2]));
-      expect(ports).toHaveLength(6);
-      for (const port of ports) expect(port < 4001 || port > 4006, `port ${port}`).toBe(true);
+      expect(ports).toHaveLength(SUBGRAPH_NAMES.length);
+      for (const port of ports) expect(port < 4001 || port > 4007, `port ${port}`).toBe(true);
     } finally {
       run.child.kill('SIGTERM');
     }

@@ -70,8 +70,8 @@ describe('nothing leaves the lab network', () => {
   it('a production session over separate processes (queries, mutations, a subscription, a saga) makes no outside connection or DNS lookup', async () => {
     const log = freshLog();
     const databaseUrl = await createTestDatabase();
-    const [gatewayPort, ...subgraphPorts] = await freePorts(7);
     const names = SUBGRAPH_NAMES;
+    const [gatewayPort, ...subgraphPorts] = await freePorts(names.length + 1);
     const ports = Object.fromEntries(names.map((name, i) => [`${name.toUpperCase()}_PORT`, String(subgraphPorts[i])]));
     const urls = Object.fromEntries(names.map((name, i) => [`${name.toUpperCase()}_URL`, `http://127.0.0.1:${subgraphPorts[i]}/graphql`]));
     const { APOLLO_TELEMETRY_DISABLED: _operatorsOwn, ...inherited } = process.env;

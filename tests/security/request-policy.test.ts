@@ -204,7 +204,8 @@ describe('HTTP hardening and request ids', () => {
     const requestId = 'lims-req-42';
     const result = await system.gql(`mutation { registerSample(input: { barcode: "REQ-ID-0001", sampleType: DNA }) { position sample { id } } }`, {}, { ...admin, 'x-request-id': requestId });
     const read = await system.gql(`query($id: ID!) { sample(id: $id) { history { correlationId } } }`, { id: result.data.registerSample.sample.id }, { ...admin, 'x-tracseq-consistent-with': result.data.registerSample.position });
-    expect(read.data.sample.history).toEqual([{ correlationId: requestId }]);
+    // The registration and its barcode claim, one request.
+    expect(read.data.sample.history).toEqual([{ correlationId: requestId }, { correlationId: requestId }]);
     const lines = logLines.filter((line) => line.requestId === requestId);
     // The gateway's line and the samples subgraph's line for the same request.
     expect(lines.filter((line) => line.msg === 'request').length).toBeGreaterThanOrEqual(2);

@@ -32,7 +32,7 @@ export const startTestSystem = async (env: Record<string, string> = {}, options:
     ...(production ? { INTERNAL_SECRET: TEST_INTERNAL_SECRET } : {}),
     ...(env.JWKS_URL ? {} : { JWT_SECRET: TEST_JWT_SECRET }),
   };
-  const config = loadConfig({ ...modeEnv, PORT: '0', SAMPLES_PORT: '0', STORAGE_PORT: '0', SEQUENCING_PORT: '0', NOTIFICATIONS_PORT: '0', SAGAS_PORT: '0', ACCESS_PORT: '0', SEED_DEMO: 'false', LOG_LEVEL: 'silent', CONSISTENCY_TIMEOUT_MS: '10000', RATE_LIMIT_PER_MINUTE: '1000000', DATABASE_URL: databaseUrl, ...bus.env, ...env });
+  const config = loadConfig({ ...modeEnv, PORT: '0', SAMPLES_PORT: '0', STORAGE_PORT: '0', SEQUENCING_PORT: '0', NOTIFICATIONS_PORT: '0', SAGAS_PORT: '0', ACCESS_PORT: '0', AUDIT_PORT: '0', SEED_DEMO: 'false', LOG_LEVEL: 'silent', CONSISTENCY_TIMEOUT_MS: '10000', RATE_LIMIT_PER_MINUTE: '1000000', DATABASE_URL: databaseUrl, ...bus.env, ...env });
   const system = await startSystem(config, options);
   return {
     ...system,

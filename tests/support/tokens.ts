@@ -15,9 +15,17 @@ export const TEST_JWT_SECRET = generated();
 /** The gateway → subgraph HMAC key of test systems in production mode (tests forging identities sign with it). */
 export const TEST_INTERNAL_SECRET = generated();
 
-/** A person's token as an identity provider would issue it (HS256). */
-export const token = (claims: { sub?: string; tenant?: string; roles?: string[] }, options: { secret?: string; audience?: string; expiresIn?: string | number; issuer?: string } = {}) =>
-  new SignJWT({ tenant: claims.tenant ?? 'lab-a', roles: claims.roles ?? ['admin'] })
+/** A person's token as an identity provider would issue it (HS256); `name` and `authTime` (auth_time) only when given. */
+export const token = (
+  claims: { sub?: string; tenant?: string; roles?: string[]; name?: string; authTime?: number },
+  options: { secret?: string; audience?: string; expiresIn?: string | number; issuer?: string } = {},
+) =>
+  new SignJWT({
+    tenant: claims.tenant ?? 'lab-a',
+    roles: claims.roles ?? ['admin'],
+    ...(claims.name !== undefined ? { name: claims.name } : {}),
+    ...(claims.authTime !== undefined ? { auth_time: claims.authTime } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.sub ?? 'ada@lab-a.example')
     .setIssuer(options.issuer ?? 'tracseq')

@@ -91,8 +91,6 @@ export type Sample = {
   updatedAt: Scalars['DateTime']['output'];
   /** Aggregate version: pass it as expectedVersion to guard against concurrent edits. */
   version: Scalars['Int']['output'];
-  /** Every event of this sample, oldest first (read from the event store, the audit trail). */
-  history: Array<LabEvent>;
   /** The reason given with the latest status change (rejection, discard), if any. */
   statusReason?: Maybe<Scalars['String']['output']>;
 };
@@ -587,7 +585,6 @@ export type SampleResolvers<ContextType = any, ParentType extends ResolversParen
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  history?: Resolver<Array<ResolversTypes['LabEvent']>, ParentType, ContextType>;
   statusReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 

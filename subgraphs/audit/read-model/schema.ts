@@ -1,0 +1,33 @@
+import type { MigrationSet } from '../../../event-store/migrations.js';
+
+export const auditReadModelMigrations: MigrationSet = {
+  module: 'audit-read-model',
+  steps: [
+    // entries: which events are about which record, with the event's commit order (es.events holds the event).
+    // links: containment (a job holds its samples); correlations: sagas and the samples they registered.
+    `CREATE SCHEMA IF NOT EXISTS audit_read;
+     CREATE TABLE audit_read.entries (
+       tenant_id text NOT NULL,
+       subject_id text NOT NULL,
+       event_id uuid NOT NULL,
+       transaction_id xid8 NOT NULL,
+       global_position bigint NOT NULL,
+       PRIMARY KEY (subject_id, event_id)
+     );
+     CREATE INDEX entries_trail ON audit_read.entries (tenant_id, subject_id, transaction_id, global_position);
+     CREATE TABLE audit_read.links (
+       tenant_id text NOT NULL,
+       container_id text NOT NULL,
+       member_id text NOT NULL,
+       PRIMARY KEY (container_id, member_id)
+     );
+     CREATE TABLE audit_read.correlations (
+       tenant_id text NOT NULL,
+       correlation_id text NOT NULL,
+       subject_id text NOT NULL,
+       role text NOT NULL,
+       actor text,
+       PRIMARY KEY (tenant_id, correlation_id, subject_id)
+     );`,
+  ],
+};

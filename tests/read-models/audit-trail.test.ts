@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
+import { projectionSpec, storedEvents } from '../../event-store/testing/projection-spec.js';
+import type { StoredEvent } from '../../event-store/types.js';
+import { createKysely } from '../../platform/database.js';
+import { auditProjection } from '../../subgraphs/audit/read-model/audit-projection.js';
+import { auditReadModelMigrations } from '../../subgraphs/audit/read-model/schema.js';
+import { openEventStore } from '../support/event-store.js';
+
+const S = '00000000-0000-4000-8000-0000000000a1';
+const L = '00000000-0000-4000-8000-0000000000b1';
+const P = '00000000-0000-4000-8000-0000000000c1';
+const R = '00000000-0000-4000-8000-0000000000d1';
+const G = '00000000-0000-4000-8000-0000000000e1';
+const U = '00000000-0000-4000-8000-0000000000f1';
+let pool: pg.Pool;
+let db: Kysely<any>;
+
+beforeAll(async () => {
+  ({ pool } = await openEventStore({}, [auditReadModelMigrations]));
+  db = createKysely(pool);
+});
+afterAll(() => pool.end());
+
+/** A sample submitted by a saga, made into a library, pooled and loaded on a run's lane; unrelated events around it. */
+const lab = (): StoredEvent[] => {
+  const events = storedEvents([
+    { streamId: `Saga-${G}`, type: 'SagaStarted', data: { sagaId: G, sagaType: 'submitSample', status: 'RUNNING' } },
+    { streamId: `Sample-${S}`, type: 'SampleRegistered', data: { sampleId: S, barcode: 'AUD-1', sampleType: 'DNA', volumeUl: null, concentrationNgUl: null, submitter: null, projectCode: null, metadata: null, parentId: null } },
+    { streamId: `SequencingRun-${R}`, type: 'RunCreated', data: { runId: R, name: 'run', instrument: 'MISEQ', flowcellType: 'MISEQ_V3', lanes: 1, readStructure: '151T' } },
+    { streamId: `Library-${L}`, type: 'LibraryPrepared', data: { libraryId: L, sampleId: S, barcode: 'LIB', index: { kitId: null, indexId: null, i7: 'ACGT', i5: null }, volumeUl: 1, concentrationNgUl: 1, meanFragmentBp: 1, molarityNm: 1 } },
+    { streamId: `Pool-${P}`, type: 'PoolCreated', data: { poolId: P, name: 'pool', molarityNm: 2, volumeUl: 10, members: [{ libraryId: L, proportion: 1, volumeUl: 1, i7: 'ACGT', i5: null }], warnings: [] } },
+    { streamId: `SequencingRun-${R}`, type: 'PoolLoaded', data: { runId: R, lane: 1, poolId: P } },
+    { streamId: `StorageUnit-${U}`, type: 'TemperatureRecorded', data: { unitId: U, celsius: -80, recordedAt: '2026-01-01T00:00:00.000Z', inRange: true } },
+    { streamId: `SequencingRun-${R}`, type: 'LaneQcRecorded', data: { runId: R, lane: 1, metrics: { q30Percent: 90, percentPf: null, occupancyPercent: null, clusterDensityKmm2: null, yieldGb: null }, verdict: 'PASS', reasons: [], recordedBy: 'ada' } },
+    { streamId: `Saga-${G}`, type: 'SagaCompleted', data: { sagaId: G, sagaType: 'submitSample', status: 'COMPLETED' } },
+  ]);
+  // The saga's steps run under its correlation id: that is how the sample's registration is tied to it.
+  const correlationId = events[0]!.metadata.correlationId;
+  events[1] = { ...events[1]!, metadata: { ...events[1]!.metadata, correlationId } };
+  return events;
+};
+
+const trails = async (read: Kysely<any>) =>
+  Object.fromEntries(
+    (await sql<{ subject_id: string; positions: string[] }>`SELECT subject_id, array_agg(global_position::text ORDER BY transaction_id, global_position) AS positions
+      FROM audit_read.entries GROUP BY subject_id ORDER BY subject_id`.execute(read)).rows.map((row) => [row.subject_id, row.positions.map(Number)]),
+  );
+
+describe('audit trail read model', () => {
+  it('files each event under every record it is about, containers included, and the same rows when every event comes twice', async () => {
+    const rows = await projectionSpec(db, auditProjection, lab(), trails);
+    expect(rows).toEqual({
+      // saga: its own events; sample: everything (its saga, library, pool, the run it is on)
+      [G]: [1, 9],
+      [S]: [1, 2, 3, 4, 5, 6, 8, 9],
+      [L]: [3, 4, 5, 6, 8],
+      [P]: [3, 5, 6, 8],
+      [R]: [3, 6, 8],
+      [U]: [7],
+    });
+  });
+
+  it('ends with the same trails whatever order a bus delivers the events in (Kafka interleaves partitions)', async () => {
+    await auditProjection.reset!(db);
+    const events = lab();
+    for (const event of events) await auditProjection.apply(db, event);
+    const inOrder = await trails(db);
+    await auditProjection.reset!(db);
+    for (const event of [...events].reverse()) await auditProjection.apply(db, event);
+    expect(await trails(db)).toEqual(inOrder);
+  });
+
+  it("does not tie another person's sample to a saga by a reused correlation id", async () => {
+    await auditProjection.reset!(db);
+    const [started, registered] = lab();
+    const other = '00000000-0000-4000-8000-0000000000a2';
+    const impostor = { ...registered!, eventId: '00000000-0000-4000-8000-0000000000aa', streamId: `Sample-${other}`, data: { ...registered!.data, sampleId: other }, metadata: { ...registered!.metadata, actor: 'mallory' } };
+    for (const event of [started!, registered!, impostor]) await auditProjection.apply(db, event);
+    const rows = await trails(db);
+    expect(rows[S]).toEqual([1, 2]);
+    expect(rows[other]).toEqual([2]);
+  });
+
+  it('classifies every published event type (a new one does not compile until it is)', () => {
+    expect(auditProjection.handles.size).toBeGreaterThanOrEqual(60);
+    for (const type of ['BarcodeClaimed', 'CustodyMoved', 'JobSampleAdded', 'RecordSigned', 'AlertRaised', 'ApiKeyCreated', 'SagaFailed']) expect(auditProjection.handles.has(type), type).toBe(true);
+  });
+});
