@@ -176,8 +176,8 @@ const resolveParent = async (
     throw new RowError(`parent ${reference} was not imported`);
   }
   const { state: claim } = await commands.load(barcodeDecider, barcodeClaimId(tenantId, reference), tenantId);
-  if (!claim.sampleId) throw new RowError(`parent ${reference} is neither a sample id nor a known barcode`);
-  return claim.sampleId;
+  if (!claim.owner) throw new RowError(`parent ${reference} is neither a sample id nor a known barcode`);
+  return claim.owner;
 };
 
 const runLimited = async (tasks: Array<() => Promise<void>>, limit: number): Promise<void> => {

@@ -77,7 +77,7 @@ describe('extracting from a sample', () => {
   });
 
   it.each([['BLOOD', 'RNA'], ['BLOOD', 'PLASMA'], ['SALIVA', 'DNA'], ['CELL_LINE', 'RNA'], ['PLASMA', 'DNA']] as const)('extracts %s → %s', (source, product) => {
-    const decided = sampleDerivation.decide(derive('EXTRACT', { sampleType: product }), { parent: foldEvents(sampleDecider, parentIn('VALIDATED', source)), child: { status: 'NONE' }, barcode: { sampleId: null } }, { now: '2026-01-01T00:00:00.000Z', versions: { parent: 2, child: 0, barcode: 0 } });
+    const decided = sampleDerivation.decide(derive('EXTRACT', { sampleType: product }), { parent: foldEvents(sampleDecider, parentIn('VALIDATED', source)), child: { status: 'NONE' }, barcode: { owner: null } }, { now: '2026-01-01T00:00:00.000Z', versions: { parent: 2, child: 0, barcode: 0 } });
     expect(decided.child?.[0]).toMatchObject({ data: { sampleType: product, parentId: PARENT } });
   });
 

@@ -1,32 +1,20 @@
-import { decideAcross, type Command, type Decider } from '../../../event-store/decider.js';
+import { decideAcross, type Command } from '../../../event-store/decider.js';
+import { claimStreamId, uniqueClaim } from '../../../event-store/unique-claim.js';
 import { ConflictError } from '../../../platform/errors.js';
 import type { LibraryBarcodeClaimed } from '../events.js';
 import { libraryDecider, type LibraryCommand } from './library.js';
 
 /** A library barcode's claim, one stream per (tenant, barcode): "unique per tenant" lives here. */
-export type LibraryBarcodeClaim = { libraryId: string | null };
 export type ClaimLibraryBarcode = Command<'ClaimLibraryBarcode', { barcode: string; libraryId: string }>;
 
-/** The tenant is part of the id, so two labs may use the same barcode. */
-export const libraryBarcodeClaimId = (tenantId: string, barcode: string) => `${tenantId}/${barcode}`;
+export const libraryBarcodeClaimId = claimStreamId;
 
-export const libraryBarcodeDecider: Decider<ClaimLibraryBarcode, LibraryBarcodeClaimed, LibraryBarcodeClaim> = {
+export const libraryBarcodeDecider = uniqueClaim<ClaimLibraryBarcode, LibraryBarcodeClaimed>({
   streamType: 'LibraryBarcode',
-  stateSchema: 1,
-  initialState: () => ({ libraryId: null }),
-  decide: (command, state) => {
-    switch (command.type) {
-      case 'ClaimLibraryBarcode':
-        if (state.libraryId) throw new ConflictError(`library barcode ${command.data.barcode} is already used`, { field: 'barcode' });
-        return [{ type: 'LibraryBarcodeClaimed', data: { barcode: command.data.barcode, libraryId: command.data.libraryId } }];
-      default: {
-        const unknown: never = command.type;
-        throw new Error(`unknown library barcode command ${String(unknown)}`);
-      }
-    }
-  },
-  evolve: (_state, event) => ({ libraryId: event.data.libraryId }),
-};
+  claimed: ({ data }) => ({ type: 'LibraryBarcodeClaimed', data: { barcode: data.barcode, libraryId: data.libraryId } }),
+  owner: (event) => event.data.libraryId,
+  taken: ({ data }) => new ConflictError(`library barcode ${data.barcode} is already used`, { field: 'barcode' }),
+});
 
 export type PrepareLibrary = Extract<LibraryCommand, { type: 'PrepareLibrary' }>;
 
