@@ -122,6 +122,34 @@ describe('storage through the gateway', () => {
     expect((await lab.mutate(STORE, { s: next, p: positions.A1 })).storagePosition).toMatchObject({ label: 'A1', state: 'OCCUPIED' });
   });
 
+  it('frees the position when a stored sample is archived after sequencing, naming the archive in custody', async () => {
+    const { box, positions } = await lab.freezerWithBox('Archive', 'MINUS_80');
+    const stored = await lab.validatedSample('ARCHIVE-000001', 'LIBRARY');
+    await lab.mutate(STORE, { s: stored, p: positions.A1 });
+    await lab.eventually(`query($id: ID!) { sample(id: $id) { status } }`, { id: stored }, (d) => d.sample.status === 'IN_STORAGE', 'sample IN_STORAGE');
+    const job = (await lab.mutate(`mutation { createSequencingJob(input: { name: "Archive run", platform: NOVASEQ_X, priority: NORMAL, readStructure: "151T8B8B151T" }) { position job { id } } }`)).job.id;
+    await lab.mutate(`mutation($j: ID!, $s: ID!) { addSampleToJob(jobId: $j, sampleId: $s, i7Index: "ACGTACGT", i5Index: "TTGGCCAA", lane: 1) { position } }`, { j: job, s: stored });
+    await lab.mutate(`mutation($j: ID!) { queueJob(jobId: $j) { position } }`, { j: job });
+    await lab.mutate(`mutation($j: ID!) { startJob(jobId: $j, flowcellId: "FC-ARCH1") { position } }`, { j: job });
+    await lab.mutate(`mutation($j: ID!) { recordRunMetrics(jobId: $j, metrics: { q30Percent: 92 }) { position } }`, { j: job });
+    await lab.mutate(`mutation($j: ID!) { completeJob(jobId: $j) { position } }`, { j: job });
+    await lab.eventually(`query($id: ID!) { sample(id: $id) { status } }`, { id: stored }, (d) => d.sample.status === 'SEQUENCED', 'sample SEQUENCED');
+    // Sequencing took a library from the tube; the tube stays in its box until the sample is archived.
+    const before = await lab.gql(`query($u: ID!) { storageUnit(id: $u) { occupied } }`, { u: box });
+    expect(before.data.storageUnit.occupied).toBe(1);
+    await lab.mutate(`mutation($id: ID!) { archiveSample(id: $id) { position } }`, { id: stored });
+    const read = await lab.eventually(
+      `query($u: ID!, $s: ID!) { storageUnit(id: $u) { occupied positions { label state } } sample(id: $s) { status location { label } custody { action note } } }`,
+      { u: box, s: stored },
+      (d) => d.storageUnit.occupied === 0 && d.sample.custody.length === 2 && d,
+      'position freed after archiving',
+    );
+    expect(read.sample.status).toBe('ARCHIVED');
+    expect(read.sample.location).toBeNull();
+    expect(read.storageUnit.positions[0]).toEqual({ label: 'A1', state: 'AVAILABLE' });
+    expect(read.sample.custody.map((c: any) => [c.action, c.note])).toEqual([['STORED', null], ['REMOVED', 'sample archived']]);
+  });
+
   it('stores a RECEIVED sample where its zone allows; it stays RECEIVED until QC and then validates in place', async () => {
     const { positions } = await lab.freezerWithBox('Awaiting QC', 'MINUS_80');
     const fridge = await lab.freezerWithBox('Awaiting QC fridge', 'PLUS_4');
