@@ -7,7 +7,8 @@ import { importSamples } from './commands/import-samples.js';
 import { SampleCommands } from './commands/sample-commands.js';
 import type { MutationRejectSampleArgs, Resolvers } from './__generated__/resolvers-types.js';
 import { BadInputError } from '../../platform/errors.js';
-import { STATUS_EVENT, type SampleStatus } from './events.js';
+import type { StoredEvent } from '../../event-store/types.js';
+import { STATUS_EVENT, type SampleLifecycleEvent, type SampleStatus } from './events.js';
 import { sampleLabel } from './sample-label.js';
 import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
 import type { LiveFeed } from '../../event-store/bus/live-feed.js';
@@ -29,6 +30,13 @@ export interface StatusChangeView {
 
 /** The events sampleStatusChanged reports: registration and the status moves (not volume taken). */
 const LIFECYCLE_EVENTS = new Set<string>(['SampleRegistered', ...Object.values(STATUS_EVENT).filter((type) => type !== null)]);
+const isLifecycleEvent = (event: StoredEvent): event is StoredEvent<SampleLifecycleEvent> => LIFECYCLE_EVENTS.has(event.type);
+
+/** A registration arrives in PENDING from nowhere; a move carries where it came from. */
+const statusChange = (event: StoredEvent<SampleLifecycleEvent>): StatusChangeView => {
+  const { data } = event;
+  return 'from' in data ? { sampleId: data.sampleId, from: data.from, to: data.to, at: event.occurredAt } : { sampleId: data.sampleId, from: null, to: 'PENDING', at: event.occurredAt };
+};
 
 const MAX_LINEAGE_DEPTH = 25;
 
@@ -73,11 +81,9 @@ export const samplesResolvers = (deps: { commands: CommandHandler; queries: Samp
         subscribe: (_, args, ctx) =>
           eventSubscription(deps.feed, {
             tenantId: ctx.tenantId,
-            accept: (event) => LIFECYCLE_EVENTS.has(event.type) && (!args.sampleId || (event.data as { sampleId: string }).sampleId === args.sampleId),
-            map: (event): StatusChangeView => {
-              const data = event.data as { sampleId: string; from?: SampleStatus; to?: SampleStatus };
-              return { sampleId: data.sampleId, from: data.from ?? null, to: data.to ?? 'PENDING', at: event.occurredAt };
-            },
+            accept: (event) => isLifecycleEvent(event) && (!args.sampleId || event.data.sampleId === args.sampleId),
+            // accept let only lifecycle events through; the guard tells the type checker so.
+            map: (event) => (isLifecycleEvent(event) ? statusChange(event) : null),
           }),
         resolve: (source: Delivery<StatusChangeView>) => source.payload,
       },
