@@ -11,7 +11,12 @@ type SagaFact<T extends string, Extra = {}> = Event<T, { sagaId: string; sagaTyp
 
 export type SagaStarted = SagaFact<'SagaStarted'>;
 export type SagaStepSkipped = SagaFact<'SagaStepSkipped', { step: string }>;
-export type SagaStepCompleted = SagaFact<'SagaStepCompleted', { step: string; attempts: number; timings: { waitMs: number; callMs: number; dbMs: number } }>;
+/**
+ * `sampleId`: the sample the saga is about once a step made it known (null before; absent in events
+ * written before it was recorded). It ties the saga into the sample's audit trail by fact, not by a
+ * correlation id a client may reuse.
+ */
+export type SagaStepCompleted = SagaFact<'SagaStepCompleted', { step: string; attempts: number; timings: { waitMs: number; callMs: number; dbMs: number }; sampleId?: string | null }>;
 /** `retryInMs` when the step is tried again, `final` when the saga compensates instead. */
 export type SagaStepFailed = SagaFact<'SagaStepFailed', { step: string; attempts: number; error: string; retryInMs?: number; final?: boolean }>;
 export type SagaTimedOut = SagaFact<'SagaTimedOut'>;

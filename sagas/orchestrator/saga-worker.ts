@@ -208,10 +208,11 @@ export class SagaWorker {
       dbStarted = performance.now();
       // Evaluated inside the transition, just before its event is written.
       const timings = (): StepTimings => ({ waitMs, callMs: round(callMs), dbMs: round(dbMs + performance.now() - dbStarted) });
+      const data = { ...saga.data, ...(output.result ?? {}) };
       return await this.transition(saga, steps, {
-        saga: { current_step: index + 1, data: { ...saga.data, ...(output.result ?? {}) }, last_position: output.position },
+        saga: { current_step: index + 1, data, last_position: output.position },
         step: { index, change: { status: 'DONE', finished_at: new Date(), last_error: null } },
-        event: { type: 'SagaStepCompleted', data: { step: step.name, attempts, timings } },
+        event: { type: 'SagaStepCompleted', data: { step: step.name, attempts, timings, sampleId: definition.sampleIdOf?.(data) ?? null } },
       });
     } catch (error) {
       if (error instanceof LeaseLost) throw error;

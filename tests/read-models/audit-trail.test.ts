@@ -28,6 +28,7 @@ const lab = (): StoredEvent[] => {
   const events = storedEvents([
     { streamId: `Saga-${G}`, type: 'SagaStarted', data: { sagaId: G, sagaType: 'submitSample', status: 'RUNNING' } },
     { streamId: `Sample-${S}`, type: 'SampleRegistered', data: { sampleId: S, barcode: 'AUD-1', sampleType: 'DNA', volumeUl: null, concentrationNgUl: null, submitter: null, projectCode: null, metadata: null, parentId: null } },
+    { streamId: `Saga-${G}`, type: 'SagaStepCompleted', data: { sagaId: G, sagaType: 'submitSample', status: 'RUNNING', step: 'registerSample', attempts: 1, timings: { waitMs: 0, callMs: 1, dbMs: 1 }, sampleId: S } },
     { streamId: `SequencingRun-${R}`, type: 'RunCreated', data: { runId: R, name: 'run', instrument: 'MISEQ', flowcellType: 'MISEQ_V3', lanes: 1, readStructure: '151T' } },
     { streamId: `Library-${L}`, type: 'LibraryPrepared', data: { libraryId: L, sampleId: S, barcode: 'LIB', index: { kitId: null, indexId: null, i7: 'ACGT', i5: null }, volumeUl: 1, concentrationNgUl: 1, meanFragmentBp: 1, molarityNm: 1 } },
     { streamId: `Pool-${P}`, type: 'PoolCreated', data: { poolId: P, name: 'pool', molarityNm: 2, volumeUl: 10, members: [{ libraryId: L, proportion: 1, volumeUl: 1, i7: 'ACGT', i5: null }], warnings: [] } },
@@ -36,10 +37,10 @@ const lab = (): StoredEvent[] => {
     { streamId: `SequencingRun-${R}`, type: 'LaneQcRecorded', data: { runId: R, lane: 1, metrics: { q30Percent: 90, percentPf: null, occupancyPercent: null, clusterDensityKmm2: null, yieldGb: null }, verdict: 'PASS', reasons: [], recordedBy: 'ada' } },
     { streamId: `Saga-${G}`, type: 'SagaCompleted', data: { sagaId: G, sagaType: 'submitSample', status: 'COMPLETED' } },
   ]);
-  // The saga's steps run under its correlation id: that is how the sample's registration is tied to it.
+  // Every event under one correlation id, as a client reusing its request id would send them: the
+  // saga is tied to its sample by the step that names it, never by the correlation id.
   const correlationId = events[0]!.metadata.correlationId;
-  events[1] = { ...events[1]!, metadata: { ...events[1]!.metadata, correlationId } };
-  return events;
+  return events.map((event) => ({ ...event, metadata: { ...event.metadata, correlationId } }));
 };
 
 const trails = async (read: Kysely<any>) =>
@@ -53,12 +54,12 @@ describe('audit trail read model', () => {
     const rows = await projectionSpec(db, auditProjection, lab(), trails);
     expect(rows).toEqual({
       // saga: its own events; sample: everything (its saga, library, pool, the run it is on)
-      [G]: [1, 9],
-      [S]: [1, 2, 3, 4, 5, 6, 8, 9],
-      [L]: [3, 4, 5, 6, 8],
-      [P]: [3, 5, 6, 8],
-      [R]: [3, 6, 8],
-      [U]: [7],
+      [G]: [1, 3, 10],
+      [S]: [1, 2, 3, 4, 5, 6, 7, 9, 10],
+      [L]: [4, 5, 6, 7, 9],
+      [P]: [4, 6, 7, 9],
+      [R]: [4, 7, 9],
+      [U]: [8],
     });
   });
 
@@ -72,14 +73,14 @@ describe('audit trail read model', () => {
     expect(await trails(db)).toEqual(inOrder);
   });
 
-  it("does not tie another person's sample to a saga by a reused correlation id", async () => {
+  it('ties a saga only to the sample its step names, not to another registered under the same correlation id', async () => {
     await auditProjection.reset!(db);
-    const [started, registered] = lab();
+    const [started, registered, stepDone] = lab();
     const other = '00000000-0000-4000-8000-0000000000a2';
-    const impostor = { ...registered!, eventId: '00000000-0000-4000-8000-0000000000aa', streamId: `Sample-${other}`, data: { ...registered!.data, sampleId: other }, metadata: { ...registered!.metadata, actor: 'mallory' } };
-    for (const event of [started!, registered!, impostor]) await auditProjection.apply(db, event);
+    const sameRequestId = { ...registered!, eventId: '00000000-0000-4000-8000-0000000000aa', streamId: `Sample-${other}`, data: { ...registered!.data, sampleId: other } };
+    for (const event of [started!, registered!, sameRequestId, stepDone!]) await auditProjection.apply(db, event);
     const rows = await trails(db);
-    expect(rows[S]).toEqual([1, 2]);
+    expect(rows[S]).toEqual([1, 2, 3]);
     expect(rows[other]).toEqual([2]);
   });
 

@@ -26,11 +26,6 @@ export interface Subjects {
   about: readonly string[];
   /** Containment this event establishes. */
   links?: readonly Link[];
-  /**
-   * A link made by correlation id: a saga (`container`) is about the sample that its steps
-   * registered (`member`) under the same correlation id; neither event names the other.
-   */
-  correlated?: { role: 'container' | 'member'; subject: string };
 }
 
 type Extractors = { [T in AuditedEvent['type']]: (event: StoredOf<AuditedEvent, T>) => Subjects };
@@ -53,7 +48,7 @@ const apiKey = (event: { data: { keyId: string } }): Subjects => ({ about: [even
 
 export const SUBJECTS: Extractors = {
   // samples: a child's registration is part of its parent's trail too
-  SampleRegistered: (e) => ({ about: present(e.data.sampleId, e.data.parentId), correlated: { role: 'member', subject: e.data.sampleId } }),
+  SampleRegistered: (e) => ({ about: present(e.data.sampleId, e.data.parentId) }),
   // taking volume for a child is part of both trails: the parent's loss and the child's origin
   SampleVolumeTaken: (e) => ({ about: [e.data.sampleId, e.data.childId] }),
   SampleReceived: sampleOnly,
@@ -109,10 +104,13 @@ export const SUBJECTS: Extractors = {
   PoolLoaded: (e) => ({ about: [e.data.runId, e.data.poolId], links: [{ container: e.data.runId, member: e.data.poolId }] }),
   LaneQcRecorded: (e) => ({ about: [e.data.runId] }),
   RunCompleted: (e) => ({ about: [e.data.runId] }),
-  // sagas: about their saga, and (by correlation) the sample they submitted
-  SagaStarted: (e) => ({ about: [e.data.sagaId], correlated: { role: 'container', subject: e.data.sagaId } }),
+  // sagas: about their saga, and, from the step that made it known, the sample they submitted
+  SagaStarted: saga,
   SagaStepSkipped: saga,
-  SagaStepCompleted: saga,
+  SagaStepCompleted: (e) => ({
+    about: present(e.data.sagaId, e.data.sampleId),
+    links: e.data.sampleId ? [{ container: e.data.sagaId, member: e.data.sampleId }] : [],
+  }),
   SagaStepFailed: saga,
   SagaTimedOut: saga,
   SagaCompleted: saga,

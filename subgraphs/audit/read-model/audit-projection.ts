@@ -38,26 +38,9 @@ const link = async (db: Db, tenantId: string, { container, member }: Link) => {
     ON CONFLICT DO NOTHING`.execute(db);
 };
 
-const correlate = async (db: Db, event: Stored, { role, subject }: NonNullable<Subjects['correlated']>) => {
-  const correlationId = event.metadata.correlationId;
-  if (!correlationId) return;
-  const actor = event.metadata.actor ?? null;
-  await sql`INSERT INTO audit_read.correlations (tenant_id, correlation_id, subject_id, role, actor)
-    VALUES (${event.tenantId}, ${correlationId}, ${subject}, ${role}, ${actor}) ON CONFLICT DO NOTHING`.execute(db);
-  const other = role === 'container' ? 'member' : 'container';
-  // A client picks its request id (x-request-id), so a correlation id alone could tie someone else's
-  // sample to a saga: the saga's steps act as the person who submitted it, and so must the registration.
-  const { rows } = await sql<{ subject_id: string }>`SELECT subject_id FROM audit_read.correlations
-    WHERE tenant_id = ${event.tenantId} AND correlation_id = ${correlationId} AND role = ${other} AND actor IS NOT DISTINCT FROM ${actor}`.execute(db);
-  for (const row of rows) {
-    await link(db, event.tenantId, role === 'container' ? { container: subject, member: row.subject_id } : { container: row.subject_id, member: subject });
-  }
-};
-
 const apply = async (db: Db, event: Stored, subjects: Subjects) => {
   await recordFor(db, event, [...new Set(subjects.about)]);
   for (const each of subjects.links ?? []) await link(db, event.tenantId, each);
-  if (subjects.correlated) await correlate(db, event, subjects.correlated);
 };
 
 // One handler per event type, each the same mechanics over its own typed subject extractor.
@@ -68,6 +51,6 @@ const handlers = Object.fromEntries(
 /** The audit trail index: for every record, the events about it from any context. Inserts only, so redelivery is harmless. */
 export const auditProjection = projection<AuditedEvent>('audit-read-model', handlers, {
   reset: async (db) => {
-    await sql`TRUNCATE audit_read.entries, audit_read.links, audit_read.correlations`.execute(db);
+    await sql`TRUNCATE audit_read.entries, audit_read.links`.execute(db);
   },
 });

@@ -4,7 +4,7 @@ export const auditReadModelMigrations: MigrationSet = {
   module: 'audit-read-model',
   steps: [
     // entries: which events are about which record, with the event's commit order (es.events holds the event).
-    // links: containment (a job holds its samples); correlations: sagas and the samples they registered.
+    // links: containment (a job holds its samples, a saga the sample it submitted).
     `CREATE SCHEMA IF NOT EXISTS audit_read;
      CREATE TABLE audit_read.entries (
        tenant_id text NOT NULL,
@@ -20,14 +20,6 @@ export const auditReadModelMigrations: MigrationSet = {
        container_id text NOT NULL,
        member_id text NOT NULL,
        PRIMARY KEY (container_id, member_id)
-     );
-     CREATE TABLE audit_read.correlations (
-       tenant_id text NOT NULL,
-       correlation_id text NOT NULL,
-       subject_id text NOT NULL,
-       role text NOT NULL,
-       actor text,
-       PRIMARY KEY (tenant_id, correlation_id, subject_id)
      );`,
   ],
 };
