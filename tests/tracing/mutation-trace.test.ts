@@ -57,6 +57,13 @@ describe('one mutation, one trace', () => {
         const seen = (spans: ReadableSpan[]) => spans.map((s) => `${s.name}${s.attributes['tracseq.consumer'] ? ` [${String(s.attributes['tracseq.consumer'])}]` : ''}`).join(', ');
         throw new Error(`${error.message}; the trace holds: ${seen(inTrace(traceId))}; other consumer spans: ${seen(exporter.getFinishedSpans().filter((s) => s.attributes['tracseq.consumer'] && s.spanContext().traceId !== traceId))}`);
       });
+    // Other consumers (the audit index reads every event) may still be inside an apply whose SQL spans
+    // have ended: a span is exported when it ends, so wait until every exported span's parent has too.
+    await waitUntil(() => {
+      const all = inTrace(traceId);
+      const ended = new Set(all.map((s) => s.spanContext().spanId));
+      return all.every((s) => !parentOf(s) || ended.has(parentOf(s)!));
+    }, 10_000, 'every span of the trace ended');
     const spans = inTrace(traceId);
     const names = spans.map((s) => s.name);
 
