@@ -127,7 +127,7 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       i5Index: (library) => library.index.i5,
       pools: (library, _, ctx) => ctx.sequencing.poolsOfLibrary.load(library.id),
       // ZPL is the only format; the argument is there so others can come without changing the field.
-      label: (library, { symbology }) => libraryLabel(library, symbology),
+      label: (library, { format, symbology }) => libraryLabel(library, symbology, format),
     },
     PoolMember: {
       library: async (member, _, ctx) => found(await ctx.sequencing.library.load(member.libraryId), `library ${member.libraryId}`),
