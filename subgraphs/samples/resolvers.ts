@@ -108,7 +108,8 @@ export const samplesResolvers = (deps: { commands: CommandHandler; queries: Samp
     Sample: {
       __resolveReference: (reference, ctx) => (isUuid(reference.id) ? ctx.samples.byId.load(reference.id) : null),
       parent: (sample, _, ctx) => (sample.parentId ? ctx.samples.byId.load(sample.parentId) : null),
-      children: (sample, _, ctx) => ctx.samples.childrenOf.load(sample.id),
+      // The first generation of descendants: shares its batch with lineage(depth: 1).
+      children: (sample, _, ctx) => ctx.samples.descendantsOf(1).load(sample.id),
       lineage: (sample, args) => ({ sampleId: sample.id, depth: lineageDepth(args.depth) }),
       label: (sample, args) => sampleLabel(sample, args.format ?? 'ZPL', args.symbology ?? 'CODE128'),
     },

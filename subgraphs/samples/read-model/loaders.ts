@@ -19,7 +19,6 @@ const byDepth = (find: Relatives, tenantId: string) => {
 
 /** Per-request loaders: every sample lookup in one request becomes one SQL query per batch. */
 export const createSampleLoaders = (queries: SampleQueries, tenantId: string) => ({
-  childrenOf: new DataLoader<string, SampleView[]>(async (ids) => groupBy(ids, await queries.childrenOf(tenantId, ids), (child) => child.parentId!)),
   ancestorsOf: byDepth((t, ids, depth) => queries.ancestorsOf(t, ids, depth), tenantId),
   descendantsOf: byDepth((t, ids, depth) => queries.descendantsOf(t, ids, depth), tenantId),
   byId: new DataLoader<string, SampleView | null>(async (ids) => {

@@ -69,19 +69,9 @@ export class SampleQueries {
     return rows.map(toView);
   }
 
-  /** The direct children of each parent, oldest first. */
-  async childrenOf(tenantId: string, parentIds: readonly string[]): Promise<SampleView[]> {
-    const valid = parentIds.filter(isUuid);
-    if (valid.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('samples_read.samples')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('parent_id', 'in', valid)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    return rows.map(toView);
+  /** The direct children of each parent, oldest first: the first generation of descendantsOf. */
+  childrenOf(tenantId: string, parentIds: readonly string[]): Promise<Array<SampleView & { root: string }>> {
+    return this.descendantsOf(tenantId, parentIds, 1);
   }
 
   /** Parent, grandparent, … of each sample, up to `depth` generations, nearest first: one recursive query for all. */
