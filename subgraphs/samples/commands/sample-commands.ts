@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
+import type { AcrossResult, CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
+import type { DeciderSet } from '../../../event-store/decider.js';
 import { BadInputError, NotFoundError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
 import { validateBarcode } from '../../../platform/lab-rules.js';
@@ -43,10 +44,7 @@ export class SampleCommands {
       // Same scope as before the architecture step, so keys sent then still answer alike.
       { idempotencyKey: idempotencyKey ? { scope: sampleDecider.streamType, key: idempotencyKey } : undefined, result: () => ({ id: sampleId }) },
     );
-    if (!result.replayed) return this.written({ state: result.states.sample, version: result.versions.sample, position: result.position });
-    // A repeated key answers with the sample the first call registered.
-    const first = await this.commands.load(sampleDecider, String(result.result.id), context.tenantId);
-    return this.written({ ...first, position: result.position });
+    return this.created(result, 'sample', context.tenantId);
   }
 
   /** Aliquots or extracts: the parent's volume taken, the child registered and its barcode claimed, in one commit. */
@@ -68,10 +66,7 @@ export class SampleCommands {
       { idempotencyKey: options.idempotencyKey ? { scope: `${sampleDecider.streamType}/${kind}`, key: options.idempotencyKey } : undefined, result: () => ({ id: childId }) },
     );
     const parent = this.written({ state: result.states.parent, version: result.versions.parent, position: result.position }).sample;
-    if (!result.replayed) return { ...this.written({ state: result.states.child, version: result.versions.child, position: result.position }), parent };
-    // A repeated key answers with the child the first call made (and the parent as it is now).
-    const first = await this.commands.load(sampleDecider, String(result.result.id), context.tenantId);
-    return { ...this.written({ ...first, position: result.position }), parent };
+    return { ...(await this.created(result, 'child', context.tenantId)), parent };
   }
 
   /** Moves a sample to `to`; the transition table decides whether it may. */
@@ -96,6 +91,16 @@ export class SampleCommands {
     const { state, version } = await this.commands.load(sampleDecider, id, tenantId);
     if (!exists(state)) throw new NotFoundError(`sample ${id} not found`);
     return { ...state, version };
+  }
+
+  /**
+   * The sample a registration or derivation created; a repeated idempotency key answers with the one
+   * the first call created (its id saved as the key's result), as it is now.
+   */
+  private async created<K extends string>(result: AcrossResult<Record<K, typeof sampleDecider> & DeciderSet>, stream: K, tenantId: string): Promise<SampleWrite> {
+    if (!result.replayed) return this.written({ state: result.states[stream], version: result.versions[stream], position: result.position });
+    const first = await this.commands.load(sampleDecider, String(result.result.id), tenantId);
+    return this.written({ ...first, position: result.position });
   }
 
   private written(result: { state: SampleState; version: number; position: string }): SampleWrite {
