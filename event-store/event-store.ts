@@ -23,6 +23,12 @@ export interface EventStoreOptions {
    * @default 500
    */
   maxBatch?: number;
+  /**
+   * Most batches in flight at once, each on its own connection. One batch at a time left a core idle
+   * while it waited for its commit; PostgreSQL flushes the WAL of overlapping commits together.
+   * @default 2
+   */
+  maxInFlight?: number;
   /** Upcasters by event type, applied on every read. */
   upcasters?: Record<string, Upcaster>;
 }
@@ -36,6 +42,9 @@ interface Pending {
 }
 
 type Outcome = { kind: 'appended'; result: AppendResult } | { kind: 'failed'; error: unknown } | { kind: 'replay' };
+
+const keyOf = (unit: AppendUnit): string | null =>
+  unit.idempotency ? `${unit.metadata.tenantId}\u0000${unit.idempotency.scope}\u0000${unit.idempotency.key}` : null;
 
 /** Runs SQL on whatever connection the caller holds (a projection reads inside its own transaction). */
 export type SqlRunner = (text: string, params: unknown[]) => Promise<unknown[]>;
@@ -71,8 +80,13 @@ const EVENT_COLUMNS = `global_position, transaction_id::text AS transaction_id, 
  */
 export class EventStore {
   private readonly queue: Pending[] = [];
-  private flushing = false;
+  private inFlight = 0;
+  private dispatchScheduled = false;
+  /** Streams and idempotency keys of the batches in flight: a later unit touching one waits for its commit. */
+  private readonly busyStreams = new Set<string>();
+  private readonly busyKeys = new Set<string>();
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
   private readonly upcasters: Record<string, Upcaster>;
   private readonly onPool: SqlRunner = async (text, params) => (await this.pool.query(text, params)).rows;
 
@@ -81,6 +95,7 @@ export class EventStore {
     options: EventStoreOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 500;
+    this.maxInFlight = options.maxInFlight ?? 2;
     this.upcasters = options.upcasters ?? {};
   }
 
@@ -102,33 +117,58 @@ export class EventStore {
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ unit, resolve, reject });
-      if (!this.flushing) void this.drain();
+      // Units appended in the same tick (writers released by the last commit) form one batch.
+      if (!this.dispatchScheduled) {
+        this.dispatchScheduled = true;
+        queueMicrotask(() => {
+          this.dispatchScheduled = false;
+          this.dispatch();
+        });
+      }
     });
   }
 
-  private async drain(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) await this.commit(this.takeBatch());
-    } finally {
-      this.flushing = false;
+  /** Starts batches while a slot is free and some queued unit touches nothing in flight. */
+  private dispatch(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) return;
+      this.inFlight++;
+      const streams = batch.flatMap(({ unit }) => unit.streams.map((s) => s.streamId));
+      const keys = batch.map(({ unit }) => keyOf(unit)).filter((key) => key !== null);
+      for (const stream of streams) this.busyStreams.add(stream);
+      for (const key of keys) this.busyKeys.add(key);
+      void this.commit(batch)
+        // a failure outside the statement (the conflict lookup) must still settle every caller
+        .catch((error: unknown) => batch.forEach((pending) => pending.reject(error)))
+        .finally(() => {
+          for (const stream of streams) this.busyStreams.delete(stream);
+          for (const key of keys) this.busyKeys.delete(key);
+          this.inFlight--;
+          this.dispatch();
+        });
     }
   }
 
   /**
-   * The next batch: queued units in arrival order, skipping (for the next batch) any unit whose
-   * stream or idempotency key is already in this one, so units of a batch never depend on each other.
+   * The next batch: queued units in arrival order, skipping (for a later batch) any unit whose
+   * stream or idempotency key is already in this one or in flight, so units of concurrent batches
+   * never depend on each other and one stream's units commit in arrival order.
    */
   private takeBatch(): Pending[] {
     const batch: Pending[] = [];
     const rest: Pending[] = [];
     const streams = new Set<string>();
     const keys = new Set<string>();
+    const taken = (stream: string) => streams.has(stream) || this.busyStreams.has(stream);
     for (const pending of this.queue) {
       const { unit } = pending;
-      const key = unit.idempotency ? `${unit.metadata.tenantId}\u0000${unit.idempotency.scope}\u0000${unit.idempotency.key}` : null;
-      if (batch.length >= this.maxBatch || unit.streams.some((s) => streams.has(s.streamId)) || (key !== null && keys.has(key))) {
+      const key = keyOf(unit);
+      if (batch.length >= this.maxBatch || unit.streams.some((s) => taken(s.streamId)) || (key !== null && (keys.has(key) || this.busyKeys.has(key)))) {
         rest.push(pending);
+        // a held-back unit's streams stay closed to later units, or they would overtake it
+        for (const stream of unit.streams) streams.add(stream.streamId);
+        if (key !== null) keys.add(key);
         continue;
       }
       batch.push(pending);

@@ -57,6 +57,23 @@ describe('append', () => {
     expect(await countRows('Counter-d')).toBe(1);
   });
 
+  it('commits one stream\'s appends in the order they were made, even while other batches are in flight', async () => {
+    // Expected versions 0..19 succeed only if every append sees the one before it committed.
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => [store.append('Counter-o', i, [evt(i)], meta()), store.append(`Counter-o${i}`, 0, [evt(i)], meta())]).flat(),
+    );
+    expect(results.filter((_, i) => i % 2 === 0).map((r) => r.versions)).toEqual(Array.from({ length: 20 }, (_, i) => [i + 1]));
+    expect((await store.readStream('Counter-o', { tenantId: 'lab-a' })).map((e) => e.data.n)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    // A unit held back for one of its streams keeps later appends to its other streams behind it.
+    await store.append('Counter-x', 0, [evt(0)], meta());
+    const [, both, after] = await Promise.all([
+      store.append('Counter-x', 1, [evt(1)], meta()),
+      store.appendUnit({ streams: [{ streamId: 'Counter-x', expectedVersion: 2, events: [evt(2)] }, { streamId: 'Counter-y', expectedVersion: 0, events: [evt(0)] }], metadata: meta() }),
+      store.append('Counter-y', 1, [evt(1)], meta()),
+    ]);
+    expect([both.versions, after.versions]).toEqual([[3, 1], [2]]);
+  });
+
   it('writes several streams atomically: a conflict on one writes none of them', async () => {
     await store.append('Claim-x', 0, [evt(0)], meta());
     await expect(
