@@ -6,7 +6,7 @@ export const EVENTS_CHANNEL = 'tracseq_events';
 
 /**
  * A whole group-commit batch as ONE statement (one round trip, one implicit transaction, one
- * fsync): per-unit version checks, idempotency claims, the event inserts and the wake-up NOTIFY.
+ * fsync): per-unit version checks, idempotency claims and the event inserts.
  * Units in a batch touch disjoint streams and keys (the caller guarantees it), so each unit's
  * check is independent of the others' writes and a conflicting unit is simply left out.
  *
@@ -15,7 +15,7 @@ export const EVENTS_CHANNEL = 'tracseq_events';
  * once per event, and the events' data as one jsonb array (jsonb[] pays array escaping and one
  * parse call per element). ROWS FROM zips the per-event arrays by position.
  */
-export const APPEND_SQL = `
+const appendSql = (notify: boolean) => `
 WITH
 units_in AS MATERIALIZED (
   SELECT u.n - 1 AS unit, u.metadata, u.metadata->>'tenantId' AS tenant_id,
@@ -53,14 +53,26 @@ written AS (
   SELECT stream_id, max(stream_version) AS version, min(transaction_id::text) AS transaction_id, max(global_position) AS global_position
   FROM ins GROUP BY stream_id)
 SELECT 'ok' AS kind, s.unit, w.stream_id, w.version, w.transaction_id, w.global_position::text AS global_position,
-       NULL::int AS expected,
-       -- uncorrelated, so evaluated once (an InitPlan): one wake-up per batch
-       (SELECT pg_notify('${EVENTS_CHANNEL}', '')) IS NULL AS _
+       NULL::int AS expected${
+         // uncorrelated, so evaluated once (an InitPlan): one wake-up per statement
+         notify ? `, (SELECT pg_notify('${EVENTS_CHANNEL}', '')) IS NULL AS _` : ''
+       }
 FROM written w JOIN streams_in s ON s.stream_id = w.stream_id
 UNION ALL
-SELECT 'conflict', unit, stream_id, version, NULL, NULL, expected, false FROM bad
+SELECT 'conflict', unit, stream_id, version, NULL, NULL, expected${notify ? ', false' : ''} FROM bad
 UNION ALL
-SELECT 'replay', unit, NULL, NULL, NULL, NULL, NULL, false FROM replay`;
+SELECT 'replay', unit, NULL, NULL, NULL, NULL, NULL${notify ? ', false' : ''} FROM replay`;
+
+/** Inside a caller's transaction: the NOTIFY wakes consumers when that transaction commits. */
+export const APPEND_WITHIN_SQL = appendSql(true);
+
+/**
+ * The group commit's own transaction, without NOTIFY: a transaction that notifies holds a
+ * database-wide lock from before its commit record until its WAL is flushed, so concurrent
+ * appending transactions (other batches, other processes) could not share a flush. EventStore
+ * sends the wake-up after the commit instead, as a transaction that writes nothing.
+ */
+export const APPEND_SQL = appendSql(false);
 
 /** One row per written (unit, stream), per conflicting unit, and per replayed unit. */
 export interface AppendRow {

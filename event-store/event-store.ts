@@ -43,6 +43,9 @@ interface Pending {
 
 type Outcome = { kind: 'appended'; result: AppendResult } | { kind: 'failed'; error: unknown } | { kind: 'replay' };
 
+/** Below this many units per part, splitting a batch costs more (a statement and a commit each) than it gains. */
+const MIN_SPLIT_UNITS = 8;
+
 const keyOf = (unit: AppendUnit): string | null =>
   unit.idempotency ? `${unit.metadata.tenantId}\u0000${unit.idempotency.scope}\u0000${unit.idempotency.key}` : null;
 
@@ -82,6 +85,9 @@ export class EventStore {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
   private dispatchScheduled = false;
+  /** A wake-up NOTIFY is on its way; `wakeAgain`: a batch committed since it was sent. */
+  private waking = false;
+  private wakeAgain = false;
   /** Streams and idempotency keys of the batches in flight: a later unit touching one waits for its commit. */
   private readonly busyStreams = new Set<string>();
   private readonly busyKeys = new Set<string>();
@@ -128,26 +134,37 @@ export class EventStore {
     });
   }
 
-  /** Starts batches while a slot is free and some queued unit touches nothing in flight. */
+  /**
+   * Starts batches while a slot is free and some queued unit touches nothing in flight. Writers
+   * released by one commit come back together, so a single batch would leave the other slots idle:
+   * a large batch is split over the free slots (its units are independent), and PostgreSQL runs
+   * the parts on separate cores and flushes their commits together.
+   */
   private dispatch(): void {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
       const batch = this.takeBatch();
       if (batch.length === 0) return;
-      this.inFlight++;
-      const streams = batch.flatMap(({ unit }) => unit.streams.map((s) => s.streamId));
-      const keys = batch.map(({ unit }) => keyOf(unit)).filter((key) => key !== null);
-      for (const stream of streams) this.busyStreams.add(stream);
-      for (const key of keys) this.busyKeys.add(key);
-      void this.commit(batch)
-        // a failure outside the statement (the conflict lookup) must still settle every caller
-        .catch((error: unknown) => batch.forEach((pending) => pending.reject(error)))
-        .finally(() => {
-          for (const stream of streams) this.busyStreams.delete(stream);
-          for (const key of keys) this.busyKeys.delete(key);
-          this.inFlight--;
-          this.dispatch();
-        });
+      const parts = Math.max(1, Math.min(this.maxInFlight - this.inFlight, Math.floor(batch.length / MIN_SPLIT_UNITS)));
+      const size = Math.ceil(batch.length / parts);
+      for (let start = 0; start < batch.length; start += size) this.start(batch.slice(start, start + size));
     }
+  }
+
+  private start(batch: Pending[]): void {
+    this.inFlight++;
+    const streams = batch.flatMap(({ unit }) => unit.streams.map((s) => s.streamId));
+    const keys = batch.map(({ unit }) => keyOf(unit)).filter((key) => key !== null);
+    for (const stream of streams) this.busyStreams.add(stream);
+    for (const key of keys) this.busyKeys.add(key);
+    void this.commit(batch)
+      // a failure outside the statement (the conflict lookup) must still settle every caller
+      .catch((error: unknown) => batch.forEach((pending) => pending.reject(error)))
+      .finally(() => {
+        for (const stream of streams) this.busyStreams.delete(stream);
+        for (const key of keys) this.busyKeys.delete(key);
+        this.inFlight--;
+        this.dispatch();
+      });
   }
 
   /**
@@ -204,6 +221,7 @@ export class EventStore {
   private async writeBatch(units: AppendUnit[]): Promise<Outcome[]> {
     // Named, so each connection parses and plans the statement once.
     const { rows } = await this.pool.query<AppendRow>({ name: 'tracseq_append', text: APPEND_SQL, values: appendParameters(units) });
+    if (rows.some((row) => row.kind === 'ok')) this.wake();
     const outcomes: Array<Outcome | undefined> = new Array(units.length);
     const written = new Map<number, AppendRow[]>();
     for (const row of rows) {
@@ -231,6 +249,29 @@ export class EventStore {
       };
     });
     return outcomes as Outcome[];
+  }
+
+  /**
+   * Tells LISTENing consumers that events were committed (APPEND_SQL leaves the NOTIFY out). At most
+   * one at a time: one sent after the latest commit wakes consumers for every commit before it. A
+   * lost wake-up costs a consumer's idle poll, never an event.
+   */
+  private wake(): void {
+    if (this.waking) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.waking = true;
+    this.pool
+      .query(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`)
+      .catch(() => undefined)
+      .finally(() => {
+        this.waking = false;
+        if (this.wakeAgain) {
+          this.wakeAgain = false;
+          this.wake();
+        }
+      });
   }
 
   private async replay(unit: AppendUnit): Promise<AppendResult> {

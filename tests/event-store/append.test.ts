@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { EventStore } from '../../event-store/event-store.js';
+import { EVENTS_CHANNEL, EventStore } from '../../event-store/event-store.js';
 import { createPool } from '../../platform/database.js';
 import { ConcurrencyError } from '../../platform/errors.js';
 import { meta, openEventStore } from '../support/event-store.js';
@@ -115,6 +115,23 @@ describe('append', () => {
       expect(await countRows('Counter-p')).toBe(2);
     } finally {
       await otherProcess.pool.end();
+    }
+  });
+
+  it('wakes LISTENing consumers after the append commits, with the events already readable', async () => {
+    const listener = await pool.connect();
+    try {
+      await listener.query(`LISTEN ${EVENTS_CHANNEL}`);
+      // Resolves on the first wake-up that finds both events: a wake-up sent before the commit
+      // (or none at all) leaves the test waiting until it times out.
+      const woken = new Promise<void>((resolve) =>
+        listener.on('notification', () => void countRows('Counter-w').then((n) => n === 2 && resolve())),
+      );
+      await store.append('Counter-w', 0, [evt(1), evt(2)], meta());
+      await woken;
+    } finally {
+      await listener.query(`UNLISTEN ${EVENTS_CHANNEL}`);
+      listener.release();
     }
   });
 
