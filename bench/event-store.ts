@@ -4,12 +4,16 @@
  *   npm run bench:event-store           BENCH_SCALE=0.25 for a quick look
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
 import { EventStore } from '../event-store/event-store.js';
 import { eventStoreMigrations } from '../event-store/schema.js';
 import { createPool } from '../platform/database.js';
 import { runMigrations } from '../event-store/migrations.js';
+import pg from 'pg';
 import { benchPostgres, measure, percentile, table, type Measured } from './support.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
@@ -28,6 +32,60 @@ const SCENARIOS: Scenario[] = [
   { name: 'single-event appends, 32 writers', writers: 32, perWriter: n(500), eventsPerCall: 1 },
   { name: '100-event batches, 1 writer', writers: 1, perWriter: n(200), eventsPerCall: 100 },
 ];
+
+/**
+ * CPU time (ms) of this process and of the whole PostgreSQL server (live backends and exited ones),
+ * from /proc: on a shared 2-core machine throughput moves with the neighbours' load and the disk,
+ * CPU per event much less. Null where there is no /proc.
+ */
+const cpuMeter = async (url: string) => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const fields = (pid: number | string) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  let postmaster: number;
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    postmaster = Number(fields(rows[0]!.pid)[1]); // the backend's parent, while it is alive
+  } catch {
+    return () => null;
+  } finally {
+    await client.end();
+  }
+  const ticks = 1000 / 100; // ms per clock tick (USER_HZ is 100 on Linux)
+  return () => {
+    const own = fields(postmaster);
+    let server = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fields(entry);
+        if (Number(stat[1]) === postmaster) server += Number(stat[11]) + Number(stat[12]);
+      } catch {
+        // exited meanwhile: counted in the postmaster's children times
+      }
+    }
+    const node = process.cpuUsage();
+    return { node: (node.user + node.system) / 1000, server: server * ticks };
+  };
+};
+
+/** fdatasync latency of 8 kB writes where the cluster lives: what a commit waits for at least. */
+const diskProbe = (dir: string): string => {
+  const file = path.join(dir, 'fsync-probe');
+  const fd = fs.openSync(file, 'w');
+  const block = Buffer.alloc(8192);
+  const times: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    fs.writeSync(fd, block, 0, block.length, (i % 16) * block.length);
+    fs.fdatasyncSync(fd);
+    times.push(performance.now() - t0);
+  }
+  fs.closeSync(fd);
+  fs.rmSync(file);
+  times.sort((a, b) => a - b);
+  return `fdatasync p50 ${percentile(times, 50).toFixed(2)} ms, p95 ${percentile(times, 95).toFixed(2)} ms; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+};
 
 const payload = (i: number) => ({ sampleId: randomUUID(), barcode: `BENCH-${i}`, sampleType: 'DNA', volumeUl: 120.5, projectCode: 'BENCH' });
 
@@ -75,16 +133,24 @@ const run = async (store: Store, scenario: Scenario, label: string): Promise<Mea
 const main = async () => {
   const server = await benchPostgres();
   try {
+    console.log(`disk and load before: ${diskProbe(os.tmpdir())}`);
+    const cpu = await cpuMeter(await server.createDatabase('bench_probe'));
     const rows: Array<Array<string | number>> = [];
     for (const scenario of SCENARIOS) {
       // Fresh databases per scenario, and alternate who goes first, so neither benefits from a warm table.
       const results: Record<string, Measured> = {};
+      const cpuPerEvent: Record<string, string> = {};
       const order = rows.length % 2 === 0 ? ['tracseq', 'emmett'] : ['emmett', 'tracseq'];
       for (const who of order) {
         const url = await server.createDatabase(`bench_${who}`);
         const store = who === 'tracseq' ? await ours(url) : await emmett(url);
         await run(store, { ...scenario, perWriter: Math.max(1, Math.round(scenario.perWriter / 10)) }, `warm-${who}`);
+        const before = cpu();
         results[who] = await run(store, scenario, who);
+        const after = cpu();
+        const events = results[who]!.events;
+        cpuPerEvent[who] =
+          before && after ? `${Math.round(((after.node - before.node) * 1000) / events)} + ${Math.round(((after.server - before.server) * 1000) / events)}` : '–';
         await store.close();
       }
       const rate = (m: Measured) => Math.round(m.events / m.seconds);
@@ -94,13 +160,19 @@ const main = async () => {
         scenario.name,
         rate(t).toLocaleString('en'),
         `${percentile(t.latencies, 50).toFixed(2)} / ${percentile(t.latencies, 95).toFixed(2)}`,
+        cpuPerEvent.tracseq!,
         rate(e).toLocaleString('en'),
         `${percentile(e.latencies, 50).toFixed(2)} / ${percentile(e.latencies, 95).toFixed(2)}`,
+        cpuPerEvent.emmett!,
         (rate(t) / rate(e)).toFixed(2),
       ]);
       console.log(`done: ${scenario.name}`);
     }
-    console.log(`\n${table(['scenario', 'TracSeq events/s', 'TracSeq p50 / p95 ms', 'Emmett events/s', 'Emmett p50 / p95 ms', 'ratio'], rows)}\n`);
+    const cpuHeader = 'CPU µs/event (bench process + PostgreSQL)';
+    console.log(
+      `\n${table(['scenario', 'TracSeq events/s', 'TracSeq p50 / p95 ms', `TracSeq ${cpuHeader}`, 'Emmett events/s', 'Emmett p50 / p95 ms', `Emmett ${cpuHeader}`, 'ratio'], rows)}\n`,
+    );
+    console.log(`disk and load after: ${diskProbe(os.tmpdir())}`);
   } finally {
     await server.stop();
   }

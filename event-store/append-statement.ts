@@ -63,16 +63,18 @@ SELECT 'conflict', unit, stream_id, version, NULL, NULL, expected${notify ? ', f
 UNION ALL
 SELECT 'replay', unit, NULL, NULL, NULL, NULL, NULL${notify ? ', false' : ''} FROM replay`;
 
-/** Inside a caller's transaction: the NOTIFY wakes consumers when that transaction commits. */
-export const APPEND_WITHIN_SQL = appendSql(true);
+/**
+ * With the wake-up NOTIFY, sent when the transaction commits: inside a caller's transaction
+ * (appendWithin), and for a batch while no other batch of this store is in flight.
+ */
+export const APPEND_SQL = appendSql(true);
 
 /**
- * The group commit's own transaction, without NOTIFY: a transaction that notifies holds a
- * database-wide lock from before its commit record until its WAL is flushed, so concurrent
- * appending transactions (other batches, other processes) could not share a flush. EventStore
- * sends the wake-up after the commit instead, as a transaction that writes nothing.
+ * Without NOTIFY, for a batch that overlaps another: a transaction that notifies holds a
+ * database-wide lock from before its commit record until its WAL is flushed, so two notifying
+ * batches could not share a flush. EventStore sends the wake-up after such a commit instead.
  */
-export const APPEND_SQL = appendSql(false);
+export const APPEND_QUIET_SQL = appendSql(false);
 
 /** One row per written (unit, stream), per conflicting unit, and per replayed unit. */
 export interface AppendRow {

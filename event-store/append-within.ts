@@ -1,5 +1,5 @@
 import { ConcurrencyError } from './errors.js';
-import { APPEND_WITHIN_SQL, appendParameters, type AppendRow } from './append-statement.js';
+import { APPEND_SQL, appendParameters, type AppendRow } from './append-statement.js';
 import type { SqlRunner } from './event-store.js';
 import { formatPosition } from './position.js';
 import type { AppendResult, AppendUnit } from './types.js';
@@ -11,7 +11,7 @@ import type { AppendResult, AppendUnit } from './types.js';
  */
 export const appendWithin = async (run: SqlRunner, unit: AppendUnit): Promise<AppendResult> => {
   if (unit.idempotency) throw new Error('appendWithin takes no idempotency key');
-  const rows = (await run(APPEND_WITHIN_SQL, appendParameters([unit]))) as AppendRow[];
+  const rows = (await run(APPEND_SQL, appendParameters([unit]))) as AppendRow[];
   const conflict = rows.find((row) => row.kind === 'conflict');
   if (conflict) throw new ConcurrencyError(conflict.stream_id!, conflict.expected ?? 0, conflict.version ?? 0);
   const written = rows.filter((row) => row.kind === 'ok');

@@ -2,7 +2,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { ConcurrencyError } from './errors.js';
 import { isUniqueViolation } from './unique-violation.js';
-import { APPEND_SQL, EVENTS_CHANNEL, appendParameters, type AppendRow } from './append-statement.js';
+import { APPEND_QUIET_SQL, APPEND_SQL, EVENTS_CHANNEL, appendParameters, type AppendRow } from './append-statement.js';
 import { checkpointOfRow, formatPosition, START, type Checkpoint } from './position.js';
 import {
   type AppendResult,
@@ -151,12 +151,14 @@ export class EventStore {
   }
 
   private start(batch: Pending[]): void {
+    // Only a batch that starts alone notifies in its own transaction (see APPEND_QUIET_SQL).
+    const notify = this.inFlight === 0;
     this.inFlight++;
     const streams = batch.flatMap(({ unit }) => unit.streams.map((s) => s.streamId));
     const keys = batch.map(({ unit }) => keyOf(unit)).filter((key) => key !== null);
     for (const stream of streams) this.busyStreams.add(stream);
     for (const key of keys) this.busyKeys.add(key);
-    void this.commit(batch)
+    void this.commit(batch, notify)
       // a failure outside the statement (the conflict lookup) must still settle every caller
       .catch((error: unknown) => batch.forEach((pending) => pending.reject(error)))
       .finally(() => {
@@ -196,15 +198,15 @@ export class EventStore {
     return batch;
   }
 
-  private async commit(batch: Pending[]): Promise<void> {
+  private async commit(batch: Pending[], notify: boolean): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await this.writeBatch(batch.map((pending) => pending.unit));
+      outcomes = await this.writeBatch(batch.map((pending) => pending.unit), notify);
     } catch (error) {
       // Another process won a race inside this batch (unique violation): isolate the units so
       // only the loser fails. The statement was atomic, so nothing of the batch was written.
       if (batch.length > 1 && isUniqueViolation(error)) {
-        for (const pending of batch) await this.commit([pending]);
+        for (const pending of batch) await this.commit([pending], notify);
         return;
       }
       for (const pending of batch) pending.reject(batch.length === 1 ? await this.translate(error, pending.unit) : error);
@@ -218,10 +220,11 @@ export class EventStore {
     }
   }
 
-  private async writeBatch(units: AppendUnit[]): Promise<Outcome[]> {
+  private async writeBatch(units: AppendUnit[], notify: boolean): Promise<Outcome[]> {
     // Named, so each connection parses and plans the statement once.
-    const { rows } = await this.pool.query<AppendRow>({ name: 'tracseq_append', text: APPEND_SQL, values: appendParameters(units) });
-    if (rows.some((row) => row.kind === 'ok')) this.wake();
+    const statement = notify ? { name: 'tracseq_append', text: APPEND_SQL } : { name: 'tracseq_append_quiet', text: APPEND_QUIET_SQL };
+    const { rows } = await this.pool.query<AppendRow>({ ...statement, values: appendParameters(units) });
+    if (!notify && rows.some((row) => row.kind === 'ok')) this.wake();
     const outcomes: Array<Outcome | undefined> = new Array(units.length);
     const written = new Map<number, AppendRow[]>();
     for (const row of rows) {
@@ -252,7 +255,7 @@ export class EventStore {
   }
 
   /**
-   * Tells LISTENing consumers that events were committed (APPEND_SQL leaves the NOTIFY out). At most
+   * Tells LISTENing consumers that events were committed by APPEND_QUIET_SQL. At most
    * one at a time: one sent after the latest commit wakes consumers for every commit before it. A
    * lost wake-up costs a consumer's idle poll, never an event.
    */
