@@ -129,6 +129,13 @@ describe('append', () => {
       );
       await store.append('Counter-w', 0, [evt(1), evt(2)], meta());
       await woken;
+      // Enough units at once to be split over two concurrent batches: the one without NOTIFY in its
+      // statement wakes consumers after its own commit.
+      const streams = Array.from({ length: 24 }, (_, i) => `Counter-wake${i}`);
+      const all = async () => Number((await pool.query('SELECT count(*) FROM es.events WHERE stream_id = ANY($1)', [streams])).rows[0].count);
+      const wokenForAll = new Promise<void>((resolve) => listener.on('notification', () => void all().then((n) => n === 24 && resolve())));
+      await Promise.all(streams.map((stream) => store.append(stream, 0, [evt(1)], meta())));
+      await wokenForAll;
     } finally {
       await listener.query(`UNLISTEN ${EVENTS_CHANNEL}`);
       listener.release();
