@@ -178,7 +178,11 @@ const main = async () => {
       ...(one && four ? [['**4 workers / 1 worker**', '', '', (four.rate / one.rate).toFixed(2), '', '', '']] : []),
     ]));
     console.log(`\nCPU seconds per process role over the run (the wall time is the sagas/s run's): subgraphs = every subgraph server with its projections in one process; workers = the saga worker processes; postgres = the server\n`);
-    console.log(table(['workers', 'subgraphs s', 'workers s', 'postgres s', 'wall s'], results.map((r) => [r.workers, r.cpu.subgraphs.toFixed(1), r.cpu.workers.toFixed(1), r.cpu.postgres.toFixed(1), r.seconds.toFixed(1)])));
+    // CPU per saga is what the machine's other load does not change much: 2 cores / it bounds sagas/s.
+    console.log(table(['workers', 'subgraphs s', 'workers s', 'postgres s', 'wall s', 'CPU ms per saga', 'sagas/s bound on 2 idle cores'], results.map((r) => {
+      const perSaga = (r.cpu.subgraphs + r.cpu.workers + r.cpu.postgres) / (r.completed + r.other);
+      return [r.workers, r.cpu.subgraphs.toFixed(1), r.cpu.workers.toFixed(1), r.cpu.postgres.toFixed(1), r.seconds.toFixed(1), (perSaga * 1000).toFixed(0), (2 / perSaga).toFixed(0)];
+    })));
     if (one) console.log(`\nOne saga at a time on an idle system (${one.idle.length} sagas, 1 worker): submission → COMPLETED p50 ${percentile(one.idle, 50).toFixed(0)} ms, p95 ${percentile(one.idle, 95).toFixed(0)} ms\n`);
     console.log('Where a step\'s time goes (medians, ms): call = the step\'s subgraph HTTP round trip incl. the subgraph\'s command; db = the worker\'s own writes (attempt + transition); wait = due → started (claim queue)\n');
     console.log(table(['run', 'step', 'n', 'call ms', 'db ms', 'wait ms'], [
