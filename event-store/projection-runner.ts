@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { LeaderLoop } from './bus/leader-loop.js';
 import type { PgListener } from './bus/pg-listener.js';
+import { checkpointPeeker } from './checkpoint-peek.js';
 import { ensureCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { DeadLetterPolicy, errorText } from './dead-letters.js';
 import { EVENTS_CHANNEL, sqlRunnerOf, type EventStore } from './event-store.js';
@@ -54,8 +55,11 @@ export class ProjectionRunner {
   private readonly logger?: Logger;
   /** Checkpoint after the last committed batch (for tests). */
   checkpoint: Checkpoint | null = null;
+  /** `checkpoint` when a wake-up last found nothing to read and the runner went back to sleep (for tests). */
+  idleAt: Checkpoint | null = null;
   /** After a failed batch apply: the next batch goes event by event, so a failing event is named and dead-lettered. */
   private oneByOne = false;
+  private readonly peeker: ReturnType<typeof checkpointPeeker>;
 
   constructor(
     db: Kysely<any>,
@@ -68,6 +72,7 @@ export class ProjectionRunner {
     this.horizonRetryMs = options.horizonRetryMs ?? 20;
     this.idlePollMs = options.idlePollMs ?? 5000;
     this.logger = options.logger;
+    this.peeker = checkpointPeeker(db);
     this.deadLetters = new DeadLetterPolicy(projection.name, { maxAttempts: options.maxAttempts });
     this.loop = new LeaderLoop((conn) => this.step(conn), {
       lock: { db, key: `projection:${projection.name}` },
@@ -91,23 +96,15 @@ export class ProjectionRunner {
 
   private async step(conn: Kysely<any>): Promise<number | null> {
     // Every append wakes every runner; most find nothing for themselves yet (or only events behind an
-    // older open transaction). One statement tells, without a transaction, before a batch opens one.
-    const { readable, waiting } = await this.peek(conn);
-    if (!readable && this.givenUp.size === 0) return waiting ? this.horizonRetryMs : this.idlePollMs;
+    // older open transaction). One statement for all of a process's runners tells, before a batch opens a transaction.
+    const { readable, waiting } = await this.peeker.peek(this.projection.name);
+    if (!readable && this.givenUp.size === 0) {
+      this.idleAt = this.checkpoint;
+      return waiting ? this.horizonRetryMs : this.idlePollMs;
+    }
     const { applied, caughtUp } = await this.runBatch(conn);
     if (applied === this.batchSize) return null;
     return caughtUp ? this.idlePollMs : this.horizonRetryMs;
-  }
-
-  /** Whether events after the checkpoint can be read now, and whether any wait behind an open transaction (readAll's horizon). */
-  private async peek(conn: Kysely<any>): Promise<{ readable: boolean; waiting: boolean }> {
-    const { rows } = await sql<{ readable: boolean; waiting: boolean }>`
-      SELECT EXISTS (SELECT 1 FROM es.events e WHERE (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)
-                       AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())) AS readable,
-             EXISTS (SELECT 1 FROM es.events e WHERE (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)) AS waiting
-      FROM es.checkpoints c WHERE c.consumer = ${this.projection.name}`.execute(conn);
-    // No checkpoint row (removed under a running runner): let the batch report it.
-    return rows[0] ?? { readable: true, waiting: true };
   }
 
   private failed(error: unknown): number {
