@@ -3,7 +3,12 @@
  * durations, with 1 and with 4 saga worker processes against the same subgraphs, side by side; a
  * single saga at a time on an otherwise idle system; and where each step's time goes.
  *   npm run bench:sagas       BENCH_SAGAS=100 for a quick look (sagas per run, default 300)
+ * BENCH_SAGA_WORKERS=1 runs only the 1-worker configuration (default "1,4"); BENCH_CPU_PROF=<dir>
+ * writes a CPU profile of every spawned service there. Besides the wall-clock rate it prints the CPU
+ * seconds each process role used and the CPU per saga: on a machine shared with other work the rate
+ * moves with the load, the CPU per saga much less. Ports 4201-4207.
  */
+import fs from 'node:fs';
 import pg from 'pg';
 import { loadConfig } from '../platform/config.js';
 import { signIdentity } from '../platform/identity.js';
@@ -11,6 +16,8 @@ import { benchPostgres, percentile, spawnService, table, waitReady } from './sup
 
 const total = Number(process.env.BENCH_SAGAS ?? '300');
 const IDLE_SAGAS = Number(process.env.BENCH_IDLE_SAGAS ?? '20');
+/** Worker counts to run, e.g. BENCH_SAGA_WORKERS=1 while profiling one configuration. */
+const WORKER_COUNTS = (process.env.BENCH_SAGA_WORKERS ?? '1,4').split(',').map(Number);
 const PORTS = { samples: 4201, storage: 4202, sequencing: 4203, notifications: 4204, sagas: 4205 };
 const url = (name: keyof typeof PORTS) => `http://localhost:${PORTS[name]}/graphql`;
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
@@ -21,6 +28,33 @@ interface StepTimings {
   dbMs: number;
 }
 
+/** CPU seconds (user + system) a process and its reaped children have used, from /proc (Linux). */
+const cpuSeconds = (pid: number | undefined): number => {
+  try {
+    // Fields after the parenthesised command: state is [0], utime [11], stime [12], cutime [13], cstime [14].
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+};
+const CLOCK_TICKS = 100;
+
+/** PostgreSQL's CPU: the postmaster, its exited backends (reaped children) and its live ones. */
+const postgresCpuSeconds = (postmaster: number): number => {
+  let total = cpuSeconds(postmaster);
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      if (Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
+};
+
 const stepTimings = async (db: pg.Client, sagaIds: string[]) =>
   (await db.query(`SELECT e.data->>'step' AS step, e.data->'timings' AS timings FROM es.events e
     WHERE e.event_type = 'SagaStepCompleted' AND e.data ? 'timings' AND e.stream_id = ANY($1::text[])`, [sagaIds.map((id) => `Saga-${id}`)])).rows as Array<{ step: string; timings: StepTimings }>;
@@ -30,6 +64,8 @@ const run = async (workers: number, databaseUrl: string) => {
     ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error',
     SAMPLES_PORT: String(PORTS.samples), STORAGE_PORT: String(PORTS.storage), SEQUENCING_PORT: String(PORTS.sequencing),
     NOTIFICATIONS_PORT: String(PORTS.notifications), SAGAS_PORT: String(PORTS.sagas),
+    // Subgraphs the sagas do not call still listen: off the default ports, which other benches use.
+    ACCESS_PORT: '4206', AUDIT_PORT: '4207',
     SAMPLES_URL: url('samples'), STORAGE_URL: url('storage'),
   };
   const services = [spawnService(['bin/tracseq.ts', 'subgraphs'], { ...env, SAGA_WORKER: 'false' })];
@@ -88,6 +124,11 @@ const run = async (workers: number, databaseUrl: string) => {
       await db.query(`DELETE FROM sagas.steps; DELETE FROM sagas.instances`);
     }
 
+    // Which process the run's CPU goes to (2 cores: whichever saturates one is the bottleneck).
+    const backend = (await db.query(`SELECT pg_backend_pid() AS pid`)).rows[0].pid as number;
+    const postmaster = Number(fs.readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    const cpuNow = () => ({ subgraphs: cpuSeconds(services[0]!.pid), workers: services.slice(1).reduce((sum, s) => sum + cpuSeconds(s.pid), 0), postgres: postgresCpuSeconds(postmaster) });
+    const cpuBefore = cpuNow();
     const started = Date.now();
     // Submitted in waves, as a lab's intake would, not all at once.
     for (let i = 0; i < total; i += 20) {
@@ -98,6 +139,8 @@ const run = async (workers: number, databaseUrl: string) => {
       if (Date.now() - started > 600_000) throw new Error('sagas did not finish in 10 minutes');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    const cpuAfter = cpuNow();
+    const cpu = Object.fromEntries(Object.entries(cpuAfter).map(([role, after]) => [role, after - cpuBefore[role as keyof typeof cpuBefore]])) as typeof cpuAfter;
     const { rows } = await db.query(`SELECT id, status, error, extract(epoch FROM finished_at - started_at) * 1000 AS ms, finished_at FROM sagas.instances`);
     const steps = await stepTimings(db, rows.map((r) => r.id));
     // Why a saga did not complete is part of the result, not a footnote.
@@ -105,7 +148,7 @@ const run = async (workers: number, databaseUrl: string) => {
     const completed = rows.filter((r) => r.status === 'COMPLETED');
     const durations = sorted(completed.map((r) => Number(r.ms)));
     const seconds = (Math.max(...rows.map((r) => r.finished_at.getTime())) - started) / 1000;
-    return { workers, completed: completed.length, other: rows.length - completed.length, rate: completed.length / seconds, p50: percentile(durations, 50), p95: percentile(durations, 95), idle: sorted(idle), idleSteps, steps, submittedIn };
+    return { workers, completed: completed.length, other: rows.length - completed.length, rate: completed.length / seconds, p50: percentile(durations, 50), p95: percentile(durations, 95), idle: sorted(idle), idleSteps, steps, submittedIn, cpu, seconds };
   } finally {
     await db.end().catch(() => undefined);
     for (const service of services) service.kill('SIGTERM');
@@ -127,20 +170,28 @@ const main = async () => {
   const database = await benchPostgres();
   try {
     const results = [];
-    for (const workers of [1, 4]) {
+    for (const workers of WORKER_COUNTS) {
       results.push(await run(workers, await database.createDatabase(`bench_sagas_${workers}`)));
       console.log(`done: ${workers} workers`);
     }
-    const [one, four] = results as [Awaited<ReturnType<typeof run>>, Awaited<ReturnType<typeof run>>];
+    const one = results.find((r) => r.workers === 1);
+    const four = results.find((r) => r.workers === 4);
     console.log(`\n${total} submitSample sagas per run (6 steps each, notify skipped; submitted in waves of 20), 2 cores\n`);
     console.log(table(['workers', 'completed', 'not completed', 'sagas/s', 'p50 ms', 'p95 ms', 'submission s'], [
       ...results.map((r) => [`${r.workers} worker${r.workers > 1 ? 's' : ''} (16 sagas each at once)`, r.completed, r.other, r.rate.toFixed(1), r.p50.toFixed(0), r.p95.toFixed(0), (r.submittedIn / 1000).toFixed(1)]),
-      ['**4 workers / 1 worker**', '', '', (four.rate / one.rate).toFixed(2), '', '', ''],
+      ...(one && four ? [['**4 workers / 1 worker**', '', '', (four.rate / one.rate).toFixed(2), '', '', '']] : []),
     ]));
-    console.log(`\nOne saga at a time on an idle system (${one.idle.length} sagas, 1 worker): submission → COMPLETED p50 ${percentile(one.idle, 50).toFixed(0)} ms, p95 ${percentile(one.idle, 95).toFixed(0)} ms\n`);
+    console.log(`\nCPU seconds per process role over the run (the wall time is the sagas/s run's): subgraphs = every subgraph server with its projections in one process; workers = the saga worker processes; postgres = the server\n`);
+    // CPU per saga is what the machine's other load does not change much: 2 cores / it bounds sagas/s.
+    console.log(table(['workers', 'subgraphs s', 'workers s', 'postgres s', 'wall s', 'CPU ms per saga', 'sagas/s bound on 2 idle cores'], results.map((r) => {
+      const perSaga = (r.cpu.subgraphs + r.cpu.workers + r.cpu.postgres) / (r.completed + r.other);
+      return [r.workers, r.cpu.subgraphs.toFixed(1), r.cpu.workers.toFixed(1), r.cpu.postgres.toFixed(1), r.seconds.toFixed(1), (perSaga * 1000).toFixed(0), (2 / perSaga).toFixed(0)];
+    })));
+    if (one) console.log(`\nOne saga at a time on an idle system (${one.idle.length} sagas, 1 worker): submission → COMPLETED p50 ${percentile(one.idle, 50).toFixed(0)} ms, p95 ${percentile(one.idle, 95).toFixed(0)} ms\n`);
     console.log('Where a step\'s time goes (medians, ms): call = the step\'s subgraph HTTP round trip incl. the subgraph\'s command; db = the worker\'s own writes (attempt + transition); wait = due → started (claim queue)\n');
     console.log(table(['run', 'step', 'n', 'call ms', 'db ms', 'wait ms'], [
-      ...breakdown('idle, one at a time', one.idleSteps), ...breakdown('1 worker', one.steps), ...breakdown('4 workers', four.steps),
+      ...(one ? [...breakdown('idle, one at a time', one.idleSteps), ...breakdown('1 worker', one.steps)] : []),
+      ...(four ? breakdown('4 workers', four.steps) : []),
     ]));
   } finally {
     await database.stop();

@@ -64,9 +64,14 @@ export const table = (header: string[], rows: Array<Array<string | number>>): st
   return lines.map((line) => `| ${line.join(' | ')} |`).join('\n');
 };
 
-/** A TracSeq role (or another script) in its own Node process, as it would be deployed. */
-export const spawnService = (args: string[], env: NodeJS.ProcessEnv): ChildProcess =>
-  spawn(process.execPath, ['--import', 'tsx', ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+/**
+ * A TracSeq role (or another script) in its own Node process, as it would be deployed. With
+ * BENCH_CPU_PROF=<dir> each writes a CPU profile there when it exits (NODE_OPTIONS refuses --cpu-prof).
+ */
+export const spawnService = (args: string[], env: NodeJS.ProcessEnv): ChildProcess => {
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  return spawn(process.execPath, [...profile, '--import', 'tsx', ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+};
 
 /** Waits until every URL answers 2xx (a /ready endpoint), at most a minute. */
 export const waitReady = async (urls: string[]): Promise<void> => {

@@ -220,10 +220,12 @@ export class CommandHandler {
 
   async load<State, E extends Event>(decider: Loadable<State, E>, id: string, tenantId: string, useSnapshots = true): Promise<{ state: State; version: number }> {
     const streamId = `${decider.streamType}-${id}`;
-    const snapshot = useSnapshots ? await this.store.loadSnapshot<State>(streamId, tenantId, decider.stateSchema) : null;
+    const { snapshot, events } = useSnapshots
+      ? await this.store.loadStream<State>(streamId, tenantId, decider.stateSchema)
+      : { snapshot: null, events: await this.store.readStream(streamId, { tenantId }) };
     let state = snapshot?.state ?? decider.initialState();
     let version = snapshot?.version ?? 0;
-    for (const event of await this.store.readStream(streamId, { tenantId, fromVersion: version })) {
+    for (const event of events) {
       state = decider.evolve(state, event as unknown as Envelope<E>);
       version = event.streamVersion;
     }

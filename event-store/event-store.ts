@@ -388,6 +388,26 @@ export class EventStore {
     return rows.length > 0;
   }
 
+  /**
+   * An aggregate's latest snapshot (of `stateSchema`) and its events after it, in one statement: a
+   * command's load is one round trip, not two.
+   */
+  async loadStream<S>(streamId: string, tenantId: string, stateSchema: number): Promise<{ snapshot: { version: number; state: S } | null; events: StoredEvent[] }> {
+    const found = await this.pool.query<EventRow & { snapshot_version: number | null; snapshot_state: S | null }>(
+      `WITH snap AS (SELECT version, state FROM es.snapshots WHERE stream_id = $1 AND tenant_id = $2 AND state_schema = $3)
+       SELECT s.version AS snapshot_version, CASE WHEN row_number() OVER (ORDER BY e.stream_version) = 1 THEN s.state END AS snapshot_state, e.*
+       FROM (SELECT 1) one
+       LEFT JOIN snap s ON true
+       LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM es.events
+         WHERE stream_id = $1 AND tenant_id = $2 AND stream_version > coalesce(s.version, 0) ORDER BY stream_version) e ON true
+       ORDER BY e.stream_version`,
+      [streamId, tenantId, stateSchema],
+    );
+    const first = found.rows[0];
+    const snapshot = first && first.snapshot_version !== null ? { version: first.snapshot_version, state: first.snapshot_state as S } : null;
+    return { snapshot, events: found.rows.filter((row) => row.event_id !== null).map((row) => this.toStoredEvent(row)) };
+  }
+
   async loadSnapshot<S>(streamId: string, tenantId: string, stateSchema: number): Promise<{ version: number; state: S } | null> {
     const found = await this.pool.query<{ version: number; state: S }>(
       'SELECT version, state FROM es.snapshots WHERE stream_id = $1 AND tenant_id = $2 AND state_schema = $3',

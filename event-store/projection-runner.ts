@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { LeaderLoop } from './bus/leader-loop.js';
 import type { PgListener } from './bus/pg-listener.js';
+import { checkpointPeeker } from './checkpoint-peek.js';
 import { ensureCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { DeadLetterPolicy, errorText } from './dead-letters.js';
 import { EVENTS_CHANNEL, sqlRunnerOf, type EventStore } from './event-store.js';
@@ -8,7 +9,7 @@ import type { Logger } from './logger.js';
 import { checkpointOf, type Checkpoint } from './position.js';
 import type { EventConsumer } from './projection.js';
 import type { StoredEvent } from './types.js';
-import { inEventTrace } from './trace-context.js';
+import { inEventTrace, inStoredTrace } from './trace-context.js';
 
 export const CHECKPOINTS_CHANNEL = 'tracseq_checkpoints';
 
@@ -30,6 +31,13 @@ class ApplyError extends Error {
   }
 }
 
+/** A batch applied at once failed: which event is to blame is found by applying the same events one by one. */
+class BatchApplyError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`applying a batch: ${errorText(cause)}`);
+  }
+}
+
 /**
  * Feeds one projection from the postgres event bus. One active runner per projection across all
  * processes (LeaderLoop: advisory lock; others stand by). Each batch applies its events and advances
@@ -47,6 +55,11 @@ export class ProjectionRunner {
   private readonly logger?: Logger;
   /** Checkpoint after the last committed batch (for tests). */
   checkpoint: Checkpoint | null = null;
+  /** `checkpoint` when a wake-up last found nothing to read and the runner went back to sleep (for tests). */
+  idleAt: Checkpoint | null = null;
+  /** After a failed batch apply: the next batch goes event by event, so a failing event is named and dead-lettered. */
+  private oneByOne = false;
+  private readonly peeker: ReturnType<typeof checkpointPeeker>;
 
   constructor(
     db: Kysely<any>,
@@ -59,6 +72,7 @@ export class ProjectionRunner {
     this.horizonRetryMs = options.horizonRetryMs ?? 20;
     this.idlePollMs = options.idlePollMs ?? 5000;
     this.logger = options.logger;
+    this.peeker = checkpointPeeker(db);
     this.deadLetters = new DeadLetterPolicy(projection.name, { maxAttempts: options.maxAttempts });
     this.loop = new LeaderLoop((conn) => this.step(conn), {
       lock: { db, key: `projection:${projection.name}` },
@@ -81,6 +95,13 @@ export class ProjectionRunner {
   }
 
   private async step(conn: Kysely<any>): Promise<number | null> {
+    // Every append wakes every runner; most find nothing for themselves yet (or only events behind an
+    // older open transaction). One statement for all of a process's runners tells, before a batch opens a transaction.
+    const { readable, waiting } = await this.peeker.peek(this.projection.name);
+    if (!readable && this.givenUp.size === 0) {
+      this.idleAt = this.checkpoint;
+      return waiting ? this.horizonRetryMs : this.idlePollMs;
+    }
     const { applied, caughtUp } = await this.runBatch(conn);
     if (applied === this.batchSize) return null;
     return caughtUp ? this.idlePollMs : this.horizonRetryMs;
@@ -88,6 +109,11 @@ export class ProjectionRunner {
 
   private failed(error: unknown): number {
     const name = this.projection.name;
+    if (error instanceof BatchApplyError) {
+      this.logger?.warn({ projection: name, err: error.cause }, 'projection failed to apply a batch; retrying it event by event');
+      this.oneByOne = true;
+      return 0;
+    }
     if (!(error instanceof ApplyError)) {
       this.logger?.error({ projection: name, err: error }, 'projection runner lost its connection; retrying');
       return 1000;
@@ -105,13 +131,33 @@ export class ProjectionRunner {
       const run = sqlRunnerOf(trx);
       const events = await this.store.readAll(from, this.batchSize, run);
       if (events.length === 0) return { applied: 0, caughtUp: !(await this.store.hasEventsAfter(from, run)) };
-      for (const event of events) await this.applyOne(trx, event);
+      if (this.projection.applyBatch && !this.oneByOne) await this.applyBatch(trx, events);
+      else for (const event of events) await this.applyOne(trx, event);
       const last = events[events.length - 1]!;
       await saveCheckpoint(trx, name, last);
       await sql`SELECT pg_notify(${CHECKPOINTS_CHANNEL}, ${`${name} ${last.position}`})`.execute(trx);
       this.checkpoint = checkpointOf(last);
       return { applied: events.length, caughtUp: false };
+    }).then((outcome) => {
+      if (outcome.applied > 0) this.oneByOne = false;
+      return outcome;
     });
+  }
+
+  /** The batch's events this projection reads, in one call (dead-lettered ones recorded instead, as one by one). */
+  private async applyBatch(trx: Transaction<any>, events: readonly StoredEvent[]): Promise<void> {
+    const handled: StoredEvent[] = [];
+    for (const event of events) {
+      if (this.givenUp.has(event.eventId)) await this.applyOne(trx, event);
+      else if (this.projection.handles.has(event.type)) handled.push(event);
+    }
+    if (handled.length === 0) return;
+    try {
+      // Tracing: one span for the batch (its events come from many requests' traces).
+      await inStoredTrace(null, `${this.projection.name} batch`, { 'tracseq.consumer': this.projection.name, 'tracseq.batch.size': handled.length }, () => this.projection.applyBatch!(trx, handled));
+    } catch (error) {
+      throw new BatchApplyError(error);
+    }
   }
 
   private async applyOne(trx: Transaction<any>, event: StoredEvent): Promise<void> {

@@ -39,6 +39,8 @@ export class LeaderLoop {
   private stopped = false;
   private running: Promise<void> | null = null;
   private readonly signal = new WakeSignal();
+  /** A standby's sleep: new work is the leader's, so only stop() cuts it short (not every NOTIFY). */
+  private readonly standby = new WakeSignal();
   /** True while this loop holds its lock (always, once started, for a loop without one). */
   active = false;
 
@@ -76,6 +78,7 @@ export class LeaderLoop {
       wake.listener.off('reconnect', this.wake);
     }
     this.signal.notify();
+    this.standby.notify();
     await this.running;
   }
 
@@ -100,9 +103,11 @@ export class LeaderLoop {
 
   private async lead(conn: Kysely<any>, key: string): Promise<void> {
     const lock = sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtext(${key})) AS locked`;
-    while (!this.stopped && !(await lock.execute(conn)).rows[0]!.locked) await this.signal.sleep(this.options.standbyMs ?? 1000);
+    while (!this.stopped && !(await lock.execute(conn)).rows[0]!.locked) await this.standby.sleep(this.options.standbyMs ?? 1000);
     if (this.stopped) return;
     this.active = true;
+    // What was announced while standing by is in the log the first step reads.
+    this.signal.clear();
     try {
       await this.options.onLead?.(conn);
       await this.steps(conn);

@@ -12,6 +12,11 @@ export class WakeSignal {
     this.wake?.();
   };
 
+  /** Forgets a remembered notification: the step about to run reads everything it announced. */
+  clear(): void {
+    this.pending = false;
+  }
+
   sleep(ms: number): Promise<void> {
     if (this.pending) {
       this.pending = false;

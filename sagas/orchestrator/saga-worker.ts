@@ -16,7 +16,8 @@ import { subgraphCaller } from './subgraph-client.js';
  * Where a worker can die between running a step and recording it (the fault-injection test kills it
  * at each): `step-started` (the attempt is recorded, the step has not run), `step-executed` (the
  * step's command ran, nothing recorded yet), `mid-transition` (inside the transition's transaction,
- * tables written, its event not yet), `transition-committed` (all recorded, next step not begun).
+ * tables written, its event not yet), `transition-committed` (all recorded, next step not run: its
+ * attempt is recorded by the same transition, as `step-started` would find it).
  */
 export type FaultPoint = 'step-started' | 'step-executed' | 'mid-transition' | 'transition-committed';
 export type FaultHook = (point: FaultPoint, where: { sagaId: string; step: string | null; event: string | null }) => void | Promise<void>;
@@ -50,6 +51,8 @@ type SagaChange = Partial<Omit<SagaRow, 'data'>> & { data?: Record<string, unkno
 interface Transition {
   saga: SagaChange;
   step?: { index: number; change: Partial<StepRow> };
+  /** The next step's attempt, recorded with this transition (one round trip and commit fewer per step). */
+  begin?: number;
   event?: { type: string; data?: Record<string, unknown> };
 }
 
@@ -80,6 +83,8 @@ export class SagaWorker {
   private readonly running = new Set<Promise<void>>();
   /** Sagas this worker is driving: never claimed again by it, whatever their lease says. */
   private readonly driving = new Set<string>();
+  /** Per saga driven, the step whose attempt its last transition recorded (run next without beginAttempt). */
+  private readonly begun = new Map<string, number>();
   /** Many workers run at once (claims skip each other's sagas): a loop without a lock. */
   private readonly loop: LeaderLoop;
 
@@ -133,6 +138,7 @@ export class SagaWorker {
       void task.finally(() => {
         this.running.delete(task);
         this.driving.delete(saga.id);
+        this.begun.delete(saga.id);
         this.poke();
       });
     }
@@ -197,7 +203,9 @@ export class SagaWorker {
     }
     const waitMs = Math.max(0, Date.now() - dueAt);
     let dbStarted = performance.now();
-    const attempts = await this.beginAttempt(saga, steps, index, 'attempts');
+    const begun = this.begun.get(saga.id) === index;
+    this.begun.delete(saga.id);
+    const attempts = begun ? steps[index]!.attempts : await this.beginAttempt(saga, steps, index, 'attempts');
     const dbMs = performance.now() - dbStarted;
     await this.fault('step-started', saga, step.name, null);
     const callStarted = performance.now();
@@ -209,9 +217,13 @@ export class SagaWorker {
       // Evaluated inside the transition, just before its event is written.
       const timings = (): StepTimings => ({ waitMs, callMs: round(callMs), dbMs: round(dbMs + performance.now() - dbStarted) });
       const data = { ...saga.data, ...(output.result ?? {}) };
+      const next = definition.steps[index + 1];
+      // The next step runs right after this transition: its attempt is recorded in the same transaction.
+      const beginNext = next && !next.skip?.(data) && Date.now() < saga.deadline_at.getTime() ? index + 1 : undefined;
       return await this.transition(saga, steps, {
         saga: { current_step: index + 1, data, last_position: output.position },
         step: { index, change: { status: 'DONE', finished_at: new Date(), last_error: null } },
+        begin: beginNext,
         event: { type: 'SagaStepCompleted', data: { step: step.name, attempts, timings, sampleId: definition.sampleIdOf?.(data) ?? null } },
       });
     } catch (error) {
@@ -364,14 +376,17 @@ export class SagaWorker {
     const sets = Object.keys(change).map((column) => sql`${sql.ref(column)} = ${change[column]}`);
     const step = transition.step;
     const stepSets = step ? Object.entries(step.change).map(([column, value]) => sql`${sql.ref(column)} = ${value}`) : [];
+    const begin = transition.begin;
     const updated = await this.options.db.transaction().execute(async (trx) => {
       const { rows } = step
-        ? await sql<SagaRow & { step_row: StepRow }>`
-            WITH s AS (UPDATE sagas.steps SET ${sql.join(stepSets)} WHERE saga_id = ${saga.id} AND idx = ${step.index} RETURNING *)
+        ? await sql<SagaRow & { step_row: StepRow; begun_row: StepRow | null }>`
+            WITH s AS (UPDATE sagas.steps SET ${sql.join(stepSets)} WHERE saga_id = ${saga.id} AND idx = ${step.index} RETURNING *),
+            b AS (UPDATE sagas.steps SET status = 'RUNNING', attempts = attempts + 1, started_at = coalesce(started_at, now())
+              WHERE saga_id = ${saga.id} AND idx = ${begin ?? -1} RETURNING *)
             UPDATE sagas.instances SET ${sql.join(sets)} WHERE id = ${saga.id} AND lease_owner = ${this.id}
-            RETURNING *, (SELECT to_jsonb(s) FROM s) AS step_row`.execute(trx)
-        : await sql<SagaRow & { step_row: null }>`UPDATE sagas.instances SET ${sql.join(sets)} WHERE id = ${saga.id} AND lease_owner = ${this.id}
-            RETURNING *, NULL::jsonb AS step_row`.execute(trx);
+            RETURNING *, (SELECT to_jsonb(s) FROM s) AS step_row, (SELECT to_jsonb(b) FROM b) AS begun_row`.execute(trx)
+        : await sql<SagaRow & { step_row: null; begun_row: null }>`UPDATE sagas.instances SET ${sql.join(sets)} WHERE id = ${saga.id} AND lease_owner = ${this.id}
+            RETURNING *, NULL::jsonb AS step_row, NULL::jsonb AS begun_row`.execute(trx);
       const row = rows[0];
       if (!row) throw new LeaseLost(`lost the lease on saga ${saga.id}`);
       const event = transition.event;
@@ -385,11 +400,13 @@ export class SagaWorker {
       }
       return row;
     });
-    if (step && updated.step_row) {
-      const row = updated.step_row;
-      steps[step.index] = { ...row, started_at: row.started_at && new Date(row.started_at), finished_at: row.finished_at && new Date(row.finished_at) };
+    const asStep = (row: StepRow): StepRow => ({ ...row, started_at: row.started_at && new Date(row.started_at), finished_at: row.finished_at && new Date(row.finished_at) });
+    if (step && updated.step_row) steps[step.index] = asStep(updated.step_row);
+    if (begin !== undefined && updated.begun_row) {
+      steps[begin] = asStep(updated.begun_row);
+      this.begun.set(saga.id, begin);
     }
-    const { step_row: _, ...instance } = updated;
+    const { step_row: _, begun_row: __, ...instance } = updated;
     await this.fault('transition-committed', saga, step ? (steps[step.index]?.name ?? null) : null, transition.event?.type ?? null);
     return instance as SagaRow;
   }

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { sql } from 'kysely';
 import { ProjectionRunner } from '../../event-store/projection-runner.js';
+import type { EventConsumer } from '../../event-store/projection.js';
+import { meta } from '../support/event-store.js';
 import { openProjectionFixtures, type ProjectionFixtures } from '../support/projection-fixtures.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -30,5 +33,34 @@ describe('the postgres projection runner', () => {
     await fx.appendTicks(name, 3, 5, 'L2');
     await waitUntil(async () => (await fx.applied(name)).total >= 75, 10_000, 'standby applied');
     expect(await fx.applied(name)).toMatchObject({ total: 75, distinct: 75 });
+  });
+
+  it('applies a batching projection a batch at a time; a failing batch is retried event by event, its poison dead-lettered, the rest applied once', async () => {
+    const name = 'batching';
+    const logging = fx.logging(name);
+    const batches: number[] = [];
+    const batching: EventConsumer = {
+      ...logging,
+      async applyBatch(trx, events) {
+        batches.push(events.length);
+        if (events.some((event) => (event.data as { poison?: boolean }).poison)) throw new Error('cannot digest this batch');
+        for (const event of events) await logging.apply(trx, event);
+      },
+    };
+    // Appended before the runner starts, so its first batch holds them all.
+    await fx.appendTicks(name, 4, 10, 'B');
+    const runner = new ProjectionRunner(fx.db, fx.store, fx.listener, batching, { maxAttempts: 2 });
+    await runner.start();
+    onTestFinished(() => runner.stop());
+    await waitUntil(async () => (await fx.applied(name)).total >= 40, 10_000, 'first batch applied');
+    expect(batches[0], 'one call for the whole backlog').toBe(40);
+
+    await fx.store.append('B-poison', 0, [fx.tick(name), fx.tick(name, { poison: true }), fx.tick(name)], meta());
+    await fx.appendTicks(name, 2, 3, 'B2');
+    await waitUntil(async () => (await fx.applied(name)).total >= 48, 20_000, 'healthy events applied');
+    const letters = (await sql<{ error: string }>`SELECT error FROM es.dead_letters WHERE consumer = ${name}`.execute(fx.db)).rows;
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.error).toContain('cannot digest');
+    expect(await fx.applied(name)).toEqual({ total: 48, distinct: 48 });
   });
 });

@@ -35,6 +35,8 @@ const CASES = [
   { name: 'sample stored and recorded, next step not begun', fault: 'transition-committed', at: 'storeSample', full: false },
   { name: 'SagaFailed rolled back with the final row', fault: 'mid-transition', at: 'SagaFailed', full: true },
   { name: 'compensation run (sample left RECEIVED), not recorded', fault: 'step-executed', at: 'registerSample:undo', full: true },
+  // The transition also records the next step's attempt: storeSample is begun (attempt 1) but never run.
+  { name: 'sample validated and recorded, next step begun but not run', fault: 'transition-committed', at: 'validateSample', full: false },
 ] as const;
 
 describe('a saga worker killed between running a step and recording it', () => {
@@ -139,6 +141,8 @@ describe('a saga worker killed between running a step and recording it', () => {
       expect(await attempts(1, 'reservePosition')).toBe(2);
       expect(await attempts(2, 'storeSample')).toBe(2);
       expect(await attempts(3, 'storeSample')).toBe(1);
+      expect(await attempts(6, 'validateSample')).toBe(1);
+      expect(await attempts(6, 'storeSample')).toBe(2);
     } finally {
       for (const child of children) child.kill('SIGKILL');
       await rescuer?.stop();

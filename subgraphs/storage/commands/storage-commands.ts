@@ -35,6 +35,9 @@ const requireId = (id: string, field: string) => {
   if (!isUuid(id)) throw new BadInputError(`"${id}" is not an id`, { field });
 };
 
+/** Free positions listed per round of a search (a read model lagging by more reservations than this answers CONFLICT). */
+const CANDIDATES = 64;
+
 /**
  * The first free position first (an uncontended reservation takes it), the rest in random order:
  * concurrent reservations that lost the first one then scatter instead of all trying the second.
@@ -54,6 +57,9 @@ const spreadAfterFirst = <T>(candidates: T[]): T[] => {
  * sample racing into two positions, leave exactly one winner.
  */
 export class StorageCommands {
+  /** Positions a reservation of this process is trying now: concurrent searches pass them by. */
+  private readonly trying = new Set<string>();
+
   constructor(
     private readonly commands: CommandHandler,
     private readonly queries: StorageQueries,
@@ -87,8 +93,11 @@ export class StorageCommands {
    * The first free suitable position, reserved: candidates come from the read model (as of the
    * caller's position, so they may still lag), the reservation itself is decided on the position's
    * stream, so a position someone took meanwhile fails fast and the next candidate is tried.
-   * No suitable position at all is NO_CAPACITY (permanent); every candidate taken by concurrent
-   * reservations is CONFLICT (a retry finds the next ones).
+   * Concurrent reservations are kept from all trying the same position: candidates whose stream
+   * has moved past the read model are not tried (counted as taken), nor are those another
+   * reservation of this process is trying right now. No suitable position at all is NO_CAPACITY
+   * (permanent); every candidate taken by concurrent reservations is CONFLICT (a retry finds the
+   * next ones).
    */
   async reserveFree(context: StorageCommandContext, sampleId: string, underUnitId: string | null, zone: string | null, key?: string | null) {
     const sample = await this.sample(context, sampleId);
@@ -101,15 +110,21 @@ export class StorageCommands {
     const zones = sample.zones as string[] | null;
     const tried = new Set<string>();
     for (let round = 0; round < 5; round++) {
-      const candidates = spreadAfterFirst((await this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, 32)).filter((c) => !tried.has(c.id)));
-      if (candidates.length === 0) break;
-      for (const candidate of candidates) {
+      const listed = await this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, CANDIDATES, [...tried]);
+      if (listed.length === 0) break;
+      for (const candidate of spreadAfterFirst(listed)) {
+        const busy = candidate.moved || this.trying.has(candidate.id);
         tried.add(candidate.id);
+        if (busy) continue;
+        this.trying.add(candidate.id);
         try {
           return await this.place(context, candidate, sampleId, { type: 'ReservePosition', data: { sample, target: this.asTarget(candidate) } }, keyed('reserve', key), { positionId: candidate.id });
         } catch (error) {
           // Taken since the read model listed it (the handler has already reloaded and asked the position).
           if (!(error instanceof PositionTakenError)) throw error;
+        } finally {
+          // Committed or not, the log now tells: a reservation shows as a moved stream.
+          this.trying.delete(candidate.id);
         }
       }
     }

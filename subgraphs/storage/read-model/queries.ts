@@ -97,14 +97,27 @@ export class StorageQueries {
       WHERE p.tenant_id = ${tenantId} AND p.unit_id = ANY(${uuids(unitIds)}::uuid[]) ORDER BY p.row, p.col`.execute(this.db)).rows;
   }
 
-  /** The first `limit` AVAILABLE positions (box name, row, column) under a unit or of a zone, in suitable zones. */
-  async freePositions(tenantId: string, where: { underUnitId: string | null; zone: string | null; zones: string[] | null }, limit: number): Promise<PositionRow[]> {
-    const { rows } = await sql<PositionRow>`SELECT ${POSITION_COLUMNS} FROM storage_read.positions p JOIN storage_read.units u ON u.tenant_id = p.tenant_id AND u.id = p.unit_id
-      WHERE p.tenant_id = ${tenantId} AND p.state = 'AVAILABLE'
-        AND (${where.underUnitId}::uuid IS NULL OR u.id = ${where.underUnitId}::uuid OR ${where.underUnitId}::uuid = ANY(u.ancestors))
-        AND (${where.zone}::text IS NULL OR u.zone = ${where.zone})
-        AND (${where.zones}::text[] IS NULL OR u.zone = ANY(${where.zones}::text[]))
-      ORDER BY u.name, p.row, p.col LIMIT ${limit}`.execute(this.db);
+  /**
+   * The first `limit` AVAILABLE positions (box name, row, column) under a unit or of a zone, in
+   * suitable zones, leaving out `excluded`. `moved`: the position's stream has events this read
+   * model has not applied yet (most likely someone reserved it a moment ago), so it is only worth
+   * trying once the read model has caught up.
+   */
+  async freePositions(
+    tenantId: string,
+    where: { underUnitId: string | null; zone: string | null; zones: string[] | null },
+    limit: number,
+    excluded: readonly string[] = [],
+  ): Promise<Array<PositionRow & { moved: boolean }>> {
+    const { rows } = await sql<PositionRow & { moved: boolean }>`SELECT c.*,
+        EXISTS (SELECT 1 FROM es.events e WHERE e.stream_id = 'StoragePosition-' || c.id AND e.stream_version > c.version) AS moved
+      FROM (SELECT ${POSITION_COLUMNS}, p.version, u.name AS box_name FROM storage_read.positions p JOIN storage_read.units u ON u.tenant_id = p.tenant_id AND u.id = p.unit_id
+        WHERE p.tenant_id = ${tenantId} AND p.state = 'AVAILABLE' AND p.id <> ALL(${uuids(excluded)}::uuid[])
+          AND (${where.underUnitId}::uuid IS NULL OR u.id = ${where.underUnitId}::uuid OR ${where.underUnitId}::uuid = ANY(u.ancestors))
+          AND (${where.zone}::text IS NULL OR u.zone = ${where.zone})
+          AND (${where.zones}::text[] IS NULL OR u.zone = ANY(${where.zones}::text[]))
+        ORDER BY u.name, p.row, p.col LIMIT ${limit}) c
+      ORDER BY c.box_name, c.row, c.col`.execute(this.db);
     return rows;
   }
 

@@ -1,0 +1,59 @@
+import { sql, type Kysely } from 'kysely';
+
+export interface Peek {
+  /** Events after the consumer's checkpoint can be read now (below the commit horizon). */
+  readable: boolean;
+  /** Events after it exist, readable or still behind an older open transaction. */
+  waiting: boolean;
+}
+
+/**
+ * Whether consumers have anything to read, for every consumer asking in the same tick in one
+ * statement: one append wakes every runner of a process at once, and most find nothing yet.
+ */
+class CheckpointPeeker {
+  private pending: Map<string, Array<(peek: Peek) => void>> | null = null;
+
+  constructor(private readonly db: Kysely<any>) {}
+
+  peek(consumer: string): Promise<Peek> {
+    return new Promise((resolve) => {
+      if (!this.pending) {
+        this.pending = new Map();
+        setImmediate(() => void this.flush());
+      }
+      const waiters = this.pending.get(consumer);
+      if (waiters) waiters.push(resolve);
+      else this.pending.set(consumer, [resolve]);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending!;
+    this.pending = null;
+    try {
+      // The same horizon as EventStore.readAll: only transactions older than every one in flight.
+      const { rows } = await sql<{ consumer: string } & Peek>`
+        SELECT c.consumer,
+               EXISTS (SELECT 1 FROM es.events e WHERE (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)
+                         AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())) AS readable,
+               EXISTS (SELECT 1 FROM es.events e WHERE (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)) AS waiting
+        FROM es.checkpoints c WHERE c.consumer = ANY(${[...batch.keys()]}::text[])`.execute(this.db);
+      const found = new Map(rows.map((row) => [row.consumer, row]));
+      // No checkpoint row (removed under a running runner): the batch itself reports it.
+      for (const [consumer, waiters] of batch) for (const resolve of waiters) resolve(found.get(consumer) ?? { readable: true, waiting: true });
+    } catch {
+      // Each runner then opens its batch, which meets the failure and goes through its own retry.
+      for (const waiters of batch.values()) for (const resolve of waiters) resolve({ readable: true, waiting: true });
+    }
+  }
+}
+
+const peekers = new WeakMap<Kysely<any>, CheckpointPeeker>();
+
+/** The peeker shared by every runner on one database handle. */
+export const checkpointPeeker = (db: Kysely<any>): CheckpointPeeker => {
+  let peeker = peekers.get(db);
+  if (!peeker) peekers.set(db, (peeker = new CheckpointPeeker(db)));
+  return peeker;
+};
