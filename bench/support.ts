@@ -65,8 +65,8 @@ export const table = (header: string[], rows: Array<Array<string | number>>): st
 };
 
 /** A TracSeq role (or another script) in its own Node process, as it would be deployed. */
-export const spawnService = (args: string[], env: NodeJS.ProcessEnv): ChildProcess =>
-  spawn(process.execPath, ['--import', 'tsx', ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+export const spawnService = (args: string[], env: NodeJS.ProcessEnv, nodeOptions: string[] = []): ChildProcess =>
+  spawn(process.execPath, [...nodeOptions, '--import', 'tsx', ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 
 /** Waits until every URL answers 2xx (a /ready endpoint), at most a minute. */
 export const waitReady = async (urls: string[]): Promise<void> => {
