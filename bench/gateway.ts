@@ -4,18 +4,22 @@
  *  - identical: every connection sends the same operation (single-flight shares most fetches);
  *  - varied: random sample ids, page sizes 20–80 after random cursors, and a mix of queries, so
  *    little can be shared and the subgraph tier is measured too.
- * Any error answer fails the run: a non-2xx status, a GraphQL `errors` entry, a timeout. The bench's
- * gateways run with RATE_LIMIT_PER_MINUTE=1e9 (the bench identity is not rate-limited; production
- * keeps its limits), so a 429 can never be counted as a fast request.
+ * Any error answer fails the run: a non-2xx status, a GraphQL `errors` entry, a timeout. Every role
+ * runs with NODE_ENV=production and secrets generated for the run, as deployed; the bench identity
+ * is a JWT (subject "bench", tenant "demo", admin) and the gateways run with RATE_LIMIT_PER_MINUTE=1e9
+ * (the bench identity is not rate-limited; production keeps its limits), so a 429 can never be
+ * counted as a fast request.
  *   npm run bench:gateway      BENCH_DURATION=5 for a quick look (seconds per run, default 20)
  * For profiling: BENCH_ROWS / BENCH_GATEWAYS keep only the rows / gateways whose name contains the
  * text, and BENCH_PROFILE=<dir> runs the subgraphs and our gateway with `node --cpu-prof` into
  * <dir> (summarise with `tsx bench/cpu-profile-summary.ts <dir>/*.cpuprofile`).
  */
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
 import { loadConfig } from '../platform/config.js';
 import { signIdentity } from '../platform/identity.js';
 import { benchPostgres, percentile, spawnService, table, waitReady } from './support.js';
@@ -30,8 +34,19 @@ const FEDERATED = `query Federated { samples(first: 50, filter: { projectCode: "
   id barcode status location { label unit { name } } sequencingJobs { name status } alerts { kind severity } } } } }`;
 const SINGLE = `query Single($id: ID!) { sample(id: $id) { id barcode status volumeUl } }`;
 
+/** The bench's caller: people's tokens are verified with JWT_SECRET, generated per run. */
+const JWT_SECRET = randomBytes(32).toString('base64url');
+const BENCH_TOKEN = await new SignJWT({ tenant: 'demo', roles: ['admin'] })
+  .setProtectedHeader({ alg: 'HS256' })
+  .setSubject('bench')
+  .setIssuer('tracseq')
+  .setAudience('tracseq')
+  .setExpirationTime('12h')
+  .sign(new TextEncoder().encode(JWT_SECRET));
+const AS_BENCH = { authorization: `Bearer ${BENCH_TOKEN}` };
+
 const post = async (url: string, query: string, variables: Record<string, unknown> = {}, position = '0:0') => {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tracseq-consistent-with': position }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tracseq-consistent-with': position, ...AS_BENCH }, body: JSON.stringify({ query, variables }) });
   const body = (await response.json()) as { data?: any; errors?: unknown[] };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
@@ -134,7 +149,7 @@ const main = async () => {
   const database = await benchPostgres();
   const databaseUrl = await database.createDatabase('bench_gateway');
   // Subgraphs, each gateway and the load generator run as separate processes, as they would deploy.
-  const base = { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', SAMPLES_PORT: '4001', STORAGE_PORT: '4002', SEQUENCING_PORT: '4003', NOTIFICATIONS_PORT: '4004', RATE_LIMIT_PER_MINUTE: '1000000000' };
+  const base = { ...process.env, NODE_ENV: 'production', INTERNAL_SECRET: randomBytes(32).toString('base64url'), JWT_SECRET, DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', SAMPLES_PORT: '4001', STORAGE_PORT: '4002', SEQUENCING_PORT: '4003', NOTIFICATIONS_PORT: '4004', RATE_LIMIT_PER_MINUTE: '1000000000' };
   const services: ChildProcess[] = [];
   try {
     const subgraphs = spawnService(['bin/tracseq.ts', 'subgraphs'], base, profiled);
@@ -153,9 +168,9 @@ const main = async () => {
     const cursors: string[] = (await post(ours, `query { samples(first: 200, filter: { projectCode: "BENCH" }) { edges { cursor } } }`, {}, position)).samples.edges.map((e: { cursor: string }) => e.cursor).slice(0, 150);
     const identity = signIdentity(loadConfig(base).internalSecret, { tenantId: 'demo', subject: 'bench', roles: ['admin'], requestId: 'bench' });
     const gateways = ([
-      ['TracSeq (@apollo/gateway)', ours, {}, oursProcess],
+      ['TracSeq (@apollo/gateway)', ours, AS_BENCH, oursProcess],
       ['Hive Gateway', hiveUrl, { 'x-tracseq-identity': identity }, hiveProcess],
-      ['TracSeq, SINGLE_FLIGHT=false', 'http://localhost:4092/graphql', {}, unsharedProcess],
+      ['TracSeq, SINGLE_FLIGHT=false', 'http://localhost:4092/graphql', AS_BENCH, unsharedProcess],
     ] as Array<[string, string, Record<string, string>, ChildProcess]>).filter(([name]) => keeps(process.env.BENCH_GATEWAYS, name));
     const rowsOfWork = workloads(ids, cursors).filter(([label]) => keeps(process.env.BENCH_ROWS, label));
     // Every gateway must answer every kind of request without errors before anything is timed.

@@ -30,10 +30,11 @@ export interface Connection<T> {
 /** Builds a connection from `first + 1` fetched rows (the extra row only says there is a next page). */
 export const toConnection = <T>(rows: T[], first: number, cursorOf: (row: T) => string, totalCount: () => Promise<number>): Connection<T> => {
   const page = rows.slice(0, first);
-  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
+  // A cursor is encoded when selected: most pages are read for their nodes only.
+  const edges = page.map((node) => ({ node, get cursor() { return cursorOf(node); } }));
   return {
     edges,
-    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: { hasNextPage: rows.length > first, get endCursor() { return edges.at(-1)?.cursor ?? null; } },
     totalCount,
   };
 };
