@@ -1,8 +1,9 @@
 /**
  * Summarises V8 .cpuprofile files (node --cpu-prof) as two tables: the functions with the most
  * self time, and the most inclusive time (self plus callees, counted once per sample and stack).
- *   tsx bench/cpu-profile-summary.ts <file.cpuprofile>... [--top 25] [--skip 8]
- * --skip leaves out the first seconds of each profile (start-up: module loading, seeding).
+ *   tsx bench/cpu-profile-summary.ts <file.cpuprofile>... [--top 25] [--skip 8 | --last 9]
+ * --skip leaves out the first seconds of each profile (start-up: module loading, seeding); --last
+ * keeps only its last seconds (a bench's timed run, ~1 s of shutdown after it).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,7 +22,8 @@ interface Profile {
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const top = option('--top', 25);
-const skipUs = option('--skip', 0) * 1e6;
+const skipSeconds = option('--skip', 0);
+const lastSeconds = option('--last', 0);
 const files = args.filter((arg, i) => !arg.startsWith('--') && !args[i - 1]?.startsWith('--'));
 
 /** `function (package/file:line)`, short enough for a table. */
@@ -43,6 +45,8 @@ for (const file of files) {
   const inclusive = new Map<string, number>();
   let total = 0;
   let idle = 0;
+  const length = profile.timeDeltas.reduce((sum, dt) => sum + dt, 0);
+  const skipUs = lastSeconds > 0 ? length - lastSeconds * 1e6 : skipSeconds * 1e6;
   let at = 0;
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
