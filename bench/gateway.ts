@@ -4,27 +4,47 @@
  *  - identical: every connection sends the same operation (single-flight shares most fetches);
  *  - varied: random sample ids, page sizes 20–80 after random cursors, and a mix of queries, so
  *    little can be shared and the subgraph tier is measured too.
- * Any error answer fails the run: a non-2xx status, a GraphQL `errors` entry, a timeout. The bench's
- * gateways run with RATE_LIMIT_PER_MINUTE=1e9 (the bench identity is not rate-limited; production
- * keeps its limits), so a 429 can never be counted as a fast request.
+ * Any error answer fails the run: a non-2xx status, a GraphQL `errors` entry, a timeout. Every role
+ * runs with NODE_ENV=production and secrets generated for the run, as deployed; the bench identity
+ * is a JWT (subject "bench", tenant "demo", admin) and the gateways run with RATE_LIMIT_PER_MINUTE=1e9
+ * (the bench identity is not rate-limited; production keeps its limits), so a 429 can never be
+ * counted as a fast request.
  *   npm run bench:gateway      BENCH_DURATION=5 for a quick look (seconds per run, default 20)
+ * For profiling: BENCH_ROWS / BENCH_GATEWAYS keep only the rows / gateways whose name contains the
+ * text, and BENCH_CPU_PROF=<dir> runs the subgraphs and our gateway with `node --cpu-prof` into
+ * <dir> (summarise with `tsx bench/cpu-profile-summary.ts <dir>/*.cpuprofile`).
  */
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
 import { loadConfig } from '../platform/config.js';
 import { signIdentity } from '../platform/identity.js';
 import { benchPostgres, percentile, spawnService, table, waitReady } from './support.js';
 
 const duration = Number(process.env.BENCH_DURATION ?? '20');
 const connections = 50;
+const keeps = (filter: string | undefined, name: string) => !filter || name.includes(filter);
 
 const FEDERATED = `query Federated { samples(first: 50, filter: { projectCode: "BENCH" }) { edges { node {
   id barcode status location { label unit { name } } sequencingJobs { name status } alerts { kind severity } } } } }`;
 const SINGLE = `query Single($id: ID!) { sample(id: $id) { id barcode status volumeUl } }`;
 
+/** The bench's caller: people's tokens are verified with JWT_SECRET, generated per run. */
+const JWT_SECRET = randomBytes(32).toString('base64url');
+const BENCH_TOKEN = await new SignJWT({ tenant: 'demo', roles: ['admin'] })
+  .setProtectedHeader({ alg: 'HS256' })
+  .setSubject('bench')
+  .setIssuer('tracseq')
+  .setAudience('tracseq')
+  .setExpirationTime('12h')
+  .sign(new TextEncoder().encode(JWT_SECRET));
+const AS_BENCH = { authorization: `Bearer ${BENCH_TOKEN}` };
+
 const post = async (url: string, query: string, variables: Record<string, unknown> = {}, position = '0:0') => {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tracseq-consistent-with': position }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tracseq-consistent-with': position, ...AS_BENCH }, body: JSON.stringify({ query, variables }) });
   const body = (await response.json()) as { data?: any; errors?: unknown[] };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
@@ -127,26 +147,30 @@ const main = async () => {
   const database = await benchPostgres();
   const databaseUrl = await database.createDatabase('bench_gateway');
   // Subgraphs, each gateway and the load generator run as separate processes, as they would deploy.
-  const base = { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', SAMPLES_PORT: '4001', STORAGE_PORT: '4002', SEQUENCING_PORT: '4003', NOTIFICATIONS_PORT: '4004', RATE_LIMIT_PER_MINUTE: '1000000000' };
+  const base = { ...process.env, NODE_ENV: 'production', INTERNAL_SECRET: randomBytes(32).toString('base64url'), JWT_SECRET, DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', SAMPLES_PORT: '4001', STORAGE_PORT: '4002', SEQUENCING_PORT: '4003', NOTIFICATIONS_PORT: '4004', RATE_LIMIT_PER_MINUTE: '1000000000' };
   const services: ChildProcess[] = [];
   try {
-    services.push(spawnService(['bin/tracseq.ts', 'subgraphs'], base));
+    const subgraphs = spawnService(['bin/tracseq.ts', 'subgraphs'], base);
+    services.push(subgraphs);
     await waitReady(['http://localhost:4001/ready', 'http://localhost:4002/ready', 'http://localhost:4003/ready', 'http://localhost:4004/ready']);
-    services.push(spawnService(['bin/tracseq.ts', 'gateway'], { ...base, PORT: '4090' }));
-    services.push(spawnService(['bin/tracseq.ts', 'gateway'], { ...base, PORT: '4092', SINGLE_FLIGHT: 'false' }));
-    services.push(spawnService(['bench/hive-gateway.ts'], { ...base, PORT: '4091' }));
+    const [oursProcess, unsharedProcess, hiveProcess] = [
+      spawnService(['bin/tracseq.ts', 'gateway'], { ...base, PORT: '4090' }),
+      spawnService(['bin/tracseq.ts', 'gateway'], { ...base, PORT: '4092', SINGLE_FLIGHT: 'false' }, { profile: false }),
+      spawnService(['bench/hive-gateway.ts'], { ...base, PORT: '4091' }, { profile: false }),
+    ];
+    services.push(oursProcess, unsharedProcess, hiveProcess);
     await waitReady(['http://localhost:4090/ready', 'http://localhost:4092/ready']);
     const ours = 'http://localhost:4090/graphql';
     const hiveUrl = 'http://127.0.0.1:4091/graphql';
     const { ids, position } = await seed(ours);
     const cursors: string[] = (await post(ours, `query { samples(first: 200, filter: { projectCode: "BENCH" }) { edges { cursor } } }`, {}, position)).samples.edges.map((e: { cursor: string }) => e.cursor).slice(0, 150);
     const identity = signIdentity(loadConfig(base).internalSecret, { tenantId: 'demo', subject: 'bench', roles: ['admin'], requestId: 'bench' });
-    const gateways: Array<[string, string, Record<string, string>]> = [
-      ['TracSeq (@apollo/gateway)', ours, {}],
-      ['Hive Gateway', hiveUrl, { 'x-tracseq-identity': identity }],
-      ['TracSeq, SINGLE_FLIGHT=false', 'http://localhost:4092/graphql', {}],
-    ];
-    const rowsOfWork = workloads(ids, cursors);
+    const gateways = ([
+      ['TracSeq (@apollo/gateway)', ours, AS_BENCH, oursProcess],
+      ['Hive Gateway', hiveUrl, { 'x-tracseq-identity': identity }, hiveProcess],
+      ['TracSeq, SINGLE_FLIGHT=false', 'http://localhost:4092/graphql', AS_BENCH, unsharedProcess],
+    ] as Array<[string, string, Record<string, string>, ChildProcess]>).filter(([name]) => keeps(process.env.BENCH_GATEWAYS, name));
+    const rowsOfWork = workloads(ids, cursors).filter(([label]) => keeps(process.env.BENCH_ROWS, label));
     // Every gateway must answer every kind of request without errors before anything is timed.
     for (const [name, url, headers] of gateways) {
       for (const [label, workload] of rowsOfWork) {
@@ -163,30 +187,53 @@ const main = async () => {
     const rows: Array<Array<string | number>> = [];
     const failed: string[] = [];
     for (const [label, workload] of rowsOfWork) {
-      const results: LoadResult[] = [];
-      for (const [name, url, headers] of gateways) {
+      const results = new Map<string, LoadResult>();
+      for (const [name, url, headers, gatewayProcess] of gateways) {
         await load(url, workload, headers, Math.min(5, duration)); // warm-up, discarded
+        const cpuBefore = [cpuMs(gatewayProcess), cpuMs(subgraphs)];
         const result = await load(url, workload, headers, duration);
-        results.push(result);
+        const requests = result.rps * duration;
+        const [gatewayCpu, subgraphCpu] = [cpuMs(gatewayProcess), cpuMs(subgraphs)].map((after, i) => (after - cpuBefore[i]!) / requests);
+        results.set(name, result);
         if (result.failures > 0) failed.push(`${label} via ${name}: ${result.failures} failed answers, first: ${result.firstFailure}`);
-        rows.push([label, name, Math.round(result.rps), ms(percentile(result.latencies, 50)), ms(percentile(result.latencies, 95)), ms(percentile(result.latencies, 99)), result.failures]);
+        rows.push([label, name, Math.round(result.rps), ms(percentile(result.latencies, 50)), ms(percentile(result.latencies, 95)), ms(percentile(result.latencies, 99)), ms(gatewayCpu!), ms(subgraphCpu!), result.failures]);
         console.log(`done: ${label} via ${name}`);
       }
-      rows.push([label, '**ours / Hive**', (results[0]!.rps / results[1]!.rps).toFixed(2), '', '', '', '']);
+      const [oursResult, hiveResult] = [results.get('TracSeq (@apollo/gateway)'), results.get('Hive Gateway')];
+      if (oursResult && hiveResult) rows.push([label, '**ours / Hive**', (oursResult.rps / hiveResult.rps).toFixed(2), '', '', '', '', '', '']);
     }
     console.log(`\n${connections} connections, ${duration} s per run, ${os.cpus().length} cores; subgraphs, gateways and load generator in separate processes\n`);
-    console.log(table(['query', 'gateway', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'failed'], rows));
+    console.log('CPU ms/req: CPU time (user + system) the gateway\'s and the subgraphs\' processes spent per answered request, less noisy than req/s on a shared machine\n');
+    console.log(table(['query', 'gateway', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'gateway CPU ms/req', 'subgraphs CPU ms/req', 'failed'], rows));
     if (failed.length > 0) {
       console.error(`\nBENCHMARK FAILED: error answers are not fast requests.\n${failed.join('\n')}`);
       process.exitCode = 1;
     }
   } finally {
-    for (const service of services) service.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Each service stops gracefully (and writes its CPU profile) before the database goes away.
+    await Promise.all(services.map((service) => new Promise((resolve) => {
+      if (service.exitCode !== null) return resolve(null);
+      const timer = setTimeout(resolve, 15_000);
+      service.once('exit', () => resolve(clearTimeout(timer)));
+      service.kill('SIGTERM');
+    })));
     await database.stop();
   }
 };
 
 const ms = (value: number) => value.toFixed(1);
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc; NaN elsewhere). */
+const cpuMs = (child: ChildProcess): number => {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+};
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
 
 await main();

@@ -66,11 +66,13 @@ export const table = (header: string[], rows: Array<Array<string | number>>): st
 
 /**
  * A TracSeq role (or another script) in its own Node process, as it would be deployed. With
- * BENCH_CPU_PROF=<dir> each writes a CPU profile there when it exits (NODE_OPTIONS refuses --cpu-prof).
+ * BENCH_CPU_PROF=<dir> each profiled service writes a CPU profile there when it exits (NODE_OPTIONS
+ * refuses --cpu-prof); a peer that is not ours passes `profile: false`.
  */
-export const spawnService = (args: string[], env: NodeJS.ProcessEnv): ChildProcess => {
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  return spawn(process.execPath, [...profile, '--import', 'tsx', ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+export const spawnService = (args: string[], env: NodeJS.ProcessEnv, { profile = true } = {}): ChildProcess => {
+  const dir = process.env.BENCH_CPU_PROF;
+  const flags = profile && dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  return spawn(process.execPath, [...flags, '--import', 'tsx', ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 };
 
 /** Waits until every URL answers 2xx (a /ready endpoint), at most a minute. */

@@ -6,6 +6,7 @@ import { ERROR_CODES } from '../platform/error-codes.js';
 import { DomainError, type ErrorCode } from '../platform/errors.js';
 import type { Route } from '../platform/http/http-server.js';
 import type { Identity } from '../platform/identity.js';
+import type { SubgraphFetch } from './subgraph-transport.js';
 import type { ManifestOperation } from './use-persisted-queries.js';
 
 /**
@@ -77,7 +78,6 @@ export interface Refusal {
   started: bigint;
 }
 
-type Fetcher = (url: string, init?: { method?: string; headers?: unknown; body?: unknown }) => Promise<Response>;
 
 /** What a plugin may see of the running gateway once its HTTP server listens. */
 export interface GatewayServer {
@@ -103,7 +103,7 @@ export interface GatewayPlugin {
   /** A WebSocket connection was accepted for this caller; the function returned, if any, runs when it closes. */
   onConnect?(connection: { caller: Caller; socket: WebSocket }): void | (() => void);
   /** Wraps the HTTP fetches to one subgraph. */
-  wrapFetcher?(subgraph: string, fetcher: Fetcher): Fetcher;
+  wrapFetcher?(subgraph: string, fetch: SubgraphFetch): SubgraphFetch;
   /** Apollo Server's own lifecycle (operations over HTTP). */
   apollo?: ApolloServerPlugin<GatewayContext>;
   /** The gateway's HTTP server is listening. */
@@ -122,7 +122,7 @@ export interface PluginHooks {
   resolved(resolved: ResolvedOperation): GraphQLError | null;
   refused(refusal: Refusal): void;
   connected(connection: { caller: Caller; socket: WebSocket }): void;
-  wrapFetcher(subgraph: string, fetcher: Fetcher): Fetcher;
+  wrapFetcher(subgraph: string, fetch: SubgraphFetch): SubgraphFetch;
   /** Apollo Server's plugins: each plugin's own, then onResolvedOperation for HTTP operations. */
   apolloPlugins(): ApolloServerPlugin<GatewayContext>[];
   started(http: Server): void;
@@ -159,7 +159,7 @@ export const pluginHooks = (plugins: readonly GatewayPlugin[]): PluginHooks => {
         if (closed) connection.socket.once('close', closed);
       }
     },
-    wrapFetcher: (subgraph: string, fetcher: Fetcher): Fetcher => plugins.reduce((wrapped, plugin) => plugin.wrapFetcher?.(subgraph, wrapped) ?? wrapped, fetcher),
+    wrapFetcher: (subgraph: string, fetch: SubgraphFetch): SubgraphFetch => plugins.reduce((wrapped, plugin) => plugin.wrapFetcher?.(subgraph, wrapped) ?? wrapped, fetch),
     apolloPlugins(): ApolloServerPlugin<GatewayContext>[] {
       const resolved = (operation: ResolvedOperation) => hooks.resolved(operation);
       return [

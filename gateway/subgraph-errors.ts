@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import type { SubgraphReply } from './subgraph-transport.js';
 
 /**
  * What a subgraph said, made into errors a client can act on. @apollo/gateway turns any non-2xx
@@ -8,10 +9,8 @@ import { GraphQLError } from 'graphql';
  * - an answer in GraphQL's response shape, whatever its HTTP status, is handed on as a 200, so
  *   the gateway passes each error on with its message, code and path;
  * - an answer in any other shape is `BAD_GATEWAY`;
- * - no answer (refused, reset, timed out) is `SUBGRAPH_UNAVAILABLE`.
+ * - no answer (refused, reset, timed out) is `SUBGRAPH_UNAVAILABLE` (thrown by the data source).
  */
-type Fetcher = (url: string, init?: { method?: string; headers?: unknown; body?: unknown }) => Promise<Response>;
-
 export const SUBGRAPH_UNAVAILABLE = 'SUBGRAPH_UNAVAILABLE';
 export const BAD_GATEWAY = 'BAD_GATEWAY';
 
@@ -30,28 +29,18 @@ export const isGraphQLResponse = (body: unknown): body is { data?: unknown; erro
   return 'data' in body || Array.isArray(body.errors);
 };
 
-export const withSubgraphErrors =
-  (fetcher: Fetcher, subgraph: string): Fetcher =>
-  async (url, init) => {
-    let status: number;
-    let text: string;
-    try {
-      const response = await fetcher(url, init);
-      status = response.status;
-      text = await response.text();
-    } catch {
-      throw unavailable(subgraph);
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw badGateway(subgraph, `HTTP ${status} with a body that is not JSON`);
-    }
-    if (!isGraphQLResponse(body)) throw badGateway(subgraph, `HTTP ${status} with JSON that is not a GraphQL response`);
-    if (status >= 300 && !body.errors?.length) throw badGateway(subgraph, `HTTP ${status} without errors`);
-    return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
-  };
+/** A subgraph's answer, parsed once, as the GraphQL response the query plan continues with. */
+export const subgraphResponse = (subgraph: string, { status, body: text }: SubgraphReply): { data?: Record<string, unknown> | null; errors?: Array<{ message: string }> } => {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw badGateway(subgraph, `HTTP ${status} with a body that is not JSON`);
+  }
+  if (!isGraphQLResponse(body)) throw badGateway(subgraph, `HTTP ${status} with JSON that is not a GraphQL response`);
+  if (status >= 300 && !body.errors?.length) throw badGateway(subgraph, `HTTP ${status} without errors`);
+  return body as { data?: Record<string, unknown> | null; errors?: Array<{ message: string }> };
+};
 
 /**
  * A graphql-ws subscription's failure from a subgraph: its error messages (already formatted by the

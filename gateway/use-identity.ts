@@ -20,6 +20,12 @@ const TENANT = /^[a-z0-9][a-z0-9_-]{0,62}$/;
  * notification could matter. Unknown keys are never cached: a new key works on the next request.
  */
 const KEY_CACHE_MS = 60_000;
+/**
+ * A verified token's caller is reused this long at most, and never past the token's `exp`: a client
+ * sends the same token on every request, and verifying it (WebCrypto HMAC or RSA) cost more than
+ * many a request. The bound is for JWKS rotations: a key taken out of the set stops working within it.
+ */
+const TOKEN_CACHE_MS = 60_000;
 
 export interface IdentityOptions {
   /** HS256 key for people's tokens (JWT_SECRET). Without it and without `jwksUrl`, bearer tokens are refused. */
@@ -67,7 +73,19 @@ export const useIdentity = (options: IdentityOptions): GatewayPlugin => {
     listener.on('reconnect', () => keys.clear());
   }
 
+  const tokens = new Map<string, { caller: Caller; until: number }>();
   const fromToken = async (token: string, requestId: string): Promise<Caller> => {
+    const now = Date.now();
+    const cached = tokens.get(token);
+    if (cached && cached.until > now) return { ...cached.caller, requestId };
+    const { caller, expiresAt } = await verifiedToken(token, requestId);
+    if (tokens.size >= 10_000) tokens.clear();
+    tokens.set(token, { caller, until: Math.min(now + TOKEN_CACHE_MS, expiresAt) });
+    return { ...caller };
+  };
+
+  /** The caller a token names, and until when the token is valid (ms; no `exp`: forever). */
+  const verifiedToken = async (token: string, requestId: string): Promise<{ caller: Caller; expiresAt: number }> => {
     if (!key) throw new UnauthenticatedError('bearer tokens are not configured (JWT_SECRET or JWKS_URL)');
     let payload;
     try {
@@ -86,7 +104,10 @@ export const useIdentity = (options: IdentityOptions): GatewayPlugin => {
     // Forwarded for electronic signatures (printed name, fresh authentication); never required to call.
     const name = typeof payload.name === 'string' && payload.name.trim() !== '' ? payload.name.trim() : null;
     const authTime = typeof payload.auth_time === 'number' && Number.isFinite(payload.auth_time) ? payload.auth_time : null;
-    return { tenantId: payload.tenant, subject: payload.sub, roles, requestId, persistedOnly: false, rateKey: `user:${payload.tenant}/${payload.sub}`, manifests: null, name, authTime };
+    return {
+      caller: { tenantId: payload.tenant, subject: payload.sub, roles, requestId, persistedOnly: false, rateKey: `user:${payload.tenant}/${payload.sub}`, manifests: null, name, authTime },
+      expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY,
+    };
   };
 
   const fromApiKey = async (secret: string, requestId: string): Promise<Caller> => {

@@ -103,13 +103,13 @@ export const useMetrics = (options: MetricsOptions = {}): GatewayPlugin => {
     name: 'metrics',
     routes: { '/metrics': metricsRoute(registry) },
     apollo,
-    wrapFetcher(subgraph, fetcher) {
-      return async (url, init) => {
+    wrapFetcher(subgraph, fetch) {
+      return async (url, request) => {
         const end = fetches.startTimer({ subgraph });
         try {
-          const response = await fetcher(url, init);
-          end({ outcome: response.ok ? 'ok' : 'http_error' });
-          return response;
+          const reply = await fetch(url, request);
+          end({ outcome: reply.status >= 200 && reply.status < 300 ? 'ok' : 'http_error' });
+          return reply;
         } catch (error) {
           end({ outcome: 'network_error' });
           throw error;

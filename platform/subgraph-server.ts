@@ -2,7 +2,7 @@ import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLResol
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { randomUUID } from 'node:crypto';
 import type { CommandContext } from '../event-store/command-handler.js';
 import { serveSubgraphSubscriptions } from './subscriptions/subgraph-subscriptions.js';
@@ -14,7 +14,8 @@ import { applyInputBounds } from './graphql/input-bounds.js';
 import { CONSISTENCY_HEADER, CORRELATION_HEADER } from './headers.js';
 import { graphqlHandler, sendJson } from './http/graphql-handler.js';
 import { startHttpServer, type RunningServer } from './http/http-server.js';
-import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity.js';
+import { IDENTITY_HEADER, type Identity } from './identity.js';
+import { IdentityVerifier } from './identity-verifier.js';
 import type { MigrationSet } from '../event-store/migrations.js';
 import { metricsRoute, type Metrics } from './metrics.js';
 import { subgraphMetrics } from './observability/subgraph-metrics.js';
@@ -143,6 +144,9 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      // Answers are never cached (no-store): without cache hints Apollo Server does not wrap every
+      // field resolver to collect them, which was a hook call and a promise per resolved field.
+      ApolloServerPluginCacheControlDisabled(),
       {
         // Only reads honour x-tracseq-consistent-with; known once the operation is resolved.
         async requestDidStart() {
@@ -158,9 +162,10 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
     csrfPrevention: true,
   });
   await apollo.start();
+  const identities = new IdentityVerifier(config.internalSecret);
   const handler = graphqlHandler(apollo, {
     context: async (_req, headers) => {
-      const identity = verifyIdentity(config.internalSecret, headers.get(IDENTITY_HEADER));
+      const identity = identities.verify(headers.get(IDENTITY_HEADER));
       const consistentWith = headers.get(CONSISTENCY_HEADER) || null;
       return definition.context({
         identity,

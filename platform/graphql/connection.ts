@@ -27,13 +27,24 @@ export interface Connection<T> {
   totalCount: number | (() => Promise<number>);
 }
 
+/** An edge whose cursor is encoded when selected: most pages are read for their nodes only. */
+class Edge<T> {
+  constructor(
+    readonly node: T,
+    private readonly cursorOf: (row: T) => string,
+  ) {}
+
+  get cursor(): string {
+    return this.cursorOf(this.node);
+  }
+}
+
 /** Builds a connection from `first + 1` fetched rows (the extra row only says there is a next page). */
 export const toConnection = <T>(rows: T[], first: number, cursorOf: (row: T) => string, totalCount: () => Promise<number>): Connection<T> => {
-  const page = rows.slice(0, first);
-  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
+  const edges = rows.slice(0, first).map((node) => new Edge(node, cursorOf));
   return {
     edges,
-    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: { hasNextPage: rows.length > first, get endCursor() { return edges.at(-1)?.cursor ?? null; } },
     totalCount,
   };
 };
