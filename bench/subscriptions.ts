@@ -17,13 +17,14 @@
  *   BENCH_RUNS       subscribers@alerts-per-second, comma separated (default 1000@2,5000@10,20000@1)
  *   BENCH_SECONDS    seconds of alerts per run (default 10)
  *   BENCH_MAX_SOCKETS WebSockets per run at most (default 10000)
- *   BENCH_PORT_BASE  first of the 7 ports the run listens on (default 4300)
+ *   BENCH_PORT_BASE  first of the ports the run listens on: the gateway, then one per subgraph (default 4300)
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { EventStore } from '../event-store/event-store.js';
 import { createPool } from '../platform/database.js';
+import { SUBGRAPH_NAMES, settingPrefix, type SubgraphName } from '../schema/subgraphs.js';
 import { benchPostgres, percentile, spawnService, table, waitReady } from './support.js';
 
 const runs = (process.env.BENCH_RUNS ?? '1000@2,5000@10,20000@1').split(',').map((run) => {
@@ -79,17 +80,19 @@ const subscriber = (url: string, observed: Observed, subscriptions: number) =>
   });
 
 const run = async (count: number, rate: number, databaseUrl: string) => {
+  // Every subgraph on a port of the run's own range: other processes on the machine keep the defaults.
   const port = (i: number) => String(portBase + i);
-  const env = { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '10000000', SAMPLES_PORT: port(1), STORAGE_PORT: port(2), SEQUENCING_PORT: port(3), NOTIFICATIONS_PORT: port(4), SAGAS_PORT: port(5) };
-  const url = (i: number) => `http://localhost:${port(i)}/graphql`;
-  const urls = { SAMPLES_URL: url(1), STORAGE_URL: url(2), SEQUENCING_URL: url(3), NOTIFICATIONS_URL: url(4), SAGAS_URL: url(5) };
+  const subgraphPort = (name: SubgraphName) => port(1 + SUBGRAPH_NAMES.indexOf(name));
+  const gatewayPort = port(0);
+  const env = { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '10000000', ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${settingPrefix(name)}_PORT`, subgraphPort(name)])) };
+  const urls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${settingPrefix(name)}_URL`, `http://localhost:${subgraphPort(name)}/graphql`]));
   const subgraphs = spawnService(['bin/tracseq.ts', 'subgraphs'], env);
-  const gateway = spawnService(['bin/tracseq.ts', 'gateway'], { ...env, ...urls, PORT: port(6) });
+  const gateway = spawnService(['bin/tracseq.ts', 'gateway'], { ...env, ...urls, PORT: gatewayPort });
   const sockets: WebSocket[] = [];
   const pool = createPool(databaseUrl, 5);
   const observed: Observed = { latencies: [], failures: [] };
   try {
-    await waitReady([`http://localhost:${port(4)}/ready`, `http://localhost:${port(6)}/ready`]);
+    await waitReady([`http://localhost:${subgraphPort('notifications')}/ready`, `http://localhost:${gatewayPort}/ready`]);
     const store = new EventStore(pool);
     const meta = () => ({ tenantId: 'demo', actor: 'bench', correlationId: randomUUID(), occurredAt: new Date().toISOString() });
     // Samples to reject, registered first so the alert's `sample { barcode }` resolves.
@@ -102,7 +105,7 @@ const run = async (count: number, rate: number, databaseUrl: string) => {
     const perSocket = Math.ceil(count / maxSockets);
     if (count % perSocket !== 0) throw new Error(`${count} subscribers do not split evenly into ${perSocket} per socket`);
     const socketCount = count / perSocket;
-    for (let i = 0; i < socketCount; i += 250) sockets.push(...(await Promise.all(Array.from({ length: Math.min(250, socketCount - i) }, () => subscriber(`ws://localhost:${port(6)}/graphql`, observed, perSocket)))));
+    for (let i = 0; i < socketCount; i += 250) sockets.push(...(await Promise.all(Array.from({ length: Math.min(250, socketCount - i) }, () => subscriber(`ws://localhost:${gatewayPort}/graphql`, observed, perSocket)))));
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const rssAfter = rssKb(gateway.pid!);
     const started = Date.now();
