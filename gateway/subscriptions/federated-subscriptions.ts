@@ -45,9 +45,17 @@ export interface SubscriberOptions {
   correlationId: string;
 }
 
+/** Subscribers mostly share their document object (CheckedDocuments): print each once. */
+const printed = new WeakMap<DocumentNode, string>();
+const textOf = (document: DocumentNode): string => {
+  let text = printed.get(document);
+  if (text === undefined) printed.set(document, (text = print(document)));
+  return text;
+};
+
 /** The group key: the identity parts that decide what a subscriber may see, then the operation. */
 const groupKey = (identity: Omit<Identity, 'expiresAt'>, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>) =>
-  [identity.tenantId, [...identity.roles].sort().join(','), operationName ?? '', JSON.stringify(variables), print(document)].join('\u0000');
+  [identity.tenantId, [...identity.roles].sort().join(','), operationName ?? '', JSON.stringify(variables), textOf(document)].join('\u0000');
 
 /** Whose name a group's upstream subscription and entity fetches carry: no member's. */
 export const GROUP_SUBJECT = 'subscription-group';
@@ -140,7 +148,7 @@ export class FederatedSubscriptions {
     const primary = node.primary;
     const fetch: FetchNode = { ...primary, serviceName: EVENT_SOURCE };
     const eventPlan: QueryPlan = { kind: 'QueryPlan', node: node.rest ? { kind: 'Sequence', nodes: [fetch, node.rest] } : fetch };
-    const request = { query: print(document), variables, operationName };
+    const request = { query: textOf(document), variables, operationName };
     const groupId = `subscription-group:${randomUUID()}`;
     const identity = groupIdentity(subscriber.identity, groupId);
     const group: Group = { key, subscribers: new Set(), stop: () => undefined, chain: Promise.resolve(), ready: [], flushing: false };
