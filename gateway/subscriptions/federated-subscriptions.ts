@@ -38,7 +38,32 @@ interface Group {
   /** Serialized results not yet written, in order; written together by the next flush. */
   ready: string[];
   flushing: boolean;
+  /** Events being executed, and those waiting for one of the EXECUTIONS_PER_GROUP slots. */
+  executing: number;
+  waiting: Array<() => void>;
 }
+
+/**
+ * Events of one group executed at once: enough to overlap their entity fetches, few enough that a
+ * burst of events does not become a burst of concurrent fetches against the subgraphs.
+ */
+const EXECUTIONS_PER_GROUP = 8;
+
+/** Runs `run` in one of the group's execution slots, once one is free. */
+const inSlot = <T>(group: Group, run: () => Promise<T>): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const start = () => {
+      group.executing++;
+      run()
+        .then(resolve, reject)
+        .finally(() => {
+          group.executing--;
+          group.waiting.shift()?.();
+        });
+    };
+    if (group.executing < EXECUTIONS_PER_GROUP) start();
+    else group.waiting.push(start);
+  });
 
 export interface SubscriberOptions {
   identity: Omit<Identity, 'expiresAt'>;
@@ -151,7 +176,7 @@ export class FederatedSubscriptions {
     const request = { query: textOf(document), variables, operationName };
     const groupId = `subscription-group:${randomUUID()}`;
     const identity = groupIdentity(subscriber.identity, groupId);
-    const group: Group = { key, subscribers: new Set(), stop: () => undefined, chain: Promise.resolve(), ready: [], flushing: false };
+    const group: Group = { key, subscribers: new Set(), stop: () => undefined, chain: Promise.resolve(), ready: [], flushing: false, executing: 0, waiting: [] };
     // Executed once per event, serialized once, written to every member.
     const deliver = (result: ExecutionResult) => {
       group.ready.push(serialize(result));
@@ -178,12 +203,12 @@ export class FederatedSubscriptions {
       { query: primary.operation, variables: primaryVariables, extensions: { [IDENTITY_HEADER]: this.options.signer.sign(identity) } },
       {
         next: (message) => {
-          // Each event's execution starts as it arrives (events in flight overlap their entity
-          // fetches); results are delivered in the order the subgraph sent their events.
+          // Each event's execution starts as it arrives, up to EXECUTIONS_PER_GROUP at once (events in
+          // flight overlap their entity fetches); results are delivered in the order the subgraph sent their events.
           const result: Promise<ExecutionResult> =
             message.errors?.length || !message.data
               ? Promise.resolve({ errors: subscriptionErrors(primary.serviceName, message) })
-              : execute(message.data as Record<string, unknown>, (message.extensions as { position?: string } | undefined)?.position ?? null);
+              : inSlot(group, () => execute(message.data as Record<string, unknown>, (message.extensions as { position?: string } | undefined)?.position ?? null));
           group.chain = group.chain
             .then(() => result)
             .then(deliver)
