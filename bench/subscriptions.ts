@@ -4,7 +4,9 @@
  * rate. Latency is from the source event's append (the alert's raisedAt) to receipt by the client,
  * so it includes the alert policy, the notifications subgraph, the gateway's federated resolution
  * of `sample { barcode }` and the fan-out. Memory per subscriber is the gateway process's RSS growth
- * from before the subscribers connected to after they all subscribed.
+ * from before the subscribers connected to after they all subscribed. Gateway CPU per message is its
+ * user + system CPU time from the first alert to the last receipt over the messages delivered: on a
+ * shared machine it moves far less than latency does.
  * Subscribers are the development identity, one caller for the rate limit: the run lifts
  * RATE_LIMIT_PER_MINUTE (to 10,000,000) so that every subscribe is admitted; before, most of the
  * 5,000 subscribes were refused RATE_LIMITED and the bench measured only the few that got in.
@@ -17,13 +19,16 @@
  *   BENCH_RUNS       subscribers@alerts-per-second, comma separated (default 1000@2,5000@10,20000@1)
  *   BENCH_SECONDS    seconds of alerts per run (default 10)
  *   BENCH_MAX_SOCKETS WebSockets per run at most (default 10000)
- *   BENCH_PORT_BASE  first of the 7 ports the run listens on (default 4300)
+ *   BENCH_CPU_PROF   a directory: the gateway runs with --cpu-prof and writes its profile there on exit
+ *   BENCH_PORT_BASE  first of the ports the run listens on: the gateway, then one per subgraph (default 4300)
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { EventStore } from '../event-store/event-store.js';
 import { createPool } from '../platform/database.js';
+import { SUBGRAPH_NAMES, settingPrefix, type SubgraphName } from '../schema/subgraphs.js';
 import { benchPostgres, percentile, spawnService, table, waitReady } from './support.js';
 
 const runs = (process.env.BENCH_RUNS ?? '1000@2,5000@10,20000@1').split(',').map((run) => {
@@ -34,8 +39,15 @@ const runs = (process.env.BENCH_RUNS ?? '1000@2,5000@10,20000@1').split(',').map
 const seconds = Number(process.env.BENCH_SECONDS ?? '10');
 const maxSockets = Number(process.env.BENCH_MAX_SOCKETS ?? '10000');
 const portBase = Number(process.env.BENCH_PORT_BASE ?? '4300');
+const profileDir = process.env.BENCH_CPU_PROF;
 const SUBSCRIPTION = 'subscription { alertRaised { id kind severity message raisedAt sample { barcode } } }';
 
+/** User + system CPU seconds a process has used (Linux /proc): other helpers' load does not inflate it as it does latency. */
+const cpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+};
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const rssKb = (pid: number) => Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim());
 
 interface Observed {
@@ -79,17 +91,21 @@ const subscriber = (url: string, observed: Observed, subscriptions: number) =>
   });
 
 const run = async (count: number, rate: number, databaseUrl: string) => {
+  // Every subgraph on a port of the run's own range: other processes on the machine keep the defaults.
   const port = (i: number) => String(portBase + i);
-  const env = { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '10000000', SAMPLES_PORT: port(1), STORAGE_PORT: port(2), SEQUENCING_PORT: port(3), NOTIFICATIONS_PORT: port(4), SAGAS_PORT: port(5) };
-  const url = (i: number) => `http://localhost:${port(i)}/graphql`;
-  const urls = { SAMPLES_URL: url(1), STORAGE_URL: url(2), SEQUENCING_URL: url(3), NOTIFICATIONS_URL: url(4), SAGAS_URL: url(5) };
+  const subgraphPort = (name: SubgraphName) => port(1 + SUBGRAPH_NAMES.indexOf(name));
+  const gatewayPort = port(0);
+  const env = { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '10000000', ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${settingPrefix(name)}_PORT`, subgraphPort(name)])) };
+  const urls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${settingPrefix(name)}_URL`, `http://localhost:${subgraphPort(name)}/graphql`]));
   const subgraphs = spawnService(['bin/tracseq.ts', 'subgraphs'], env);
-  const gateway = spawnService(['bin/tracseq.ts', 'gateway'], { ...env, ...urls, PORT: port(6) });
+  const gatewayEnv = { ...env, ...urls, PORT: gatewayPort };
+  // --cpu-prof is refused in NODE_OPTIONS: the profiled gateway gets it on its command line.
+  const gateway = profileDir ? spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', 'tsx', 'bin/tracseq.ts', 'gateway'], { env: gatewayEnv, stdio: ['ignore', 'ignore', 'inherit'] }) : spawnService(['bin/tracseq.ts', 'gateway'], gatewayEnv);
   const sockets: WebSocket[] = [];
   const pool = createPool(databaseUrl, 5);
   const observed: Observed = { latencies: [], failures: [] };
   try {
-    await waitReady([`http://localhost:${port(4)}/ready`, `http://localhost:${port(6)}/ready`]);
+    await waitReady([`http://localhost:${subgraphPort('notifications')}/ready`, `http://localhost:${gatewayPort}/ready`]);
     const store = new EventStore(pool);
     const meta = () => ({ tenantId: 'demo', actor: 'bench', correlationId: randomUUID(), occurredAt: new Date().toISOString() });
     // Samples to reject, registered first so the alert's `sample { barcode }` resolves.
@@ -102,9 +118,10 @@ const run = async (count: number, rate: number, databaseUrl: string) => {
     const perSocket = Math.ceil(count / maxSockets);
     if (count % perSocket !== 0) throw new Error(`${count} subscribers do not split evenly into ${perSocket} per socket`);
     const socketCount = count / perSocket;
-    for (let i = 0; i < socketCount; i += 250) sockets.push(...(await Promise.all(Array.from({ length: Math.min(250, socketCount - i) }, () => subscriber(`ws://localhost:${port(6)}/graphql`, observed, perSocket)))));
+    for (let i = 0; i < socketCount; i += 250) sockets.push(...(await Promise.all(Array.from({ length: Math.min(250, socketCount - i) }, () => subscriber(`ws://localhost:${gatewayPort}/graphql`, observed, perSocket)))));
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const rssAfter = rssKb(gateway.pid!);
+    const cpuBefore = cpuSeconds(gateway.pid!);
     const started = Date.now();
     for (const [i, id] of ids.entries()) {
       const due = started + (i * 1000) / rate;
@@ -114,9 +131,10 @@ const run = async (count: number, rate: number, databaseUrl: string) => {
     const expected = ids.length * count;
     const deadline = Date.now() + 60_000;
     while (observed.latencies.length < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const gatewayCpu = cpuSeconds(gateway.pid!) - cpuBefore;
     const latencies = [...observed.latencies].sort((a, b) => a - b);
     if (latencies.length !== expected) observed.failures.push(`${count}@${rate}/s: delivered ${latencies.length} of ${expected} messages`);
-    return { count, sockets: socketCount, delivered: latencies.length, expected, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), kbPerSubscriber: (rssAfter - rssBefore) / count, failures: observed.failures };
+    return { count, sockets: socketCount, delivered: latencies.length, expected, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), kbPerSubscriber: (rssAfter - rssBefore) / count, cpuUsPerMessage: (gatewayCpu * 1e6) / Math.max(1, latencies.length), failures: observed.failures };
   } finally {
     for (const socket of sockets) (socket as WebSocket & { end: () => void }).end();
     await pool.end();
@@ -135,12 +153,12 @@ const main = async () => {
     const rows = [];
     for (const { count, rate } of runs) {
       const result = await run(count, rate, await database.createDatabase(`bench_subs_${count}_${rate}`));
-      rows.push([count.toLocaleString('en'), result.sockets.toLocaleString('en'), rate, `${(rate * count).toLocaleString('en')}`, `${result.delivered.toLocaleString('en')} / ${result.expected.toLocaleString('en')}`, result.p50, result.p95, result.p99, result.kbPerSubscriber.toFixed(1)]);
+      rows.push([count.toLocaleString('en'), result.sockets.toLocaleString('en'), rate, `${(rate * count).toLocaleString('en')}`, `${result.delivered.toLocaleString('en')} / ${result.expected.toLocaleString('en')}`, result.p50, result.p95, result.p99, result.kbPerSubscriber.toFixed(1), result.cpuUsPerMessage.toFixed(1)]);
       failures.push(...new Set(result.failures));
       console.log(`done: ${count} subscribers at ${rate}/s`);
     }
     console.log(`\nalertRaised { … sample { barcode } }, ${seconds} s per run, at most ${maxSockets.toLocaleString('en')} WebSockets (more subscribers share them), load generator on the same 2 cores\n`);
-    console.log(table(['subscribers', 'WebSockets', 'alerts/s', 'messages/s', 'delivered', 'p50 ms', 'p95 ms', 'p99 ms', 'gateway KiB / subscriber'], rows));
+    console.log(table(['subscribers', 'WebSockets', 'alerts/s', 'messages/s', 'delivered', 'p50 ms', 'p95 ms', 'p99 ms', 'gateway KiB / subscriber', 'gateway CPU µs / message'], rows));
   } finally {
     await database.stop();
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -10,6 +10,7 @@ import type { Identity } from '../platform/identity.js';
 import type { Caller, GatewayPlugin, GatewayServer, OperationRequest } from './plugin.js';
 import type { FederatedSubscriptions } from './subscriptions/federated-subscriptions.js';
 import { operationOf } from './subscriptions/federated-subscriptions.js';
+import { CheckedDocuments } from './subscriptions/checked-documents.js';
 import { socketSubscriber } from './subscriptions/socket-subscriber.js';
 
 /** Closes a subscriber that fell too far behind (RFC 6455 1013: try again later). */
@@ -58,6 +59,7 @@ const serve = (options: SubscriptionsOptions, { http, hooks }: GatewayServer): (
   const wss = new WebSocketServer({ server: http, path: '/graphql' });
   const connections = new WeakMap<object, { params: Record<string, string | undefined>; requestId: string }>();
   const schema = options.subscriptions.apiSchema;
+  const checked = new CheckedDocuments(schema);
   const identify = (params: Record<string, string | undefined>) => hooks.identify({ get: (name) => params[name] });
   const disposable = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>(
     {
@@ -97,13 +99,13 @@ const serve = (options: SubscriptionsOptions, { http, hooks }: GatewayServer): (
         }
         let document: DocumentNode;
         try {
-          document = decision.document ?? parse(decision.query ?? '');
+          document = decision.document ?? checked.parse(decision.query ?? '');
         } catch (error) {
           // The same code Apollo Server gives a syntax error over HTTP, so clients handle both alike.
           const syntax = error as GraphQLError;
           return [new GraphQLError(syntax.message, { nodes: syntax.nodes, source: syntax.source, positions: syntax.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
-        const errors = validate(schema, document);
+        const errors = checked.validate(document);
         if (errors.length > 0) {
           return errors.map((e) => new GraphQLError(options.exposeErrorDetails ? e.message : withoutSuggestions(e.message), { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
         }

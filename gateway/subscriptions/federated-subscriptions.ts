@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { executeQueryPlan, buildOperationContext, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
-import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan, type SubscriptionNode } from '@apollo/query-planner';
+import { QueryPlanner, type FetchNode, type QueryPlan, type SubscriptionNode } from '@apollo/query-planner';
 import { GraphQLError, Kind, print, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -9,7 +10,7 @@ import { IDENTITY_HEADER, type Identity } from '../../platform/identity.js';
 import type { Logger } from '../../platform/logger.js';
 import type { GatewayContext } from '../gateway.js';
 import { subscriptionErrors } from '../subgraph-errors.js';
-import type { Member } from './socket-subscriber.js';
+import { FlushBatch, type Member } from './socket-subscriber.js';
 
 const EVENT_SOURCE = '__subscription_event__';
 
@@ -24,24 +25,77 @@ class EventDataSource implements GraphQLDataSource {
 /**
  * Everyone subscribed with the same document and variables under the same tenant and roles shares
  * one upstream subscription and one execution per event. Those are all that authorization reads
- * (the subgraphs scope by tenant and check roles; the subject only names the caller in logs), so
- * a subscriber joins only a group that would have answered it exactly as it would answer itself.
+ * (the subgraphs scope by tenant and check roles), and the group runs under an identity made of
+ * them alone (groupIdentity), so a subscriber joins only a group that answers it exactly as it
+ * would answer itself, whoever opened the group.
  */
 interface Group {
   key: string;
   subscribers: Set<Member>;
   stop: () => void;
+  /** Results delivered so far, in the order the subgraph sent their events. */
   chain: Promise<void>;
+  /** Serialized results not yet written, in order; written together by the next flush. */
+  ready: string[];
+  flushing: boolean;
+  /** Events being executed, and those waiting for one of the EXECUTIONS_PER_GROUP slots. */
+  executing: number;
+  waiting: Array<() => void>;
 }
+
+/**
+ * Events of one group executed at once: enough to overlap their entity fetches, few enough that a
+ * burst of events does not become a burst of concurrent fetches against the subgraphs.
+ */
+const EXECUTIONS_PER_GROUP = 8;
+
+/** Runs `run` in one of the group's execution slots, once one is free. */
+const inSlot = <T>(group: Group, run: () => Promise<T>): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const start = () => {
+      group.executing++;
+      run()
+        .then(resolve, reject)
+        .finally(() => {
+          group.executing--;
+          group.waiting.shift()?.();
+        });
+    };
+    if (group.executing < EXECUTIONS_PER_GROUP) start();
+    else group.waiting.push(start);
+  });
 
 export interface SubscriberOptions {
   identity: Omit<Identity, 'expiresAt'>;
   correlationId: string;
 }
 
+/** Subscribers mostly share their document object (CheckedDocuments): print each once. */
+const printed = new WeakMap<DocumentNode, string>();
+const textOf = (document: DocumentNode): string => {
+  let text = printed.get(document);
+  if (text === undefined) printed.set(document, (text = print(document)));
+  return text;
+};
+
 /** The group key: the identity parts that decide what a subscriber may see, then the operation. */
 const groupKey = (identity: Omit<Identity, 'expiresAt'>, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>) =>
-  [identity.tenantId, [...identity.roles].sort().join(','), operationName ?? '', JSON.stringify(variables), print(document)].join('\u0000');
+  [identity.tenantId, [...identity.roles].sort().join(','), operationName ?? '', JSON.stringify(variables), textOf(document)].join('\u0000');
+
+/** Whose name a group's upstream subscription and entity fetches carry: no member's. */
+export const GROUP_SUBJECT = 'subscription-group';
+
+/**
+ * The identity a group runs under upstream: its key's tenant and roles and nothing of the member
+ * who happened to open it (subject, name, sign-in time), so a field that depends on who asks
+ * answers the same to every member, and never with another member's identity.
+ */
+export const groupIdentity = (identity: Omit<Identity, 'expiresAt'>, groupId: string): Omit<Identity, 'expiresAt'> => ({
+  tenantId: identity.tenantId,
+  subject: GROUP_SUBJECT,
+  roles: [...identity.roles].sort(),
+  requestId: groupId,
+});
 
 /** A result as graphql-ws would serialize it (errors last), for every member of a group at once. */
 const serialize = ({ errors, ...rest }: ExecutionResult): string => JSON.stringify(errors ? { ...rest, errors } : rest);
@@ -117,44 +171,48 @@ export class FederatedSubscriptions {
     if (node?.kind !== 'Subscription') throw new GraphQLError('only subscription operations are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_USER_INPUT' } });
     const operationContext = buildOperationContext({ schema: this.apiSchema, operationDocument: document, operationName });
     const primary = node.primary;
-    const eventPlan = (): QueryPlan => {
-      const fetch: FetchNode = { ...primary, serviceName: EVENT_SOURCE };
-      const root: PlanNode = node.rest ? { kind: 'Sequence', nodes: [fetch, node.rest] } : fetch;
-      return { kind: 'QueryPlan', node: root };
-    };
-    const group: Group = { key, subscribers: new Set(), stop: () => undefined, chain: Promise.resolve() };
-    // Executed once per event, serialized once, written to every member (a copy: writing may drop a member).
+    const fetch: FetchNode = { ...primary, serviceName: EVENT_SOURCE };
+    const eventPlan: QueryPlan = { kind: 'QueryPlan', node: node.rest ? { kind: 'Sequence', nodes: [fetch, node.rest] } : fetch };
+    const request = { query: textOf(document), variables, operationName };
+    const groupId = `subscription-group:${randomUUID()}`;
+    const identity = groupIdentity(subscriber.identity, groupId);
+    const group: Group = { key, subscribers: new Set(), stop: () => undefined, chain: Promise.resolve(), ready: [], flushing: false, executing: 0, waiting: [] };
+    // Executed once per event, serialized once, written to every member.
     const deliver = (result: ExecutionResult) => {
-      const payload = serialize(result);
-      for (const entry of [...group.subscribers]) entry.write(payload);
+      group.ready.push(serialize(result));
+      this.scheduleFlush(group);
     };
     const finish = () => {
+      this.flush(group);
       for (const entry of [...group.subscribers]) entry.end();
+    };
+    const execute = async (data: Record<string, unknown>, position: string | null): Promise<ExecutionResult> => {
+      const context: GatewayContext = { identity, correlationId: groupId, consistentWith: position };
+      return (await executeQueryPlan(
+        eventPlan,
+        { ...this.options.serviceMap, [EVENT_SOURCE]: new EventDataSource(data) },
+        { request, context, metrics: {}, logger: this.options.logger } as never,
+        operationContext,
+        this.supergraphSchema,
+        this.supergraph.apiSchema(),
+      )) as ExecutionResult;
     };
     const primaryVariables = Object.fromEntries((primary.variableUsages ?? []).map((name) => [name, variables[name]]));
     const client = this.client(primary.serviceName);
     group.stop = client.subscribe(
-      { query: primary.operation, variables: primaryVariables, extensions: { [IDENTITY_HEADER]: this.options.signer.sign(subscriber.identity) } },
+      { query: primary.operation, variables: primaryVariables, extensions: { [IDENTITY_HEADER]: this.options.signer.sign(identity) } },
       {
         next: (message) => {
-          // One event at a time, in the order the subgraph sent them.
-          group.chain = group.chain.then(async () => {
-            if (message.errors?.length || !message.data) return deliver({ errors: subscriptionErrors(primary.serviceName, message) });
-            const context: GatewayContext = {
-              identity: subscriber.identity,
-              correlationId: subscriber.correlationId,
-              consistentWith: (message.extensions as { position?: string } | undefined)?.position ?? null,
-            };
-            const result = await executeQueryPlan(
-              eventPlan(),
-              { ...this.options.serviceMap, [EVENT_SOURCE]: new EventDataSource(message.data as Record<string, unknown>) },
-              { request: { query: print(document), variables, operationName }, context, metrics: {}, logger: this.options.logger } as never,
-              operationContext,
-              this.supergraphSchema,
-              this.supergraph.apiSchema(),
-            );
-            deliver(result as ExecutionResult);
-          }).catch((error) => this.options.logger?.error({ err: error }, 'subscription event failed'));
+          // Each event's execution starts as it arrives, up to EXECUTIONS_PER_GROUP at once (events in
+          // flight overlap their entity fetches); results are delivered in the order the subgraph sent their events.
+          const result: Promise<ExecutionResult> =
+            message.errors?.length || !message.data
+              ? Promise.resolve({ errors: subscriptionErrors(primary.serviceName, message) })
+              : inSlot(group, () => execute(message.data as Record<string, unknown>, (message.extensions as { position?: string } | undefined)?.position ?? null));
+          group.chain = group.chain
+            .then(() => result)
+            .then(deliver)
+            .catch((error) => this.options.logger?.error({ err: error }, 'subscription event failed'));
         },
         error: (error) => {
           group.chain = group.chain.then(() => {
@@ -168,6 +226,32 @@ export class FederatedSubscriptions {
       },
     );
     return group;
+  }
+
+  /**
+   * Writes come in flushes: the results that became ready in one turn of the event loop go out
+   * together, one corked write per socket. When fan-out falls behind, the events that arrived
+   * meanwhile are waiting in `ready` and leave in the same write: the system-call count per socket
+   * stays one per flush, not one per event, so a burst catches up instead of piling up.
+   */
+  private scheduleFlush(group: Group) {
+    if (group.flushing) return;
+    group.flushing = true;
+    setImmediate(() => this.flush(group));
+  }
+
+  private flush(group: Group) {
+    group.flushing = false;
+    if (group.ready.length === 0) return;
+    const payloads = group.ready;
+    group.ready = [];
+    const batch = new FlushBatch();
+    try {
+      // A copy: writing may drop a member.
+      for (const entry of [...group.subscribers]) entry.write(payloads, batch);
+    } finally {
+      batch.release();
+    }
   }
 
   /** One multiplexed graphql-ws connection per subgraph, opened on demand, closed when unused. */

@@ -21,7 +21,8 @@ export interface SubgraphSubscriptionOptions {
 /**
  * graphql-ws on a subgraph's /graphql, for the gateway. Each subscribe message carries the signed
  * identity in `extensions`; each event's result carries its event position in `extensions`, and is
- * resolved only once this subgraph's read models include that position.
+ * resolved only once this subgraph's read models include that position, unless the subscription
+ * said its selection is answered by the event alone (Delivery.needsReadModels).
  */
 export const serveSubgraphSubscriptions = (options: SubgraphSubscriptionOptions) => {
   const wss = new WebSocketServer({ server: options.server, path: '/graphql' });
@@ -35,12 +36,12 @@ export const serveSubgraphSubscriptions = (options: SubgraphSubscriptionOptions)
     const identity = identities.get(args.contextValue as object)!;
     const stream = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in stream)) return stream as ExecutionResult;
-    const source = stream as AsyncIterableIterator<{ payload: unknown; position: string }>;
+    const source = stream as AsyncIterableIterator<{ payload: unknown; position: string; needsReadModels?: boolean }>;
     const mapped: AsyncIterableIterator<ExecutionResult> = {
       async next() {
         const item = await source.next();
         if (item.done) return { value: undefined, done: true };
-        await options.consistency.waitFor(item.value.position, options.consistencyTimeoutMs);
+        if (item.value.needsReadModels !== false) await options.consistency.waitFor(item.value.position, options.consistencyTimeoutMs);
         // A fresh context (and so fresh DataLoaders) per event: each event is its own read.
         const result = await execute({ ...args, rootValue: item.value, contextValue: options.context(identity) });
         return { value: { ...result, extensions: { ...result.extensions, position: item.value.position } }, done: false };

@@ -8,7 +8,7 @@ import { alertDecider, alertExists, type Alert } from './domain/alert.js';
 import type { StoredEvent } from '../../event-store/types.js';
 import { SEVERITIES, type AlertRaised } from './events.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
-import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
+import { answeredByPayload, eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
 import type { LiveFeed } from '../../event-store/bus/live-feed.js';
 import type { AlertQueries } from './read-model/queries.js';
 
@@ -22,6 +22,8 @@ export interface NotificationsContext extends RequestContext {
 }
 
 const ref = <T extends string>(__typename: T, id: string | null) => (id ? { __typename, id } : null);
+/** Alert fields resolved to `{ __typename, id }` from the alert itself (see Alert below). */
+const ALERT_REFERENCES: ReadonlySet<string> = new Set(['sample', 'storageUnit', 'sequencingJob']);
 const isAlertRaised = (event: StoredEvent): event is StoredEvent<AlertRaised> => event.type === 'AlertRaised';
 
 export const notificationsResolvers = (deps: { queries: AlertQueries; commands: AlertCommands; feed: LiveFeed }): Resolvers<NotificationsContext> => ({
@@ -36,9 +38,11 @@ export const notificationsResolvers = (deps: { queries: AlertQueries; commands: 
   },
   Subscription: {
     alertRaised: {
-      subscribe: (_, args, ctx) =>
+      subscribe: (_, args, ctx, info) =>
         eventSubscription(deps.feed, {
           tenantId: ctx.tenantId,
+          // The alert comes from its event; only a selection reaching past it (Sample.alerts) reads the read model.
+          needsReadModels: !answeredByPayload(info, ALERT_REFERENCES),
           accept: (event) => isAlertRaised(event) && SEVERITIES.indexOf(event.data.severity) >= SEVERITIES.indexOf(args.minSeverity ?? 'INFO'),
           // The alert as raised, straight from its event: no read-model lag for the subscriber.
           map: (event) => {

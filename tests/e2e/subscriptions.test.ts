@@ -44,6 +44,17 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     await client.dispose();
   });
 
+  it('alertRaised reaching past its event (Sample.alerts, a read model) lists the alert it announces', async () => {
+    const client = wsClient(system.gatewayUrl);
+    const sub = collect(client, `subscription { alertRaised { id sample { barcode alerts { id kind } } } }`);
+    await live(1);
+    const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "SUB-ALERT-02", sampleType: DNA }) { position sample { id } } }`);
+    await lab.mutate(`mutation($id: ID!) { rejectSample(id: $id, reason: "leaking cap") { position } }`, { id: sample.id });
+    await waitUntil(() => sub.results.length >= 1, 10_000, 'alert delivered');
+    const { id, sample: alerted } = sub.results[0].data.alertRaised;
+    expect(alerted).toEqual({ barcode: 'SUB-ALERT-02', alerts: [{ id, kind: 'SAMPLE_REJECTED' }] });
+  });
+
   it('sampleStatusChanged for one sample, with its location once stored (samples + storage)', async () => {
     const { positions } = await lab.freezerWithBox('Sub', 'MINUS_80');
     const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "SUB-STATUS-01", sampleType: DNA }) { position sample { id } } }`);
