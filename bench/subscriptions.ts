@@ -22,7 +22,7 @@
  *   BENCH_CPU_PROF   a directory: the gateway runs with --cpu-prof and writes its profile there on exit
  *   BENCH_PORT_BASE  first of the ports the run listens on: the gateway, then one per subgraph (default 4300)
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
@@ -39,7 +39,6 @@ const runs = (process.env.BENCH_RUNS ?? '1000@2,5000@10,20000@1').split(',').map
 const seconds = Number(process.env.BENCH_SECONDS ?? '10');
 const maxSockets = Number(process.env.BENCH_MAX_SOCKETS ?? '10000');
 const portBase = Number(process.env.BENCH_PORT_BASE ?? '4300');
-const profileDir = process.env.BENCH_CPU_PROF;
 const SUBSCRIPTION = 'subscription { alertRaised { id kind severity message raisedAt sample { barcode } } }';
 
 /** User + system CPU seconds a process has used (Linux /proc): other helpers' load does not inflate it as it does latency. */
@@ -97,10 +96,10 @@ const run = async (count: number, rate: number, databaseUrl: string) => {
   const gatewayPort = port(0);
   const env = { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '10000000', ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${settingPrefix(name)}_PORT`, subgraphPort(name)])) };
   const urls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${settingPrefix(name)}_URL`, `http://localhost:${subgraphPort(name)}/graphql`]));
-  const subgraphs = spawnService(['bin/tracseq.ts', 'subgraphs'], env);
+  // BENCH_CPU_PROF profiles the gateway: fan-out is what this bench is about.
+  const subgraphs = spawnService(['bin/tracseq.ts', 'subgraphs'], env, { profile: false });
   const gatewayEnv = { ...env, ...urls, PORT: gatewayPort };
-  // --cpu-prof is refused in NODE_OPTIONS: the profiled gateway gets it on its command line.
-  const gateway = profileDir ? spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', 'tsx', 'bin/tracseq.ts', 'gateway'], { env: gatewayEnv, stdio: ['ignore', 'ignore', 'inherit'] }) : spawnService(['bin/tracseq.ts', 'gateway'], gatewayEnv);
+  const gateway = spawnService(['bin/tracseq.ts', 'gateway'], gatewayEnv);
   const sockets: WebSocket[] = [];
   const pool = createPool(databaseUrl, 5);
   const observed: Observed = { latencies: [], failures: [] };

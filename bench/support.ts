@@ -3,13 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from '../platform/free-port.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../platform/embedded-postgres.js';
 
 /** A throwaway embedded PostgreSQL with its durability defaults (fsync, synchronous_commit) untouched. */
 export const benchPostgres = async (): Promise<EmbeddedDatabase & { createDatabase(name: string): Promise<string> }> => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracseq-bench-'));
   fs.chmodSync(dataDir, 0o755);
-  const database = await startEmbeddedPostgres({ dataDir, port: 55_000 + Math.floor(Math.random() * 5000), persistent: false });
+  const database = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false });
   const admin = database.url.replace(/\/tracseq$/, '/postgres');
   const settings = new pg.Client({ connectionString: admin });
   await settings.connect();

@@ -8,19 +8,42 @@ export const ensureCheckpoint = async (db: Kysely<any>, consumer: string): Promi
 };
 
 /**
- * A consumer's checkpoint. `forUpdate` locks the row to the end of the caller's transaction, so a
- * rebuild (which resets it) waits for the batch and no batch writes a checkpoint past a reset.
+ * A consumer's checkpoint. `forBatch` takes the consumer's batch lock (shared, to the end of the
+ * caller's transaction): a rebuild takes it exclusively, so it waits for the batch in flight and
+ * holds the next one back. An advisory lock rather than FOR UPDATE: a row lock gives the batch a
+ * transaction id from its first statement, and every reader of the log waits for transactions older
+ * than the events it reads (the commit horizon), so a batch that holds one only while it writes
+ * holds the other readers back far less.
  */
-export const readCheckpoint = async (db: Kysely<any>, consumer: string, options: { forUpdate?: boolean } = {}): Promise<Checkpoint> => {
+export const readCheckpoint = async (db: Kysely<any>, consumer: string, options: { forBatch?: boolean } = {}): Promise<Checkpoint> => {
   const { rows } = await sql<{ transaction_id: string; global_position: string }>`
-    SELECT transaction_id::text, global_position::text FROM es.checkpoints WHERE consumer = ${consumer}
-    ${options.forUpdate ? sql`FOR UPDATE` : sql``}`.execute(db);
+    SELECT transaction_id::text, global_position::text
+      ${options.forBatch ? sql`, pg_advisory_xact_lock_shared(hashtext(${batchLockKey(consumer)}))` : sql``}
+    FROM es.checkpoints WHERE consumer = ${consumer}`.execute(db);
   if (!rows[0]) throw new Error(`consumer ${consumer} has no checkpoint`);
   return checkpointOfRow(rows[0]);
 };
 
-/** Moves a consumer's checkpoint to the last event it has handled. */
-export const saveCheckpoint = async (db: Kysely<any>, consumer: string, last: Pick<StoredEvent, 'transactionId' | 'globalPosition'>): Promise<void> => {
-  await sql`UPDATE es.checkpoints SET transaction_id = ${last.transactionId}::text::xid8, global_position = ${last.globalPosition}::bigint, updated_at = now()
-    WHERE consumer = ${consumer}`.execute(db);
+/** Holds back every batch of `consumer` until the caller's transaction ends (see readCheckpoint). */
+export const lockCheckpoint = async (db: Kysely<any>, consumer: string): Promise<void> => {
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${batchLockKey(consumer)}))`.execute(db);
+};
+
+const batchLockKey = (consumer: string) => `checkpoint:${consumer}`;
+
+/**
+ * Moves a consumer's checkpoint from `from` to the last event it has handled. Compare-and-set: a
+ * rebuild that committed between the batch's read of the checkpoint and its lock fails the batch
+ * (rolled back, read again) instead of being overwritten.
+ */
+export const saveCheckpoint = async (
+  db: Kysely<any>,
+  consumer: string,
+  last: Pick<StoredEvent, 'transactionId' | 'globalPosition'>,
+  from?: Checkpoint,
+): Promise<void> => {
+  const result = await sql`UPDATE es.checkpoints SET transaction_id = ${last.transactionId}::text::xid8, global_position = ${last.globalPosition}::bigint, updated_at = now()
+    WHERE consumer = ${consumer}
+    ${from ? sql`AND transaction_id = ${String(from.transactionId)}::xid8 AND global_position = ${String(from.globalPosition)}::bigint` : sql``}`.execute(db);
+  if (from && result.numAffectedRows === 0n) throw new Error(`checkpoint of ${consumer} moved under its batch (a rebuild?)`);
 };

@@ -4,20 +4,39 @@ import type { PgListener } from './bus/pg-listener.js';
 import { checkpointOfRow, compareCheckpoints, parsePosition, type Checkpoint } from './position.js';
 import { CHECKPOINTS_CHANNEL } from './projection-runner.js';
 
+/** What the waiter needs of a read model's consumer: its checkpoint's name and the events it reads. */
+export interface ConsistentConsumer {
+  name: string;
+  handles: ReadonlySet<string>;
+}
+
 /**
  * Read-your-writes: waits until every named projection has applied the log up to a position.
  * Checkpoints arrive by NOTIFY, so a waiting request costs no queries after the first.
+ *
+ * A projection whose checkpoint is behind the position but which has no event to read up to it
+ * (every event in between is of a type it ignores) already shows the log at that position: it is
+ * not waited for. Most positions a request carries are of another context's events (an alert, a
+ * saga step), and waiting for every read model to step over them put a commit of each on the path
+ * of the read.
  */
 export class ConsistencyWaiter {
   private readonly known = new Map<string, Checkpoint>();
   private readonly changes = new EventEmitter();
+  private readonly names: string[];
+  /** The query's parameter: each consumer with the event types it reads. */
+  private readonly consumers: string;
+  /** One check of the log per position at a time, whatever the number of requests waiting for it. */
+  private readonly checking = new Map<string, Promise<Set<string>>>();
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly listener: PgListener,
-    private readonly consumers: readonly string[],
+    consumers: readonly ConsistentConsumer[],
   ) {
     this.changes.setMaxListeners(0);
+    this.names = consumers.map((consumer) => consumer.name);
+    this.consumers = JSON.stringify(consumers.map((consumer) => ({ consumer: consumer.name, types: [...consumer.handles] })));
   }
 
   async start(): Promise<void> {
@@ -31,7 +50,7 @@ export class ConsistencyWaiter {
 
   private readonly onCheckpoint = (payload: string) => {
     const [consumer, position] = payload.split(' ');
-    if (!consumer || !position || !this.consumers.includes(consumer)) return;
+    if (!consumer || !position || !this.names.includes(consumer)) return;
     this.advance(consumer, parsePosition(position));
   };
 
@@ -42,32 +61,53 @@ export class ConsistencyWaiter {
     this.changes.emit('change');
   }
 
-  private reached(target: Checkpoint): boolean {
-    return this.consumers.every((consumer) => {
+  /** Whether every consumer not in `idle` has applied the log up to `target`. */
+  private reached(target: Checkpoint, idle?: ReadonlySet<string>): boolean {
+    return this.names.every((consumer) => {
+      if (idle?.has(consumer)) return true;
       const at = this.known.get(consumer);
       return at !== undefined && compareCheckpoints(at, target) >= 0;
     });
   }
 
-  private async refresh(): Promise<void> {
-    const found = await this.pool.query<{ consumer: string; transaction_id: string; global_position: string }>(
-      'SELECT consumer, transaction_id::text, global_position::text FROM es.checkpoints WHERE consumer = ANY($1::text[])',
-      [this.consumers],
-    );
-    for (const row of found.rows) {
-      this.advance(row.consumer, checkpointOfRow(row));
+  /**
+   * Reads the checkpoints, and which consumers have nothing to read up to `target`: no event of a
+   * type they handle between their checkpoint and it. (An event of a transaction still open now may
+   * later land before `target` in log order; no caller can have seen it, so no read waits for it.)
+   */
+  private check(position: string, target: Checkpoint): Promise<Set<string>> {
+    let checking = this.checking.get(position);
+    if (!checking) {
+      checking = this.pool
+        .query<{ consumer: string; transaction_id: string; global_position: string; pending: boolean }>(
+          `SELECT c.consumer, c.transaction_id::text, c.global_position::text,
+                  EXISTS (SELECT 1 FROM es.events e
+                           WHERE (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)
+                             AND (e.transaction_id, e.global_position) <= ($2::xid8, $3::bigint)
+                             AND e.event_type = ANY (h.types)) AS pending
+             FROM jsonb_to_recordset($1::jsonb) AS h(consumer text, types text[])
+             JOIN es.checkpoints c ON c.consumer = h.consumer`,
+          [this.consumers, String(target.transactionId), String(target.globalPosition)],
+        )
+        .then(({ rows }) => {
+          for (const row of rows) this.advance(row.consumer, checkpointOfRow(row));
+          return new Set(rows.filter((row) => !row.pending).map((row) => row.consumer));
+        })
+        .finally(() => this.checking.delete(position));
+      this.checking.set(position, checking);
     }
+    return checking;
   }
 
   /** Resolves true once the read models include `position`, false after `timeoutMs`. */
   async waitFor(position: string, timeoutMs: number): Promise<boolean> {
     const target = parsePosition(position);
     if (this.reached(target)) return true;
-    await this.refresh();
-    if (this.reached(target)) return true;
+    const idle = await this.check(position, target);
+    if (this.reached(target, idle)) return true;
     return new Promise((resolve) => {
       const onChange = () => {
-        if (!this.reached(target)) return;
+        if (!this.reached(target, idle)) return;
         finish(true);
       };
       const timer = setTimeout(() => finish(false), timeoutMs);

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { EventStore } from './event-store.js';
 import { EVENTS_CHANNEL } from './event-store.js';
-import { ensureCheckpoint, readCheckpoint } from './checkpoints.js';
+import { ensureCheckpoint, lockCheckpoint } from './checkpoints.js';
 import { DeadLetterPolicy, listDeadLetters } from './dead-letters.js';
 import type { EventConsumer } from './projection.js';
 
@@ -14,7 +14,7 @@ export const rebuildProjection = async (db: Kysely<any>, projection: EventConsum
   if (!projection.reset) throw new Error(`${projection.name} cannot be rebuilt (it is a policy, or has no reset)`);
   await db.transaction().execute(async (trx) => {
     await ensureCheckpoint(trx, projection.name);
-    await readCheckpoint(trx, projection.name, { forUpdate: true });
+    await lockCheckpoint(trx, projection.name);
     await projection.reset!(trx);
     await sql`UPDATE es.checkpoints SET transaction_id = '0', global_position = 0, updated_at = now() WHERE consumer = ${projection.name}`.execute(trx);
     await sql`SELECT pg_notify(${EVENTS_CHANNEL}, '')`.execute(trx);

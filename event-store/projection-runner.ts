@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { LeaderLoop } from './bus/leader-loop.js';
 import type { PgListener } from './bus/pg-listener.js';
+import { HorizonBackoff } from './bus/horizon-backoff.js';
 import { checkpointPeeker } from './checkpoint-peek.js';
 import { ensureCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { DeadLetterPolicy, errorText } from './dead-letters.js';
@@ -50,7 +51,7 @@ export class ProjectionRunner {
   /** Events given up on: dead-lettered by the next batch, in its transaction, instead of applied. */
   private readonly givenUp = new Map<string, unknown>();
   private readonly batchSize: number;
-  private readonly horizonRetryMs: number;
+  private readonly horizon: HorizonBackoff;
   private readonly idlePollMs: number;
   private readonly logger?: Logger;
   /** Checkpoint after the last committed batch (for tests). */
@@ -69,7 +70,7 @@ export class ProjectionRunner {
     options: ProjectionRunnerOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;
-    this.horizonRetryMs = options.horizonRetryMs ?? 20;
+    this.horizon = new HorizonBackoff(options.horizonRetryMs ?? 20);
     this.idlePollMs = options.idlePollMs ?? 5000;
     this.logger = options.logger;
     this.peeker = checkpointPeeker(db);
@@ -100,11 +101,12 @@ export class ProjectionRunner {
     const { readable, waiting } = await this.peeker.peek(this.projection.name);
     if (!readable && this.givenUp.size === 0) {
       this.idleAt = this.checkpoint;
-      return waiting ? this.horizonRetryMs : this.idlePollMs;
+      return waiting ? this.horizon.delay() : this.idlePollMs;
     }
     const { applied, caughtUp } = await this.runBatch(conn);
+    if (applied > 0) this.horizon.reset();
     if (applied === this.batchSize) return null;
-    return caughtUp ? this.idlePollMs : this.horizonRetryMs;
+    return caughtUp ? this.idlePollMs : this.horizon.delay();
   }
 
   private failed(error: unknown): number {
@@ -127,14 +129,14 @@ export class ProjectionRunner {
   private async runBatch(conn: Kysely<any>): Promise<{ applied: number; caughtUp: boolean }> {
     const name = this.projection.name;
     return conn.transaction().execute(async (trx) => {
-      const from = await readCheckpoint(trx, name, { forUpdate: true });
+      const from = await readCheckpoint(trx, name, { forBatch: true });
       const run = sqlRunnerOf(trx);
       const events = await this.store.readAll(from, this.batchSize, run);
       if (events.length === 0) return { applied: 0, caughtUp: !(await this.store.hasEventsAfter(from, run)) };
       if (this.projection.applyBatch && !this.oneByOne) await this.applyBatch(trx, events);
       else for (const event of events) await this.applyOne(trx, event);
       const last = events[events.length - 1]!;
-      await saveCheckpoint(trx, name, last);
+      await saveCheckpoint(trx, name, last, from);
       await sql`SELECT pg_notify(${CHECKPOINTS_CHANNEL}, ${`${name} ${last.position}`})`.execute(trx);
       this.checkpoint = checkpointOf(last);
       return { applied: events.length, caughtUp: false };

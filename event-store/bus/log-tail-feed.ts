@@ -1,5 +1,6 @@
 import { EVENTS_CHANNEL, type EventStore } from '../event-store.js';
 import { checkpointOf, START, type Checkpoint } from '../position.js';
+import { HorizonBackoff } from './horizon-backoff.js';
 import { LeaderLoop } from './leader-loop.js';
 import type { FeedListener, LiveFeed } from './live-feed.js';
 import type { PgListener } from './pg-listener.js';
@@ -17,17 +18,20 @@ export class LogTailFeed implements LiveFeed {
   private head: Checkpoint = START;
   private loop: LeaderLoop | null = null;
   private starting: Promise<void> | null = null;
+  private readonly horizon: HorizonBackoff;
 
   constructor(
     private readonly store: EventStore,
     private readonly listener: PgListener,
     private readonly options: {
-      /** Re-read delay when committed events wait behind an older open transaction. @default 20 */
+      /** Longest re-read delay while committed events wait behind an older open transaction (the first is 2 ms). @default 20 */
       horizonRetryMs?: number;
       /** Safety re-read when no notification came. @default 5000 */
       idlePollMs?: number;
     } = {},
-  ) {}
+  ) {
+    this.horizon = new HorizonBackoff(options.horizonRetryMs ?? 20);
+  }
 
   get size(): number {
     return this.listeners.size;
@@ -61,6 +65,7 @@ export class LogTailFeed implements LiveFeed {
     for (;;) {
       if (this.listeners.size === 0) return idleMs;
       const events = await this.store.readAll(this.head, BATCH);
+      if (events.length > 0) this.horizon.reset();
       for (const event of events) {
         this.head = checkpointOf(event);
         for (const fn of this.listeners) fn(event);
@@ -68,6 +73,6 @@ export class LogTailFeed implements LiveFeed {
       if (events.length < BATCH) break;
     }
     // Committed events behind an older open transaction are not safe to read yet: look again soon.
-    return (await this.store.hasEventsAfter(this.head)) ? (this.options.horizonRetryMs ?? 20) : idleMs;
+    return (await this.store.hasEventsAfter(this.head)) ? this.horizon.delay() : idleMs;
   }
 }

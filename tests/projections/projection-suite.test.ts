@@ -168,9 +168,10 @@ describe(`projections and policies over the ${definition.name} bus`, () => {
 
   it('read-your-writes: a position counts as reached only once every event up to it is applied', async () => {
     const name = named('consistent');
-    const running = await bus.start(fx.logging(name));
+    const projection = fx.logging(name);
+    const running = await bus.start(projection);
     onTestFinished(() => running.stop());
-    const waiter = new ConsistencyWaiter(fx.pool, fx.listener, [name]);
+    const waiter = new ConsistencyWaiter(fx.pool, fx.listener, [projection]);
     await waiter.start();
     onTestFinished(() => waiter.stop());
     // Many streams, so under Kafka the events spread over partitions that are read in any interleaving.
@@ -182,9 +183,29 @@ describe(`projections and policies over the ${definition.name} bus`, () => {
     }
   }, 120_000);
 
+  it('read-your-writes: events a read model ignores are not waited for, its own are', async () => {
+    const name = named('ignoring');
+    const projection = fx.logging(name);
+    const running = await bus.start(projection);
+    const waiter = new ConsistencyWaiter(fx.pool, fx.listener, [projection]);
+    await waiter.start();
+    onTestFinished(() => waiter.stop());
+    const applied = await fx.store.append(`I-${definition.name}`, 0, [fx.tick(name)], meta());
+    expect(await waiter.waitFor(applied.position, 30_000)).toBe(true);
+    await running.stop();
+    // With its consumer stopped, the read model's checkpoint stays behind whatever comes next.
+    const ignored = await fx.store.append(`I-${definition.name}-other`, 0, [fx.tick(named('someone-else'))], meta());
+    expect(await waiter.waitFor(ignored.position, 1000)).toBe(true);
+    const own = await fx.store.append(`I-${definition.name}`, 1, [fx.tick(name)], meta());
+    expect(await waiter.waitFor(own.position, 200)).toBe(false);
+    // An ignored event after one of its own does not hide that one.
+    const later = await fx.store.append(`I-${definition.name}-other`, 1, [fx.tick(named('someone-else'))], meta());
+    expect(await waiter.waitFor(later.position, 200)).toBe(false);
+  }, 60_000);
+
   it('read-your-writes: a position the read models never reach is waited for only until the timeout', async () => {
     const name = named('lagging');
-    const waiter = new ConsistencyWaiter(fx.pool, fx.listener, [name]);
+    const waiter = new ConsistencyWaiter(fx.pool, fx.listener, [fx.logging(name)]);
     await waiter.start();
     onTestFinished(() => waiter.stop());
     const { position } = await fx.store.append(`L-${definition.name}`, 0, [fx.tick(name)], meta());
