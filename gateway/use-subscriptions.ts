@@ -56,7 +56,7 @@ export const useSubscriptions = (options: SubscriptionsOptions): GatewayPlugin =
 
 /** The graphql-ws server on the gateway's HTTP server; returns how to close it. */
 const serve = (options: SubscriptionsOptions, { http, hooks }: GatewayServer): (() => Promise<void>) => {
-  const wss = new WebSocketServer({ server: http, path: '/graphql' });
+  const wss = new WebSocketServer({ server: http, path: '/graphql', perMessageDeflate: false /* socket-subscriber frames messages itself */ });
   const connections = new WeakMap<object, { params: Record<string, string | undefined>; requestId: string }>();
   const schema = options.subscriptions.apiSchema;
   const checked = new CheckedDocuments(schema);

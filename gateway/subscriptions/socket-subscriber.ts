@@ -1,22 +1,49 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 
+/** ws keeps a connection's TCP socket as _socket and, without permessage-deflate, writes frames to it synchronously. */
+const rawSocketOf = (socket: WebSocket): Socket | undefined => (socket as unknown as { _socket?: Socket })._socket;
+
+/** The header of an unfragmented text frame from server to client (FIN, opcode 1, unmasked; RFC 6455 §5.2). */
+const textFrameHeader = (length: number): Buffer => {
+  if (length < 126) return Buffer.from([0x81, length]);
+  if (length < 0x10000) {
+    const header = Buffer.from([0x81, 126, 0, 0]);
+    header.writeUInt16BE(length, 2);
+    return header;
+  }
+  const header = Buffer.from([0x81, 127, 0, 0, 0, 0, 0, 0, 0, 0]);
+  header.writeBigUInt64BE(BigInt(length), 2);
+  return header;
+};
+
+const CLOSE_BRACE = Buffer.from('}');
+
 /**
  * The sockets written to during one flush of a group, held corked until the flush ends: all the
  * frames a socket gets in one flush (several events, several subscriptions on one connection) leave
  * in one write. The write system call per socket, not the framing, is what fan-out spends its time
- * on.
+ * on; what is left per socket is one small copy: each result is encoded once per flush, and each
+ * member's frame is its header and `next` prefix around those shared bytes.
  */
 export class FlushBatch {
   private readonly corked = new Set<Socket>();
+  private readonly encoded = new Map<string, Buffer>();
 
-  /** Corks `socket`'s connection for the rest of this flush. */
-  hold(socket: WebSocket): void {
-    // ws keeps its connection as _socket; a frame is written to it synchronously (no permessage-deflate).
-    const raw = (socket as unknown as { _socket?: Socket })._socket;
-    if (!raw || this.corked.has(raw)) return;
+  /** Corks `socket`'s connection for the rest of this flush; undefined when ws has no socket to write to. */
+  hold(socket: WebSocket): Socket | undefined {
+    const raw = rawSocketOf(socket);
+    if (!raw || this.corked.has(raw)) return raw;
     raw.cork();
     this.corked.add(raw);
+    return raw;
+  }
+
+  /** `payload` as UTF-8, encoded once for every member written to in this flush. */
+  bytes(payload: string): Buffer {
+    let bytes = this.encoded.get(payload);
+    if (!bytes) this.encoded.set(payload, (bytes = Buffer.from(payload)));
+    return bytes;
   }
 
   /** Sends everything held. */
@@ -41,6 +68,7 @@ export interface Member {
  */
 export const socketSubscriber = (socket: WebSocket, id: string, limit: number, onOverflow: () => void) => {
   const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  const prefixBytes = Buffer.from(prefix);
   let pending = 0;
   let ended = false;
   let leave: () => void = () => undefined;
@@ -64,10 +92,18 @@ export const socketSubscriber = (socket: WebSocket, id: string, limit: number, o
         end();
         return;
       }
-      batch.hold(socket);
+      const raw = batch.hold(socket);
       for (const payload of payloads) {
         pending++;
-        socket.send(`${prefix}${payload}}`, sent);
+        if (!raw) {
+          socket.send(`${prefix}${payload}}`, sent);
+          continue;
+        }
+        // The frame ws would build for this message, built here around the flush's shared bytes.
+        const body = batch.bytes(payload);
+        const length = prefixBytes.length + body.length + 1;
+        const header = textFrameHeader(length);
+        raw.write(Buffer.concat([header, prefixBytes, body, CLOSE_BRACE], header.length + length), sent);
       }
     },
     end,
