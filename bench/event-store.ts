@@ -14,7 +14,7 @@ import { eventStoreMigrations } from '../event-store/schema.js';
 import { createPool } from '../platform/database.js';
 import { runMigrations } from '../event-store/migrations.js';
 import pg from 'pg';
-import { benchPostgres, measure, percentile, table, type Measured } from './support.js';
+import { benchPostgres, measure, percentile, postgresCpuSeconds, postmasterOf, table, type Measured } from './support.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const n = (count: number) => Math.max(1, Math.round(count * scale));
@@ -41,31 +41,17 @@ const SCENARIOS: Scenario[] = [
 const cpuMeter = async (url: string) => {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const fields = (pid: number | string) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   let postmaster: number;
   try {
-    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    postmaster = Number(fields(rows[0]!.pid)[1]); // the backend's parent, while it is alive
+    postmaster = await postmasterOf(client);
   } catch {
     return () => null;
   } finally {
     await client.end();
   }
-  const ticks = 1000 / 100; // ms per clock tick (USER_HZ is 100 on Linux)
   return () => {
-    const own = fields(postmaster);
-    let server = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
-    for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = fields(entry);
-        if (Number(stat[1]) === postmaster) server += Number(stat[11]) + Number(stat[12]);
-      } catch {
-        // exited meanwhile: counted in the postmaster's children times
-      }
-    }
     const node = process.cpuUsage();
-    return { node: (node.user + node.system) / 1000, server: server * ticks };
+    return { node: (node.user + node.system) / 1000, server: postgresCpuSeconds(postmaster) * 1000 };
   };
 };
 

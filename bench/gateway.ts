@@ -16,13 +16,12 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import { loadConfig } from '../platform/config.js';
 import { signIdentity } from '../platform/identity.js';
-import { benchPostgres, percentile, spawnService, table, waitReady } from './support.js';
+import { benchPostgres, cpuSeconds, percentile, spawnService, table, waitReady } from './support.js';
 
 const duration = Number(process.env.BENCH_DURATION ?? '20');
 const connections = 50;
@@ -190,10 +189,10 @@ const main = async () => {
       const results = new Map<string, LoadResult>();
       for (const [name, url, headers, gatewayProcess] of gateways) {
         await load(url, workload, headers, Math.min(5, duration)); // warm-up, discarded
-        const cpuBefore = [cpuMs(gatewayProcess), cpuMs(subgraphs)];
+        const cpuBefore = [cpuSeconds(gatewayProcess.pid) * 1000, cpuSeconds(subgraphs.pid) * 1000];
         const result = await load(url, workload, headers, duration);
         const requests = result.rps * duration;
-        const [gatewayCpu, subgraphCpu] = [cpuMs(gatewayProcess), cpuMs(subgraphs)].map((after, i) => (after - cpuBefore[i]!) / requests);
+        const [gatewayCpu, subgraphCpu] = [cpuSeconds(gatewayProcess.pid) * 1000, cpuSeconds(subgraphs.pid) * 1000].map((after, i) => (after - cpuBefore[i]!) / requests);
         results.set(name, result);
         if (result.failures > 0) failed.push(`${label} via ${name}: ${result.failures} failed answers, first: ${result.firstFailure}`);
         rows.push([label, name, Math.round(result.rps), ms(percentile(result.latencies, 50)), ms(percentile(result.latencies, 95)), ms(percentile(result.latencies, 99)), ms(gatewayCpu!), ms(subgraphCpu!), result.failures]);
@@ -222,18 +221,5 @@ const main = async () => {
 };
 
 const ms = (value: number) => value.toFixed(1);
-
-/** CPU time (user + system) a process has used so far, in ms (Linux /proc; NaN elsewhere). */
-const cpuMs = (child: ChildProcess): number => {
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
-    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
-};
-/** USER_HZ: 100 on every Linux this runs on. */
-const CLOCK_TICKS = 100;
 
 await main();

@@ -8,11 +8,10 @@
  * seconds each process role used and the CPU per saga: on a machine shared with other work the rate
  * moves with the load, the CPU per saga much less. Ports 4201-4207.
  */
-import fs from 'node:fs';
 import pg from 'pg';
 import { loadConfig } from '../platform/config.js';
 import { signIdentity } from '../platform/identity.js';
-import { benchPostgres, percentile, spawnService, table, waitReady } from './support.js';
+import { benchPostgres, cpuSeconds, percentile, postgresCpuSeconds, postmasterOf, spawnService, table, waitReady } from './support.js';
 
 const total = Number(process.env.BENCH_SAGAS ?? '300');
 const IDLE_SAGAS = Number(process.env.BENCH_IDLE_SAGAS ?? '20');
@@ -27,33 +26,6 @@ interface StepTimings {
   callMs: number;
   dbMs: number;
 }
-
-/** CPU seconds (user + system) a process and its reaped children have used, from /proc (Linux). */
-const cpuSeconds = (pid: number | undefined): number => {
-  try {
-    // Fields after the parenthesised command: state is [0], utime [11], stime [12], cutime [13], cstime [14].
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-};
-const CLOCK_TICKS = 100;
-
-/** PostgreSQL's CPU: the postmaster, its exited backends (reaped children) and its live ones. */
-const postgresCpuSeconds = (postmaster: number): number => {
-  let total = cpuSeconds(postmaster);
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const fields = fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      if (Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return total;
-};
 
 const stepTimings = async (db: pg.Client, sagaIds: string[]) =>
   (await db.query(`SELECT e.data->>'step' AS step, e.data->'timings' AS timings FROM es.events e
@@ -125,9 +97,8 @@ const run = async (workers: number, databaseUrl: string) => {
     }
 
     // Which process the run's CPU goes to (2 cores: whichever saturates one is the bottleneck).
-    const backend = (await db.query(`SELECT pg_backend_pid() AS pid`)).rows[0].pid as number;
-    const postmaster = Number(fs.readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-    const cpuNow = () => ({ subgraphs: cpuSeconds(services[0]!.pid), workers: services.slice(1).reduce((sum, s) => sum + cpuSeconds(s.pid), 0), postgres: postgresCpuSeconds(postmaster) });
+    const postmaster = await postmasterOf(db);
+    const cpuNow = () => ({ subgraphs: cpuSeconds(services[0]!.pid, { children: true }), workers: services.slice(1).reduce((sum, s) => sum + cpuSeconds(s.pid, { children: true }), 0), postgres: postgresCpuSeconds(postmaster) });
     const cpuBefore = cpuNow();
     const started = Date.now();
     // Submitted in waves, as a lab's intake would, not all at once.

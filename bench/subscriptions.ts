@@ -24,12 +24,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { EventStore } from '../event-store/event-store.js';
 import { createPool } from '../platform/database.js';
 import { SUBGRAPH_NAMES, settingPrefix, type SubgraphName } from '../schema/subgraphs.js';
-import { benchPostgres, percentile, spawnService, table, waitReady } from './support.js';
+import { benchPostgres, cpuSeconds, percentile, spawnService, table, waitReady } from './support.js';
 
 const runs = (process.env.BENCH_RUNS ?? '1000@2,5000@10,20000@1').split(',').map((run) => {
   const [count, rate] = run.split('@').map(Number);
@@ -41,12 +40,6 @@ const maxSockets = Number(process.env.BENCH_MAX_SOCKETS ?? '10000');
 const portBase = Number(process.env.BENCH_PORT_BASE ?? '4300');
 const SUBSCRIPTION = 'subscription { alertRaised { id kind severity message raisedAt sample { barcode } } }';
 
-/** User + system CPU seconds a process has used (Linux /proc): other helpers' load does not inflate it as it does latency. */
-const cpuSeconds = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-};
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const rssKb = (pid: number) => Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim());
 
 interface Observed {
