@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { COMMIT_HORIZON } from './event-store.js';
 
 export interface Peek {
   /** Events after the consumer's checkpoint can be read now (below the commit horizon). */
@@ -32,11 +33,10 @@ class CheckpointPeeker {
     const batch = this.pending!;
     this.pending = null;
     try {
-      // The same horizon as EventStore.readAll: only transactions older than every one in flight.
       const { rows } = await sql<{ consumer: string } & Peek>`
         SELECT c.consumer,
                EXISTS (SELECT 1 FROM es.events e WHERE (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)
-                         AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())) AS readable,
+                         AND e.transaction_id < ${sql.raw(COMMIT_HORIZON)}) AS readable,
                EXISTS (SELECT 1 FROM es.events e WHERE (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)) AS waiting
         FROM es.checkpoints c WHERE c.consumer = ANY(${[...batch.keys()]}::text[])`.execute(this.db);
       const found = new Map(rows.map((row) => [row.consumer, row]));

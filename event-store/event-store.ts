@@ -49,6 +49,13 @@ const MIN_SPLIT_UNITS = 8;
 const keyOf = (unit: AppendUnit): string | null =>
   unit.idempotency ? `${unit.metadata.tenantId}\u0000${unit.idempotency.scope}\u0000${unit.idempotency.key}` : null;
 
+/**
+ * The commit horizon: events of transactions below it are safe to read in (transaction_id,
+ * global_position) order, since every transaction that could still commit an earlier one has ended.
+ * Every gap-safe reader of the log compares `transaction_id` with it.
+ */
+export const COMMIT_HORIZON = 'pg_snapshot_xmin(pg_current_snapshot())';
+
 /** Runs SQL on whatever connection the caller holds (a projection reads inside its own transaction). */
 export type SqlRunner = (text: string, params: unknown[]) => Promise<unknown[]>;
 
@@ -321,28 +328,28 @@ export class EventStore {
     return found.rows.map((row) => this.toStoredEvent(row));
   }
 
-  /**
-   * The global log after `after`, in commit-safe order: only transactions older than every one still
-   * in flight are read, so an event committed late is never skipped by a reader that moved past it.
-   */
   /** The newest position a gap-safe reader can have read: what "from now on" starts after. */
   async head(): Promise<Checkpoint> {
     const { rows } = await this.pool.query<{ transaction_id: string; global_position: string }>(
       `SELECT transaction_id::text, global_position::text FROM es.events
-       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       WHERE transaction_id < ${COMMIT_HORIZON}
        ORDER BY es.events.transaction_id DESC, es.events.global_position DESC LIMIT 1`,
     );
     const row = rows[0];
     return row ? checkpointOfRow(row) : START;
   }
 
+  /**
+   * The global log after `after`, in commit-safe order: only transactions older than every one still
+   * in flight are read, so an event committed late is never skipped by a reader that moved past it.
+   */
   async readAll(after: Checkpoint, limit: number, run: SqlRunner = this.onPool): Promise<StoredEvent[]> {
     const rows = await run(
       // ORDER BY names the table's columns: the output column transaction_id is text, and ordering
       // by text ('1000' < '999') would reorder the log.
       `SELECT ${EVENT_COLUMNS} FROM es.events
        WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
-         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         AND transaction_id < ${COMMIT_HORIZON}
        ORDER BY es.events.transaction_id, es.events.global_position
        LIMIT $3`,
       [after.transactionId.toString(), after.globalPosition.toString(), limit],
