@@ -31,6 +31,13 @@ export const lockCheckpoint = async (db: Kysely<any>, consumer: string): Promise
 
 const batchLockKey = (consumer: string) => `checkpoint:${consumer}`;
 
+/** A batch's checkpoint was reset (a rebuild) between its read and its save: the batch rolls back and reads again. */
+export class CheckpointMovedError extends Error {
+  constructor(readonly consumer: string) {
+    super(`checkpoint of ${consumer} moved under its batch (a rebuild?)`);
+  }
+}
+
 /**
  * Moves a consumer's checkpoint from `from` to the last event it has handled. Compare-and-set: a
  * rebuild that committed between the batch's read of the checkpoint and its lock fails the batch
@@ -45,5 +52,5 @@ export const saveCheckpoint = async (
   const result = await sql`UPDATE es.checkpoints SET transaction_id = ${last.transactionId}::text::xid8, global_position = ${last.globalPosition}::bigint, updated_at = now()
     WHERE consumer = ${consumer}
     ${from ? sql`AND transaction_id = ${String(from.transactionId)}::xid8 AND global_position = ${String(from.globalPosition)}::bigint` : sql``}`.execute(db);
-  if (from && result.numAffectedRows === 0n) throw new Error(`checkpoint of ${consumer} moved under its batch (a rebuild?)`);
+  if (from && result.numAffectedRows === 0n) throw new CheckpointMovedError(consumer);
 };

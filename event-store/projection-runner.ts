@@ -3,7 +3,7 @@ import { LeaderLoop } from './bus/leader-loop.js';
 import type { PgListener } from './bus/pg-listener.js';
 import { HorizonBackoff } from './bus/horizon-backoff.js';
 import { checkpointPeeker } from './checkpoint-peek.js';
-import { ensureCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoints.js';
+import { CheckpointMovedError, ensureCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { DeadLetterPolicy, errorText } from './dead-letters.js';
 import { EVENTS_CHANNEL, sqlRunnerOf, type EventStore } from './event-store.js';
 import type { Logger } from './logger.js';
@@ -114,6 +114,11 @@ export class ProjectionRunner {
     if (error instanceof BatchApplyError) {
       this.logger?.warn({ projection: name, err: error.cause }, 'projection failed to apply a batch; retrying it event by event');
       this.oneByOne = true;
+      return 0;
+    }
+    if (error instanceof CheckpointMovedError) {
+      // Not a failure: a rebuild reset the checkpoint while this batch ran; the next batch starts from the reset.
+      this.logger?.warn({ projection: name }, 'checkpoint reset under a batch (rebuild); reading again');
       return 0;
     }
     if (!(error instanceof ApplyError)) {
