@@ -11,7 +11,7 @@
 import pg from 'pg';
 import { loadConfig } from '../platform/config.js';
 import { signIdentity } from '../platform/identity.js';
-import { benchPostgres, cpuSeconds, percentile, postgresCpuSeconds, postmasterOf, spawnService, table, waitReady } from './support.js';
+import { benchPostgres, cpuSeconds, percentile, postgresCpuSeconds, postmasterOf, spawnService, statementProfile, table, waitReady } from './support.js';
 
 const total = Number(process.env.BENCH_SAGAS ?? '300');
 const IDLE_SAGAS = Number(process.env.BENCH_IDLE_SAGAS ?? '20');
@@ -99,6 +99,8 @@ const run = async (workers: number, databaseUrl: string) => {
     // Which process the run's CPU goes to (2 cores: whichever saturates one is the bottleneck).
     const postmaster = await postmasterOf(db);
     const cpuNow = () => ({ subgraphs: cpuSeconds(services[0]!.pid, { children: true }), workers: services.slice(1).reduce((sum, s) => sum + cpuSeconds(s.pid, { children: true }), 0), postgres: postgresCpuSeconds(postmaster) });
+    const statements = statementProfile(db);
+    await statements.reset();
     const cpuBefore = cpuNow();
     const started = Date.now();
     // Submitted in waves, as a lab's intake would, not all at once.
@@ -113,6 +115,7 @@ const run = async (workers: number, databaseUrl: string) => {
     const cpuAfter = cpuNow();
     const cpu = Object.fromEntries(Object.entries(cpuAfter).map(([role, after]) => [role, after - cpuBefore[role as keyof typeof cpuBefore]])) as typeof cpuAfter;
     const { rows } = await db.query(`SELECT id, status, error, extract(epoch FROM finished_at - started_at) * 1000 AS ms, finished_at FROM sagas.instances`);
+    await statements.print(`${workers} worker${workers > 1 ? 's' : ''}`, rows.length, 'saga');
     const steps = await stepTimings(db, rows.map((r) => r.id));
     // Why a saga did not complete is part of the result, not a footnote.
     for (const row of rows.filter((r) => r.status !== 'COMPLETED')) console.log(`  ${workers} workers: ${row.status}: ${row.error}`);

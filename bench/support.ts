@@ -6,11 +6,18 @@ import pg from 'pg';
 import { freePort } from '../platform/free-port.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../platform/embedded-postgres.js';
 
+/**
+ * BENCH_PG_STATEMENTS=1: the bench server keeps per-statement statistics (pg_stat_statements) and a
+ * bench prints where PostgreSQL's time went (`statementProfile`). Off by default: it costs a little.
+ */
+const statementStatistics = process.env.BENCH_PG_STATEMENTS === '1';
+
 /** A throwaway embedded PostgreSQL with its durability defaults (fsync, synchronous_commit) untouched. */
 export const benchPostgres = async (): Promise<EmbeddedDatabase & { createDatabase(name: string): Promise<string> }> => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracseq-bench-'));
   fs.chmodSync(dataDir, 0o755);
-  const database = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false });
+  const flags = statementStatistics ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all'] : [];
+  const database = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, flags });
   const admin = database.url.replace(/\/tracseq$/, '/postgres');
   const settings = new pg.Client({ connectionString: admin });
   await settings.connect();
@@ -25,7 +32,14 @@ export const benchPostgres = async (): Promise<EmbeddedDatabase & { createDataba
       await client.query(`DROP DATABASE IF EXISTS ${name}`);
       await client.query(`CREATE DATABASE ${name}`);
       await client.end();
-      return admin.replace(/\/postgres$/, `/${name}`);
+      const url = admin.replace(/\/postgres$/, `/${name}`);
+      if (statementStatistics) {
+        const inDatabase = new pg.Client({ connectionString: url });
+        await inDatabase.connect();
+        await inDatabase.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+        await inDatabase.end();
+      }
+      return url;
     },
     async stop() {
       await database.stop();
@@ -127,3 +141,31 @@ export const postgresCpuSeconds = (postmaster: number): number => {
   }
   return total;
 };
+
+/**
+ * With BENCH_PG_STATEMENTS=1: the statements that took most of PostgreSQL's execution time since
+ * `reset` was called, as a table (calls per unit of work, ms per unit). Without it, nothing.
+ */
+export const statementProfile = (client: pg.Client | pg.Pool) => ({
+  async reset() {
+    if (statementStatistics) await client.query('SELECT pg_stat_statements_reset()');
+  },
+  async print(label: string, units: number, unitName: string, top = 15) {
+    if (!statementStatistics) return;
+    const { rows } = await client.query(
+      `SELECT calls, total_exec_time, total_plan_time, rows, wal_bytes, regexp_replace(query, '\\s+', ' ', 'g') AS query
+       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       ORDER BY total_exec_time + total_plan_time DESC`,
+    );
+    const total = rows.reduce((sum, r) => sum + Number(r.total_exec_time) + Number(r.total_plan_time), 0);
+    const calls = rows.reduce((sum, r) => sum + Number(r.calls), 0);
+    console.log(`\nPostgreSQL statements, ${label}: ${(calls / units).toFixed(0)} per ${unitName}, ${(total / units).toFixed(2)} ms executing per ${unitName}\n`);
+    console.log(table(['calls per ' + unitName, 'ms per ' + unitName, 'rows per call', 'WAL B per ' + unitName, 'statement'], rows.slice(0, top).map((r) => [
+      (Number(r.calls) / units).toFixed(1),
+      ((Number(r.total_exec_time) + Number(r.total_plan_time)) / units).toFixed(3),
+      (Number(r.rows) / Math.max(1, Number(r.calls))).toFixed(1),
+      (Number(r.wal_bytes) / units).toFixed(0),
+      String(r.query).slice(0, 140).replace(/\|/g, '\\|'),
+    ])));
+  },
+});

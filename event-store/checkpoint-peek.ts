@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { COMMIT_HORIZON } from './event-store.js';
 
 export interface Peek {
@@ -7,6 +7,25 @@ export interface Peek {
   /** Events after it exist, readable or still behind an older open transaction. */
   waiting: boolean;
 }
+
+/**
+ * Each consumer's first event after its checkpoint, in commit order: `waiting` if there is one,
+ * `readable` if it lies below the commit horizon (the index is ordered by transaction id, so the
+ * first event after the checkpoint has the lowest; if it is not below the horizon, none after it is).
+ * Written as an ordered LIMIT 1 so it walks the commit-order index from the checkpoint and stops: as
+ * `EXISTS (… WHERE (transaction_id, global_position) > checkpoint)` the planner expected a third of
+ * the log to match and scanned the table from its start, the newest events being at its end.
+ */
+export const PEEK_SQL = `
+  SELECT c.consumer,
+         next.transaction_id IS NOT NULL AND next.transaction_id < ${COMMIT_HORIZON} AS readable,
+         next.transaction_id IS NOT NULL AS waiting
+  FROM es.checkpoints c
+  LEFT JOIN LATERAL (
+    SELECT e.transaction_id FROM es.events e
+    WHERE (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)
+    ORDER BY e.transaction_id, e.global_position LIMIT 1) next ON true
+  WHERE c.consumer = ANY($1::text[])`;
 
 /**
  * Whether consumers have anything to read, for every consumer asking in the same tick in one
@@ -33,12 +52,7 @@ class CheckpointPeeker {
     const batch = this.pending!;
     this.pending = null;
     try {
-      const { rows } = await sql<{ consumer: string } & Peek>`
-        SELECT c.consumer,
-               EXISTS (SELECT 1 FROM es.events e WHERE (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)
-                         AND e.transaction_id < ${sql.raw(COMMIT_HORIZON)}) AS readable,
-               EXISTS (SELECT 1 FROM es.events e WHERE (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)) AS waiting
-        FROM es.checkpoints c WHERE c.consumer = ANY(${[...batch.keys()]}::text[])`.execute(this.db);
+      const { rows } = await this.db.executeQuery<{ consumer: string } & Peek>(CompiledQuery.raw(PEEK_SQL, [[...batch.keys()]]));
       const found = new Map(rows.map((row) => [row.consumer, row]));
       // No checkpoint row (removed under a running runner): the batch itself reports it.
       for (const [consumer, waiters] of batch) for (const resolve of waiters) resolve(found.get(consumer) ?? { readable: true, waiting: true });

@@ -56,6 +56,10 @@ const keyOf = (unit: AppendUnit): string | null =>
  */
 export const COMMIT_HORIZON = 'pg_snapshot_xmin(pg_current_snapshot())';
 
+/** Ordered, so it walks the commit-order index from the position given (see PEEK_SQL for why not EXISTS). */
+export const EVENTS_AFTER_SQL = `SELECT 1 FROM es.events WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+  ORDER BY transaction_id, global_position LIMIT 1`;
+
 /** Runs SQL on whatever connection the caller holds (a projection reads inside its own transaction). */
 export type SqlRunner = (text: string, params: unknown[]) => Promise<unknown[]>;
 
@@ -388,9 +392,7 @@ export class EventStore {
    * is true has events waiting behind an older open transaction, and should look again soon.
    */
   async hasEventsAfter(after: Checkpoint, run: SqlRunner = this.onPool): Promise<boolean> {
-    const rows = await run(
-      'SELECT 1 FROM es.events WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) LIMIT 1',
-      [after.transactionId.toString(), after.globalPosition.toString()],
+    const rows = await run(EVENTS_AFTER_SQL, [after.transactionId.toString(), after.globalPosition.toString()],
     );
     return rows.length > 0;
   }

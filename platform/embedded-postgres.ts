@@ -31,6 +31,8 @@ export const startEmbeddedPostgres = async (options: {
   port: number;
   persistent?: boolean;
   log?: (line: string) => void;
+  /** More server settings (`-c name=value` pairs), e.g. a bench's statement statistics. */
+  flags?: string[];
 }): Promise<EmbeddedDatabase> => {
   const dataDir = path.resolve(options.dataDir);
   const clusterDir = path.join(dataDir, 'pg');
@@ -55,7 +57,7 @@ export const startEmbeddedPostgres = async (options: {
     password,
     persistent: options.persistent ?? true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'max_connections=300'],
+    postgresFlags: ['-c', 'max_connections=300', ...(options.flags ?? [])],
     onLog: log,
     onError: log,
   });

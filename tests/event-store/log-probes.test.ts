@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { PEEK_SQL } from '../../event-store/checkpoint-peek.js';
+import { PENDING_SQL } from '../../event-store/consistency.js';
+import { EVENTS_AFTER_SQL, type EventStore } from '../../event-store/event-store.js';
+import { meta, openEventStore } from '../support/event-store.js';
+
+// The probes every runner and every read-your-writes read make ("anything after my checkpoint?")
+// run many times a second. As EXISTS they were planned as sequential scans of the whole log (the
+// planner expects a third of the rows to match; the matching rows are the newest, at the end), which
+// was half of PostgreSQL's time per saga on a few thousand events and grows with the log.
+describe('log probes on a long log', () => {
+  let pool: pg.Pool;
+  let store: EventStore;
+  let last: { transactionId: string; globalPosition: string };
+
+  beforeAll(async () => {
+    ({ pool, store } = await openEventStore());
+    // Statistics that lag the log's growth, as after a burst of writes between two autoanalyze runs
+    // (the plans must not depend on them): analysed at 500 events, then 9,500 more.
+    await pool.query('ALTER TABLE es.events SET (autovacuum_enabled = false)');
+    for (let batch = 0; batch < 40; batch++) {
+      if (batch === 2) await pool.query('ANALYZE es.events');
+      await store.append(`Sample-probe-${batch}`, 0, Array.from({ length: 250 }, (_, i) => ({ type: i % 2 ? 'SampleReceived' : 'SampleRegistered', data: { i } })), meta());
+    }
+    const { rows } = await pool.query(`SELECT transaction_id::text, global_position::text FROM es.events e ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 2`);
+    last = { transactionId: rows[0].transaction_id, globalPosition: rows[0].global_position };
+    const before = rows[1];
+    // One consumer one event behind the head, one at the head, one at the start of the log.
+    await pool.query(
+      `INSERT INTO es.checkpoints (consumer, transaction_id, global_position) VALUES
+         ('behind', $1::xid8, $2), ('at-head', $3::xid8, $4), ('at-start', '0'::xid8, 0)`,
+      [before.transaction_id, before.global_position, last.transactionId, last.globalPosition],
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await pool.end();
+  });
+
+  const plan = async (text: string, params: unknown[]) =>
+    JSON.stringify((await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, params)).rows[0]['QUERY PLAN']);
+
+  it('a runner’s peek walks the commit-order index and says who has something to read', async () => {
+    const consumers = ['behind', 'at-head', 'at-start'];
+    expect(await plan(PEEK_SQL, [consumers])).not.toMatch(/"Seq Scan"[^}]*"Relation Name": "events"/);
+    const { rows } = await pool.query(PEEK_SQL, [consumers]);
+    const byName = Object.fromEntries(rows.map((row) => [row.consumer, { readable: row.readable, waiting: row.waiting }]));
+    expect(byName).toEqual({
+      behind: { readable: true, waiting: true },
+      'at-head': { readable: false, waiting: false },
+      'at-start': { readable: true, waiting: true },
+    });
+  });
+
+  it('the read-your-writes check walks the index and finds only handled types before the target', async () => {
+    const consumers = JSON.stringify([
+      { consumer: 'behind', types: ['SampleReceived', 'SampleRegistered'] },
+      { consumer: 'at-start', types: ['NothingOfThis'] },
+    ]);
+    const params = [consumers, last.transactionId, last.globalPosition];
+    expect(await plan(PENDING_SQL, params)).not.toMatch(/"Seq Scan"[^}]*"Relation Name": "events"/);
+    const { rows } = await pool.query(PENDING_SQL, params);
+    expect(Object.fromEntries(rows.map((row) => [row.consumer, row.pending]))).toEqual({ behind: true, 'at-start': false });
+  });
+
+  it('“anything after this position” walks the index and answers at the head and before it', async () => {
+    const atHead = [last.transactionId, last.globalPosition];
+    expect(await plan(EVENTS_AFTER_SQL, atHead)).not.toMatch(/"Seq Scan"[^}]*"Relation Name": "events"/);
+    expect(await store.hasEventsAfter({ transactionId: BigInt(last.transactionId), globalPosition: BigInt(last.globalPosition) })).toBe(false);
+    expect(await store.hasEventsAfter({ transactionId: 0n, globalPosition: 0n })).toBe(true);
+  });
+});
