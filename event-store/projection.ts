@@ -67,6 +67,29 @@ export const projection = <E extends Event, DB = any>(
 };
 
 /**
+ * A piece of a read model that owns its tables (a replica) and writes a run of its events at once,
+ * with the same effect as its handlers one by one.
+ */
+export interface BatchedPart<DB = any> {
+  handles: ReadonlySet<string>;
+  batch(trx: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]): Promise<void>;
+}
+
+/**
+ * A projection's `batch` from a part that writes its events at once and the rest of the handlers
+ * one by one, in log order. The part's writes commute with the others' only because no other
+ * handler reads or writes its tables: use it for such parts only.
+ */
+export const batchedWith =
+  <E extends Event, DB>(part: BatchedPart<DB>, handlers: ProjectionHandlers<E, DB>) =>
+  async (trx: Transaction<DB> | Kysely<DB>, events: ReadonlyArray<StoredOf<E, E['type']>>): Promise<void> => {
+    const table = handlers as unknown as Record<string, ((trx: Transaction<DB> | Kysely<DB>, event: StoredEvent) => Promise<unknown>) | undefined>;
+    const own = events.filter((event) => part.handles.has(event.type));
+    if (own.length > 0) await part.batch(trx, own);
+    for (const event of events) if (!part.handles.has(event.type)) await table[event.type]?.(trx, event);
+  };
+
+/**
  * How a policy acts: it sends commands to this context's deciders. Each command's metadata comes
  * from the event that caused it (tenant, correlation id, causation = the event's id, time = when
  * the event happened), so the audit trail links cause and effect.

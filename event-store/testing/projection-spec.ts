@@ -41,10 +41,10 @@ export const storedEvents = (
 
 /**
  * A read model's spec against a real database: applies `events` (each in its own transaction, as a
- * runner would), reads the rows, applies every event a second time (a redelivery or replay) and
- * asserts the rows did not change. A read model that applies batches (`applyBatch`) is then emptied
- * and fed the same events as one batch, and again in batches of two (a redelivery overlapping a
- * batch), and must end with the same rows. Returns the rows for the spec's own expectations.
+ * runner would), reads the rows, applies each event a second time (a redelivery or replay) and
+ * asserts after each that the rows did not change. A read model that applies batches (`applyBatch`)
+ * is then emptied and fed the same events as one batch, and again in batches of two (a redelivery
+ * overlapping a batch), and must show the same rows after each. Returns the rows for the spec's own expectations.
  */
 export const projectionSpec = async <Rows>(
   db: Kysely<any>,
@@ -60,16 +60,23 @@ export const projectionSpec = async <Rows>(
   };
   await applyAll();
   const once = await readRows(db);
-  await applyAll();
-  assert.deepEqual(await readRows(db), once, `${consumer.name}: applying the same events twice changed the rows`);
+  // Each event delivered again on its own (a redelivery or replay), checked after each: a guard that
+  // only holds when the newest event comes last would pass a replay of everything in order.
+  for (const event of events) {
+    if (!consumer.handles.has(event.type)) continue;
+    await db.transaction().execute((trx) => consumer.apply(trx, event));
+    assert.deepEqual(await readRows(db), once, `${consumer.name}: applying ${event.type} (${event.streamId} v${event.streamVersion}) again changed the rows`);
+  }
   if (consumer.applyBatch) {
     assert.ok(consumer.reset, `${consumer.name}: a read model that applies batches needs reset() for its spec`);
     const handled = events.filter((event) => consumer.handles.has(event.type));
     await db.transaction().execute((trx) => consumer.reset!(trx));
     await db.transaction().execute((trx) => consumer.applyBatch!(trx, handled));
     assert.deepEqual(await readRows(db), once, `${consumer.name}: one batch left other rows than the events one by one`);
-    for (let i = 0; i < handled.length; i++) await db.transaction().execute((trx) => consumer.applyBatch!(trx, handled.slice(i, i + 2)));
-    assert.deepEqual(await readRows(db), once, `${consumer.name}: applying batches again changed the rows`);
+    for (let i = 0; i < handled.length; i++) {
+      await db.transaction().execute((trx) => consumer.applyBatch!(trx, handled.slice(i, i + 2)));
+      assert.deepEqual(await readRows(db), once, `${consumer.name}: applying a batch of two from event ${i} again changed the rows`);
+    }
   }
   return once;
 };

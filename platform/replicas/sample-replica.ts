@@ -54,6 +54,10 @@ export const perSampleEvent = <Args extends unknown[], R>(
   SampleSequencingFailed: moved,
 });
 
+/** Which of perSampleEvent's three folds an event takes: every type but these two is a status move. */
+export const sampleFoldOf = (type: string): 'registered' | 'moved' | 'volume' =>
+  type === 'SampleRegistered' ? 'registered' : type === 'SampleVolumeTaken' ? 'volume' : 'moved';
+
 export const sampleReplica = (schema: string) => {
   const table = sql.table(`${schema}.sample_replica`);
   // Typed as the projection's handler map, so a sample event type added later fails the type check here.
@@ -71,6 +75,31 @@ export const sampleReplica = (schema: string) => {
   return {
     /** To merge into the reader's own typed projection (the replica lives in the reader's schema). */
     handlers,
+    handles: new Set(Object.keys(handlers)),
+    /**
+     * A run of sample events in two statements: the registrations, then each sample's newest status
+     * move where it is newer than the row. The same rows as the handlers one by one: moves come in
+     * version order and each only raises the version, so only the newest can decide the outcome.
+     */
+    async batch(trx: Db, events: readonly StoredEvent[]) {
+      const registered = events.filter((event): event is Registered => sampleFoldOf(event.type) === 'registered');
+      const moves = events.filter((event): event is Moved => sampleFoldOf(event.type) === 'moved');
+      if (registered.length > 0) {
+        await sql`INSERT INTO ${table} (tenant_id, id, barcode, sample_type, status, version)
+          SELECT tenant_id, id, barcode, sample_type, 'PENDING', version
+          FROM unnest(${registered.map((e) => e.tenantId)}::text[], ${registered.map((e) => e.data.sampleId)}::uuid[], ${registered.map((e) => e.data.barcode)}::text[],
+                      ${registered.map((e) => e.data.sampleType)}::text[], ${registered.map((e) => e.streamVersion)}::int[]) AS r(tenant_id, id, barcode, sample_type, version)
+          ON CONFLICT DO NOTHING`.execute(trx);
+      }
+      if (moves.length > 0) {
+        await sql`UPDATE ${table} r SET status = m.status, version = m.version
+          FROM (SELECT DISTINCT ON (tenant_id, id) tenant_id, id, status, version
+                FROM unnest(${moves.map((e) => e.tenantId)}::text[], ${moves.map((e) => e.data.sampleId)}::uuid[], ${moves.map((e) => e.data.to)}::text[],
+                            ${moves.map((e) => e.streamVersion)}::int[]) AS u(tenant_id, id, status, version)
+                ORDER BY tenant_id, id, version DESC) m
+          WHERE r.tenant_id = m.tenant_id AND r.id = m.id AND r.version < m.version`.execute(trx);
+      }
+    },
     async byIds(db: Kysely<any>, tenantId: string, ids: readonly string[]): Promise<SampleFactsRow[]> {
       if (ids.length === 0) return [];
       const { rows } = await sql<SampleFactsRow>`SELECT id, barcode, sample_type, status FROM ${table}

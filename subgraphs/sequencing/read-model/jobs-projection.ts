@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { projection, type ProjectionHandlers } from '../../../event-store/projection.js';
+import { batchedWith, projection, type ProjectionHandlers } from '../../../event-store/projection.js';
 import type { StoredEvent } from '../../../event-store/types.js';
 import { isoOrNull } from '../../../platform/graphql/connection.js';
 import { sampleReplica } from '../../../platform/replicas/sample-replica.js';
@@ -59,11 +59,15 @@ const jobHandlers: ProjectionHandlers<JobEvent, any> = {
 };
 
 /** Jobs, their samples, and the replica of the sample facts the write path checks. */
+// The samples context's facts this subgraph needs, kept by the shared replica's typed handlers.
+const handlers: ProjectionHandlers<JobEvent | SampleEvent, any> = { ...sequencingSamples.handlers, ...jobHandlers };
+
 export const jobsProjection = projection<JobEvent | SampleEvent>(
   JOBS_PROJECTION,
-  // The samples context's facts this subgraph needs, kept by the shared replica's typed handlers.
-  { ...sequencingSamples.handlers, ...jobHandlers },
+  handlers,
   {
+    // The sample replica's rows in two statements per batch; jobs one by one.
+    batch: batchedWith(sequencingSamples, handlers),
     async reset(trx) {
       await sql`TRUNCATE sequencing_read.jobs, sequencing_read.job_samples, sequencing_read.sample_replica`.execute(trx);
     },

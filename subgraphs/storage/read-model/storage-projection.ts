@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { EventStore } from '../../../event-store/event-store.js';
-import { projection, type StoredOf } from '../../../event-store/projection.js';
+import { batchedWith, projection, type ProjectionHandlers, type StoredOf } from '../../../event-store/projection.js';
 import { sampleReplica } from '../../../platform/replicas/sample-replica.js';
 import type { SampleEvent } from '../../samples/events.js';
 import { boxPositions } from '../domain/storage-unit.js';
@@ -35,31 +35,30 @@ type Stored<E extends StorageReadEvent> = StoredOf<E, E['type']>;
  */
 export const storageProjection = (store: EventStore) => {
   const position = (trx: Db, event: Stored<PositionEvent>) => changePosition(trx, event, store);
-  return projection<StorageReadEvent>(
-    STORAGE_PROJECTION,
-    {
-      ...storageSamples.handlers,
-      StorageUnitCreated: createUnit,
-      TemperatureRecorded: recordReading,
-      PositionReserved: position,
-      ReservationReleased: position,
-      PositionFilled: position,
-      PositionVacated: position,
-      CustodyReserved: recordCustody,
-      CustodyReservationReleased: recordCustody,
-      CustodyStored: recordCustody,
-      CustodyMoved: recordCustody,
-      CustodyCheckedOut: recordCustody,
-      CustodyCheckedIn: recordCustody,
-      CustodyRemoved: recordCustody,
+  const handlers: ProjectionHandlers<StorageReadEvent, any> = {
+    ...storageSamples.handlers,
+    StorageUnitCreated: createUnit,
+    TemperatureRecorded: recordReading,
+    PositionReserved: position,
+    ReservationReleased: position,
+    PositionFilled: position,
+    PositionVacated: position,
+    CustodyReserved: recordCustody,
+    CustodyReservationReleased: recordCustody,
+    CustodyStored: recordCustody,
+    CustodyMoved: recordCustody,
+    CustodyCheckedOut: recordCustody,
+    CustodyCheckedIn: recordCustody,
+    CustodyRemoved: recordCustody,
+  };
+  return projection<StorageReadEvent>(STORAGE_PROJECTION, handlers, {
+    // The sample replica's rows in two statements per batch; units, positions and custody one by one.
+    batch: batchedWith(storageSamples, handlers),
+    async reset(trx) {
+      // Threshold events already appended stay appended: replays hit their idempotency keys.
+      await sql`TRUNCATE storage_read.units, storage_read.positions, storage_read.readings, storage_read.custody, storage_read.sample_replica`.execute(trx);
     },
-    {
-      async reset(trx) {
-        // Threshold events already appended stay appended: replays hit their idempotency keys.
-        await sql`TRUNCATE storage_read.units, storage_read.positions, storage_read.readings, storage_read.custody, storage_read.sample_replica`.execute(trx);
-      },
-    },
-  );
+  });
 };
 
 const createUnit = async (trx: Db, event: Stored<StorageUnitCreated>) => {
