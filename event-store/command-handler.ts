@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConcurrencyError } from './errors.js';
 import type { AcrossDecider, AnyDecider, Command, Decider, DeciderSet, EventsOf, Envelope, Route, StatesOf, StreamIds } from './decider.js';
 import type { EventStore } from './event-store.js';
-import type { Event, EventMetadata } from './types.js';
+import type { AppendResult, Event, EventMetadata, IdempotencyClaim } from './types.js';
 import { activeTraceContext } from './trace-context.js';
 
 /** Who issued a command and when; becomes every resulting event's metadata. */
@@ -117,13 +117,11 @@ export class CommandHandler {
     options: ExecuteOptions = {},
   ): Promise<CommandResult<State>> {
     const idempotency = options.idempotencyKey ? { scope: decider.streamType, key: options.idempotencyKey } : undefined;
-    if (idempotency) {
-      const first = await this.store.findIdempotent(context.tenantId, idempotency);
-      if (first) return this.replayed(decider, first.result.id as string, first.position, context.tenantId);
-    }
     const streamId = `${decider.streamType}-${id}`;
     for (let attempt = 1; ; attempt++) {
-      const { state, version } = await this.load(decider, id, context.tenantId);
+      // The first load also asks whether the key was used (a later attempt's append would say so).
+      const { state, version, idempotent } = await this.load(decider, id, context.tenantId, { idempotency: attempt === 1 ? idempotency : undefined });
+      if (idempotent) return this.replayed(decider, idempotent.result.id as string, idempotent.position, context.tenantId);
       if (options.expectedVersion != null && options.expectedVersion !== version) {
         throw new ConcurrencyError(streamId, options.expectedVersion, version);
       }
@@ -218,18 +216,27 @@ export class CommandHandler {
     };
   }
 
-  async load<State, E extends Event>(decider: Loadable<State, E>, id: string, tenantId: string, useSnapshots = true): Promise<{ state: State; version: number }> {
+  /**
+   * An aggregate's state and version from its snapshot and later events. With `idempotency`, also
+   * what a first use of that key stored (in the same statement), else null.
+   */
+  async load<State, E extends Event>(
+    decider: Loadable<State, E>,
+    id: string,
+    tenantId: string,
+    { useSnapshots = true, idempotency }: { useSnapshots?: boolean; idempotency?: IdempotencyClaim } = {},
+  ): Promise<{ state: State; version: number; idempotent: AppendResult | null }> {
     const streamId = `${decider.streamType}-${id}`;
-    const { snapshot, events } = useSnapshots
-      ? await this.store.loadStream<State>(streamId, tenantId, decider.stateSchema)
-      : { snapshot: null, events: await this.store.readStream(streamId, { tenantId }) };
+    const { snapshot, events, idempotent } = useSnapshots
+      ? await this.store.loadStream<State>(streamId, tenantId, decider.stateSchema, idempotency)
+      : { snapshot: null, events: await this.store.readStream(streamId, { tenantId }), idempotent: idempotency ? await this.store.findIdempotent(tenantId, idempotency) : null };
     let state = snapshot?.state ?? decider.initialState();
     let version = snapshot?.version ?? 0;
     for (const event of events) {
       state = decider.evolve(state, event as unknown as Envelope<E>);
       version = event.streamVersion;
     }
-    return { state, version };
+    return { state, version, idempotent };
   }
 
   /**
@@ -240,12 +247,9 @@ export class CommandHandler {
   private async runStreams(command: MultiCommand): Promise<MultiResult> {
     const { context } = command;
     const idempotency = command.idempotencyKey ? { scope: command.idempotencyKey.scope, key: command.idempotencyKey.key } : undefined;
-    if (idempotency) {
-      const first = await this.store.findIdempotent(context.tenantId, idempotency);
-      if (first) return { ...(await this.loadAll(command)), position: first.position, replayed: true, result: first.result };
-    }
     for (let attempt = 1; ; attempt++) {
-      const { states, versions } = await this.loadAll(command);
+      const { states, versions, idempotent } = await this.loadAll(command, attempt === 1 ? idempotency : undefined);
+      if (idempotent) return { states, versions, position: idempotent.position, replayed: true, result: idempotent.result };
       const now = context.now ?? new Date().toISOString();
       const perStream = command.decide(states, { now, versions });
       const next = command.streams.map((stream, index) =>
@@ -270,9 +274,12 @@ export class CommandHandler {
     }
   }
 
-  private async loadAll(command: MultiCommand): Promise<{ states: unknown[]; versions: number[] }> {
-    const loaded = await Promise.all(command.streams.map((stream) => this.load(stream.decider, stream.id, command.context.tenantId)));
-    return { states: loaded.map((l) => l.state), versions: loaded.map((l) => l.version) };
+  /** Every stream of a multi-stream command; the first one's load also looks up the idempotency key. */
+  private async loadAll(command: MultiCommand, idempotency?: IdempotencyClaim): Promise<{ states: unknown[]; versions: number[]; idempotent: AppendResult | null }> {
+    const loaded = await Promise.all(
+      command.streams.map((stream, index) => this.load(stream.decider, stream.id, command.context.tenantId, { idempotency: index === 0 ? idempotency : undefined })),
+    );
+    return { states: loaded.map((l) => l.state), versions: loaded.map((l) => l.version), idempotent: loaded[0]?.idempotent ?? null };
   }
 
   private metadata(context: CommandContext, now: string): EventMetadata {

@@ -60,6 +60,23 @@ export const COMMIT_HORIZON = 'pg_snapshot_xmin(pg_current_snapshot())';
 export const EVENTS_AFTER_SQL = `SELECT 1 FROM es.events WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
   ORDER BY transaction_id, global_position LIMIT 1`;
 
+/** What a first use of an idempotency key stored, and where its event landed (callers add the WHERE). */
+const IDEMPOTENT_RESULT = `SELECT k.result AS key_result, e.transaction_id::text AS key_transaction_id, e.global_position::text AS key_global_position,
+    e.stream_version AS key_stream_version
+  FROM es.idempotency_keys k JOIN es.events e ON e.event_id = k.event_id`;
+
+interface KeyColumns {
+  key_result: Record<string, unknown> | null;
+  key_transaction_id: string | null;
+  key_global_position: string | null;
+  key_stream_version: number | null;
+}
+
+const idempotentResult = (row: KeyColumns): AppendResult | null =>
+  row.key_transaction_id === null || row.key_global_position === null
+    ? null
+    : { position: formatPosition(row.key_transaction_id, row.key_global_position), versions: [row.key_stream_version!], replayed: true, result: row.key_result ?? {} };
+
 /** Runs SQL on whatever connection the caller holds (a projection reads inside its own transaction). */
 export type SqlRunner = (text: string, params: unknown[]) => Promise<unknown[]>;
 
@@ -296,15 +313,8 @@ export class EventStore {
 
   /** The first result stored under an idempotency key, if that key was used. */
   async findIdempotent(tenantId: string, { scope, key }: IdempotencyClaim): Promise<AppendResult | null> {
-    const found = await this.pool.query<{ result: Record<string, unknown>; transaction_id: string; global_position: string; stream_version: number }>(
-      `SELECT k.result, e.transaction_id::text, e.global_position::text, e.stream_version
-       FROM es.idempotency_keys k JOIN es.events e ON e.event_id = k.event_id
-       WHERE k.tenant_id = $1 AND k.scope = $2 AND k.key = $3`,
-      [tenantId, scope, key],
-    );
-    const stored = found.rows[0];
-    if (!stored) return null;
-    return { position: formatPosition(stored.transaction_id, stored.global_position), versions: [stored.stream_version], replayed: true, result: stored.result };
+    const found = await this.pool.query<KeyColumns>(`${IDEMPOTENT_RESULT} WHERE k.tenant_id = $1 AND k.scope = $2 AND k.key = $3`, [tenantId, scope, key]);
+    return found.rows[0] ? idempotentResult(found.rows[0]) : null;
   }
 
   /** A unique violation on (stream_id, stream_version) means another writer appended first. */
@@ -399,22 +409,36 @@ export class EventStore {
 
   /**
    * An aggregate's latest snapshot (of `stateSchema`) and its events after it, in one statement: a
-   * command's load is one round trip, not two.
+   * command's load is one round trip, not two. With `idempotency`, the same statement also finds
+   * what a first use of that key stored (null: the key is unused), so a keyed command makes no
+   * separate lookup.
    */
-  async loadStream<S>(streamId: string, tenantId: string, stateSchema: number): Promise<{ snapshot: { version: number; state: S } | null; events: StoredEvent[] }> {
-    const found = await this.pool.query<EventRow & { snapshot_version: number | null; snapshot_state: S | null }>(
-      `WITH snap AS (SELECT version, state FROM es.snapshots WHERE stream_id = $1 AND tenant_id = $2 AND state_schema = $3)
-       SELECT s.version AS snapshot_version, CASE WHEN row_number() OVER (ORDER BY e.stream_version) = 1 THEN s.state END AS snapshot_state, e.*
+  async loadStream<S>(
+    streamId: string,
+    tenantId: string,
+    stateSchema: number,
+    idempotency?: IdempotencyClaim,
+  ): Promise<{ snapshot: { version: number; state: S } | null; events: StoredEvent[]; idempotent: AppendResult | null }> {
+    const found = await this.pool.query<EventRow & { snapshot_version: number | null; snapshot_state: S | null } & KeyColumns>(
+      `WITH snap AS (SELECT version, state FROM es.snapshots WHERE stream_id = $1 AND tenant_id = $2 AND state_schema = $3),
+       used AS (${IDEMPOTENT_RESULT} WHERE k.tenant_id = $2 AND k.scope = $4 AND k.key = $5)
+       SELECT s.version AS snapshot_version, CASE WHEN row_number() OVER (ORDER BY e.stream_version) = 1 THEN s.state END AS snapshot_state,
+              used.key_result, used.key_transaction_id, used.key_global_position, used.key_stream_version, e.*
        FROM (SELECT 1) one
        LEFT JOIN snap s ON true
+       LEFT JOIN used ON true
        LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM es.events
          WHERE stream_id = $1 AND tenant_id = $2 AND stream_version > coalesce(s.version, 0) ORDER BY stream_version) e ON true
        ORDER BY e.stream_version`,
-      [streamId, tenantId, stateSchema],
+      [streamId, tenantId, stateSchema, idempotency?.scope ?? null, idempotency?.key ?? null],
     );
     const first = found.rows[0];
     const snapshot = first && first.snapshot_version !== null ? { version: first.snapshot_version, state: first.snapshot_state as S } : null;
-    return { snapshot, events: found.rows.filter((row) => row.event_id !== null).map((row) => this.toStoredEvent(row)) };
+    return {
+      snapshot,
+      events: found.rows.filter((row) => row.event_id !== null).map((row) => this.toStoredEvent(row)),
+      idempotent: first ? idempotentResult(first) : null,
+    };
   }
 
   async loadSnapshot<S>(streamId: string, tenantId: string, stateSchema: number): Promise<{ version: number; state: S } | null> {

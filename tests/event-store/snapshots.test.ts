@@ -48,8 +48,8 @@ describe('snapshots', () => {
             version = next;
             status = to;
           }
-          const withSnapshots = await commands.load(sampleDecider, id, 'lab', true);
-          const fromEvents = await commands.load(sampleDecider, id, 'lab', false);
+          const withSnapshots = await commands.load(sampleDecider, id, 'lab', { useSnapshots: true });
+          const fromEvents = await commands.load(sampleDecider, id, 'lab', { useSnapshots: false });
           expect(withSnapshots).toEqual(fromEvents);
           expect(fromEvents.version).toBe(version);
           expect(fromEvents.state).toMatchObject({ status });
@@ -71,8 +71,8 @@ describe('snapshots', () => {
     const marked = await pool.query(`UPDATE es.snapshots SET state = jsonb_set(state, '{barcode}', '"FROM-SNAPSHOT"') WHERE stream_id = $1 AND version = 2`, [`Sample-${id}`]);
     expect(marked.rowCount).toBe(1);
     await commands.execute(sampleDecider, id, moveTo('VALIDATED', id), context);
-    expect(await commands.load(sampleDecider, id, 'lab', true)).toMatchObject({ version: 3, state: { barcode: 'FROM-SNAPSHOT', status: 'VALIDATED' } });
-    expect(await commands.load(sampleDecider, id, 'lab', false)).toMatchObject({ version: 3, state: { barcode: 'SNAP-USED-1', status: 'VALIDATED' } });
+    expect(await commands.load(sampleDecider, id, 'lab', { useSnapshots: true })).toMatchObject({ version: 3, state: { barcode: 'FROM-SNAPSHOT', status: 'VALIDATED' } });
+    expect(await commands.load(sampleDecider, id, 'lab', { useSnapshots: false })).toMatchObject({ version: 3, state: { barcode: 'SNAP-USED-1', status: 'VALIDATED' } });
   });
 
   it('ignores snapshots of an older state schema', async () => {

@@ -100,11 +100,9 @@ export class StorageCommands {
    * next ones).
    */
   async reserveFree(context: StorageCommandContext, sampleId: string, underUnitId: string | null, zone: string | null, key?: string | null) {
-    const sample = await this.sample(context, sampleId);
-    if (key) {
-      const first = await this.commands.store.findIdempotent(context.tenantId, keyed('reserve', key)!);
-      if (first) return this.reserve(context, first.result.positionId as string, sampleId, key);
-    }
+    // Independent reads, so one round trip's wait, not two.
+    const [sample, first] = await Promise.all([this.sample(context, sampleId), key ? this.commands.store.findIdempotent(context.tenantId, keyed('reserve', key)!) : null]);
+    if (first) return this.reserve(context, first.result.positionId as string, sampleId, key);
     if (underUnitId) requireId(underUnitId, 'underUnitId');
     if (!underUnitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
     const zones = sample.zones as string[] | null;
