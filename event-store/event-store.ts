@@ -371,6 +371,37 @@ export class EventStore {
     return (rows as EventRow[]).map((row) => this.toStoredEvent(row));
   }
 
+  /**
+   * The same window of the log as readAll, for a consumer that reads only some event types: every
+   * event's place is read (so the consumer's checkpoint passes the others), but only the wanted
+   * ones' payloads travel and are parsed. `last` is the window's last event, wanted or not (null:
+   * nothing to read).
+   */
+  async readAllOf(
+    after: Checkpoint,
+    limit: number,
+    types: ReadonlySet<string>,
+    run: SqlRunner = this.onPool,
+  ): Promise<{ events: StoredEvent[]; read: number; last: { transactionId: string; globalPosition: string; position: string } | null }> {
+    const rows = (await run(
+      `SELECT global_position, transaction_id::text AS transaction_id, stream_id, stream_type, stream_version, event_id, event_type, schema_version,
+              CASE WHEN wanted THEN data END AS data, CASE WHEN wanted THEN metadata END AS metadata, tenant_id, occurred_at, wanted
+       FROM (SELECT *, event_type = ANY($4::text[]) AS wanted FROM es.events
+             WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+               AND transaction_id < ${COMMIT_HORIZON}
+             ORDER BY es.events.transaction_id, es.events.global_position
+             LIMIT $3) w
+       ORDER BY w.transaction_id, w.global_position`,
+      [after.transactionId.toString(), after.globalPosition.toString(), limit, [...types]],
+    )) as Array<EventRow & { wanted: boolean }>;
+    const end = rows[rows.length - 1];
+    return {
+      events: rows.filter((row) => row.wanted).map((row) => this.toStoredEvent(row)),
+      read: rows.length,
+      last: end ? { transactionId: end.transaction_id, globalPosition: String(end.global_position), position: formatPosition(end.transaction_id, end.global_position) } : null,
+    };
+  }
+
   /** One event by its id, wherever it is in the log. */
   async readEvent(eventId: string): Promise<StoredEvent | null> {
     const found = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM es.events WHERE event_id = $1`, [eventId]);

@@ -136,15 +136,15 @@ export class ProjectionRunner {
     return conn.transaction().execute(async (trx) => {
       const from = await readCheckpoint(trx, name, { forBatch: true });
       const run = sqlRunnerOf(trx);
-      const events = await this.store.readAll(from, this.batchSize, run);
-      if (events.length === 0) return { applied: 0, caughtUp: !(await this.store.hasEventsAfter(from, run)) };
+      // Only the events this projection handles come with their payloads; the rest only move the checkpoint.
+      const { events, read, last } = await this.store.readAllOf(from, this.batchSize, this.projection.handles, run);
+      if (!last) return { applied: 0, caughtUp: !(await this.store.hasEventsAfter(from, run)) };
       if (this.projection.applyBatch && !this.oneByOne) await this.applyBatch(trx, events);
       else for (const event of events) await this.applyOne(trx, event);
-      const last = events[events.length - 1]!;
       await saveCheckpoint(trx, name, last, from);
       await sql`SELECT pg_notify(${CHECKPOINTS_CHANNEL}, ${`${name} ${last.position}`})`.execute(trx);
       this.checkpoint = checkpointOf(last);
-      return { applied: events.length, caughtUp: false };
+      return { applied: read, caughtUp: false };
     }).then((outcome) => {
       if (outcome.applied > 0) this.oneByOne = false;
       return outcome;

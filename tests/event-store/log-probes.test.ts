@@ -38,12 +38,23 @@ describe('log probes on a long log', () => {
     await pool.end();
   });
 
-  const plan = async (text: string, params: unknown[]) =>
-    JSON.stringify((await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, params)).rows[0]['QUERY PLAN']);
+  interface PlanNode {
+    'Node Type': string;
+    'Relation Name'?: string;
+    Plans?: PlanNode[];
+  }
+  const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
+  /** How each plan node reads es.events: 'Seq Scan', 'Index Scan', ... */
+  const plan = async (text: string, params: unknown[]) => {
+    const root = (await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, params)).rows[0]['QUERY PLAN'][0].Plan as PlanNode;
+    return nodes(root).filter((node) => node['Relation Name'] === 'events').map((node) => node['Node Type']);
+  };
 
   it('a runner’s peek walks the commit-order index and says who has something to read', async () => {
     const consumers = ['behind', 'at-head', 'at-start'];
-    expect(await plan(PEEK_SQL, [consumers])).not.toMatch(/"Seq Scan"[^}]*"Relation Name": "events"/);
+    const peek = await plan(PEEK_SQL, [consumers]);
+    expect(peek.length).toBeGreaterThan(0);
+    expect(peek).not.toContain('Seq Scan');
     const { rows } = await pool.query(PEEK_SQL, [consumers]);
     const byName = Object.fromEntries(rows.map((row) => [row.consumer, { readable: row.readable, waiting: row.waiting }]));
     expect(byName).toEqual({
@@ -59,14 +70,18 @@ describe('log probes on a long log', () => {
       { consumer: 'at-start', types: ['NothingOfThis'] },
     ]);
     const params = [consumers, last.transactionId, last.globalPosition];
-    expect(await plan(PENDING_SQL, params)).not.toMatch(/"Seq Scan"[^}]*"Relation Name": "events"/);
+    const pending = await plan(PENDING_SQL, params);
+    expect(pending.length).toBeGreaterThan(0);
+    expect(pending).not.toContain('Seq Scan');
     const { rows } = await pool.query(PENDING_SQL, params);
     expect(Object.fromEntries(rows.map((row) => [row.consumer, row.pending]))).toEqual({ behind: true, 'at-start': false });
   });
 
   it('“anything after this position” walks the index and answers at the head and before it', async () => {
     const atHead = [last.transactionId, last.globalPosition];
-    expect(await plan(EVENTS_AFTER_SQL, atHead)).not.toMatch(/"Seq Scan"[^}]*"Relation Name": "events"/);
+    const after = await plan(EVENTS_AFTER_SQL, atHead);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after).not.toContain('Seq Scan');
     expect(await store.hasEventsAfter({ transactionId: BigInt(last.transactionId), globalPosition: BigInt(last.globalPosition) })).toBe(false);
     expect(await store.hasEventsAfter({ transactionId: 0n, globalPosition: 0n })).toBe(true);
   });
