@@ -62,6 +62,30 @@ const POSITION_COLUMNS = sql`p.id, p.unit_id, p.row, p.col, p.label, p.state, p.
 
 const uuids = (ids: readonly string[]) => ids.filter(isUuid);
 
+/**
+ * The first `limit` AVAILABLE positions of the boxes in scope in (box name, row, col) order, with
+ * each one's `version` and `box_name`. Sorting every free position of the tenant read all of its
+ * positions on every search; here only the units rows in scope are sorted (the boxes under a unit
+ * through units_ancestors, a zone's through units_kind: only boxes have positions), each box then
+ * gives at most `limit` positions in order off positions_unit_state, and the nested loop stops
+ * once `limit` are found. Boxes sharing a name stay one group ordered by (row, col), as under the
+ * single sort. Full boxes are passed over on their counters, which the projection changes in the
+ * transaction that changes their positions' states, so a freezer's filled boxes cost no index
+ * descent each.
+ */
+const firstFree = (tenantId: string, where: { underUnitId: string | null; zone: string | null; zones: string[] | null }, limit: number, excluded: readonly string[]) => sql`
+  SELECT p.id, p.unit_id, p.row, p.col, p.label, p.state, p.sample_id, b.zone, p.version, b.name AS box_name
+  FROM (SELECT u.id, u.name, u.zone FROM storage_read.units u
+      WHERE u.tenant_id = ${tenantId} AND u.kind = 'BOX' AND u.occupied + u.reserved < u.capacity
+        AND (${where.underUnitId}::uuid IS NULL OR u.id = ${where.underUnitId}::uuid OR u.ancestors @> ARRAY[${where.underUnitId}::uuid])
+        AND (${where.zone}::text IS NULL OR u.zone = ${where.zone})
+        AND (${where.zones}::text[] IS NULL OR u.zone = ANY(${where.zones}::text[]))
+      ORDER BY u.name) b
+    CROSS JOIN LATERAL (SELECT p.id, p.unit_id, p.row, p.col, p.label, p.state, p.sample_id, p.version FROM storage_read.positions p
+      WHERE p.tenant_id = ${tenantId} AND p.unit_id = b.id AND p.state = 'AVAILABLE' AND p.id <> ALL(${uuids(excluded)}::uuid[])
+      ORDER BY p.row, p.col LIMIT ${limit}) p
+  ORDER BY b.name, p.row, p.col LIMIT ${limit}`;
+
 /** Read side of storage: every query is one statement for a whole batch of keys, scoped to a tenant. */
 export class StorageQueries {
   constructor(private readonly db: Kysely<any>) {}
@@ -111,12 +135,7 @@ export class StorageQueries {
   ): Promise<Array<PositionRow & { moved: boolean }>> {
     const { rows } = await sql<PositionRow & { moved: boolean }>`SELECT c.*,
         EXISTS (SELECT 1 FROM es.events e WHERE e.stream_id = 'StoragePosition-' || c.id AND e.stream_version > c.version) AS moved
-      FROM (SELECT ${POSITION_COLUMNS}, p.version, u.name AS box_name FROM storage_read.positions p JOIN storage_read.units u ON u.tenant_id = p.tenant_id AND u.id = p.unit_id
-        WHERE p.tenant_id = ${tenantId} AND p.state = 'AVAILABLE' AND p.id <> ALL(${uuids(excluded)}::uuid[])
-          AND (${where.underUnitId}::uuid IS NULL OR u.id = ${where.underUnitId}::uuid OR ${where.underUnitId}::uuid = ANY(u.ancestors))
-          AND (${where.zone}::text IS NULL OR u.zone = ${where.zone})
-          AND (${where.zones}::text[] IS NULL OR u.zone = ANY(${where.zones}::text[]))
-        ORDER BY u.name, p.row, p.col LIMIT ${limit}) c
+      FROM (${firstFree(tenantId, where, limit, excluded)}) c
       ORDER BY c.box_name, c.row, c.col`.execute(this.db);
     return rows;
   }
@@ -126,13 +145,7 @@ export class StorageQueries {
    * whose zone is one of `zones` (null: any); with `spread` > 1, a random one of the first `spread`.
    */
   async freePosition(tenantId: string, where: { underUnitId: string | null; zone: string | null; zones: string[] | null; spread: number }): Promise<PositionRow | null> {
-    const { rows } = await sql<PositionRow>`SELECT * FROM (
-        SELECT ${POSITION_COLUMNS} FROM storage_read.positions p JOIN storage_read.units u ON u.tenant_id = p.tenant_id AND u.id = p.unit_id
-        WHERE p.tenant_id = ${tenantId} AND p.state = 'AVAILABLE'
-          AND (${where.underUnitId}::uuid IS NULL OR u.id = ${where.underUnitId}::uuid OR ${where.underUnitId}::uuid = ANY(u.ancestors))
-          AND (${where.zone}::text IS NULL OR u.zone = ${where.zone})
-          AND (${where.zones}::text[] IS NULL OR u.zone = ANY(${where.zones}::text[]))
-        ORDER BY u.name, p.row, p.col LIMIT ${where.spread}) candidates
+    const { rows } = await sql<PositionRow>`SELECT id, unit_id, row, col, label, state, sample_id, zone FROM (${firstFree(tenantId, where, where.spread, [])}) candidates
       ORDER BY random() LIMIT 1`.execute(this.db);
     return rows[0] ?? null;
   }

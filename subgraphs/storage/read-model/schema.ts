@@ -65,5 +65,16 @@ export const storageReadModelMigrations: MigrationSet = {
        PRIMARY KEY (tenant_id, sample_id, seq)
      );
      ${sampleReplicaMigration('storage_read')}`,
+    // Free-position searches (one per reservation) walk the boxes in scope and, per box, only its
+    // AVAILABLE positions in (row, col) order: they read neither filled positions nor the tenant's
+    // other boxes. The state is a key column, not a partial index's predicate: next to
+    // positions_unit a partial index lost the plan to it while the statistics still showed the boxes
+    // empty, and that walk reads a box's filled positions too. Listing all of a unit's positions now
+    // sorts them (at most 26 x 48). units_ancestors finds the boxes under a unit at any depth; it
+    // has no pending list since a unit's ancestors never change (with one, the planner priced the
+    // index above reading every unit of the tenant).
+    `DROP INDEX storage_read.positions_unit;
+     CREATE INDEX positions_unit_state ON storage_read.positions (tenant_id, unit_id, state, row, col);
+     CREATE INDEX units_ancestors ON storage_read.units USING gin (ancestors) WITH (fastupdate = off);`,
   ],
 };
