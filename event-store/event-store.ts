@@ -4,6 +4,7 @@ import { ConcurrencyError } from './errors.js';
 import { isUniqueViolation } from './unique-violation.js';
 import { APPEND_QUIET_SQL, APPEND_SQL, EVENTS_CHANNEL, appendParameters, type AppendRow } from './append-statement.js';
 import { checkpointOfRow, formatPosition, START, type Checkpoint } from './position.js';
+import { batchLockKey } from './checkpoints.js';
 import {
   type AppendResult,
   type AppendUnit,
@@ -372,32 +373,45 @@ export class EventStore {
   }
 
   /**
-   * The same window of the log as readAll, for a consumer that reads only some event types: every
-   * event's place is read (so the consumer's checkpoint passes the others), but only the wanted
-   * ones' payloads travel and are parsed. `last` is the window's last event, wanted or not (null:
-   * nothing to read).
+   * A projection batch's read, in one statement: the consumer's checkpoint under its batch lock (see
+   * readCheckpoint), the window of the log after it (as readAll), and whether anything lies after
+   * it at all (readable or not, see hasEventsAfter). Every event's place is read, so the checkpoint
+   * passes the others, but only the payloads of `types` travel and are parsed. `last` is the
+   * window's last event, wanted or not (null: nothing readable).
    */
-  async readAllOf(
-    after: Checkpoint,
+  async readBatch(
+    consumer: string,
     limit: number,
     types: ReadonlySet<string>,
     run: SqlRunner = this.onPool,
-  ): Promise<{ events: StoredEvent[]; read: number; last: { transactionId: string; globalPosition: string; position: string } | null }> {
+  ): Promise<{ from: Checkpoint; waiting: boolean; events: StoredEvent[]; read: number; last: { transactionId: string; globalPosition: string; position: string } | null }> {
     const rows = (await run(
-      `SELECT global_position, transaction_id::text AS transaction_id, stream_id, stream_type, stream_version, event_id, event_type, schema_version,
-              CASE WHEN wanted THEN data END AS data, CASE WHEN wanted THEN metadata END AS metadata, tenant_id, occurred_at, wanted
-       FROM (SELECT *, event_type = ANY($4::text[]) AS wanted FROM es.events
-             WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
-               AND transaction_id < ${COMMIT_HORIZON}
-             ORDER BY es.events.transaction_id, es.events.global_position
-             LIMIT $3) w
+      `WITH cp AS (SELECT transaction_id, global_position, pg_advisory_xact_lock_shared(hashtext($2)) FROM es.checkpoints WHERE consumer = $1),
+       w AS (SELECT e.*, e.event_type = ANY($4::text[]) AS wanted FROM cp CROSS JOIN LATERAL (
+               SELECT * FROM es.events
+               WHERE (es.events.transaction_id, es.events.global_position) > (cp.transaction_id, cp.global_position)
+                 AND es.events.transaction_id < ${COMMIT_HORIZON}
+               ORDER BY es.events.transaction_id, es.events.global_position
+               LIMIT $3) e)
+       SELECT cp.transaction_id::text AS from_transaction_id, cp.global_position::text AS from_global_position,
+              (SELECT true FROM es.events x WHERE (x.transaction_id, x.global_position) > (cp.transaction_id, cp.global_position)
+                ORDER BY x.transaction_id, x.global_position LIMIT 1) IS NOT NULL AS waiting,
+              w.global_position, w.transaction_id::text AS transaction_id, w.stream_id, w.stream_type, w.stream_version, w.event_id, w.event_type,
+              w.schema_version, CASE WHEN w.wanted THEN w.data END AS data, CASE WHEN w.wanted THEN w.metadata END AS metadata, w.tenant_id,
+              w.occurred_at, w.wanted
+       FROM cp LEFT JOIN w ON true
        ORDER BY w.transaction_id, w.global_position`,
-      [after.transactionId.toString(), after.globalPosition.toString(), limit, [...types]],
-    )) as Array<EventRow & { wanted: boolean }>;
-    const end = rows[rows.length - 1];
+      [consumer, batchLockKey(consumer), limit, [...types]],
+    )) as Array<EventRow & { wanted: boolean | null; from_transaction_id: string; from_global_position: string; waiting: boolean }>;
+    const first = rows[0];
+    if (!first) throw new Error(`consumer ${consumer} has no checkpoint`);
+    const window = rows.filter((row) => row.event_id !== null);
+    const end = window[window.length - 1];
     return {
-      events: rows.filter((row) => row.wanted).map((row) => this.toStoredEvent(row)),
-      read: rows.length,
+      from: checkpointOfRow({ transaction_id: first.from_transaction_id, global_position: first.from_global_position }),
+      waiting: first.waiting,
+      events: window.filter((row) => row.wanted).map((row) => this.toStoredEvent(row)),
+      read: window.length,
       last: end ? { transactionId: end.transaction_id, globalPosition: String(end.global_position), position: formatPosition(end.transaction_id, end.global_position) } : null,
     };
   }

@@ -1,9 +1,9 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { LeaderLoop } from './bus/leader-loop.js';
 import type { PgListener } from './bus/pg-listener.js';
 import { HorizonBackoff } from './bus/horizon-backoff.js';
 import { checkpointPeeker } from './checkpoint-peek.js';
-import { CheckpointMovedError, ensureCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoints.js';
+import { CheckpointMovedError, ensureCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { DeadLetterPolicy, errorText } from './dead-letters.js';
 import { EVENTS_CHANNEL, sqlRunnerOf, type EventStore } from './event-store.js';
 import type { Logger } from './logger.js';
@@ -134,15 +134,14 @@ export class ProjectionRunner {
   private async runBatch(conn: Kysely<any>): Promise<{ applied: number; caughtUp: boolean }> {
     const name = this.projection.name;
     return conn.transaction().execute(async (trx) => {
-      const from = await readCheckpoint(trx, name, { forBatch: true });
-      const run = sqlRunnerOf(trx);
-      // Only the events this projection handles come with their payloads; the rest only move the checkpoint.
-      const { events, read, last } = await this.store.readAllOf(from, this.batchSize, this.projection.handles, run);
-      if (!last) return { applied: 0, caughtUp: !(await this.store.hasEventsAfter(from, run)) };
+      // Checkpoint, batch lock and window in one statement; only the events this projection handles
+      // come with their payloads, the rest only move the checkpoint.
+      const { from, waiting, events, read, last } = await this.store.readBatch(name, this.batchSize, this.projection.handles, sqlRunnerOf(trx));
+      if (!last) return { applied: 0, caughtUp: !waiting };
       if (this.projection.applyBatch && !this.oneByOne) await this.applyBatch(trx, events);
       else for (const event of events) await this.applyOne(trx, event);
-      await saveCheckpoint(trx, name, last, from);
-      await sql`SELECT pg_notify(${CHECKPOINTS_CHANNEL}, ${`${name} ${last.position}`})`.execute(trx);
+      // Compare-and-set from the checkpoint read, with the checkpoint's wake-up sent on commit.
+      await saveCheckpoint(trx, name, last, from, { channel: CHECKPOINTS_CHANNEL, payload: `${name} ${last.position}` });
       this.checkpoint = checkpointOf(last);
       return { applied: read, caughtUp: false };
     }).then((outcome) => {
