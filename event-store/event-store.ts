@@ -374,34 +374,37 @@ export class EventStore {
 
   /**
    * A projection batch's read, in one statement: the consumer's checkpoint under its batch lock (see
-   * readCheckpoint), the window of the log after it (as readAll), and whether anything lies after
-   * it at all (readable or not, see hasEventsAfter). Every event's place is read, so the checkpoint
-   * passes the others, but only the payloads of `types` travel and are parsed. `last` is the
-   * window's last event, wanted or not (null: nothing readable).
+   * batchLockKey), the window of the log after `expected` (as readAll), and whether anything lies
+   * after it at all (readable or not, see hasEventsAfter). `expected` is where the consumer believes
+   * it is: the window is read from it as a constant, which the planner turns into an ordered index
+   * walk (read from the checkpoint row inside the statement, it planned a scan and sort of a third
+   * of the log); `from` is the checkpoint itself, and the caller discards the window when they
+   * differ. Every event's place is read, so the checkpoint passes the others, but only the payloads
+   * of `types` travel and are parsed. `last` is the window's last event (null: nothing readable).
    */
   async readBatch(
     consumer: string,
+    expected: Checkpoint,
     limit: number,
     types: ReadonlySet<string>,
     run: SqlRunner = this.onPool,
   ): Promise<{ from: Checkpoint; waiting: boolean; events: StoredEvent[]; read: number; last: { transactionId: string; globalPosition: string; position: string } | null }> {
     const rows = (await run(
       `WITH cp AS (SELECT transaction_id, global_position, pg_advisory_xact_lock_shared(hashtext($2)) FROM es.checkpoints WHERE consumer = $1),
-       w AS (SELECT e.*, e.event_type = ANY($4::text[]) AS wanted FROM cp CROSS JOIN LATERAL (
-               SELECT * FROM es.events
-               WHERE (es.events.transaction_id, es.events.global_position) > (cp.transaction_id, cp.global_position)
-                 AND es.events.transaction_id < ${COMMIT_HORIZON}
-               ORDER BY es.events.transaction_id, es.events.global_position
-               LIMIT $3) e)
+       w AS (SELECT *, event_type = ANY($4::text[]) AS wanted FROM es.events
+             WHERE (transaction_id, global_position) > ($5::text::xid8, $6::bigint)
+               AND transaction_id < ${COMMIT_HORIZON}
+             ORDER BY es.events.transaction_id, es.events.global_position
+             LIMIT $3)
        SELECT cp.transaction_id::text AS from_transaction_id, cp.global_position::text AS from_global_position,
-              (SELECT true FROM es.events x WHERE (x.transaction_id, x.global_position) > (cp.transaction_id, cp.global_position)
+              (SELECT true FROM es.events x WHERE (x.transaction_id, x.global_position) > ($5::text::xid8, $6::bigint)
                 ORDER BY x.transaction_id, x.global_position LIMIT 1) IS NOT NULL AS waiting,
               w.global_position, w.transaction_id::text AS transaction_id, w.stream_id, w.stream_type, w.stream_version, w.event_id, w.event_type,
               w.schema_version, CASE WHEN w.wanted THEN w.data END AS data, CASE WHEN w.wanted THEN w.metadata END AS metadata, w.tenant_id,
               w.occurred_at, w.wanted
        FROM cp LEFT JOIN w ON true
        ORDER BY w.transaction_id, w.global_position`,
-      [consumer, batchLockKey(consumer), limit, [...types]],
+      [consumer, batchLockKey(consumer), limit, [...types], expected.transactionId.toString(), expected.globalPosition.toString()],
     )) as Array<EventRow & { wanted: boolean | null; from_transaction_id: string; from_global_position: string; waiting: boolean }>;
     const first = rows[0];
     if (!first) throw new Error(`consumer ${consumer} has no checkpoint`);

@@ -3,11 +3,11 @@ import { LeaderLoop } from './bus/leader-loop.js';
 import type { PgListener } from './bus/pg-listener.js';
 import { HorizonBackoff } from './bus/horizon-backoff.js';
 import { checkpointPeeker } from './checkpoint-peek.js';
-import { CheckpointMovedError, ensureCheckpoint, saveCheckpoint } from './checkpoints.js';
+import { CheckpointMovedError, ensureCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { DeadLetterPolicy, errorText } from './dead-letters.js';
 import { EVENTS_CHANNEL, sqlRunnerOf, type EventStore } from './event-store.js';
 import type { Logger } from './logger.js';
-import { checkpointOf, type Checkpoint } from './position.js';
+import { checkpointOf, compareCheckpoints, type Checkpoint } from './position.js';
 import type { EventConsumer } from './projection.js';
 import type { StoredEvent } from './types.js';
 import { inEventTrace, inStoredTrace } from './trace-context.js';
@@ -136,7 +136,14 @@ export class ProjectionRunner {
     return conn.transaction().execute(async (trx) => {
       // Checkpoint, batch lock and window in one statement; only the events this projection handles
       // come with their payloads, the rest only move the checkpoint.
-      const { from, waiting, events, read, last } = await this.store.readBatch(name, this.batchSize, this.projection.handles, sqlRunnerOf(trx));
+      const run = sqlRunnerOf(trx);
+      const expected = this.checkpoint ?? (await readCheckpoint(trx, name));
+      const { from, waiting, events, read, last } = await this.store.readBatch(name, expected, this.batchSize, this.projection.handles, run);
+      if (compareCheckpoints(from, expected) !== 0) {
+        // Moved under this runner (a rebuild, or another leader before it): read again from there.
+        this.checkpoint = from;
+        return { applied: 0, caughtUp: false };
+      }
       if (!last) return { applied: 0, caughtUp: !waiting };
       if (this.projection.applyBatch && !this.oneByOne) await this.applyBatch(trx, events);
       else for (const event of events) await this.applyOne(trx, event);
