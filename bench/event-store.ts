@@ -11,7 +11,7 @@ import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
 import { EventStore } from '../event-store/event-store.js';
 import { eventStoreMigrations } from '../event-store/schema.js';
-import { createPool } from '../platform/database.js';
+import { createStorePool } from '../platform/database.js';
 import { runMigrations } from '../event-store/migrations.js';
 import pg from 'pg';
 import { benchPostgres, measure, percentile, postgresCpuSeconds, postmasterOf, table, type Measured } from './support.js';
@@ -76,7 +76,7 @@ const diskProbe = (dir: string): string => {
 const payload = (i: number) => ({ sampleId: randomUUID(), barcode: `BENCH-${i}`, sampleType: 'DNA', volumeUl: 120.5, projectCode: 'BENCH' });
 
 const ours = async (url: string) => {
-  const pool = createPool(url, 40);
+  const pool = createStorePool(url, 40);
   await runMigrations(pool, [eventStoreMigrations]);
   const store = new EventStore(pool);
   return {

@@ -16,7 +16,7 @@ const statementStatistics = process.env.BENCH_PG_STATEMENTS === '1';
 export const benchPostgres = async (): Promise<EmbeddedDatabase & { createDatabase(name: string): Promise<string> }> => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracseq-bench-'));
   fs.chmodSync(dataDir, 0o755);
-  const flags = statementStatistics ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all'] : [];
+  const flags = statementStatistics ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all', '-c', 'pg_stat_statements.track_planning=on'] : [];
   const database = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, flags });
   const admin = database.url.replace(/\/tracseq$/, '/postgres');
   const settings = new pg.Client({ connectionString: admin });
@@ -153,16 +153,18 @@ export const statementProfile = (client: pg.Client | pg.Pool) => ({
   async print(label: string, units: number, unitName: string, top = 15) {
     if (!statementStatistics) return;
     const { rows } = await client.query(
-      `SELECT calls, total_exec_time, total_plan_time, rows, wal_bytes, regexp_replace(query, '\\s+', ' ', 'g') AS query
+      `SELECT calls, total_exec_time, total_plan_time, plans, rows, wal_bytes, regexp_replace(query, '\\s+', ' ', 'g') AS query
        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
        ORDER BY total_exec_time + total_plan_time DESC`,
     );
     const total = rows.reduce((sum, r) => sum + Number(r.total_exec_time) + Number(r.total_plan_time), 0);
     const calls = rows.reduce((sum, r) => sum + Number(r.calls), 0);
-    console.log(`\nPostgreSQL statements, ${label}: ${(calls / units).toFixed(0)} per ${unitName}, ${(total / units).toFixed(2)} ms executing per ${unitName}\n`);
-    console.log(table(['calls per ' + unitName, 'ms per ' + unitName, 'rows per call', 'WAL B per ' + unitName, 'statement'], rows.slice(0, top).map((r) => [
+    const planning = rows.reduce((sum, r) => sum + Number(r.total_plan_time), 0);
+    console.log(`\nPostgreSQL statements, ${label}: ${(calls / units).toFixed(0)} per ${unitName}, ${(total / units).toFixed(2)} ms planning and executing per ${unitName} (${(planning / units).toFixed(2)} planning)\n`);
+    console.log(table(['calls per ' + unitName, 'ms per ' + unitName, 'of which planning', 'rows per call', 'WAL B per ' + unitName, 'statement'], rows.slice(0, top).map((r) => [
       (Number(r.calls) / units).toFixed(1),
       ((Number(r.total_exec_time) + Number(r.total_plan_time)) / units).toFixed(3),
+      (Number(r.total_plan_time) / units).toFixed(3),
       (Number(r.rows) / Math.max(1, Number(r.calls))).toFixed(1),
       (Number(r.wal_bytes) / units).toFixed(0),
       String(r.query).slice(0, 140).replace(/\|/g, '\\|'),

@@ -9,7 +9,7 @@ import { EventStore } from '../event-store/event-store.js';
 import { runMigrations, type MigrationSet } from '../event-store/migrations.js';
 import { eventStoreMigrations } from '../event-store/schema.js';
 import type { Config } from './config.js';
-import { createKysely, createPool } from './database.js';
+import { createKysely, createPool, createStorePool } from './database.js';
 import type { Logger } from './logger.js';
 
 /** The infrastructure one process shares between its subgraphs, projections and gateway. */
@@ -38,7 +38,8 @@ export const createRuntime = async (config: Config, logger: Logger, databaseUrl:
   const pool = createPool(databaseUrl, 20, (error) => logger.warn({ err: error }, 'database connection failed'));
   await runMigrations(pool, [eventStoreMigrations, ...migrations]);
   const db = createKysely<any>(pool);
-  const store = new EventStore(pool);
+  const storePool = createStorePool(databaseUrl, 10, (error) => logger.warn({ err: error }, 'database connection failed'));
+  const store = new EventStore(storePool);
   const commands = new CommandHandler(store, {
     snapshotEvery: config.snapshotEvery,
     onSnapshotError: (error) => logger.warn({ err: error }, 'snapshot failed'),
@@ -71,6 +72,7 @@ export const createRuntime = async (config: Config, logger: Logger, databaseUrl:
     async close() {
       await bus.close();
       await db.destroy();
+      await storePool.end();
     },
   };
 };
