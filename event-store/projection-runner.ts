@@ -10,7 +10,7 @@ import type { Logger } from './logger.js';
 import { checkpointOf, compareCheckpoints, type Checkpoint } from './position.js';
 import type { EventConsumer } from './projection.js';
 import type { StoredEvent } from './types.js';
-import { inEventTrace, inStoredTrace } from './trace-context.js';
+import { inEventTrace, inEventsTrace } from './trace-context.js';
 
 export const CHECKPOINTS_CHANNEL = 'tracseq_checkpoints';
 
@@ -166,8 +166,8 @@ export class ProjectionRunner {
     }
     if (handled.length === 0) return;
     try {
-      // Tracing: one span for the batch (its events come from many requests' traces).
-      await inStoredTrace(null, `${this.projection.name} batch`, { 'tracseq.consumer': this.projection.name, 'tracseq.batch.size': handled.length }, () => this.projection.applyBatch!(trx, handled));
+      // Tracing: each event's trace shows it applied (its events come from many requests' traces).
+      await inEventsTrace(this.projection.name, handled, () => this.projection.applyBatch!(trx, handled));
     } catch (error) {
       throw new BatchApplyError(error);
     }

@@ -51,6 +51,45 @@ export const inEventTrace = <T>(consumer: string, event: StoredEvent, work: () =
     'tracseq.event.position': event.position,
   }, work);
 
+/**
+ * A batch of events applied at once: one span per event, each in the trace of the command that
+ * appended it, all spanning the one piece of work (a trace still shows its events being applied,
+ * batched or not); the work's own spans (its SQL) go under the first event's. When tracing is off
+ * these are no-ops.
+ */
+export const inEventsTrace = async <T>(consumer: string, events: readonly StoredEvent[], work: () => Promise<T>): Promise<T> => {
+  const parents = events.map((event) => (event.metadata.traceparent ? propagation.extract(ROOT_CONTEXT, event.metadata) : ROOT_CONTEXT));
+  const spans = events.map((event, index) =>
+    tracer.startSpan(
+      `${consumer} ${event.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'tracseq.consumer': consumer,
+          'tracseq.event.type': event.type,
+          'tracseq.event.id': event.eventId,
+          'tracseq.stream.id': event.streamId,
+          'tracseq.event.position': event.position,
+          'tracseq.batch.size': events.length,
+        },
+      },
+      parents[index],
+    ),
+  );
+  try {
+    // The batch's statements are recorded once, under the first event's span.
+    return await (spans[0] ? context.with(trace.setSpan(parents[0]!, spans[0]), work) : work());
+  } catch (error) {
+    for (const span of spans) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+    }
+    throw error;
+  } finally {
+    for (const span of spans) span.end();
+  }
+};
+
 /** Only the W3C fields of a carrier: what is stored in event metadata and sent as Kafka headers (the names every tracer reads). */
 export const traceFields = (carrier: TraceCarrier): Record<string, string> => ({
   ...(carrier.traceparent ? { traceparent: carrier.traceparent } : {}),
