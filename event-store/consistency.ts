@@ -4,7 +4,6 @@ import type { PgListener } from './bus/pg-listener.js';
 import { checkpointOfRow, compareCheckpoints, parsePosition, type Checkpoint } from './position.js';
 import { CHECKPOINTS_CHANNEL } from './projection-runner.js';
 
-/** What the waiter needs of a read model's consumer: its checkpoint's name and the events it reads. */
 /**
  * Each consumer's checkpoint, and whether an event of a type it handles lies after it up to the
  * target position ($2, $3). Ordered LIMIT 1, so the commit-order index is walked from the checkpoint
@@ -20,6 +19,7 @@ export const PENDING_SQL = `
   FROM jsonb_to_recordset($1::jsonb) AS h(consumer text, types text[])
   JOIN es.checkpoints c ON c.consumer = h.consumer`;
 
+/** What the waiter needs of a read model's consumer: its checkpoint's name and the events it reads. */
 export interface ConsistentConsumer {
   name: string;
   handles: ReadonlySet<string>;

@@ -450,8 +450,7 @@ export class EventStore {
    * is true has events waiting behind an older open transaction, and should look again soon.
    */
   async hasEventsAfter(after: Checkpoint, run: SqlRunner = this.onPool): Promise<boolean> {
-    const rows = await run(EVENTS_AFTER_SQL, [after.transactionId.toString(), after.globalPosition.toString()],
-    );
+    const rows = await run(EVENTS_AFTER_SQL, [after.transactionId.toString(), after.globalPosition.toString()]);
     return rows.length > 0;
   }
 
