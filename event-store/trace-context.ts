@@ -43,13 +43,16 @@ export const inStoredTrace = <T>(carrier: TraceCarrier | null | undefined, name:
 
 /** A projection's or policy's handling of one event, in the trace of the command that appended it. */
 export const inEventTrace = <T>(consumer: string, event: StoredEvent, work: () => Promise<T>): Promise<T> =>
-  inStoredTrace(event.metadata, `${consumer} ${event.type}`, {
-    'tracseq.consumer': consumer,
-    'tracseq.event.type': event.type,
-    'tracseq.event.id': event.eventId,
-    'tracseq.stream.id': event.streamId,
-    'tracseq.event.position': event.position,
-  }, work);
+  inStoredTrace(event.metadata, `${consumer} ${event.type}`, eventAttributes(consumer, event), work);
+
+/** What a consumer's span of one event says about it. */
+const eventAttributes = (consumer: string, event: StoredEvent): Record<string, string> => ({
+  'tracseq.consumer': consumer,
+  'tracseq.event.type': event.type,
+  'tracseq.event.id': event.eventId,
+  'tracseq.stream.id': event.streamId,
+  'tracseq.event.position': event.position,
+});
 
 /**
  * A batch of events applied at once: one span per event, each in the trace of the command that
@@ -64,14 +67,7 @@ export const inEventsTrace = async <T>(consumer: string, events: readonly Stored
       `${consumer} ${event.type}`,
       {
         kind: SpanKind.CONSUMER,
-        attributes: {
-          'tracseq.consumer': consumer,
-          'tracseq.event.type': event.type,
-          'tracseq.event.id': event.eventId,
-          'tracseq.stream.id': event.streamId,
-          'tracseq.event.position': event.position,
-          'tracseq.batch.size': events.length,
-        },
+        attributes: { ...eventAttributes(consumer, event), 'tracseq.batch.size': events.length },
       },
       parents[index],
     ),

@@ -93,7 +93,7 @@ export const samplesProjection = projection<SampleEvent, SamplesReadDB>(
     volumeTaken,
   ),
   {
-    batch: (db, events) => applyBatch(db, events),
+    batch: applyBatch,
     async reset(trx) {
       await sql`TRUNCATE samples_read.samples`.execute(trx);
     },
