@@ -57,9 +57,34 @@ const keyOf = (unit: AppendUnit): string | null =>
  */
 export const COMMIT_HORIZON = 'pg_snapshot_xmin(pg_current_snapshot())';
 
-/** Ordered, so it walks the commit-order index from the position given (see PEEK_SQL for why not EXISTS). */
-export const EVENTS_AFTER_SQL = `SELECT 1 FROM es.events WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
-  ORDER BY transaction_id, global_position LIMIT 1`;
+/**
+ * The first event after a position (given as SQL expressions), readable or not. Ordered, so it walks
+ * the commit-order index from the position (see PEEK_SQL for why not EXISTS).
+ */
+const firstEventAfter = (transactionId: string, globalPosition: string) =>
+  `SELECT 1 FROM es.events x WHERE (x.transaction_id, x.global_position) > (${transactionId}, ${globalPosition})
+    ORDER BY x.transaction_id, x.global_position LIMIT 1`;
+
+export const EVENTS_AFTER_SQL = firstEventAfter('$1::text::xid8', '$2::bigint');
+
+/**
+ * A projection batch's read (EventStore.readBatch): $1 consumer, $2 its batch lock key, $3 the window's
+ * size, $4 the event types whose payloads are sent, $5/$6 the position the consumer believes it is at.
+ */
+export const READ_BATCH_SQL = `WITH cp AS (SELECT transaction_id, global_position, pg_advisory_xact_lock_shared(hashtext($2)) FROM es.checkpoints WHERE consumer = $1),
+   w AS (SELECT *, event_type = ANY($4::text[]) AS wanted FROM es.events
+         WHERE (transaction_id, global_position) > ($5::text::xid8, $6::bigint)
+           AND transaction_id < ${COMMIT_HORIZON}
+         ORDER BY es.events.transaction_id, es.events.global_position
+         LIMIT $3)
+   SELECT cp.transaction_id::text AS from_transaction_id, cp.global_position::text AS from_global_position,
+          -- a scalar subquery, not EXISTS: EXISTS drops the ORDER BY … LIMIT that makes it an index walk
+          (${firstEventAfter('$5::text::xid8', '$6::bigint')}) IS NOT NULL AS waiting,
+          w.global_position, w.transaction_id::text AS transaction_id, w.stream_id, w.stream_type, w.stream_version, w.event_id, w.event_type,
+          w.schema_version, CASE WHEN w.wanted THEN w.data END AS data, CASE WHEN w.wanted THEN w.metadata END AS metadata, w.tenant_id,
+          w.occurred_at, w.wanted
+   FROM cp LEFT JOIN w ON true
+   ORDER BY w.transaction_id, w.global_position`;
 
 /** What a first use of an idempotency key stored, and where its event landed (callers add the WHERE). */
 const IDEMPOTENT_RESULT = `SELECT k.result AS key_result, e.transaction_id::text AS key_transaction_id, e.global_position::text AS key_global_position,
@@ -387,23 +412,11 @@ export class EventStore {
     expected: Checkpoint,
     limit: number,
     types: ReadonlySet<string>,
-    run: SqlRunner = this.onPool,
+    // The batch's transaction: the batch lock is held until it ends.
+    run: SqlRunner,
   ): Promise<{ from: Checkpoint; waiting: boolean; events: StoredEvent[]; read: number; last: { transactionId: string; globalPosition: string; position: string } | null }> {
     const rows = (await run(
-      `WITH cp AS (SELECT transaction_id, global_position, pg_advisory_xact_lock_shared(hashtext($2)) FROM es.checkpoints WHERE consumer = $1),
-       w AS (SELECT *, event_type = ANY($4::text[]) AS wanted FROM es.events
-             WHERE (transaction_id, global_position) > ($5::text::xid8, $6::bigint)
-               AND transaction_id < ${COMMIT_HORIZON}
-             ORDER BY es.events.transaction_id, es.events.global_position
-             LIMIT $3)
-       SELECT cp.transaction_id::text AS from_transaction_id, cp.global_position::text AS from_global_position,
-              (SELECT true FROM es.events x WHERE (x.transaction_id, x.global_position) > ($5::text::xid8, $6::bigint)
-                ORDER BY x.transaction_id, x.global_position LIMIT 1) IS NOT NULL AS waiting,
-              w.global_position, w.transaction_id::text AS transaction_id, w.stream_id, w.stream_type, w.stream_version, w.event_id, w.event_type,
-              w.schema_version, CASE WHEN w.wanted THEN w.data END AS data, CASE WHEN w.wanted THEN w.metadata END AS metadata, w.tenant_id,
-              w.occurred_at, w.wanted
-       FROM cp LEFT JOIN w ON true
-       ORDER BY w.transaction_id, w.global_position`,
+      READ_BATCH_SQL,
       [consumer, batchLockKey(consumer), limit, [...types], expected.transactionId.toString(), expected.globalPosition.toString()],
     )) as Array<EventRow & { wanted: boolean | null; from_transaction_id: string; from_global_position: string; waiting: boolean }>;
     const first = rows[0];

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { PEEK_SQL } from '../../event-store/checkpoint-peek.js';
 import { PENDING_SQL } from '../../event-store/consistency.js';
-import { EVENTS_AFTER_SQL, type EventStore } from '../../event-store/event-store.js';
+import { EVENTS_AFTER_SQL, READ_BATCH_SQL, type EventStore } from '../../event-store/event-store.js';
 import { meta, openEventStore } from '../support/event-store.js';
 
 // The probes every runner and every read-your-writes read make ("anything after my checkpoint?")
@@ -13,6 +13,7 @@ describe('log probes on a long log', () => {
   let pool: pg.Pool;
   let store: EventStore;
   let last: { transactionId: string; globalPosition: string };
+  let behind: { transactionId: string; globalPosition: string };
 
   beforeAll(async () => {
     ({ pool, store } = await openEventStore());
@@ -26,6 +27,7 @@ describe('log probes on a long log', () => {
     const { rows } = await pool.query(`SELECT transaction_id::text, global_position::text FROM es.events e ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 2`);
     last = { transactionId: rows[0].transaction_id, globalPosition: rows[0].global_position };
     const before = rows[1];
+    behind = { transactionId: before.transaction_id, globalPosition: before.global_position };
     // One consumer one event behind the head, one at the head, one at the start of the log.
     await pool.query(
       `INSERT INTO es.checkpoints (consumer, transaction_id, global_position) VALUES
@@ -84,5 +86,32 @@ describe('log probes on a long log', () => {
     expect(after).not.toContain('Seq Scan');
     expect(await store.hasEventsAfter({ transactionId: BigInt(last.transactionId), globalPosition: BigInt(last.globalPosition) })).toBe(false);
     expect(await store.hasEventsAfter({ transactionId: 0n, globalPosition: 0n })).toBe(true);
+  });
+
+  it('a projection batch walks the index from the runner’s checkpoint, and says when the checkpoint moved under it', async () => {
+    const params = ['at-start', 'checkpoint:at-start', 500, ['SampleReceived'], '0', '0'];
+    const window = await plan(READ_BATCH_SQL, params);
+    expect(window.length).toBeGreaterThan(0);
+    expect(window).not.toContain('Seq Scan');
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const run = async (text: string, values: unknown[]) => (await client.query(text, values)).rows;
+      const at = (p: { transactionId: string; globalPosition: string }) => ({ transactionId: BigInt(p.transactionId), globalPosition: BigInt(p.globalPosition) });
+      // One event behind the head: the window is that event, a SampleReceived, payload and all.
+      const batch = await store.readBatch('behind', at(behind), 500, new Set(['SampleReceived']), run);
+      expect(batch.from).toEqual(at(behind));
+      expect(batch.read).toBe(1);
+      expect(batch.last).toMatchObject(last);
+      expect(batch.events.map((e) => [e.type, e.data])).toEqual([['SampleReceived', { i: 249 }]]);
+      // A type it does not read: the window still moves the checkpoint, without the payload.
+      expect(await store.readBatch('behind', at(behind), 500, new Set(['Other']), run)).toMatchObject({ read: 1, events: [] });
+      // A runner that believes it is elsewhere learns where its checkpoint really is.
+      expect((await store.readBatch('behind', at(last), 500, new Set(['SampleReceived']), run)).from).toEqual(at(behind));
+      expect(await store.readBatch('at-head', at(last), 500, new Set(['SampleReceived']), run)).toMatchObject({ read: 0, last: null, waiting: false });
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 });
