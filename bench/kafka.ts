@@ -13,7 +13,7 @@ import { EventStore } from '../event-store/event-store.js';
 import { eventStoreMigrations } from '../event-store/schema.js';
 import { ProjectionRunner } from '../event-store/projection-runner.js';
 import type { EventConsumer } from '../event-store/projection.js';
-import { createKysely, createPool } from '../platform/database.js';
+import { createKysely, createPool, createStorePool } from '../platform/database.js';
 import { runMigrations } from '../event-store/migrations.js';
 import { KAFKA_MISSING, kafkaMockAvailable } from '../tests/support/kafka-availability.js';
 import { startMockCluster } from '../tests/support/kafka-mock.js';
@@ -33,7 +33,9 @@ const run = async (adapter: 'postgres' | 'kafka', url: string, brokers: () => Pr
   await runMigrations(pool, [eventStoreMigrations]);
   await pool.query('CREATE TABLE seen (event_id uuid PRIMARY KEY, at timestamptz NOT NULL)');
   const db = createKysely<any>(pool);
-  const store = new EventStore(pool);
+  // As deployed: the event store on its own pool (platform/runtime.ts).
+  const storePool = createStorePool(url, 10);
+  const store = new EventStore(storePool);
   const listener = new PgListener(url);
   const cluster = adapter === 'kafka' ? await brokers() : null;
   const relay = cluster ? new KafkaRelay(db, store, listener, cluster.kafka()) : null;
@@ -64,6 +66,7 @@ const run = async (adapter: 'postgres' | 'kafka', url: string, brokers: () => Pr
   cluster?.stop();
   await listener.close();
   await db.destroy();
+  await storePool.end();
   return [adapter === 'kafka' ? 'Kafka (relay → mock cluster → consumer group)' : 'postgres (LISTEN/NOTIFY, gap-safe log)', total, Math.round(total / seconds), percentile(latencies, 50), percentile(latencies, 95)];
 };
 
