@@ -73,6 +73,26 @@ describe('kafka relay and consumers', () => {
     expect(headerText(messages[0]!.headers, 'event-id')).toBe(events[0].eventId);
   }, 90_000);
 
+  it("keeps a lab's storage events in one partition in log order, so a box is never applied before its freezer", async () => {
+    // Twelve unit streams per lab, appended one after another: keyed by stream, they spread over
+    // the 3 partitions and a consumer could apply a box before the freezer it rolls up into.
+    const labs = ['storage-order-a', 'storage-order-b'];
+    const appended = new Map<string, string[]>();
+    for (let i = 0; i < 12; i++) {
+      for (const lab of labs) {
+        const streamId = `StorageUnit-${crypto.randomUUID()}`;
+        const { position } = await fx.store.append(streamId, 0, [{ type: 'StorageUnitCreated', data: { i } }], meta(lab));
+        appended.set(lab, [...(appended.get(lab) ?? []), position]);
+      }
+    }
+    const read = await readTopic(TOPICS.storage, (all) => labs.every((lab) => all.filter((m) => headerText(m.headers, 'tenant-id') === lab).length === 12));
+    for (const lab of labs) {
+      const messages = read.filter((m) => headerText(m.headers, 'tenant-id') === lab);
+      expect(new Set(messages.map((m) => m.partition)).size).toBe(1);
+      expect(messages.map((m) => headerText(m.headers, 'position'))).toEqual(appended.get(lab));
+    }
+  }, 90_000);
+
   it('changes nothing twice when a consumer crashes between its transaction and the offset commit', async () => {
     const name = 'crash-before-commit';
     let crashes = 0;

@@ -13,7 +13,7 @@ export const RELAY_CONSUMER = 'kafka-relay';
 
 /**
  * Publishes the event store's global log to Kafka in commit order (the gap-safe reader), one batch
- * at a time: idempotent producer, acks from all in-sync replicas, key = stream id. The checkpoint
+ * at a time: idempotent producer, acks from all in-sync replicas, key = stream id (tenant for storage: topics.ts). The checkpoint
  * moves only after the broker acknowledged, so a restart resends at most the last batch (consumers
  * skip what they already applied). One active relay across processes (LeaderLoop: advisory lock).
  *

@@ -25,6 +25,20 @@ const BY_STREAM_TYPE: Record<string, string> = {
 /** Unknown stream types go with samples' topic rather than nowhere. */
 export const topicFor = (streamType: string): string => BY_STREAM_TYPE[streamType] ?? TOPICS.sample;
 
+/**
+ * Topics keyed by tenant instead of stream. Kafka orders messages only within a partition, and a
+ * consumer applies partitions' batches in whatever order they arrive. The storage read model joins
+ * streams: a box's capacity rolls up into its freezer's row, a position's state counts in its box's
+ * row. Keyed by stream, a box's creation could be applied before its freezer's (the freezer then
+ * shows capacity 0 for good) or a reservation before its box's positions exist. One partition per
+ * lab keeps a tenant's storage events in log order; the other read models are per stream.
+ */
+const KEYED_BY_TENANT: ReadonlySet<string> = new Set([TOPICS.storage]);
+
+/** The message key: the partition, and so the order a consumer sees, follows it. */
+export const partitionKeyFor = (event: { streamType: string; streamId: string; tenantId: string }): string =>
+  KEYED_BY_TENANT.has(topicFor(event.streamType)) ? `tenant:${event.tenantId}` : event.streamId;
+
 export const EVENT_TOPICS: readonly string[] = Object.values(TOPICS).filter((topic) => topic !== TOPICS.deadLetter);
 
 export interface TopicSettings {

@@ -1,10 +1,11 @@
 import type { IHeaders } from 'kafkajs';
 import type { StoredEvent } from '../../types.js';
 import { traceFields } from '../../trace-context.js';
+import { partitionKeyFor } from './topics.js';
 
-/** An event on the wire: key = stream id (one aggregate, one partition), the event as JSON, ids as headers. */
+/** An event on the wire: key = stream id or tenant (partitionKeyFor), the event as JSON, ids as headers. */
 export const toMessage = (event: StoredEvent) => ({
-  key: event.streamId,
+  key: partitionKeyFor(event),
   value: JSON.stringify(event),
   headers: {
     'event-id': event.eventId,
