@@ -15,12 +15,14 @@ export const EVENTS_CHANNEL = 'tracseq_events';
  * once per event, and the events' data as one jsonb array (jsonb[] pays array escaping and one
  * parse call per element). ROWS FROM zips the per-event arrays by position.
  */
-const appendSql = (notify: boolean) => `
-WITH
+const appendSql = (notify: boolean, caller?: CallerWrites) => `
+WITH${caller ? `
+${caller.ctes},` : ''}
 units_in AS MATERIALIZED (
   SELECT u.n - 1 AS unit, u.metadata, u.metadata->>'tenantId' AS tenant_id,
          (u.metadata->>'occurredAt')::timestamptz AS occurred_at, (u.metadata->>'schemaVersion')::int AS schema_version
-  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS u(metadata, n)),
+  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS u(metadata, n)${caller ? `
+  WHERE ${caller.guard}` : ''}),
 streams_in AS (
   SELECT s.n - 1 AS stream, s.unit, s.stream_id, s.stream_type, s.expected,
          coalesce((SELECT max(e.stream_version) FROM es.events e WHERE e.stream_id = s.stream_id), 0) AS version
@@ -61,7 +63,32 @@ FROM written w JOIN streams_in s ON s.stream_id = w.stream_id
 UNION ALL
 SELECT 'conflict', unit, stream_id, version, NULL, NULL, expected${notify ? ', false' : ''} FROM bad
 UNION ALL
-SELECT 'replay', unit, NULL, NULL, NULL, NULL, NULL${notify ? ', false' : ''} FROM replay`;
+SELECT 'replay', unit, NULL, NULL, NULL, NULL, NULL${notify ? ', false' : ''} FROM replay${
+  caller ? `
+UNION ALL
+SELECT 'guard', 0, NULL, NULL, NULL, NULL, NULL${notify ? ', false' : ''} WHERE ${caller.guard}` : ''}`;
+
+/** APPEND_SQL's parameters are $1 … $16; a caller's own start at $17. */
+export const APPEND_PARAMETER_COUNT = 16;
+
+/**
+ * A caller's writes that share the append's statement: data-modifying CTEs (all run, referenced or
+ * not) and a condition on them (e.g. "the caller still holds its lease"). The events are appended
+ * only if the guard holds, and a row of kind 'guard' says it did.
+ */
+export interface CallerWrites {
+  /** `name AS (INSERT/UPDATE … RETURNING …)`, comma-separated, parameters from $17. */
+  ctes: string;
+  /** A boolean SQL expression over the CTEs, e.g. `EXISTS (SELECT 1 FROM owned)`. */
+  guard: string;
+}
+
+/**
+ * The caller's rows and its events in ONE statement: atomic without a transaction, one round trip
+ * where BEGIN, the caller's statements, the append and COMMIT were four or more. Notifies like
+ * APPEND_SQL. Build it once per caller (a constant text keeps one prepared plan).
+ */
+export const appendSqlWith = (caller: CallerWrites): string => appendSql(true, caller);
 
 /**
  * With the wake-up NOTIFY, sent when the transaction commits: inside a caller's transaction
@@ -76,9 +103,9 @@ export const APPEND_SQL = appendSql(true);
  */
 export const APPEND_QUIET_SQL = appendSql(false);
 
-/** One row per written (unit, stream), per conflicting unit, and per replayed unit. */
+/** One row per written (unit, stream), per conflicting unit, per replayed unit (and 'guard': appendSqlWith). */
 export interface AppendRow {
-  kind: 'ok' | 'conflict' | 'replay';
+  kind: 'ok' | 'conflict' | 'replay' | 'guard';
   unit: number;
   stream_id: string | null;
   version: number | null;

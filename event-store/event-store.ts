@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { ConcurrencyError } from './errors.js';
 import { isUniqueViolation } from './unique-violation.js';
 import { APPEND_QUIET_SQL, APPEND_SQL, EVENTS_CHANNEL, appendParameters, type AppendRow } from './append-statement.js';
+import { appendResultOf } from './append-within.js';
 import { checkpointOfRow, formatPosition, START, type Checkpoint } from './position.js';
 import { batchLockKey } from './checkpoints.js';
 import {
@@ -272,6 +273,18 @@ export class EventStore {
       else if (outcome.kind === 'failed') pending.reject(outcome.error);
       else this.replay(pending.unit).then(pending.resolve, pending.reject);
     }
+  }
+
+  /**
+   * Appends one unit in the same statement as the caller's own writes (a text built once by
+   * appendSqlWith, prepared under `name` on each of the store's connections): atomic without a
+   * transaction, one round trip. `held` is false when the caller's guard did not hold; then the
+   * append wrote nothing. Not group-committed, and no idempotency claim: the caller's guard decides.
+   */
+  async appendWith(statement: { name: string; text: string }, unit: AppendUnit, callerValues: readonly unknown[]): Promise<{ held: boolean; result: AppendResult | null }> {
+    if (unit.idempotency) throw new Error('appendWith takes no idempotency key');
+    const { rows } = await this.pool.query<AppendRow>({ ...statement, values: [...appendParameters([unit]), ...callerValues] });
+    return { held: rows.some((row) => row.kind === 'guard'), result: appendResultOf(rows, unit) };
   }
 
   private async writeBatch(units: AppendUnit[], notify: boolean): Promise<Outcome[]> {

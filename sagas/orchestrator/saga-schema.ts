@@ -50,6 +50,9 @@ export const sagaMigrations: MigrationSet = {
     // The API code of the failure that started compensation (e.g. NO_CAPACITY): compensations decide
     // by it, never by the error's text.
     `ALTER TABLE sagas.instances ADD COLUMN error_code text;`,
+    // The start's position is its SagaStarted event's: the start is one statement, which cannot
+    // update the row it inserts after the event's position is known.
+    `ALTER TABLE sagas.instances DROP COLUMN started_position;`,
   ],
 };
 
@@ -70,7 +73,6 @@ export interface SagaRow {
   actor: string | null;
   correlation_id: string;
   last_position: string;
-  started_position: string;
   trace_context: TraceCarrier | null;
 }
 

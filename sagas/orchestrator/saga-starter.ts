@@ -1,19 +1,41 @@
 import { randomUUID } from 'node:crypto';
-import { CompiledQuery, sql, type Kysely } from 'kysely';
-import { appendWithin } from '../../event-store/append-within.js';
+import { sql, type Kysely } from 'kysely';
+import { APPEND_PARAMETER_COUNT, appendSqlWith } from '../../event-store/append-statement.js';
 import type { CommandContext } from '../../event-store/command-handler.js';
+import type { EventStore } from '../../event-store/event-store.js';
 import { activeTraceContext } from '../../platform/tracing/propagation.js';
 import type { SagaDefinition } from './saga-definition.js';
 import type { SagaRow } from './saga-schema.js';
 
 export const SAGAS_CHANNEL = 'tracseq_sagas';
 
+const $ = (n: number) => `$${APPEND_PARAMETER_COUNT + n}`;
+
 /**
- * Starts a saga in one transaction: the instance, its steps, SagaStarted on its stream and a NOTIFY
- * that wakes workers (delivered at commit). A repeated idempotency key returns the saga it started first.
+ * The instance, its steps, SagaStarted on its stream and the NOTIFY that wakes workers (delivered at
+ * commit) in one statement. A repeated idempotency key inserts nothing, so nothing is appended.
+ */
+const START_STATEMENT = {
+  name: 'tracseq_saga_start',
+  text: appendSqlWith({
+    ctes: `inserted AS (
+      INSERT INTO sagas.instances (id, tenant_id, type, status, data, deadline_at, started_at, idempotency_key, actor, correlation_id, trace_context)
+      VALUES (${$(1)}, ${$(2)}, ${$(3)}, 'RUNNING', ${$(4)}::jsonb, ${$(5)}, ${$(6)}, ${$(7)}, ${$(8)}, ${$(9)}, ${$(10)}::jsonb)
+      ON CONFLICT (tenant_id, type, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+      RETURNING id, pg_notify('${SAGAS_CHANNEL}', id::text)),
+    steps_inserted AS (
+      INSERT INTO sagas.steps (saga_id, idx, name, status)
+      SELECT inserted.id, s.idx - 1, s.name, 'PENDING' FROM inserted, unnest(${$(11)}::text[]) WITH ORDINALITY AS s(name, idx))`,
+    guard: 'EXISTS (SELECT 1 FROM inserted)',
+  }),
+};
+
+/**
+ * Starts a saga, atomically: see START_STATEMENT. A repeated idempotency key returns the saga it
+ * started first, with the position of its start.
  */
 export const startSaga = async <Data>(
-  deps: { db: Kysely<any> },
+  deps: { db: Kysely<any>; store: EventStore },
   definition: SagaDefinition<Data>,
   context: CommandContext,
   data: Data,
@@ -21,30 +43,24 @@ export const startSaga = async <Data>(
 ): Promise<{ saga: SagaRow; position: string }> => {
   const id = randomUUID();
   const correlationId = context.correlationId ?? randomUUID();
-  const names = definition.steps.map((step) => step.name);
   const trace = activeTraceContext(); // tracing: each step of the saga continues the trace that started it
-  const started = await deps.db.transaction().execute(async (trx) => {
-    const { rows } = await sql<SagaRow>`WITH inserted AS (
-        INSERT INTO sagas.instances (id, tenant_id, type, status, data, deadline_at, idempotency_key, actor, correlation_id, trace_context)
-        VALUES (${id}, ${context.tenantId}, ${definition.type}, 'RUNNING', ${JSON.stringify(data)}, now() + make_interval(secs => ${definition.deadlineMs / 1000}),
-          ${idempotencyKey ?? null}, ${context.actor}, ${correlationId}, ${trace.traceparent ? JSON.stringify(trace) : null})
-        ON CONFLICT (tenant_id, type, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-        RETURNING *),
-      steps AS (
-        INSERT INTO sagas.steps (saga_id, idx, name, status)
-        SELECT inserted.id, s.idx - 1, s.name, 'PENDING' FROM inserted, unnest(${names}::text[]) WITH ORDINALITY AS s(name, idx))
-      SELECT * FROM inserted`.execute(trx);
-    const saga = rows[0];
-    if (!saga) return null;
-    const appended = await appendWithin((text, params) => trx.executeQuery(CompiledQuery.raw(text, params)).then((result) => result.rows), {
-      streams: [{ streamId: `Saga-${id}`, expectedVersion: 0, events: [{ type: 'SagaStarted', data: { sagaId: id, sagaType: definition.type, status: 'RUNNING' } }] }],
-      metadata: { tenantId: context.tenantId, actor: context.actor, correlationId, causationId: context.causationId ?? null, occurredAt: new Date().toISOString(), ...trace },
-    });
-    await sql`UPDATE sagas.instances SET started_position = ${appended.position} WHERE id = ${id}
-      RETURNING (SELECT pg_notify(${SAGAS_CHANNEL}, ${id})) IS NULL AS notified`.execute(trx);
-    return { saga: { ...saga, started_position: appended.position }, position: appended.position };
-  });
-  if (started) return started;
-  const { rows } = await sql<SagaRow>`SELECT * FROM sagas.instances WHERE tenant_id = ${context.tenantId} AND type = ${definition.type} AND idempotency_key = ${idempotencyKey!}`.execute(deps.db);
-  return { saga: rows[0]!, position: rows[0]!.started_position };
+  const now = new Date();
+  const saga: SagaRow = {
+    id, tenant_id: context.tenantId, type: definition.type, status: 'RUNNING', data: data as Record<string, unknown>, error: null, error_code: null,
+    current_step: 0, timed_out: false, deadline_at: new Date(now.getTime() + definition.deadlineMs), started_at: now, finished_at: null,
+    actor: context.actor, correlation_id: correlationId, last_position: '0:0', trace_context: trace.traceparent ? trace : null,
+  };
+  const { held, result } = await deps.store.appendWith(START_STATEMENT, {
+    streams: [{ streamId: `Saga-${id}`, expectedVersion: 0, events: [{ type: 'SagaStarted', data: { sagaId: id, sagaType: definition.type, status: 'RUNNING' } }] }],
+    metadata: { tenantId: context.tenantId, actor: context.actor, correlationId, causationId: context.causationId ?? null, occurredAt: now.toISOString(), ...trace },
+  }, [
+    id, saga.tenant_id, saga.type, JSON.stringify(data), saga.deadline_at, now, idempotencyKey ?? null, saga.actor, correlationId,
+    saga.trace_context ? JSON.stringify(trace) : null, definition.steps.map((step) => step.name),
+  ]);
+  if (held) return { saga, position: result!.position };
+  const { rows } = await sql<SagaRow & { position: string }>`
+    SELECT i.*, (SELECT e.transaction_id || ':' || e.global_position FROM es.events e WHERE e.stream_id = 'Saga-' || i.id AND e.stream_version = 1) AS position
+    FROM sagas.instances i WHERE i.tenant_id = ${context.tenantId} AND i.type = ${definition.type} AND i.idempotency_key = ${idempotencyKey!}`.execute(deps.db);
+  const { position, ...first } = rows[0]!;
+  return { saga: first, position };
 };

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { appendWithin } from '../../event-store/append-within.js';
-import { sqlRunnerOf } from '../../event-store/event-store.js';
+import type { EventStore } from '../../event-store/event-store.js';
 import { LeaderLoop } from '../../event-store/bus/leader-loop.js';
 import type { PgListener } from '../../event-store/bus/pg-listener.js';
 import { IdentitySigner } from '../../platform/identity-signer.js';
@@ -10,20 +9,23 @@ import { inStoredTrace } from '../../platform/tracing/propagation.js';
 import { backoff, DEFAULT_RETRY, PermanentStepError, type SagaDefinition, type SagaStep, type StepContext } from './saga-definition.js';
 import type { SagaRow, StepRow } from './saga-schema.js';
 import { SAGAS_CHANNEL } from './saga-starter.js';
+import { applyTransition, attemptOf, persisted, TRANSITION_STATEMENT, type Transition } from './saga-transition.js';
 import { subgraphCaller } from './subgraph-client.js';
 
 /**
  * Where a worker can die between running a step and recording it (the fault-injection test kills it
  * at each): `step-started` (the attempt is recorded, the step has not run), `step-executed` (the
- * step's command ran, nothing recorded yet), `mid-transition` (inside the transition's transaction,
- * tables written, its event not yet), `transition-committed` (all recorded, next step not run: its
- * attempt is recorded by the same transition, as `step-started` would find it).
+ * step's command ran, nothing recorded yet), `transition-committed` (all recorded, next step not
+ * run: its attempt is recorded by the same transition, as `step-started` would find it). A
+ * transition is one statement, so there is no point inside it to die at.
  */
-export type FaultPoint = 'step-started' | 'step-executed' | 'mid-transition' | 'transition-committed';
+export type FaultPoint = 'step-started' | 'step-executed' | 'transition-committed';
 export type FaultHook = (point: FaultPoint, where: { sagaId: string; step: string | null; event: string | null }) => void | Promise<void>;
 
 export interface SagaWorkerOptions {
   db: Kysely<any>;
+  /** Writes each transition's rows and events in one statement (EventStore.appendWith). */
+  store: EventStore;
   definitions: ReadonlyArray<SagaDefinition<any>>;
   subgraphUrls: Record<string, string>;
   internalSecret: string;
@@ -45,16 +47,6 @@ export interface SagaWorkerOptions {
 }
 
 class LeaseLost extends Error {}
-
-type SagaChange = Partial<Omit<SagaRow, 'data'>> & { data?: Record<string, unknown>; next_run_at?: Date; lease_owner?: string | null; lease_until?: Date | null };
-
-interface Transition {
-  saga: SagaChange;
-  step?: { index: number; change: Partial<StepRow> };
-  /** The next step's attempt, recorded with this transition (one round trip and commit fewer per step). */
-  begin?: number;
-  event?: { type: string; data?: Record<string, unknown> };
-}
 
 /** Where a step's time went, recorded on its SagaStepCompleted event (bench:sagas sums them). */
 interface StepTimings {
@@ -119,7 +111,7 @@ export class SagaWorker {
   /** Claims what it has room for and starts driving it; sleeps (null: not) until there may be more. */
   private async step(): Promise<number | null> {
     const free = this.concurrency - this.running.size;
-    let claimed: SagaRow[] = [];
+    let claimed: Awaited<ReturnType<SagaWorker['claim']>> = [];
     let sleepMs = this.pollMs;
     if (free > 0) {
       try {
@@ -154,8 +146,10 @@ export class SagaWorker {
     return ms === null || ms === undefined ? this.pollMs : Math.min(this.pollMs, Math.max(1, Math.ceil(Number(ms))));
   }
 
-  private async claim(limit: number): Promise<SagaRow[]> {
-    const { rows } = await sql<SagaRow & { due_at: Date }>`
+  private async claim(limit: number): Promise<Array<SagaRow & { due_at: Date; step_rows: StepRow[] }>> {
+    // The claimed sagas' steps come with them: the lease makes this worker their only writer, so it
+    // reads them once and keeps them current in memory.
+    const { rows } = await sql<SagaRow & { due_at: Date; step_rows: StepRow[] }>`
       UPDATE sagas.instances i SET lease_owner = ${this.id}, lease_until = now() + make_interval(secs => ${this.leaseMs / 1000})
       FROM (
         SELECT id, greatest(next_run_at, coalesce(lease_until, next_run_at)) AS due_at FROM sagas.instances
@@ -164,18 +158,18 @@ export class SagaWorker {
         ORDER BY next_run_at LIMIT ${limit}
         FOR UPDATE SKIP LOCKED) due
       WHERE i.id = due.id
-      RETURNING i.*, due.due_at`.execute(this.options.db);
+      RETURNING i.*, due.due_at, (SELECT jsonb_agg(s ORDER BY s.idx) FROM sagas.steps s WHERE s.saga_id = i.id) AS step_rows`.execute(this.options.db);
     return rows;
   }
 
   /** Advances one claimed saga step by step until it waits (backoff), finishes, or loses its lease. */
-  private async drive(claimed: SagaRow & { due_at?: Date }): Promise<void> {
+  private async drive(claimed: SagaRow & { due_at?: Date; step_rows: StepRow[] }): Promise<void> {
     const definition = this.definitions.get(claimed.type);
     if (!definition) throw new Error(`no definition for saga type ${claimed.type}`);
-    // The lease makes this worker the only writer of the saga's rows: read them once, keep them current.
-    const steps = (await sql<StepRow>`SELECT * FROM sagas.steps WHERE saga_id = ${claimed.id} ORDER BY idx`.execute(this.options.db)).rows;
-    let saga: SagaRow = claimed;
-    let dueAt = claimed.due_at ? claimed.due_at.getTime() : Date.now();
+    const { step_rows: rows, due_at: due, ...row } = claimed;
+    const steps = rows.map(asStep);
+    let saga: SagaRow = row;
+    let dueAt = due ? due.getTime() : Date.now();
     for (;;) {
       const next = saga.status === 'RUNNING' ? await this.forward(definition, saga, steps, dueAt) : await this.backward(definition, saga, steps);
       if (!next) return;
@@ -186,26 +180,27 @@ export class SagaWorker {
 
   private async forward(definition: SagaDefinition<any>, saga: SagaRow, steps: StepRow[], dueAt: number): Promise<SagaRow | null> {
     if (Date.now() > saga.deadline_at.getTime()) {
-      return this.transition(saga, steps, { saga: { status: 'COMPENSATING', error: `deadline of ${definition.deadlineMs} ms exceeded`, timed_out: true }, event: { type: 'SagaTimedOut' } });
+      return this.transition(saga, steps, { saga: { status: 'COMPENSATING', error: `deadline of ${definition.deadlineMs} ms exceeded`, timed_out: true }, events: [{ type: 'SagaTimedOut' }] });
     }
     const index = saga.current_step;
     const step = definition.steps[index];
     if (!step) {
-      await this.transition(saga, steps, { saga: { status: 'COMPLETED', finished_at: new Date(), lease_owner: null, lease_until: null }, event: { type: 'SagaCompleted' } });
+      await this.transition(saga, steps, { saga: { status: 'COMPLETED', finished_at: new Date(), lease_owner: null }, events: [{ type: 'SagaCompleted' }] });
       return null;
     }
     if (step.skip?.(saga.data)) {
       return this.transition(saga, steps, {
         saga: { current_step: index + 1 },
-        step: { index, change: { status: 'SKIPPED', finished_at: new Date() } },
-        event: { type: 'SagaStepSkipped', data: { step: step.name } },
+        steps: [{ index, change: { status: 'SKIPPED', finished_at: new Date() } }],
+        events: [{ type: 'SagaStepSkipped', data: { step: step.name } }],
       });
     }
     const waitMs = Math.max(0, Date.now() - dueAt);
     let dbStarted = performance.now();
     const begun = this.begun.get(saga.id) === index;
     this.begun.delete(saga.id);
-    const attempts = begun ? steps[index]!.attempts : await this.beginAttempt(saga, steps, index, 'attempts');
+    if (!begun) saga = await this.transition(saga, steps, { saga: {}, steps: [{ index, change: attemptOf(steps[index]!, 'attempts', new Date()) }] });
+    const attempts = steps[index]!.attempts;
     const dbMs = performance.now() - dbStarted;
     await this.fault('step-started', saga, step.name, null);
     const callStarted = performance.now();
@@ -214,18 +209,37 @@ export class SagaWorker {
       const callMs = performance.now() - callStarted;
       await this.fault('step-executed', saga, step.name, null);
       dbStarted = performance.now();
-      // Evaluated inside the transition, just before its event is written.
+      // Evaluated just before the transition is sent.
       const timings = (): StepTimings => ({ waitMs, callMs: round(callMs), dbMs: round(dbMs + performance.now() - dbStarted) });
       const data = { ...saga.data, ...(output.result ?? {}) };
-      const next = definition.steps[index + 1];
-      // The next step runs right after this transition: its attempt is recorded in the same transaction.
-      const beginNext = next && !next.skip?.(data) && Date.now() < saga.deadline_at.getTime() ? index + 1 : undefined;
-      return await this.transition(saga, steps, {
-        saga: { current_step: index + 1, data, last_position: output.position },
-        step: { index, change: { status: 'DONE', finished_at: new Date(), last_error: null } },
-        begin: beginNext,
-        event: { type: 'SagaStepCompleted', data: { step: step.name, attempts, timings, sampleId: definition.sampleIdOf?.(data) ?? null } },
+      const now = new Date();
+      const done = { index, change: { status: 'DONE', finished_at: now, last_error: null } };
+      const completed = { type: 'SagaStepCompleted', data: { step: step.name, attempts, timings, sampleId: definition.sampleIdOf?.(data) ?? null }, status: 'RUNNING' };
+      // The steps after it that do not apply are skipped by the same transition, and the saga
+      // completes with it when none is left; otherwise the next step's attempt is recorded with it.
+      let next = index + 1;
+      const skipped: Array<{ index: number; name: string }> = [];
+      for (; definition.steps[next]?.skip?.(data); next++) skipped.push({ index: next, name: definition.steps[next]!.name });
+      const skips = {
+        steps: skipped.map((s) => ({ index: s.index, change: { status: 'SKIPPED', finished_at: now } })),
+        events: skipped.map((s) => ({ type: 'SagaStepSkipped', data: { step: s.name }, status: 'RUNNING' })),
+      };
+      if (!definition.steps[next]) {
+        await this.transition(saga, steps, {
+          saga: { current_step: next, data, last_position: output.position, status: 'COMPLETED', finished_at: now, lease_owner: null },
+          steps: [done, ...skips.steps],
+          events: [completed, ...skips.events, { type: 'SagaCompleted' }],
+        });
+        return null;
+      }
+      const beginNext = Date.now() < saga.deadline_at.getTime();
+      const after = await this.transition(saga, steps, {
+        saga: { current_step: next, data, last_position: output.position },
+        steps: [done, ...skips.steps, ...(beginNext ? [{ index: next, change: attemptOf(steps[next]!, 'attempts', now) }] : [])],
+        events: [completed, ...skips.events],
       });
+      if (beginNext) this.begun.set(saga.id, next);
+      return after;
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
       await this.fault('step-executed', saga, step.name, null);
@@ -234,16 +248,16 @@ export class SagaWorker {
       if (!(error instanceof PermanentStepError) && attempts < policy.attempts) {
         const delay = backoff(policy, attempts);
         await this.transition(saga, steps, {
-          saga: { next_run_at: new Date(Date.now() + delay), lease_owner: null, lease_until: null },
-          step: { index, change: { status: 'PENDING', last_error: message } },
-          event: { type: 'SagaStepFailed', data: { step: step.name, attempts, error: message, retryInMs: delay } },
+          saga: { next_run_at: new Date(Date.now() + delay), lease_owner: null },
+          steps: [{ index, change: { status: 'PENDING', last_error: message } }],
+          events: [{ type: 'SagaStepFailed', data: { step: step.name, attempts, error: message, retryInMs: delay } }],
         });
         return null;
       }
       return this.transition(saga, steps, {
         saga: { status: 'COMPENSATING', error: `${step.name}: ${message}`, error_code: (error as { code?: string }).code ?? null },
-        step: { index, change: { status: 'FAILED', last_error: message, finished_at: new Date() } },
-        event: { type: 'SagaStepFailed', data: { step: step.name, attempts, error: message, final: true } },
+        steps: [{ index, change: { status: 'FAILED', last_error: message, finished_at: new Date() } }],
+        events: [{ type: 'SagaStepFailed', data: { step: step.name, attempts, error: message, final: true } }],
       });
     }
   }
@@ -254,24 +268,25 @@ export class SagaWorker {
     if (!pending) {
       const status = saga.timed_out ? 'TIMED_OUT' : 'COMPENSATED';
       await this.transition(saga, steps, {
-        saga: { status, finished_at: new Date(), lease_owner: null, lease_until: null },
-        event: { type: 'SagaFailed', data: { sagaType: saga.type, status, error: saga.error, sampleId: definition.sampleIdOf?.(saga.data) ?? null } },
+        saga: { status, finished_at: new Date(), lease_owner: null },
+        events: [{ type: 'SagaFailed', data: { sagaType: saga.type, status, error: saga.error, sampleId: definition.sampleIdOf?.(saga.data) ?? null } }],
       });
       return null;
     }
     const step = definition.steps[pending.idx]!;
     if (!step.compensate) {
-      return this.transition(saga, steps, { saga: {}, step: { index: pending.idx, change: { status: 'COMPENSATED', finished_at: new Date() } } });
+      return this.transition(saga, steps, { saga: {}, steps: [{ index: pending.idx, change: { status: 'COMPENSATED', finished_at: new Date() } }] });
     }
-    const attempts = await this.beginAttempt(saga, steps, pending.idx, 'undo_attempts');
+    saga = await this.transition(saga, steps, { saga: {}, steps: [{ index: pending.idx, change: attemptOf(pending, 'undo_attempts', new Date()) }] });
+    const attempts = steps[pending.idx]!.undo_attempts;
     await this.fault('step-started', saga, `${step.name}:undo`, null);
     try {
       const output = await this.execute(step, saga, 'compensate', attempts);
       await this.fault('step-executed', saga, `${step.name}:undo`, null);
       return this.transition(saga, steps, {
         saga: { last_position: output.position },
-        step: { index: pending.idx, change: { status: 'COMPENSATED', finished_at: new Date() } },
-        event: { type: 'SagaStepCompensated', data: { step: step.name } },
+        steps: [{ index: pending.idx, change: { status: 'COMPENSATED', finished_at: new Date() } }],
+        events: [{ type: 'SagaStepCompensated', data: { step: step.name } }],
       });
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
@@ -281,17 +296,17 @@ export class SagaWorker {
       if (!(error instanceof PermanentStepError) && attempts < policy.attempts) {
         const delay = backoff(policy, attempts);
         await this.transition(saga, steps, {
-          saga: { next_run_at: new Date(Date.now() + delay), lease_owner: null, lease_until: null },
-          step: { index: pending.idx, change: { last_error: message } },
-          event: { type: 'SagaCompensationFailed', data: { step: step.name, attempts, error: message, retryInMs: delay } },
+          saga: { next_run_at: new Date(Date.now() + delay), lease_owner: null },
+          steps: [{ index: pending.idx, change: { last_error: message } }],
+          events: [{ type: 'SagaCompensationFailed', data: { step: step.name, attempts, error: message, retryInMs: delay } }],
         });
         return null;
       }
       // A compensation that cannot succeed needs a person: the saga ends FAILED (and raises an alert).
       await this.transition(saga, steps, {
-        saga: { status: 'FAILED', error: `${saga.error}; compensating ${step.name} failed: ${message}`, finished_at: new Date(), lease_owner: null, lease_until: null },
-        step: { index: pending.idx, change: { status: 'FAILED', last_error: message, finished_at: new Date() } },
-        event: { type: 'SagaFailed', data: { sagaType: saga.type, status: 'FAILED', error: message, sampleId: definition.sampleIdOf?.(saga.data) ?? null } },
+        saga: { status: 'FAILED', error: `${saga.error}; compensating ${step.name} failed: ${message}`, finished_at: new Date(), lease_owner: null },
+        steps: [{ index: pending.idx, change: { status: 'FAILED', last_error: message, finished_at: new Date() } }],
+        events: [{ type: 'SagaFailed', data: { sagaType: saga.type, status: 'FAILED', error: message, sampleId: definition.sampleIdOf?.(saga.data) ?? null } }],
       });
       return null;
     }
@@ -348,68 +363,25 @@ export class SagaWorker {
     await this.options.faults?.(point, { sagaId: saga.id, step, event });
   }
 
-  /** Records a new attempt of a step (and renews the lease) in one statement, before the step runs. */
-  private async beginAttempt(saga: SagaRow, steps: StepRow[], index: number, counter: 'attempts' | 'undo_attempts'): Promise<number> {
-    const status = counter === 'attempts' ? 'RUNNING' : 'COMPENSATING';
-    const { rows } = await sql<StepRow>`
-      WITH owned AS (
-        UPDATE sagas.instances SET lease_until = now() + make_interval(secs => ${this.leaseMs / 1000})
-        WHERE id = ${saga.id} AND lease_owner = ${this.id} RETURNING id)
-      UPDATE sagas.steps SET status = ${status}, ${sql.ref(counter)} = ${sql.ref(counter)} + 1, started_at = coalesce(started_at, now())
-      WHERE saga_id = (SELECT id FROM owned) AND idx = ${index}
-      RETURNING *`.execute(this.options.db);
-    const row = rows[0];
-    if (!row) throw new LeaseLost(`lost the lease on saga ${saga.id}`);
-    steps[index] = row;
-    return row[counter];
-  }
-
   /**
-   * Persists a transition in one transaction, only while this worker holds the lease (renewing it
-   * unless the change releases it): the instance row, the step row and the saga's event, which feeds
-   * sagaUpdated subscribers, the audit trail and the SAGA_FAILED alert. All of it or none of it.
+   * Persists a transition in one statement, only while this worker holds the lease (renewing it
+   * unless the change releases it): the instance row, the step rows and the saga's events, which
+   * feed sagaUpdated subscribers, the audit trail and the SAGA_FAILED alert. All of it or none of it.
+   * Recording a step's attempt before it runs is a transition without events.
    */
   private async transition(saga: SagaRow, steps: StepRow[], transition: Transition): Promise<SagaRow> {
-    const change: Record<string, unknown> = { ...transition.saga };
-    if (change.lease_owner === undefined) change.lease_until = new Date(Date.now() + this.leaseMs);
-    if (change.data) change.data = JSON.stringify(change.data);
-    const sets = Object.keys(change).map((column) => sql`${sql.ref(column)} = ${change[column]}`);
-    const step = transition.step;
-    const stepSets = step ? Object.entries(step.change).map(([column, value]) => sql`${sql.ref(column)} = ${value}`) : [];
-    const begin = transition.begin;
-    const updated = await this.options.db.transaction().execute(async (trx) => {
-      const { rows } = step
-        ? await sql<SagaRow & { step_row: StepRow; begun_row: StepRow | null }>`
-            WITH s AS (UPDATE sagas.steps SET ${sql.join(stepSets)} WHERE saga_id = ${saga.id} AND idx = ${step.index} RETURNING *),
-            b AS (UPDATE sagas.steps SET status = 'RUNNING', attempts = attempts + 1, started_at = coalesce(started_at, now())
-              WHERE saga_id = ${saga.id} AND idx = ${begin ?? -1} RETURNING *)
-            UPDATE sagas.instances SET ${sql.join(sets)} WHERE id = ${saga.id} AND lease_owner = ${this.id}
-            RETURNING *, (SELECT to_jsonb(s) FROM s) AS step_row, (SELECT to_jsonb(b) FROM b) AS begun_row`.execute(trx)
-        : await sql<SagaRow & { step_row: null; begun_row: null }>`UPDATE sagas.instances SET ${sql.join(sets)} WHERE id = ${saga.id} AND lease_owner = ${this.id}
-            RETURNING *, NULL::jsonb AS step_row, NULL::jsonb AS begun_row`.execute(trx);
-      const row = rows[0];
-      if (!row) throw new LeaseLost(`lost the lease on saga ${saga.id}`);
-      const event = transition.event;
-      if (event) {
-        await this.fault('mid-transition', saga, step ? (steps[step.index]?.name ?? null) : null, event.type);
-        const data = Object.fromEntries(Object.entries(event.data ?? {}).map(([key, value]) => [key, typeof value === 'function' ? value() : value]));
-        await appendWithin(sqlRunnerOf(trx), {
-          streams: [{ streamId: `Saga-${saga.id}`, expectedVersion: null, events: [{ type: event.type, data: { sagaId: saga.id, sagaType: saga.type, status: row.status, ...data } }] }],
-          metadata: { tenantId: saga.tenant_id, actor: saga.actor, correlationId: saga.correlation_id, occurredAt: new Date().toISOString() },
-        });
-      }
-      return row;
-    });
-    const asStep = (row: StepRow): StepRow => ({ ...row, started_at: row.started_at && new Date(row.started_at), finished_at: row.finished_at && new Date(row.finished_at) });
-    if (step && updated.step_row) steps[step.index] = asStep(updated.step_row);
-    if (begin !== undefined && updated.begun_row) {
-      steps[begin] = asStep(updated.begun_row);
-      this.begun.set(saga.id, begin);
-    }
-    const { step_row: _, begun_row: __, ...instance } = updated;
-    await this.fault('transition-committed', saga, step ? (steps[step.index]?.name ?? null) : null, transition.event?.type ?? null);
-    return instance as SagaRow;
+    const after = applyTransition(saga, steps, transition);
+    const { unit, values } = persisted(saga, after, transition, { owner: this.id, until: new Date(Date.now() + this.leaseMs) });
+    const { held } = await this.options.store.appendWith(TRANSITION_STATEMENT, unit, values);
+    if (!held) throw new LeaseLost(`lost the lease on saga ${saga.id}`);
+    for (const row of after.steps) steps[row.idx] = row;
+    const last = transition.events?.at(-1);
+    if (last) await this.fault('transition-committed', saga, transition.steps?.[0] ? (steps[transition.steps[0].index]?.name ?? null) : null, last.type);
+    return after.saga;
   }
 }
+
+/** A step row as jsonb gives it (dates as text). */
+const asStep = (row: StepRow): StepRow => ({ ...row, started_at: row.started_at && new Date(row.started_at), finished_at: row.finished_at && new Date(row.finished_at) });
 
 const round = (ms: number) => Math.round(ms * 10) / 10;

@@ -33,6 +33,7 @@ export const sagasSubgraph = (runtime: Runtime): SubgraphDefinition<SagasContext
       if (!runtime.config.sagaWorker) return { stop: async () => undefined };
       const worker = new SagaWorker({
         db: runtime.db,
+        store: runtime.store,
         definitions: SAGA_DEFINITIONS,
         subgraphUrls,
         internalSecret: runtime.config.internalSecret,

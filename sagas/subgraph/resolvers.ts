@@ -38,7 +38,7 @@ export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queri
       // Refused at once with a typed error, no saga started; the unit facts as of the caller's position.
       await ctx.readModelsAt();
       await checkSubmission(deps.db, ctx.tenantId, input, deps.zoneRules);
-      return startSaga({ db: deps.db }, submitSampleSaga, commandContext(ctx), { input }, args.idempotencyKey);
+      return startSaga({ db: deps.db, store: deps.store }, submitSampleSaga, commandContext(ctx), { input }, args.idempotencyKey);
     },
   },
   Subscription: {

@@ -31,9 +31,10 @@ const SAGA = `query($id: ID!) { saga(id: $id) { id status error steps { name sta
 const CASES = [
   { name: 'attempt recorded, step not run', fault: 'step-started', at: 'reservePosition', full: false },
   { name: 'reservation made, not recorded', fault: 'step-executed', at: 'reservePosition', full: false },
-  { name: 'sample stored, transition rolled back inside its transaction', fault: 'mid-transition', at: 'storeSample', full: false },
+  { name: 'sample stored, not recorded', fault: 'step-executed', at: 'storeSample', full: false },
   { name: 'sample stored and recorded, next step not begun', fault: 'transition-committed', at: 'storeSample', full: false },
-  { name: 'SagaFailed rolled back with the final row', fault: 'mid-transition', at: 'SagaFailed', full: true },
+  // Failure recorded (COMPENSATING, with its event); the rescuer compensates from there.
+  { name: 'failure recorded, compensation not begun', fault: 'transition-committed', at: 'SagaStepFailed', full: true },
   { name: 'compensation run (sample left RECEIVED), not recorded', fault: 'step-executed', at: 'registerSample:undo', full: true },
   // The transition also records the next step's attempt: storeSample is begun (attempt 1) but never run.
   { name: 'sample validated and recorded, next step begun but not run', fault: 'transition-committed', at: 'validateSample', full: false },
@@ -83,7 +84,7 @@ describe('a saga worker killed between running a step and recording it', () => {
       ]);
       expect(signals).toEqual(runs.map(() => 'SIGKILL'));
       rescuer = new SagaWorker({
-        db: system.runtime.db, listener: system.runtime.listener, definitions: runs.map((run) => run.definition),
+        db: system.runtime.db, store: system.runtime.store, listener: system.runtime.listener, definitions: runs.map((run) => run.definition),
         subgraphUrls: urls, internalSecret: system.runtime.config.internalSecret, leaseMs: LEASE_MS, pollMs: 100,
       }).start();
       for (const [index, run] of runs.entries()) {

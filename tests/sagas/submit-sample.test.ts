@@ -31,7 +31,7 @@ const urls = () => Object.fromEntries(system.subgraphs.map((s) => [s.name, s.url
 
 /** A worker in this process for a test-only saga variant (the system's worker only runs the real types). */
 const worker = (definition: SagaDefinition<any>, leaseMs = 30_000) =>
-  new SagaWorker({ db: system.runtime.db, listener: system.runtime.listener, definitions: [definition], subgraphUrls: urls(), internalSecret: system.runtime.config.internalSecret, leaseMs, pollMs: 50 }).start();
+  new SagaWorker({ db: system.runtime.db, store: system.runtime.store, listener: system.runtime.listener, definitions: [definition], subgraphUrls: urls(), internalSecret: system.runtime.config.internalSecret, leaseMs, pollMs: 50 }).start();
 const startVariant = (definition: SagaDefinition<any>, barcode: string, box: string) =>
   startSaga(system.runtime, definition, { tenantId: 'demo', actor: 'tester' }, { input: { sample: { barcode, sampleType: 'DNA' }, storageUnitId: box } });
 
