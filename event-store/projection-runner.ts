@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { LeaderLoop } from './bus/leader-loop.js';
 import type { PgListener } from './bus/pg-listener.js';
 import { HorizonBackoff } from './bus/horizon-backoff.js';
@@ -78,7 +78,14 @@ export class ProjectionRunner {
     this.loop = new LeaderLoop((conn) => this.step(conn), {
       lock: { db, key: `projection:${projection.name}` },
       wake: { listener, channels: [EVENTS_CHANNEL], reconnect: true },
-      onLead: (conn) => ensureCheckpoint(conn, projection.name),
+      onLead: async (conn) => {
+        // A batch's rows and its checkpoint commit together, and both derive from the durable log:
+        // a crash that loses the last batches' commits rewinds them together, and they are applied
+        // again. So the runner's session does not wait for its commits to reach the disk (each
+        // commit's flush queued behind and in front of the commands' own).
+        await sql`SET synchronous_commit = off`.execute(conn);
+        await ensureCheckpoint(conn, projection.name);
+      },
       onFailure: (error) => this.failed(error),
     });
   }
