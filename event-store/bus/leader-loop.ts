@@ -114,6 +114,8 @@ export class LeaderLoop {
     } finally {
       this.active = false;
       await sql`SELECT pg_advisory_unlock(hashtext(${key}))`.execute(conn).catch(() => undefined);
+      // Settings onLead made for the session (a runner's synchronous_commit) stay with this loop.
+      await sql`RESET ALL`.execute(conn).catch(() => undefined);
     }
   }
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { LeaderLoop } from '../../event-store/bus/leader-loop.js';
+import { createKysely, createPool } from '../../platform/database.js';
 import { openProjectionFixtures, type ProjectionFixtures } from '../support/projection-fixtures.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -66,5 +67,23 @@ describe('LeaderLoop', () => {
     release();
     await stopping;
     expect([finished, calls]).toEqual([true, 3]);
+  });
+
+  it('gives its pinned connection back to the pool with the session settings onLead made undone', async () => {
+    // A runner leads with synchronous_commit off; the connection must not carry that to a command.
+    const pool = createPool(fx.pool.options.connectionString!, 1);
+    const db = createKysely(pool);
+    onTestFinished(() => db.destroy());
+    const setting = async () => (await sql<{ s: string }>`SELECT current_setting('synchronous_commit') AS s`.execute(db)).rows[0]!.s;
+    let during = '';
+    const loop = new LeaderLoop(async (conn) => {
+      during = (await sql<{ s: string }>`SELECT current_setting('synchronous_commit') AS s`.execute(conn)).rows[0]!.s;
+      return 60_000;
+    }, { lock: { db, key: 'leader-loop-settings' }, onLead: async (conn) => void (await sql`SET synchronous_commit = off`.execute(conn)), onFailure: () => 10 });
+    await loop.start();
+    await waitUntil(() => during !== '', 20_000, 'the loop led');
+    await loop.stop();
+    expect(during).toBe('off');
+    expect(await setting()).toBe('on');
   });
 });
