@@ -77,15 +77,18 @@ export const READ_BATCH_SQL = `WITH cp AS (SELECT transaction_id, global_positio
          WHERE (transaction_id, global_position) > ($5::text::xid8, $6::bigint)
            AND transaction_id < ${COMMIT_HORIZON}
          ORDER BY es.events.transaction_id, es.events.global_position
-         LIMIT $3)
+         LIMIT $3),
+   -- where the window ends and how many it holds: the events not handled travel as nothing more
+   tail AS (SELECT transaction_id, global_position, count(*) OVER () AS read FROM w
+            ORDER BY transaction_id DESC, global_position DESC LIMIT 1)
    SELECT cp.transaction_id::text AS from_transaction_id, cp.global_position::text AS from_global_position,
           -- a scalar subquery, not EXISTS: EXISTS drops the ORDER BY … LIMIT that makes it an index walk
           (${firstEventAfter('$5::text::xid8', '$6::bigint')}) IS NOT NULL AS waiting,
-          w.global_position, w.transaction_id::text AS transaction_id, w.stream_id, w.stream_type, w.stream_version, w.event_id, w.event_type,
-          w.schema_version, CASE WHEN w.wanted THEN w.data END AS data, CASE WHEN w.wanted THEN w.metadata END AS metadata, w.tenant_id,
-          w.occurred_at, w.wanted
-   FROM cp LEFT JOIN w ON true
-   ORDER BY w.transaction_id, w.global_position`;
+          tail.transaction_id::text AS last_transaction_id, tail.global_position::text AS last_global_position, coalesce(tail.read, 0)::int AS read,
+          h.global_position, h.transaction_id::text AS transaction_id, h.stream_id, h.stream_type, h.stream_version, h.event_id, h.event_type,
+          h.schema_version, h.data, h.metadata, h.tenant_id, h.occurred_at
+   FROM cp LEFT JOIN tail ON true LEFT JOIN (SELECT * FROM w WHERE wanted) h ON true
+   ORDER BY h.transaction_id, h.global_position`;
 
 /** What a first use of an idempotency key stored, and where its event landed (callers add the WHERE). */
 const IDEMPOTENT_RESULT = `SELECT k.result AS key_result, e.transaction_id::text AS key_transaction_id, e.global_position::text AS key_global_position,
@@ -431,17 +434,16 @@ export class EventStore {
     const rows = (await run(
       READ_BATCH_SQL,
       [consumer, batchLockKey(consumer), limit, [...types], expected.transactionId.toString(), expected.globalPosition.toString()],
-    )) as Array<EventRow & { wanted: boolean | null; from_transaction_id: string; from_global_position: string; waiting: boolean }>;
+    )) as Array<EventRow & { from_transaction_id: string; from_global_position: string; waiting: boolean; last_transaction_id: string | null; last_global_position: string | null; read: number }>;
     const first = rows[0];
     if (!first) throw new Error(`consumer ${consumer} has no checkpoint`);
-    const window = rows.filter((row) => row.event_id !== null);
-    const end = window[window.length - 1];
+    const end = first.last_transaction_id !== null && first.last_global_position !== null ? { transactionId: first.last_transaction_id, globalPosition: first.last_global_position } : null;
     return {
       from: checkpointOfRow({ transaction_id: first.from_transaction_id, global_position: first.from_global_position }),
       waiting: first.waiting,
-      events: window.filter((row) => row.wanted).map((row) => this.toStoredEvent(row)),
-      read: window.length,
-      last: end ? { transactionId: end.transaction_id, globalPosition: String(end.global_position), position: formatPosition(end.transaction_id, end.global_position) } : null,
+      events: rows.filter((row) => row.event_id !== null).map((row) => this.toStoredEvent(row)),
+      read: first.read,
+      last: end ? { ...end, position: formatPosition(end.transactionId, end.globalPosition) } : null,
     };
   }
 
