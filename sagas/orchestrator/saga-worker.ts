@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { Agent } from 'undici';
 import type { EventStore } from '../../event-store/event-store.js';
 import { LeaderLoop } from '../../event-store/bus/leader-loop.js';
 import type { PgListener } from '../../event-store/bus/pg-listener.js';
@@ -79,6 +80,8 @@ export class SagaWorker {
   private readonly begun = new Map<string, number>();
   /** Many workers run at once (claims skip each other's sagas): a loop without a lock. */
   private readonly loop: LeaderLoop;
+  /** Keep-alive connections to the subgraphs, shared by every step this worker runs. */
+  private readonly http = new Agent({ keepAliveTimeout: 30_000 });
 
   constructor(private readonly options: SagaWorkerOptions) {
     this.definitions = new Map(options.definitions.map((definition) => [definition.type, definition]));
@@ -101,6 +104,7 @@ export class SagaWorker {
   async stop(): Promise<void> {
     await this.loop.stop();
     await Promise.allSettled([...this.running]);
+    await this.http.close();
   }
 
   /** Wakes an idle worker (new saga, or a slot came free). */
@@ -333,6 +337,7 @@ export class SagaWorker {
         correlationId: saga.correlation_id,
         signal: controller.signal,
         position,
+        dispatcher: this.http,
       }),
     };
     let timer: NodeJS.Timeout | undefined;

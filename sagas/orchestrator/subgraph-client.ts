@@ -1,3 +1,4 @@
+import { request, type Dispatcher } from 'undici';
 import { IdentitySigner } from '../../platform/identity-signer.js';
 import { CONSISTENCY_HEADER, CORRELATION_HEADER } from '../../platform/headers.js';
 import { IDENTITY_HEADER } from '../../platform/identity.js';
@@ -28,12 +29,15 @@ export const subgraphCaller = (options: {
   correlationId: string;
   signal: AbortSignal;
   position: { value: string };
+  /** Keep-alive connections shared by the worker's calls (undici: no fetch Request/Response and web streams per call). */
+  dispatcher: Dispatcher;
 }): SubgraphCall => async (subgraph, query, variables = {}) => {
   const url = options.urls[subgraph];
   if (!url) throw new Error(`no URL for subgraph ${subgraph}`);
-  const response = await fetch(url, {
+  const response = await request(url, {
     method: 'POST',
     signal: options.signal,
+    dispatcher: options.dispatcher,
     headers: {
       'content-type': 'application/json',
       [IDENTITY_HEADER]: options.signer.sign({ tenantId: options.tenantId, subject: options.subject, roles: ['saga'] }),
@@ -42,7 +46,7 @@ export const subgraphCaller = (options: {
     },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: Record<string, any>; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+  const body = (await response.body.json()) as { data?: Record<string, any>; errors?: Array<{ message: string; extensions?: { code?: string } }> };
   const error = body.errors?.[0];
   if (error) {
     const code = error.extensions?.code ?? 'INTERNAL_SERVER_ERROR';
