@@ -171,7 +171,7 @@ export class SagaWorker {
     const definition = this.definitions.get(claimed.type);
     if (!definition) throw new Error(`no definition for saga type ${claimed.type}`);
     const { step_rows: rows, due_at: due, ...row } = claimed;
-    const steps = rows.map(asStep);
+    const steps = (rows ?? []).map(asStep);
     let saga: SagaRow = row;
     let dueAt = due ? due.getTime() : Date.now();
     for (;;) {
