@@ -104,7 +104,8 @@ export class SagaWorker {
   async stop(): Promise<void> {
     await this.loop.stop();
     await Promise.allSettled([...this.running]);
-    await this.http.close();
+    // stop() may be called again (a test stops the worker, then the system): close the agent once.
+    if (!this.http.closed) await this.http.close();
   }
 
   /** Wakes an idle worker (new saga, or a slot came free). */
