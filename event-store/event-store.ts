@@ -282,10 +282,13 @@ export class EventStore {
    * Appends one unit in the same statement as the caller's own writes (a text built once by
    * appendSqlWith, prepared under `name` on each of the store's connections): atomic without a
    * transaction, one round trip. `held` is false when the caller's guard did not hold; then the
-   * append wrote nothing. Not group-committed, and no idempotency claim: the caller's guard decides.
+   * append wrote nothing. Not group-committed, no idempotency claim and no expected versions: a
+   * version conflict would leave the unit out while the caller's own writes committed, so the
+   * caller's guard is what decides (streams' unique versions still refuse a concurrent writer).
    */
   async appendWith(statement: { name: string; text: string }, unit: AppendUnit, callerValues: readonly unknown[]): Promise<{ held: boolean; result: AppendResult | null }> {
     if (unit.idempotency) throw new Error('appendWith takes no idempotency key');
+    if (unit.streams.some((stream) => stream.expectedVersion !== null)) throw new Error('appendWith takes no expected versions');
     const { rows } = await this.pool.query<AppendRow>({ ...statement, values: [...appendParameters([unit]), ...callerValues] });
     return { held: rows.some((row) => row.kind === 'guard'), result: appendResultOf(rows, unit) };
   }

@@ -51,7 +51,8 @@ export const startSaga = async <Data>(
     actor: context.actor, correlation_id: correlationId, last_position: '0:0', trace_context: trace.traceparent ? trace : null,
   };
   const { held, result } = await deps.store.appendWith(START_STATEMENT, {
-    streams: [{ streamId: `Saga-${id}`, expectedVersion: 0, events: [{ type: 'SagaStarted', data: { sagaId: id, sagaType: definition.type, status: 'RUNNING' } }] }],
+    // A new random id: the start's guard is the instance insert (a repeated key inserts nothing).
+    streams: [{ streamId: `Saga-${id}`, expectedVersion: null, events: [{ type: 'SagaStarted', data: { sagaId: id, sagaType: definition.type, status: 'RUNNING' } }] }],
     metadata: { tenantId: context.tenantId, actor: context.actor, correlationId, causationId: context.causationId ?? null, occurredAt: now.toISOString(), ...trace },
   }, [
     id, saga.tenant_id, saga.type, JSON.stringify(data), saga.deadline_at, now, idempotencyKey ?? null, saga.actor, correlationId,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
+import { APPEND_PARAMETER_COUNT, appendSqlWith } from '../../event-store/append-statement.js';
 import { EVENTS_CHANNEL, EventStore } from '../../event-store/event-store.js';
 import { createPool } from '../../platform/database.js';
 import { ConcurrencyError } from '../../platform/errors.js';
@@ -140,6 +141,33 @@ describe('append', () => {
       await listener.query(`UNLISTEN ${EVENTS_CHANNEL}`);
       listener.release();
     }
+  });
+
+  it("appendWith writes the caller's rows and the events in one statement, and neither when the guard fails", async () => {
+    await pool.query('CREATE TABLE IF NOT EXISTS append_with_rows (id text PRIMARY KEY, owner text NOT NULL, n int NOT NULL)');
+    await pool.query(`INSERT INTO append_with_rows VALUES ('r1', 'me', 0)`);
+    const statement = {
+      name: 'test_append_with',
+      text: appendSqlWith({
+        ctes: `owned AS (UPDATE append_with_rows SET n = n + 1 WHERE id = $${APPEND_PARAMETER_COUNT + 1} AND owner = $${APPEND_PARAMETER_COUNT + 2} RETURNING id)`,
+        guard: 'EXISTS (SELECT 1 FROM owned)',
+      }),
+    };
+    const unit = (n: number) => ({ streams: [{ streamId: 'Owned-r1', expectedVersion: null, events: [evt(n)] }], metadata: meta() });
+    const mine = await store.appendWith(statement, unit(1), ['r1', 'me']);
+    expect(mine.held).toBe(true);
+    expect(mine.result?.versions).toEqual([1]);
+    // Not the owner: the guard fails, so no event either.
+    const theirs = await store.appendWith(statement, unit(2), ['r1', 'someone else']);
+    expect(theirs).toEqual({ held: false, result: null });
+    expect(await countRows('Owned-r1')).toBe(1);
+    expect((await pool.query(`SELECT n FROM append_with_rows WHERE id = 'r1'`)).rows[0].n).toBe(1);
+    // A failing statement (here an event id that exists) leaves the caller's row as it was.
+    const [first] = await store.readStream('Owned-r1', { tenantId: 'lab-a' });
+    await expect(store.appendWith(statement, { ...unit(3), metadata: { ...meta(), eventId: first!.eventId } }, ['r1', 'me'])).rejects.toThrow();
+    expect((await pool.query(`SELECT n FROM append_with_rows WHERE id = 'r1'`)).rows[0].n).toBe(1);
+    // Version checks could leave the unit out after the caller's rows were written: refused up front.
+    await expect(store.appendWith(statement, { ...unit(4), streams: [{ streamId: 'Owned-r1', expectedVersion: 1, events: [evt(4)] }] }, ['r1', 'me'])).rejects.toThrow(/no expected versions/);
   });
 
   it('reads a stream only within its tenant', async () => {
