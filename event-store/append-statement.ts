@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { streamTypeOf, type AppendUnit } from './types.js';
+import { ConcurrencyError } from './errors.js';
+import { formatPosition } from './position.js';
+import { streamTypeOf, type AppendResult, type AppendUnit } from './types.js';
 import { traceFields } from './trace-context.js';
 
 export const EVENTS_CHANNEL = 'tracseq_events';
@@ -91,8 +93,8 @@ export interface CallerWrites {
 export const appendSqlWith = (caller: CallerWrites): string => appendSql(true, caller);
 
 /**
- * With the wake-up NOTIFY, sent when the transaction commits: inside a caller's transaction
- * (appendWithin), and for a batch while no other batch of this store is in flight.
+ * With the wake-up NOTIFY, sent when the transaction commits: for a batch while no other batch of
+ * this store is in flight.
  */
 export const APPEND_SQL = appendSql(true);
 
@@ -162,4 +164,19 @@ export const appendParameters = (units: readonly AppendUnit[]): unknown[] => {
     keys.unit, keys.tenant, keys.scope, keys.key, keys.result, keys.eventId,
     events.stream, events.step, events.id, events.type, JSON.stringify(events.data),
   ];
+};
+
+/** One unit's result from its rows of the append statement: null when it wrote nothing. */
+export const appendResultOf = (rows: readonly AppendRow[], unit: AppendUnit): AppendResult | null => {
+  const conflict = rows.find((row) => row.kind === 'conflict');
+  if (conflict) throw new ConcurrencyError(conflict.stream_id!, conflict.expected ?? 0, conflict.version ?? 0);
+  const written = rows.filter((row) => row.kind === 'ok');
+  if (written.length === 0) return null;
+  const last = written.reduce((a, b) => (BigInt(a.global_position!) >= BigInt(b.global_position!) ? a : b));
+  return {
+    position: formatPosition(last.transaction_id!, last.global_position!),
+    versions: unit.streams.map((stream) => written.find((row) => row.stream_id === stream.streamId)?.version ?? 0),
+    replayed: false,
+    result: unit.result ?? {},
+  };
 };

@@ -2,8 +2,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { ConcurrencyError } from './errors.js';
 import { isUniqueViolation } from './unique-violation.js';
-import { APPEND_QUIET_SQL, APPEND_SQL, EVENTS_CHANNEL, appendParameters, type AppendRow } from './append-statement.js';
-import { appendResultOf } from './append-within.js';
+import { APPEND_QUIET_SQL, APPEND_SQL, EVENTS_CHANNEL, appendParameters, appendResultOf, type AppendRow } from './append-statement.js';
 import { checkpointOfRow, formatPosition, START, type Checkpoint } from './position.js';
 import { batchLockKey } from './checkpoints.js';
 import {
@@ -298,33 +297,20 @@ export class EventStore {
     const statement = notify ? { name: 'tracseq_append', text: APPEND_SQL } : { name: 'tracseq_append_quiet', text: APPEND_QUIET_SQL };
     const { rows } = await this.pool.query<AppendRow>({ ...statement, values: appendParameters(units) });
     if (!notify && rows.some((row) => row.kind === 'ok')) this.wake();
-    const outcomes: Array<Outcome | undefined> = new Array(units.length);
-    const written = new Map<number, AppendRow[]>();
-    for (const row of rows) {
-      if (row.kind === 'conflict') {
-        outcomes[row.unit] = { kind: 'failed', error: new ConcurrencyError(row.stream_id!, row.expected ?? 0, row.version ?? 0) };
-      } else if (row.kind === 'replay') {
-        outcomes[row.unit] = { kind: 'replay' };
-      } else {
-        written.set(row.unit, [...(written.get(row.unit) ?? []), row]);
+    const byUnit = units.map((): AppendRow[] => []);
+    for (const row of rows) byUnit[row.unit]!.push(row);
+    return units.map((unit, index): Outcome => {
+      const own = byUnit[index]!;
+      if (own.some((row) => row.kind === 'replay')) return { kind: 'replay' };
+      try {
+        const result = appendResultOf(own, unit);
+        if (!result) throw new Error('append statement returned no row for a unit');
+        return { kind: 'appended', result };
+      } catch (error) {
+        if (error instanceof ConcurrencyError) return { kind: 'failed', error };
+        throw error;
       }
-    }
-    units.forEach((unit, index) => {
-      if (outcomes[index]) return;
-      const streams = written.get(index);
-      if (!streams) throw new Error('append statement returned no row for a unit');
-      const last = streams.reduce((a, b) => (BigInt(a.global_position!) >= BigInt(b.global_position!) ? a : b));
-      outcomes[index] = {
-        kind: 'appended',
-        result: {
-          position: formatPosition(last.transaction_id!, last.global_position!),
-          versions: unit.streams.map((stream) => streams.find((row) => row.stream_id === stream.streamId)?.version ?? 0),
-          replayed: false,
-          result: unit.result ?? {},
-        },
-      };
     });
-    return outcomes as Outcome[];
   }
 
   /**
