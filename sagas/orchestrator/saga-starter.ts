@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { APPEND_PARAMETER_COUNT, appendSqlWith } from '../../event-store/append-statement.js';
 import type { CommandContext } from '../../event-store/command-handler.js';
 import type { EventStore } from '../../event-store/event-store.js';
+import { formatPosition } from '../../event-store/position.js';
 import { activeTraceContext } from '../../platform/tracing/propagation.js';
 import type { SagaDefinition } from './saga-definition.js';
 import type { SagaRow } from './saga-schema.js';
@@ -59,9 +60,10 @@ export const startSaga = async <Data>(
     saga.trace_context ? JSON.stringify(trace) : null, definition.steps.map((step) => step.name),
   ]);
   if (held) return { saga, position: result!.position };
-  const { rows } = await sql<SagaRow & { position: string }>`
-    SELECT i.*, (SELECT e.transaction_id || ':' || e.global_position FROM es.events e WHERE e.stream_id = 'Saga-' || i.id AND e.stream_version = 1) AS position
-    FROM sagas.instances i WHERE i.tenant_id = ${context.tenantId} AND i.type = ${definition.type} AND i.idempotency_key = ${idempotencyKey!}`.execute(deps.db);
-  const { position, ...first } = rows[0]!;
-  return { saga: first, position };
+  const { rows } = await sql<SagaRow & { started_transaction_id: string; started_global_position: string }>`
+    SELECT i.*, e.transaction_id::text AS started_transaction_id, e.global_position::text AS started_global_position
+    FROM sagas.instances i JOIN es.events e ON e.stream_id = 'Saga-' || i.id AND e.stream_version = 1
+    WHERE i.tenant_id = ${context.tenantId} AND i.type = ${definition.type} AND i.idempotency_key = ${idempotencyKey!}`.execute(deps.db);
+  const { started_transaction_id: transactionId, started_global_position: globalPosition, ...first } = rows[0]!;
+  return { saga: first, position: formatPosition(transactionId, globalPosition) };
 };

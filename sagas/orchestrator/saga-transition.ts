@@ -70,7 +70,6 @@ export const TRANSITION_STATEMENT = {
 
 /** The transition's append unit and the statement's own parameters ($17 …). */
 export const persisted = (
-  before: SagaRow,
   after: { saga: SagaRow; steps: readonly StepRow[] },
   transition: Transition,
   lease: { owner: string; until: Date },
@@ -93,7 +92,7 @@ export const persisted = (
     },
     values: [
       saga.status, saga.current_step, JSON.stringify(saga.data), saga.last_position, saga.error, saga.error_code, saga.timed_out, saga.finished_at,
-      transition.saga.next_run_at ?? null, released ? null : lease.owner, released ? null : lease.until, before.id, lease.owner,
+      transition.saga.next_run_at ?? null, released ? null : lease.owner, released ? null : lease.until, saga.id, lease.owner,
       steps.map((s) => s.idx), steps.map((s) => s.status), steps.map((s) => s.attempts), steps.map((s) => s.undo_attempts),
       steps.map((s) => s.last_error), steps.map((s) => s.started_at), steps.map((s) => s.finished_at),
     ],

@@ -49,6 +49,9 @@ export interface SagaWorkerOptions {
 
 class LeaseLost extends Error {}
 
+/** A claimed saga with its step rows (jsonb: dates as text; null for a saga without steps). */
+type ClaimedSaga = SagaRow & { due_at: Date; step_rows: StepRow[] | null };
+
 /** Where a step's time went, recorded on its SagaStepCompleted event (bench:sagas sums them). */
 interface StepTimings {
   /** From the step being due to this worker starting it (claim queue, backoff overrun). */
@@ -116,7 +119,7 @@ export class SagaWorker {
   /** Claims what it has room for and starts driving it; sleeps (null: not) until there may be more. */
   private async step(): Promise<number | null> {
     const free = this.concurrency - this.running.size;
-    let claimed: Awaited<ReturnType<SagaWorker['claim']>> = [];
+    let claimed: ClaimedSaga[] = [];
     let sleepMs = this.pollMs;
     if (free > 0) {
       try {
@@ -151,10 +154,10 @@ export class SagaWorker {
     return ms === null || ms === undefined ? this.pollMs : Math.min(this.pollMs, Math.max(1, Math.ceil(Number(ms))));
   }
 
-  private async claim(limit: number): Promise<Array<SagaRow & { due_at: Date; step_rows: StepRow[] }>> {
+  private async claim(limit: number): Promise<ClaimedSaga[]> {
     // The claimed sagas' steps come with them: the lease makes this worker their only writer, so it
     // reads them once and keeps them current in memory.
-    const { rows } = await sql<SagaRow & { due_at: Date; step_rows: StepRow[] }>`
+    const { rows } = await sql<ClaimedSaga>`
       UPDATE sagas.instances i SET lease_owner = ${this.id}, lease_until = now() + make_interval(secs => ${this.leaseMs / 1000})
       FROM (
         SELECT id, greatest(next_run_at, coalesce(lease_until, next_run_at)) AS due_at FROM sagas.instances
@@ -168,13 +171,13 @@ export class SagaWorker {
   }
 
   /** Advances one claimed saga step by step until it waits (backoff), finishes, or loses its lease. */
-  private async drive(claimed: SagaRow & { due_at?: Date; step_rows: StepRow[] }): Promise<void> {
+  private async drive(claimed: ClaimedSaga): Promise<void> {
     const definition = this.definitions.get(claimed.type);
     if (!definition) throw new Error(`no definition for saga type ${claimed.type}`);
     const { step_rows: rows, due_at: due, ...row } = claimed;
     const steps = (rows ?? []).map(asStep);
     let saga: SagaRow = row;
-    let dueAt = due ? due.getTime() : Date.now();
+    let dueAt = due.getTime();
     for (;;) {
       const next = saga.status === 'RUNNING' ? await this.forward(definition, saga, steps, dueAt) : await this.backward(definition, saga, steps);
       if (!next) return;
@@ -377,7 +380,7 @@ export class SagaWorker {
    */
   private async transition(saga: SagaRow, steps: StepRow[], transition: Transition): Promise<SagaRow> {
     const after = applyTransition(saga, steps, transition);
-    const { unit, values } = persisted(saga, after, transition, { owner: this.id, until: new Date(Date.now() + this.leaseMs) });
+    const { unit, values } = persisted(after, transition, { owner: this.id, until: new Date(Date.now() + this.leaseMs) });
     const { held } = await this.options.store.appendWith(TRANSITION_STATEMENT, unit, values);
     if (!held) throw new LeaseLost(`lost the lease on saga ${saga.id}`);
     for (const row of after.steps) steps[row.idx] = row;
