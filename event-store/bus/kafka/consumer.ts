@@ -148,7 +148,7 @@ export class KafkaProjectionConsumer {
       }
       // A projection that writes a batch at once gets the chunk's new events in one call, as on the
       // PostgreSQL bus (tracing: each event's trace shows it applied).
-      if (this.projection.applyBatch && applied.length > 1) await inEventsTrace(name, applied, () => this.projection.applyBatch!(trx, applied));
+      if (applied.length > 0 && this.projection.applyBatch) await inEventsTrace(name, applied, () => this.projection.applyBatch!(trx, applied));
       else for (const event of applied) await inEventTrace(name, event, () => this.projection.apply(trx, event)); // tracing: joins the command's trace
       await recordApplied(trx, name, applied);
       return applied;
