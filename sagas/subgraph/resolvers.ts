@@ -48,8 +48,14 @@ export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queri
         return eventSubscription(deps.feed, {
           tenantId: ctx.tenantId,
           accept: (event) => event.streamId === `Saga-${id}`,
-          // The saga row as it is now (at least as new as the event): status and every step.
-          map: async () => (await deps.queries.byIds(ctx.tenantId, [id]))[0] ?? null,
+          // The saga row as it is now (at least as new as the event): status and every step. A row
+          // already past what the event reports is left to the later event that reports it: one
+          // transition can append several events (a step done, the rest skipped, COMPLETED), and
+          // each would otherwise deliver the same final row.
+          map: async (event) => {
+            const saga = (await deps.queries.byIds(ctx.tenantId, [id]))[0] ?? null;
+            return saga && saga.status === (event.data as { status?: string }).status ? saga : null;
+          },
         });
       },
       resolve: (source: Delivery<SagaRow>) => source.payload,

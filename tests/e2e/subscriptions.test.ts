@@ -89,6 +89,9 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     const last = sub.results.at(-1).data.sagaUpdated;
     expect(last.status).toBe('COMPLETED');
     expect(last.sample).toEqual({ barcode: 'SUB-SAGA-01' });
+    // The last transition appends three events (storeSample done, notify skipped, completed): one update.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sub.results.filter((r) => r.data?.sagaUpdated.status === 'COMPLETED')).toHaveLength(1);
     sub.stop();
     await client.dispose();
   });
