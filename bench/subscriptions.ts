@@ -25,6 +25,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import type pg from 'pg';
 import { EventStore } from '../event-store/event-store.js';
 import { createPool } from '../platform/database.js';
 import { SUBGRAPH_NAMES, settingPrefix, type SubgraphName } from '../schema/subgraphs.js';
@@ -44,12 +45,14 @@ const rssKb = (pid: number) => Number(execFileSync('ps', ['-o', 'rss=', '-p', St
 
 interface Observed {
   latencies: number[];
+  /** The first subscriber's receipt time of each alert, by id: the stage breakdown follows one subscriber. */
+  receipts: Map<string, number>;
   /** Anything that is not a clean delivery: error messages, unexpected closes, socket errors. */
   failures: string[];
 }
 
 /** A bare graphql-transport-ws client: init, `subscriptions` subscribes, record each next's latency. */
-const subscriber = (url: string, observed: Observed, subscriptions: number) =>
+const subscriber = (url: string, observed: Observed, subscriptions: number, tracked = false) =>
   new Promise<WebSocket>((resolve, reject) => {
     const socket = new WebSocket(url, 'graphql-transport-ws');
     let subscribed = false;
@@ -61,6 +64,8 @@ const subscriber = (url: string, observed: Observed, subscriptions: number) =>
       const raisedAt = /"raisedAt":"([^"]+)"/.exec(text);
       if (raisedAt && !text.includes('"errors"')) {
         observed.latencies.push(Date.now() - Date.parse(raisedAt[1]!));
+        const id = tracked && /"alertRaised":\{"id":"([^"]+)"/.exec(text);
+        if (id && !observed.receipts.has(id[1]!)) observed.receipts.set(id[1]!, Date.now());
       } else if (text.includes('"connection_ack"')) {
         for (let id = 1; id <= subscriptions; id++) socket.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query: SUBSCRIPTION } }));
         subscribed = true;
@@ -82,6 +87,29 @@ const subscriber = (url: string, observed: Observed, subscriptions: number) =>
     };
   });
 
+/**
+ * Where one subscriber's latency went, split at the two commits on the path (the server records
+ * commit times): the source event's append (its occurredAt to its commit), the alert policy (source
+ * commit to the AlertRaised commit), delivery (that commit to receipt: the notifications subgraph's
+ * live feed, the gateway's `sample { barcode }` fetch and the fan-out). Medians, milliseconds.
+ */
+const stagesOf = async (pool: pg.Pool, receipts: Map<string, number>) => {
+  const { rows } = await pool.query<{ id: string; occurred: string; source_commit: string; alert_commit: string }>(`
+    SELECT a.data->>'alertId' AS id,
+           extract(epoch FROM s.occurred_at) * 1000 AS occurred,
+           extract(epoch FROM pg_xact_commit_timestamp(xid(s.transaction_id))) * 1000 AS source_commit,
+           extract(epoch FROM pg_xact_commit_timestamp(xid(a.transaction_id))) * 1000 AS alert_commit
+    FROM es.events a JOIN es.events s ON s.event_id = (a.data->>'sourceEventId')::uuid
+    WHERE a.event_type = 'AlertRaised'`);
+  const median = (values: number[]) => percentile(values.sort((a, b) => a - b), 50);
+  const seen = rows.filter((row) => receipts.has(row.id));
+  return {
+    append: median(seen.map((row) => Number(row.source_commit) - Number(row.occurred))),
+    policy: median(seen.map((row) => Number(row.alert_commit) - Number(row.source_commit))),
+    delivery: median(seen.map((row) => receipts.get(row.id)! - Number(row.alert_commit))),
+  };
+};
+
 const run = async (count: number, rate: number, databaseUrl: string) => {
   // Every subgraph on a port of the run's own range: other processes on the machine keep the defaults.
   const port = (i: number) => String(portBase + i);
@@ -95,7 +123,7 @@ const run = async (count: number, rate: number, databaseUrl: string) => {
   const gateway = spawnService(['bin/tracseq.ts', 'gateway'], gatewayEnv);
   const sockets: WebSocket[] = [];
   const pool = createPool(databaseUrl, 5);
-  const observed: Observed = { latencies: [], failures: [] };
+  const observed: Observed = { latencies: [], receipts: new Map(), failures: [] };
   try {
     await waitReady([`http://localhost:${subgraphPort('notifications')}/ready`, `http://localhost:${gatewayPort}/ready`]);
     const store = new EventStore(pool);
@@ -110,7 +138,7 @@ const run = async (count: number, rate: number, databaseUrl: string) => {
     const perSocket = Math.ceil(count / maxSockets);
     if (count % perSocket !== 0) throw new Error(`${count} subscribers do not split evenly into ${perSocket} per socket`);
     const socketCount = count / perSocket;
-    for (let i = 0; i < socketCount; i += 250) sockets.push(...(await Promise.all(Array.from({ length: Math.min(250, socketCount - i) }, () => subscriber(`ws://localhost:${gatewayPort}/graphql`, observed, perSocket)))));
+    for (let i = 0; i < socketCount; i += 250) sockets.push(...(await Promise.all(Array.from({ length: Math.min(250, socketCount - i) }, (_, j) => subscriber(`ws://localhost:${gatewayPort}/graphql`, observed, perSocket, i + j === 0)))));
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const rssAfter = rssKb(gateway.pid!);
     const cpuBefore = cpuSeconds(gateway.pid!);
@@ -126,7 +154,8 @@ const run = async (count: number, rate: number, databaseUrl: string) => {
     const gatewayCpu = cpuSeconds(gateway.pid!) - cpuBefore;
     const latencies = [...observed.latencies].sort((a, b) => a - b);
     if (latencies.length !== expected) observed.failures.push(`${count}@${rate}/s: delivered ${latencies.length} of ${expected} messages`);
-    return { count, sockets: socketCount, delivered: latencies.length, expected, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), kbPerSubscriber: (rssAfter - rssBefore) / count, cpuUsPerMessage: (gatewayCpu * 1e6) / Math.max(1, latencies.length), failures: observed.failures };
+    const stages = await stagesOf(pool, observed.receipts);
+    return { count, sockets: socketCount, delivered: latencies.length, expected, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), kbPerSubscriber: (rssAfter - rssBefore) / count, cpuUsPerMessage: (gatewayCpu * 1e6) / Math.max(1, latencies.length), stages, failures: observed.failures };
   } finally {
     for (const socket of sockets) (socket as WebSocket & { end: () => void }).end();
     await pool.end();
@@ -139,18 +168,22 @@ const run = async (count: number, rate: number, databaseUrl: string) => {
 const main = async () => {
   const limit = Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim());
   if (Number.isFinite(limit) && limit < Math.min(maxSockets, Math.max(...runs.map((r) => r.count))) + 1000) throw new Error(`open-file limit ${limit} is too low: lower BENCH_MAX_SOCKETS`);
-  const database = await benchPostgres();
+  const database = await benchPostgres({ commitTimestamps: true });
   const failures: string[] = [];
   try {
     const rows = [];
+    const stageRows = [];
     for (const { count, rate } of runs) {
       const result = await run(count, rate, await database.createDatabase(`bench_subs_${count}_${rate}`));
       rows.push([count.toLocaleString('en'), result.sockets.toLocaleString('en'), rate, `${(rate * count).toLocaleString('en')}`, `${result.delivered.toLocaleString('en')} / ${result.expected.toLocaleString('en')}`, result.p50, result.p95, result.p99, result.kbPerSubscriber.toFixed(1), result.cpuUsPerMessage.toFixed(1)]);
+      stageRows.push([count.toLocaleString('en'), rate, result.stages.append.toFixed(1), result.stages.policy.toFixed(1), result.stages.delivery.toFixed(1)]);
       failures.push(...new Set(result.failures));
       console.log(`done: ${count} subscribers at ${rate}/s`);
     }
     console.log(`\nalertRaised { … sample { barcode } }, ${seconds} s per run, at most ${maxSockets.toLocaleString('en')} WebSockets (more subscribers share them), load generator on the same 2 cores\n`);
     console.log(table(['subscribers', 'WebSockets', 'alerts/s', 'messages/s', 'delivered', 'p50 ms', 'p95 ms', 'p99 ms', 'gateway KiB / subscriber', 'gateway CPU µs / message'], rows));
+    console.log('\nOne subscriber\'s latency by stage (medians, ms; split at the commits, which PostgreSQL timestamps)\n');
+    console.log(table(['subscribers', 'alerts/s', 'append: occurredAt → commit', 'alert policy: commit → AlertRaised commit', 'delivery: AlertRaised commit → receipt'], stageRows));
   } finally {
     await database.stop();
   }

@@ -13,10 +13,17 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../platform/embedd
 const statementStatistics = process.env.BENCH_PG_STATEMENTS === '1';
 
 /** A throwaway embedded PostgreSQL with its durability defaults (fsync, synchronous_commit) untouched. */
-export const benchPostgres = async (): Promise<EmbeddedDatabase & { createDatabase(name: string): Promise<string> }> => {
+/**
+ * @param options.commitTimestamps PostgreSQL records each transaction's commit time
+ *   (track_commit_timestamp), so a bench can split a latency at the commits along its path.
+ */
+export const benchPostgres = async (options: { commitTimestamps?: boolean } = {}): Promise<EmbeddedDatabase & { createDatabase(name: string): Promise<string> }> => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracseq-bench-'));
   fs.chmodSync(dataDir, 0o755);
-  const flags = statementStatistics ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all', '-c', 'pg_stat_statements.track_planning=on'] : [];
+  const flags = [
+    ...(statementStatistics ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all', '-c', 'pg_stat_statements.track_planning=on'] : []),
+    ...(options.commitTimestamps ? ['-c', 'track_commit_timestamp=on'] : []),
+  ];
   const database = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, flags });
   const admin = database.url.replace(/\/tracseq$/, '/postgres');
   const settings = new pg.Client({ connectionString: admin });
