@@ -7,7 +7,7 @@ import { CHECKPOINTS_CHANNEL } from './projection-runner.js';
 /**
  * Each consumer's checkpoint, and whether an event of a type it handles lies after it up to the
  * target position ($2, $3). Ordered LIMIT 1, so the commit-order index is walked from the checkpoint
- * (an EXISTS there was planned as a scan of the whole log; see PEEK_SQL).
+ * (an EXISTS there was planned as a scan of the whole log; see firstEventAfter in event-store.ts).
  */
 export const PENDING_SQL = `
   SELECT c.consumer, c.transaction_id::text, c.global_position::text,

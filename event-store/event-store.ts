@@ -58,8 +58,10 @@ const keyOf = (unit: AppendUnit): string | null =>
 export const COMMIT_HORIZON = 'pg_snapshot_xmin(pg_current_snapshot())';
 
 /**
- * The first event after a position (given as SQL expressions), readable or not. Ordered, so it walks
- * the commit-order index from the position (see PEEK_SQL for why not EXISTS).
+ * The first event after a position (given as SQL expressions), readable or not. An ordered LIMIT 1,
+ * so it walks the commit-order index from the position and stops: as `EXISTS (… WHERE
+ * (transaction_id, global_position) > position)` the planner expected a third of the log to match
+ * and scanned the table from its start, the newest events being at its end.
  */
 const firstEventAfter = (transactionId: string, globalPosition: string) =>
   `SELECT 1 FROM es.events x WHERE (x.transaction_id, x.global_position) > (${transactionId}, ${globalPosition})

@@ -2,7 +2,6 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { LeaderLoop } from './bus/leader-loop.js';
 import type { PgListener } from './bus/pg-listener.js';
 import { HorizonBackoff } from './bus/horizon-backoff.js';
-import { checkpointPeeker } from './checkpoint-peek.js';
 import { CheckpointMovedError, ensureCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { DeadLetterPolicy, errorText } from './dead-letters.js';
 import { EVENTS_CHANNEL, sqlRunnerOf, type EventStore } from './event-store.js';
@@ -11,6 +10,7 @@ import { checkpointOf, compareCheckpoints, type Checkpoint } from './position.js
 import type { EventConsumer } from './projection.js';
 import type { StoredEvent } from './types.js';
 import { inEventTrace, inEventsTrace } from './trace-context.js';
+import { logPeeker } from './log-peek.js';
 
 export const CHECKPOINTS_CHANNEL = 'tracseq_checkpoints';
 
@@ -23,6 +23,12 @@ export interface ProjectionRunnerOptions {
   horizonRetryMs?: number;
   /** Safety re-read when no notification came (e.g. lost during a reconnect). @default 5000 */
   idlePollMs?: number;
+  /**
+   * How often at most the checkpoint moves over events this projection ignores. Such events wake
+   * the runner but open no transaction; the checkpoint catches up with them this long after (read-
+   * your-writes does not wait for it: see ConsistencyWaiter). @default 1000
+   */
+  checkpointEveryMs?: number;
   logger?: Logger;
 }
 
@@ -53,6 +59,9 @@ export class ProjectionRunner {
   private readonly batchSize: number;
   private readonly horizon: HorizonBackoff;
   private readonly idlePollMs: number;
+  private readonly checkpointEveryMs: number;
+  /** When this runner's checkpoint last moved (its last batch). */
+  private movedAt = 0;
   private readonly logger?: Logger;
   /** Checkpoint after the last committed batch (for tests). */
   checkpoint: Checkpoint | null = null;
@@ -60,7 +69,7 @@ export class ProjectionRunner {
   idleAt: Checkpoint | null = null;
   /** After a failed batch apply: the next batch goes event by event, so a failing event is named and dead-lettered. */
   private oneByOne = false;
-  private readonly peeker: ReturnType<typeof checkpointPeeker>;
+  private readonly peeker: ReturnType<typeof logPeeker>;
 
   constructor(
     db: Kysely<any>,
@@ -72,8 +81,9 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 500;
     this.horizon = new HorizonBackoff(options.horizonRetryMs ?? 20);
     this.idlePollMs = options.idlePollMs ?? 5000;
+    this.checkpointEveryMs = options.checkpointEveryMs ?? 1000;
     this.logger = options.logger;
-    this.peeker = checkpointPeeker(db);
+    this.peeker = logPeeker(store, db);
     this.deadLetters = new DeadLetterPolicy(projection.name, { maxAttempts: options.maxAttempts });
     this.loop = new LeaderLoop((conn) => this.step(conn), {
       lock: { db, key: `projection:${projection.name}` },
@@ -103,15 +113,20 @@ export class ProjectionRunner {
   }
 
   private async step(conn: Kysely<any>): Promise<number | null> {
-    // Every append wakes every runner; most find nothing for themselves yet (or only events behind an
-    // older open transaction). One statement for all of a process's runners tells, before a batch opens a transaction.
-    const { readable, waiting } = await this.peeker.peek(this.projection.name);
-    if (!readable && this.givenUp.size === 0) {
+    // Every append wakes every runner; most find nothing for themselves (events of types they ignore,
+    // or events behind an older open transaction). One statement for all of a process's runners
+    // tells, before a batch opens a transaction.
+    const { handled, waiting, behind } = await this.peeker.peek(this.projection.name, this.projection.handles);
+    const moveDue = this.movedAt + this.checkpointEveryMs - Date.now();
+    if (!handled && this.givenUp.size === 0 && !(behind && moveDue <= 0)) {
       this.idleAt = this.checkpoint;
-      return waiting ? this.horizon.delay() : this.idlePollMs;
+      return waiting ? this.horizon.delay() : behind ? moveDue : this.idlePollMs;
     }
     const { applied, caughtUp } = await this.runBatch(conn);
-    if (applied > 0) this.horizon.reset();
+    if (applied > 0) {
+      this.horizon.reset();
+      this.movedAt = Date.now();
+    }
     if (applied === this.batchSize) return null;
     return caughtUp ? this.idlePollMs : this.horizon.delay();
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { PEEK_SQL } from '../../event-store/checkpoint-peek.js';
+import { READABLE_END_SQL, TAIL_SQL } from '../../event-store/log-peek.js';
 import { PENDING_SQL } from '../../event-store/consistency.js';
 import { EVENTS_AFTER_SQL, READ_BATCH_SQL, type EventStore } from '../../event-store/event-store.js';
 import { meta, openEventStore } from '../support/event-store.js';
@@ -52,18 +52,18 @@ describe('log probes on a long log', () => {
     return nodes(root).filter((node) => node['Relation Name'] === 'events').map((node) => node['Node Type']);
   };
 
-  it('a runner’s peek walks the commit-order index and says who has something to read', async () => {
-    const consumers = ['behind', 'at-head', 'at-start'];
-    const peek = await plan(PEEK_SQL, [consumers]);
-    expect(peek.length).toBeGreaterThan(0);
-    expect(peek).not.toContain('Seq Scan');
-    const { rows } = await pool.query(PEEK_SQL, [consumers]);
-    const byName = Object.fromEntries(rows.map((row) => [row.consumer, { readable: row.readable, waiting: row.waiting }]));
-    expect(byName).toEqual({
-      behind: { readable: true, waiting: true },
-      'at-head': { readable: false, waiting: false },
-      'at-start': { readable: true, waiting: true },
-    });
+  it('the runners’ shared peek walks the commit-order index from where it was, and reads the asking checkpoints', async () => {
+    const end = await plan(READABLE_END_SQL, []);
+    expect(end.length).toBeGreaterThan(0);
+    expect(end).not.toContain('Seq Scan');
+    expect((await pool.query(READABLE_END_SQL)).rows).toEqual([{ transaction_id: last.transactionId, global_position: last.globalPosition }]);
+    const params = [behind.transactionId, behind.globalPosition, 1000, ['behind', 'at-head', 'nobody']];
+    const tail = await plan(TAIL_SQL, params);
+    expect(tail.length).toBeGreaterThan(0);
+    expect(tail).not.toContain('Seq Scan');
+    const { rows } = await pool.query(TAIL_SQL, params);
+    expect(rows.filter((row) => row.consumer === null)).toEqual([{ consumer: null, transaction_id: last.transactionId, global_position: last.globalPosition, event_type: 'SampleReceived', readable: true }]);
+    expect(Object.fromEntries(rows.filter((row) => row.consumer !== null).map((row) => [row.consumer, row.global_position]))).toEqual({ behind: behind.globalPosition, 'at-head': last.globalPosition });
   });
 
   it('the read-your-writes check walks the index and finds only handled types before the target', async () => {

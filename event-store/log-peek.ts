@@ -1,0 +1,178 @@
+import { CompiledQuery, type Kysely } from 'kysely';
+import { COMMIT_HORIZON, type EventStore } from './event-store.js';
+import { checkpointOfRow, compareCheckpoints, type Checkpoint } from './position.js';
+
+export interface Peek {
+  /** An event of a type the consumer handles is readable after its checkpoint: a batch has work. */
+  handled: boolean;
+  /** Such an event is committed but still behind an older open transaction: look again soon. */
+  waiting: boolean;
+  /** Readable events lie after its checkpoint (maybe none it handles): the checkpoint could move. */
+  behind: boolean;
+}
+
+/** What a consumer is told when the peeker cannot know: run a batch, which finds out. */
+const UNKNOWN: Peek = { handled: true, waiting: true, behind: true };
+
+/** Events read per round of a flush; a flush reads at most this many rounds before giving up knowing. */
+const CHUNK = 1000;
+const MAX_ROUNDS = 10;
+/** Types remembered at most (a consumer left far behind is then told UNKNOWN and catches up by batches). */
+const MAX_KNOWN = 50_000;
+/** A consumer not heard from for this long (its runner stopped, or stands by) no longer holds types in memory. */
+const FORGET_AFTER_MS = 30_000;
+
+/**
+ * The log's new events after `$1/$2` (position, type, whether below the commit horizon), in commit
+ * order, and the checkpoints of the consumers `$4` asking: one statement per flush.
+ */
+export const TAIL_SQL = `
+  SELECT NULL AS consumer, e.transaction_id::text, e.global_position::text, e.event_type, e.transaction_id < ${COMMIT_HORIZON} AS readable
+  FROM (SELECT transaction_id, global_position, event_type FROM es.events
+        WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+        ORDER BY es.events.transaction_id, es.events.global_position LIMIT $3) e
+  UNION ALL
+  SELECT c.consumer, c.transaction_id::text, c.global_position::text, NULL, NULL
+  FROM es.checkpoints c WHERE c.consumer = ANY($4::text[])`;
+
+/** Where the readable log ends now: every event up to it is committed and none before it can appear. */
+export const READABLE_END_SQL = `
+  SELECT transaction_id::text, global_position::text FROM es.events WHERE transaction_id < ${COMMIT_HORIZON}
+  ORDER BY es.events.transaction_id DESC, es.events.global_position DESC LIMIT 1`;
+
+interface TailRow {
+  consumer: string | null;
+  transaction_id: string;
+  global_position: string;
+  event_type: string | null;
+  readable: boolean | null;
+}
+
+interface Asking {
+  handles: ReadonlySet<string>;
+  resolve: (peek: Peek) => void;
+}
+
+/**
+ * Tells each runner of a process whether the log holds anything for it, from one shared tail of the
+ * log's event types. Every append wakes every runner; before, each one that found events after its
+ * checkpoint opened a transaction to step over them, whatever their types (a dozen commits per
+ * event, all on the path of the next read). Now the runners that handle none of the new events stay
+ * asleep, and their checkpoints move lazily (see ProjectionRunner's checkpointEveryMs).
+ *
+ * The peeker reads each event's type once (positions and types only, no payloads), from where it
+ * started, and remembers them back to the oldest checkpoint of a consumer still asking. A consumer
+ * behind what it remembers is told UNKNOWN: its batches catch it up into the known range.
+ */
+class LogPeeker {
+  /** Readable events after `from`, up to `head`, in commit order. */
+  private known: Array<{ at: Checkpoint; type: string }> = [];
+  private from: Checkpoint | null = null;
+  private head: Checkpoint | null = null;
+  private pending: Map<string, Asking[]> | null = null;
+  /** Each asking consumer's checkpoint as last read, and when. */
+  private readonly seen = new Map<string, { at: Checkpoint; when: number }>();
+
+  constructor(private readonly db: Kysely<any>) {}
+
+  /** Whether `consumer` (reading `handles`) has anything to do; every consumer asking in one tick shares one statement. */
+  peek(consumer: string, handles: ReadonlySet<string>): Promise<Peek> {
+    return new Promise((resolve) => {
+      if (!this.pending) {
+        this.pending = new Map();
+        setImmediate(() => void this.flush());
+      }
+      const asking = this.pending.get(consumer);
+      if (asking) asking.push({ handles, resolve });
+      else this.pending.set(consumer, [{ handles, resolve }]);
+    });
+  }
+
+  private async query<R>(text: string, params: unknown[]): Promise<R[]> {
+    return (await this.db.executeQuery<R>(CompiledQuery.raw(text, params))).rows;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending!;
+    this.pending = null;
+    try {
+      if (!this.head) {
+        const [end] = await this.query<{ transaction_id: string; global_position: string }>(READABLE_END_SQL, []);
+        this.head = this.from = end ? checkpointOfRow(end) : { transactionId: 0n, globalPosition: 0n };
+      }
+      const checkpoints = new Map<string, Checkpoint>();
+      /** Types of committed events not yet readable (behind an older open transaction). */
+      const beyond = new Set<string>();
+      let complete = false;
+      for (let round = 0; round < MAX_ROUNDS && !complete; round++) {
+        const rows = await this.query<TailRow>(TAIL_SQL, [String(this.head.transactionId), String(this.head.globalPosition), CHUNK, round === 0 ? [...batch.keys()] : []]);
+        const events: Array<{ at: Checkpoint; type: string; readable: boolean }> = [];
+        for (const row of rows) {
+          if (row.consumer !== null) checkpoints.set(row.consumer, checkpointOfRow(row));
+          else events.push({ at: checkpointOfRow(row), type: row.event_type!, readable: row.readable! });
+        }
+        events.sort((a, b) => compareCheckpoints(a.at, b.at));
+        for (const event of events) {
+          if (event.readable) {
+            this.known.push({ at: event.at, type: event.type });
+            this.head = event.at;
+          } else beyond.add(event.type);
+        }
+        complete = events.length < CHUNK || beyond.size > 0;
+      }
+      const now = Date.now();
+      for (const [consumer, asking] of batch) {
+        const at = checkpoints.get(consumer);
+        if (at) this.seen.set(consumer, { at, when: now });
+        for (const { handles, resolve } of asking) resolve(at && complete ? this.peekFrom(at, handles, beyond) : UNKNOWN);
+      }
+      this.forget(now);
+    } catch {
+      // Each runner then opens its batch, which meets the failure and goes through its own retry.
+      for (const asking of batch.values()) for (const { resolve } of asking) resolve(UNKNOWN);
+    }
+  }
+
+  private peekFrom(at: Checkpoint, handles: ReadonlySet<string>, beyond: ReadonlySet<string>): Peek {
+    if (compareCheckpoints(at, this.from!) < 0) return UNKNOWN;
+    // The first known event after the checkpoint (known is in commit order).
+    let low = 0;
+    let high = this.known.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareCheckpoints(this.known[middle]!.at, at) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    let handled = false;
+    for (let i = low; i < this.known.length && !handled; i++) handled = handles.has(this.known[i]!.type);
+    let waiting = false;
+    for (const type of beyond) waiting ||= handles.has(type);
+    return { handled, waiting, behind: low < this.known.length };
+  }
+
+  /** Drops the types no consumer still asking can need: those at or before every such consumer's checkpoint. */
+  private forget(now: number): void {
+    let oldest: Checkpoint | null = null;
+    for (const [consumer, { at, when }] of this.seen) {
+      if (now - when > FORGET_AFTER_MS) this.seen.delete(consumer);
+      else if (!oldest || compareCheckpoints(at, oldest) < 0) oldest = at;
+    }
+    let drop = 0;
+    if (oldest && compareCheckpoints(oldest, this.from!) > 0) {
+      while (drop < this.known.length && compareCheckpoints(this.known[drop]!.at, oldest) <= 0) drop++;
+    }
+    if (this.known.length - drop > MAX_KNOWN) drop = this.known.length - MAX_KNOWN / 2;
+    if (drop === 0) return;
+    this.from = this.known[drop - 1]!.at;
+    this.known = this.known.slice(drop);
+  }
+}
+
+const peekers = new WeakMap<EventStore, LogPeeker>();
+
+/** The peeker shared by every runner on one event store (one per process). */
+export const logPeeker = (store: EventStore, db: Kysely<any>): LogPeeker => {
+  let peeker = peekers.get(store);
+  if (!peeker) peekers.set(store, (peeker = new LogPeeker(db)));
+  return peeker;
+};
