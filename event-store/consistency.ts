@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import type { PgListener } from './bus/pg-listener.js';
+import type { LogPeeker } from './log-peek.js';
 import { checkpointOfRow, compareCheckpoints, parsePosition, type Checkpoint } from './position.js';
 import { CHECKPOINTS_CHANNEL } from './projection-runner.js';
 
@@ -39,6 +40,7 @@ export class ConsistencyWaiter {
   private readonly known = new Map<string, Checkpoint>();
   private readonly changes = new EventEmitter();
   private readonly names: string[];
+  private readonly handles: ReadonlyMap<string, ReadonlySet<string>>;
   /** The query's parameter: each consumer with the event types it reads. */
   private readonly consumers: string;
   /** One check of the log per position at a time, whatever the number of requests waiting for it. */
@@ -48,9 +50,12 @@ export class ConsistencyWaiter {
     private readonly pool: pg.Pool,
     private readonly listener: PgListener,
     consumers: readonly ConsistentConsumer[],
+    /** The process's tail of event types (its runners keep it fresh): answers most checks without a query. */
+    private readonly peeker?: LogPeeker,
   ) {
     this.changes.setMaxListeners(0);
     this.names = consumers.map((consumer) => consumer.name);
+    this.handles = new Map(consumers.map((consumer) => [consumer.name, consumer.handles]));
     this.consumers = JSON.stringify(consumers.map((consumer) => ({ consumer: consumer.name, types: [...consumer.handles] })));
   }
 
@@ -108,11 +113,29 @@ export class ConsistencyWaiter {
     return checking;
   }
 
+  /**
+   * check() without a query, when every checkpoint is known here (by NOTIFY or an earlier check) and
+   * the peeker holds the types of the log between each and `target`; null otherwise.
+   */
+  private idleFromMemory(target: Checkpoint): Set<string> | null {
+    if (!this.peeker) return null;
+    const idle = new Set<string>();
+    for (const consumer of this.names) {
+      const at = this.known.get(consumer);
+      if (!at) return null;
+      if (compareCheckpoints(at, target) >= 0) continue;
+      const pending = this.peeker.handledBetween(at, target, this.handles.get(consumer)!);
+      if (pending === null) return null;
+      if (!pending) idle.add(consumer);
+    }
+    return idle;
+  }
+
   /** Resolves true once the read models include `position`, false after `timeoutMs`. */
   async waitFor(position: string, timeoutMs: number): Promise<boolean> {
     const target = parsePosition(position);
     if (this.reached(target)) return true;
-    const idle = await this.check(position, target);
+    const idle = this.idleFromMemory(target) ?? (await this.check(position, target));
     if (this.reached(target, idle)) return true;
     return new Promise((resolve) => {
       const onChange = () => {

@@ -64,7 +64,7 @@ interface Asking {
  * started, and remembers them back to the oldest checkpoint of a consumer still asking. A consumer
  * behind what it remembers is told UNKNOWN: its batches catch it up into the known range.
  */
-class LogPeeker {
+export class LogPeeker {
   /** Readable events after `from`, up to `head`, in commit order. */
   private known: Array<{ at: Checkpoint; type: string }> = [];
   private from: Checkpoint | null = null;
@@ -133,9 +133,20 @@ class LogPeeker {
     }
   }
 
-  private peekFrom(at: Checkpoint, handles: ReadonlySet<string>, beyond: ReadonlySet<string>): Peek {
-    if (compareCheckpoints(at, this.from!) < 0) return UNKNOWN;
-    // The first known event after the checkpoint (known is in commit order).
+  /**
+   * Whether an event of `types` lies after `after` and up to `upTo`, from memory; null when that
+   * stretch of the log is not known here (read before the peeker started, or not read yet).
+   */
+  handledBetween(after: Checkpoint, upTo: Checkpoint, types: ReadonlySet<string>): boolean | null {
+    if (!this.head || compareCheckpoints(after, this.from!) < 0 || compareCheckpoints(upTo, this.head) > 0) return null;
+    for (let i = this.indexAfter(after); i < this.known.length && compareCheckpoints(this.known[i]!.at, upTo) <= 0; i++) {
+      if (types.has(this.known[i]!.type)) return true;
+    }
+    return false;
+  }
+
+  /** The index of the first known event after `at` (known is in commit order). */
+  private indexAfter(at: Checkpoint): number {
     let low = 0;
     let high = this.known.length;
     while (low < high) {
@@ -143,11 +154,17 @@ class LogPeeker {
       if (compareCheckpoints(this.known[middle]!.at, at) <= 0) low = middle + 1;
       else high = middle;
     }
+    return low;
+  }
+
+  private peekFrom(at: Checkpoint, handles: ReadonlySet<string>, beyond: ReadonlySet<string>): Peek {
+    if (compareCheckpoints(at, this.from!) < 0) return UNKNOWN;
+    const first = this.indexAfter(at);
     let handled = false;
-    for (let i = low; i < this.known.length && !handled; i++) handled = handles.has(this.known[i]!.type);
+    for (let i = first; i < this.known.length && !handled; i++) handled = handles.has(this.known[i]!.type);
     let waiting = false;
     for (const type of beyond) waiting ||= handles.has(type);
-    return { handled, waiting, behind: low < this.known.length };
+    return { handled, waiting, behind: first < this.known.length };
   }
 
   /** Drops the types no consumer still asking can need: those at or before every such consumer's checkpoint. */

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { CommandContext } from '../event-store/command-handler.js';
 import { serveSubgraphSubscriptions } from './subscriptions/subgraph-subscriptions.js';
 import { ConsistencyWaiter } from '../event-store/consistency.js';
+import { logPeeker } from '../event-store/log-peek.js';
 import type { ProjectionRunner } from '../event-store/projection-runner.js';
 import type { EventConsumer } from '../event-store/projection.js';
 import { formatGraphQLError } from './errors.js';
@@ -127,7 +128,7 @@ const readYourOwnWrite = <C extends RequestContext>(resolvers: GraphQLResolverMa
  */
 export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, definition: SubgraphDefinition<C>, port: number): Promise<RunningSubgraph> => {
   const { config, logger } = runtime;
-  const consistency = new ConsistencyWaiter(runtime.pool, runtime.listener, definition.projections);
+  const consistency = new ConsistencyWaiter(runtime.pool, runtime.listener, definition.projections, logPeeker(runtime.store, runtime.db));
   await consistency.start();
   const schema = applyInputBounds(buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: readYourOwnWrite(guardRoles(definition)) as GraphQLResolverMap<unknown> }]));
   const readModelsAt = (given: string | null) => (position?: string | null) => {

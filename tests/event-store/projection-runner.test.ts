@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { sql } from 'kysely';
+import { readCheckpoint } from '../../event-store/checkpoints.js';
+import { formatCheckpoint } from '../../event-store/position.js';
 import { ProjectionRunner } from '../../event-store/projection-runner.js';
 import type { EventConsumer } from '../../event-store/projection.js';
 import { meta } from '../support/event-store.js';
@@ -62,5 +64,29 @@ describe('the postgres projection runner', () => {
     expect(letters).toHaveLength(1);
     expect(letters[0]!.error).toContain('cannot digest');
     expect(await fx.applied(name)).toEqual({ total: 48, distinct: 48 });
+  });
+
+  it('opens no transaction for events of types it ignores: the checkpoint follows them lazily, a handled event still wakes it', async () => {
+    const name = 'lazy';
+    const checkpointOf = async (consumer: string) => formatCheckpoint(await readCheckpoint(fx.db, consumer));
+    const positionOf = async (stream: string) => (await fx.store.readStream(stream, { tenantId: meta().tenantId })).at(-1)!.position;
+    // Ignored events never move this one's checkpoint by themselves (a minute between moves), ...
+    const patient = new ProjectionRunner(fx.db, fx.store, fx.listener, fx.logging(name), { checkpointEveryMs: 60_000, idlePollMs: 60_000 });
+    // ... and move this one's soon (it handles nothing that is appended here).
+    const eager = new ProjectionRunner(fx.db, fx.store, fx.listener, fx.logging(`${name}-eager`), { checkpointEveryMs: 200, idlePollMs: 60_000 });
+    await Promise.all([patient.start(), eager.start()]);
+    onTestFinished(() => Promise.all([patient.stop(), eager.stop()]).then(() => undefined));
+    await fx.store.append('Lazy-1', 0, [fx.tick(name)], meta());
+    await waitUntil(async () => (await fx.applied(name)).total === 1, 10_000, 'handled event applied');
+    const applied = await checkpointOf(name);
+
+    await fx.store.append('Lazy-ignored', 0, [fx.tick('someone-else'), fx.tick('someone-else')], meta());
+    const ignored = await positionOf('Lazy-ignored');
+    await waitUntil(async () => (await checkpointOf(`${name}-eager`)) === ignored, 10_000, 'the other runner’s checkpoint follows the ignored events');
+    expect(await checkpointOf(name), 'no batch for ignored events').toBe(applied);
+
+    await fx.store.append('Lazy-2', 0, [fx.tick(name)], meta());
+    await waitUntil(async () => (await fx.applied(name)).total === 2, 10_000, 'a handled event after ignored ones is applied at once');
+    expect(await checkpointOf(name)).toBe(await positionOf('Lazy-2'));
   });
 });
