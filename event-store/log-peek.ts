@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import type pg from 'pg';
 import { COMMIT_HORIZON, type EventStore } from './event-store.js';
 import { checkpointOfRow, compareCheckpoints, type Checkpoint } from './position.js';
 
@@ -17,20 +17,29 @@ const UNKNOWN: Peek = { handled: true, waiting: true, behind: true };
 /** Events read per round of a flush; a flush reads at most this many rounds before giving up knowing. */
 const CHUNK = 1000;
 const MAX_ROUNDS = 10;
+/** Not-yet-readable events whose types are read; with more, any type may be among them. */
+const BEYOND = 16;
 /** Types remembered at most (a consumer left far behind is then told UNKNOWN and catches up by batches). */
 const MAX_KNOWN = 50_000;
 /** A consumer not heard from for this long (its runner stopped, or stands by) no longer holds types in memory. */
 const FORGET_AFTER_MS = 30_000;
 
 /**
- * The log's new events after `$1/$2` (position, type, whether below the commit horizon), in commit
- * order, and the checkpoints of the consumers `$4` asking: one statement per flush.
+ * The log's readable events after `$1/$2` (position and type, in commit order, at most `$3`), the
+ * types of the first BEYOND committed events not readable yet (behind an older open transaction;
+ * under load there can be hundreds, re-read by every flush until that transaction ends), and the
+ * checkpoints of the consumers `$4` asking: one statement per flush.
  */
 export const TAIL_SQL = `
-  SELECT NULL AS consumer, e.transaction_id::text, e.global_position::text, e.event_type, e.transaction_id < ${COMMIT_HORIZON} AS readable
+  SELECT NULL AS consumer, e.transaction_id::text, e.global_position::text, e.event_type, true AS readable
   FROM (SELECT transaction_id, global_position, event_type FROM es.events
-        WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+        WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) AND transaction_id < ${COMMIT_HORIZON}
         ORDER BY es.events.transaction_id, es.events.global_position LIMIT $3) e
+  UNION ALL
+  SELECT NULL, NULL, NULL, b.event_type, false
+  FROM (SELECT event_type FROM es.events
+        WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) AND transaction_id >= ${COMMIT_HORIZON}
+        ORDER BY es.events.transaction_id, es.events.global_position LIMIT ${BEYOND}) b
   UNION ALL
   SELECT c.consumer, c.transaction_id::text, c.global_position::text, NULL, NULL
   FROM es.checkpoints c WHERE c.consumer = ANY($4::text[])`;
@@ -40,13 +49,10 @@ export const READABLE_END_SQL = `
   SELECT transaction_id::text, global_position::text FROM es.events WHERE transaction_id < ${COMMIT_HORIZON}
   ORDER BY es.events.transaction_id DESC, es.events.global_position DESC LIMIT 1`;
 
-interface TailRow {
-  consumer: string | null;
-  transaction_id: string;
-  global_position: string;
-  event_type: string | null;
-  readable: boolean | null;
-}
+type TailRow =
+  | { consumer: null; transaction_id: string; global_position: string; event_type: string; readable: true }
+  | { consumer: null; transaction_id: null; global_position: null; event_type: string; readable: false }
+  | { consumer: string; transaction_id: string; global_position: string; event_type: null; readable: null };
 
 interface Asking {
   handles: ReadonlySet<string>;
@@ -73,7 +79,7 @@ export class LogPeeker {
   /** Each asking consumer's checkpoint as last read, and when. */
   private readonly seen = new Map<string, { at: Checkpoint; when: number }>();
 
-  constructor(private readonly db: Kysely<any>) {}
+  constructor(private readonly pool: pg.Pool) {}
 
   /** Whether `consumer` (reading `handles`) has anything to do; every consumer asking in one tick shares one statement. */
   peek(consumer: string, handles: ReadonlySet<string>): Promise<Peek> {
@@ -88,8 +94,9 @@ export class LogPeeker {
     });
   }
 
-  private async query<R>(text: string, params: unknown[]): Promise<R[]> {
-    return (await this.db.executeQuery<R>(CompiledQuery.raw(text, params))).rows;
+  /** Named, so each connection plans it once (it runs on every wake-up of every process). */
+  private async query<R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<R[]> {
+    return (await this.pool.query<R>({ name, text, values })).rows;
   }
 
   private async flush(): Promise<void> {
@@ -97,28 +104,30 @@ export class LogPeeker {
     this.pending = null;
     try {
       if (!this.head) {
-        const [end] = await this.query<{ transaction_id: string; global_position: string }>(READABLE_END_SQL, []);
+        const [end] = await this.query<{ transaction_id: string; global_position: string }>('tracseq_readable_end', READABLE_END_SQL, []);
         this.head = this.from = end ? checkpointOfRow(end) : { transactionId: 0n, globalPosition: 0n };
       }
       const checkpoints = new Map<string, Checkpoint>();
-      /** Types of committed events not yet readable (behind an older open transaction). */
-      const beyond = new Set<string>();
+      /** Types of committed events not yet readable (behind an older open transaction); null: too many to tell. */
+      let beyond: Set<string> | null = new Set<string>();
       let complete = false;
       for (let round = 0; round < MAX_ROUNDS && !complete; round++) {
-        const rows = await this.query<TailRow>(TAIL_SQL, [String(this.head.transactionId), String(this.head.globalPosition), CHUNK, round === 0 ? [...batch.keys()] : []]);
-        const events: Array<{ at: Checkpoint; type: string; readable: boolean }> = [];
+        const rows = await this.query<TailRow>('tracseq_log_tail', TAIL_SQL, [String(this.head.transactionId), String(this.head.globalPosition), CHUNK, round === 0 ? [...batch.keys()] : []]);
+        const events: Array<{ at: Checkpoint; type: string }> = [];
+        let notReadable = 0;
         for (const row of rows) {
           if (row.consumer !== null) checkpoints.set(row.consumer, checkpointOfRow(row));
-          else events.push({ at: checkpointOfRow(row), type: row.event_type!, readable: row.readable! });
+          else if (row.readable) events.push({ at: checkpointOfRow(row), type: row.event_type });
+          else {
+            notReadable++;
+            beyond?.add(row.event_type);
+          }
         }
+        if (notReadable >= BEYOND) beyond = null;
         events.sort((a, b) => compareCheckpoints(a.at, b.at));
-        for (const event of events) {
-          if (event.readable) {
-            this.known.push({ at: event.at, type: event.type });
-            this.head = event.at;
-          } else beyond.add(event.type);
-        }
-        complete = events.length < CHUNK || beyond.size > 0;
+        for (const event of events) this.known.push(event);
+        if (events.length > 0) this.head = events[events.length - 1]!.at;
+        complete = events.length < CHUNK;
       }
       const now = Date.now();
       for (const [consumer, asking] of batch) {
@@ -157,13 +166,13 @@ export class LogPeeker {
     return low;
   }
 
-  private peekFrom(at: Checkpoint, handles: ReadonlySet<string>, beyond: ReadonlySet<string>): Peek {
+  private peekFrom(at: Checkpoint, handles: ReadonlySet<string>, beyond: ReadonlySet<string> | null): Peek {
     if (compareCheckpoints(at, this.from!) < 0) return UNKNOWN;
     const first = this.indexAfter(at);
     let handled = false;
     for (let i = first; i < this.known.length && !handled; i++) handled = handles.has(this.known[i]!.type);
-    let waiting = false;
-    for (const type of beyond) waiting ||= handles.has(type);
+    let waiting = beyond === null;
+    for (const type of beyond ?? []) waiting ||= handles.has(type);
     return { handled, waiting, behind: first < this.known.length };
   }
 
@@ -188,8 +197,8 @@ export class LogPeeker {
 const peekers = new WeakMap<EventStore, LogPeeker>();
 
 /** The peeker shared by every runner on one event store (one per process). */
-export const logPeeker = (store: EventStore, db: Kysely<any>): LogPeeker => {
+export const logPeeker = (store: EventStore): LogPeeker => {
   let peeker = peekers.get(store);
-  if (!peeker) peekers.set(store, (peeker = new LogPeeker(db)));
+  if (!peeker) peekers.set(store, (peeker = new LogPeeker(store.pool)));
   return peeker;
 };

@@ -83,7 +83,7 @@ export class ProjectionRunner {
     this.idlePollMs = options.idlePollMs ?? 5000;
     this.checkpointEveryMs = options.checkpointEveryMs ?? 1000;
     this.logger = options.logger;
-    this.peeker = logPeeker(store, db);
+    this.peeker = logPeeker(store);
     this.deadLetters = new DeadLetterPolicy(projection.name, { maxAttempts: options.maxAttempts });
     this.loop = new LeaderLoop((conn) => this.step(conn), {
       lock: { db, key: `projection:${projection.name}` },

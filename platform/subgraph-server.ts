@@ -128,7 +128,7 @@ const readYourOwnWrite = <C extends RequestContext>(resolvers: GraphQLResolverMa
  */
 export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, definition: SubgraphDefinition<C>, port: number): Promise<RunningSubgraph> => {
   const { config, logger } = runtime;
-  const consistency = new ConsistencyWaiter(runtime.pool, runtime.listener, definition.projections, logPeeker(runtime.store, runtime.db));
+  const consistency = new ConsistencyWaiter(runtime.pool, runtime.listener, definition.projections, logPeeker(runtime.store));
   await consistency.start();
   const schema = applyInputBounds(buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: readYourOwnWrite(guardRoles(definition)) as GraphQLResolverMap<unknown> }]));
   const readModelsAt = (given: string | null) => (position?: string | null) => {

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Kysely } from 'kysely';
 import pg from 'pg';
 import type { EventStore } from '../../event-store/event-store.js';
 import { logPeeker, type LogPeeker } from '../../event-store/log-peek.js';
 import { parsePosition } from '../../event-store/position.js';
-import { createKysely } from '../../platform/database.js';
 import { meta, openEventStore } from '../support/event-store.js';
 
 /**
@@ -15,7 +13,6 @@ describe('the log peeker', () => {
   let url: string;
   let pool: pg.Pool;
   let store: EventStore;
-  let db: Kysely<any>;
   let peeker: LogPeeker;
   const A = new Set(['Alpha']);
   const B = new Set(['Beta']);
@@ -26,14 +23,13 @@ describe('the log peeker', () => {
 
   beforeAll(async () => {
     ({ url, pool, store } = await openEventStore());
-    db = createKysely(pool);
-    peeker = logPeeker(store, db);
+    peeker = logPeeker(store);
     const { position } = await store.append('Seed-1', 0, [{ type: 'Seed', data: {} }], meta());
     await pool.query(`INSERT INTO es.checkpoints (consumer) VALUES ('reads-alpha'), ('reads-beta')`);
     await at(position);
   });
   afterAll(async () => {
-    await db.destroy();
+    await pool.end();
   });
 
   it('tells a consumer about the events it handles, and that others only move its checkpoint', async () => {
@@ -65,6 +61,22 @@ describe('the log peeker', () => {
       const later = parsePosition(alpha.position);
       expect(peeker.handledBetween(from, { ...later, globalPosition: later.globalPosition + 1n, transactionId: later.transactionId + 1n }, A), 'not read yet: unknown').toBeNull();
     } finally {
+      await open.end();
+    }
+  });
+
+  it('says "waiting" to everyone when too many events wait behind an open transaction to read their types', async () => {
+    const open = new pg.Client({ connectionString: url });
+    await open.connect();
+    try {
+      await open.query('BEGIN');
+      await open.query('SELECT pg_current_xact_id()');
+      await store.append('Gamma-1', 0, [{ type: 'Gamma', data: {} }], meta());
+      expect((await peeker.peek('reads-beta', B)).waiting, 'one Gamma: not for a Beta reader').toBe(false);
+      await store.append('Gamma-1', 1, Array.from({ length: 16 }, () => ({ type: 'Gamma', data: {} })), meta());
+      expect((await peeker.peek('reads-beta', B)).waiting, 'types past the first 16 unread: maybe a Beta').toBe(true);
+    } finally {
+      await open.query('COMMIT');
       await open.end();
     }
   });
