@@ -11,6 +11,7 @@ import type { EventConsumer } from './projection.js';
 import type { StoredEvent } from './types.js';
 import { inEventTrace, inEventsTrace } from './trace-context.js';
 import { logPeeker } from './log-peek.js';
+import type { LiveFeed } from './bus/live-feed.js';
 
 export const CHECKPOINTS_CHANNEL = 'tracseq_checkpoints';
 
@@ -29,6 +30,8 @@ export interface ProjectionRunnerOptions {
    * your-writes does not wait for it: see ConsistencyWaiter). @default 1000
    */
   checkpointEveryMs?: number;
+  /** Where a live policy (EventConsumer.react) sees events as they are appended. */
+  liveFeed?: LiveFeed;
   logger?: Logger;
 }
 
@@ -70,6 +73,10 @@ export class ProjectionRunner {
   /** After a failed batch apply: the next batch goes event by event, so a failing event is named and dead-lettered. */
   private oneByOne = false;
   private readonly peeker: ReturnType<typeof logPeeker>;
+  private readonly liveFeed?: LiveFeed;
+  private unsubscribeLive: () => void = () => undefined;
+  /** Live reactions, one after another in the order the feed saw their events. */
+  private reacting: Promise<void> = Promise.resolve();
 
   constructor(
     db: Kysely<any>,
@@ -82,6 +89,7 @@ export class ProjectionRunner {
     this.horizon = new HorizonBackoff(options.horizonRetryMs ?? 20);
     this.idlePollMs = options.idlePollMs ?? 5000;
     this.checkpointEveryMs = options.checkpointEveryMs ?? 1000;
+    this.liveFeed = options.liveFeed;
     this.logger = options.logger;
     this.peeker = logPeeker(store);
     this.deadLetters = new DeadLetterPolicy(projection.name, { maxAttempts: options.maxAttempts });
@@ -104,12 +112,22 @@ export class ProjectionRunner {
     return this.loop.active;
   }
 
-  start(): Promise<void> {
-    return this.loop.start();
+  async start(): Promise<void> {
+    await this.loop.start();
+    const { react, handles, name } = this.projection;
+    if (!react || !this.liveFeed) return;
+    this.unsubscribeLive = await this.liveFeed.subscribe((event) => {
+      // Only where this runner leads: one process reacts early, the others leave it to the leader.
+      if (!this.loop.active || !handles.has(event.type)) return;
+      this.reacting = this.reacting
+        .then(() => inEventTrace(name, event, () => react(event)))
+        .catch((error) => this.logger?.warn({ projection: name, eventId: event.eventId, err: error }, 'live reaction failed; the batch handles the event'));
+    });
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  async stop(): Promise<void> {
+    this.unsubscribeLive();
+    await Promise.all([this.loop.stop(), this.reacting]);
   }
 
   private async step(conn: Kysely<any>): Promise<number | null> {

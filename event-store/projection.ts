@@ -24,6 +24,12 @@ export interface EventConsumer<DB = any> {
   applyBatch?(trx: Transaction<DB> | Kysely<DB>, events: readonly StoredEvent[]): Promise<void>;
   /** Empties the read model for a rebuild from the start of the log. Policies have none: they are not rebuilt. */
   reset?(trx: Transaction<DB> | Kysely<DB>): Promise<void>;
+  /**
+   * Handles an event as soon as the process sees it appended, outside any batch (a live policy: see
+   * Policy.live). The batch still applies the event afterwards; the policy's idempotency makes that
+   * a no-op.
+   */
+  react?(event: StoredEvent): Promise<void>;
 }
 
 /** The stored event of one member of a union, by its type. */
@@ -120,12 +126,21 @@ export interface Policy<E extends Event> {
    * @default 'policy'
    */
   actor: 'policy' | 'cause';
+  /**
+   * Reacts as soon as the process leading this policy sees an event appended (the live feed), not
+   * only when its runner's batch comes round: for reactions people wait for, like alerts. The batch
+   * handles each event again, which the policy's idempotency turns into a no-op (and which covers an
+   * event the live path missed or failed on).
+   * @default false
+   */
+  live: boolean;
 }
 
-export const policy = <E extends Event>(name: string, handlers: PolicyHandlers<E>, options: { actor?: Policy<E>['actor'] } = {}): Policy<E> => ({
+export const policy = <E extends Event>(name: string, handlers: PolicyHandlers<E>, options: { actor?: Policy<E>['actor']; live?: boolean } = {}): Policy<E> => ({
   name,
   handlers,
   actor: options.actor ?? 'policy',
+  live: options.live ?? false,
 });
 
 /** The context of a command a policy issues because of `event`. */
@@ -144,17 +159,19 @@ export const causedBy = (event: StoredEvent, policyName: string, actor: 'policy'
  */
 export const bindPolicy = <E extends Event>(definition: Policy<E>, commands: CommandHandler): EventConsumer => {
   const table = definition.handlers as unknown as Record<string, (event: StoredEvent, dispatch: Dispatcher) => Promise<unknown>>;
+  const react = async (event: StoredEvent) => {
+    const handler = table[event.type];
+    if (!handler) return;
+    const context = causedBy(event, definition.name, definition.actor);
+    await handler(event, {
+      context,
+      send: (decider, id, command, options) => commands.execute(decider, id, command, context, options),
+    });
+  };
   return {
     name: definition.name,
     handles: new Set(Object.keys(table)),
-    async apply(_trx, event) {
-      const handler = table[event.type];
-      if (!handler) return;
-      const context = causedBy(event, definition.name, definition.actor);
-      await handler(event, {
-        context,
-        send: (decider, id, command, options) => commands.execute(decider, id, command, context, options),
-      });
-    },
+    apply: (_trx, event) => react(event),
+    ...(definition.live ? { react } : {}),
   };
 };

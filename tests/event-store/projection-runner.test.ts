@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { sql } from 'kysely';
-import { readCheckpoint } from '../../event-store/checkpoints.js';
-import { formatCheckpoint } from '../../event-store/position.js';
+import { LogTailFeed } from '../../event-store/bus/log-tail-feed.js';
+import { batchLockKey, readCheckpoint } from '../../event-store/checkpoints.js';
+import { compareCheckpoints, formatCheckpoint, parsePosition } from '../../event-store/position.js';
 import { ProjectionRunner } from '../../event-store/projection-runner.js';
 import type { EventConsumer } from '../../event-store/projection.js';
+import type { StoredEvent } from '../../event-store/types.js';
 import { meta } from '../support/event-store.js';
 import { openProjectionFixtures, type ProjectionFixtures } from '../support/projection-fixtures.js';
 import { waitUntil } from '../support/wait.js';
@@ -64,6 +66,38 @@ describe('the postgres projection runner', () => {
     expect(letters).toHaveLength(1);
     expect(letters[0]!.error).toContain('cannot digest');
     expect(await fx.applied(name)).toEqual({ total: 48, distinct: 48 });
+  });
+
+  it('lets a live policy react as soon as an event is appended, before its batch; the batch then adds nothing', async () => {
+    const name = 'live-policy';
+    const echoes = async () => Number((await fx.pool.query(`SELECT count(*) FROM es.events WHERE event_type = $1`, [`Echo-${name}`])).rows[0].count);
+    // Idempotent per source event, as every policy is: a second reaction to the same event appends nothing.
+    const echo = async (event: StoredEvent) => {
+      await fx.store.append(`Echo-${event.eventId}`, null, [{ type: `Echo-${name}`, data: { of: event.eventId } }], { ...meta(event.tenantId), causationId: event.eventId }, { scope: name, key: event.eventId });
+    };
+    const policy: EventConsumer = { name, handles: new Set([`Tick-${name}`]), apply: (_trx, event) => echo(event), react: echo };
+    const feed = new LogTailFeed(fx.store, fx.listener);
+    const runner = new ProjectionRunner(fx.db, fx.store, fx.listener, policy, { liveFeed: feed });
+    await runner.start();
+    onTestFinished(async () => {
+      await runner.stop();
+      await feed.close();
+    });
+    await waitUntil(() => runner.active, 5000, 'runner leads');
+    // Every batch of this consumer waits behind this transaction's lock.
+    const holder = await fx.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [batchLockKey(name)]);
+      const { position } = await fx.store.append('Live-1', 0, [fx.tick(name)], meta());
+      await waitUntil(async () => (await echoes()) === 1, 10_000, 'reacted with the batch held back');
+      expect(compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition(position)), 'no batch has run').toBeLessThan(0);
+    } finally {
+      await holder.query('COMMIT');
+      holder.release();
+    }
+    await waitUntil(async () => runner.checkpoint !== null && (await echoes()) === 1 && compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition((await fx.store.readStream('Live-1', { tenantId: meta().tenantId }))[0]!.position)) >= 0, 10_000, 'the batch caught up');
+    expect(await echoes()).toBe(1);
   });
 
   it('opens no transaction for events of types it ignores: the checkpoint follows them lazily, a handled event still wakes it', async () => {

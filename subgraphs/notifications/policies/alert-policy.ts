@@ -30,6 +30,7 @@ export const alertPolicy = (alerts: AlertCommands) => {
   const raise = async (event: { eventId: string }, dispatch: Dispatcher, alert: Raise | null) => {
     if (alert) await alerts.raise(dispatch.context, { ...alert, sourceEventId: event.eventId });
   };
+  // Live: an alert is raised as soon as its source event is seen, not after the runner's batch.
   return policy<AlertSource>(ALERT_POLICY, {
     TemperatureExcursionStarted: (event, dispatch) =>
       raise(event, dispatch, {
@@ -73,5 +74,5 @@ export const alertPolicy = (alerts: AlertCommands) => {
         message: `${d.sagaType ?? 'Workflow'} ${String(d.status ?? 'failed').toLowerCase()}: ${d.error ?? 'no reason given'}`,
         ...subject({ sampleId: d.sampleId ?? null }, d.sagaId),
       }),
-  });
+  }, { live: true });
 };
