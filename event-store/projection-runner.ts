@@ -122,7 +122,7 @@ export class ProjectionRunner {
       this.reacting = this.reacting
         .then(() => inEventTrace(name, event, () => react(event)))
         .catch((error) => this.logger?.warn({ projection: name, eventId: event.eventId, err: error }, 'live reaction failed; the batch handles the event'));
-    });
+    }, { background: true });
   }
 
   async stop(): Promise<void> {

@@ -33,8 +33,10 @@ export class LogTailFeed implements LiveFeed {
     this.horizon = new HorizonBackoff(options.horizonRetryMs ?? 20);
   }
 
+  private readonly background = new Set<FeedListener>();
+
   get size(): number {
-    return this.listeners.size;
+    return this.listeners.size - this.background.size;
   }
 
   async start(): Promise<void> {}
@@ -46,7 +48,7 @@ export class LogTailFeed implements LiveFeed {
     await loop?.stop();
   }
 
-  async subscribe(fn: FeedListener): Promise<() => void> {
+  async subscribe(fn: FeedListener, { background = false }: { background?: boolean } = {}): Promise<() => void> {
     if (this.listeners.size === 0) this.head = await this.store.head();
     this.starting ??= (this.loop = new LeaderLoop(() => this.read(), {
       wake: { listener: this.listener, channels: [EVENTS_CHANNEL], reconnect: true },
@@ -54,9 +56,13 @@ export class LogTailFeed implements LiveFeed {
     })).start();
     await this.starting;
     this.listeners.add(fn);
+    if (background) this.background.add(fn);
     // Events appended between reading the head and listening sent no notification this loop heard.
     this.loop?.wake();
-    return () => void this.listeners.delete(fn);
+    return () => {
+      this.listeners.delete(fn);
+      this.background.delete(fn);
+    };
   }
 
   /** Hands every readable event after the head to the listeners; says when to look again. */

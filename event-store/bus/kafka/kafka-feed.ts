@@ -30,14 +30,20 @@ export class KafkaFeed implements LiveFeed {
     private readonly options: { logger?: Logger; maxWaitMs?: number } = {},
   ) {}
 
+  private readonly background = new Set<FeedListener>();
+
   get size(): number {
-    return this.listeners.size;
+    return this.listeners.size - this.background.size;
   }
 
-  async subscribe(fn: FeedListener): Promise<() => void> {
+  async subscribe(fn: FeedListener, { background = false }: { background?: boolean } = {}): Promise<() => void> {
     await this.start();
     this.listeners.set(fn, await this.store.head());
-    return () => void this.listeners.delete(fn);
+    if (background) this.background.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+      this.background.delete(fn);
+    };
   }
 
   start(): Promise<void> {
