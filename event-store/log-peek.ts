@@ -76,6 +76,7 @@ export class LogPeeker {
   private from: Checkpoint | null = null;
   private head: Checkpoint | null = null;
   private pending: Map<string, Asking[]> | null = null;
+  private flushing: Promise<void> = Promise.resolve();
   /** Each asking consumer's checkpoint as last read, and when. */
   private readonly seen = new Map<string, { at: Checkpoint; when: number }>();
 
@@ -86,7 +87,8 @@ export class LogPeeker {
     return new Promise((resolve) => {
       if (!this.pending) {
         this.pending = new Map();
-        setImmediate(() => void this.flush());
+        // One flush at a time: each reads on from the head the one before it reached.
+        setImmediate(() => (this.flushing = this.flushing.then(() => this.flush())));
       }
       const asking = this.pending.get(consumer);
       if (asking) asking.push({ handles, resolve });
