@@ -135,15 +135,37 @@ export class ConsistencyWaiter {
   async waitFor(position: string, timeoutMs: number): Promise<boolean> {
     const target = parsePosition(position);
     if (this.reached(target)) return true;
-    const idle = this.idleFromMemory(target) ?? (await this.check(position, target));
-    if (this.reached(target, idle)) return true;
+    // Caught up: at or past the target, or with nothing of its types left to apply up to it.
+    const caughtUp = async () => this.reached(target, this.idleFromMemory(target) ?? (await this.check(position, target)));
+    if (await caughtUp()) return true;
     return new Promise((resolve) => {
+      let done = false;
+      let asking = false;
+      let again = false;
+      // A consumer that had an event to apply may stop short of the target (the target was not yet
+      // readable when its batch read), and its checkpoint then moves over the rest lazily: each
+      // change asks again, not only "is it at the target yet".
+      const ask = (): void => {
+        asking = true;
+        again = false;
+        caughtUp().then(
+          (yes) => {
+            asking = false;
+            if (yes) finish(true);
+            else if (again && !done) ask();
+          },
+          () => void (asking = false),
+        );
+      };
       const onChange = () => {
-        if (!this.reached(target, idle)) return;
-        finish(true);
+        if (this.reached(target)) finish(true);
+        else if (asking) again = true;
+        else ask();
       };
       const timer = setTimeout(() => finish(false), timeoutMs);
       const finish = (result: boolean) => {
+        if (done) return;
+        done = true;
         clearTimeout(timer);
         this.changes.off('change', onChange);
         resolve(result);
@@ -151,4 +173,5 @@ export class ConsistencyWaiter {
       this.changes.on('change', onChange);
     });
   }
+
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { sql } from 'kysely';
 import { LogTailFeed } from '../../event-store/bus/log-tail-feed.js';
 import { batchLockKey, readCheckpoint } from '../../event-store/checkpoints.js';
+import { ConsistencyWaiter } from '../../event-store/consistency.js';
 import { compareCheckpoints, formatCheckpoint, parsePosition } from '../../event-store/position.js';
 import { ProjectionRunner } from '../../event-store/projection-runner.js';
 import type { EventConsumer } from '../../event-store/projection.js';
@@ -98,6 +99,38 @@ describe('the postgres projection runner', () => {
     }
     await waitUntil(async () => runner.checkpoint !== null && (await echoes()) === 1 && compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition((await fx.store.readStream('Live-1', { tenantId: meta().tenantId }))[0]!.position)) >= 0, 10_000, 'the batch caught up');
     expect(await echoes()).toBe(1);
+  });
+
+  it('serves read-your-writes at a position its batch stopped short of, when nothing it handles lies between', async () => {
+    const name = 'short-batch';
+    const consumer = fx.logging(name);
+    const runner = new ProjectionRunner(fx.db, fx.store, fx.listener, consumer, { checkpointEveryMs: 60_000, idlePollMs: 60_000 });
+    await runner.start();
+    const waiter = new ConsistencyWaiter(fx.pool, fx.listener, [consumer]);
+    await waiter.start();
+    const holder = await fx.pool.connect();
+    const older = await fx.pool.connect();
+    onTestFinished(async () => {
+      waiter.stop();
+      holder.release();
+      older.release();
+      await runner.stop();
+    });
+    await waitUntil(() => runner.active, 5000, 'runner leads');
+    // The batch is held back; a handled event, then (behind an older open transaction) an ignored one.
+    await holder.query('BEGIN');
+    await holder.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [batchLockKey(name)]);
+    await fx.store.append('Short-1', 0, [fx.tick(name)], meta());
+    await older.query('BEGIN');
+    await older.query('SELECT pg_current_xact_id()');
+    const { position } = await fx.store.append('Short-ignored', 0, [fx.tick('someone-else')], meta());
+    const waiting = waiter.waitFor(position, 10_000);
+    // The batch applies the handled event; the ignored one is not readable yet, so the checkpoint stops before it.
+    await holder.query('COMMIT');
+    await waitUntil(async () => (await fx.applied(name)).total === 1, 10_000, 'handled event applied');
+    await older.query('COMMIT');
+    expect(await waiting, 'caught up: nothing it handles up to the position').toBe(true);
+    expect(compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition(position)), 'its checkpoint has not moved over the ignored event').toBeLessThan(0);
   });
 
   it('opens no transaction for events of types it ignores: the checkpoint follows them lazily, a handled event still wakes it', async () => {
