@@ -75,6 +75,7 @@ export class ProjectionRunner {
   private readonly peeker: ReturnType<typeof logPeeker>;
   private readonly liveFeed?: LiveFeed;
   private unsubscribeLive: () => void = () => undefined;
+  private stopped = false;
   /** Live reactions, one after another in the order the feed saw their events. */
   private reacting: Promise<void> = Promise.resolve();
 
@@ -123,9 +124,12 @@ export class ProjectionRunner {
         .then(() => inEventTrace(name, event, () => react(event)))
         .catch((error) => this.logger?.warn({ projection: name, eventId: event.eventId, err: error }, 'live reaction failed; the batch handles the event'));
     }, { background: true });
+    // Stopped while subscribing: nothing is left listening.
+    if (this.stopped) this.unsubscribeLive();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.unsubscribeLive();
     await Promise.all([this.loop.stop(), this.reacting]);
   }
