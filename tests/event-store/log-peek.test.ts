@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import type { EventStore } from '../../event-store/event-store.js';
 import { logPeeker, type LogPeeker } from '../../event-store/log-peek.js';
-import { parsePosition } from '../../event-store/position.js';
+import { checkpointOfRow, parsePosition } from '../../event-store/position.js';
+import { holdCommitHorizon } from '../support/log-holds.js';
 import { meta, openEventStore } from '../support/event-store.js';
 
 /**
@@ -10,7 +11,6 @@ import { meta, openEventStore } from '../support/event-store.js';
  * it handles (readable now, or committed behind an older open transaction).
  */
 describe('the log peeker', () => {
-  let url: string;
   let pool: pg.Pool;
   let store: EventStore;
   let peeker: LogPeeker;
@@ -22,7 +22,7 @@ describe('the log peeker', () => {
   };
 
   beforeAll(async () => {
-    ({ url, pool, store } = await openEventStore());
+    ({ pool, store } = await openEventStore());
     peeker = logPeeker(store);
     const { position } = await store.append('Seed-1', 0, [{ type: 'Seed', data: {} }], meta());
     await pool.query(`INSERT INTO es.checkpoints (consumer) VALUES ('reads-alpha'), ('reads-beta')`);
@@ -42,42 +42,33 @@ describe('the log peeker', () => {
   });
 
   it('says "waiting" for a handled event committed behind an older open transaction, and "handled" once it is readable', async () => {
-    const open = new pg.Client({ connectionString: url });
-    await open.connect();
+    const release = await holdCommitHorizon(pool);
+    let alpha: string;
     try {
-      // An older transaction holding an id: events committed after it are not readable until it ends.
-      await open.query('BEGIN');
-      await open.query('SELECT pg_current_xact_id()');
-      const alpha = await store.append('Alpha-1', 0, [{ type: 'Alpha', data: {} }], meta());
+      alpha = (await store.append('Alpha-1', 0, [{ type: 'Alpha', data: {} }], meta())).position;
       expect(await peeker.peek('reads-alpha', A)).toEqual({ handled: false, waiting: true, behind: false });
       expect(await peeker.peek('reads-beta', B)).toEqual({ handled: false, waiting: false, behind: false });
-      await open.query('COMMIT');
-      expect(await peeker.peek('reads-alpha', A)).toEqual({ handled: true, waiting: false, behind: true });
-      const checkpoint = await pool.query(`SELECT transaction_id::text, global_position::text FROM es.checkpoints WHERE consumer = 'reads-alpha'`);
-      const from = { transactionId: BigInt(checkpoint.rows[0].transaction_id), globalPosition: BigInt(checkpoint.rows[0].global_position) };
-      // Read-your-writes asks the same memory: is an event of these types between two positions?
-      expect(peeker.handledBetween(from, parsePosition(alpha.position), A)).toBe(true);
-      expect(peeker.handledBetween(from, parsePosition(alpha.position), B)).toBe(false);
-      const later = parsePosition(alpha.position);
-      expect(peeker.handledBetween(from, { ...later, globalPosition: later.globalPosition + 1n, transactionId: later.transactionId + 1n }, A), 'not read yet: unknown').toBeNull();
     } finally {
-      await open.end();
+      await release();
     }
+    expect(await peeker.peek('reads-alpha', A)).toEqual({ handled: true, waiting: false, behind: true });
+    const from = checkpointOfRow((await pool.query(`SELECT transaction_id::text, global_position::text FROM es.checkpoints WHERE consumer = 'reads-alpha'`)).rows[0]);
+    // Read-your-writes asks the same memory: is an event of these types between two positions?
+    const upTo = parsePosition(alpha);
+    expect(peeker.handledBetween(from, upTo, A)).toBe(true);
+    expect(peeker.handledBetween(from, upTo, B)).toBe(false);
+    expect(peeker.handledBetween(from, { transactionId: upTo.transactionId + 1n, globalPosition: upTo.globalPosition + 1n }, A), 'not read yet: unknown').toBeNull();
   });
 
   it('says "waiting" to everyone when too many events wait behind an open transaction to read their types', async () => {
-    const open = new pg.Client({ connectionString: url });
-    await open.connect();
+    const release = await holdCommitHorizon(pool);
     try {
-      await open.query('BEGIN');
-      await open.query('SELECT pg_current_xact_id()');
       await store.append('Gamma-1', 0, [{ type: 'Gamma', data: {} }], meta());
       expect((await peeker.peek('reads-beta', B)).waiting, 'one Gamma: not for a Beta reader').toBe(false);
       await store.append('Gamma-1', 1, Array.from({ length: 16 }, () => ({ type: 'Gamma', data: {} })), meta());
       expect((await peeker.peek('reads-beta', B)).waiting, 'types past the first 16 unread: maybe a Beta').toBe(true);
     } finally {
-      await open.query('COMMIT');
-      await open.end();
+      await release();
     }
   });
 

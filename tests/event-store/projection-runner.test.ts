@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { sql } from 'kysely';
 import { LogTailFeed } from '../../event-store/bus/log-tail-feed.js';
-import { batchLockKey, readCheckpoint } from '../../event-store/checkpoints.js';
+import { readCheckpoint } from '../../event-store/checkpoints.js';
 import { ConsistencyWaiter } from '../../event-store/consistency.js';
 import { compareCheckpoints, formatCheckpoint, parsePosition } from '../../event-store/position.js';
 import { ProjectionRunner } from '../../event-store/projection-runner.js';
@@ -9,6 +9,7 @@ import type { EventConsumer } from '../../event-store/projection.js';
 import type { StoredEvent } from '../../event-store/types.js';
 import { meta } from '../support/event-store.js';
 import { openProjectionFixtures, type ProjectionFixtures } from '../support/projection-fixtures.js';
+import { holdBatches, holdCommitHorizon } from '../support/log-holds.js';
 import { waitUntil } from '../support/wait.js';
 
 /**
@@ -85,19 +86,16 @@ describe('the postgres projection runner', () => {
       await feed.close();
     });
     await waitUntil(() => runner.active, 5000, 'runner leads');
-    // Every batch of this consumer waits behind this transaction's lock.
-    const holder = await fx.pool.connect();
+    const release = await holdBatches(fx.db, name);
+    let position: string;
     try {
-      await holder.query('BEGIN');
-      await holder.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [batchLockKey(name)]);
-      const { position } = await fx.store.append('Live-1', 0, [fx.tick(name)], meta());
+      position = (await fx.store.append('Live-1', 0, [fx.tick(name)], meta())).position;
       await waitUntil(async () => (await echoes()) === 1, 10_000, 'reacted with the batch held back');
       expect(compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition(position)), 'no batch has run').toBeLessThan(0);
     } finally {
-      await holder.query('COMMIT');
-      holder.release();
+      await release();
     }
-    await waitUntil(async () => runner.checkpoint !== null && (await echoes()) === 1 && compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition((await fx.store.readStream('Live-1', { tenantId: meta().tenantId }))[0]!.position)) >= 0, 10_000, 'the batch caught up');
+    await waitUntil(async () => compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition(position)) >= 0, 10_000, 'the batch caught up');
     expect(await echoes()).toBe(1);
   });
 
@@ -108,27 +106,27 @@ describe('the postgres projection runner', () => {
     await runner.start();
     const waiter = new ConsistencyWaiter(fx.pool, fx.listener, [consumer]);
     await waiter.start();
-    const holder = await fx.pool.connect();
-    const older = await fx.pool.connect();
     onTestFinished(async () => {
       waiter.stop();
-      holder.release();
-      older.release();
       await runner.stop();
     });
     await waitUntil(() => runner.active, 5000, 'runner leads');
     // The batch is held back; a handled event, then (behind an older open transaction) an ignored one.
-    await holder.query('BEGIN');
-    await holder.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [batchLockKey(name)]);
+    const releaseBatches = await holdBatches(fx.db, name);
     await fx.store.append('Short-1', 0, [fx.tick(name)], meta());
-    await older.query('BEGIN');
-    await older.query('SELECT pg_current_xact_id()');
-    const { position } = await fx.store.append('Short-ignored', 0, [fx.tick('someone-else')], meta());
-    const waiting = waiter.waitFor(position, 10_000);
-    // The batch applies the handled event; the ignored one is not readable yet, so the checkpoint stops before it.
-    await holder.query('COMMIT');
-    await waitUntil(async () => (await fx.applied(name)).total === 1, 10_000, 'handled event applied');
-    await older.query('COMMIT');
+    const releaseHorizon = await holdCommitHorizon(fx.pool);
+    let position: string;
+    let waiting: Promise<boolean>;
+    try {
+      position = (await fx.store.append('Short-ignored', 0, [fx.tick('someone-else')], meta())).position;
+      waiting = waiter.waitFor(position, 10_000);
+      // The batch applies the handled event; the ignored one is not readable yet, so the checkpoint stops before it.
+      await releaseBatches();
+      await waitUntil(async () => (await fx.applied(name)).total === 1, 10_000, 'handled event applied');
+    } finally {
+      await releaseBatches();
+      await releaseHorizon();
+    }
     expect(await waiting, 'caught up: nothing it handles up to the position').toBe(true);
     expect(compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition(position)), 'its checkpoint has not moved over the ignored event').toBeLessThan(0);
   });
