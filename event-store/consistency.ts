@@ -39,7 +39,7 @@ export interface ConsistentConsumer {
 export class ConsistencyWaiter {
   private readonly known = new Map<string, Checkpoint>();
   private readonly changes = new EventEmitter();
-  private readonly names: string[];
+  /** Each consumer waited for, with the event types it reads. */
   private readonly handles: ReadonlyMap<string, ReadonlySet<string>>;
   /** The query's parameter: each consumer with the event types it reads. */
   private readonly consumers: string;
@@ -54,7 +54,6 @@ export class ConsistencyWaiter {
     private readonly peeker?: LogPeeker,
   ) {
     this.changes.setMaxListeners(0);
-    this.names = consumers.map((consumer) => consumer.name);
     this.handles = new Map(consumers.map((consumer) => [consumer.name, consumer.handles]));
     this.consumers = JSON.stringify(consumers.map((consumer) => ({ consumer: consumer.name, types: [...consumer.handles] })));
   }
@@ -70,7 +69,7 @@ export class ConsistencyWaiter {
 
   private readonly onCheckpoint = (payload: string) => {
     const [consumer, position] = payload.split(' ');
-    if (!consumer || !position || !this.names.includes(consumer)) return;
+    if (!consumer || !position || !this.handles.has(consumer)) return;
     this.advance(consumer, parsePosition(position));
   };
 
@@ -83,11 +82,12 @@ export class ConsistencyWaiter {
 
   /** Whether every consumer not in `idle` has applied the log up to `target`. */
   private reached(target: Checkpoint, idle?: ReadonlySet<string>): boolean {
-    return this.names.every((consumer) => {
-      if (idle?.has(consumer)) return true;
+    for (const consumer of this.handles.keys()) {
+      if (idle?.has(consumer)) continue;
       const at = this.known.get(consumer);
-      return at !== undefined && compareCheckpoints(at, target) >= 0;
-    });
+      if (at === undefined || compareCheckpoints(at, target) < 0) return false;
+    }
+    return true;
   }
 
   /**
@@ -120,11 +120,11 @@ export class ConsistencyWaiter {
   private idleFromMemory(target: Checkpoint): Set<string> | null {
     if (!this.peeker) return null;
     const idle = new Set<string>();
-    for (const consumer of this.names) {
+    for (const [consumer, types] of this.handles) {
       const at = this.known.get(consumer);
       if (!at) return null;
       if (compareCheckpoints(at, target) >= 0) continue;
-      const pending = this.peeker.handledBetween(at, target, this.handles.get(consumer)!);
+      const pending = this.peeker.handledBetween(at, target, types);
       if (pending === null) return null;
       if (!pending) idle.add(consumer);
     }
@@ -173,5 +173,4 @@ export class ConsistencyWaiter {
       this.changes.on('change', onChange);
     });
   }
-
 }
