@@ -1,6 +1,6 @@
-import type pg from 'pg';
 import { COMMIT_HORIZON, type EventStore } from './event-store.js';
 import { checkpointOfRow, compareCheckpoints, type Checkpoint } from './position.js';
+import type { StoredEvent } from './types.js';
 
 export interface Peek {
   /** An event of a type the consumer handles is readable after its checkpoint: a batch has work. */
@@ -31,17 +31,17 @@ const FORGET_AFTER_MS = 30_000;
  * checkpoints of the consumers `$4` asking: one statement per flush.
  */
 export const TAIL_SQL = `
-  SELECT NULL AS consumer, e.transaction_id::text, e.global_position::text, e.event_type, true AS readable
-  FROM (SELECT transaction_id, global_position, event_type FROM es.events
+  SELECT NULL AS consumer, e.transaction_id::text, e.global_position::text, e.event_type, true AS readable, e.event_id
+  FROM (SELECT transaction_id, global_position, event_type, event_id FROM es.events
         WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) AND transaction_id < ${COMMIT_HORIZON}
         ORDER BY es.events.transaction_id, es.events.global_position LIMIT $3) e
   UNION ALL
-  SELECT NULL, NULL, NULL, b.event_type, false
+  SELECT NULL, NULL, NULL, b.event_type, false, NULL
   FROM (SELECT event_type FROM es.events
         WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) AND transaction_id >= ${COMMIT_HORIZON}
         ORDER BY es.events.transaction_id, es.events.global_position LIMIT ${BEYOND}) b
   UNION ALL
-  SELECT c.consumer, c.transaction_id::text, c.global_position::text, NULL, NULL
+  SELECT c.consumer, c.transaction_id::text, c.global_position::text, NULL, NULL, NULL
   FROM es.checkpoints c WHERE c.consumer = ANY($4::text[])`;
 
 /** Where the readable log ends now: every event up to it is committed and none before it can appear. */
@@ -50,9 +50,15 @@ export const READABLE_END_SQL = `
   ORDER BY es.events.transaction_id DESC, es.events.global_position DESC LIMIT 1`;
 
 type TailRow =
-  | { consumer: null; transaction_id: string; global_position: string; event_type: string; readable: true }
-  | { consumer: null; transaction_id: null; global_position: null; event_type: string; readable: false }
-  | { consumer: string; transaction_id: string; global_position: string; event_type: null; readable: null };
+  | { consumer: null; transaction_id: string; global_position: string; event_type: string; readable: true; event_id: string }
+  | { consumer: null; transaction_id: null; global_position: null; event_type: string; readable: false; event_id: null }
+  | { consumer: string; transaction_id: string; global_position: string; event_type: null; readable: null; event_id: null };
+
+/** Someone told of each new readable event of `types` as the peeker first reads it (see watch). */
+interface Watcher {
+  types: ReadonlySet<string>;
+  onEvent: (event: StoredEvent) => void;
+}
 
 interface Asking {
   handles: ReadonlySet<string>;
@@ -79,8 +85,22 @@ export class LogPeeker {
   private flushing: Promise<void> = Promise.resolve();
   /** Each asking consumer's checkpoint as last read, and when. */
   private readonly seen = new Map<string, { at: Checkpoint; when: number }>();
+  private readonly watchers = new Set<Watcher>();
+  /** Watched events are read and handed over one after another, in commit order. */
+  private handing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly store: EventStore) {}
+
+  /**
+   * Calls `onEvent` with each event of `types` committed from now on, as soon as a flush (any runner's
+   * wake-up in this process) reads it: a live policy's early look, without a read of its own. Only
+   * the watched events' payloads are read, one by one (they are rare: alert sources).
+   */
+  watch(types: ReadonlySet<string>, onEvent: (event: StoredEvent) => void): () => void {
+    const watcher = { types, onEvent };
+    this.watchers.add(watcher);
+    return () => void this.watchers.delete(watcher);
+  }
 
   /** Whether `consumer` (reading `handles`) has anything to do; every consumer asking in one tick shares one statement. */
   peek(consumer: string, handles: ReadonlySet<string>): Promise<Peek> {
@@ -97,8 +117,8 @@ export class LogPeeker {
   }
 
   /** Named, so each connection plans it once (it runs on every wake-up of every process). */
-  private async query<R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<R[]> {
-    return (await this.pool.query<R>({ name, text, values })).rows;
+  private async query<R extends Record<string, unknown>>(name: string, text: string, values: unknown[]): Promise<R[]> {
+    return (await this.store.pool.query<R>({ name, text, values })).rows;
   }
 
   private async flush(): Promise<void> {
@@ -115,11 +135,11 @@ export class LogPeeker {
       let complete = false;
       for (let round = 0; round < MAX_ROUNDS && !complete; round++) {
         const rows = await this.query<TailRow>('tracseq_log_tail', TAIL_SQL, [String(this.head.transactionId), String(this.head.globalPosition), CHUNK, round === 0 ? [...batch.keys()] : []]);
-        const events: Array<{ at: Checkpoint; type: string }> = [];
+        const events: Array<{ at: Checkpoint; type: string; id: string }> = [];
         let notReadable = 0;
         for (const row of rows) {
           if (row.consumer !== null) checkpoints.set(row.consumer, checkpointOfRow(row));
-          else if (row.readable) events.push({ at: checkpointOfRow(row), type: row.event_type });
+          else if (row.readable) events.push({ at: checkpointOfRow(row), type: row.event_type, id: row.event_id });
           else {
             notReadable++;
             beyond?.add(row.event_type);
@@ -127,7 +147,8 @@ export class LogPeeker {
         }
         if (notReadable >= BEYOND) beyond = null;
         events.sort((a, b) => compareCheckpoints(a.at, b.at));
-        for (const event of events) this.known.push(event);
+        for (const { at, type } of events) this.known.push({ at, type });
+        this.handOver(events);
         if (events.length > 0) this.head = events[events.length - 1]!.at;
         complete = events.length < CHUNK;
       }
@@ -141,6 +162,21 @@ export class LogPeeker {
     } catch {
       // Each runner then opens its batch, which meets the failure and goes through its own retry.
       for (const asking of batch.values()) for (const { resolve } of asking) resolve(UNKNOWN);
+    }
+  }
+
+  private handOver(events: ReadonlyArray<{ type: string; id: string }>): void {
+    for (const watcher of this.watchers) {
+      for (const { type, id } of events) {
+        if (!watcher.types.has(type)) continue;
+        this.handing = this.handing
+          .then(async () => {
+            const event = await this.store.readEvent(id);
+            if (event && this.watchers.has(watcher)) watcher.onEvent(event);
+          })
+          // Missed: the watcher's runner still handles the event in its batch.
+          .catch(() => undefined);
+      }
     }
   }
 
@@ -201,6 +237,6 @@ const peekers = new WeakMap<EventStore, LogPeeker>();
 /** The peeker shared by every runner on one event store (one per process). */
 export const logPeeker = (store: EventStore): LogPeeker => {
   let peeker = peekers.get(store);
-  if (!peeker) peekers.set(store, (peeker = new LogPeeker(store.pool)));
+  if (!peeker) peekers.set(store, (peeker = new LogPeeker(store)));
   return peeker;
 };

@@ -11,7 +11,6 @@ import type { EventConsumer } from './projection.js';
 import type { StoredEvent } from './types.js';
 import { inEventTrace, inEventsTrace } from './trace-context.js';
 import { logPeeker } from './log-peek.js';
-import type { LiveFeed } from './bus/live-feed.js';
 
 export const CHECKPOINTS_CHANNEL = 'tracseq_checkpoints';
 
@@ -30,8 +29,6 @@ export interface ProjectionRunnerOptions {
    * your-writes does not wait for it: see ConsistencyWaiter). @default 1000
    */
   checkpointEveryMs?: number;
-  /** Where a live policy (EventConsumer.react) sees events as they are appended. */
-  liveFeed?: LiveFeed;
   logger?: Logger;
 }
 
@@ -73,9 +70,7 @@ export class ProjectionRunner {
   /** After a failed batch apply: the next batch goes event by event, so a failing event is named and dead-lettered. */
   private oneByOne = false;
   private readonly peeker: ReturnType<typeof logPeeker>;
-  private readonly liveFeed?: LiveFeed;
-  private unsubscribeLive: () => void = () => undefined;
-  private stopped = false;
+  private unwatch: () => void = () => undefined;
   /** Live reactions, one after another in the order the feed saw their events. */
   private reacting: Promise<void> = Promise.resolve();
 
@@ -90,7 +85,6 @@ export class ProjectionRunner {
     this.horizon = new HorizonBackoff(options.horizonRetryMs ?? 20);
     this.idlePollMs = options.idlePollMs ?? 5000;
     this.checkpointEveryMs = options.checkpointEveryMs ?? 1000;
-    this.liveFeed = options.liveFeed;
     this.logger = options.logger;
     this.peeker = logPeeker(store);
     this.deadLetters = new DeadLetterPolicy(projection.name, { maxAttempts: options.maxAttempts });
@@ -116,21 +110,19 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     await this.loop.start();
     const { react, handles, name } = this.projection;
-    if (!react || !this.liveFeed) return;
-    this.unsubscribeLive = await this.liveFeed.subscribe((event) => {
+    if (!react) return;
+    // A live policy: its events as the process's shared peek first reads them.
+    this.unwatch = this.peeker.watch(handles, (event) => {
       // Only where this runner leads: one process reacts early, the others leave it to the leader.
-      if (!this.loop.active || !handles.has(event.type)) return;
+      if (!this.loop.active) return;
       this.reacting = this.reacting
         .then(() => inEventTrace(name, event, () => react(event)))
         .catch((error) => this.logger?.warn({ projection: name, eventId: event.eventId, err: error }, 'live reaction failed; the batch handles the event'));
-    }, { background: true });
-    // Stopped while subscribing: nothing is left listening.
-    if (this.stopped) this.unsubscribeLive();
+    });
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.unsubscribeLive();
+    this.unwatch();
     await Promise.all([this.loop.stop(), this.reacting]);
   }
 

@@ -25,9 +25,9 @@ export interface EventConsumer<DB = any> {
   /** Empties the read model for a rebuild from the start of the log. Policies have none: they are not rebuilt. */
   reset?(trx: Transaction<DB> | Kysely<DB>): Promise<void>;
   /**
-   * Handles an event as soon as the process sees it appended, outside any batch (a live policy: see
-   * Policy.live). The batch still applies the event afterwards; the policy's idempotency makes that
-   * a no-op.
+   * Handles an event as soon as the process's runners first see it appended (their shared peek),
+   * outside any batch (a live policy: see Policy.live). The batch still applies the event
+   * afterwards; the policy's idempotency makes that a no-op.
    */
   react?(event: StoredEvent): Promise<void>;
 }
@@ -127,8 +127,8 @@ export interface Policy<E extends Event> {
    */
   actor: 'policy' | 'cause';
   /**
-   * Reacts as soon as the process leading this policy sees an event appended (the live feed), not
-   * only when its runner's batch comes round: for reactions people wait for, like alerts. The batch
+   * Reacts as soon as the process leading this policy sees an event appended (the runners' shared
+   * peek reads it), not only when its runner's batch comes round: for reactions people wait for, like alerts. The batch
    * handles each event again, which the policy's idempotency turns into a no-op (and which covers an
    * event the live path missed or failed on).
    * @default false

@@ -72,7 +72,7 @@ export const eventBusFor = (store: EventStore, options: EventBusOptions): EventB
     liveFeed,
     async feed(db, consumers) {
       const relay = kafka ? new KafkaRelay(db, store, listener, kafka, { logger }) : null;
-      const runners = kafka ? [] : consumers.map((consumer) => new ProjectionRunner(db, store, listener, consumer, { logger, liveFeed }));
+      const runners = kafka ? [] : consumers.map((consumer) => new ProjectionRunner(db, store, listener, consumer, { logger }));
       const groups = kafka ? consumers.map((consumer) => new KafkaProjectionConsumer(db, kafka, consumer, { logger, maxWaitMs: options.kafkaFetchMaxWaitMs })) : [];
       await relay?.start();
       await Promise.all([...runners, ...groups].map((runner) => runner.start()));

@@ -8,13 +8,10 @@ export type FeedListener = (event: StoredEvent) => void;
  * (kafka-feed.ts).
  */
 export interface LiveFeed {
-  /** Subscriptions listening right now (background listeners not counted). */
+  /** Listeners right now. */
   readonly size: number;
-  /**
-   * Resolves once the listener receives every event appended after it resolved. `background`: the
-   * process's own listener (a live policy), not a subscription: left out of `size`.
-   */
-  subscribe(listener: FeedListener, options?: { background?: boolean }): Promise<() => void>;
+  /** Resolves once the listener receives every event appended after it resolved. */
+  subscribe(listener: FeedListener): Promise<() => void>;
   /** Gets ready ahead of the first subscriber (a Kafka group join takes seconds). */
   start(): Promise<void>;
   close(): Promise<void>;

@@ -33,10 +33,8 @@ export class LogTailFeed implements LiveFeed {
     this.horizon = new HorizonBackoff(options.horizonRetryMs ?? 20);
   }
 
-  private readonly background = new Set<FeedListener>();
-
   get size(): number {
-    return this.listeners.size - this.background.size;
+    return this.listeners.size;
   }
 
   async start(): Promise<void> {}
@@ -48,7 +46,7 @@ export class LogTailFeed implements LiveFeed {
     await loop?.stop();
   }
 
-  async subscribe(fn: FeedListener, { background = false }: { background?: boolean } = {}): Promise<() => void> {
+  async subscribe(fn: FeedListener): Promise<() => void> {
     if (this.listeners.size === 0) this.head = await this.store.head();
     this.starting ??= (this.loop = new LeaderLoop(() => this.read(), {
       wake: { listener: this.listener, channels: [EVENTS_CHANNEL], reconnect: true },
@@ -56,13 +54,9 @@ export class LogTailFeed implements LiveFeed {
     })).start();
     await this.starting;
     this.listeners.add(fn);
-    if (background) this.background.add(fn);
     // Events appended between reading the head and listening sent no notification this loop heard.
     this.loop?.wake();
-    return () => {
-      this.listeners.delete(fn);
-      this.background.delete(fn);
-    };
+    return () => void this.listeners.delete(fn);
   }
 
   /** Hands every readable event after the head to the listeners; says when to look again. */

@@ -62,7 +62,7 @@ describe('log probes on a long log', () => {
     expect(tail.length).toBeGreaterThan(0);
     expect(tail).not.toContain('Seq Scan');
     const { rows } = await pool.query(TAIL_SQL, params);
-    expect(rows.filter((row) => row.consumer === null)).toEqual([{ consumer: null, transaction_id: last.transactionId, global_position: last.globalPosition, event_type: 'SampleReceived', readable: true }]);
+    expect(rows.filter((row) => row.consumer === null)).toEqual([{ consumer: null, transaction_id: last.transactionId, global_position: last.globalPosition, event_type: 'SampleReceived', readable: true, event_id: expect.any(String) }]);
     expect(Object.fromEntries(rows.filter((row) => row.consumer !== null).map((row) => [row.consumer, row.global_position]))).toEqual({ behind: behind.globalPosition, 'at-head': last.globalPosition });
   });
 

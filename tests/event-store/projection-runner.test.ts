@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { sql } from 'kysely';
-import { LogTailFeed } from '../../event-store/bus/log-tail-feed.js';
 import { readCheckpoint } from '../../event-store/checkpoints.js';
 import { ConsistencyWaiter } from '../../event-store/consistency.js';
 import { compareCheckpoints, formatCheckpoint, parsePosition } from '../../event-store/position.js';
@@ -78,13 +77,9 @@ describe('the postgres projection runner', () => {
       await fx.store.append(`Echo-${event.eventId}`, null, [{ type: `Echo-${name}`, data: { of: event.eventId } }], { ...meta(event.tenantId), causationId: event.eventId }, { scope: name, key: event.eventId });
     };
     const policy: EventConsumer = { name, handles: new Set([`Tick-${name}`]), apply: (_trx, event) => echo(event), react: echo };
-    const feed = new LogTailFeed(fx.store, fx.listener);
-    const runner = new ProjectionRunner(fx.db, fx.store, fx.listener, policy, { liveFeed: feed });
+    const runner = new ProjectionRunner(fx.db, fx.store, fx.listener, policy);
     await runner.start();
-    onTestFinished(async () => {
-      await runner.stop();
-      await feed.close();
-    });
+    onTestFinished(() => runner.stop());
     await waitUntil(() => runner.active, 5000, 'runner leads');
     const release = await holdBatches(fx.db, name);
     let position: string;

@@ -30,20 +30,14 @@ export class KafkaFeed implements LiveFeed {
     private readonly options: { logger?: Logger; maxWaitMs?: number } = {},
   ) {}
 
-  private readonly background = new Set<FeedListener>();
-
   get size(): number {
-    return this.listeners.size - this.background.size;
+    return this.listeners.size;
   }
 
-  async subscribe(fn: FeedListener, { background = false }: { background?: boolean } = {}): Promise<() => void> {
+  async subscribe(fn: FeedListener): Promise<() => void> {
     await this.start();
     this.listeners.set(fn, await this.store.head());
-    if (background) this.background.add(fn);
-    return () => {
-      this.listeners.delete(fn);
-      this.background.delete(fn);
-    };
+    return () => void this.listeners.delete(fn);
   }
 
   start(): Promise<void> {
