@@ -166,10 +166,16 @@ export const appendParameters = (units: readonly AppendUnit[]): unknown[] => {
   ];
 };
 
-/** One unit's result from its rows of the append statement: null when it wrote nothing. */
-export const appendResultOf = (rows: readonly AppendRow[], unit: AppendUnit): AppendResult | null => {
+/** The version conflict among one unit's rows of the append statement, if any. */
+export const conflictOf = (rows: readonly AppendRow[]): ConcurrencyError | null => {
   const conflict = rows.find((row) => row.kind === 'conflict');
-  if (conflict) throw new ConcurrencyError(conflict.stream_id!, conflict.expected ?? 0, conflict.version ?? 0);
+  return conflict ? new ConcurrencyError(conflict.stream_id!, conflict.expected ?? 0, conflict.version ?? 0) : null;
+};
+
+/** One unit's result from its rows of the append statement: null when it wrote nothing; throws its conflict. */
+export const appendResultOf = (rows: readonly AppendRow[], unit: AppendUnit): AppendResult | null => {
+  const conflict = conflictOf(rows);
+  if (conflict) throw conflict;
   const written = rows.filter((row) => row.kind === 'ok');
   if (written.length === 0) return null;
   const last = written.reduce((a, b) => (BigInt(a.global_position!) >= BigInt(b.global_position!) ? a : b));

@@ -2,7 +2,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { ConcurrencyError } from './errors.js';
 import { isUniqueViolation } from './unique-violation.js';
-import { APPEND_QUIET_SQL, APPEND_SQL, EVENTS_CHANNEL, appendParameters, appendResultOf, type AppendRow } from './append-statement.js';
+import { APPEND_QUIET_SQL, APPEND_SQL, EVENTS_CHANNEL, appendParameters, appendResultOf, conflictOf, type AppendRow } from './append-statement.js';
 import { checkpointOfRow, formatPosition, START, type Checkpoint } from './position.js';
 import { batchLockKey } from './checkpoints.js';
 import {
@@ -304,14 +304,11 @@ export class EventStore {
     return units.map((unit, index): Outcome => {
       const own = byUnit[index]!;
       if (own.some((row) => row.kind === 'replay')) return { kind: 'replay' };
-      try {
-        const result = appendResultOf(own, unit);
-        if (!result) throw new Error('append statement returned no row for a unit');
-        return { kind: 'appended', result };
-      } catch (error) {
-        if (error instanceof ConcurrencyError) return { kind: 'failed', error };
-        throw error;
-      }
+      const conflict = conflictOf(own);
+      if (conflict) return { kind: 'failed', error: conflict };
+      const result = appendResultOf(own, unit);
+      if (!result) throw new Error('append statement returned no row for a unit');
+      return { kind: 'appended', result };
     });
   }
 
