@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { KAFKA_MISSING, kafkaMockAvailable } from './tests/support/kafka-availability.js';
+import { TEST_WORKERS } from './tests/support/workers.js';
 import { CHROMIUM_MISSING, chromiumAvailable } from './tests/browser/chromium-availability.js';
 
 const require = createRequire(import.meta.url);
@@ -45,9 +45,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Vitest's default is one worker per core but one, which on this 2-core machine ran every file
-    // in series, the core idle through each file's ~3 s of imports (993 s). Two workers: 681 s.
-    maxWorkers: Math.max(2, availableParallelism()),
+    // Each worker has its own PostgreSQL (tests/support/global-postgres.ts).
+    maxWorkers: TEST_WORKERS,
     projects: [
       {
         extends: true,

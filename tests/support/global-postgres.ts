@@ -4,21 +4,33 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../platform/embedded-postgres.js';
 import { freePort } from '../../platform/free-port.js';
+import { TEST_WORKERS } from './workers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    adminDatabaseUrl: string;
+    adminDatabaseUrls: string[];
   }
 }
 
-/** One real PostgreSQL for the whole run; each test file makes its own database in it. */
+/**
+ * One real PostgreSQL per test worker (VITEST_POOL_ID picks it); each test file makes its own
+ * database in its worker's. Not one for all: which events are readable is cluster-wide (the oldest
+ * open transaction's xid, see COMMIT_HORIZON), so a file that holds a transaction open on purpose
+ * would hold back the log of the file running beside it.
+ */
 export default async function setup(project: TestProject) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracseq-test-'));
-  fs.chmodSync(dataDir, 0o755);
-  const database = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false });
-  project.provide('adminDatabaseUrl', database.url.replace(/\/tracseq$/, '/postgres'));
+  const clusters = await Promise.all(
+    Array.from({ length: TEST_WORKERS }, async () => {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracseq-test-'));
+      fs.chmodSync(dataDir, 0o755);
+      return { dataDir, database: await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false }) };
+    }),
+  );
+  project.provide('adminDatabaseUrls', clusters.map(({ database }) => database.url.replace(/\/tracseq$/, '/postgres')));
   return async () => {
-    await database.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    for (const { database, dataDir } of clusters) {
+      await database.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   };
 }
