@@ -117,7 +117,7 @@ export const sqlRunnerOf =
   async (text, params) =>
     (await db.executeQuery(CompiledQuery.raw(text, params))).rows;
 
-interface EventRow {
+export interface EventRow {
   global_position: string;
   transaction_id: string;
   stream_id: string;
@@ -369,7 +369,7 @@ export class EventStore {
       `SELECT ${EVENT_COLUMNS} FROM es.events WHERE stream_id = $1 AND tenant_id = $2 AND stream_version > $3 ORDER BY stream_version`,
       [streamId, options.tenantId, options.fromVersion ?? 0],
     );
-    return found.rows.map((row) => this.toStoredEvent(row));
+    return found.rows.map((row) => this.storedEvent(row));
   }
 
   /** The newest position a gap-safe reader can have read: what "from now on" starts after. */
@@ -398,7 +398,7 @@ export class EventStore {
        LIMIT $3`,
       [after.transactionId.toString(), after.globalPosition.toString(), limit],
     );
-    return (rows as EventRow[]).map((row) => this.toStoredEvent(row));
+    return (rows as EventRow[]).map((row) => this.storedEvent(row));
   }
 
   /**
@@ -429,7 +429,7 @@ export class EventStore {
     return {
       from: checkpointOfRow({ transaction_id: first.from_transaction_id, global_position: first.from_global_position }),
       waiting: first.waiting,
-      events: rows.filter((row) => row.event_id !== null).map((row) => this.toStoredEvent(row)),
+      events: rows.filter((row) => row.event_id !== null).map((row) => this.storedEvent(row)),
       read: first.read,
       last: end ? { ...end, position: formatPosition(end.transactionId, end.globalPosition) } : null,
     };
@@ -438,7 +438,7 @@ export class EventStore {
   /** One event by its id, wherever it is in the log. */
   async readEvent(eventId: string): Promise<StoredEvent | null> {
     const found = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM es.events WHERE event_id = $1`, [eventId]);
-    return found.rows[0] ? this.toStoredEvent(found.rows[0]) : null;
+    return found.rows[0] ? this.storedEvent(found.rows[0]) : null;
   }
 
   /** Events of one tenant by id, in commit order (an audit trail that indexed them elsewhere reads them here). */
@@ -449,7 +449,7 @@ export class EventStore {
        ORDER BY es.events.transaction_id, es.events.global_position`,
       [eventIds, tenantId],
     );
-    return found.rows.map((row) => this.toStoredEvent(row));
+    return found.rows.map((row) => this.storedEvent(row));
   }
 
   /** The newest committed position, gap-safe or not: what a read that must see every finished write waits for. */
@@ -501,7 +501,7 @@ export class EventStore {
     const snapshot = first && first.snapshot_version !== null ? { version: first.snapshot_version, state: first.snapshot_state as S } : null;
     return {
       snapshot,
-      events: found.rows.filter((row) => row.event_id !== null).map((row) => this.toStoredEvent(row)),
+      events: found.rows.filter((row) => row.event_id !== null).map((row) => this.storedEvent(row)),
       idempotent: first ? idempotentResult(first) : null,
     };
   }
@@ -524,7 +524,8 @@ export class EventStore {
     );
   }
 
-  private toStoredEvent(row: EventRow): StoredEvent {
+  /** An event as read from es.events (EVENT_COLUMNS), upcast to its current schema. */
+  storedEvent(row: EventRow): StoredEvent {
     const upcast = this.upcasters[row.event_type];
     return {
       type: row.event_type,

@@ -1,4 +1,4 @@
-import { COMMIT_HORIZON, type EventStore } from './event-store.js';
+import { COMMIT_HORIZON, type EventRow, type EventStore } from './event-store.js';
 import { checkpointOfRow, compareCheckpoints, type Checkpoint } from './position.js';
 import type { StoredEvent } from './types.js';
 
@@ -24,24 +24,30 @@ const MAX_KNOWN = 50_000;
 /** A consumer not heard from for this long (its runner stopped, or stands by) no longer holds types in memory. */
 const FORGET_AFTER_MS = 30_000;
 
+/** What a watcher's event carries beyond the tail's own columns: read only for watched types ($5). */
+const WATCHED_COLUMNS = ['stream_id', 'stream_type', 'stream_version', 'schema_version', 'data', 'metadata', 'tenant_id', 'occurred_at'];
+
 /**
- * The log's readable events after `$1/$2` (position and type, in commit order, at most `$3`), the
- * types of the first BEYOND committed events not readable yet (behind an older open transaction;
- * under load there can be hundreds, re-read by every flush until that transaction ends), and the
- * checkpoints of the consumers `$4` asking: one statement per flush.
+ * The log's readable events after `$1/$2` (position, type and id, in commit order, at most `$3`; the
+ * whole event for the types `$5` someone watches), the types of the first BEYOND committed events
+ * not readable yet (behind an older open transaction; under load there can be hundreds, re-read by
+ * every flush until that transaction ends), and the checkpoints of the consumers `$4` asking: one
+ * statement per flush.
  */
 export const TAIL_SQL = `
-  SELECT NULL AS consumer, e.transaction_id::text, e.global_position::text, e.event_type, true AS readable, e.event_id
-  FROM (SELECT transaction_id, global_position, event_type, event_id FROM es.events
+  SELECT NULL AS consumer, e.*, true AS readable
+  FROM (SELECT transaction_id::text, global_position::text, event_type, event_id,
+          ${WATCHED_COLUMNS.map((column) => `CASE WHEN event_type = ANY($5::text[]) THEN ${column} END AS ${column}`).join(', ')}
+        FROM es.events
         WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) AND transaction_id < ${COMMIT_HORIZON}
         ORDER BY es.events.transaction_id, es.events.global_position LIMIT $3) e
   UNION ALL
-  SELECT NULL, NULL, NULL, b.event_type, false, NULL
+  SELECT NULL, NULL, NULL, b.event_type, NULL, ${WATCHED_COLUMNS.map(() => 'NULL').join(', ')}, false
   FROM (SELECT event_type FROM es.events
         WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) AND transaction_id >= ${COMMIT_HORIZON}
         ORDER BY es.events.transaction_id, es.events.global_position LIMIT ${BEYOND}) b
   UNION ALL
-  SELECT c.consumer, c.transaction_id::text, c.global_position::text, NULL, NULL, NULL
+  SELECT c.consumer, c.transaction_id::text, c.global_position::text, NULL, NULL, ${WATCHED_COLUMNS.map(() => 'NULL').join(', ')}, NULL
   FROM es.checkpoints c WHERE c.consumer = ANY($4::text[])`;
 
 /** Where the readable log ends now: every event up to it is committed and none before it can appear. */
@@ -50,9 +56,9 @@ export const READABLE_END_SQL = `
   ORDER BY es.events.transaction_id DESC, es.events.global_position DESC LIMIT 1`;
 
 type TailRow =
-  | { consumer: null; transaction_id: string; global_position: string; event_type: string; readable: true; event_id: string }
-  | { consumer: null; transaction_id: null; global_position: null; event_type: string; readable: false; event_id: null }
-  | { consumer: string; transaction_id: string; global_position: string; event_type: null; readable: null; event_id: null };
+  | ({ consumer: null; readable: true } & EventRow)
+  | { consumer: null; transaction_id: null; global_position: null; event_type: string; readable: false }
+  | { consumer: string; transaction_id: string; global_position: string; event_type: null; readable: null };
 
 /** Someone told of each new readable event of `types` as the peeker first reads it (see watch). */
 interface Watcher {
@@ -86,15 +92,14 @@ export class LogPeeker {
   /** Each asking consumer's checkpoint as last read, and when. */
   private readonly seen = new Map<string, { at: Checkpoint; when: number }>();
   private readonly watchers = new Set<Watcher>();
-  /** Watched events are read and handed over one after another, in commit order. */
-  private handing: Promise<void> = Promise.resolve();
 
   constructor(private readonly store: EventStore) {}
 
   /**
    * Calls `onEvent` with each event of `types` committed from now on, as soon as a flush (any runner's
-   * wake-up in this process) reads it: a live policy's early look, without a read of its own. Only
-   * the watched events' payloads are read, one by one (they are rare: alert sources).
+   * wake-up in this process) reads it, and before the runners asking are answered: a live policy's
+   * early look, without a read of its own and ahead of the batches the same event wakes. The tail
+   * carries the watched events whole (they are rare: alert sources) and only the others' types.
    */
   watch(types: ReadonlySet<string>, onEvent: (event: StoredEvent) => void): () => void {
     const watcher = { types, onEvent };
@@ -117,7 +122,7 @@ export class LogPeeker {
   }
 
   /** Named, so each connection plans it once (it runs on every wake-up of every process). */
-  private async query<R extends Record<string, unknown>>(name: string, text: string, values: unknown[]): Promise<R[]> {
+  private async query<R extends object>(name: string, text: string, values: unknown[]): Promise<R[]> {
     return (await this.store.pool.query<R>({ name, text, values })).rows;
   }
 
@@ -134,12 +139,12 @@ export class LogPeeker {
       let beyond: Set<string> | null = new Set<string>();
       let complete = false;
       for (let round = 0; round < MAX_ROUNDS && !complete; round++) {
-        const rows = await this.query<TailRow>('tracseq_log_tail', TAIL_SQL, [String(this.head.transactionId), String(this.head.globalPosition), CHUNK, round === 0 ? [...batch.keys()] : []]);
-        const events: Array<{ at: Checkpoint; type: string; id: string }> = [];
+        const rows = await this.query<TailRow>('tracseq_log_tail', TAIL_SQL, [String(this.head.transactionId), String(this.head.globalPosition), CHUNK, round === 0 ? [...batch.keys()] : [], this.watchedTypes()]);
+        const events: Array<TailRow & { readable: true; at: Checkpoint }> = [];
         let notReadable = 0;
         for (const row of rows) {
-          if (row.consumer !== null) checkpoints.set(row.consumer, checkpointOfRow(row));
-          else if (row.readable) events.push({ at: checkpointOfRow(row), type: row.event_type, id: row.event_id });
+          if (row.readable === null) checkpoints.set(row.consumer, checkpointOfRow(row));
+          else if (row.readable) events.push({ ...row, at: checkpointOfRow(row) });
           else {
             notReadable++;
             beyond?.add(row.event_type);
@@ -147,7 +152,7 @@ export class LogPeeker {
         }
         if (notReadable >= BEYOND) beyond = null;
         events.sort((a, b) => compareCheckpoints(a.at, b.at));
-        for (const { at, type } of events) this.known.push({ at, type });
+        for (const { at, event_type: type } of events) this.known.push({ at, type });
         this.handOver(events);
         if (events.length > 0) this.head = events[events.length - 1]!.at;
         complete = events.length < CHUNK;
@@ -165,17 +170,21 @@ export class LogPeeker {
     }
   }
 
-  private handOver(events: ReadonlyArray<{ type: string; id: string }>): void {
+  private watchedTypes(): string[] {
+    const types = new Set<string>();
+    for (const watcher of this.watchers) for (const type of watcher.types) types.add(type);
+    return [...types];
+  }
+
+  private handOver(events: ReadonlyArray<EventRow>): void {
     for (const watcher of this.watchers) {
-      for (const { type, id } of events) {
-        if (!watcher.types.has(type)) continue;
-        this.handing = this.handing
-          .then(async () => {
-            const event = await this.store.readEvent(id);
-            if (event && this.watchers.has(watcher)) watcher.onEvent(event);
-          })
+      for (const row of events) {
+        if (!watcher.types.has(row.event_type) || row.data === null) continue;
+        try {
+          watcher.onEvent(this.store.storedEvent(row));
+        } catch {
           // Missed: the watcher's runner still handles the event in its batch.
-          .catch(() => undefined);
+        }
       }
     }
   }

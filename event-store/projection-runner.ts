@@ -13,6 +13,8 @@ import { inEventTrace, inEventsTrace } from './trace-context.js';
 import { logPeeker } from './log-peek.js';
 
 export const CHECKPOINTS_CHANNEL = 'tracseq_checkpoints';
+/** Live reactions remembered for the batch at most (see ProjectionRunner.reacted). */
+const MAX_REACTED = 10_000;
 
 export interface ProjectionRunnerOptions {
   /** @default 500 */
@@ -71,8 +73,14 @@ export class ProjectionRunner {
   private oneByOne = false;
   private readonly peeker: ReturnType<typeof logPeeker>;
   private unwatch: () => void = () => undefined;
-  /** Live reactions, one after another in the order the feed saw their events. */
+  /** Live reactions, one after another in the order the peeker saw their events. */
   private reacting: Promise<void> = Promise.resolve();
+  /**
+   * Per event reacted to live and not yet reached by a batch: whether the reaction succeeded. The
+   * batch waits for it and applies only what it missed, so an event is not handled twice at once
+   * (the second, a no-op by idempotency, still cost its command's load and competed with the first).
+   */
+  private readonly reacted = new Map<string, Promise<boolean>>();
 
   constructor(
     db: Kysely<any>,
@@ -115,9 +123,17 @@ export class ProjectionRunner {
     this.unwatch = this.peeker.watch(handles, (event) => {
       // Only where this runner leads: one process reacts early, the others leave it to the leader.
       if (!this.loop.active) return;
-      this.reacting = this.reacting
-        .then(() => inEventTrace(name, event, () => react(event)))
-        .catch((error) => this.logger?.warn({ projection: name, eventId: event.eventId, err: error }, 'live reaction failed; the batch handles the event'));
+      const reaction = this.reacting.then(() => inEventTrace(name, event, () => react(event))).then(
+        () => true,
+        (error: unknown) => {
+          this.logger?.warn({ projection: name, eventId: event.eventId, err: error }, 'live reaction failed; the batch handles the event');
+          return false;
+        },
+      );
+      this.reacting = reaction.then(() => undefined);
+      // A batch that never comes (leadership lost) must not keep them all: the oldest go first.
+      if (this.reacted.size >= MAX_REACTED) this.reacted.delete(this.reacted.keys().next().value!);
+      this.reacted.set(event.eventId, reaction);
     });
   }
 
@@ -217,6 +233,11 @@ export class ProjectionRunner {
       return;
     }
     if (!this.projection.handles.has(event.type)) return;
+    const reaction = this.reacted.get(event.eventId);
+    if (reaction) {
+      this.reacted.delete(event.eventId);
+      if (await reaction) return;
+    }
     try {
       await inEventTrace(this.projection.name, event, () => this.projection.apply(trx, event)); // tracing: joins the command's trace
     } catch (error) {

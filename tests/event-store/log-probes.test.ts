@@ -57,12 +57,17 @@ describe('log probes on a long log', () => {
     expect(end.length).toBeGreaterThan(0);
     expect(end).not.toContain('Seq Scan');
     expect((await pool.query(READABLE_END_SQL)).rows).toEqual([{ transaction_id: last.transactionId, global_position: last.globalPosition }]);
-    const params = [behind.transactionId, behind.globalPosition, 1000, ['behind', 'at-head', 'nobody']];
+    const params = [behind.transactionId, behind.globalPosition, 1000, ['behind', 'at-head', 'nobody'], []];
     const tail = await plan(TAIL_SQL, params);
     expect(tail.length).toBeGreaterThan(0);
     expect(tail).not.toContain('Seq Scan');
     const { rows } = await pool.query(TAIL_SQL, params);
-    expect(rows.filter((row) => row.consumer === null)).toEqual([{ consumer: null, transaction_id: last.transactionId, global_position: last.globalPosition, event_type: 'SampleReceived', readable: true, event_id: expect.any(String) }]);
+    // Unwatched: position, type and id only; the payload stays on disk.
+    const unwatched = { consumer: null, transaction_id: last.transactionId, global_position: last.globalPosition, event_type: 'SampleReceived', readable: true, event_id: expect.any(String) };
+    expect(rows.filter((row) => row.consumer === null)).toEqual([expect.objectContaining({ ...unwatched, data: null, stream_id: null, occurred_at: null })]);
+    // Watched (a live policy's types): the whole event, as a watcher is handed it.
+    const watched = await pool.query(TAIL_SQL, [...params.slice(0, 4), ['SampleReceived']]);
+    expect(watched.rows.filter((row) => row.consumer === null)).toEqual([expect.objectContaining({ ...unwatched, data: { i: expect.any(Number) }, stream_id: expect.stringMatching(/^Sample-/), occurred_at: expect.any(Date) })]);
     expect(Object.fromEntries(rows.filter((row) => row.consumer !== null).map((row) => [row.consumer, row.global_position]))).toEqual({ behind: behind.globalPosition, 'at-head': last.globalPosition });
   });
 

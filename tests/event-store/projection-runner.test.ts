@@ -69,14 +69,26 @@ describe('the postgres projection runner', () => {
     expect(await fx.applied(name)).toEqual({ total: 48, distinct: 48 });
   });
 
-  it('lets a live policy react as soon as an event is appended, before its batch; the batch then adds nothing', async () => {
+  it('lets a live policy react as soon as an event is appended, before its batch; the batch handles only what the reaction missed', async () => {
     const name = 'live-policy';
     const echoes = async () => Number((await fx.pool.query(`SELECT count(*) FROM es.events WHERE event_type = $1`, [`Echo-${name}`])).rows[0].count);
     // Idempotent per source event, as every policy is: a second reaction to the same event appends nothing.
     const echo = async (event: StoredEvent) => {
       await fx.store.append(`Echo-${event.eventId}`, null, [{ type: `Echo-${name}`, data: { of: event.eventId } }], { ...meta(event.tenantId), causationId: event.eventId }, { scope: name, key: event.eventId });
     };
-    const policy: EventConsumer = { name, handles: new Set([`Tick-${name}`]), apply: (_trx, event) => echo(event), react: echo };
+    const byBatch: string[] = [];
+    const policy: EventConsumer = {
+      name,
+      handles: new Set([`Tick-${name}`]),
+      apply: async (_trx, event) => {
+        byBatch.push(event.streamId);
+        await echo(event);
+      },
+      react: async (event) => {
+        if ((event.data as { failLive?: boolean }).failLive) throw new Error('the live path failed');
+        await echo(event);
+      },
+    };
     const runner = new ProjectionRunner(fx.db, fx.store, fx.listener, policy);
     await runner.start();
     onTestFinished(() => runner.stop());
@@ -84,14 +96,16 @@ describe('the postgres projection runner', () => {
     const release = await holdBatches(fx.db, name);
     let position: string;
     try {
-      position = (await fx.store.append('Live-1', 0, [fx.tick(name)], meta())).position;
+      await fx.store.append('Live-1', 0, [fx.tick(name)], meta());
       await waitUntil(async () => (await echoes()) === 1, 10_000, 'reacted with the batch held back');
+      position = (await fx.store.append('Live-2', 0, [fx.tick(name, { failLive: true })], meta())).position;
       expect(compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition(position)), 'no batch has run').toBeLessThan(0);
     } finally {
       await release();
     }
     await waitUntil(async () => compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition(position)) >= 0, 10_000, 'the batch caught up');
-    expect(await echoes()).toBe(1);
+    expect(await echoes(), 'both handled, once each').toBe(2);
+    expect(byBatch, 'the batch skipped the event reacted to, and handled the one whose reaction failed').toEqual(['Live-2']);
   });
 
   it('serves read-your-writes at a position its batch stopped short of, when nothing it handles lies between', async () => {
