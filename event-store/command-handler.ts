@@ -165,9 +165,19 @@ export class CommandHandler {
   ): Promise<AcrossResult<D>> {
     if (typeof ids.ids !== 'function') return this.runAcross(across, ids as StreamIds<D>, command, context, options);
     const route = ids as Route<D>;
-    for (let attempt = 1; ; attempt++) {
-      const { state, version } = await this.load(across.deciders[route.from]!, route.id, context.tenantId);
-      const routed = route.ids(state);
+    // The guess is checked against the `from` state loaded with it, and does not count as an attempt.
+    let guess = route.likely;
+    for (let attempt = guess ? 0 : 1; ; attempt++) {
+      let routed: StreamIds<D>;
+      let version = -1;
+      if (guess) {
+        routed = guess;
+        guess = undefined;
+      } else {
+        const loaded = await this.load(across.deciders[route.from]!, route.id, context.tenantId);
+        routed = route.ids(loaded.state);
+        version = loaded.version;
+      }
       let movedTo = version;
       const same = (states: StatesOf<D>, versions: { [K in keyof D]: number }) => {
         const now = route.ids(states[route.from]);

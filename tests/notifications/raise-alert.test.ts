@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandHandler } from '../../event-store/command-handler.js';
 import type { EventStore } from '../../event-store/event-store.js';
 import { AlertCommands, type AlertToRaise } from '../../subgraphs/notifications/commands/alert-commands.js';
+import { nameUuid } from '../../platform/ids.js';
 import { slotId } from '../../subgraphs/notifications/domain/alert.js';
 import { openEventStore } from '../support/event-store.js';
 
@@ -46,6 +47,17 @@ describe('raising alerts through the command handler', () => {
     const [alertId] = [...ids];
     expect((await typesOf(`Alert-${alertId}`)).sort()).toEqual(['AlertRaised', 'AlertRepeated', 'AlertRepeated']);
     expect(await typesOf(`AlertSlot-${slotId(TENANT, 'TEMPERATURE_EXCURSION', unit)}`)).toEqual(['AlertSlotOpened']);
+  });
+
+  it('joins the open alert when the slot holds one: the raise’s own new alert, tried first, is never written', async () => {
+    const unit = randomUUID();
+    const open = await alerts.raise(context, condition(unit));
+    const source = randomUUID();
+    const repeat = await alerts.raise(context, condition(unit, source));
+    expect(repeat.alert.id).toBe(open.alert.id);
+    expect(await typesOf(`Alert-${open.alert.id}`)).toEqual(['AlertRaised', 'AlertRepeated']);
+    const ownNewAlert = nameUuid('alert', `${TENANT}/${source}/TEMPERATURE_EXCURSION/${unit}`);
+    expect(await typesOf(`Alert-${ownNewAlert}`)).toEqual([]);
   });
 
   it('routes a raise after a resolve to a new alert, and a redelivered source event raises nothing', async () => {

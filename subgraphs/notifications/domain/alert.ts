@@ -133,7 +133,8 @@ export const raiseAlert = decideAcross({ slot: slotDecider, alert: alertDecider 
 /** The streams a raise touches: the slot, and the alert it holds open (or the new one). */
 export const raiseRoute = (tenantId: string, command: RaiseAlert) => {
   const slot = slotId(tenantId, command.data.kind, command.data.subjectId);
-  return routeFrom(raiseAlert, 'slot', slot, (state) => ({ slot, alert: state.openAlertId ?? command.data.alertId }));
+  // Mostly the slot is free (or holds this very alert, on a redelivery): the command's own alert.
+  return routeFrom(raiseAlert, 'slot', slot, (state) => ({ slot, alert: state.openAlertId ?? command.data.alertId }), { slot, alert: command.data.alertId });
 };
 
 /** Resolving frees the slot, so the same condition later opens a new alert. */
