@@ -80,7 +80,7 @@ export class ProjectionRunner {
    * batch waits for it and applies only what it missed, so an event is not handled twice at once
    * (the second, a no-op by idempotency, still cost its command's load and competed with the first).
    */
-  private readonly reacted = new Map<string, Promise<boolean>>();
+  private readonly reacted = new Map<string, { at: Checkpoint; reaction: Promise<boolean> }>();
 
   constructor(
     db: Kysely<any>,
@@ -121,8 +121,10 @@ export class ProjectionRunner {
     if (!react) return;
     // A live policy: its events as the process's shared peek first reads them.
     this.unwatch = this.peeker.watch(handles, (event) => {
-      // Only where this runner leads: one process reacts early, the others leave it to the leader.
-      if (!this.loop.active) return;
+      // Only where this runner leads: one process reacts early, the others leave it to the leader;
+      // and not to what a batch already applied (it read the event before the peeker did).
+      const at = checkpointOf(event);
+      if (!this.loop.active || (this.checkpoint && compareCheckpoints(at, this.checkpoint) <= 0)) return;
       const reaction = this.reacting.then(() => inEventTrace(name, event, () => react(event))).then(
         () => true,
         (error: unknown) => {
@@ -133,7 +135,7 @@ export class ProjectionRunner {
       this.reacting = reaction.then(() => undefined);
       // A batch that never comes (leadership lost) must not keep them all: the oldest go first.
       if (this.reacted.size >= MAX_REACTED) this.reacted.delete(this.reacted.keys().next().value!);
-      this.reacted.set(event.eventId, reaction);
+      this.reacted.set(event.eventId, { at, reaction });
     });
   }
 
@@ -205,6 +207,8 @@ export class ProjectionRunner {
       return { applied: read, caughtUp: false };
     }).then((outcome) => {
       if (outcome.applied > 0) this.oneByOne = false;
+      // Reactions to events this batch passed without handling (read by a batch already running).
+      for (const [eventId, { at }] of this.reacted) if (this.checkpoint && compareCheckpoints(at, this.checkpoint) <= 0) this.reacted.delete(eventId);
       return outcome;
     });
   }
@@ -233,10 +237,10 @@ export class ProjectionRunner {
       return;
     }
     if (!this.projection.handles.has(event.type)) return;
-    const reaction = this.reacted.get(event.eventId);
-    if (reaction) {
+    const reacted = this.reacted.get(event.eventId);
+    if (reacted) {
       this.reacted.delete(event.eventId);
-      if (await reaction) return;
+      if (await reacted.reaction) return;
     }
     try {
       await inEventTrace(this.projection.name, event, () => this.projection.apply(trx, event)); // tracing: joins the command's trace
