@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { sql } from 'kysely';
 import { readCheckpoint } from '../../event-store/checkpoints.js';
-import { ConsistencyWaiter } from '../../event-store/consistency.js';
+import { ConsistencyWaiter, PENDING_SQL } from '../../event-store/consistency.js';
+import { logPeeker } from '../../event-store/log-peek.js';
 import { compareCheckpoints, formatCheckpoint, parsePosition } from '../../event-store/position.js';
 import { ProjectionRunner } from '../../event-store/projection-runner.js';
 import type { EventConsumer } from '../../event-store/projection.js';
@@ -138,6 +139,45 @@ describe('the postgres projection runner', () => {
     }
     expect(await waiting, 'caught up: nothing it handles up to the position').toBe(true);
     expect(compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition(position)), 'its checkpoint has not moved over the ignored event').toBeLessThan(0);
+  });
+
+  it('answers read-your-writes from the shared tail without a query when nothing it handles lies up to the position', async () => {
+    const name = 'from-memory';
+    const consumer = fx.logging(name);
+    const runner = new ProjectionRunner(fx.db, fx.store, fx.listener, consumer, { checkpointEveryMs: 60_000, idlePollMs: 60_000 });
+    await runner.start();
+    const peeker = logPeeker(fx.store);
+    const withTail = new ConsistencyWaiter(fx.pool, fx.listener, [consumer], peeker);
+    const queryOnly = new ConsistencyWaiter(fx.pool, fx.listener, [consumer]);
+    await Promise.all([withTail.start(), queryOnly.start()]);
+    onTestFinished(async () => {
+      withTail.stop();
+      queryOnly.stop();
+      await runner.stop();
+    });
+    await waitUntil(() => runner.active, 5000, 'runner leads');
+    await fx.store.append('Memory-1', 0, [fx.tick(name)], meta());
+    await waitUntil(async () => (await fx.applied(name)).total === 1, 10_000, 'handled event applied');
+    const applied = await readCheckpoint(fx.db, name);
+    const position = (await fx.store.append('Memory-ignored', 0, [fx.tick('someone-else')], meta())).position;
+    await waitUntil(() => peeker.handledBetween(applied, parsePosition(position), consumer.handles) === false, 10_000, 'the tail has read the ignored event');
+
+    const pending: string[] = [];
+    const query = fx.pool.query.bind(fx.pool);
+    fx.pool.query = ((...args: Parameters<typeof query>) => {
+      if (args[0] === PENDING_SQL) pending.push('query');
+      return query(...args);
+    }) as typeof query;
+    try {
+      expect(await withTail.waitFor(position, 5000), 'caught up: nothing it handles up to the position').toBe(true);
+      expect(pending, 'answered from the tail').toEqual([]);
+      // The same question without the tail costs a query: the count above can see one.
+      expect(await queryOnly.waitFor(position, 5000)).toBe(true);
+      expect(pending).toEqual(['query']);
+    } finally {
+      fx.pool.query = query;
+    }
+    expect(compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition(position)), 'its checkpoint is still behind (lazy)').toBeLessThan(0);
   });
 
   it('opens no transaction for events of types it ignores: the checkpoint follows them lazily, a handled event still wakes it', async () => {
