@@ -110,15 +110,29 @@ export class LogPeeker {
   /** Whether `consumer` (reading `handles`) has anything to do; every consumer asking in one tick shares one statement. */
   peek(consumer: string, handles: ReadonlySet<string>): Promise<Peek> {
     return new Promise((resolve) => {
-      if (!this.pending) {
-        this.pending = new Map();
-        // One flush at a time: each reads on from the head the one before it reached.
-        setImmediate(() => (this.flushing = this.flushing.then(() => this.flush())));
-      }
-      const asking = this.pending.get(consumer);
+      const pending = this.scheduled();
+      const asking = pending.get(consumer);
       if (asking) asking.push({ handles, resolve });
-      else this.pending.set(consumer, [{ handles, resolve }]);
+      else pending.set(consumer, [{ handles, resolve }]);
     });
+  }
+
+  /**
+   * Reads the tail with nobody asking, for the watchers: a live policy's runner busy in a batch
+   * asks nothing, and its events must still be handed over while it is (it joins any flush due).
+   */
+  poke(): void {
+    this.scheduled();
+  }
+
+  /** The askers of the next flush, scheduling it if none is due. */
+  private scheduled(): Map<string, Asking[]> {
+    if (!this.pending) {
+      this.pending = new Map();
+      // One flush at a time: each reads on from the head the one before it reached.
+      setImmediate(() => (this.flushing = this.flushing.then(() => this.flush())));
+    }
+    return this.pending;
   }
 
   /** Named, so each connection plans it once (it runs on every wake-up of every process). */

@@ -85,7 +85,7 @@ export class ProjectionRunner {
   constructor(
     db: Kysely<any>,
     private readonly store: EventStore,
-    listener: PgListener,
+    private readonly listener: PgListener,
     readonly projection: EventConsumer,
     options: ProjectionRunnerOptions = {},
   ) {
@@ -119,8 +119,13 @@ export class ProjectionRunner {
     await this.loop.start();
     const { react, handles, name } = this.projection;
     if (!react) return;
-    // A live policy: its events as the process's shared peek first reads them.
-    this.unwatch = this.peeker.watch(handles, (event) => {
+    // A live policy: its events as the process's shared peek first reads them; every append makes
+    // that peek read, even while this runner is in a batch and asks nothing.
+    const poke = () => {
+      if (this.loop.active) this.peeker.poke();
+    };
+    this.listener.on(EVENTS_CHANNEL, poke);
+    const unwatch = this.peeker.watch(handles, (event) => {
       // Only where this runner leads: one process reacts early, the others leave it to the leader;
       // and not to what a batch already applied (it read the event before the peeker did).
       const at = checkpointOf(event);
@@ -137,6 +142,10 @@ export class ProjectionRunner {
       if (this.reacted.size >= MAX_REACTED) this.reacted.delete(this.reacted.keys().next().value!);
       this.reacted.set(event.eventId, { at, reaction });
     });
+    this.unwatch = () => {
+      this.listener.off(EVENTS_CHANNEL, poke);
+      unwatch();
+    };
   }
 
   async stop(): Promise<void> {

@@ -99,14 +99,18 @@ describe('the postgres projection runner', () => {
     try {
       await fx.store.append('Live-1', 0, [fx.tick(name)], meta());
       await waitUntil(async () => (await echoes()) === 1, 10_000, 'reacted with the batch held back');
-      position = (await fx.store.append('Live-2', 0, [fx.tick(name, { failLive: true })], meta())).position;
+      // Its runner is now stuck in that batch, asking nothing: the next events are still reacted to.
+      await waitUntil(async () => Number((await fx.pool.query(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'`)).rows[0].count) > 0, 10_000, 'the batch waits for its lock');
+      await fx.store.append('Live-2', 0, [fx.tick(name, { failLive: true })], meta());
+      position = (await fx.store.append('Live-3', 0, [fx.tick(name)], meta())).position;
+      await waitUntil(async () => (await echoes()) === 2, 10_000, 'reacted while the runner is in a batch');
       expect(compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition(position)), 'no batch has run').toBeLessThan(0);
     } finally {
       await release();
     }
     await waitUntil(async () => compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition(position)) >= 0, 10_000, 'the batch caught up');
-    expect(await echoes(), 'both handled, once each').toBe(2);
-    expect(byBatch, 'the batch skipped the event reacted to, and handled the one whose reaction failed').toEqual(['Live-2']);
+    expect(await echoes(), 'all handled, once each').toBe(3);
+    expect(byBatch, 'the batch skipped the events reacted to, and handled the one whose reaction failed').toEqual(['Live-2']);
   });
 
   it('serves read-your-writes at a position its batch stopped short of, when nothing it handles lies between', async () => {

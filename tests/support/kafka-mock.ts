@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '../../event-store/bus/kafka/topics.js';
@@ -37,7 +37,13 @@ export interface MockCluster {
 /** Builds the launcher (gcc, -lrdkafka) once, then starts a 3-broker mock cluster with every topic. */
 export const startMockCluster = async (partitions = 3): Promise<MockCluster> => {
   mkdirSync('tests/.tmp', { recursive: true });
-  if (!existsSync(LAUNCHER)) execFileSync('gcc', ['-O1', '-o', LAUNCHER, 'tests/kafka/mock-cluster.c', '-lrdkafka'], { stdio: 'inherit' });
+  if (!existsSync(LAUNCHER)) {
+    // Test files run side by side: one must never exec a launcher another is still writing
+    // (ETXTBSY), so each builds its own file and renames it into place, which is atomic.
+    const built = `${LAUNCHER}.${process.pid}`;
+    execFileSync('gcc', ['-O1', '-o', built, 'tests/kafka/mock-cluster.c', '-lrdkafka'], { stdio: 'inherit' });
+    renameSync(built, LAUNCHER);
+  }
   tolerateMockBrokerZero();
   const child: ChildProcess = spawn(LAUNCHER, ['3', String(partitions), ...Object.values(TOPICS)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const brokers = await new Promise<string[]>((resolve, reject) => {
