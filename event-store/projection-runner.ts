@@ -129,7 +129,7 @@ export class ProjectionRunner {
       // Only where this runner leads: one process reacts early, the others leave it to the leader;
       // and not to what a batch already applied (it read the event before the peeker did).
       const at = checkpointOf(event);
-      if (!this.loop.active || (this.checkpoint && compareCheckpoints(at, this.checkpoint) <= 0)) return;
+      if (!this.loop.active || this.passed(at)) return;
       const reaction = this.reacting.then(() => inEventTrace(name, event, () => react(event))).then(
         () => true,
         (error: unknown) => {
@@ -151,6 +151,11 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.unwatch();
     await Promise.all([this.loop.stop(), this.reacting]);
+  }
+
+  /** Whether this runner's checkpoint is at or past `at` (a batch has applied or stepped over it). */
+  private passed(at: Checkpoint): boolean {
+    return this.checkpoint !== null && compareCheckpoints(at, this.checkpoint) <= 0;
   }
 
   private async step(conn: Kysely<any>): Promise<number | null> {
@@ -217,7 +222,7 @@ export class ProjectionRunner {
     }).then((outcome) => {
       if (outcome.applied > 0) this.oneByOne = false;
       // Reactions to events this batch passed without handling (read by a batch already running).
-      for (const [eventId, { at }] of this.reacted) if (this.checkpoint && compareCheckpoints(at, this.checkpoint) <= 0) this.reacted.delete(eventId);
+      for (const [eventId, { at }] of this.reacted) if (this.passed(at)) this.reacted.delete(eventId);
       return outcome;
     });
   }

@@ -26,8 +26,9 @@ export interface EventConsumer<DB = any> {
   reset?(trx: Transaction<DB> | Kysely<DB>): Promise<void>;
   /**
    * Handles an event as soon as the process's runners first see it appended (their shared peek),
-   * outside any batch (a live policy: see Policy.live). The batch still applies the event
-   * afterwards; the policy's idempotency makes that a no-op.
+   * outside any batch (a live policy: see Policy.live). The runner's batch then waits for that
+   * reaction and applies the event only if it failed (the PostgreSQL runner; Kafka consumers and
+   * rebuilds apply every event, which the policy's idempotency makes a no-op).
    */
   react?(event: StoredEvent): Promise<void>;
 }
@@ -128,9 +129,9 @@ export interface Policy<E extends Event> {
   actor: 'policy' | 'cause';
   /**
    * Reacts as soon as the process leading this policy sees an event appended (the runners' shared
-   * peek reads it), not only when its runner's batch comes round: for reactions people wait for, like alerts. The batch
-   * handles each event again, which the policy's idempotency turns into a no-op (and which covers an
-   * event the live path missed or failed on).
+   * peek reads it), not only when its runner's batch comes round: for reactions people wait for,
+   * like alerts. The batch handles only the events the live path missed or failed on; it must still
+   * be idempotent, since a redelivery or a second process can handle an event again.
    * @default false
    */
   live: boolean;
