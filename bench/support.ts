@@ -87,6 +87,14 @@ export const table = (header: string[], rows: Array<Array<string | number>>): st
 };
 
 /**
+ * The V8 flags `npm start` (and the image) run services with: the bench measures what is deployed.
+ * Peers get them too, so a comparison is between servers, not heap settings.
+ */
+export const SERVICE_V8_FLAGS: readonly string[] = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } })
+  .scripts.start.split(/\s+/)
+  .filter((word) => word.startsWith('--max-'));
+
+/**
  * A TracSeq role (or another script) in its own Node process, as it would be deployed. With
  * BENCH_CPU_PROF=<dir> each profiled service writes a CPU profile there when it exits (NODE_OPTIONS
  * refuses --cpu-prof); a peer that is not ours passes `profile: false`.
@@ -94,7 +102,7 @@ export const table = (header: string[], rows: Array<Array<string | number>>): st
 export const spawnService = (args: string[], env: NodeJS.ProcessEnv, { profile = true } = {}): ChildProcess => {
   const dir = process.env.BENCH_CPU_PROF;
   const flags = profile && dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
-  return spawn(process.execPath, [...flags, '--import', 'tsx', ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...SERVICE_V8_FLAGS, ...flags, '--import', 'tsx', ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 };
 
 /** Waits until every URL answers 2xx (a /ready endpoint), at most a minute. */

@@ -58,8 +58,18 @@ describe('Dockerfile', () => {
     expect(image.env.NODE_ENV).toBe('production');
   });
 
+  it('runs services with the V8 heap flags of npm start (the settings the benchmarks measure)', () => {
+    const heapFlags = (words: readonly string[]) => words.filter((word) => word.startsWith('--max-'));
+    const start = (JSON.parse(readRepoFile('package.json')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+    expect(heapFlags(start)).toContain('--max-semi-space-size=64');
+    expect(heapFlags(image.entrypoint)).toEqual(heapFlags(start));
+    // Node must take the flag before the loader: after the script name it would be the CLI's argument.
+    expect(image.entrypoint.indexOf('--max-semi-space-size=64')).toBeLessThan(image.entrypoint.indexOf('bin/tracseq.ts'));
+  });
+
   it('runs the CLI with only production dependencies, and carries every file the CLI loads', () => {
-    const command = image.entrypoint.slice(image.entrypoint.indexOf('--') + 1);
+    // V8's heap flags aside (checked below), Node's first options load TypeScript through tsx in-process.
+    const command = image.entrypoint.slice(image.entrypoint.indexOf('--') + 1).filter((argument) => !argument.startsWith('--max-'));
     expect(command.slice(0, 3), 'Node loads TypeScript through tsx in-process').toEqual(['node', '--import', 'tsx']);
     const entry = command.at(-1)!;
     // Preloads (`--import ./bin/tracing.ts`) load code of ours too.
