@@ -7,6 +7,7 @@ import { PgListener } from '../event-store/bus/pg-listener.js';
 import { API_KEY_REVOKED_CHANNEL } from '../platform/api-keys.js';
 import type { Config } from '../platform/config.js';
 import { asDomainError, DomainError, formatGraphQLError } from '../platform/errors.js';
+import { logUnexpectedErrors } from '../platform/observability/unexpected-errors.js';
 import { graphqlHandler, sendJson } from '../platform/http/graphql-handler.js';
 import { startHttpServer } from '../platform/http/http-server.js';
 import { REQUEST_ID_HEADER } from '../platform/http/request-id.js';
@@ -163,9 +164,10 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
     // "Did you mean …" names schema fields a caller may not know; only development shows them.
     hideSchemaDetailsFromClientErrors: !config.exposeErrorDetails,
-    formatError: formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error }, 'unexpected gateway error')),
+    // Logged by logUnexpectedErrors, with the request's id; formatting only hides the details.
+    formatError: formatGraphQLError(config.exposeErrorDetails),
     // Answers are never cached (no-store), so no cache policy is computed per request.
-    plugins: [ApolloServerPluginCacheControlDisabled(), ...hooks.apolloPlugins()],
+    plugins: [logUnexpectedErrors(logger, 'unexpected gateway error'), ApolloServerPluginCacheControlDisabled(), ...hooks.apolloPlugins()],
   });
   await apollo.start();
   const graphql = graphqlHandler(apollo, { maxBodyBytes: config.bodyLimitBytes, prepare: prepareHttp(hooks) });

@@ -106,6 +106,18 @@ export const asDomainError = (error: unknown): DomainError | null => {
 };
 
 /**
+ * What `error` (as Apollo Server reports it, with the `code` it has so far) wraps when it is a fault
+ * of ours, a bug or an outage, rather than the caller's: null for domain errors, input the database
+ * refused, and GraphQL's own errors.
+ */
+export const unexpectedCause = (error: unknown, code: unknown): unknown => {
+  const original = (error as { originalError?: unknown } | null)?.originalError ?? error;
+  if (!original || asDomainError(original) || inputRefusedByDatabase(original)) return null;
+  if ((original as { name?: string }).name === 'GraphQLError') return null;
+  return code === undefined || code === 'INTERNAL_SERVER_ERROR' ? original : null;
+};
+
+/**
  * Apollo Server `formatError`: domain errors keep their code and details; anything unexpected
  * becomes INTERNAL_SERVER_ERROR with no driver message or stack unless in development.
  */
@@ -132,9 +144,7 @@ export const formatGraphQLError =
         extensions: { code: 'BAD_USER_INPUT', ...devOnly(formatted, exposeDetails) },
       };
     }
-    const code = formatted.extensions?.code;
-    const isGraphQLError = (original as { name?: string } | undefined)?.name === 'GraphQLError';
-    if (original && !isGraphQLError && (code === undefined || code === 'INTERNAL_SERVER_ERROR')) {
+    if (unexpectedCause(error, formatted.extensions?.code) !== null) {
       onInternal?.(original);
       return {
         message: exposeDetails ? formatted.message : 'Internal server error',

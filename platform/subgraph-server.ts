@@ -20,6 +20,7 @@ import { IdentityVerifier } from './identity-verifier.js';
 import type { MigrationSet } from '../event-store/migrations.js';
 import { metricsRoute, type Metrics } from './metrics.js';
 import { subgraphMetrics } from './observability/subgraph-metrics.js';
+import { logUnexpectedErrors } from './observability/unexpected-errors.js';
 import { ForbiddenError, hasRole, type Role } from './roles.js';
 import type { Runtime } from './runtime.js';
 
@@ -137,12 +138,15 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
   };
   // Ready before serving: the first subscriber should not wait for a Kafka group join.
   if (schema.getSubscriptionType()) await runtime.liveFeed.start();
-  const formatError = formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error, subgraph: definition.name }, 'unexpected resolver error'));
+  // Over WebSocket no request pipeline runs the logging plugin below: the formatter logs.
+  const formatSocketError = formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error, subgraph: definition.name }, 'unexpected resolver error'));
   const apollo = new ApolloServer<C>({
     schema,
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
-    formatError,
+    // Logged by the plugin below, with the request's id; formatting only hides the details.
+    formatError: formatGraphQLError(config.exposeErrorDetails),
     plugins: [
+      logUnexpectedErrors(logger, 'unexpected resolver error', { subgraph: definition.name }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       // Answers are never cached (no-store): without cache hints Apollo Server does not wrap every
@@ -207,7 +211,7 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
         // Over WebSocket nothing gives request errors (variables, validation) a code as Apollo Server does over HTTP.
         formatError: (error) => {
           const formatted = error.toJSON();
-          return formatError(formatted.extensions?.code ? formatted : { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } }, error);
+          return formatSocketError(formatted.extensions?.code ? formatted : { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } }, error);
         },
         context: (identity) =>
           definition.context({ identity, tenantId: identity.tenantId, actor: identity.subject, correlationId: identity.requestId || randomUUID(), consistentWith: null, readModelsAt: readModelsAt(null) }),

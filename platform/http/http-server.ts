@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { withRequestId, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { sendJson } from './graphql-handler.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 
@@ -90,17 +90,14 @@ export const startHttpServer = async (
     res.once('close', () => closing && setImmediate(() => server.closeIdleConnections()));
     const route = options.routes[url.pathname];
     if (!route) return sendJson(res, 404, { error: 'not found' });
-    withRequestId(requestId, () => {
-      const started = process.hrtime.bigint();
-      // Only when it is written: AsyncResource.bind cost more per request than many a subgraph query.
-      if (options.logger?.isLevelEnabled('debug')) {
-        res.once('finish', () => withRequestId(requestId, () => options.logger?.debug({ method: req.method, path: url.pathname, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request')));
-      }
-      Promise.resolve(route(req, res, url.search)).catch((error: unknown) => {
-        options.logger?.error({ err: error }, 'request failed');
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-        else res.end();
-      });
+    const started = process.hrtime.bigint();
+    if (options.logger?.isLevelEnabled('debug')) {
+      res.once('finish', () => options.logger?.debug({ requestId, method: req.method, path: url.pathname, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request'));
+    }
+    Promise.resolve(route(req, res, url.search)).catch((error: unknown) => {
+      options.logger?.error({ err: error, requestId }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.end();
     });
   });
   // Upgraded sockets (WebSocket) leave node:http's connection list; the hard timeout must still reach them.
