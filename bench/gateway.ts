@@ -102,6 +102,8 @@ const load = (url: string, workload: Workload, headers: Record<string, string>, 
           onResponse: (status, body) => {
             if (status < 200 || status >= 300) fail(`HTTP ${status}: ${body.slice(0, 300)}`);
             else if (body.includes('"errors"')) fail(`GraphQL errors: ${body.slice(0, 300)}`);
+            // @apollo/gateway reports what it had to null out of a subgraph's answer here, not in errors.
+            else if (body.includes('"valueCompletion"')) fail(`value completion errors: ${body.slice(body.indexOf('"valueCompletion"'), body.indexOf('"valueCompletion"') + 400)}`);
           },
         }],
       },
@@ -175,8 +177,8 @@ const main = async () => {
       for (const [label, workload] of rowsOfWork) {
         let last: unknown;
         for (let attempt = 0; attempt < 50; attempt++) {
-          const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: workload() }).then((r) => r.json() as Promise<{ errors?: unknown }>, () => ({ errors: 'not up' }));
-          last = check.errors;
+          const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: workload() }).then((r) => r.json() as Promise<{ errors?: unknown; extensions?: { valueCompletion?: unknown } }>, () => ({ errors: 'not up' }));
+          last = check.errors ?? (check as { extensions?: { valueCompletion?: unknown } }).extensions?.valueCompletion;
           if (!check.errors) break;
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
