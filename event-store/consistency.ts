@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import type { PgListener } from './bus/pg-listener.js';
 import type { LogPeeker } from './log-peek.js';
-import { checkpointOfRow, compareCheckpoints, parsePosition, type Checkpoint } from './position.js';
+import { checkpointOfRow, compareCheckpoints, formatCheckpoint, parsePosition, type Checkpoint } from './position.js';
 import { CHECKPOINTS_CHANNEL } from './projection-runner.js';
 
 /**
@@ -78,6 +78,16 @@ export class ConsistencyWaiter {
     if (previous && compareCheckpoints(previous, checkpoint) >= 0) return;
     this.known.set(consumer, checkpoint);
     this.changes.emit('change');
+  }
+
+  /**
+   * The furthest position any of these read models is known to have applied (by NOTIFY or a check):
+   * an answer read from them shows nothing past it. Null before any checkpoint is known.
+   */
+  furthest(): string | null {
+    let furthest: Checkpoint | null = null;
+    for (const at of this.known.values()) if (!furthest || compareCheckpoints(at, furthest) > 0) furthest = at;
+    return furthest && formatCheckpoint(furthest);
   }
 
   /** Whether every consumer not in `idle` has applied the log up to `target`. */

@@ -1,8 +1,8 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { formatCheckpoint, parsePosition } from '../event-store/position.js';
-import { CONSISTENCY_HEADER, CORRELATION_HEADER } from '../platform/headers.js';
+import { compareCheckpoints, formatCheckpoint, parsePosition } from '../event-store/position.js';
+import { CONSISTENCY_HEADER, CORRELATION_HEADER, READ_POSITION_EXTENSION } from '../platform/headers.js';
 import { PgListener } from '../event-store/bus/pg-listener.js';
 import { API_KEY_REVOKED_CHANNEL } from '../platform/api-keys.js';
 import type { Config } from '../platform/config.js';
@@ -80,9 +80,23 @@ class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     } catch {
       throw unavailable(this.name);
     }
-    return subgraphResponse(this.name, reply) as Awaited<ReturnType<GraphQLDataSource['process']>>;
+    const response = subgraphResponse(this.name, reply);
+    const reached = response.extensions?.[READ_POSITION_EXTENSION];
+    // Later fetches of this plan read at least as far as this answer may show (fetches already
+    // running in parallel do not depend on it).
+    if (context.consistentWith && typeof reached === 'string' && isLater(reached, context.consistentWith)) context.consistentWith = reached;
+    return response as Awaited<ReturnType<GraphQLDataSource['process']>>;
   }
 }
+
+/** Whether position `a` lies after `b` in the log; a malformed one (not from our subgraphs) never does. */
+const isLater = (a: string, b: string): boolean => {
+  try {
+    return compareCheckpoints(parsePosition(a), parsePosition(b)) > 0;
+  } catch {
+    return false;
+  }
+};
 
 /** Subgraph names and URLs as composed into the supergraph (`@join__graph`). */
 const JOIN_GRAPH = /@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g;

@@ -30,7 +30,7 @@ export const isGraphQLResponse = (body: unknown): body is { data?: unknown; erro
 };
 
 /** A subgraph's answer, parsed once, as the GraphQL response the query plan continues with. */
-export const subgraphResponse = (subgraph: string, { status, body: text }: SubgraphReply): { data?: Record<string, unknown> | null; errors?: Array<{ message: string }> } => {
+export const subgraphResponse = (subgraph: string, { status, body: text }: SubgraphReply): { data?: Record<string, unknown> | null; errors?: Array<{ message: string }>; extensions?: Record<string, unknown> } => {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -39,7 +39,7 @@ export const subgraphResponse = (subgraph: string, { status, body: text }: Subgr
   }
   if (!isGraphQLResponse(body)) throw badGateway(subgraph, `HTTP ${status} with JSON that is not a GraphQL response`);
   if (status >= 300 && !body.errors?.length) throw badGateway(subgraph, `HTTP ${status} without errors`);
-  return body as { data?: Record<string, unknown> | null; errors?: Array<{ message: string }> };
+  return body as { data?: Record<string, unknown> | null; errors?: Array<{ message: string }>; extensions?: Record<string, unknown> };
 };
 
 /**

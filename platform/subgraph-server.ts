@@ -12,7 +12,7 @@ import type { ProjectionRunner } from '../event-store/projection-runner.js';
 import type { EventConsumer } from '../event-store/projection.js';
 import { formatGraphQLError } from './errors.js';
 import { applyInputBounds } from './graphql/input-bounds.js';
-import { CONSISTENCY_HEADER, CORRELATION_HEADER } from './headers.js';
+import { CONSISTENCY_HEADER, CORRELATION_HEADER, READ_POSITION_EXTENSION } from './headers.js';
 import { graphqlHandler, sendJson } from './http/graphql-handler.js';
 import { startHttpServer, type RunningServer } from './http/http-server.js';
 import { IDENTITY_HEADER, type Identity } from './identity.js';
@@ -158,6 +158,13 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
           return {
             async didResolveOperation({ operation, contextValue }) {
               if (operation?.operation === 'query' && contextValue.consistentWith) await contextValue.readModelsAt();
+            },
+            // A read that asked for a position says how far its answer may reach (READ_POSITION_EXTENSION):
+            // the gateway holds the plan's later fetches to it, so no subgraph answers from before it.
+            async willSendResponse({ operation, contextValue, response }) {
+              if (operation?.operation !== 'query' || !contextValue.consistentWith || response.body.kind !== 'single') return;
+              const furthest = consistency.furthest();
+              if (furthest) response.body.singleResult.extensions = { ...response.body.singleResult.extensions, [READ_POSITION_EXTENSION]: furthest };
             },
           };
         },
