@@ -13,8 +13,7 @@ import { EventStore } from '../event-store/event-store.js';
 import { eventStoreMigrations } from '../event-store/schema.js';
 import { createStorePool } from '../platform/database.js';
 import { runMigrations } from '../event-store/migrations.js';
-import pg from 'pg';
-import { benchPostgres, measure, percentile, postgresCpuSeconds, postmasterOf, table, type Measured } from './support.js';
+import { benchPostgres, measure, percentile, postgresCpuSeconds, table, type Measured } from './support.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const n = (count: number) => Math.max(1, Math.round(count * scale));
@@ -38,17 +37,8 @@ const SCENARIOS: Scenario[] = [
  * from /proc: on a shared 2-core machine throughput moves with the neighbours' load and the disk,
  * CPU per event much less. Null where there is no /proc.
  */
-const cpuMeter = async (url: string) => {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  let postmaster: number;
-  try {
-    postmaster = await postmasterOf(client);
-  } catch {
-    return () => null;
-  } finally {
-    await client.end();
-  }
+const cpuMeter = (postmaster: number | null) => {
+  if (postmaster === null) return () => null;
   return () => {
     const node = process.cpuUsage();
     return { node: (node.user + node.system) / 1000, server: postgresCpuSeconds(postmaster) * 1000 };
@@ -120,7 +110,7 @@ const main = async () => {
   const server = await benchPostgres();
   try {
     console.log(`disk and load before: ${diskProbe(os.tmpdir())}`);
-    const cpu = await cpuMeter(await server.createDatabase('bench_probe'));
+    const cpu = cpuMeter(server.postmaster);
     const rows: Array<Array<string | number>> = [];
     for (const scenario of SCENARIOS) {
       // Fresh databases per scenario, and alternate who goes first, so neither benefits from a warm table.

@@ -21,8 +21,7 @@ import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import { loadConfig } from '../platform/config.js';
 import { signIdentity } from '../platform/identity.js';
-import pg from 'pg';
-import { benchPostgres, cpuSeconds, percentile, postgresCpuSeconds, postmasterOf, spawnService, table, waitReady } from './support.js';
+import { benchPostgres, cpuSeconds, percentile, postgresCpuSeconds, spawnService, table, waitReady } from './support.js';
 
 const duration = Number(process.env.BENCH_DURATION ?? '20');
 const connections = 50;
@@ -104,7 +103,7 @@ const load = (url: string, workload: Workload, headers: Record<string, string>, 
             if (status < 200 || status >= 300) fail(`HTTP ${status}: ${body.slice(0, 300)}`);
             else if (body.includes('"errors"')) fail(`GraphQL errors: ${body.slice(0, 300)}`);
             // @apollo/gateway reports what it had to null out of a subgraph's answer here, not in errors.
-            else if (body.includes('"valueCompletion"')) fail(`value completion errors: ${body.slice(body.indexOf('"valueCompletion"'), body.indexOf('"valueCompletion"') + 400)}`);
+            else if (body.includes('"valueCompletion"')) fail(`value completion errors: ${body.slice(body.indexOf('"valueCompletion"')).slice(0, 400)}`);
           },
         }],
       },
@@ -148,10 +147,6 @@ const workloads = (sampleIds: string[], cursors: string[]) => {
 const main = async () => {
   const database = await benchPostgres();
   const databaseUrl = await database.createDatabase('bench_gateway');
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  const postmaster = await postmasterOf(admin);
-  await admin.end();
   // Subgraphs, each gateway and the load generator run as separate processes, as they would deploy.
   const base = { ...process.env, NODE_ENV: 'production', INTERNAL_SECRET: randomBytes(32).toString('base64url'), JWT_SECRET, DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', SAMPLES_PORT: '4001', STORAGE_PORT: '4002', SEQUENCING_PORT: '4003', NOTIFICATIONS_PORT: '4004', RATE_LIMIT_PER_MINUTE: '1000000000' };
   const services: ChildProcess[] = [];
@@ -182,9 +177,10 @@ const main = async () => {
       for (const [label, workload] of rowsOfWork) {
         let last: unknown;
         for (let attempt = 0; attempt < 50; attempt++) {
-          const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: workload() }).then((r) => r.json() as Promise<{ errors?: unknown; extensions?: { valueCompletion?: unknown } }>, () => ({ errors: 'not up' }));
-          last = check.errors ?? (check as { extensions?: { valueCompletion?: unknown } }).extensions?.valueCompletion;
-          if (!check.errors) break;
+          type Answer = { errors?: unknown; extensions?: { valueCompletion?: unknown } };
+          const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: workload() }).then((r) => r.json() as Promise<Answer>, (): Answer => ({ errors: 'not up' }));
+          last = check.errors ?? check.extensions?.valueCompletion;
+          if (!last) break;
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
         if (last) throw new Error(`${name}, ${label}: ${JSON.stringify(last)}`);
@@ -196,7 +192,7 @@ const main = async () => {
       const results = new Map<string, LoadResult>();
       for (const [name, url, headers, gatewayProcess] of gateways) {
         await load(url, workload, headers, Math.min(5, duration)); // warm-up, discarded
-        const cpuNow = () => [cpuSeconds(gatewayProcess.pid), cpuSeconds(subgraphs.pid), postgresCpuSeconds(postmaster)].map((seconds) => seconds * 1000);
+        const cpuNow = () => [cpuSeconds(gatewayProcess.pid), cpuSeconds(subgraphs.pid), postgresCpuSeconds(database.postmaster)].map((seconds) => seconds * 1000);
         const cpuBefore = cpuNow();
         const result = await load(url, workload, headers, duration);
         const requests = result.rps * duration;

@@ -11,7 +11,7 @@
 import pg from 'pg';
 import { loadConfig } from '../platform/config.js';
 import { signIdentity } from '../platform/identity.js';
-import { benchPostgres, cpuSeconds, percentile, postgresCpuSeconds, postmasterOf, spawnService, statementProfile, table, waitReady } from './support.js';
+import { benchPostgres, cpuSeconds, percentile, postgresCpuSeconds, spawnService, statementProfile, table, waitReady } from './support.js';
 
 const total = Number(process.env.BENCH_SAGAS ?? '300');
 const IDLE_SAGAS = Number(process.env.BENCH_IDLE_SAGAS ?? '20');
@@ -31,7 +31,7 @@ const stepTimings = async (db: pg.Client, sagaIds: string[]) =>
   (await db.query(`SELECT e.data->>'step' AS step, e.data->'timings' AS timings FROM es.events e
     WHERE e.event_type = 'SagaStepCompleted' AND e.data ? 'timings' AND e.stream_id = ANY($1::text[])`, [sagaIds.map((id) => `Saga-${id}`)])).rows as Array<{ step: string; timings: StepTimings }>;
 
-const run = async (workers: number, databaseUrl: string) => {
+const run = async (workers: number, databaseUrl: string, postmaster: number | null) => {
   const env = {
     ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error',
     SAMPLES_PORT: String(PORTS.samples), STORAGE_PORT: String(PORTS.storage), SEQUENCING_PORT: String(PORTS.sequencing),
@@ -97,7 +97,6 @@ const run = async (workers: number, databaseUrl: string) => {
     }
 
     // Which process the run's CPU goes to (2 cores: whichever saturates one is the bottleneck).
-    const postmaster = await postmasterOf(db);
     const cpuNow = () => ({ subgraphs: cpuSeconds(services[0]!.pid, { children: true }), workers: services.slice(1).reduce((sum, s) => sum + cpuSeconds(s.pid, { children: true }), 0), postgres: postgresCpuSeconds(postmaster) });
     const statements = statementProfile(db);
     await statements.reset();
@@ -145,7 +144,7 @@ const main = async () => {
   try {
     const results = [];
     for (const workers of WORKER_COUNTS) {
-      results.push(await run(workers, await database.createDatabase(`bench_sagas_${workers}`)));
+      results.push(await run(workers, await database.createDatabase(`bench_sagas_${workers}`), database.postmaster));
       console.log(`done: ${workers} workers`);
     }
     const one = results.find((r) => r.workers === 1);

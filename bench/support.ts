@@ -17,7 +17,7 @@ const statementStatistics = process.env.BENCH_PG_STATEMENTS === '1';
  * @param options.commitTimestamps PostgreSQL records each transaction's commit time
  *   (track_commit_timestamp), so a bench can split a latency at the commits along its path.
  */
-export const benchPostgres = async (options: { commitTimestamps?: boolean } = {}): Promise<EmbeddedDatabase & { createDatabase(name: string): Promise<string> }> => {
+export const benchPostgres = async (options: { commitTimestamps?: boolean } = {}): Promise<EmbeddedDatabase & { createDatabase(name: string): Promise<string>; postmaster: number | null }> => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracseq-bench-'));
   fs.chmodSync(dataDir, 0o755);
   const flags = [
@@ -29,10 +29,13 @@ export const benchPostgres = async (options: { commitTimestamps?: boolean } = {}
   const settings = new pg.Client({ connectionString: admin });
   await settings.connect();
   const { rows } = await settings.query(`SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'wal_sync_method')`);
+  // The server's process, whose CPU (with its backends') postgresCpuSeconds sums.
+  const postmaster = await postmasterOf(settings);
   await settings.end();
   console.log(`PostgreSQL durability: ${rows.map((r) => `${r.name}=${r.setting}`).join(', ')}`);
   return {
     ...database,
+    postmaster,
     async createDatabase(name: string) {
       const client = new pg.Client({ connectionString: admin });
       await client.connect();
@@ -136,14 +139,19 @@ export const cpuSeconds = (pid: number | undefined, { children = false } = {}): 
   }
 };
 
-/** The postmaster of the server `client` is connected to (its backend's parent). */
-export const postmasterOf = async (client: pg.Client): Promise<number> => {
+/** The postmaster of the server `client` is connected to (its backend's parent); null without /proc. */
+const postmasterOf = async (client: pg.Client): Promise<number | null> => {
   const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-  return Number(procStat(rows[0]!.pid)[1]);
+  try {
+    return Number(procStat(rows[0]!.pid)[1]);
+  } catch {
+    return null;
+  }
 };
 
 /** The whole PostgreSQL server's CPU seconds: the postmaster, its exited backends (reaped children) and its live ones. */
-export const postgresCpuSeconds = (postmaster: number): number => {
+export const postgresCpuSeconds = (postmaster: number | null): number => {
+  if (postmaster === null) return Number.NaN;
   let total = cpuSeconds(postmaster, { children: true });
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -90,8 +90,8 @@ export const startHttpServer = async (
     res.once('close', () => closing && setImmediate(() => server.closeIdleConnections()));
     const route = options.routes[url.pathname];
     if (!route) return sendJson(res, 404, { error: 'not found' });
-    const started = process.hrtime.bigint();
     if (options.logger?.isLevelEnabled('debug')) {
+      const started = process.hrtime.bigint();
       res.once('finish', () => options.logger?.debug({ requestId, method: req.method, path: url.pathname, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request'));
     }
     Promise.resolve(route(req, res, url.search)).catch((error: unknown) => {
