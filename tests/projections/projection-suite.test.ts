@@ -34,11 +34,11 @@ const echoPolicy = (name: string): EventConsumer => ({
 
 /** A crash of the consumer's database work: the server ends its sessions, open transactions roll back. */
 const killConsumerSessions = async () =>
-  (await fx.pool.query(
+  (await fx.spared.query(
     `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
      WHERE pid <> pg_backend_pid() AND datname = current_database() AND backend_type = 'client backend' AND query NOT ILIKE 'LISTEN%'
        AND application_name <> $1`,
-    [fx.writerName],
+    [fx.sparedName],
   )).rowCount;
 const definition = runBus();
 
@@ -107,14 +107,14 @@ describe(`projections and policies over the ${definition.name} bus`, () => {
     const name = named('echo');
     const running = await bus.start(echoPolicy(name));
     onTestFinished(() => running.stop());
-    const echoes = async () => (await fx.pool.query(`SELECT count(*)::int AS total, count(DISTINCT data->>'of')::int AS sources FROM es.events WHERE event_type = $1`, [`Echo-${name}`])).rows[0];
+    const echoes = async () => (await fx.spared.query(`SELECT count(*)::int AS total, count(DISTINCT data->>'of')::int AS sources FROM es.events WHERE event_type = $1`, [`Echo-${name}`])).rows[0];
     const appending = fx.appendTicks(name, 5, 40, `E-${definition.name}`);
     await waitUntil(async () => (await echoes()).total >= 20, 30_000, 'policy progress');
     await killConsumerSessions();
     await appending;
     await waitUntil(async () => (await echoes()).sources >= 200, 60_000, 'every source event echoed');
     const markers = await fx.appendMarkers(name, fx.streamsOf(`E-${definition.name}`, 5));
-    const echoed = async () => (await fx.pool.query(`SELECT count(*)::int AS n FROM es.events WHERE event_type = $1 AND data->>'of' = ANY($2::text[])`, [`Echo-${name}`, markers])).rows[0].n;
+    const echoed = async () => (await fx.spared.query(`SELECT count(*)::int AS n FROM es.events WHERE event_type = $1 AND data->>'of' = ANY($2::text[])`, [`Echo-${name}`, markers])).rows[0].n;
     await waitUntil(async () => (await echoed()) === markers.length, 60_000, 'every marker echoed');
     expect(await echoes()).toEqual({ total: 200 + markers.length, sources: 200 + markers.length });
   }, 120_000);

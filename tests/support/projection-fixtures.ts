@@ -12,8 +12,13 @@ export interface ProjectionFixtures {
   store: EventStore;
   db: Kysely<any>;
   listener: PgListener;
-  /** application_name of the test's own writes (appendTicks, markers), which a simulated crash spares. */
-  writerName: string;
+  /** application_name of the test's own pool (writes and observations), which a simulated crash spares. */
+  sparedName: string;
+  /**
+   * The test's own pool: a simulated crash terminates every other session, the idle ones of `pool`
+   * included, and a test's observation must not fail on a connection the crash just closed.
+   */
+  spared: pg.Pool;
   /**
    * Logs every application without a unique key, so a duplicate would show as a second row. Each
    * projection handles only its own event type, since every one reads the whole shared log.
@@ -46,15 +51,15 @@ export const openProjectionFixtures = async (): Promise<ProjectionFixtures> => {
   const listener = new PgListener(url);
   await pool.query('CREATE TABLE applied (projection text, event_id uuid, stream_id text, version int, seq bigserial)');
   const tick = (name: string, data: Record<string, unknown> = {}) => ({ type: `Tick-${name}`, data });
-  // The test's writes on a pool of their own, so killing the consumers' sessions never fails them.
-  const writerName = 'tracseq-test-writer';
-  const writerPool = createPool(`${url}?application_name=${writerName}`, 20);
-  const writer = new EventStore(writerPool);
+  // The test's writes and reads on a pool of their own, so killing the consumers' sessions never fails them.
+  const sparedName = 'tracseq-test-spared';
+  const spared = createPool(`${url}?application_name=${sparedName}`, 20);
+  const writer = new EventStore(spared);
   const appendMarkers = async (name: string, streams: readonly string[]): Promise<string[]> => {
     const ids: string[] = [];
     for (const stream of streams) {
       await writer.append(stream, null, [tick(name, { marker: true })], meta());
-      const { rows } = await pool.query('SELECT event_id FROM es.events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1', [stream]);
+      const { rows } = await spared.query('SELECT event_id FROM es.events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1', [stream]);
       ids.push(rows[0].event_id);
     }
     return ids;
@@ -64,7 +69,8 @@ export const openProjectionFixtures = async (): Promise<ProjectionFixtures> => {
     store,
     db,
     listener,
-    writerName,
+    sparedName,
+    spared,
     tick,
     logging: (name, options = {}) => ({
       name,
@@ -82,20 +88,20 @@ export const openProjectionFixtures = async (): Promise<ProjectionFixtures> => {
       }));
     },
     applied: async (name) =>
-      (await pool.query('SELECT count(*)::int AS total, count(DISTINCT event_id)::int AS distinct FROM applied WHERE projection = $1', [name])).rows[0],
+      (await spared.query('SELECT count(*)::int AS total, count(DISTINCT event_id)::int AS distinct FROM applied WHERE projection = $1', [name])).rows[0],
     async inStreamOrder(name) {
-      const { rows } = await pool.query(`SELECT array_agg(version ORDER BY seq) AS versions FROM applied WHERE projection = $1 GROUP BY stream_id`, [name]);
+      const { rows } = await spared.query(`SELECT array_agg(version ORDER BY seq) AS versions FROM applied WHERE projection = $1 GROUP BY stream_id`, [name]);
       return rows.every((row) => row.versions.every((v: number, i: number) => i === 0 || v > row.versions[i - 1]));
     },
     appendMarkers,
     async settle(name, streams) {
       const ids = await appendMarkers(name, streams);
-      await waitUntil(async () => (await pool.query('SELECT count(DISTINCT event_id)::int AS n FROM applied WHERE projection = $1 AND event_id = ANY($2::uuid[])', [name, ids])).rows[0].n === ids.length, 60_000, `${name}: every marker applied`);
+      await waitUntil(async () => (await spared.query('SELECT count(DISTINCT event_id)::int AS n FROM applied WHERE projection = $1 AND event_id = ANY($2::uuid[])', [name, ids])).rows[0].n === ids.length, 60_000, `${name}: every marker applied`);
       return ids.length;
     },
     async close() {
       await listener.close();
-      await writerPool.end();
+      await spared.end();
       await pool.end();
     },
   };
