@@ -51,6 +51,13 @@ export interface LineageView {
 /** A relative found by a lineage query: the sample asked about (`root`) and how many generations away. */
 type RelativeRow = Row & { root: string; generation: number };
 
+/**
+ * `column = ANY($1)`: one array parameter, so the statement's text is the same for any number of
+ * values and its prepared plan serves them all (a spelled-out IN list is a new statement per length).
+ */
+const anyOf = (column: 'id' | 'barcode' | 'status' | 'sample_type', values: readonly string[], type: 'uuid' | 'text') =>
+  sql<boolean>`${sql.ref(column)} = ANY(${values}::${sql.raw(type)}[])`;
+
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export class SampleQueries {
@@ -59,13 +66,13 @@ export class SampleQueries {
   async byIds(tenantId: string, ids: readonly string[]): Promise<SampleView[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
-    const rows = await this.db.selectFrom('samples_read.samples').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', valid).execute();
+    const rows = await this.db.selectFrom('samples_read.samples').selectAll().where('tenant_id', '=', tenantId).where(anyOf('id', valid, 'uuid')).execute();
     return rows.map(toView);
   }
 
   async byBarcodes(tenantId: string, barcodes: readonly string[]): Promise<SampleView[]> {
     if (barcodes.length === 0) return [];
-    const rows = await this.db.selectFrom('samples_read.samples').selectAll().where('tenant_id', '=', tenantId).where('barcode', 'in', barcodes).execute();
+    const rows = await this.db.selectFrom('samples_read.samples').selectAll().where('tenant_id', '=', tenantId).where(anyOf('barcode', barcodes, 'text')).execute();
     return rows.map(toView);
   }
 
@@ -113,8 +120,8 @@ export class SampleQueries {
   /** Newest first, keyset-paginated on (created_at, id). */
   async list(tenantId: string, filter: SampleFilter, first: number, after: string | null | undefined): Promise<Connection<SampleView>> {
     let query = this.db.selectFrom('samples_read.samples').where('tenant_id', '=', tenantId);
-    if (filter.status?.length) query = query.where('status', 'in', filter.status);
-    if (filter.sampleType?.length) query = query.where('sample_type', 'in', filter.sampleType);
+    if (filter.status?.length) query = query.where(anyOf('status', filter.status, 'text'));
+    if (filter.sampleType?.length) query = query.where(anyOf('sample_type', filter.sampleType, 'text'));
     if (filter.projectCode) query = query.where('project_code', '=', filter.projectCode);
     if (filter.barcodePrefix) query = query.where('barcode', 'like', `${escapeLike(filter.barcodePrefix)}%`);
     if (filter.search) {

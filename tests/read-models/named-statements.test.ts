@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { createKysely, createPool } from '../../platform/database.js';
+import { nameStatements } from '../../platform/named-statements.js';
+import { createTestDatabase } from '../support/database.js';
+import { sql } from 'kysely';
+
+let url: string;
+let admin: pg.Pool;
+
+beforeAll(async () => {
+  url = await createTestDatabase();
+  admin = new pg.Pool({ connectionString: url, max: 2 });
+});
+afterAll(() => admin.end());
+
+/** The statements this connection has prepared, by text (pg_prepared_statements is per session). */
+const preparedOn = async (query: (text: string) => Promise<pg.QueryResult>) =>
+  (await query('SELECT statement FROM pg_prepared_statements ORDER BY statement')).rows.map((row) => row.statement as string);
+
+describe('read-model connections prepare their statements by name', () => {
+  it('prepares a parameterised statement once per connection, for any values, and leaves the rest unnamed', async () => {
+    const pool = createPool(url, 1);
+    try {
+      const db = createKysely(pool);
+      const sums = [];
+      for (const n of [1, 2, 3]) sums.push((await pool.query('SELECT $1::int + 1 AS n', [n])).rows[0].n);
+      const ids = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
+      const found = await sql<{ id: string }>`SELECT id FROM unnest(${ids}::uuid[]) AS t(id) WHERE id = ANY(${ids.slice(1)}::uuid[])`.execute(db);
+      await pool.query('SELECT 1');
+      expect(sums).toEqual([2, 3, 4]);
+      expect(found.rows).toEqual([{ id: ids[1] }]);
+      const prepared = await preparedOn((text) => pool.query(text));
+      expect(prepared).toEqual(expect.arrayContaining(['SELECT $1::int + 1 AS n', expect.stringContaining('unnest($1::uuid[])')]));
+      expect(prepared).toHaveLength(2);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('answers a SELECT * prepared before another process adds a column, with the new column', async () => {
+    await admin.query('CREATE TABLE widened (id int PRIMARY KEY, name text)');
+    await admin.query(`INSERT INTO widened VALUES (1, 'one')`);
+    const pool = createPool(url, 1);
+    try {
+      const db = createKysely(pool);
+      const viaKysely = async () => (await sql`select * from widened where id = ${1}`.execute(db)).rows;
+      expect((await pool.query('SELECT * FROM widened WHERE id = $1', [1])).rows).toEqual([{ id: 1, name: 'one' }]);
+      expect(await viaKysely()).toEqual([{ id: 1, name: 'one' }]);
+      // A rolling deploy: the next version's migration runs while this connection keeps its plan.
+      await admin.query('ALTER TABLE widened ADD COLUMN zone text DEFAULT $$MINUS_80$$');
+      expect((await pool.query('SELECT * FROM widened WHERE id = $1', [1])).rows).toEqual([{ id: 1, name: 'one', zone: 'MINUS_80' }]);
+      expect(await viaKysely()).toEqual([{ id: 1, name: 'one', zone: 'MINUS_80' }]);
+      // Inside a transaction the stale plan aborts it (PostgreSQL's doing); the caller's retry succeeds.
+      expect((await pool.query('SELECT * FROM widened WHERE name = $1', ['one'])).rows).toHaveLength(1);
+      await admin.query('ALTER TABLE widened ADD COLUMN kind text DEFAULT $$BOX$$');
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await expect(client.query('SELECT * FROM widened WHERE name = $1', ['one'])).rejects.toMatchObject({ code: '0A000' });
+        await client.query('ROLLBACK');
+        await client.query('BEGIN');
+        expect((await client.query('SELECT * FROM widened WHERE name = $1', ['one'])).rows).toEqual([{ id: 1, name: 'one', zone: 'MINUS_80', kind: 'BOX' }]);
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('keeps at most its bound of statements per connection, and runs the others unnamed', async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      nameStatements(client, 3);
+      const answers = [];
+      for (let i = 0; i < 5; i++) answers.push((await client.query(`SELECT $1::int * ${i + 1} AS n`, [2])).rows[0].n);
+      for (let i = 0; i < 5; i++) answers.push((await client.query(`SELECT $1::int * ${i + 1} AS n`, [3])).rows[0].n);
+      expect(answers).toEqual([2, 4, 6, 8, 10, 3, 6, 9, 12, 15]);
+      expect(await preparedOn((text) => client.query(text))).toEqual(['SELECT $1::int * 1 AS n', 'SELECT $1::int * 2 AS n', 'SELECT $1::int * 3 AS n']);
+    } finally {
+      await client.end();
+    }
+  });
+});
