@@ -57,6 +57,14 @@ const positionOf = (data: unknown): string | undefined => {
   return undefined;
 };
 
+/** Positions are `transactionId:globalPosition`, ordered by transaction, then global position. */
+const newest = (a: string | undefined, b: string | undefined): string | undefined => {
+  if (!a || !b) return a ?? b;
+  const [at, ag] = a.split(':').map(BigInt) as [bigint, bigint];
+  const [bt, bg] = b.split(':').map(BigInt) as [bigint, bigint];
+  return at > bt || (at === bt && ag >= bg) ? a : b;
+};
+
 export const createTracSeqClient = (options: TracSeqClientOptions) => {
   const byName = new Map(options.manifest?.operations.map((operation) => [operation.name, operation]) ?? []);
   let consistentWith: string | undefined;
@@ -85,7 +93,7 @@ export const createTracSeqClient = (options: TracSeqClientOptions) => {
         answer = await post({ ...base, query: persisted.body, extensions: { persistedQuery: { version: 1, sha256Hash: persisted.id } } });
       }
       if (answer.result.errors?.length) throw new TracSeqError(answer.result.errors, answer.status);
-      consistentWith = positionOf(answer.result.data) ?? consistentWith;
+      consistentWith = newest(consistentWith, positionOf(answer.result.data));
       return answer.result.data as Result;
     },
 
@@ -95,14 +103,20 @@ export const createTracSeqClient = (options: TracSeqClientOptions) => {
       return ws.subscribe<Result>(
         { query: print(document), operationName: operationOf(document).name!.value, variables: variables as Record<string, unknown> },
         {
-          next: (message) => (message.errors?.length ? on.error?.(new TracSeqError(message.errors as GraphQLErrorBody[], 200)) : on.next(message.data as Result)),
+          next: (message) => {
+            if (message.errors?.length) return on.error?.(new TracSeqError(message.errors as GraphQLErrorBody[], 200));
+            // Each event comes with its position: later reads then include what was just delivered.
+            const position = (message.extensions as { position?: unknown } | undefined)?.position;
+            if (typeof position === 'string') consistentWith = newest(consistentWith, position);
+            on.next(message.data as Result);
+          },
           error: (error) => on.error?.(error),
           complete: () => undefined,
         },
       );
     },
 
-    /** The position of the last write this client made (header x-tracseq-consistent-with). */
+    /** The newest position this client wrote or was sent an event at (header x-tracseq-consistent-with). */
     get consistentWith() {
       return consistentWith;
     },

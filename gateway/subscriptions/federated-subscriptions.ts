@@ -197,6 +197,12 @@ export class FederatedSubscriptions {
         this.supergraph.apiSchema(),
       )) as ExecutionResult;
     };
+    // The event's position goes out with its result: a subscriber that reads next (the inbox after an
+    // alert banner) sends it as x-tracseq-consistent-with and sees what it was told about.
+    const executeAt = async (data: Record<string, unknown>, position: string | null): Promise<ExecutionResult> => {
+      const result = await execute(data, position);
+      return position ? { ...result, extensions: { ...result.extensions, position } } : result;
+    };
     const primaryVariables = Object.fromEntries((primary.variableUsages ?? []).map((name) => [name, variables[name]]));
     const client = this.client(primary.serviceName);
     group.stop = client.subscribe(
@@ -208,7 +214,7 @@ export class FederatedSubscriptions {
           const result: Promise<ExecutionResult> =
             message.errors?.length || !message.data
               ? Promise.resolve({ errors: subscriptionErrors(primary.serviceName, message) })
-              : inSlot(group, () => execute(message.data as Record<string, unknown>, (message.extensions as { position?: string } | undefined)?.position ?? null));
+              : inSlot(group, () => executeAt(message.data as Record<string, unknown>, (message.extensions as { position?: string } | undefined)?.position ?? null));
           group.chain = group.chain
             .then(() => result)
             .then(deliver)

@@ -132,9 +132,10 @@ describe('derivation and lineage through the gateway', () => {
     const sub = collect(client, `subscription($id: ID) { sampleStatusChanged(sampleId: $id) { from to sample { volumeUl } } }`, { id: parent });
     await waitUntil(() => system.runtime.liveFeed.size >= 1, 5000, 'subscription live');
     expect((await aliquot({ parentId: parent, barcode: 'LIN-SUB-ALQ', volumeTakenUl: 5 })).errors).toBeUndefined();
-    await lab.mutate(`mutation($id: ID!) { discardSample(id: $id, reason: "used up") { position } }`, { id: parent });
+    const discarded = await lab.mutate(`mutation($id: ID!) { discardSample(id: $id, reason: "used up") { position } }`, { id: parent });
     await waitUntil(() => sub.results.length >= 1, 10_000, 'discard delivered');
     // Events arrive in order: a volume event mistaken for a status change would have come first.
-    expect(sub.results[0]).toEqual({ data: { sampleStatusChanged: { from: 'RECEIVED', to: 'DISCARDED', sample: { volumeUl: 15 } } } });
+    // The message carries the event's position: the discard's, which a next read may send as its consistency.
+    expect(sub.results[0]).toEqual({ data: { sampleStatusChanged: { from: 'RECEIVED', to: 'DISCARDED', sample: { volumeUl: 15 } } }, extensions: { position: discarded.position } });
   });
 });

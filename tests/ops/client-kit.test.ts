@@ -189,6 +189,9 @@ describe('the kit against the running gateway', () => {
     expect(errors).toEqual([]);
     expect(raised[0]!.alertRaised).toMatchObject({ kind: 'TEMPERATURE_EXCURSION', storageUnit: { id: freezer, name: 'Kit freezer', zone: 'MINUS_80' } });
     const alertId = raised[0]!.alertRaised.id;
+    // The alert came with its position, after the submission's: the inbox read below includes it.
+    const [wrote, told] = [submitted.submitSample.position, client.consistentWith!].map((p) => p.split(':').map(BigInt));
+    expect(told[0]! > wrote[0]! || (told[0] === wrote[0] && told[1]! > wrote[1]!)).toBe(true);
 
     const inbox = await client.request(OpenAlertsDocument, { minSeverity: 'WARNING' });
     expect(inbox.alerts.edges.map((e) => e.node.id)).toContain(alertId);
