@@ -39,7 +39,11 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     await waitUntil(() => sub.results.length >= 1, 10_000, 'alert delivered');
     expect(sub.results[0]).toEqual({
       data: { alertRaised: { kind: 'SAMPLE_REJECTED', severity: 'INFO', message: 'Sample rejected: unlabelled tube', sample: { barcode: 'SUB-ALERT-01', status: 'REJECTED', location: null, custody: [] }, storageUnit: null } },
+      // The AlertRaised event's position: a read sent with it includes the alert.
+      extensions: { position: expect.stringMatching(/^\d+:\d+$/) },
     });
+    const inbox = await system.gql(`{ alerts(status: OPEN, first: 100) { edges { node { message } } } }`, {}, { 'x-tracseq-consistent-with': sub.results[0].extensions.position });
+    expect(inbox.data.alerts.edges.map((e: { node: { message: string } }) => e.node.message)).toContain('Sample rejected: unlabelled tube');
     sub.stop();
     await client.dispose();
   });
@@ -112,14 +116,14 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     const a = (await labA.mutate(`mutation { registerSample(input: { barcode: "FAN-A-0001", sampleType: DNA }) { position sample { id } } }`)).sample.id;
     await labA.mutate(`mutation($id: ID!) { rejectSample(id: $id, reason: "cracked tube") { position } }`, { id: a });
     await waitUntil(() => ada.results.length > 0 && bob.results.length > 0 && tia.results.length > 0, 10_000, 'lab A alert delivered');
-    const alertA = { data: { alertRaised: { kind: 'SAMPLE_REJECTED', message: 'Sample rejected: cracked tube', sample: { barcode: 'FAN-A-0001' } } } };
+    const alertA = { data: { alertRaised: { kind: 'SAMPLE_REJECTED', message: 'Sample rejected: cracked tube', sample: { barcode: 'FAN-A-0001' } } }, extensions: { position: ada.results[0].extensions.position } };
     expect([ada.results, bob.results, tia.results]).toEqual([[alertA], [alertA], [alertA]]);
     // Lab B's own alert, after lab A's: when it arrives, lab A's would have too, had it leaked.
     const labB = labClient(system, await person('ola@lab-b', 'lab-b', ['admin']));
     const b = (await labB.mutate(`mutation { registerSample(input: { barcode: "FAN-B-0001", sampleType: DNA }) { position sample { id } } }`)).sample.id;
     await labB.mutate(`mutation($id: ID!) { rejectSample(id: $id, reason: "no label") { position } }`, { id: b });
     await waitUntil(() => ola.results.length > 0, 10_000, 'lab B alert delivered');
-    expect(ola.results).toEqual([{ data: { alertRaised: { kind: 'SAMPLE_REJECTED', message: 'Sample rejected: no label', sample: { barcode: 'FAN-B-0001' } } } }]);
+    expect(ola.results.map((r) => r.data)).toEqual([{ alertRaised: { kind: 'SAMPLE_REJECTED', message: 'Sample rejected: no label', sample: { barcode: 'FAN-B-0001' } } }]);
     expect(ada.results).toHaveLength(1);
   });
 
