@@ -22,6 +22,8 @@ export interface TracSeqClientOptions {
   /** Send manifest operations by id (no query text) and fall back to Automatic Persisted Queries. */
   manifest?: PersistedQueryManifest;
   webSocketImpl?: unknown;
+  /** A position to read at least as of from the first request: one kept across a page reload, or another client's last write. */
+  consistentWith?: string;
 }
 
 export interface GraphQLErrorBody {
@@ -67,7 +69,7 @@ const newest = (a: string | undefined, b: string | undefined): string | undefine
 
 export const createTracSeqClient = (options: TracSeqClientOptions) => {
   const byName = new Map(options.manifest?.operations.map((operation) => [operation.name, operation]) ?? []);
-  let consistentWith: string | undefined;
+  let consistentWith: string | undefined = options.consistentWith;
   let ws: WsClient | undefined;
 
   const post = async (body: Record<string, unknown>) => {
