@@ -119,8 +119,9 @@ describe('a saga worker killed between running a step and recording it', () => {
         expect(new Set(commanded.map((e) => e.metadata.correlationId)), label).toEqual(new Set([`fault-${index}`]));
 
         // One placement and no reservation left over.
-        const samples = await lab.gql(`query($b: String!) { samples(filter: { barcodePrefix: $b }) { totalCount } }`, { b: run.barcode });
-        expect(samples.data.samples.totalCount, label).toBe(1);
+        // The workers registered it, not `lab`: wait for the samples read model (a second sample would show as 2).
+        const count = await lab.eventually(`query($b: String!) { samples(filter: { barcodePrefix: $b }) { totalCount } }`, { b: run.barcode }, (d) => d.samples.totalCount > 0 && d.samples.totalCount, `${label}: registered sample listed`);
+        expect(count, label).toBe(1);
         const unit = await lab.eventually(`query($b: ID!) { storageUnit(id: $b) { occupied reserved positions { sample { barcode } } } }`, { b: run.box },
           // Wait for the placement itself, not only the reservation's end: on Kafka the read model may
           // not have seen the reservation yet, and "reserved 0" alone would pass before anything landed.

@@ -107,10 +107,11 @@ describe('one request policy for HTTP and WebSocket', () => {
 describe('partners are bound to their manifests', () => {
   it("runs partner A's operations by id over POST and GET, and refuses partner B's", async () => {
     const admin = await as('admin-m@lab-p');
-    await system.gql(`mutation { registerSample(input: { barcode: "PART-A-0001", sampleType: DNA }) { position } }`, {}, admin);
+    const registered = await system.gql(`mutation { registerSample(input: { barcode: "PART-A-0001", sampleType: DNA }) { position } }`, {}, admin);
     const key = await createKey(admin, 'name: "Partner A", roles: ["technician"], persistedOnly: true, manifests: ["partner-a"]');
     expect(key.apiKey.manifests).toEqual(['partner-a']);
-    const headers = { 'x-api-key': key.secret };
+    // The partner reads what the admin registered: at that write's position.
+    const headers = { 'x-api-key': key.secret, 'x-tracseq-consistent-with': registered.data.registerSample.position };
     // The very next request after createApiKey returned, with no waiting.
     const posted = await byId(system.gatewayUrl, A_QUERY.id, headers, { barcode: 'PART-A-0001' });
     expect(posted.data?.sampleByBarcode).toEqual({ barcode: 'PART-A-0001', status: 'PENDING' });

@@ -90,8 +90,8 @@ export class StorageCommands {
   }
 
   /**
-   * The first free suitable position, reserved: candidates come from the read model (as of the
-   * caller's position, so they may still lag), the reservation itself is decided on the position's
+   * The first free suitable position, reserved: candidates come from the read model (waited for up
+   * to the caller's position only when it lists none, so they may still lag), the reservation itself is decided on the position's
    * stream, so a position someone took meanwhile fails fast and the next candidate is tried.
    * Concurrent reservations are kept from all trying the same position: candidates whose stream
    * has moved past the read model are not tried (counted as taken), nor are those another
@@ -107,8 +107,16 @@ export class StorageCommands {
     if (!underUnitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
     const zones = sample.zones as string[] | null;
     const tried = new Set<string>();
+    const list = () => this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, CANDIDATES, [...tried]);
     for (let round = 0; round < 5; round++) {
-      const listed = await this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, CANDIDATES, [...tried]);
+      let listed = await list();
+      // Nothing listed may be the read model behind a box created before the caller's position (a
+      // saga's next step, a lab that just set up a freezer): wait for that position once, then look
+      // again, before calling the lab full. Still behind after the wait: not known to be full, so retryable.
+      if (listed.length === 0 && round === 0 && context.readModelsAt) {
+        if (!(await context.readModelsAt())) throw new ConflictError('storage has not yet reached your position (x-tracseq-consistent-with) to list free positions; retry', { reason: 'READ_MODEL_BEHIND' });
+        listed = await list();
+      }
       if (listed.length === 0) break;
       for (const candidate of spreadAfterFirst(listed)) {
         const busy = candidate.moved || this.trying.has(candidate.id);
