@@ -33,7 +33,8 @@ beforeAll(async () => {
   for (const id of rejected) await lab.mutate(`mutation($id: ID!) { rejectSample(id: $id, reason: "label unreadable") { position } }`, { id });
   jobId = (await lab.mutate(`mutation { createSequencingJob(input: { name: "Fed run", platform: MISEQ }) { position job { id } } }`)).job.id;
   const indexes = ['AAAAAAAA', 'CCCCCCCC', 'GGGGGGGG', 'TTTTTTTT', 'ACACACAC'];
-  await lab.eventually(`query($id: ID!) { sample(id: $id) { status } }`, { id: stored[4] }, (d) => d.sample.status === 'IN_STORAGE', 'stored samples IN_STORAGE');
+  // IN_STORAGE comes from a policy over storage's events: wait for all ten (on Kafka, streams' events need not apply in log order).
+  await lab.eventually(`{ samples(filter: { projectCode: "FED", status: [IN_STORAGE] }) { totalCount } }`, {}, (d) => d.samples.totalCount === stored.length, 'stored samples IN_STORAGE');
   for (const [i, id] of stored.slice(0, 5).entries()) {
     await lab.mutate(`mutation($j: ID!, $s: ID!, $i7: String!) { addSampleToJob(jobId: $j, sampleId: $s, i7Index: $i7, lane: 1) { position } }`, { j: jobId, s: id, i7: indexes[i] });
   }
