@@ -91,8 +91,9 @@ export class StorageCommands {
 
   /**
    * The first free suitable position, reserved: candidates come from the read model (waited for up
-   * to the caller's position only when it lists none, so they may still lag), the reservation itself is decided on the position's
-   * stream, so a position someone took meanwhile fails fast and the next candidate is tried.
+   * to the caller's position only when it lists none, so they may still lag), the reservation
+   * itself is decided on the position's stream, so a position someone took meanwhile fails fast and
+   * the next candidate is tried.
    * Concurrent reservations are kept from all trying the same position: candidates whose stream
    * has moved past the read model are not tried (counted as taken), nor are those another
    * reservation of this process is trying right now. No suitable position at all is NO_CAPACITY
