@@ -59,7 +59,10 @@ const positionOf = (data: unknown): string | undefined => {
   return undefined;
 };
 
-/** Positions are `transactionId:globalPosition`, ordered by transaction, then global position. */
+/**
+ * Positions are `transactionId:globalPosition`, ordered by transaction, then global position. Compared
+ * here, not imported from the server's event-store/position.ts: this file is copied into frontend projects.
+ */
 const newest = (a: string | undefined, b: string | undefined): string | undefined => {
   if (!a || !b) return a ?? b;
   const [at, ag] = a.split(':').map(BigInt) as [bigint, bigint];

@@ -186,9 +186,11 @@ export class FederatedSubscriptions {
       this.flush(group);
       for (const entry of [...group.subscribers]) entry.end();
     };
+    // The event's position goes out with its result: a subscriber that reads next (the inbox after an
+    // alert banner) sends it as x-tracseq-consistent-with and sees what it was told about.
     const execute = async (data: Record<string, unknown>, position: string | null): Promise<ExecutionResult> => {
       const context: GatewayContext = { identity, correlationId: groupId, consistentWith: position };
-      return (await executeQueryPlan(
+      const result = (await executeQueryPlan(
         eventPlan,
         { ...this.options.serviceMap, [EVENT_SOURCE]: new EventDataSource(data) },
         { request, context, metrics: {}, logger: this.options.logger } as never,
@@ -196,11 +198,6 @@ export class FederatedSubscriptions {
         this.supergraphSchema,
         this.supergraph.apiSchema(),
       )) as ExecutionResult;
-    };
-    // The event's position goes out with its result: a subscriber that reads next (the inbox after an
-    // alert banner) sends it as x-tracseq-consistent-with and sees what it was told about.
-    const executeAt = async (data: Record<string, unknown>, position: string | null): Promise<ExecutionResult> => {
-      const result = await execute(data, position);
       return position ? { ...result, extensions: { ...result.extensions, position } } : result;
     };
     const primaryVariables = Object.fromEntries((primary.variableUsages ?? []).map((name) => [name, variables[name]]));
@@ -214,7 +211,7 @@ export class FederatedSubscriptions {
           const result: Promise<ExecutionResult> =
             message.errors?.length || !message.data
               ? Promise.resolve({ errors: subscriptionErrors(primary.serviceName, message) })
-              : inSlot(group, () => executeAt(message.data as Record<string, unknown>, (message.extensions as { position?: string } | undefined)?.position ?? null));
+              : inSlot(group, () => execute(message.data as Record<string, unknown>, (message.extensions as { position?: string } | undefined)?.position ?? null));
           group.chain = group.chain
             .then(() => result)
             .then(deliver)

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 import { STORAGE_PROJECTION } from '../../subgraphs/storage/read-model/storage-projection.js';
 import { labClient } from '../support/lab.js';
-import { holdBatches } from '../support/log-holds.js';
+import { askWhileHeld } from '../support/log-holds.js';
 import { waitUntil } from '../support/wait.js';
 
 let system: TestSystem;
@@ -114,20 +114,13 @@ describe('a federated read at a position', () => {
     const before = lab.position;
     // Storage has applied everything up to `before`; then its read model is held back.
     await lab.gql(`query($id: ID!) { storageUnit(id: $id) { id } }`, { id: Object.values(positions)[0] });
-    const release = await holdBatches(system.runtime.db, STORAGE_PROJECTION);
-    let read: Awaited<ReturnType<typeof lab.gql>>;
-    try {
+    const read = await askWhileHeld(system.runtime.db, STORAGE_PROJECTION, async () => {
       await lab.mutate(`mutation($s: ID!, $p: ID!) { storeSample(sampleId: $s, positionId: $p) { position } }`, { s: sampleId, p: positions.A1 });
       // Samples learns of the storing (a policy) and shows IN_STORAGE; storage's own read model has not applied it.
       await waitUntil(async () => (await system.gql(`query($id: ID!) { sample(id: $id) { status } }`, { id: sampleId })).data?.sample?.status === 'IN_STORAGE', 10_000, 'samples shows IN_STORAGE');
-      const answer = system.gql(`query($id: ID!) { sample(id: $id) { status location { label } } }`, { id: sampleId }, { 'x-tracseq-consistent-with': before });
-      // The storage fetch waits for storage to reach what the samples answer showed; let it get there.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await release();
-      read = await answer;
-    } finally {
-      await release();
-    }
+      // The storage fetch waits for storage to reach what the samples answer showed.
+      return () => system.gql(`query($id: ID!) { sample(id: $id) { status location { label } } }`, { id: sampleId }, { 'x-tracseq-consistent-with': before });
+    });
     expect(read.errors).toBeUndefined();
     expect(read.data.sample).toEqual({ status: 'IN_STORAGE', location: { label: 'A1' } });
     // How far a subgraph's answer reached is between the gateway and its subgraphs.

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labClient } from '../support/lab.js';
-import { compareCheckpoints, parsePosition } from '../../event-store/position.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 import { token } from '../support/tokens.js';
 
@@ -52,18 +51,11 @@ const covered = new Set<string>();
  * Runs `field(args) { position <entityField> { ...E } }` and compares the entity in its payload with
  * the same selection queried at the payload's position (`readId`: what the query is keyed by).
  */
-/**
- * The newest write's position (these payloads' or `lab`'s): each mutation is sent at it, so one that
- * checks another context's facts (addSampleToJob reads sequencing's copy of the sample) sees the writes before it.
- */
-let last = '0:0';
-const newest = (a: string, b: string) => (compareCheckpoints(parsePosition(a), parsePosition(b)) >= 0 ? a : b);
 const same = async (type: keyof typeof FRAGMENTS, field: string, args: string, variables: Record<string, unknown>, entityField: string, readId?: (entity: any) => string) => {
-  const result = await system.gql(`mutation(${Object.keys(variables).map((name) => `$${name}: ${VARIABLE_TYPES[name]}`).join(', ')}) {
-      ${field}${args} { position ${entityField} { ...E } } } ${FRAGMENTS[type]}`.replace('mutation() ', 'mutation '), variables, { 'x-tracseq-consistent-with': newest(last, lab.position) });
+  const result = await lab.gql(`mutation(${Object.keys(variables).map((name) => `$${name}: ${VARIABLE_TYPES[name]}`).join(', ')}) {
+      ${field}${args} { position ${entityField} { ...E } } } ${FRAGMENTS[type]}`.replace('mutation() ', 'mutation '), variables);
   expect(result.errors, `${field}: ${JSON.stringify(result.errors)}`).toBeUndefined();
   const payload = result.data[field];
-  if (payload.position !== '0:0') last = payload.position;
   const entity = payload[entityField];
   const read = await system.gql(`${READS[type].query} ${FRAGMENTS[type]}`, { id: readId ? readId(entity) : entity.id }, { 'x-tracseq-consistent-with': payload.position });
   expect(read.errors, `${field} read: ${JSON.stringify(read.errors)}`).toBeUndefined();

@@ -6,6 +6,8 @@ import { signIdentity } from '../../platform/identity.js';
 import { runBus } from '../support/buses.js';
 import { postGraphQL, startTestSystem, type TestSystem } from '../support/system.js';
 import { waitUntil } from '../support/wait.js';
+import { labClient } from '../support/lab.js';
+import { storageProjection } from '../../subgraphs/storage/read-model/storage-projection.js';
 
 let system: TestSystem;
 
@@ -256,15 +258,30 @@ describe('samples through the gateway', () => {
     expect(rows.rows[0]).toEqual({ n: 40, d: 40 });
   });
 
-  it('answers a read whose position the read models never reach once CONSISTENCY_TIMEOUT_MS has passed', async () => {
+  it('answers once CONSISTENCY_TIMEOUT_MS has passed when the read models stay behind the asked position', async () => {
     const bounded = await startTestSystem({ CONSISTENCY_TIMEOUT_MS: '300' });
+    let restarted: Awaited<ReturnType<typeof runWorkers>> | undefined;
     try {
-      const { sample } = (await bounded.gql(`mutation { registerSample(input: { barcode: "E2E-BOUNDED-1", sampleType: DNA }) { position sample { id } } }`)).data.registerSample;
-      // Far past the log's head: no projection gets there, so every subgraph waits out its bound.
-      const read = await bounded.gql(`query($id: ID!) { sample(id: $id) { id } samples { totalCount } }`, { id: sample.id }, { 'x-tracseq-consistent-with': '999999999:999999999' });
+      const lab = labClient(bounded);
+      // Every projection is down before anything is written: the read models stay behind each write.
+      await bounded.projections.close();
+      const sample = { id: await lab.validatedSample('E2E-BOUNDED-1') };
+      const read = await lab.gql(`query($id: ID!) { sample(id: $id) { id } samples { totalCount } }`, { id: sample.id });
       expect(read.errors).toBeUndefined();
-      expect(read.data.samples.totalCount).toBeLessThanOrEqual(1);
+      expect(read.data).toEqual({ sample: null, samples: { totalCount: 0 } });
+      // A command that finds nothing while storage is behind the caller cannot call the lab full: it
+      // answers a retryable CONFLICT, and the same request succeeds once storage has caught up.
+      const freezer = await lab.unit({ name: 'Bounded freezer', kind: 'FREEZER', parentId: await lab.unit({ name: 'Bounded site', kind: 'FACILITY' }), zone: 'MINUS_80' });
+      await lab.unit({ name: 'Bounded box', kind: 'BOX', rows: 1, columns: 1, parentId: await lab.unit({ name: 'Bounded rack', kind: 'RACK', parentId: freezer }) });
+      const reserve = `mutation($s: ID!) { reserveFreePosition(sampleId: $s, zone: MINUS_80) { storagePosition { label } } }`;
+      const behind = await lab.gql(reserve, { s: sample.id });
+      expect(behind.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'READ_MODEL_BEHIND' });
+      restarted = await runWorkers(bounded.runtime, [{ projections: samplesProjections }, { projections: [storageProjection(bounded.runtime.store)] }]);
+      const reserved = await lab.gql(reserve, { s: sample.id });
+      expect(reserved.errors).toBeUndefined();
+      expect(reserved.data.reserveFreePosition.storagePosition).toEqual({ label: 'A1' });
     } finally {
+      await restarted?.close();
       await bounded.stop();
     }
   });

@@ -8,7 +8,7 @@ import { startTestSystem, type TestSystem } from '../support/system.js';
 import { labClient } from '../support/lab.js';
 import { flakyReserveSaga, hangingReceiveSaga, impatientSaga, slowStoreSaga } from '../support/saga-variants.js';
 import { waitUntil } from '../support/wait.js';
-import { holdBatches } from '../support/log-holds.js';
+import { askWhileHeld } from '../support/log-holds.js';
 import { STORAGE_PROJECTION } from '../../subgraphs/storage/read-model/storage-projection.js';
 import { failingUndoSaga, gatedReserveSaga } from './variants.js';
 
@@ -271,22 +271,15 @@ describe('submitSample saga', () => {
 
   it('reserves in a box created just before, with storage behind, at the caller\'s position instead of calling the lab full', async () => {
     const sampleId = await lab.validatedSample('LAG-BOX-0001');
-    // Storage's read model is held back before the units exist: their positions cannot be listed yet.
-    const release = await holdBatches(system.runtime.db, STORAGE_PROJECTION);
-    let reserved: Awaited<ReturnType<typeof lab.gql>>;
     let box = '';
-    try {
+    // Storage's read model is held back before the units exist: their positions cannot be listed yet.
+    const reserved = await askWhileHeld(system.runtime.db, STORAGE_PROJECTION, async () => {
       const facility = await lab.unit({ name: 'Lag site', kind: 'FACILITY' });
       const freezer = await lab.unit({ name: 'Lag freezer', kind: 'FREEZER', parentId: facility, zone: 'MINUS_80' });
       const rack = await lab.unit({ name: 'Lag rack', kind: 'RACK', parentId: freezer });
       box = await lab.unit({ name: 'Lag box', kind: 'BOX', parentId: rack, rows: 1, columns: 2 });
-      const answer = lab.gql(`mutation($s: ID!, $u: ID) { reserveFreePosition(sampleId: $s, underUnitId: $u) { position storagePosition { label unit { id } } } }`, { s: sampleId, u: freezer });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await release();
-      reserved = await answer;
-    } finally {
-      await release();
-    }
+      return () => lab.gql(`mutation($s: ID!, $u: ID) { reserveFreePosition(sampleId: $s, underUnitId: $u) { position storagePosition { label unit { id } } } }`, { s: sampleId, u: freezer });
+    });
     expect(reserved.errors).toBeUndefined();
     expect(reserved.data.reserveFreePosition.storagePosition).toEqual({ label: 'A1', unit: { id: box } });
   });

@@ -21,6 +21,25 @@ export const holdBatches = async (db: Kysely<any>, consumer: string): Promise<()
 };
 
 /**
+ * Runs `setUp` while `consumer`'s batches are held, starts the request it returns, gives it `settleMs`
+ * to reach its wait, then releases the batches and returns its answer: for a request that must wait
+ * for the read model instead of answering from where it was held.
+ */
+export const askWhileHeld = async <T>(db: Kysely<any>, consumer: string, setUp: () => Promise<() => Promise<T>>, settleMs = 300): Promise<T> => {
+  const release = await holdBatches(db, consumer);
+  try {
+    const answer = (await setUp())();
+    // Awaited below; until then a rejection must not count as unhandled.
+    answer.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    await release();
+    return await answer;
+  } finally {
+    await release();
+  }
+};
+
+/**
  * An older open transaction holding a transaction id: events committed after it are not readable
  * (they lie beyond the commit horizon) until the returned release commits it.
  */

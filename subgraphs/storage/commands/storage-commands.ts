@@ -110,14 +110,10 @@ export class StorageCommands {
     const tried = new Set<string>();
     const list = () => this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, CANDIDATES, [...tried]);
     for (let round = 0; round < 5; round++) {
-      let listed = await list();
-      // Nothing listed may be the read model behind a box created before the caller's position (a
-      // saga's next step, a lab that just set up a freezer): wait for that position once, then look
-      // again, before calling the lab full. Still behind after the wait: not known to be full, so retryable.
-      if (listed.length === 0 && round === 0 && context.readModelsAt) {
-        if (!(await context.readModelsAt())) throw new ConflictError('storage has not yet reached your position (x-tracseq-consistent-with) to list free positions; retry', { reason: 'READ_MODEL_BEHIND' });
-        listed = await list();
-      }
+      // The first round waits for a box created before the caller's position (a saga's next step, a
+      // lab that just set up a freezer) before calling the lab full; still behind: not known to be full.
+      const { rows: listed, behind } = round === 0 ? await this.readAtCaller(context, list) : { rows: await list(), behind: false };
+      if (behind) throw new ConflictError('storage has not yet reached your position (x-tracseq-consistent-with) to list free positions; retry', { reason: 'READ_MODEL_BEHIND' });
       if (listed.length === 0) break;
       for (const candidate of spreadAfterFirst(listed)) {
         const busy = candidate.moved || this.trying.has(candidate.id);
@@ -249,10 +245,21 @@ export class StorageCommands {
    */
   private async target(context: StorageCommandContext, positionId: string): Promise<PositionRow> {
     requireId(positionId, 'positionId');
-    let [row] = await this.queries.positionsByIds(context.tenantId, [positionId]);
-    if (!row && context.readModelsAt && (await context.readModelsAt())) [row] = await this.queries.positionsByIds(context.tenantId, [positionId]);
+    const { rows: [row] } = await this.readAtCaller(context, () => this.queries.positionsByIds(context.tenantId, [positionId]));
     if (!row) throw new NotFoundError(`position ${positionId} not found ${CONSISTENCY_HINT}`);
     return row;
+  }
+
+  /**
+   * Rows from the read model; when there are none, waits once for the read model to reach the
+   * caller's position and reads again (commands do not wait otherwise). `behind`: none, and the read
+   * model did not get there within CONSISTENCY_TIMEOUT_MS.
+   */
+  private async readAtCaller<R>(context: StorageCommandContext, read: () => Promise<R[]>): Promise<{ rows: R[]; behind: boolean }> {
+    const rows = await read();
+    if (rows.length > 0 || !context.readModelsAt) return { rows, behind: false };
+    if (!(await context.readModelsAt())) return { rows, behind: true };
+    return { rows: await read(), behind: false };
   }
 
   /** Where the sample's custody says it is (stored or checked out), from the write side. */
