@@ -21,8 +21,13 @@
  *   BENCH_MAX_SOCKETS WebSockets per run at most (default 10000)
  *   BENCH_CPU_PROF   a directory: the gateway runs with --cpu-prof and writes its profile there on exit
  *   BENCH_PORT_BASE  first of the ports the run listens on: the gateway, then one per subgraph (default 4300)
+ *   BENCH_LAYOUT     how the subgraphs run, comma separated for one table row each (default together):
+ *                    together  one `subgraphs` process: every subgraph with its projections and policies
+ *                    split     as docker-compose.yml deploys them: `subgraph <name>` and
+ *                              `projections <name>` each in its own process (fourteen processes:
+ *                              on 2 cores slower than together, see docs/performance.md round seven)
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import type pg from 'pg';
@@ -39,6 +44,11 @@ const runs = (process.env.BENCH_RUNS ?? '1000@2,5000@10,20000@1').split(',').map
 const seconds = Number(process.env.BENCH_SECONDS ?? '10');
 const maxSockets = Number(process.env.BENCH_MAX_SOCKETS ?? '10000');
 const portBase = Number(process.env.BENCH_PORT_BASE ?? '4300');
+const layouts = (process.env.BENCH_LAYOUT ?? 'together').split(',').map((layout) => {
+  if (layout !== 'together' && layout !== 'split') throw new Error(`BENCH_LAYOUT: "${layout}" is neither together nor split`);
+  return layout;
+});
+type Layout = (typeof layouts)[number];
 const SUBSCRIPTION = 'subscription { alertRaised { id kind severity message raisedAt sample { barcode } } }';
 
 const rssKb = (pid: number) => Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim());
@@ -110,7 +120,17 @@ const stagesOf = async (pool: pg.Pool, receipts: Map<string, number>) => {
   };
 };
 
-const run = async (count: number, rate: number, databaseUrl: string) => {
+/** The subgraphs' processes in a layout; split migrates first, so that no two processes race to. */
+const startSubgraphs = (layout: Layout, env: NodeJS.ProcessEnv, metricsPort: (i: number) => string): ChildProcess[] => {
+  if (layout === 'together') return [spawnService(['bin/tracseq.ts', 'subgraphs'], env, { profile: false })];
+  execFileSync(process.execPath, ['--import', 'tsx', 'bin/tracseq.ts', 'migrate'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return SUBGRAPH_NAMES.flatMap((name, i) => [
+    spawnService(['bin/tracseq.ts', 'subgraph', name], env, { profile: false }),
+    spawnService(['bin/tracseq.ts', 'projections', name], { ...env, METRICS_PORT: metricsPort(i) }, { profile: false }),
+  ]);
+};
+
+const run = async (layout: Layout, count: number, rate: number, databaseUrl: string) => {
   // Every subgraph on a port of the run's own range: other processes on the machine keep the defaults.
   const port = (i: number) => String(portBase + i);
   const subgraphPort = (name: SubgraphName) => port(1 + SUBGRAPH_NAMES.indexOf(name));
@@ -118,14 +138,14 @@ const run = async (count: number, rate: number, databaseUrl: string) => {
   const env = { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '10000000', ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${settingPrefix(name)}_PORT`, subgraphPort(name)])) };
   const urls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${settingPrefix(name)}_URL`, `http://localhost:${subgraphPort(name)}/graphql`]));
   // BENCH_CPU_PROF profiles the gateway: fan-out is what this bench is about.
-  const subgraphs = spawnService(['bin/tracseq.ts', 'subgraphs'], env, { profile: false });
+  const subgraphs = startSubgraphs(layout, { ...env, ...urls }, (i) => port(1 + SUBGRAPH_NAMES.length + i));
   const gatewayEnv = { ...env, ...urls, PORT: gatewayPort };
   const gateway = spawnService(['bin/tracseq.ts', 'gateway'], gatewayEnv);
   const sockets: WebSocket[] = [];
   const pool = createPool(databaseUrl, 5);
   const observed: Observed = { latencies: [], receipts: new Map(), failures: [] };
   try {
-    await waitReady([`http://localhost:${subgraphPort('notifications')}/ready`, `http://localhost:${gatewayPort}/ready`]);
+    await waitReady([...SUBGRAPH_NAMES.map((name) => `http://localhost:${subgraphPort(name)}/ready`), ...(layout === 'split' ? SUBGRAPH_NAMES.map((_, i) => `http://localhost:${port(1 + SUBGRAPH_NAMES.length + i)}/ready`) : []), `http://localhost:${gatewayPort}/ready`]);
     const store = new EventStore(pool);
     const meta = () => ({ tenantId: 'demo', actor: 'bench', correlationId: randomUUID(), occurredAt: new Date().toISOString() });
     // Samples to reject, registered first so the alert's `sample { barcode }` resolves.
@@ -160,7 +180,7 @@ const run = async (count: number, rate: number, databaseUrl: string) => {
     for (const socket of sockets) (socket as WebSocket & { end: () => void }).end();
     await pool.end();
     gateway.kill('SIGTERM');
-    subgraphs.kill('SIGTERM');
+    for (const child of subgraphs) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1500));
   }
 };
@@ -173,17 +193,21 @@ const main = async () => {
   try {
     const rows = [];
     const stageRows = [];
-    for (const { count, rate } of runs) {
-      const result = await run(count, rate, await database.createDatabase(`bench_subs_${count}_${rate}`));
-      rows.push([count.toLocaleString('en'), result.sockets.toLocaleString('en'), rate, `${(rate * count).toLocaleString('en')}`, `${result.delivered.toLocaleString('en')} / ${result.expected.toLocaleString('en')}`, result.p50, result.p95, result.p99, result.kbPerSubscriber.toFixed(1), result.cpuUsPerMessage.toFixed(1)]);
-      stageRows.push([count.toLocaleString('en'), rate, result.stages.append.toFixed(1), result.stages.policy.toFixed(1), result.stages.delivery.toFixed(1)]);
+    // The layout column only when the run compares layouts: the README's tables are the default's.
+    const compared = layouts.length > 1 || layouts[0] !== 'together';
+    const labelled = (layout: Layout, cells: Array<string | number>) => (compared ? [layout, ...cells] : cells);
+    const headers = (cells: string[]) => (compared ? ['layout', ...cells] : cells);
+    for (const { count, rate } of runs) for (const layout of layouts) {
+      const result = await run(layout, count, rate, await database.createDatabase(`bench_subs_${count}_${rate}_${layout}`));
+      rows.push(labelled(layout, [count.toLocaleString('en'), result.sockets.toLocaleString('en'), rate, `${(rate * count).toLocaleString('en')}`, `${result.delivered.toLocaleString('en')} / ${result.expected.toLocaleString('en')}`, result.p50, result.p95, result.p99, result.kbPerSubscriber.toFixed(1), result.cpuUsPerMessage.toFixed(1)]));
+      stageRows.push(labelled(layout, [count.toLocaleString('en'), rate, result.stages.append.toFixed(1), result.stages.policy.toFixed(1), result.stages.delivery.toFixed(1)]));
       failures.push(...new Set(result.failures));
-      console.log(`done: ${count} subscribers at ${rate}/s`);
+      console.log(`done: ${count} subscribers at ${rate}/s, ${layout}`);
     }
     console.log(`\nalertRaised { … sample { barcode } }, ${seconds} s per run, at most ${maxSockets.toLocaleString('en')} WebSockets (more subscribers share them), load generator on the same 2 cores\n`);
-    console.log(table(['subscribers', 'WebSockets', 'alerts/s', 'messages/s', 'delivered', 'p50 ms', 'p95 ms', 'p99 ms', 'gateway KiB / subscriber', 'gateway CPU µs / message'], rows));
+    console.log(table(headers(['subscribers', 'WebSockets', 'alerts/s', 'messages/s', 'delivered', 'p50 ms', 'p95 ms', 'p99 ms', 'gateway KiB / subscriber', 'gateway CPU µs / message']), rows));
     console.log('\nOne subscriber\'s latency by stage (medians, ms; split at the commits, which PostgreSQL timestamps)\n');
-    console.log(table(['subscribers', 'alerts/s', 'append: occurredAt → commit', 'alert policy: commit → AlertRaised commit', 'delivery: AlertRaised commit → receipt'], stageRows));
+    console.log(table(headers(['subscribers', 'alerts/s', 'append: occurredAt → commit', 'alert policy: commit → AlertRaised commit', 'delivery: AlertRaised commit → receipt']), stageRows));
   } finally {
     await database.stop();
   }
