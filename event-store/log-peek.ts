@@ -68,6 +68,8 @@ interface Watcher {
 
 interface Asking {
   handles: ReadonlySet<string>;
+  /** Events of `handles` the asker has in hand already (a live policy's reactions): not work for its batch. */
+  inHand?: (at: Checkpoint) => boolean;
   resolve: (peek: Peek) => void;
 }
 
@@ -107,13 +109,17 @@ export class LogPeeker {
     return () => void this.watchers.delete(watcher);
   }
 
-  /** Whether `consumer` (reading `handles`) has anything to do; every consumer asking in one tick shares one statement. */
-  peek(consumer: string, handles: ReadonlySet<string>): Promise<Peek> {
+  /**
+   * Whether `consumer` (reading `handles`) has anything to do; every consumer asking in one tick
+   * shares one statement. Events `inHand` says it has (reacted to live) count as nothing to do: they
+   * only make it `behind`.
+   */
+  peek(consumer: string, handles: ReadonlySet<string>, inHand?: (at: Checkpoint) => boolean): Promise<Peek> {
     return new Promise((resolve) => {
       const pending = this.scheduled();
       const asking = pending.get(consumer);
-      if (asking) asking.push({ handles, resolve });
-      else pending.set(consumer, [{ handles, resolve }]);
+      if (asking) asking.push({ handles, inHand, resolve });
+      else pending.set(consumer, [{ handles, inHand, resolve }]);
     });
   }
 
@@ -175,7 +181,7 @@ export class LogPeeker {
       for (const [consumer, asking] of batch) {
         const at = checkpoints.get(consumer);
         if (at) this.seen.set(consumer, { at, when: now });
-        for (const { handles, resolve } of asking) resolve(at && complete ? this.peekFrom(at, handles, beyond) : UNKNOWN);
+        for (const { handles, inHand, resolve } of asking) resolve(at && complete ? this.peekFrom(at, handles, beyond, inHand) : UNKNOWN);
       }
       this.forget(now);
     } catch {
@@ -227,11 +233,14 @@ export class LogPeeker {
     return low;
   }
 
-  private peekFrom(at: Checkpoint, handles: ReadonlySet<string>, beyond: ReadonlySet<string> | null): Peek {
+  private peekFrom(at: Checkpoint, handles: ReadonlySet<string>, beyond: ReadonlySet<string> | null, inHand?: (at: Checkpoint) => boolean): Peek {
     if (compareCheckpoints(at, this.from!) < 0) return UNKNOWN;
     const first = this.indexAfter(at);
     let handled = false;
-    for (let i = first; i < this.known.length && !handled; i++) handled = handles.has(this.known[i]!.type);
+    for (let i = first; i < this.known.length && !handled; i++) {
+      const { type, at: position } = this.known[i]!;
+      handled = handles.has(type) && !inHand?.(position);
+    }
     let waiting = beyond === null;
     for (const type of beyond ?? []) waiting ||= handles.has(type);
     return { handled, waiting, behind: first < this.known.length };

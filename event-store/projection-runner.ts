@@ -6,7 +6,7 @@ import { CheckpointMovedError, ensureCheckpoint, readCheckpoint, saveCheckpoint 
 import { DeadLetterPolicy, errorText } from './dead-letters.js';
 import { EVENTS_CHANNEL, sqlRunnerOf, type EventStore } from './event-store.js';
 import type { Logger } from './logger.js';
-import { checkpointOf, compareCheckpoints, type Checkpoint } from './position.js';
+import { checkpointOf, compareCheckpoints, formatCheckpoint, type Checkpoint } from './position.js';
 import type { EventConsumer } from './projection.js';
 import type { StoredEvent } from './types.js';
 import { inEventTrace, inEventsTrace } from './trace-context.js';
@@ -81,6 +81,12 @@ export class ProjectionRunner {
    * (the second, a no-op by idempotency, still cost its command's load and competed with the first).
    */
   private readonly reacted = new Map<string, { at: Checkpoint; reaction: Promise<boolean> }>();
+  /**
+   * Positions of the reactions in flight or done (not failed): no work for a batch, which then only
+   * has to move the checkpoint over them, and does so lazily (checkpointEveryMs) instead of opening
+   * a transaction per event in the moments the alert is being delivered.
+   */
+  private readonly inHand = new Set<string>();
 
   constructor(
     db: Kysely<any>,
@@ -134,13 +140,17 @@ export class ProjectionRunner {
         () => true,
         (error: unknown) => {
           this.logger?.warn({ projection: name, eventId: event.eventId, err: error }, 'live reaction failed; the batch handles the event');
+          // Work for a batch after all, now rather than at the next lazy checkpoint move.
+          this.inHand.delete(formatCheckpoint(at));
+          this.loop.wake();
           return false;
         },
       );
       this.reacting = reaction.then(() => undefined);
       // A batch that never comes (leadership lost) must not keep them all: the oldest go first.
-      if (this.reacted.size >= MAX_REACTED) this.reacted.delete(this.reacted.keys().next().value!);
+      if (this.reacted.size >= MAX_REACTED) this.forgetReaction(this.reacted.keys().next().value!);
       this.reacted.set(event.eventId, { at, reaction });
+      this.inHand.add(formatCheckpoint(at));
     });
     this.unwatch = () => {
       this.listener.off(EVENTS_CHANNEL, poke);
@@ -153,6 +163,13 @@ export class ProjectionRunner {
     await Promise.all([this.loop.stop(), this.reacting]);
   }
 
+  private forgetReaction(eventId: string): void {
+    const reacted = this.reacted.get(eventId);
+    if (!reacted) return;
+    this.reacted.delete(eventId);
+    this.inHand.delete(formatCheckpoint(reacted.at));
+  }
+
   /** Whether this runner's checkpoint is at or past `at` (a batch has applied or stepped over it). */
   private passed(at: Checkpoint): boolean {
     return this.checkpoint !== null && compareCheckpoints(at, this.checkpoint) <= 0;
@@ -162,7 +179,7 @@ export class ProjectionRunner {
     // Every append wakes every runner; most find nothing for themselves (events of types they ignore,
     // or events behind an older open transaction). One statement for all of a process's runners
     // tells, before a batch opens a transaction.
-    const { handled, waiting, behind } = await this.peeker.peek(this.projection.name, this.projection.handles);
+    const { handled, waiting, behind } = await this.peeker.peek(this.projection.name, this.projection.handles, this.projection.react && ((at) => this.inHand.has(formatCheckpoint(at))));
     const moveDue = this.movedAt + this.checkpointEveryMs - Date.now();
     if (!handled && this.givenUp.size === 0 && !(behind && moveDue <= 0)) {
       this.idleAt = this.checkpoint;
@@ -222,7 +239,7 @@ export class ProjectionRunner {
     }).then((outcome) => {
       if (outcome.applied > 0) this.oneByOne = false;
       // Reactions to events this batch passed without handling (read by a batch already running).
-      for (const [eventId, { at }] of this.reacted) if (this.passed(at)) this.reacted.delete(eventId);
+      for (const [eventId, { at }] of this.reacted) if (this.passed(at)) this.forgetReaction(eventId);
       return outcome;
     });
   }
@@ -253,7 +270,7 @@ export class ProjectionRunner {
     if (!this.projection.handles.has(event.type)) return;
     const reacted = this.reacted.get(event.eventId);
     if (reacted) {
-      this.reacted.delete(event.eventId);
+      this.forgetReaction(event.eventId);
       if (await reacted.reaction) return;
     }
     try {

@@ -113,6 +113,36 @@ describe('the postgres projection runner', () => {
     expect(byBatch, 'the batch skipped the events reacted to, and handled the one whose reaction failed').toEqual(['Live-2']);
   });
 
+  it('opens no batch for events a live policy reacted to, only a lazy checkpoint move; a failed reaction gets its batch at once', async () => {
+    const name = 'live-lazy';
+    const reactedTo: string[] = [];
+    const byBatch: string[] = [];
+    const policy: EventConsumer = {
+      name,
+      handles: new Set([`Tick-${name}`]),
+      apply: async (_trx, event) => void byBatch.push(event.streamId),
+      react: async (event) => {
+        if ((event.data as { failLive?: boolean }).failLive) throw new Error('the live path failed');
+        reactedTo.push(event.streamId);
+      },
+    };
+    // The lazy move is due only after a minute: within the test, any batch is one the events asked for.
+    const runner = new ProjectionRunner(fx.db, fx.store, fx.listener, policy, { checkpointEveryMs: 60_000, idlePollMs: 60_000 });
+    await runner.start();
+    onTestFinished(() => runner.stop());
+    await waitUntil(() => runner.active, 5000, 'runner leads');
+    const started = await readCheckpoint(fx.db, name);
+    for (const stream of ['LiveLazy-1', 'LiveLazy-2', 'LiveLazy-3']) await fx.store.append(stream, 0, [fx.tick(name)], meta());
+    await waitUntil(() => reactedTo.length === 3, 10_000, 'reacted to all three');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(compareCheckpoints(await readCheckpoint(fx.db, name), started), 'no batch moved the checkpoint').toBe(0);
+    expect(byBatch).toEqual([]);
+    const failed = (await fx.store.append('LiveLazy-4', 0, [fx.tick(name, { failLive: true })], meta())).position;
+    await waitUntil(async () => compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition(failed)) >= 0, 10_000, 'the failed reaction got its batch');
+    expect(byBatch, 'the batch applied only the event whose reaction failed').toEqual(['LiveLazy-4']);
+    expect(reactedTo).toEqual(['LiveLazy-1', 'LiveLazy-2', 'LiveLazy-3']);
+  });
+
   it('serves read-your-writes at a position its batch stopped short of, when nothing it handles lies between', async () => {
     const name = 'short-batch';
     const consumer = fx.logging(name);
