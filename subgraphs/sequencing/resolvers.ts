@@ -89,7 +89,11 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       },
       removeSampleFromJob: (_, { jobId, sampleId }, ctx) => change(ctx, jobId, { type: 'RemoveSample', data: { sampleId } }),
       queueJob: (_, { jobId }, ctx) => change(ctx, jobId, { type: 'QueueJob', data: {} }),
-      startJob: (_, { jobId, flowcellId }, ctx) => change(ctx, jobId, { type: 'StartJob', data: { flowcellId } }),
+      startJob: async (_, { jobId, flowcellId }, ctx) => {
+        // Whether its samples are on another run is this context's read model: read it at the caller's position.
+        await ctx.readModelsAt();
+        return deps.commands.start(commandContext(ctx), jobId, flowcellId);
+      },
       pauseJob: (_, { jobId }, ctx) => change(ctx, jobId, { type: 'PauseJob', data: {} }),
       resumeJob: (_, { jobId }, ctx) => change(ctx, jobId, { type: 'ResumeJob', data: {} }),
       recordRunMetrics: (_, { jobId, metrics }, ctx) => deps.commands.recordRunMetrics(commandContext(ctx), jobId, metrics),

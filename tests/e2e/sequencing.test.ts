@@ -122,6 +122,28 @@ describe('sequencing through the gateway', () => {
     expect((await act('queueJob', jobId)).errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_TRANSITION', from: 'CANCELLED', to: 'QUEUED' });
   });
 
+  it('refuses to start a job whose sample is on another run (RUNNING or PAUSED), and starts it once that run has ended', async () => {
+    const tube = await lab.validatedSample('SEQ-TWIN-0001', 'LIBRARY');
+    const first = await newJob('Twin run A');
+    const second = await newJob('Twin run B');
+    // Planned on both while neither runs: allowed (a lab may plan a re-run).
+    for (const job of [first, second]) {
+      expect((await add(job, tube, 'ACGTACGT', 'TTGGCCAA', 1)).errors).toBeUndefined();
+      await ok('queueJob', job);
+    }
+    await ok('startJob', first, ', flowcellId: "FC-TWIN-A"');
+    await ok('pauseJob', first);
+    const refused = await act('startJob', second, ', flowcellId: "FC-TWIN-B"');
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'SAMPLE_ON_ANOTHER_RUN', samples: [{ sampleId: tube, jobId: first }] });
+    expect(refused.errors?.[0]?.message).toContain('SEQ-TWIN-0001 is on "Twin run A" (PAUSED)');
+    // Nothing was written: the job is still QUEUED, and the tube's status is the first run's.
+    const after = await lab.gql(`query($j: ID!, $s: ID!) { sequencingJob(id: $j) { status flowcellId } sample(id: $s) { status } }`, { j: second, s: tube });
+    expect(after.data).toEqual({ sequencingJob: { status: 'QUEUED', flowcellId: null }, sample: { status: 'IN_SEQUENCING' } });
+    await ok('resumeJob', first);
+    await ok('failJob', first, ', reason: "lane clogged"');
+    expect((await ok('startJob', second, ', flowcellId: "FC-TWIN-B"')).job).toMatchObject({ status: 'RUNNING', flowcellId: 'FC-TWIN-B' });
+  });
+
   it('lists jobs by status and platform with cursors', async () => {
     const listed = await lab.gql(`{ sequencingJobs(status: [CANCELLED, COMPLETED], platform: NOVASEQ_X, first: 1) { totalCount edges { node { name } } pageInfo { hasNextPage endCursor } } }`);
     expect(listed.data.sequencingJobs.totalCount).toBe(2);

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
 import { BadInputError, NotFoundError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
-import { jobDecider, type Job, type JobCommand } from '../domain/job.js';
+import type { Kysely } from 'kysely';
+import { jobDecider, jobExists, type Job, type JobCommand } from '../domain/job.js';
 import type { RunMetrics } from '../events.js';
 import type { SequencingLabConfig } from '../lab-config.js';
 import { sequencingSamples } from '../read-model/jobs-projection.js';
+import type { SequencingQueries } from '../read-model/queries.js';
 
 export interface JobWrite {
   job: Job;
@@ -15,7 +16,7 @@ export interface JobWrite {
 
 type CreateInput = Omit<Extract<JobCommand, { type: 'CreateJob' }>['data'], 'jobId'>;
 /** Commands on an existing job that need nothing but their own data. */
-export type JobChange = Exclude<JobCommand, { type: 'CreateJob' | 'AddSample' | 'RecordRunMetrics' }>;
+export type JobChange = Exclude<JobCommand, { type: 'CreateJob' | 'AddSample' | 'RecordRunMetrics' | 'StartJob' }>;
 
 /** The sequencing write path: every mutation is one command to the job decider. */
 export class JobCommands {
@@ -23,6 +24,7 @@ export class JobCommands {
     private readonly commands: CommandHandler,
     private readonly db: Kysely<any>,
     private readonly config: SequencingLabConfig,
+    private readonly queries: SequencingQueries,
   ) {}
 
   async create(context: CommandContext, input: CreateInput, idempotencyKey?: string | null): Promise<JobWrite> {
@@ -49,6 +51,17 @@ export class JobCommands {
     // The platform and flowcell type never change after creation, so thresholds read here stay right for the decision.
     const thresholds = this.config.qcThresholds(state.platform, state.flowcellType ?? '');
     return this.send(context, jobId, { type: 'RecordRunMetrics', data: { metrics, thresholds } });
+  }
+
+  /**
+   * Starts a queued job unless one of its samples is on another job's instrument run (RUNNING or
+   * PAUSED), as this context's read model has it at the caller's position (the resolver waits for it).
+   */
+  async start(context: CommandContext, jobId: string, flowcellId: string): Promise<JobWrite> {
+    if (!isUuid(jobId)) throw new BadInputError(`"${jobId}" is not a job id`, { field: 'jobId' });
+    const { state } = await this.commands.load(jobDecider, jobId, context.tenantId);
+    const sampleIds = jobExists(state) ? state.samples.map((sample) => sample.sampleId) : [];
+    return this.send(context, jobId, { type: 'StartJob', data: { flowcellId, onOtherRuns: await this.queries.samplesOnOtherRuns(context.tenantId, sampleIds, jobId) } });
   }
 
   change(context: CommandContext, jobId: string, command: JobChange): Promise<JobWrite> {

@@ -38,7 +38,11 @@ export type JobCommand =
   | Command<'AddSample', { sampleId: string; barcode: string; status: string; lane: number | null; i7Index: string; i5Index: string | null }>
   | Command<'RemoveSample', { sampleId: string }>
   | Command<'QueueJob', NoData>
-  | Command<'StartJob', { flowcellId: string }>
+  /**
+   * `onOtherRuns`: the job's samples that another job holds on an instrument (RUNNING or PAUSED), as
+   * the sequencing read model has it when the command is sent: a tube is on one flowcell at a time.
+   */
+  | Command<'StartJob', { flowcellId: string; onOtherRuns?: readonly SampleOnRun[] }>
   | Command<'PauseJob', NoData>
   | Command<'ResumeJob', NoData>
   /** `thresholds`: the lab's for the job's platform and flowcell type (lab-config.ts), as for a run's lanes. */
@@ -183,9 +187,20 @@ const queueJob = (state: JobState): JobEvent[] => {
   return [{ type: 'JobQueued', data: { jobId: job.id } }];
 };
 
-const startJob = (state: JobState, flowcellId: string): JobEvent[] => {
+/** A sample another job holds on an instrument, named for the person refused. */
+export type SampleOnRun = { sampleId: string; barcode: string; jobId: string; jobName: string; jobStatus: string };
+
+const startJob = (state: JobState, flowcellId: string, onOtherRuns: readonly SampleOnRun[]): JobEvent[] => {
   const job = moveTo(state, 'RUNNING');
   if (job.status !== 'QUEUED') throw new InvalidTransitionError(job.status, 'RUNNING', 'job (use resumeJob for a paused job)');
+  const busy = onOtherRuns.filter((other) => other.jobId !== job.id && job.samples.some((sample) => sample.sampleId === other.sampleId));
+  if (busy.length > 0) {
+    const where = busy.map((other) => `${other.barcode} is on "${other.jobName}" (${other.jobStatus})`).join('; ');
+    throw new ConflictError(`${where}: a sample is on one run at a time; complete, fail or cancel that run first`, {
+      reason: 'SAMPLE_ON_ANOTHER_RUN',
+      samples: busy.map(({ sampleId, jobId }) => ({ sampleId, jobId })),
+    });
+  }
   const flowcell = flowcellId.trim();
   if (!/^[A-Za-z0-9_-]{4,40}$/.test(flowcell)) throw new BadInputError('flowcellId must be 4–40 characters of letters, digits, - and _', { field: 'flowcellId' });
   return [{ type: 'JobStarted', data: { jobId: job.id, flowcellId: flowcell, sampleIds: sampleIds(job) } }];
@@ -256,7 +271,7 @@ const decide: JobDecider['decide'] = (command, state) => {
     case 'QueueJob':
       return queueJob(state);
     case 'StartJob':
-      return startJob(state, command.data.flowcellId);
+      return startJob(state, command.data.flowcellId, command.data.onOtherRuns ?? []);
     case 'PauseJob':
       return pauseJob(state);
     case 'ResumeJob':
