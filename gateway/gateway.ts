@@ -1,3 +1,4 @@
+import { refuseUnresolvedOperation } from './operation-resolution.js';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
@@ -181,7 +182,7 @@ export const startGateway = async (options: GatewayOptions): Promise<RunningGate
     // Logged by logUnexpectedErrors, with the request's id; formatting only hides the details.
     formatError: formatGraphQLError(config.exposeErrorDetails),
     // Answers are never cached (no-store), so no cache policy is computed per request.
-    plugins: [logUnexpectedErrors(logger, 'unexpected gateway error'), ApolloServerPluginCacheControlDisabled(), ...hooks.apolloPlugins()],
+    plugins: [logUnexpectedErrors(logger, 'unexpected gateway error'), ApolloServerPluginCacheControlDisabled(), refuseUnresolvedOperation<GatewayContext>(), ...hooks.apolloPlugins()],
   });
   await apollo.start();
   const graphql = graphqlHandler(apollo, { maxBodyBytes: config.bodyLimitBytes, prepare: prepareHttp(hooks) });

@@ -153,9 +153,14 @@ export const formatGraphQLError =
         extensions: { code: 'INTERNAL_SERVER_ERROR', ...devOnly(formatted, exposeDetails) },
       };
     }
-    if (exposeDetails) return formatted;
+    // Apollo Server's own refusals without a code (an APQ hash that does not match its text) would
+    // read INTERNAL_SERVER_ERROR beside their 4xx status: a client error, not worth a retry.
+    const refusedStatus = (original as { extensions?: { http?: { status?: unknown } } } | null)?.extensions?.http?.status;
+    const clientError = formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' && typeof refusedStatus === 'number' && refusedStatus >= 400 && refusedStatus < 500;
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
+    const kept = exposeDetails ? formatted.extensions : extensions;
+    if (clientError) return { ...formatted, extensions: { ...kept, code: 'BAD_REQUEST' } };
+    return exposeDetails ? formatted : { ...formatted, extensions };
   };
 
 const devOnly = (formatted: GraphQLFormattedError, exposeDetails: boolean) =>

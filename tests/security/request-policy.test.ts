@@ -235,6 +235,27 @@ describe('HTTP hardening and request ids', () => {
     expect(logged!.err.message).toMatch(/samples_read\.samples/);
   });
 
+  it('answers a document whose operation cannot be chosen, and an APQ hash that is not its text\'s, as client errors (400 with a code)', async () => {
+    const headers = await as('resolution@lab-p', ['viewer']);
+    const post = async (body: Record<string, unknown>) => {
+      const response = await fetch(system.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      return { status: response.status, errors: ((await response.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> }).errors };
+    };
+    const two = 'query A { samples { totalCount } } query B { alerts { totalCount } }';
+    for (const [body, message] of [
+      [{ query: two }, 'Must provide operation name if query contains multiple operations.'],
+      [{ query: two, operationName: 'Z' }, 'Unknown operation named "Z".'],
+    ] as const) {
+      const answer = await post(body);
+      expect(answer.status).toBe(400);
+      expect(answer.errors?.[0]).toMatchObject({ message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+    }
+    expect((await post({ query: two, operationName: 'B' })).status).toBe(200);
+    const mismatched = await post({ query: '{ samples { totalCount } }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(63) + '1' } } });
+    expect(mismatched.status).toBe(400);
+    expect(mismatched.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+  });
+
   it('gives no "did you mean" hints outside development, over HTTP or WebSocket', async () => {
     const headers = await as('typo@lab-p', ['viewer']);
     const http = await system.gql('{ sampl { id } }', {}, headers);
