@@ -176,6 +176,11 @@ describe('run metrics', () => {
     given(jobDecider, HISTORY.RUNNING).when({ type: 'RecordRunMetrics', data: { metrics: { q30Percent: Number.NaN }, thresholds: novaseqX } }).thenThrows(BadInputError);
     given(jobDecider, HISTORY.RUNNING).when({ type: 'RecordRunMetrics', data: { metrics: { percentPf: 101 }, thresholds: novaseqX } }).thenThrows(BadInputError, /at most 100/);
   });
+  it('refuse a record without a single value, which would pass QC with no data and stand in for it at completion', () => {
+    for (const empty of [{}, { q30Percent: null, yieldGb: null }]) {
+      given(jobDecider, HISTORY.RUNNING).when({ type: 'RecordRunMetrics', data: { metrics: empty as Partial<typeof metrics>, thresholds: novaseqX } }).thenThrows(BadInputError, /at least one run metric/);
+    }
+  });
 });
 
 describe('QC verdict: the lab\'s per-instrument thresholds, the same rule as a run\'s lanes', () => {

@@ -230,6 +230,8 @@ const recordRunMetrics = (state: JobState, input: Partial<RunMetrics>, threshold
     if (value !== null && (!Number.isFinite(value) || value < 0)) throw new BadInputError(`${field} must be a number ≥ 0`, { field });
   }
   if ((metrics.q30Percent ?? 0) > 100 || (metrics.percentPf ?? 0) > 100) throw new BadInputError('percentages are at most 100', { field: 'q30Percent' });
+  // A record without a single value would be judged PASS and stand in for QC data at completion.
+  if (Object.values(metrics).every((value) => value === null)) throw new BadInputError('give at least one run metric (q30Percent, clusterDensityKmm2, percentPf or yieldGb)', { field: 'metrics' });
   return [{ type: 'RunMetricsRecorded', data: { jobId: job.id, metrics, qcVerdict: qcVerdict(job, metrics, thresholds) } }];
 };
 
