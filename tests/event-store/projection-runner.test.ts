@@ -131,6 +131,8 @@ describe('the postgres projection runner', () => {
     await runner.start();
     onTestFinished(() => runner.stop());
     await waitUntil(() => runner.active, 5000, 'runner leads');
+    // Its first lazy move, over what earlier tests appended, is due at once: let it happen first.
+    await waitUntil(() => runner.idleAt !== null, 10_000, 'runner caught up and idle');
     const started = await readCheckpoint(fx.db, name);
     for (const stream of ['LiveLazy-1', 'LiveLazy-2', 'LiveLazy-3']) await fx.store.append(stream, 0, [fx.tick(name)], meta());
     await waitUntil(() => reactedTo.length === 3, 10_000, 'reacted to all three');
