@@ -58,4 +58,11 @@ describe('recording temperatures', () => {
     given(storageUnitDecider, [site]).when(read(20)).thenThrows(BadInputError, /no temperature limits/);
     given(storageUnitDecider, [freezer]).when(read(Number.NaN)).thenThrows(BadInputError, /not a plausible temperature/);
   });
+  it('refuses a reading from more than five minutes ahead of the server, which would stay the latest until then', () => {
+    const at = (recordedAt: string) => ({ type: 'RecordTemperature', data: { unitId: 'f', celsius: -20, recordedAt } }) as const;
+    given(storageUnitDecider, [freezer]).when(at('2030-01-01T00:00:00.000Z'), '2026-01-01T00:00:00.000Z').thenThrows(BadInputError, /in the future/);
+    given(storageUnitDecider, [freezer]).when(at('2026-01-01T00:04:00.000Z'), '2026-01-01T00:00:00.000Z').then([
+      { type: 'TemperatureRecorded', data: { unitId: 'f', celsius: -20, recordedAt: '2026-01-01T00:04:00.000Z', inRange: true } },
+    ]);
+  });
 });

@@ -80,8 +80,13 @@ const createStorageUnit = (command: CreateStorageUnitData, parent: StorageUnitSt
 };
 
 /** A reading outside [min, max] starts an excursion; the first one back inside ends it. */
-const recordTemperature = (unit: StorageUnit, celsius: number, recordedAt: string): StorageUnitEvent[] => {
+/** How far ahead of the server's clock a sensor's clock may run: more is a mistyped or broken timestamp. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+const recordTemperature = (unit: StorageUnit, celsius: number, recordedAt: string, now: string): StorageUnitEvent[] => {
   if (unit.minTempC == null || unit.maxTempC == null) throw new BadInputError(`${unit.name} has no temperature limits to monitor`, { field: 'unitId' });
+  // A reading from the future would stay the unit's latest until then, hiding every real one.
+  if (Date.parse(recordedAt) > Date.parse(now) + CLOCK_SKEW_MS) throw new BadInputError('recordedAt is in the future (more than 5 minutes ahead of the server)', { field: 'recordedAt' });
   if (!Number.isFinite(celsius) || celsius < -273.15 || celsius > 200) throw new BadInputError('celsius is not a plausible temperature', { field: 'celsius' });
   const inRange = celsius >= unit.minTempC && celsius <= unit.maxTempC;
   const events: StorageUnitEvent[] = [{ type: 'TemperatureRecorded', data: { unitId: unit.id, celsius, recordedAt, inRange } }];
@@ -101,7 +106,7 @@ export const storageUnitDecider: Decider<StorageUnitCommand, StorageUnitEvent, S
   streamType: 'StorageUnit',
   stateSchema: 1,
   initialState: () => ({ kind: 'NONE' }),
-  decide: (command, state) => {
+  decide: (command, state, { now }) => {
     switch (command.type) {
       case 'CreateStorageUnit': {
         if (unitExists(state)) throw new BadInputError('unit already exists');
@@ -110,7 +115,7 @@ export const storageUnitDecider: Decider<StorageUnitCommand, StorageUnitEvent, S
       }
       case 'RecordTemperature':
         if (!unitExists(state)) throw new NotFoundError(`storage unit ${command.data.unitId} not found`);
-        return recordTemperature(state, command.data.celsius, command.data.recordedAt);
+        return recordTemperature(state, command.data.celsius, command.data.recordedAt, now);
       default: {
         const unknown: never = command;
         throw new Error(`unknown storage unit command ${(unknown as Command).type}`);
