@@ -78,13 +78,16 @@ export const samplesResolvers = (deps: { commands: CommandHandler; queries: Samp
     },
     Subscription: {
       sampleStatusChanged: {
-        subscribe: (_, args, ctx) =>
-          eventSubscription(deps.feed, {
+        subscribe: (_, args, ctx) => {
+          // A malformed id would match nothing, silently, for as long as the client waits.
+          if (args.sampleId != null && !isUuid(args.sampleId)) throw new BadInputError(`"${args.sampleId}" is not a sample id`, { field: 'sampleId' });
+          return eventSubscription(deps.feed, {
             tenantId: ctx.tenantId,
             accept: (event) => isLifecycleEvent(event) && (!args.sampleId || event.data.sampleId === args.sampleId),
             // accept let only lifecycle events through; the guard tells the type checker so.
             map: (event) => (isLifecycleEvent(event) ? statusChange(event) : null),
-          }),
+          });
+        },
         resolve: (source: Delivery<StatusChangeView>) => source.payload,
       },
       labEvents: {

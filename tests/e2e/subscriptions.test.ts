@@ -84,6 +84,15 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     await client.dispose();
   });
 
+  it('refuses sampleStatusChanged for a malformed sample id with BAD_USER_INPUT, instead of waiting forever', async () => {
+    const client = wsClient(system.gatewayUrl);
+    const sub = collect(client, `subscription { sampleStatusChanged(sampleId: "not-a-uuid") { to } }`);
+    await waitUntil(() => sub.results.length + sub.errors.length > 0 || sub.completed, 10_000, 'an answer');
+    const errors = [...sub.results.flatMap((r) => r.errors ?? []), ...sub.errors.flatMap((e) => (Array.isArray(e) ? e : []))];
+    expect(errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'sampleId' } });
+    await client.dispose();
+  });
+
   it('sagaUpdated follows a saga to COMPLETED, with its sample from another subgraph', async () => {
     const { box } = await lab.freezerWithBox('SubSaga', 'MINUS_80');
     const started = await lab.mutate(`mutation($u: ID) { submitSample(input: { sample: { barcode: "SUB-SAGA-01", sampleType: DNA }, storageUnitId: $u }) { position saga { id } } }`, { u: box });
