@@ -126,6 +126,18 @@ describe('derivation and lineage through the gateway', () => {
     expect(children.data.sample.children).toEqual([{ barcode: 'LIN-IDEM-RNA' }, { barcode: 'LIN-IDEM-REG' }]);
   });
 
+  it('registers a child whose parentId is the barcode on the parent\'s tube, and refuses one that names no sample', async () => {
+    const parent = await registerReceived('LIN-BYCODE-0001', 'TISSUE', 30);
+    const registered = await lab.mutate(`mutation { registerSample(input: { barcode: "LIN-BYCODE-0002", sampleType: RNA, parentId: "LIN-BYCODE-0001" }) { position sample { parent { id barcode } } } }`);
+    expect(registered.sample.parent).toEqual({ id: parent, barcode: 'LIN-BYCODE-0001' });
+    const unknown = await lab.gql(`mutation { registerSample(input: { barcode: "LIN-BYCODE-0003", sampleType: RNA, parentId: "LIN-NO-SUCH-TUBE" }) { position } }`);
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const missing = await lab.gql(`mutation { registerSample(input: { barcode: "LIN-BYCODE-0004", sampleType: RNA, parentId: "00000000-0000-4000-8000-000000000000" }) { position } }`);
+    expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    // Nothing half-written: the refused barcodes are still free.
+    expect((await lab.gql(`mutation { registerSample(input: { barcode: "LIN-BYCODE-0003", sampleType: RNA }) { position } }`)).errors).toBeUndefined();
+  });
+
   it('reports no status change for volume taken: sampleStatusChanged delivers only moves', async () => {
     const parent = await registerReceived('LIN-SUB-0001', 'PLASMA', 20);
     const client = wsClient(system.gatewayUrl);

@@ -5,7 +5,7 @@ import { BadInputError, NotFoundError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
 import { validateBarcode } from '../../../platform/lab-rules.js';
 import type { SampleStatus } from '../events.js';
-import { barcodeClaimId } from '../domain/barcode.js';
+import { barcodeClaimId, barcodeDecider } from '../domain/barcode.js';
 import { sampleDerivation, type DeriveSample } from '../domain/derivation.js';
 import { sampleRegistration } from '../domain/registration.js';
 import { exists, moveTo, sampleDecider, type RegisterSample, type Sample, type SampleState } from '../domain/sample.js';
@@ -32,14 +32,14 @@ export class SampleCommands {
   constructor(private readonly commands: CommandHandler) {}
 
   async register(context: CommandContext, input: RegisterSampleInput, idempotencyKey?: string | null): Promise<SampleWrite> {
-    if (input.parentId) await this.requireSample(context.tenantId, input.parentId);
+    const parentId = input.parentId ? await this.parentIdOf(context.tenantId, input.parentId) : input.parentId;
     const sampleId = randomUUID();
     // The claim's stream is named by the barcode, so a malformed one is refused before it names a stream.
     const claimId = barcodeClaimId(context.tenantId, validateBarcode(input.barcode));
     const result = await this.commands.executeAcross(
       sampleRegistration,
       { sample: sampleId, barcode: claimId },
-      { type: 'RegisterSample', data: { ...input, sampleId } },
+      { type: 'RegisterSample', data: { ...input, parentId, sampleId } },
       context,
       // Same scope as before the architecture step, so keys sent then still answer alike.
       { idempotencyKey: idempotencyKey ? { scope: sampleDecider.streamType, key: idempotencyKey } : undefined, result: () => ({ id: sampleId }) },
@@ -86,8 +86,16 @@ export class SampleCommands {
   }
 
   /** Write-side read (consistent, from the stream), used before commands that reference a sample. */
-  async requireSample(tenantId: string, id: string): Promise<Sample & { version: number }> {
-    assertSampleId(id);
+  /** A parent named by its id, or by the barcode on its tube (as an import row may name it). */
+  private async parentIdOf(tenantId: string, reference: string): Promise<string> {
+    if (isUuid(reference)) return (await this.requireSample(tenantId, reference, 'input.parentId')).id;
+    const { state: claim } = await this.commands.load(barcodeDecider, barcodeClaimId(tenantId, reference), tenantId);
+    if (!claim.owner) throw new NotFoundError(`parent ${reference} is neither a sample id nor a known barcode`);
+    return claim.owner;
+  }
+
+  async requireSample(tenantId: string, id: string, field = 'id'): Promise<Sample & { version: number }> {
+    assertSampleId(id, field);
     const { state, version } = await this.commands.load(sampleDecider, id, tenantId);
     if (!exists(state)) throw new NotFoundError(`sample ${id} not found`);
     return { ...state, version };
