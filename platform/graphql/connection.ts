@@ -8,13 +8,17 @@ export const pageSize = (first: number | null | undefined): number => {
 };
 
 /** Keyset cursors: opaque to clients, the sort key of the last row to us. */
-export const encodeCursor = (key: readonly unknown[]): string => Buffer.from(JSON.stringify(key)).toString('base64url');
+/**
+ * A cursor names its connection: one from another list (alerts' handed to samples) has the same
+ * shape, and would silently page from a foreign position instead of being refused.
+ */
+export const encodeCursor = (connection: string, key: readonly unknown[]): string => Buffer.from(JSON.stringify([connection, ...key])).toString('base64url');
 
-export const decodeCursor = <T extends unknown[]>(cursor: string | null | undefined, length: number): T | null => {
+export const decodeCursor = <T extends unknown[]>(cursor: string | null | undefined, connection: string, length: number): T | null => {
   if (cursor === null || cursor === undefined) return null;
   try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
-    if (Array.isArray(key) && key.length === length) return key as T;
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
+    if (Array.isArray(decoded) && decoded.length === length + 1 && decoded[0] === connection) return decoded.slice(1) as T;
   } catch {
     // fall through to the typed error
   }

@@ -20,6 +20,7 @@ export class SagaQueries {
 
   list(tenantId: string, filter: { status?: string[] | null; type?: string | null }, first: number, after: string | null | undefined) {
     return newestFirstPage<SagaRow, SagaRow>(this.db, {
+      connection: 'sagas',
       table: 'sagas.instances',
       timeColumn: 'started_at',
       where: sql`tenant_id = ${tenantId}

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { encodeCursor } from '../../platform/graphql/connection.js';
 import { compareCheckpoints, parsePosition } from '../../event-store/position.js';
 import { runWorkers } from '../../platform/subgraph-server.js';
 import { samplesProjections } from '../../subgraphs/samples/index.js';
@@ -284,6 +286,20 @@ describe('samples through the gateway', () => {
       await restarted?.close();
       await bounded.stop();
     }
+  });
+
+  it('refuses an after cursor from another list (same shape, another connection) with BAD_USER_INPUT', async () => {
+    const { position } = await register('E2E-CURSOR-0001');
+    const sampleCursor = (await system.gql(`{ samples(first: 1) { edges { cursor } } }`, {}, { 'x-tracseq-consistent-with': position })).data.samples.edges[0].cursor;
+    // A job list's cursor, and one as cursors were before they named their list: both the same shape as a samples cursor.
+    for (const cursor of [encodeCursor('sequencingJobs', [new Date().toISOString(), randomUUID()]), Buffer.from(JSON.stringify([new Date().toISOString(), randomUUID()])).toString('base64url')]) {
+      const foreign = await system.gql(`query($c: String) { samples(first: 2, after: $c) { totalCount } }`, { c: cursor });
+      expect(foreign.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    }
+    const back = await system.gql(`query($c: String) { sequencingJobs(first: 2, after: $c) { totalCount } }`, { c: sampleCursor });
+    expect(back.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    // Each list still pages with its own cursors.
+    expect((await system.gql(`query($c: String) { samples(first: 2, after: $c) { totalCount } }`, { c: sampleCursor })).errors).toBeUndefined();
   });
 
   it('refuses a malformed consistency header with BAD_USER_INPUT', async () => {

@@ -26,6 +26,7 @@ export class AlertQueries {
   /** Newest first. */
   list(tenantId: string, filter: { status?: string[] | null; minSeverity?: string | null }, first: number, after: string | null | undefined) {
     return newestFirstPage<AlertRow, Alert>(this.db, {
+      connection: 'alerts',
       table: 'notifications_read.alerts',
       timeColumn: 'raised_at',
       where: sql`tenant_id = ${tenantId}

@@ -133,12 +133,12 @@ export class SampleQueries {
     if (filter.createdAfter && filter.createdBefore && filter.createdAfter >= filter.createdBefore) {
       throw new BadInputError('createdAfter must be before createdBefore', { field: 'filter' });
     }
-    const cursor = decodeCursor<[string, string]>(after, 2);
+    const cursor = decodeCursor<[string, string]>(after, 'samples', 2);
     const page = cursor
       ? query.where(sql<boolean>`(created_at, id) < (${cursor[0]}::timestamptz, ${cursor[1]}::uuid)`)
       : query;
     const rows = await page.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(first + 1).execute();
-    return toConnection(rows.map(toView), first, (sample) => encodeCursor([sample.createdAt, sample.id]), async () => {
+    return toConnection(rows.map(toView), first, (sample) => encodeCursor('samples', [sample.createdAt, sample.id]), async () => {
       const counted = await query.select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
       return Number(counted.count);
     });

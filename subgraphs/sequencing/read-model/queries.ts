@@ -61,6 +61,7 @@ export class SequencingQueries {
 
   list(tenantId: string, filter: { status?: string[] | null; platform?: string | null }, first: number, after: string | null | undefined) {
     return newestFirstPage<JobRow, JobView>(this.db, {
+      connection: 'sequencingJobs',
       table: 'sequencing_read.jobs',
       timeColumn: 'created_at',
       where: sql`tenant_id = ${tenantId}
