@@ -74,7 +74,7 @@ export const samplesResolvers = (deps: { commands: CommandHandler; queries: Samp
         samples.derive(commandContext(ctx), 'ALIQUOT', args.input, { expectedVersion: args.expectedVersion, idempotencyKey: args.idempotencyKey }),
       extractSample: (_, args, ctx) =>
         samples.derive(commandContext(ctx), 'EXTRACT', args.input, { expectedVersion: args.expectedVersion, idempotencyKey: args.idempotencyKey }),
-      importSamples: (_, { csv }, ctx) => importSamples(samples, deps.commands, commandContext(ctx), csv),
+      importSamples: (_, { csv }, ctx) => importSamples(samples, commandContext(ctx), csv),
     },
     Subscription: {
       sampleStatusChanged: {

@@ -1,10 +1,9 @@
 import { parse } from 'csv-parse/sync';
-import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
+import type { CommandContext } from '../../../event-store/command-handler.js';
 import { compareCheckpoints, parsePosition } from '../../../event-store/position.js';
 import { asDomainError, BadInputError } from '../../../platform/errors.js';
-import { isUuid, parseJson } from '../../../platform/graphql/scalars.js';
+import { parseJson } from '../../../platform/graphql/scalars.js';
 import { SAMPLE_TYPES, type SampleType } from '../events.js';
-import { barcodeClaimId, barcodeDecider } from '../domain/barcode.js';
 import type { SampleView } from '../read-model/queries.js';
 import type { RegisterSampleInput, SampleCommands } from './sample-commands.js';
 
@@ -80,7 +79,7 @@ export const readSampleCsv = (csv: string): CsvRow[] => {
  * never blocks the good ones. `parentId` may name a sample id, or the barcode of an existing
  * sample or of an earlier row.
  */
-export const importSamples = async (samples: SampleCommands, commands: CommandHandler, context: CommandContext, csv: string): Promise<ImportResult> => {
+export const importSamples = async (samples: SampleCommands, context: CommandContext, csv: string): Promise<ImportResult> => {
   const rows = readSampleCsv(csv);
   const fileBarcodes = new Map<string, { row: number; id: Promise<string | null> }>();
   const outcomes: Array<{ row: number; barcode: string | null; sample?: SampleView; position?: string; message?: string }> = [];
@@ -92,7 +91,7 @@ export const importSamples = async (samples: SampleCommands, commands: CommandHa
       try {
         if (!read.input) throw new RowError(read.error!);
         const input = { ...read.input };
-        if (read.parentRef) input.parentId = await resolveParent(read.parentRef, row, fileBarcodes, commands, context.tenantId);
+        if (read.parentRef) input.parentId = await parentInFile(read.parentRef, row, fileBarcodes);
         const written = await samples.register(context, input);
         outcomes[index] = { row, barcode, sample: written.sample, position: written.position };
         settle(written.sample.id);
@@ -159,25 +158,17 @@ const toInput = (fields: Record<Column, string>): RegisterSampleInput => {
   };
 };
 
-/** A parent named by barcode: an earlier row of this file, or an existing sample (via its barcode claim). */
-const resolveParent = async (
-  reference: string,
-  row: number,
-  fileBarcodes: Map<string, { row: number; id: Promise<string | null> }>,
-  commands: CommandHandler,
-  tenantId: string,
-): Promise<string> => {
-  if (isUuid(reference)) return reference;
+/**
+ * A parent named by an earlier row of this file: that row's new id, once it is written. Any other
+ * reference (a sample id, an existing tube's barcode) is registerSample's to resolve.
+ */
+const parentInFile = async (reference: string, row: number, fileBarcodes: Map<string, { row: number; id: Promise<string | null> }>): Promise<string> => {
   const inFile = fileBarcodes.get(reference);
   // Only earlier rows count: waiting on a later row could deadlock the worker pool.
-  if (inFile && inFile.row < row) {
-    const id = await inFile.id;
-    if (id) return id;
-    throw new RowError(`parent ${reference} was not imported`);
-  }
-  const { state: claim } = await commands.load(barcodeDecider, barcodeClaimId(tenantId, reference), tenantId);
-  if (!claim.owner) throw new RowError(`parent ${reference} is neither a sample id nor a known barcode`);
-  return claim.owner;
+  if (!inFile || inFile.row >= row) return reference;
+  const id = await inFile.id;
+  if (id) return id;
+  throw new RowError(`parent ${reference} was not imported`);
 };
 
 const runLimited = async (tasks: Array<() => Promise<void>>, limit: number): Promise<void> => {

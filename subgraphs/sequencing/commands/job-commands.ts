@@ -3,7 +3,7 @@ import type { CommandContext, CommandHandler } from '../../../event-store/comman
 import { BadInputError, NotFoundError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
 import type { Kysely } from 'kysely';
-import { jobDecider, jobExists, type Job, type JobCommand } from '../domain/job.js';
+import { jobDecider, type Job, type JobCommand } from '../domain/job.js';
 import type { RunMetrics } from '../events.js';
 import type { SequencingLabConfig } from '../lab-config.js';
 import { sequencingSamples } from '../read-model/jobs-projection.js';
@@ -55,13 +55,12 @@ export class JobCommands {
 
   /**
    * Starts a queued job unless one of its samples is on another job's instrument run (RUNNING or
-   * PAUSED), as this context's read model has it at the caller's position (the resolver waits for it).
+   * PAUSED), as this context's read model has it at the caller's position (the resolver waits for it);
+   * the decider keeps only the job's own samples of what the read model lists.
    */
   async start(context: CommandContext, jobId: string, flowcellId: string): Promise<JobWrite> {
     if (!isUuid(jobId)) throw new BadInputError(`"${jobId}" is not a job id`, { field: 'jobId' });
-    const { state } = await this.commands.load(jobDecider, jobId, context.tenantId);
-    const sampleIds = jobExists(state) ? state.samples.map((sample) => sample.sampleId) : [];
-    return this.send(context, jobId, { type: 'StartJob', data: { flowcellId, onOtherRuns: await this.queries.samplesOnOtherRuns(context.tenantId, sampleIds, jobId) } });
+    return this.send(context, jobId, { type: 'StartJob', data: { flowcellId, onOtherRuns: await this.queries.samplesOnOtherRuns(context.tenantId, jobId) } });
   }
 
   change(context: CommandContext, jobId: string, command: JobChange): Promise<JobWrite> {

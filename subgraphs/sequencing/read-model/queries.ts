@@ -33,15 +33,15 @@ export class SequencingQueries {
     return rows.map(toJobView);
   }
 
-  /** Which of these samples another job holds on an instrument (RUNNING or PAUSED), with its barcode and that job. */
-  async samplesOnOtherRuns(tenantId: string, sampleIds: readonly string[], exceptJobId: string): Promise<SampleOnRun[]> {
-    if (sampleIds.length === 0) return [];
+  /** Which of a job's samples another job holds on an instrument (RUNNING or PAUSED), with its barcode and that job. */
+  async samplesOnOtherRuns(tenantId: string, jobId: string): Promise<SampleOnRun[]> {
     const { rows } = await sql<SampleOnRun>`
       SELECT s.sample_id AS "sampleId", coalesce(r.barcode, s.sample_id::text) AS barcode, j.id AS "jobId", j.name AS "jobName", j.status AS "jobStatus"
       FROM sequencing_read.job_samples s
       JOIN sequencing_read.jobs j ON j.tenant_id = s.tenant_id AND j.id = s.job_id
       LEFT JOIN sequencing_read.sample_replica r ON r.tenant_id = s.tenant_id AND r.id = s.sample_id
-      WHERE s.tenant_id = ${tenantId} AND s.sample_id = ANY(${uuids(sampleIds)}::uuid[]) AND s.job_id <> ${exceptJobId}::uuid AND j.status IN ('RUNNING', 'PAUSED')`.execute(this.db);
+      WHERE s.tenant_id = ${tenantId} AND s.job_id <> ${jobId}::uuid AND j.status IN ('RUNNING', 'PAUSED')
+        AND s.sample_id IN (SELECT sample_id FROM sequencing_read.job_samples WHERE tenant_id = ${tenantId} AND job_id = ${jobId}::uuid)`.execute(this.db);
     return rows;
   }
 
