@@ -28,19 +28,22 @@ export interface SampleFactsRow {
 type Registered = StoredOf<SampleEvent, 'SampleRegistered'>;
 type Moved = StoredOf<SampleStatusEvent, SampleStatusEvent['type']>;
 type VolumeTaken = StoredOf<SampleEvent, 'SampleVolumeTaken'>;
+type StorageNoted = StoredOf<SampleEvent, 'SampleStorageNoted'>;
 type Db = Transaction<any> | Kysely<any>;
 
 /**
  * A handler per sample event type from one for registration, one for any status move (all carry
- * `to`) and one for volume taken: the samples read model and every replica fold the same way, so
- * the list is written once.
+ * `to`), one for volume taken and one for storage noted before QC: the samples read model and every
+ * replica fold the same way, so the list is written once.
  */
 export const perSampleEvent = <Args extends unknown[], R>(
   registered: (...args: [...Args, Registered]) => R,
   moved: (...args: [...Args, Moved]) => R,
   volumeTaken: (...args: [...Args, VolumeTaken]) => R,
+  storageNoted: (...args: [...Args, StorageNoted]) => R,
 ) => ({
   SampleVolumeTaken: volumeTaken,
+  SampleStorageNoted: storageNoted,
   SampleRegistered: registered,
   SampleReceived: moved,
   SampleValidated: moved,
@@ -54,9 +57,9 @@ export const perSampleEvent = <Args extends unknown[], R>(
   SampleSequencingFailed: moved,
 });
 
-/** Which of perSampleEvent's three folds an event takes: every type but these two is a status move. */
-export const sampleFoldOf = (type: string): 'registered' | 'moved' | 'volume' =>
-  type === 'SampleRegistered' ? 'registered' : type === 'SampleVolumeTaken' ? 'volume' : 'moved';
+/** Which of perSampleEvent's folds an event takes: every type but these three is a status move. */
+export const sampleFoldOf = (type: string): 'registered' | 'moved' | 'volume' | 'storage' =>
+  type === 'SampleRegistered' ? 'registered' : type === 'SampleVolumeTaken' ? 'volume' : type === 'SampleStorageNoted' ? 'storage' : 'moved';
 
 export const sampleReplica = (schema: string) => {
   const table = sql.table(`${schema}.sample_replica`);
@@ -69,7 +72,8 @@ export const sampleReplica = (schema: string) => {
     (trx, { tenantId, data, streamVersion }) =>
       sql`UPDATE ${table} SET status = ${data.to}, version = ${streamVersion}
         WHERE tenant_id = ${tenantId} AND id = ${data.sampleId} AND version < ${streamVersion}`.execute(trx),
-    // Volumes are not replicated; the version stays, since only status moves are compared against it.
+    // Volumes and storage are not replicated; the version stays, since only status moves are compared against it.
+    async () => undefined,
     async () => undefined,
   );
   return {
@@ -113,6 +117,7 @@ type Fold = (facts: SampleFactsRow | null, ...rest: never[]) => SampleFactsRow |
 const FOLD: { [T in SampleEvent['type']]: (facts: SampleFactsRow | null, event: StoredOf<SampleEvent, T>) => SampleFactsRow | null } = perSampleEvent<[SampleFactsRow | null], SampleFactsRow | null>(
   (_, { data }) => ({ id: data.sampleId, barcode: data.barcode, sample_type: data.sampleType, status: 'PENDING' }),
   (facts, { data }) => facts && { ...facts, status: data.to },
+  (facts) => facts,
   (facts) => facts,
 );
 

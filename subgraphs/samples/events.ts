@@ -66,7 +66,14 @@ export type SampleStatusEvent =
 
 /** Registration and status moves: the sample's lifecycle, which sampleStatusChanged reports. */
 export type SampleLifecycleEvent = SampleRegistered | SampleStatusEvent;
-export type SampleEvent = SampleLifecycleEvent | SampleVolumeTaken;
+/**
+ * Storage placed (inStorage) or took out for good a sample that is not yet through QC: its status
+ * stays where it is, and validating it later makes it IN_STORAGE at once (API.md: IN_STORAGE
+ * follows from placing a sample).
+ */
+export type SampleStorageNoted = Event<'SampleStorageNoted', { sampleId: string; inStorage: boolean }>;
+
+export type SampleEvent = SampleLifecycleEvent | SampleVolumeTaken | SampleStorageNoted;
 
 /** The event that records arriving in each status. */
 export const STATUS_EVENT: Record<SampleStatus, SampleStatusEvent['type'] | null> = {

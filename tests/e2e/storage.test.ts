@@ -150,7 +150,7 @@ describe('storage through the gateway', () => {
     expect(read.sample.custody.map((c: any) => [c.action, c.note])).toEqual([['STORED', null], ['REMOVED', 'sample archived']]);
   });
 
-  it('stores a RECEIVED sample where its zone allows; it stays RECEIVED until QC and then validates in place', async () => {
+  it('stores a RECEIVED sample where its zone allows; it stays RECEIVED until QC, and passing QC makes it IN_STORAGE', async () => {
     const { positions } = await lab.freezerWithBox('Awaiting QC', 'MINUS_80');
     const fridge = await lab.freezerWithBox('Awaiting QC fridge', 'PLUS_4');
     const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "RNA-AWAIT-01", sampleType: RNA }) { position sample { id } } }`);
@@ -160,6 +160,25 @@ describe('storage through the gateway', () => {
     const read = await lab.eventually(`query($id: ID!) { sample(id: $id) { status location { label } } }`, { id: sample.id }, (d) => d.sample.location && d.sample, 'sample located');
     expect(read).toEqual({ status: 'RECEIVED', location: { label: 'A1' } });
     await lab.mutate(`mutation($id: ID!) { validateSample(id: $id) { position } }`, { id: sample.id });
+    const stored = await lab.eventually(`query($id: ID!) { sample(id: $id) { status location { label } history { type data } } }`, { id: sample.id }, (d) => d.sample.status === 'IN_STORAGE' && d.sample, 'sample IN_STORAGE after QC');
+    expect(stored.location).toEqual({ label: 'A1' });
+    expect(stored.history.map((e: any) => e.type).slice(-2)).toEqual(['SampleValidated', 'SampleStored']);
+  });
+
+  it('leaves a sample taken out of storage before QC VALIDATED once it passes', async () => {
+    const { positions } = await lab.freezerWithBox('Out before QC', 'MINUS_80');
+    const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "DNA-OUT-QC-01", sampleType: DNA }) { position sample { id } } }`);
+    await lab.mutate(`mutation($id: ID!) { receiveSample(id: $id) { position } }`, { id: sample.id });
+    await lab.mutate(STORE, { s: sample.id, p: positions.A1 });
+    await lab.mutate(`mutation($s: ID!) { removeSampleFromStorage(sampleId: $s, reason: "needed at the bench") { position } }`, { s: sample.id });
+    // The samples context hears of both storage facts before the technician validates.
+    const history = `query($id: ID!) { sample(id: $id) { status history { type data } } }`;
+    await lab.eventually(history, { id: sample.id }, (d) => d.sample.history.filter((e: any) => e.type === 'SampleStorageNoted').length === 2, 'storage noted twice');
+    const validated = await lab.mutate(`mutation($id: ID!) { validateSample(id: $id) { position sample { status } } }`, { id: sample.id });
+    expect(validated.sample.status).toBe('VALIDATED');
+    const read = await system.gql(history, { id: sample.id }, { 'x-tracseq-consistent-with': validated.position });
+    expect(read.data.sample.status).toBe('VALIDATED');
+    expect(read.data.sample.history.filter((e: any) => e.type === 'SampleStorageNoted').map((e: any) => e.data.inStorage)).toEqual([true, false]);
   });
 
   it('refuses samples that are not VALIDATED', async () => {

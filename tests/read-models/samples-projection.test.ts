@@ -51,7 +51,7 @@ describe('samples read model', () => {
 
   it('reads every sample event and nothing else', () => {
     expect([...samplesProjection.handles].sort()).toEqual(
-      ['SampleRegistered', 'SampleVolumeTaken', 'SampleReceived', 'SampleValidated', 'SampleRejected', 'SampleDiscarded', 'SampleArchived', 'SampleResubmitted', 'SampleStored', 'SampleSequencingStarted', 'SampleSequenced', 'SampleSequencingFailed'].sort(),
+      ['SampleRegistered', 'SampleVolumeTaken', 'SampleStorageNoted', 'SampleReceived', 'SampleValidated', 'SampleRejected', 'SampleDiscarded', 'SampleArchived', 'SampleResubmitted', 'SampleStored', 'SampleSequencingStarted', 'SampleSequenced', 'SampleSequencingFailed'].sort(),
     );
   });
 

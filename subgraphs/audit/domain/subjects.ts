@@ -51,6 +51,7 @@ export const SUBJECTS: Extractors = {
   SampleRegistered: (e) => ({ about: present(e.data.sampleId, e.data.parentId) }),
   // taking volume for a child is part of both trails: the parent's loss and the child's origin
   SampleVolumeTaken: (e) => ({ about: [e.data.sampleId, e.data.childId] }),
+  SampleStorageNoted: sampleOnly,
   SampleReceived: sampleOnly,
   SampleValidated: sampleOnly,
   SampleRejected: sampleOnly,

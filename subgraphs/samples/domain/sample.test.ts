@@ -70,6 +70,41 @@ describe('sample status transitions', () => {
   });
 });
 
+describe('a sample placed in storage before QC', () => {
+  const note = (inStorage: boolean) => ({ type: 'NoteSampleStorage' as const, data: { sampleId: ID, inStorage } });
+  const noted = (inStorage: boolean): SampleEvent => ({ type: 'SampleStorageNoted', data: { sampleId: ID, inStorage } });
+
+  it('stays RECEIVED while it waits, and validation makes it IN_STORAGE in the same decision', () => {
+    given(sampleDecider, historyTo('RECEIVED')).when(note(true)).then([noted(true)]);
+    given(sampleDecider, [...historyTo('RECEIVED'), noted(true)])
+      .when(moveTo('VALIDATED', ID))
+      .then([movedTo('RECEIVED', 'VALIDATED'), movedTo('VALIDATED', 'IN_STORAGE', 'stored before QC')]);
+    expect(foldEvents(sampleDecider, [...historyTo('RECEIVED'), noted(true), movedTo('RECEIVED', 'VALIDATED'), movedTo('VALIDATED', 'IN_STORAGE')])).toMatchObject({ status: 'IN_STORAGE', storedBeforeQc: false });
+  });
+
+  it('is only validated once taken out of storage for good before QC', () => {
+    given(sampleDecider, [...historyTo('RECEIVED'), noted(true)]).when(note(false)).then([noted(false)]);
+    given(sampleDecider, [...historyTo('RECEIVED'), noted(true), noted(false)]).when(moveTo('VALIDATED', ID)).then([movedTo('RECEIVED', 'VALIDATED')]);
+  });
+
+  it('records nothing twice, and nothing for a sample that never waited in storage', () => {
+    given(sampleDecider, [...historyTo('RECEIVED'), noted(true)]).when(note(true)).then([]);
+    given(sampleDecider, historyTo('RECEIVED')).when(note(false)).then([]);
+    given(sampleDecider, historyTo('IN_STORAGE')).when(note(false)).then([]);
+  });
+
+  it('moves a validated sample placed in storage to IN_STORAGE, and refuses one past it', () => {
+    given(sampleDecider, historyTo('VALIDATED')).when(note(true)).then([movedTo('VALIDATED', 'IN_STORAGE')]);
+    given(sampleDecider, historyTo('SEQUENCED')).when(note(true)).thenThrows(InvalidTransitionError);
+    given(sampleDecider).when(note(true)).thenThrows(NotFoundError);
+  });
+
+  it('a rejected and resubmitted sample still waiting in storage becomes IN_STORAGE once it passes QC', () => {
+    const history = [...historyTo('RECEIVED'), noted(true), movedTo('RECEIVED', 'REJECTED', 'low volume'), movedTo('REJECTED', 'PENDING'), movedTo('PENDING', 'RECEIVED')];
+    given(sampleDecider, history).when(moveTo('VALIDATED', ID)).then([movedTo('RECEIVED', 'VALIDATED'), movedTo('VALIDATED', 'IN_STORAGE', 'stored before QC')]);
+  });
+});
+
 describe('registering a sample', () => {
   it('registers a sample and claims its barcode in the same decision', () => {
     givenAcross(sampleRegistration).when(register()).then({ sample: [registered()], barcode: [{ type: 'BarcodeClaimed', data: { barcode: 'SMP-000001', sampleId: ID } }] });

@@ -9,6 +9,7 @@ import {
   type SampleRegistered,
   type SampleStatus,
   type SampleStatusEvent,
+  type SampleStorageNoted,
   type SampleType,
   type SampleVolumeTaken,
 } from '../events.js';
@@ -23,9 +24,15 @@ export type Sample = Omit<SampleRegistered['data'], 'sampleId' | 'derivation'> &
   updatedAt: string;
 };
 
-export type SampleState = { status: 'NONE' } | Sample;
+/** What the decider also remembers beyond what readers see. */
+export type SampleAggregate = Sample & {
+  /** Placed in storage before QC: validating it then makes it IN_STORAGE at once. */
+  storedBeforeQc: boolean;
+};
 
-export const exists = (state: SampleState): state is Sample => state.status !== 'NONE';
+export type SampleState = { status: 'NONE' } | SampleAggregate;
+
+export const exists = (state: SampleState): state is SampleAggregate => state.status !== 'NONE';
 
 /** Allowed status transitions (API.md); anything else is INVALID_TRANSITION. */
 export const TRANSITIONS: Record<SampleStatus, readonly SampleStatus[]> = {
@@ -79,7 +86,9 @@ export const MOVES = {
 
 export type MoveCommandType = keyof typeof MOVES;
 export type MoveSample<T extends MoveCommandType = MoveCommandType> = T extends MoveCommandType ? Command<T, { sampleId: string; reason?: string | null }> : never;
-export type SampleCommand = RegisterSample | MoveSample | TakeSampleVolume;
+/** Storage placed the sample (inStorage) or took it out for good: the lab-work policy's command. */
+export type NoteSampleStorage = Command<'NoteSampleStorage', { sampleId: string; inStorage: boolean }>;
+export type SampleCommand = RegisterSample | MoveSample | TakeSampleVolume | NoteSampleStorage;
 
 /**
  * The statuses a sample can be aliquoted or extracted in, read off the transition table: those the
@@ -132,18 +141,43 @@ const move = (command: MoveSample, state: SampleState): SampleStatusEvent[] => {
   return [{ type: STATUS_EVENT[to]!, data: { sampleId: state.id, from: state.status, to, reason: why } } as SampleStatusEvent];
 };
 
+const storageNoted = (state: SampleAggregate, inStorage: boolean): SampleStorageNoted[] => [{ type: 'SampleStorageNoted', data: { sampleId: state.id, inStorage } }];
+
+/**
+ * Where storage put the sample decides its status only once it has passed QC: a VALIDATED sample
+ * placed becomes IN_STORAGE; a RECEIVED one waits for QC in its box, remembered, and validation
+ * completes the move. A sample taken out for good before QC is no longer waiting there.
+ */
+const noteStorage = (command: NoteSampleStorage, state: SampleState): SampleEvent[] => {
+  const { sampleId, inStorage } = command.data;
+  if (!exists(state)) throw new NotFoundError(`sample ${sampleId} not found`);
+  if (!inStorage) return state.storedBeforeQc ? storageNoted(state, false) : [];
+  if (state.status === 'RECEIVED') return state.storedBeforeQc ? [] : storageNoted(state, true);
+  return move(moveTo('IN_STORAGE', sampleId), state);
+};
+
+/** Validation of a sample already waiting in storage also records it as stored (two moves, one decision). */
+const validate = (command: MoveSample, state: SampleState): SampleStatusEvent[] => {
+  const validated = move(command, state);
+  if (!exists(state) || !state.storedBeforeQc) return validated;
+  return [...validated, { type: 'SampleStored', data: { sampleId: state.id, from: 'VALIDATED', to: 'IN_STORAGE', reason: 'stored before QC' } }];
+};
+
 /** One sample: registration, and its moves through the transition table. */
 export const sampleDecider: Decider<SampleCommand, SampleEvent, SampleState> = {
   streamType: 'Sample',
-  // 2: the state gained `derivation` and follows volume taken.
-  stateSchema: 2,
+  // 2: the state gained `derivation` and follows volume taken; 3: `storedBeforeQc`.
+  stateSchema: 3,
   initialState: () => ({ status: 'NONE' }),
   decide: (command, state) => {
     switch (command.type) {
       case 'RegisterSample':
         return register(command, state);
-      case 'ReceiveSample':
       case 'ValidateSample':
+        return validate(command, state);
+      case 'NoteSampleStorage':
+        return noteStorage(command, state);
+      case 'ReceiveSample':
       case 'RejectSample':
       case 'DiscardSample':
       case 'ArchiveSample':
@@ -165,12 +199,16 @@ export const sampleDecider: Decider<SampleCommand, SampleEvent, SampleState> = {
     switch (event.type) {
       case 'SampleRegistered': {
         const { sampleId, derivation, ...data } = event.data;
-        return { id: sampleId, ...data, derivation: derivation ?? null, status: 'PENDING', statusReason: null, createdAt: event.occurredAt, updatedAt: event.occurredAt };
+        return { id: sampleId, ...data, derivation: derivation ?? null, status: 'PENDING', statusReason: null, storedBeforeQc: false, createdAt: event.occurredAt, updatedAt: event.occurredAt };
       }
       case 'SampleVolumeTaken':
         return exists(state) ? { ...state, volumeUl: event.data.remainingVolumeUl, updatedAt: event.occurredAt } : state;
+      case 'SampleStorageNoted':
+        return exists(state) ? { ...state, storedBeforeQc: event.data.inStorage, updatedAt: event.occurredAt } : state;
       default:
-        return exists(state) ? { ...state, status: event.data.to, statusReason: event.data.reason, updatedAt: event.occurredAt } : state;
+        return exists(state)
+          ? { ...state, status: event.data.to, statusReason: event.data.reason, storedBeforeQc: state.storedBeforeQc && event.data.to !== 'IN_STORAGE', updatedAt: event.occurredAt }
+          : state;
     }
   },
 };

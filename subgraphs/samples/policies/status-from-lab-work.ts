@@ -2,30 +2,31 @@ import { policy, type Dispatcher, type StoredOf } from '../../../event-store/pro
 import { asDomainError, InvalidTransitionError } from '../../../platform/errors.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { JobCompleted, JobFailed, JobRequeued, JobStarted } from '../../sequencing/events.js';
-import type { CustodyStored } from '../../storage/events.js';
+import type { CustodyRemoved, CustodyStored } from '../../storage/events.js';
 import type { SampleStatus } from '../events.js';
-import { moveTo, sampleDecider } from '../domain/sample.js';
+import { moveTo, sampleDecider, type SampleCommand } from '../domain/sample.js';
 
 export const LAB_WORK_POLICY = 'samples-status-from-lab-work';
 
-type LabWork = CustodyStored | JobStarted | JobCompleted | JobFailed | JobRequeued;
+const noted = (sampleId: string, inStorage: boolean): SampleCommand => ({ type: 'NoteSampleStorage', data: { sampleId, inStorage } });
+
+type LabWork = CustodyStored | CustodyRemoved | JobStarted | JobCompleted | JobFailed | JobRequeued;
 
 /**
- * Statuses that follow from other contexts' work (API.md): storing a sample makes it IN_STORAGE;
- * starting its job IN_SEQUENCING; completing it SEQUENCED (FAILED on a QC fail); failing it FAILED;
- * requeueing a failed job makes its samples VALIDATED again. Each move is keyed by the source event
- * (the same keys as before the architecture step), so a redelivered event changes nothing.
+ * Statuses that follow from other contexts' work (API.md): storing a sample makes it IN_STORAGE (a
+ * received one once it passes QC: the sample remembers it waits in storage); starting its job
+ * IN_SEQUENCING; completing it SEQUENCED (FAILED on a QC fail); failing it FAILED; requeueing a
+ * failed job makes its samples VALIDATED again. Each change is keyed by the source event (the same
+ * keys as before the architecture step), so a redelivered event changes nothing.
  */
 export const statusFromLabWork = (logger?: Logger) => {
-  const move = async (event: StoredOf<LabWork, LabWork['type']>, dispatch: Dispatcher, sampleIds: readonly string[], to: SampleStatus) => {
+  const send = async (event: StoredOf<LabWork, LabWork['type']>, dispatch: Dispatcher, sampleIds: readonly string[], to: SampleStatus, command: (sampleId: string) => SampleCommand = (id) => moveTo(to, id)) => {
     for (const sampleId of sampleIds) {
       try {
-        await dispatch.send(sampleDecider, sampleId, moveTo(to, sampleId), { idempotencyKey: `${to}/${event.eventId}/${sampleId}` });
+        await dispatch.send(sampleDecider, sampleId, command(sampleId), { idempotencyKey: `${to}/${event.eventId}/${sampleId}` });
       } catch (error) {
         // A sample already there (or moved on, e.g. discarded meanwhile) is a fact, not a failure.
         if (error instanceof InvalidTransitionError && error.from === to) continue;
-        // A received sample may wait for QC in storage: it stays RECEIVED (its location says where it is).
-        if (error instanceof InvalidTransitionError && error.from === 'RECEIVED' && to === 'IN_STORAGE') continue;
         const refused = asDomainError(error);
         if (!refused) throw error;
         logger?.warn({ eventId: event.eventId, sampleId, to, reason: refused.message }, 'status change from lab work not applied');
@@ -33,11 +34,13 @@ export const statusFromLabWork = (logger?: Logger) => {
     }
   };
   return policy<LabWork>(LAB_WORK_POLICY, {
-    CustodyStored: (event, dispatch) => move(event, dispatch, [event.data.sampleId], 'IN_STORAGE'),
-    JobStarted: (event, dispatch) => move(event, dispatch, event.data.sampleIds, 'IN_SEQUENCING'),
-    JobCompleted: (event, dispatch) => move(event, dispatch, event.data.sampleIds, event.data.qcVerdict === 'FAIL' ? 'FAILED' : 'SEQUENCED'),
-    JobFailed: (event, dispatch) => move(event, dispatch, event.data.sampleIds, 'FAILED'),
-    JobRequeued: (event, dispatch) => move(event, dispatch, event.data.sampleIds, 'VALIDATED'),
+    CustodyStored: (event, dispatch) => send(event, dispatch, [event.data.sampleId], 'IN_STORAGE', (sampleId) => noted(sampleId, true)),
+    // Taken out for good: a sample waiting for QC no longer waits in storage (no status follows).
+    CustodyRemoved: (event, dispatch) => send(event, dispatch, [event.data.sampleId], 'IN_STORAGE', (sampleId) => noted(sampleId, false)),
+    JobStarted: (event, dispatch) => send(event, dispatch, event.data.sampleIds, 'IN_SEQUENCING'),
+    JobCompleted: (event, dispatch) => send(event, dispatch, event.data.sampleIds, event.data.qcVerdict === 'FAIL' ? 'FAILED' : 'SEQUENCED'),
+    JobFailed: (event, dispatch) => send(event, dispatch, event.data.sampleIds, 'FAILED'),
+    JobRequeued: (event, dispatch) => send(event, dispatch, event.data.sampleIds, 'VALIDATED'),
   },
   // The status change is the consequence of the person's lab work: the audit trail names them.
   { actor: 'cause' });

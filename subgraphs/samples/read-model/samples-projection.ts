@@ -57,7 +57,7 @@ const registrationRow = ({ tenantId, data, occurredAt, streamVersion }: StoredOf
  */
 const applyBatch = async (db: Db, events: ReadonlyArray<StoredOf<SampleEvent, SampleEvent['type']>>) => {
   const registered = events.filter((event): event is StoredOf<SampleRegistered, 'SampleRegistered'> => sampleFoldOf(event.type) === 'registered');
-  const changes = events.filter((event): event is StoredOf<SampleStatusEvent | SampleVolumeTaken, (SampleStatusEvent | SampleVolumeTaken)['type']> => sampleFoldOf(event.type) !== 'registered');
+  const changes = events.filter((event): event is StoredOf<SampleStatusEvent | SampleVolumeTaken, (SampleStatusEvent | SampleVolumeTaken)['type']> => ['moved', 'volume'].includes(sampleFoldOf(event.type)));
   if (registered.length > 0) await db.insertInto('samples_read.samples').values(registered.map(registrationRow)).onConflict((conflict) => conflict.columns(['tenant_id', 'id']).doNothing()).execute();
   if (changes.length === 0) return;
   const rows = changes.map(({ tenantId, data, streamVersion, occurredAt }) => ({
@@ -91,6 +91,8 @@ export const samplesProjection = projection<SampleEvent, SamplesReadDB>(
     },
     moved,
     volumeTaken,
+    // Where storage keeps a sample is storage's to show (Sample.location); the status follows at validation.
+    async () => undefined,
   ),
   {
     batch: applyBatch,
