@@ -83,12 +83,21 @@ class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     }
     const response = subgraphResponse(this.name, reply);
     const reached = response.extensions?.[READ_POSITION_EXTENSION];
-    // Later fetches of this plan read at least as far as this answer may show (fetches already
-    // running in parallel do not depend on it).
-    if (context.consistentWith && typeof reached === 'string' && isLater(reached, context.consistentWith)) context.consistentWith = reached;
+    // Later fetches of this plan read at least as far as this answer may show, or as a mutation
+    // wrote (fetches already running in parallel do not depend on it).
+    if (typeof reached === 'string' && (context.consistentWith ? isLater(reached, context.consistentWith) : isPosition(reached))) context.consistentWith = reached;
     return response as Awaited<ReturnType<GraphQLDataSource['process']>>;
   }
 }
+
+const isPosition = (value: string): boolean => {
+  try {
+    parsePosition(value);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Whether position `a` lies after `b` in the log; a malformed one (not from our subgraphs) never does. */
 const isLater = (a: string, b: string): boolean => {

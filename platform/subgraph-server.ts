@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { CommandContext } from '../event-store/command-handler.js';
 import { serveSubgraphSubscriptions } from './subscriptions/subgraph-subscriptions.js';
 import { ConsistencyWaiter } from '../event-store/consistency.js';
+import { compareCheckpoints, parsePosition } from '../event-store/position.js';
 import { logPeeker } from '../event-store/log-peek.js';
 import type { ProjectionRunner } from '../event-store/projection-runner.js';
 import type { EventConsumer } from '../event-store/projection.js';
@@ -104,9 +105,20 @@ const readsBeyondDecidedState = (selection: SelectionSetNode | undefined, fragme
     return inner === undefined || readsBeyondDecidedState(inner, fragments, depth);
   });
 
+/** The furthest position each request's mutations wrote, by request context. */
+const written = new WeakMap<RequestContext, string>();
+
+const noteWritten = (ctx: RequestContext, position: string) => {
+  const before = written.get(ctx);
+  if (position === '0:0' || (before && compareCheckpoints(parsePosition(position), parsePosition(before)) <= 0)) return;
+  written.set(ctx, position);
+};
+
 /**
  * Every mutation payload shows the state its write produced: what the command decided is in the
- * payload, and anything selected beyond it is read once the read models include the write.
+ * payload, and anything selected beyond it is read once the read models include the write. The
+ * answer names the write's position (READ_POSITION_EXTENSION), so the gateway reads the payload's
+ * fields other subgraphs own at it too (a discarded sample's location, from storage).
  */
 const readYourOwnWrite = <C extends RequestContext>(resolvers: GraphQLResolverMap<C>): GraphQLResolverMap<C> => {
   const mutations = (resolvers as Record<string, any>).Mutation as Record<string, (...args: any[]) => unknown> | undefined;
@@ -114,9 +126,9 @@ const readYourOwnWrite = <C extends RequestContext>(resolvers: GraphQLResolverMa
   const wrapped = Object.fromEntries(
     Object.entries(mutations).map(([field, resolve]) => [field, async (parent: unknown, args: unknown, ctx: C, info: GraphQLResolveInfo) => {
       const payload = (await resolve(parent, args, ctx, info)) as { position?: unknown } | null;
-      if (payload && typeof payload.position === 'string' && readsBeyondDecidedState(info.fieldNodes[0]?.selectionSet, info.fragments)) {
-        await ctx.readModelsAt(payload.position);
-      }
+      if (!payload || typeof payload.position !== 'string') return payload;
+      noteWritten(ctx, payload.position);
+      if (readsBeyondDecidedState(info.fieldNodes[0]?.selectionSet, info.fragments)) await ctx.readModelsAt(payload.position);
       return payload;
     }]),
   );
@@ -159,12 +171,13 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
             async didResolveOperation({ operation, contextValue }) {
               if (operation?.operation === 'query' && contextValue.consistentWith) await contextValue.readModelsAt();
             },
-            // A read that asked for a position says how far its answer may reach (READ_POSITION_EXTENSION):
-            // the gateway holds the plan's later fetches to it, so no subgraph answers from before it.
+            // A read that asked for a position says how far its answer may reach (READ_POSITION_EXTENSION),
+            // a write where it wrote: the gateway holds the plan's later fetches to it, so no subgraph
+            // answers from before it.
             async willSendResponse({ operation, contextValue, response }) {
-              if (operation?.operation !== 'query' || !contextValue.consistentWith || response.body.kind !== 'single') return;
-              const furthest = consistency.furthest();
-              if (furthest) response.body.singleResult.extensions = { ...response.body.singleResult.extensions, [READ_POSITION_EXTENSION]: furthest };
+              if (response.body.kind !== 'single') return;
+              const reached = operation?.operation === 'mutation' ? written.get(contextValue) : operation?.operation === 'query' && contextValue.consistentWith ? consistency.furthest() : null;
+              if (reached) response.body.singleResult.extensions = { ...response.body.singleResult.extensions, [READ_POSITION_EXTENSION]: reached };
             },
           };
         },

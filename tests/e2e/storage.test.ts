@@ -99,7 +99,10 @@ describe('storage through the gateway', () => {
     await lab.mutate(STORE, { s: stored, p: positions.A1 });
     await lab.mutate(`mutation($p: ID!, $s: ID!) { reservePosition(positionId: $p, sampleId: $s) { position } }`, { p: positions.A2, s: held });
     await lab.eventually(`query($id: ID!) { sample(id: $id) { status } }`, { id: stored }, (d) => d.sample.status === 'IN_STORAGE', 'sample IN_STORAGE');
-    await lab.mutate(`mutation($id: ID!) { discardSample(id: $id, reason: "tube cracked") { position } }`, { id: stored });
+    // The payload, asked without any consistency header, already shows the discarded sample kept nowhere.
+    const discarded = await system.gql(`mutation($id: ID!) { discardSample(id: $id, reason: "tube cracked") { position sample { status location { label } } } }`, { id: stored });
+    expect(discarded.errors).toBeUndefined();
+    expect(discarded.data.discardSample.sample).toEqual({ status: 'DISCARDED', location: null });
     await lab.mutate(`mutation($id: ID!) { discardSample(id: $id, reason: "withdrawn") { position } }`, { id: held });
     const read = await lab.eventually(
       `query($u: ID!, $s: ID!) { storageUnit(id: $u) { occupied reserved positions { label state sample { id } } } sample(id: $s) { location { label } custody { action positionLabel note actor } } }`,
@@ -137,7 +140,8 @@ describe('storage through the gateway', () => {
     // Sequencing took a library from the tube; the tube stays in its box until the sample is archived.
     const before = await lab.gql(`query($u: ID!) { storageUnit(id: $u) { occupied } }`, { u: box });
     expect(before.data.storageUnit.occupied).toBe(1);
-    await lab.mutate(`mutation($id: ID!) { archiveSample(id: $id) { position } }`, { id: stored });
+    const archived = await system.gql(`mutation($id: ID!) { archiveSample(id: $id) { position sample { status location { label } } } }`, { id: stored });
+    expect(archived.data?.archiveSample.sample).toEqual({ status: 'ARCHIVED', location: null });
     const read = await lab.eventually(
       `query($u: ID!, $s: ID!) { storageUnit(id: $u) { occupied positions { label state } } sample(id: $s) { status location { label } custody { action note } } }`,
       { u: box, s: stored },

@@ -151,9 +151,15 @@ export class StorageQueries {
   }
 
   /** Where each sample is kept now (occupied positions only). */
+  /**
+   * Where each sample is kept. A discarded or archived sample is kept nowhere, though its position
+   * is freed a moment later (by the storage policy that follows the samples context): a read at the
+   * discard's position already says so.
+   */
   async locationsOfSamples(tenantId: string, sampleIds: readonly string[]): Promise<PositionRow[]> {
     return (await sql<PositionRow>`SELECT ${POSITION_COLUMNS} FROM storage_read.positions p JOIN storage_read.units u ON u.tenant_id = p.tenant_id AND u.id = p.unit_id
-      WHERE p.tenant_id = ${tenantId} AND p.sample_id = ANY(${uuids(sampleIds)}::uuid[]) AND p.state = 'OCCUPIED'`.execute(this.db)).rows;
+      WHERE p.tenant_id = ${tenantId} AND p.sample_id = ANY(${uuids(sampleIds)}::uuid[]) AND p.state = 'OCCUPIED'
+        AND NOT EXISTS (SELECT 1 FROM storage_read.sample_replica r WHERE r.tenant_id = p.tenant_id AND r.id = p.sample_id AND r.status IN ('DISCARDED', 'ARCHIVED'))`.execute(this.db)).rows;
   }
 
   /** The samples kept in each unit's positions, row by row, with the storage context's copy of their barcode and type. */
