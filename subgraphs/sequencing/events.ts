@@ -36,7 +36,8 @@ export type RunMetricsRecorded = Event<'RunMetricsRecorded', { jobId: string; me
 /** `qcOverrideReason`: why a job with no recorded metrics was completed anyway (present only then or when given). */
 export type JobCompleted = Event<'JobCompleted', { jobId: string; qcVerdict: QcVerdict | null; sampleIds: string[]; qcOverrideReason?: string }>;
 export type JobFailed = Event<'JobFailed', { jobId: string; reason: string; sampleIds: string[] }>;
-export type JobCancelled = Event<'JobCancelled', { jobId: string; reason: string | null }>;
+/** `sampleIds`: set when the run was cancelled on the instrument (PAUSED): its samples' sequencing failed. */
+export type JobCancelled = Event<'JobCancelled', { jobId: string; reason: string | null; sampleIds?: string[] }>;
 export type JobRequeued = Event<'JobRequeued', { jobId: string; sampleIds: string[] }>;
 
 /** Stream `SequencingJob-<uuid>`. */
@@ -53,6 +54,15 @@ export type JobEvent =
   | JobFailed
   | JobCancelled
   | JobRequeued;
+
+/**
+ * Stream `SampleRun-<sampleId>`: the claim that puts a tube on one instrument run at a time. A job's
+ * start claims each of its samples in the commit that records `JobStarted`; its end (completed,
+ * failed, or cancelled while paused) releases them in the commit that records that end.
+ */
+export type SampleRunClaimed = Event<'SampleRunClaimed', { sampleId: string; jobId: string; jobName: string; flowcellId: string }>;
+export type SampleRunReleased = Event<'SampleRunReleased', { sampleId: string; jobId: string }>;
+export type SampleRunEvent = SampleRunClaimed | SampleRunReleased;
 
 export type KitIndex = { indexId: string; i7: string; i5: string | null; well: string | null };
 /** Stream `IndexKit-<uuid>`. */
@@ -91,4 +101,4 @@ export type RunCompleted = Event<'RunCompleted', { runId: string; qcVerdict: QcV
 export type RunEvent = RunCreated | PoolLoaded | LaneQcRecorded | RunCompleted;
 
 /** Every event the sequencing context records. */
-export type SequencingEvent = JobEvent | IndexKitEvent | LibraryEvent | LibraryBarcodeEvent | PoolEvent | RunEvent;
+export type SequencingEvent = JobEvent | SampleRunEvent | IndexKitEvent | LibraryEvent | LibraryBarcodeEvent | PoolEvent | RunEvent;

@@ -25,7 +25,7 @@ export const sequencingSubgraph = (runtime: Runtime): SubgraphDefinition<Sequenc
   return {
     name: 'sequencing',
     typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
-    resolvers: sequencingResolvers({ queries, commands: new JobCommands(runtime.commands, db, config, queries), lab: new LabCommands(runtime.commands, db, config),
+    resolvers: sequencingResolvers({ queries, commands: new JobCommands(runtime.commands, db, config), lab: new LabCommands(runtime.commands, db, config),
       allKits: (tenantId) => lab.allKits(tenantId),
       config,
       feed: runtime.liveFeed,

@@ -90,16 +90,17 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       removeSampleFromJob: (_, { jobId, sampleId }, ctx) => change(ctx, jobId, { type: 'RemoveSample', data: { sampleId } }),
       queueJob: (_, { jobId }, ctx) => change(ctx, jobId, { type: 'QueueJob', data: {} }),
       startJob: async (_, { jobId, flowcellId }, ctx) => {
-        // Whether its samples are on another run is this context's read model: read it at the caller's position.
+        // Its samples' statuses are the samples context's facts (kept in a replica): read them at the caller's position.
         await ctx.readModelsAt();
         return deps.commands.start(commandContext(ctx), jobId, flowcellId);
       },
       pauseJob: (_, { jobId }, ctx) => change(ctx, jobId, { type: 'PauseJob', data: {} }),
       resumeJob: (_, { jobId }, ctx) => change(ctx, jobId, { type: 'ResumeJob', data: {} }),
       recordRunMetrics: (_, { jobId, metrics }, ctx) => deps.commands.recordRunMetrics(commandContext(ctx), jobId, metrics),
-      completeJob: (_, { jobId, qcOverrideReason }, ctx) => change(ctx, jobId, { type: 'CompleteJob', data: { qcOverrideReason: qcOverrideReason ?? null } }),
-      failJob: (_, { jobId, reason }, ctx) => change(ctx, jobId, { type: 'FailJob', data: { reason } }),
-      cancelJob: (_, { jobId, reason }, ctx) => change(ctx, jobId, { type: 'CancelJob', data: { reason: reason ?? null } }),
+      // Ending a run releases its samples' claims in the same commit.
+      completeJob: (_, { jobId, qcOverrideReason }, ctx) => deps.commands.end(commandContext(ctx), jobId, { type: 'CompleteJob', data: { qcOverrideReason: qcOverrideReason ?? null } }),
+      failJob: (_, { jobId, reason }, ctx) => deps.commands.end(commandContext(ctx), jobId, { type: 'FailJob', data: { reason } }),
+      cancelJob: (_, { jobId, reason }, ctx) => deps.commands.end(commandContext(ctx), jobId, { type: 'CancelJob', data: { reason: reason ?? null } }),
       requeueJob: (_, { jobId }, ctx) => change(ctx, jobId, { type: 'RequeueJob', data: {} }),
       importIndexKit: (_, { input }, ctx) => deps.lab.importIndexKit(commandContext(ctx), input),
       prepareLibrary: async (_, { input }, ctx) => {

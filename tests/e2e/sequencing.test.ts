@@ -20,6 +20,21 @@ const add = (jobId: string, sampleId: string, i7: string, i5: string | null, lan
     j: jobId, s: sampleId, i7, i5, l: lane,
   });
 
+/** Starts a job reading at `position` (e.g. a sample's status move, which the samples context makes after our own write). */
+const startAt = (jobId: string, flowcellId: string, position: string) =>
+  system.gql(`mutation($j: ID!, $f: String!) { startJob(jobId: $j, flowcellId: $f) { position ${JOB} } }`, { j: jobId, f: flowcellId }, { 'x-tracseq-consistent-with': position });
+
+/**
+ * The position of the move that gave a sample `status` (from its audit trail, once there): the
+ * samples context makes it in reaction to a job's event, so it comes after any position our writes returned.
+ */
+const statusMoveAt = (sampleId: string, status: string): Promise<string> =>
+  lab.eventually(`query($s: ID!) { sample(id: $s) { status history { position data } } }`, { s: sampleId }, (d) => {
+    const moves = (d.sample.history as Array<{ position: string; data: { to?: string } }>).filter((event) => event.data.to !== undefined);
+    const last = moves[moves.length - 1];
+    return d.sample.status === status && last?.data.to === status ? last.position : undefined;
+  }, `sample ${status}`);
+
 const newJob = async (name: string) =>
   (await lab.mutate(`mutation($n: String!) { createSequencingJob(input: { name: $n, platform: NOVASEQ_X, priority: HIGH, readStructure: "151T8B8B151T" }) { position job { id status } } }`, { n: name })).job.id as string;
 
@@ -122,7 +137,7 @@ describe('sequencing through the gateway', () => {
     expect((await act('queueJob', jobId)).errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_TRANSITION', from: 'CANCELLED', to: 'QUEUED' });
   });
 
-  it('refuses to start a job whose sample is on another run (RUNNING or PAUSED), and starts it once that run has ended', async () => {
+  it('refuses to start a job whose sample is on another run (RUNNING or PAUSED); once that run failed and was requeued, the other job takes the sample', async () => {
     const tube = await lab.validatedSample('SEQ-TWIN-0001', 'LIBRARY');
     const first = await newJob('Twin run A');
     const second = await newJob('Twin run B');
@@ -135,13 +150,75 @@ describe('sequencing through the gateway', () => {
     await ok('pauseJob', first);
     const refused = await act('startJob', second, ', flowcellId: "FC-TWIN-B"');
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'SAMPLE_ON_ANOTHER_RUN', samples: [{ sampleId: tube, jobId: first }] });
-    expect(refused.errors?.[0]?.message).toContain('SEQ-TWIN-0001 is on "Twin run A" (PAUSED)');
+    expect(refused.errors?.[0]?.message).toContain('SEQ-TWIN-0001 is on "Twin run A" (flowcell FC-TWIN-A)');
     // Nothing was written: the job is still QUEUED, and the tube's status is the first run's.
     const after = await lab.gql(`query($j: ID!, $s: ID!) { sequencingJob(id: $j) { status flowcellId } sample(id: $s) { status } }`, { j: second, s: tube });
     expect(after.data).toEqual({ sequencingJob: { status: 'QUEUED', flowcellId: null }, sample: { status: 'IN_SEQUENCING' } });
     await ok('resumeJob', first);
     await ok('failJob', first, ', reason: "lane clogged"');
-    expect((await ok('startJob', second, ', flowcellId: "FC-TWIN-B"')).job).toMatchObject({ status: 'RUNNING', flowcellId: 'FC-TWIN-B' });
+    // The failure released the claim, but the run left the tube IN_SEQUENCING, then FAILED: not startable.
+    const notReady = await act('startJob', second, ', flowcellId: "FC-TWIN-B"');
+    expect(notReady.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'SAMPLE_NOT_READY', samples: [{ sampleId: tube }] });
+    expect(notReady.errors?.[0]?.message).toMatch(/SEQ-TWIN-0001 is (IN_SEQUENCING|FAILED)/);
+    // Requeueing the failed job makes the tube VALIDATED again: the other job may now take it.
+    await ok('requeueJob', first);
+    const validated = await statusMoveAt(tube, 'VALIDATED');
+    const startedB = await startAt(second, 'FC-TWIN-B', validated);
+    expect(startedB.errors).toBeUndefined();
+    expect(startedB.data.startJob.job).toMatchObject({ status: 'RUNNING', flowcellId: 'FC-TWIN-B' });
+    // The requeued job would claim the tube again: refused, naming the run that has it now.
+    const again = await startAt(first, 'FC-TWIN-A2', startedB.data.startJob.position);
+    expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'SAMPLE_ON_ANOTHER_RUN', samples: [{ sampleId: tube, jobId: second }] });
+    expect(again.errors?.[0]?.message).toContain('SEQ-TWIN-0001 is on "Twin run B" (flowcell FC-TWIN-B)');
+  });
+
+  it('starts only one of two jobs sharing a sample when both are started at the same instant', async () => {
+    const pairs = await Promise.all(['SEQ-RACE-0001', 'SEQ-RACE-0002', 'SEQ-RACE-0003'].map(async (barcode, n) => {
+      const tube = await lab.validatedSample(barcode, 'LIBRARY');
+      const jobs = [await newJob(`Race ${n} A`), await newJob(`Race ${n} B`)];
+      for (const job of jobs) {
+        expect((await add(job, tube, 'ACGTACGT', 'TTGGCCAA', 1)).errors).toBeUndefined();
+        await ok('queueJob', job);
+      }
+      return { tube, jobs };
+    }));
+    const starts = await Promise.all(pairs.flatMap(({ jobs }) => jobs.map((job, k) => act('startJob', job, `, flowcellId: "FC-RACE-${k}"`))));
+    for (const [n, { tube, jobs }] of pairs.entries()) {
+      const [a, b] = [starts[2 * n]!, starts[2 * n + 1]!];
+      const winner = a.errors ? 1 : 0;
+      const [won, lost] = winner === 0 ? [a, b] : [b, a];
+      expect(won.errors, JSON.stringify(won.errors)).toBeUndefined();
+      expect(won.data.startJob.job.status).toBe('RUNNING');
+      expect(lost.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'SAMPLE_ON_ANOTHER_RUN', samples: [{ sampleId: tube, jobId: jobs[winner] }] });
+      const loser = await lab.gql(`query($j: ID!) { sequencingJob(id: $j) { status flowcellId } }`, { j: jobs[1 - winner] });
+      expect(loser.data.sequencingJob).toEqual({ status: 'QUEUED', flowcellId: null });
+    }
+  });
+
+  it('does not start a job with a sample a failed run left FAILED: SAMPLE_NOT_READY, the job stays QUEUED and the sample FAILED', async () => {
+    const tube = await lab.validatedSample('SEQ-LEFT-0001', 'LIBRARY');
+    const spare = await lab.validatedSample('SEQ-LEFT-0002', 'LIBRARY');
+    const failed = await newJob('Left-behind A');
+    const later = await newJob('Left-behind B');
+    expect((await add(failed, tube, 'ACGTACGT', null, 1)).errors).toBeUndefined();
+    expect((await add(later, tube, 'ACGTACGT', null, 1)).errors).toBeUndefined();
+    expect((await add(later, spare, 'GGTTCCAA', null, 1)).errors).toBeUndefined();
+    for (const job of [failed, later]) await ok('queueJob', job);
+    await ok('startJob', failed, ', flowcellId: "FC-LEFT-A"');
+    await ok('failJob', failed, ', reason: "reagent leak"');
+    const failedAt = await statusMoveAt(tube, 'FAILED');
+    const historyBefore = (await system.gql(`query($s: ID!) { sample(id: $s) { history { id } } }`, { s: tube }, { 'x-tracseq-consistent-with': failedAt })).data.sample.history.length;
+
+    const refused = await startAt(later, 'FC-LEFT-B', failedAt);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'SAMPLE_NOT_READY', samples: [{ sampleId: tube, status: 'FAILED' }] });
+    expect(refused.errors?.[0]?.message).toContain('SEQ-LEFT-0001 is FAILED');
+    expect(refused.errors?.[0]?.message).not.toContain('SEQ-LEFT-0002');
+    const after = await system.gql(`query($j: ID!, $s: ID!, $t: ID!) { sequencingJob(id: $j) { status flowcellId } tube: sample(id: $s) { status history { id } } spare: sample(id: $t) { status } }`,
+      { j: later, s: tube, t: spare }, { 'x-tracseq-consistent-with': failedAt });
+    expect(after.data.sequencingJob).toEqual({ status: 'QUEUED', flowcellId: null });
+    expect(after.data.tube.status).toBe('FAILED');
+    expect(after.data.tube.history).toHaveLength(historyBefore);
+    expect(after.data.spare.status).toBe('VALIDATED');
   });
 
   it('lists jobs by status and platform with cursors', async () => {
@@ -153,5 +230,26 @@ describe('sequencing through the gateway', () => {
     });
     expect([listed.data.sequencingJobs.edges[0].node.name, next.data.sequencingJobs.edges[0].node.name].sort()).toEqual(['Doomed run', 'Run 2026-11-21']);
     expect(next.data.sequencingJobs.pageInfo.hasNextPage).toBe(false);
+  });
+
+  // After the listing above, which counts this file's cancelled jobs.
+  it('cancelling a run paused on the instrument fails its samples and frees them: revalidated, they go on another job', async () => {
+    const tube = await lab.validatedSample('CANCEL-SEQ-01');
+    const [stopped, next] = [await newJob('Stopped run'), await newJob('Next run')];
+    for (const job of [stopped, next]) {
+      await lab.mutate(`mutation($j: ID!, $s: ID!) { addSampleToJob(jobId: $j, sampleId: $s, i7Index: "CCCCAAAA") { position } }`, { j: job, s: tube });
+      await ok('queueJob', job);
+    }
+    await ok('startJob', stopped, ', flowcellId: "FC-STOP-1"');
+    await ok('pauseJob', stopped);
+    expect((await ok('cancelJob', stopped, ', reason: "instrument fault"')).job.status).toBe('CANCELLED');
+    const failedAt = await statusMoveAt(tube, 'FAILED');
+    const refused = await startAt(next, 'FC-NEXT-1', failedAt);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'SAMPLE_NOT_READY', samples: [{ sampleId: tube, status: 'FAILED' }] });
+    const revalidated = await lab.mutate(`mutation($s: ID!) { validateSample(id: $s) { position sample { status } } }`, { s: tube });
+    expect(revalidated.sample.status).toBe('VALIDATED');
+    const started = await startAt(next, 'FC-NEXT-1', revalidated.position);
+    expect(started.errors).toBeUndefined();
+    expect(started.data.startJob.job.status).toBe('RUNNING');
   });
 });

@@ -16,6 +16,7 @@ const BY_STREAM_TYPE: Record<string, string> = {
   StoragePosition: TOPICS.storage,
   SampleCustody: TOPICS.storage,
   SequencingJob: TOPICS.sequencing,
+  SampleRun: TOPICS.sequencing,
   Alert: TOPICS.notification,
   AlertSlot: TOPICS.notification,
   Saga: TOPICS.saga,

@@ -93,6 +93,9 @@ export const SUBJECTS: Extractors = {
   JobFailed: jobWithSamples,
   JobCancelled: job,
   JobRequeued: jobWithSamples,
+  // a run's claim on a tube is bookkeeping: JobStarted and its end already say it, in both trails
+  SampleRunClaimed: () => ({ about: [] }),
+  SampleRunReleased: () => ({ about: [] }),
   IndexKitImported: (e) => ({ about: [e.data.kitId] }),
   LibraryPrepared: (e) => ({ about: [e.data.libraryId, e.data.sampleId], links: [{ container: e.data.libraryId, member: e.data.sampleId }] }),
   LibraryQcRecorded: (e) => ({ about: [e.data.libraryId] }),

@@ -1,7 +1,7 @@
 import { policy, type Dispatcher, type StoredOf } from '../../../event-store/projection.js';
 import { asDomainError, InvalidTransitionError } from '../../../platform/errors.js';
 import type { Logger } from '../../../platform/logger.js';
-import type { JobCompleted, JobFailed, JobRequeued, JobStarted } from '../../sequencing/events.js';
+import type { JobCancelled, JobCompleted, JobFailed, JobRequeued, JobStarted } from '../../sequencing/events.js';
 import type { CustodyRemoved, CustodyStored } from '../../storage/events.js';
 import type { SampleStatus } from '../events.js';
 import { moveTo, sampleDecider, type SampleCommand } from '../domain/sample.js';
@@ -10,12 +10,13 @@ export const LAB_WORK_POLICY = 'samples-status-from-lab-work';
 
 const noted = (sampleId: string, inStorage: boolean): SampleCommand => ({ type: 'NoteSampleStorage', data: { sampleId, inStorage } });
 
-type LabWork = CustodyStored | CustodyRemoved | JobStarted | JobCompleted | JobFailed | JobRequeued;
+type LabWork = CustodyStored | CustodyRemoved | JobStarted | JobCompleted | JobFailed | JobCancelled | JobRequeued;
 
 /**
  * Statuses that follow from other contexts' work (API.md): storing a sample makes it IN_STORAGE (a
  * received one once it passes QC: the sample remembers it waits in storage); starting its job
- * IN_SEQUENCING; completing it SEQUENCED (FAILED on a QC fail); failing it FAILED; requeueing a
+ * IN_SEQUENCING; completing it SEQUENCED (FAILED on a QC fail); failing it, or cancelling it on the
+ * instrument, FAILED; requeueing a
  * failed job makes its samples VALIDATED again. Each change is keyed by the source event (the same
  * keys as before the architecture step), so a redelivered event changes nothing.
  */
@@ -40,6 +41,8 @@ export const statusFromLabWork = (logger?: Logger) => {
     JobStarted: (event, dispatch) => send(event, dispatch, event.data.sampleIds, 'IN_SEQUENCING'),
     JobCompleted: (event, dispatch) => send(event, dispatch, event.data.sampleIds, event.data.qcVerdict === 'FAIL' ? 'FAILED' : 'SEQUENCED'),
     JobFailed: (event, dispatch) => send(event, dispatch, event.data.sampleIds, 'FAILED'),
+    // Cancelled while paused on the instrument: those samples' sequencing failed (validateSample re-admits them).
+    JobCancelled: (event, dispatch) => send(event, dispatch, event.data.sampleIds ?? [], 'FAILED'),
     JobRequeued: (event, dispatch) => send(event, dispatch, event.data.sampleIds, 'VALIDATED'),
   },
   // The status change is the consequence of the person's lab work: the audit trail names them.

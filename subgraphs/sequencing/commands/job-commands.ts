@@ -3,11 +3,11 @@ import type { CommandContext, CommandHandler } from '../../../event-store/comman
 import { BadInputError, NotFoundError } from '../../../platform/errors.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
 import type { Kysely } from 'kysely';
-import { jobDecider, type Job, type JobCommand } from '../domain/job.js';
+import { jobDecider, jobExists, type Job, type JobCommand } from '../domain/job.js';
+import { jobEnd, jobRunStreams, jobStart, type EndRun, type LoadedJob } from '../domain/sample-run.js';
 import type { RunMetrics } from '../events.js';
 import type { SequencingLabConfig } from '../lab-config.js';
 import { sequencingSamples } from '../read-model/jobs-projection.js';
-import type { SequencingQueries } from '../read-model/queries.js';
 
 export interface JobWrite {
   job: Job;
@@ -15,16 +15,15 @@ export interface JobWrite {
 }
 
 type CreateInput = Omit<Extract<JobCommand, { type: 'CreateJob' }>['data'], 'jobId'>;
-/** Commands on an existing job that need nothing but their own data. */
-export type JobChange = Exclude<JobCommand, { type: 'CreateJob' | 'AddSample' | 'RecordRunMetrics' | 'StartJob' }>;
+/** Commands on an existing job that need nothing but their own data and touch only the job. */
+export type JobChange = Exclude<JobCommand, { type: 'CreateJob' | 'AddSample' | 'RecordRunMetrics' | 'StartJob' | EndRun['type'] }>;
 
-/** The sequencing write path: every mutation is one command to the job decider. */
+/** The sequencing write path: every mutation is one decision on a job (starting and ending it also on its samples' run claims). */
 export class JobCommands {
   constructor(
     private readonly commands: CommandHandler,
     private readonly db: Kysely<any>,
     private readonly config: SequencingLabConfig,
-    private readonly queries: SequencingQueries,
   ) {}
 
   async create(context: CommandContext, input: CreateInput, idempotencyKey?: string | null): Promise<JobWrite> {
@@ -54,17 +53,37 @@ export class JobCommands {
   }
 
   /**
-   * Starts a queued job unless one of its samples is on another job's instrument run (RUNNING or
-   * PAUSED), as this context's read model has it at the caller's position (the resolver waits for it);
-   * the decider keeps only the job's own samples of what the read model lists.
+   * Starts a queued job, claiming each of its samples for this run in the same commit (domain/
+   * sample-run.ts): refused when another run holds one of them, or when one's status (this context's
+   * replica of the samples context's facts, at the caller's position: the resolver waits for it) is
+   * not VALIDATED or IN_STORAGE.
    */
   async start(context: CommandContext, jobId: string, flowcellId: string): Promise<JobWrite> {
-    if (!isUuid(jobId)) throw new BadInputError(`"${jobId}" is not a job id`, { field: 'jobId' });
-    return this.send(context, jobId, { type: 'StartJob', data: { flowcellId, onOtherRuns: await this.queries.samplesOnOtherRuns(context.tenantId, jobId) } });
+    const loaded = await this.loadJob(context, jobId);
+    const samples = (await sequencingSamples.byIds(this.db, context.tenantId, loaded.sampleIds)).map((row) => ({ sampleId: row.id, barcode: row.barcode, status: row.status }));
+    const result = await this.commands.executeAcross(jobStart(loaded), jobRunStreams(loaded), { type: 'StartJob', data: { flowcellId, samples } }, context);
+    return { job: result.states.job as Job, position: result.position };
+  }
+
+  /** Completes, fails or cancels a job, releasing its samples' claims in the same commit when it was on an instrument. */
+  async end(context: CommandContext, jobId: string, command: EndRun): Promise<JobWrite> {
+    const read = await this.loadJob(context, jobId);
+    // Only a RUNNING or PAUSED job holds claims; if it gets there meanwhile, the decision says so.
+    const loaded = read.onInstrument ? read : { ...read, sampleIds: [] };
+    const result = await this.commands.executeAcross(jobEnd(loaded), jobRunStreams(loaded), command, context);
+    return { job: result.states.job as Job, position: result.position };
   }
 
   change(context: CommandContext, jobId: string, command: JobChange): Promise<JobWrite> {
     return this.send(context, jobId, command);
+  }
+
+  /** The job's samples as its stream has them now: the claims its run decision loads. */
+  private async loadJob(context: CommandContext, jobId: string): Promise<LoadedJob & { onInstrument: boolean }> {
+    if (!isUuid(jobId)) throw new BadInputError(`"${jobId}" is not a job id`, { field: 'jobId' });
+    const { state, version } = await this.commands.load(jobDecider, jobId, context.tenantId);
+    if (!jobExists(state)) throw new NotFoundError('sequencing job not found');
+    return { id: jobId, version, sampleIds: state.samples.map((s) => s.sampleId), onInstrument: state.status === 'RUNNING' || state.status === 'PAUSED' };
   }
 
   private async send(context: CommandContext, jobId: string, command: JobCommand): Promise<JobWrite> {

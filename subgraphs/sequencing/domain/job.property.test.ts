@@ -29,13 +29,16 @@ const command = fc.oneof(
   fc.record({ op: fc.constantFrom('queue', 'start', 'pause', 'resume', 'complete', 'fail', 'cancel', 'requeue'), text: fc.oneof(fc.string(), fc.constantFrom('FC-0001', '', ' ', 'x'.repeat(50))) }),
 );
 
+/** Every sample the commands may add, as the replica would have it: startable. */
+const READY = Array.from({ length: 6 }, (_, n) => ({ sampleId: `s${n}`, barcode: `S${n}`, status: 'VALIDATED' }));
+
 const toCommand = (c: typeof command extends fc.Arbitrary<infer T> ? T : never): JobCommand => {
   switch (c.op) {
     case 'add': return { type: 'AddSample', data: { sampleId: `s${c.sample}`, barcode: `S${c.sample}`, status: c.status, i7Index: c.i7, i5Index: c.i5, lane: c.lane } };
     case 'remove': return { type: 'RemoveSample', data: { sampleId: `s${c.sample}` } };
     case 'metrics': return { type: 'RecordRunMetrics', data: { metrics: c, thresholds } };
     case 'queue': return { type: 'QueueJob', data: {} };
-    case 'start': return { type: 'StartJob', data: { flowcellId: c.text } };
+    case 'start': return { type: 'StartJob', data: { flowcellId: c.text, samples: READY, onOtherRuns: [] } };
     case 'pause': return { type: 'PauseJob', data: {} };
     case 'resume': return { type: 'ResumeJob', data: {} };
     case 'complete': return { type: 'CompleteJob', data: {} };

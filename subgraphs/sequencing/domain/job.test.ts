@@ -32,7 +32,9 @@ const HISTORY: Record<JobStatus, JobEvent[]> = {
 const ALLOWED = 'PENDING→QUEUED PENDING→CANCELLED QUEUED→RUNNING QUEUED→CANCELLED RUNNING→PAUSED RUNNING→COMPLETED RUNNING→FAILED PAUSED→RUNNING PAUSED→CANCELLED FAILED→QUEUED'.split(' ');
 
 const resume: JobCommand = { type: 'ResumeJob', data: {} };
-const start: JobCommand = { type: 'StartJob', data: { flowcellId: 'FC-0001' } };
+/** The samples context's facts about the job's sample, as the replica has them: startable. */
+const ready = [{ sampleId: 's1', barcode: 'SMP-0001', status: 'VALIDATED' }];
+const start: JobCommand = { type: 'StartJob', data: { flowcellId: 'FC-0001', samples: ready, onOtherRuns: [] } };
 
 /** The command that asks for each status, and the event it records when allowed from `from`. */
 const attempt: Record<Exclude<JobStatus, 'PENDING'>, (from: JobStatus) => { command: JobCommand; records: JobEvent }> = {
@@ -41,7 +43,8 @@ const attempt: Record<Exclude<JobStatus, 'PENDING'>, (from: JobStatus) => { comm
   PAUSED: () => ({ command: { type: 'PauseJob', data: {} }, records: { type: 'JobPaused', data: { jobId } } }),
   COMPLETED: () => ({ command: { type: 'CompleteJob', data: {} }, records: { type: 'JobCompleted', data: { jobId, qcVerdict: 'PASS', sampleIds: ['s1'] } } }),
   FAILED: () => ({ command: { type: 'FailJob', data: { reason: 'laser fault' } }, records: { type: 'JobFailed', data: { jobId, reason: 'laser fault', sampleIds: ['s1'] } } }),
-  CANCELLED: () => ({ command: { type: 'CancelJob', data: { reason: null } }, records: { type: 'JobCancelled', data: { jobId, reason: null } } }),
+  // Cancelled on the instrument, the run names its samples (their sequencing failed).
+  CANCELLED: (from) => ({ command: { type: 'CancelJob', data: { reason: null } }, records: { type: 'JobCancelled', data: { jobId, reason: null, ...(from === 'PAUSED' ? { sampleIds: ['s1'] } : {}) } } }),
 };
 
 const statusAfter = (events: readonly JobEvent[]) => (foldEvents(jobDecider, events) as Job).status;
@@ -69,9 +72,34 @@ describe('sequencing job transitions', () => {
   });
 
   it('refuses a start without a usable flowcell id, a failure without a reason, and trims a cancel reason', () => {
-    given(jobDecider, HISTORY.QUEUED).when({ type: 'StartJob', data: { flowcellId: 'F C' } }).thenThrows(BadInputError, /flowcellId/);
+    given(jobDecider, HISTORY.QUEUED).when({ type: 'StartJob', data: { flowcellId: 'F C', samples: ready, onOtherRuns: [] } }).thenThrows(BadInputError, /flowcellId/);
     given(jobDecider, HISTORY.RUNNING).when({ type: 'FailJob', data: { reason: '  ' } }).thenThrows(BadInputError, /reason/);
     given(jobDecider, HISTORY.PENDING).when({ type: 'CancelJob', data: { reason: ' recalled ' } }).then([{ type: 'JobCancelled', data: { jobId, reason: 'recalled' } }]);
+  });
+
+  it('starts only with VALIDATED or IN_STORAGE samples, naming the others with their status', () => {
+    const starting = (status: string): JobCommand => ({ type: 'StartJob', data: { flowcellId: 'FC-0001', samples: [{ sampleId: 's1', barcode: 'SMP-0001', status }], onOtherRuns: [] } });
+    given(jobDecider, HISTORY.QUEUED).when(starting('IN_STORAGE')).then([started]);
+    for (const status of ['FAILED', 'SEQUENCED', 'IN_SEQUENCING', 'DISCARDED', 'REJECTED']) {
+      given(jobDecider, HISTORY.QUEUED).when(starting(status)).thenThrows(ConflictError, `SMP-0001 is ${status}: only VALIDATED or IN_STORAGE samples go on a run`);
+    }
+    // A sample this context has no facts about is not started blind.
+    given(jobDecider, HISTORY.QUEUED).when({ type: 'StartJob', data: { flowcellId: 'FC-0001', samples: [], onOtherRuns: [] } }).thenThrows(ConflictError, 's1 is UNKNOWN');
+    let refusal: unknown;
+    try {
+      jobDecider.decide(starting('FAILED'), foldEvents(jobDecider, HISTORY.QUEUED), { now: '2026-01-01T00:00:00.000Z', version: 3 });
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toMatchObject({ code: 'CONFLICT', details: { reason: 'SAMPLE_NOT_READY', samples: [{ sampleId: 's1', status: 'FAILED' }] } });
+  });
+
+  it('refuses a start while another run holds one of its samples, and that before the sample status', () => {
+    const held = { sampleId: 's1', barcode: 'SMP-0001', jobId: 'job-0', jobName: 'Run 0', flowcellId: 'FC-0000' };
+    given(jobDecider, HISTORY.QUEUED).when({ type: 'StartJob', data: { flowcellId: 'FC-0001', samples: [{ ...ready[0]!, status: 'IN_SEQUENCING' }], onOtherRuns: [held] } })
+      .thenThrows(ConflictError, 'SMP-0001 is on "Run 0" (flowcell FC-0000)');
+    // A claim on another of that job's samples, or this job's own, is not in the way.
+    given(jobDecider, HISTORY.QUEUED).when({ type: 'StartJob', data: { flowcellId: 'FC-0001', samples: ready, onOtherRuns: [{ ...held, sampleId: 's9' }, { ...held, jobId }] } }).then([started]);
   });
 
   it('completes a job with no recorded metrics only with an explicit override and its reason', () => {

@@ -39,10 +39,11 @@ export type JobCommand =
   | Command<'RemoveSample', { sampleId: string }>
   | Command<'QueueJob', NoData>
   /**
-   * `onOtherRuns`: the job's samples that another job holds on an instrument (RUNNING or PAUSED), as
-   * the sequencing read model has it when the command is sent: a tube is on one flowcell at a time.
+   * `samples`: the samples context's facts about the job's samples (barcode, status), as this
+   * context's replica has them at the caller's position. `onOtherRuns`: the job's samples another
+   * job's run holds, from their claims (sample-run.ts), so decided on the write side.
    */
-  | Command<'StartJob', { flowcellId: string; onOtherRuns?: readonly SampleOnRun[] }>
+  | Command<'StartJob', { flowcellId: string; samples: readonly SampleFacts[]; onOtherRuns: readonly SampleOnRun[] }>
   | Command<'PauseJob', NoData>
   | Command<'ResumeJob', NoData>
   /** `thresholds`: the lab's for the job's platform and flowcell type (lab-config.ts), as for a run's lanes. */
@@ -154,10 +155,13 @@ export const indexCollision = (candidate: JobSample, others: readonly JobSample[
     return distance < 3;
   }) ?? null;
 
+/** A sample is added to a job, and goes on its run, from these statuses only (API.md); starting moves it to IN_SEQUENCING. */
+export const STARTABLE_SAMPLE_STATUSES: readonly string[] = ['VALIDATED', 'IN_STORAGE'];
+
 const addSample = (state: JobState, sample: JobSample & { status: string; barcode: string }): JobEvent[] => {
   const job = existing(state);
   if (job.status !== 'PENDING') throw new InvalidTransitionError(job.status, 'PENDING', 'job (samples can only be added while PENDING)');
-  if (sample.status !== 'VALIDATED' && sample.status !== 'IN_STORAGE') {
+  if (!STARTABLE_SAMPLE_STATUSES.includes(sample.status)) {
     throw new BadInputError(`sample ${sample.barcode} is ${sample.status}; only VALIDATED or IN_STORAGE samples can be sequenced`, { field: 'sampleId' });
   }
   if (job.samples.some((s) => s.sampleId === sample.sampleId)) throw new ConflictError(`sample ${sample.barcode} is already in this job`);
@@ -187,18 +191,33 @@ const queueJob = (state: JobState): JobEvent[] => {
   return [{ type: 'JobQueued', data: { jobId: job.id } }];
 };
 
-/** A sample another job holds on an instrument, named for the person refused. */
-export type SampleOnRun = { sampleId: string; barcode: string; jobId: string; jobName: string; jobStatus: string };
+/** A sample another job's run holds (its claim, sample-run.ts), named for the person refused. */
+export type SampleOnRun = { sampleId: string; barcode: string; jobId: string; jobName: string; flowcellId: string };
+/** What this context knows of a sample from the samples context (its replica). */
+export type SampleFacts = { sampleId: string; barcode: string; status: string };
 
-const startJob = (state: JobState, flowcellId: string, onOtherRuns: readonly SampleOnRun[]): JobEvent[] => {
+const startJob = (state: JobState, flowcellId: string, facts: readonly SampleFacts[], onOtherRuns: readonly SampleOnRun[]): JobEvent[] => {
   const job = moveTo(state, 'RUNNING');
   if (job.status !== 'QUEUED') throw new InvalidTransitionError(job.status, 'RUNNING', 'job (use resumeJob for a paused job)');
   const busy = onOtherRuns.filter((other) => other.jobId !== job.id && job.samples.some((sample) => sample.sampleId === other.sampleId));
   if (busy.length > 0) {
-    const where = busy.map((other) => `${other.barcode} is on "${other.jobName}" (${other.jobStatus})`).join('; ');
+    const where = busy.map((other) => `${other.barcode} is on "${other.jobName}" (flowcell ${other.flowcellId})`).join('; ');
     throw new ConflictError(`${where}: a sample is on one run at a time; complete, fail or cancel that run first`, {
       reason: 'SAMPLE_ON_ANOTHER_RUN',
       samples: busy.map(({ sampleId, jobId }) => ({ sampleId, jobId })),
+    });
+  }
+  // A sample added while VALIDATED may since have been sequenced, failed or discarded elsewhere: the
+  // samples context would refuse to move it to IN_SEQUENCING, so the run must not start with it.
+  const notReady = job.samples.flatMap(({ sampleId }) => {
+    const fact = facts.find((f) => f.sampleId === sampleId);
+    return fact && STARTABLE_SAMPLE_STATUSES.includes(fact.status) ? [] : [{ sampleId, barcode: fact?.barcode ?? sampleId, status: fact?.status ?? 'UNKNOWN' }];
+  });
+  if (notReady.length > 0) {
+    const which = notReady.map((sample) => `${sample.barcode} is ${sample.status}`).join('; ');
+    throw new ConflictError(`${which}: only VALIDATED or IN_STORAGE samples go on a run (a failed job's samples are VALIDATED again once it is requeued)`, {
+      reason: 'SAMPLE_NOT_READY',
+      samples: notReady.map(({ sampleId, status }) => ({ sampleId, status })),
     });
   }
   const flowcell = flowcellId.trim();
@@ -252,7 +271,12 @@ const failJob = (state: JobState, reason: string): JobEvent[] => {
   return [{ type: 'JobFailed', data: { jobId: job.id, reason: reason.trim(), sampleIds: sampleIds(job) } }];
 };
 
-const cancelJob = (state: JobState, reason: string | null): JobEvent[] => [{ type: 'JobCancelled', data: { jobId: moveTo(state, 'CANCELLED').id, reason: reason?.trim() || null } }];
+const cancelJob = (state: JobState, reason: string | null): JobEvent[] => {
+  const job = moveTo(state, 'CANCELLED');
+  // A run stopped on the instrument leaves its samples half sequenced: named, so they become FAILED.
+  const onInstrument = job.status === 'PAUSED' ? { sampleIds: sampleIds(job) } : {};
+  return [{ type: 'JobCancelled', data: { jobId: job.id, reason: reason?.trim() || null, ...onInstrument } }];
+};
 
 const requeueJob = (state: JobState): JobEvent[] => {
   const job = existing(state);
@@ -273,7 +297,7 @@ const decide: JobDecider['decide'] = (command, state) => {
     case 'QueueJob':
       return queueJob(state);
     case 'StartJob':
-      return startJob(state, command.data.flowcellId, command.data.onOtherRuns ?? []);
+      return startJob(state, command.data.flowcellId, command.data.samples, command.data.onOtherRuns);
     case 'PauseJob':
       return pauseJob(state);
     case 'ResumeJob':

@@ -2,7 +2,6 @@ import { sql, type Kysely } from 'kysely';
 import { newestFirstPage } from '../../../platform/graphql/keyset-page.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
 import type { JobSample } from '../events.js';
-import type { SampleOnRun } from '../domain/job.js';
 import { toJobView, type JobRow } from './jobs-projection.js';
 
 export interface JobSampleRow {
@@ -31,18 +30,6 @@ export class SequencingQueries {
   async jobsByIds(tenantId: string, ids: readonly string[]): Promise<JobView[]> {
     const { rows } = await sql<JobRow>`SELECT * FROM sequencing_read.jobs WHERE tenant_id = ${tenantId} AND id = ANY(${uuids(ids)}::uuid[])`.execute(this.db);
     return rows.map(toJobView);
-  }
-
-  /** Which of a job's samples another job holds on an instrument (RUNNING or PAUSED), with its barcode and that job. */
-  async samplesOnOtherRuns(tenantId: string, jobId: string): Promise<SampleOnRun[]> {
-    const { rows } = await sql<SampleOnRun>`
-      SELECT s.sample_id AS "sampleId", coalesce(r.barcode, s.sample_id::text) AS barcode, j.id AS "jobId", j.name AS "jobName", j.status AS "jobStatus"
-      FROM sequencing_read.job_samples s
-      JOIN sequencing_read.jobs j ON j.tenant_id = s.tenant_id AND j.id = s.job_id
-      LEFT JOIN sequencing_read.sample_replica r ON r.tenant_id = s.tenant_id AND r.id = s.sample_id
-      WHERE s.tenant_id = ${tenantId} AND s.job_id <> ${jobId}::uuid AND j.status IN ('RUNNING', 'PAUSED')
-        AND s.sample_id IN (SELECT sample_id FROM sequencing_read.job_samples WHERE tenant_id = ${tenantId} AND job_id = ${jobId}::uuid)`.execute(this.db);
-    return rows;
   }
 
   async samplesOfJobs(tenantId: string, jobIds: readonly string[]): Promise<JobSampleRow[]> {
