@@ -31,8 +31,12 @@ class EventDataSource implements GraphQLDataSource {
  */
 interface Group {
   key: string;
-  subscribers: Set<Member>;
+  /** What opened it: a member that joined it too late opens the next one with it (see open's finish). */
+  request: GroupRequest;
+  subscribers: Map<Member, Membership>;
   stop: () => void;
+  /** Results written to its members so far. */
+  delivered: number;
   /** Results delivered so far, in the order the subgraph sent their events. */
   chain: Promise<void>;
   /** Serialized results not yet written, in order; written together by the next flush. */
@@ -41,6 +45,21 @@ interface Group {
   /** Events being executed, and those waiting for one of the EXECUTIONS_PER_GROUP slots. */
   executing: number;
   waiting: Array<() => void>;
+}
+
+/** One member's place: its group now, and how many results that group had written when it joined. */
+interface Membership {
+  member: Member;
+  group: Group;
+  joinedAt: number;
+}
+
+/** What a group runs: the subscription and whoever opened it (tenant and roles: groupIdentity). */
+interface GroupRequest {
+  document: DocumentNode;
+  operationName: string | undefined;
+  variables: Record<string, unknown>;
+  subscriber: SubscriberOptions;
 }
 
 /**
@@ -144,27 +163,39 @@ export class FederatedSubscriptions {
 
   /** Adds `member` to its group (opening the group upstream if it is the first); returns how to leave. */
   subscribe(document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, subscriber: SubscriberOptions, member: Member): () => void {
-    const key = groupKey(subscriber.identity, document, operationName, variables);
+    const membership: Membership = { member, group: null as unknown as Group, joinedAt: 0 };
+    this.enter(membership, { document, operationName, variables, subscriber });
+    return () => this.leave(membership);
+  }
+
+  /** Puts `membership` in the open group of `request`'s key, opening one if there is none. */
+  private enter(membership: Membership, request: GroupRequest): void {
+    const key = groupKey(request.subscriber.identity, request.document, request.operationName, request.variables);
     let group = this.groups.get(key);
     if (!group) {
-      group = this.open(key, document, operationName, variables, subscriber);
+      group = this.open(key, request);
       this.groups.set(key, group);
     }
-    group.subscribers.add(member);
-    return () => this.leave(key, member);
+    membership.group = group;
+    membership.joinedAt = group.delivered;
+    group.subscribers.set(membership.member, membership);
   }
 
-  private leave(key: string, entry: Member) {
-    const group = this.groups.get(key);
-    if (!group) return;
-    group.subscribers.delete(entry);
-    if (group.subscribers.size === 0) {
-      this.groups.delete(key);
-      group.stop();
-    }
+  /** Takes `membership` out of its group; the group's upstream subscription ends with its last member. */
+  private leave(membership: Membership): void {
+    const { group, member } = membership;
+    if (!group.subscribers.delete(member) || group.subscribers.size > 0) return;
+    this.detach(group);
+    group.stop();
   }
 
-  private open(key: string, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, subscriber: SubscriberOptions): Group {
+  /** No one joins `group` any more: a later subscriber of its key opens a group of its own. */
+  private detach(group: Group): void {
+    if (this.groups.get(group.key) === group) this.groups.delete(group.key);
+  }
+
+  private open(key: string, opening: GroupRequest): Group {
+    const { document, operationName, variables, subscriber } = opening;
     const operation = operationFromDocument(this.supergraph.apiSchema(), document, { operationName });
     const plan = this.planner.buildQueryPlan(operation);
     const node = plan.node as SubscriptionNode | undefined;
@@ -176,15 +207,22 @@ export class FederatedSubscriptions {
     const request = { query: textOf(document), variables, operationName };
     const groupId = `subscription-group:${randomUUID()}`;
     const identity = groupIdentity(subscriber.identity, groupId);
-    const group: Group = { key, subscribers: new Set(), stop: () => undefined, chain: Promise.resolve(), ready: [], flushing: false, executing: 0, waiting: [] };
+    const group: Group = { key, request: opening, subscribers: new Map(), stop: () => undefined, delivered: 0, chain: Promise.resolve(), ready: [], flushing: false, executing: 0, waiting: [] };
     // Executed once per event, serialized once, written to every member.
     const deliver = (result: ExecutionResult) => {
       group.ready.push(serialize(result));
       this.scheduleFlush(group);
     };
+    // The upstream subscription ended (complete, or an error): each member is told once its results
+    // are written. A member that joined after the group's last result saw none of it, where a
+    // subscription of its own would have been answered (sagaUpdated: the saga as it ended): it
+    // starts over in a new group instead of being told only that this one ended.
     const finish = () => {
       this.flush(group);
-      for (const entry of [...group.subscribers]) entry.end();
+      for (const membership of [...group.subscribers.values()]) {
+        if (group.delivered === 0 || membership.joinedAt < group.delivered) membership.member.end();
+        else this.rejoin(membership);
+      }
     };
     // The event's position goes out with its result: a subscriber that reads next (the inbox after an
     // alert banner) sends it as x-tracseq-consistent-with and sees what it was told about.
@@ -218,12 +256,14 @@ export class FederatedSubscriptions {
             .catch((error) => this.options.logger?.error({ err: error }, 'subscription event failed'));
         },
         error: (error) => {
+          this.detach(group);
           group.chain = group.chain.then(() => {
             deliver({ errors: subscriptionErrors(primary.serviceName, error) });
             finish();
           });
         },
         complete: () => {
+          this.detach(group);
           group.chain = group.chain.then(finish);
         },
       },
@@ -243,15 +283,30 @@ export class FederatedSubscriptions {
     setImmediate(() => this.flush(group));
   }
 
+  /** Moves `membership` from its ended group to the open group of the same key (a new one if none is). */
+  private rejoin(membership: Membership): void {
+    const ended = membership.group;
+    try {
+      this.enter(membership, ended.request);
+    } catch (error) {
+      this.options.logger?.error({ err: error }, 'reopening a subscription group failed');
+      membership.member.end();
+      return;
+    }
+    ended.subscribers.delete(membership.member);
+    if (ended.subscribers.size === 0) ended.stop();
+  }
+
   private flush(group: Group) {
     group.flushing = false;
     if (group.ready.length === 0) return;
     const payloads = group.ready;
     group.ready = [];
+    group.delivered += payloads.length;
     const batch = new FlushBatch();
     try {
       // A copy: writing may drop a member.
-      for (const entry of [...group.subscribers]) entry.write(payloads, batch);
+      for (const { member } of [...group.subscribers.values()]) member.write(payloads, batch);
     } finally {
       batch.release();
     }

@@ -38,6 +38,11 @@ export const answeredByPayload = (info: GraphQLResolveInfo, references: Readonly
 /**
  * A subscription over the live feed: only this tenant's events that `accept` keeps, mapped (maybe
  * asynchronously) in commit order, buffered up to `limit` for a slow reader.
+ *
+ * `current` reads what the subscriber is owed before any event, once the feed has the subscription:
+ * whatever commits meanwhile is then in what it reads or in an event to come, never in neither. It
+ * returns the first delivery, or null for none; what it throws refuses the subscription (nothing is
+ * left subscribed). `last` ends the subscription after the payload it says is the last one.
  * @param limit undelivered events before the subscription is ended (default 1000)
  */
 export const eventSubscription = async <T>(
@@ -49,18 +54,37 @@ export const eventSubscription = async <T>(
     limit?: number;
     /** False when the selection needs nothing but the payload (see answeredByPayload). @default true */
     needsReadModels?: boolean;
+    /** The delivery before any event's, read after subscribing (see above). @default none */
+    current?: () => Promise<{ payload: T; position: string } | null>;
+    /** Whether `payload` is the last delivery: the iterator ends right after it. @default never */
+    last?: (payload: T) => boolean;
   },
 ): Promise<AsyncIterableIterator<Delivery<T>>> => {
   let unsubscribe: () => void = () => undefined;
-  let chain = Promise.resolve();
   const queue = new BoundedQueue<Delivery<T>>(options.limit ?? 1000, () => undefined, () => unsubscribe());
+  const deliver = (payload: T, position: string) => {
+    queue.push({ payload, position, needsReadModels: options.needsReadModels ?? true });
+    if (options.last?.(payload)) queue.end();
+  };
+  // Events wait for `current`, so its delivery comes first.
+  let opened: () => void = () => undefined;
+  let chain = new Promise<void>((resolve) => (opened = resolve));
   unsubscribe = await feed.subscribe((event) => {
     if (event.tenantId !== options.tenantId || !options.accept(event)) return;
     // Mapping may await (e.g. load a saga); chaining keeps commit order.
     chain = chain.then(async () => {
       const payload = await options.map(event);
-      if (payload !== null) queue.push({ payload, position: event.position, needsReadModels: options.needsReadModels ?? true });
+      if (payload !== null) deliver(payload, event.position);
     }).catch(() => undefined);
   });
+  try {
+    const first = await options.current?.();
+    if (first) deliver(first.payload, first.position);
+  } catch (error) {
+    void queue.return();
+    throw error;
+  } finally {
+    opened();
+  }
   return queue;
 };

@@ -2,12 +2,13 @@ import type { ZoneRules } from '../../platform/lab-rules.js';
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { EventStore } from '../../event-store/event-store.js';
-import { BadInputError } from '../../platform/errors.js';
+import { BadInputError, NotFoundError } from '../../platform/errors.js';
 import { groupBy, keyBy } from '../../platform/graphql/batch.js';
 import { isoOrNull, pageSize } from '../../platform/graphql/connection.js';
 import { DateTimeScalar, isUuid, JSONScalar } from '../../platform/graphql/scalars.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
 import { submitSampleSaga } from '../definitions/submit-sample.js';
+import type { SagaStatus } from '../events.js';
 import type { SagaRow, StepRow } from '../orchestrator/saga-schema.js';
 import { startSaga } from '../orchestrator/saga-starter.js';
 import { checkSubmission } from './submission-checks.js';
@@ -15,6 +16,9 @@ import type { SagaQueries } from './saga-queries.js';
 import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
 import type { LiveFeed } from '../../event-store/bus/live-feed.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
+
+/** The statuses a saga ends in: sagaUpdated completes after the update that reports one. */
+const FINISHED: ReadonlySet<string> = new Set<SagaStatus>(['COMPLETED', 'COMPENSATED', 'FAILED', 'TIMED_OUT']);
 
 export const createSagaLoaders = (queries: SagaQueries, tenantId: string) => ({
   saga: new DataLoader<string, SagaRow | null>(async (ids) => keyBy(ids, await queries.byIds(tenantId, ids), (s) => s.id)),
@@ -56,6 +60,16 @@ export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queri
             const saga = (await deps.queries.byIds(ctx.tenantId, [id]))[0] ?? null;
             return saga && saga.status === (event.data as { status?: string }).status ? saga : null;
           },
+          // Read once the feed has the subscription: a saga that finishes meanwhile is finished here
+          // (and its final events are not delivered again), or its final event is still to come. A
+          // finished saga takes no more steps: it is answered with how it ended. Another lab's saga
+          // is unknown here, as in saga(id).
+          current: async () => {
+            const current = await deps.queries.current(ctx.tenantId, id);
+            if (!current) throw new NotFoundError(`no saga ${id}`);
+            return FINISHED.has(current.saga.status) ? { payload: current.saga, position: current.position } : null;
+          },
+          last: (saga) => FINISHED.has(saga.status),
         });
       },
       resolve: (source: Delivery<SagaRow>) => source.payload,

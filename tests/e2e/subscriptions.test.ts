@@ -136,7 +136,7 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     expect(ada.results).toHaveLength(1);
   });
 
-  it('keeps tenants apart: saga(id), sagaUpdated(id) and sampleStatusChanged(sampleId) of another lab show nothing', async () => {
+  it('keeps tenants apart: saga(id), sagaUpdated(id) and sampleStatusChanged(sampleId) of another lab show nothing (sagaUpdated: NOT_FOUND, as for an id no saga has)', async () => {
     const spyLab = labClient(system, { 'x-tracseq-tenant': 'spy-lab' });
     const { box } = await lab.freezerWithBox('Isolated', 'MINUS_80');
     const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "ISO-SAMPLE-01", sampleType: DNA }) { position sample { id } } }`);
@@ -152,7 +152,8 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     const ownerOnSaga = collect(owner, SAGA, { id: sagaId });
     const spyOnSaga = collect(spy, SAGA, { id: sagaId });
     await lab.mutate(`mutation($id: ID!) { receiveSample(id: $id) { position } }`, { id: sample.id });
-    await waitUntil(() => ownerOnSample.results.length > 0 && ownerOnSaga.results.some((r) => r.data?.sagaUpdated.status === 'COMPLETED'), 15_000, 'the owner sees both');
+    await waitUntil(() => ownerOnSample.results.length > 0 && ownerOnSaga.completed && spyOnSaga.completed, 15_000, 'the owner sees both; the spy is refused');
+    expect(ownerOnSaga.results.at(-1).data.sagaUpdated.status).toBe('COMPLETED');
     expect(ownerOnSample.results[0].data.sampleStatusChanged).toEqual({ to: 'RECEIVED', sample: { barcode: 'ISO-SAMPLE-01' } });
     const query = `query($id: ID!) { saga(id: $id) { id status } }`;
     expect((await lab.gql(query, { id: sagaId })).data.saga).toEqual({ id: sagaId, status: 'COMPLETED' });
@@ -163,14 +164,15 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     // Markers on the spy's own connection: its own sample and saga, changed after all of the above.
     const own = (await spyLab.mutate(`mutation { registerSample(input: { barcode: "ISO-SPY-0001", sampleType: DNA }) { position sample { id } } }`)).sample.id;
     const spyOnOwnSample = collect(spy, STATUS, { id: own });
-    await live(5);
+    // Live: both sample subscriptions and this one (the owner's saga subscription ended with the saga, the spy's was refused).
+    await live(3);
     await spyLab.mutate(`mutation($id: ID!) { receiveSample(id: $id) { position } }`, { id: own });
     // Nowhere to store it in the spy's lab: the spy's saga ends compensated, which is an update too.
     const ownSaga = (await spyLab.mutate(`mutation { submitSample(input: { sample: { barcode: "ISO-SPY-SAGA", sampleType: DNA }, zone: MINUS_80 }) { position saga { id } } }`)).saga.id;
     const spyOnOwnSaga = collect(spy, SAGA, { id: ownSaga });
     await waitUntil(() => spyOnOwnSample.results.length > 0 && spyOnOwnSaga.results.some((r) => ['COMPENSATED', 'FAILED'].includes(r.data?.sagaUpdated.status)), 15_000, "the spy's own updates");
     expect(spyOnSample.results).toEqual([]);
-    expect(spyOnSaga.results).toEqual([]);
+    expect(spyOnSaga.results.map((r) => ({ data: r.data, codes: (r.errors ?? []).map((e: { extensions?: { code?: string } }) => e.extensions?.code) }))).toEqual([{ data: undefined, codes: ['NOT_FOUND'] }]);
     expect([...spyOnSample.errors, ...spyOnSaga.errors]).toEqual([]);
   });
 
