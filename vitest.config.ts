@@ -7,13 +7,13 @@ import { CHROMIUM_MISSING, chromiumAvailable } from './tests/browser/chromium-av
 const require = createRequire(import.meta.url);
 
 /**
- * The projection, policy, whole-system and saga suites run once per event bus: the `postgres`
+ * The projection, policy, whole-system and saga suites, and the traced mutation, run once per event bus: the `postgres`
  * project, then the `kafka` project against librdkafka's mock cluster (TRACSEQ_TEST_BUS picks the
  * bus in tests/support/buses.ts). Without librdkafka-dev the kafka project is left out, loudly; under CI it runs
  * and fails.
  */
 const KAFKA_ONCE = ['tests/kafka/**/*.test.ts'];
-const PER_BUS = ['tests/projections/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/sagas/**/*.test.ts'];
+const PER_BUS = ['tests/projections/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/sagas/**/*.test.ts', 'tests/tracing/mutation-trace.test.ts'];
 /**
  * The `production` project runs the security suites, and the attacker, role-matrix and policy tests
  * of auth.test.ts, and the electronic signatures, against systems started with NODE_ENV=production and secrets generated per run

@@ -1,4 +1,5 @@
 import { APPEND_PARAMETER_COUNT, appendSqlWith } from '../../event-store/append-statement.js';
+import type { TraceCarrier } from '../../event-store/trace-context.js';
 import type { AppendUnit } from '../../event-store/types.js';
 import type { SagaRow, StepRow } from './saga-schema.js';
 
@@ -45,6 +46,9 @@ export const attemptOf = (row: StepRow, counter: 'attempts' | 'undo_attempts', n
 
 const $ = (n: number) => `$${APPEND_PARAMETER_COUNT + n}`;
 
+const traceOf = ({ trace_context: trace }: SagaRow): TraceCarrier =>
+  trace?.traceparent ? { traceparent: trace.traceparent, ...(trace.tracestate ? { tracestate: trace.tracestate } : {}) } : {};
+
 /**
  * The instance row (only while this worker holds the lease), the step rows and the saga's events in
  * one statement: atomic without a transaction, one round trip per transition (BEGIN, two writes and
@@ -88,7 +92,9 @@ export const persisted = (
   return {
     unit: {
       streams: events.length > 0 ? [{ streamId: `Saga-${saga.id}`, expectedVersion: null, events }] : [],
-      metadata: { tenantId: saga.tenant_id, actor: saga.actor, correlationId: saga.correlation_id, occurredAt: new Date().toISOString() },
+      // In the trace of the request that submitted the saga, as its steps are: what reacts to the
+      // saga's events (the SAGA_FAILED alert, the audit trail) joins that trace too.
+      metadata: { tenantId: saga.tenant_id, actor: saga.actor, correlationId: saga.correlation_id, occurredAt: new Date().toISOString(), ...traceOf(saga) },
     },
     values: [
       saga.status, saga.current_step, JSON.stringify(saga.data), saga.last_position, saga.error, saga.error_code, saga.timed_out, saga.finished_at,

@@ -122,5 +122,8 @@ describe('a saga', () => {
     const spans = inTrace(traceId);
     const servedInStep = spans.filter((s) => s.kind === SpanKind.SERVER && ancestry(spans, s).some((a) => steps().includes(a)));
     expect(servedInStep.length).toBeGreaterThan(0);
+    // The saga's own events carry that trace too: what reacts to them (here any consumer of the
+    // saga's completion) joins the request's trace instead of starting one of its own.
+    await waitUntil(() => consumerSpan(inTrace(traceId), /./, 'SagaCompleted') !== undefined, 10_000, 'SagaCompleted handled in the request trace');
   });
 });
