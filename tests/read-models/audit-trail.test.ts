@@ -84,6 +84,27 @@ describe('audit trail read model', () => {
     expect(rows[other]).toEqual([2]);
   });
 
+  it("leaves a sample taken off a job out of the job's later events, in any order and batching", async () => {
+    const J = '00000000-0000-4000-8000-000000000091';
+    const [S1, S2] = ['00000000-0000-4000-8000-0000000000a3', '00000000-0000-4000-8000-0000000000a4'];
+    const added = (sampleId: string) => ({ streamId: `SequencingJob-${J}`, type: 'JobSampleAdded', data: { jobId: J, sampleId, lane: null, i7Index: 'ACGTACGT', i5Index: null } });
+    const events = storedEvents([
+      { streamId: `SequencingJob-${J}`, type: 'JobCreated', data: { jobId: J, name: 'job', platform: 'MISEQ', priority: 'NORMAL', readStructure: null } },
+      added(S1),
+      added(S2),
+      { streamId: `SequencingJob-${J}`, type: 'JobSampleRemoved', data: { jobId: J, sampleId: S1 } },
+      { streamId: `SequencingJob-${J}`, type: 'JobQueued', data: { jobId: J } },
+      { streamId: `SequencingJob-${J}`, type: 'JobStarted', data: { jobId: J, flowcellId: 'FC-1', sampleIds: [S2] } },
+    ]);
+    // One by one, again each, in one batch and in batches of two (projectionSpec); then in reverse.
+    await auditProjection.reset!(db);
+    const rows = await projectionSpec(db, auditProjection, events, trails);
+    expect(rows).toEqual({ [J]: [1, 2, 3, 4, 5, 6], [S1]: [1, 2, 3, 4], [S2]: [1, 2, 3, 4, 5, 6] });
+    await auditProjection.reset!(db);
+    for (const event of [...events].reverse()) await auditProjection.apply(db, event);
+    expect(await trails(db)).toEqual(rows);
+  });
+
   it('classifies every published event type (a new one does not compile until it is)', () => {
     expect(auditProjection.handles.size).toBeGreaterThanOrEqual(60);
     for (const type of ['BarcodeClaimed', 'CustodyMoved', 'JobSampleAdded', 'RecordSigned', 'AlertRaised', 'ApiKeyCreated', 'SagaFailed']) expect(auditProjection.handles.has(type), type).toBe(true);

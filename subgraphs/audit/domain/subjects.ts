@@ -15,7 +15,10 @@ import type { AuditEvent } from '../events.js';
 /** Every event the log holds. */
 export type AuditedEvent = SamplesEvent | StorageEvent | SequencingEvent | SagaEvent | NotificationsEvent | AccessEvent | AuditEvent;
 
-/** Whatever is about `container` is about `member` too, before and after the link (a job's events are about its samples). */
+/**
+ * Whatever is about `container` is about `member` too: what came before the link, and what comes
+ * while it holds (a job's events are about its samples until one is taken off the job).
+ */
 export interface Link {
   container: string;
   member: string;
@@ -26,6 +29,8 @@ export interface Subjects {
   about: readonly string[];
   /** Containment this event establishes. */
   links?: readonly Link[];
+  /** Containment this event ends: the container's later events are no longer about the member. */
+  unlinks?: readonly Link[];
 }
 
 type Extractors = { [T in AuditedEvent['type']]: (event: StoredOf<AuditedEvent, T>) => Subjects };
@@ -83,7 +88,7 @@ export const SUBJECTS: Extractors = {
   // sequencing: a job, a library, a pool and a run contain what they were made from
   JobCreated: job,
   JobSampleAdded: (e) => ({ about: [e.data.jobId, e.data.sampleId], links: [{ container: e.data.jobId, member: e.data.sampleId }] }),
-  JobSampleRemoved: (e) => ({ about: [e.data.jobId, e.data.sampleId] }),
+  JobSampleRemoved: (e) => ({ about: [e.data.jobId, e.data.sampleId], unlinks: [{ container: e.data.jobId, member: e.data.sampleId }] }),
   JobQueued: job,
   JobStarted: jobWithSamples,
   JobPaused: job,

@@ -21,5 +21,8 @@ export const auditReadModelMigrations: MigrationSet = {
        member_id text NOT NULL,
        PRIMARY KEY (container_id, member_id)
      );`,
+    // A link ends (a sample taken off a job) at its event's position: the container's events from
+    // there on do not reach the member. `added` false: the end was seen before the link (Kafka).
+    `ALTER TABLE audit_read.links ADD COLUMN added boolean NOT NULL DEFAULT true, ADD COLUMN ended_tx xid8, ADD COLUMN ended_pos bigint;`,
   ],
 };
