@@ -77,7 +77,12 @@ describe('sagaUpdated(id) always answers', () => {
 
   it('follows a running saga step by step and ends right after the update that reports its final status', async () => {
     let open: () => void = () => undefined;
-    const definition = gatedReserveSaga(new Promise<void>((resolve) => (open = resolve)));
+    let openValidation: () => void = () => undefined;
+    const gated = gatedReserveSaga(new Promise<void>((resolve) => (open = resolve)));
+    // validateSample waits too: an update reports the row as it is when the event arrives (Kafka's
+    // feed may deliver late), so the saga is held RUNNING until the reservation's update is seen.
+    const validation = new Promise<void>((resolve) => (openValidation = resolve));
+    const definition = { ...gated, steps: gated.steps.map((step) => (step.name === 'validateSample' ? { ...step, action: async (context: Parameters<typeof step.action>[0]) => (await validation, step.action(context)) } : step)) };
     const urls = Object.fromEntries(system.subgraphs.map((s) => [s.name, s.url]));
     const worker = new SagaWorker({ db: system.runtime.db, store: system.runtime.store, listener: system.runtime.listener, definitions: [definition], subgraphUrls: urls, internalSecret: system.runtime.config.internalSecret, pollMs: 50 }).start();
     try {
@@ -88,6 +93,8 @@ describe('sagaUpdated(id) always answers', () => {
       // It cannot get past reservePosition before the gate opens: still running when subscribed.
       expect((await lab.gql(`query($id: ID!) { saga(id: $id) { status } }`, { id: saga.id })).data.saga.status).toBe('RUNNING');
       open();
+      await waitUntil(() => updates.results.length >= 1, 10_000, 'the update after reservePosition');
+      openValidation();
       await ended(updates, 'the subscription ended with the saga');
       const statuses = updates.results.map((result) => result.data.sagaUpdated.status);
       expect(statuses.length).toBeGreaterThanOrEqual(2);
@@ -97,6 +104,7 @@ describe('sagaUpdated(id) always answers', () => {
       expect(updates.results.at(-1).extensions.position).toBe(await lastPosition(saga.id));
     } finally {
       open();
+      openValidation();
       await worker.stop();
     }
   });
