@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConcurrencyError } from './errors.js';
 import type { AcrossDecider, AnyDecider, Command, Decider, DeciderSet, EventsOf, Envelope, Route, StatesOf, StreamIds } from './decider.js';
 import type { EventStore } from './event-store.js';
-import type { AppendResult, Event, EventMetadata, IdempotencyClaim } from './types.js';
+import type { AppendResult, Event, EventMetadata, IdempotencyClaim, StoredEvent } from './types.js';
 import { activeTraceContext } from './trace-context.js';
 
 /** Who issued a command and when; becomes every resulting event's metadata. */
@@ -88,6 +88,17 @@ export interface CommandHandlerOptions {
   maxAttempts?: number;
   onSnapshotError?: (error: unknown) => void;
 }
+
+/** A stream's state: its snapshot (if any) with the events after it applied. */
+const fold = <State, E extends Event>(decider: Loadable<State, E>, { snapshot, events }: { snapshot: { version: number; state: unknown } | null; events: readonly StoredEvent[] }) => {
+  let state = (snapshot?.state as State | undefined) ?? decider.initialState();
+  let version = snapshot?.version ?? 0;
+  for (const event of events) {
+    state = decider.evolve(state, event as unknown as Envelope<E>);
+    version = event.streamVersion;
+  }
+  return { state, version };
+};
 
 /**
  * The one command pipeline every subgraph uses: load (snapshot + later events) → decide → append
@@ -240,13 +251,7 @@ export class CommandHandler {
     const { snapshot, events, idempotent } = useSnapshots
       ? await this.store.loadStream<State>(streamId, tenantId, decider.stateSchema, idempotency)
       : { snapshot: null, events: await this.store.readStream(streamId, { tenantId }), idempotent: idempotency ? await this.store.findIdempotent(tenantId, idempotency) : null };
-    let state = snapshot?.state ?? decider.initialState();
-    let version = snapshot?.version ?? 0;
-    for (const event of events) {
-      state = decider.evolve(state, event as unknown as Envelope<E>);
-      version = event.streamVersion;
-    }
-    return { state, version, idempotent };
+    return { ...fold(decider, { snapshot, events }), idempotent };
   }
 
   /**
@@ -284,12 +289,20 @@ export class CommandHandler {
     }
   }
 
-  /** Every stream of a multi-stream command; the first one's load also looks up the idempotency key. */
+  /**
+   * Every stream of a multi-stream command: the first with the idempotency key's lookup, the others
+   * together in one statement (a job's start loads the job and a claim per sample).
+   */
   private async loadAll(command: MultiCommand, idempotency?: IdempotencyClaim): Promise<{ states: unknown[]; versions: number[]; idempotent: AppendResult | null }> {
-    const loaded = await Promise.all(
-      command.streams.map((stream, index) => this.load(stream.decider, stream.id, command.context.tenantId, { idempotency: index === 0 ? idempotency : undefined })),
-    );
-    return { states: loaded.map((l) => l.state), versions: loaded.map((l) => l.version), idempotent: loaded[0]?.idempotent ?? null };
+    const [head, ...rest] = command.streams;
+    const { tenantId } = command.context;
+    const [first, others] = await Promise.all([
+      head ? this.load(head.decider, head.id, tenantId, { idempotency }) : null,
+      this.store.loadStreams(rest.map((stream) => ({ streamId: `${stream.decider.streamType}-${stream.id}`, stateSchema: stream.decider.stateSchema })), tenantId),
+    ]);
+    const folded = rest.map((stream, index) => fold(stream.decider, others[index]!));
+    const loaded = first ? [first, ...folded] : folded;
+    return { states: loaded.map((l) => l.state), versions: loaded.map((l) => l.version), idempotent: first?.idempotent ?? null };
   }
 
   private metadata(context: CommandContext, now: string): EventMetadata {

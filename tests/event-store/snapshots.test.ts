@@ -75,6 +75,27 @@ describe('snapshots', () => {
     expect(await commands.load(sampleDecider, id, 'lab', { useSnapshots: false })).toMatchObject({ version: 3, state: { barcode: 'SNAP-USED-1', status: 'VALIDATED' } });
   });
 
+  it('loads several streams in one statement as one by one: snapshots used, their schema checked, order kept, empty streams empty', async () => {
+    const commands = new CommandHandler(store, { snapshotEvery: 2 });
+    const context = { tenantId: 'lab', actor: null };
+    const [a, b, c] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    await commands.execute(sampleDecider, a, register(a, 'MANY-A-1'), context);
+    for (const to of ['RECEIVED', 'VALIDATED'] as const) await commands.execute(sampleDecider, a, moveTo(to, a), context);
+    await commands.execute(sampleDecider, b, register(b, 'MANY-B-1'), context);
+    await pool.query(`UPDATE es.snapshots SET state = jsonb_set(state, '{barcode}', '"FROM-SNAPSHOT"') WHERE stream_id = $1`, [`Sample-${a}`]);
+    const streams = [b, c, a].map((id) => ({ streamId: `Sample-${id}`, stateSchema: sampleDecider.stateSchema }));
+    const [forB, forC, forA] = await store.loadStreams(streams, 'lab');
+    expect(forA!.snapshot).toMatchObject({ version: 2, state: { barcode: 'FROM-SNAPSHOT' } });
+    expect(forA!.events.map((e) => [e.type, e.streamVersion])).toEqual([['SampleValidated', 3]]);
+    expect(forB).toMatchObject({ snapshot: null, events: [{ type: 'SampleRegistered', streamVersion: 1 }] });
+    expect(forC).toEqual({ snapshot: null, events: [] });
+    // Another schema's snapshot is not used; another tenant's streams are not seen.
+    const [older] = await store.loadStreams([{ streamId: `Sample-${a}`, stateSchema: sampleDecider.stateSchema - 1 }], 'lab');
+    expect(older!.snapshot).toBeNull();
+    expect(older!.events.map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+    expect(await store.loadStreams([{ streamId: `Sample-${a}`, stateSchema: sampleDecider.stateSchema }], 'other-lab')).toEqual([{ snapshot: null, events: [] }]);
+  });
+
   it('ignores snapshots of an older state schema', async () => {
     const commands = new CommandHandler(store, { snapshotEvery: 1 });
     const id = crypto.randomUUID();
