@@ -289,20 +289,12 @@ export class CommandHandler {
     }
   }
 
-  /**
-   * Every stream of a multi-stream command: the first with the idempotency key's lookup, the others
-   * together in one statement (a job's start loads the job and a claim per sample).
-   */
+  /** Every stream of a multi-stream command and its idempotency key's lookup, in one statement. */
   private async loadAll(command: MultiCommand, idempotency?: IdempotencyClaim): Promise<{ states: unknown[]; versions: number[]; idempotent: AppendResult | null }> {
-    const [head, ...rest] = command.streams;
-    const { tenantId } = command.context;
-    const [first, others] = await Promise.all([
-      head ? this.load(head.decider, head.id, tenantId, { idempotency }) : null,
-      this.store.loadStreams(rest.map((stream) => ({ streamId: `${stream.decider.streamType}-${stream.id}`, stateSchema: stream.decider.stateSchema })), tenantId),
-    ]);
-    const folded = rest.map((stream, index) => fold(stream.decider, others[index]!));
-    const loaded = first ? [first, ...folded] : folded;
-    return { states: loaded.map((l) => l.state), versions: loaded.map((l) => l.version), idempotent: first?.idempotent ?? null };
+    const asked = command.streams.map((stream) => ({ streamId: `${stream.decider.streamType}-${stream.id}`, stateSchema: stream.decider.stateSchema }));
+    const { streams, idempotent } = await this.store.loadStreams(asked, command.context.tenantId, idempotency);
+    const loaded = command.streams.map((stream, index) => fold(stream.decider, streams[index]!));
+    return { states: loaded.map((l) => l.state), versions: loaded.map((l) => l.version), idempotent };
   }
 
   private metadata(context: CommandContext, now: string): EventMetadata {

@@ -507,26 +507,30 @@ export class EventStore {
   }
 
   /**
-   * Several streams, each from its snapshot (if one of its state schema exists) on, in one
-   * statement: what loadStream gives per stream, in the order asked. A decision over a job and each
-   * of its samples' claims loads them in one round trip instead of one per stream.
+   * Several streams, each from its snapshot (if one of its state schema exists) on, and the
+   * idempotency key's earlier result, in one statement: what loadStream gives per stream, in the
+   * order asked. A decision over a position and a custody, or a job and each of its samples'
+   * claims, loads in one round trip instead of one per stream.
    */
   async loadStreams(
     streams: ReadonlyArray<{ streamId: string; stateSchema: number }>,
     tenantId: string,
-  ): Promise<Array<{ snapshot: { version: number; state: unknown } | null; events: StoredEvent[] }>> {
-    if (streams.length === 0) return [];
-    const found = await this.pool.query<EventRow & { n: string; snapshot_version: number | null; snapshot_state: unknown }>({
+    idempotency?: IdempotencyClaim,
+  ): Promise<{ streams: Array<{ snapshot: { version: number; state: unknown } | null; events: StoredEvent[] }>; idempotent: AppendResult | null }> {
+    const found = await this.pool.query<EventRow & KeyColumns & { n: string; snapshot_version: number | null; snapshot_state: unknown }>({
       name: 'tracseq_load_many',
       text: `WITH asked AS (SELECT * FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS a(stream_id, state_schema, n)),
-       snap AS (SELECT a.n, s.version, s.state FROM asked a JOIN es.snapshots s ON s.stream_id = a.stream_id AND s.tenant_id = $3 AND s.state_schema = a.state_schema)
-       SELECT a.n, s.version AS snapshot_version, CASE WHEN row_number() OVER (PARTITION BY a.n ORDER BY e.stream_version) = 1 THEN s.state END AS snapshot_state, e.*
+       snap AS (SELECT a.n, s.version, s.state FROM asked a JOIN es.snapshots s ON s.stream_id = a.stream_id AND s.tenant_id = $3 AND s.state_schema = a.state_schema),
+       used AS (${IDEMPOTENT_RESULT} WHERE k.tenant_id = $3 AND k.scope = $4 AND k.key = $5)
+       SELECT a.n, s.version AS snapshot_version, CASE WHEN row_number() OVER (PARTITION BY a.n ORDER BY e.stream_version) = 1 THEN s.state END AS snapshot_state,
+              used.key_result, used.key_transaction_id, used.key_global_position, used.key_stream_version, e.*
        FROM asked a
        LEFT JOIN snap s ON s.n = a.n
+       LEFT JOIN used ON true
        LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM es.events
          WHERE stream_id = a.stream_id AND tenant_id = $3 AND stream_version > coalesce(s.version, 0) ORDER BY stream_version) e ON true
        ORDER BY a.n, e.stream_version`,
-      values: [streams.map((s) => s.streamId), streams.map((s) => s.stateSchema), tenantId],
+      values: [streams.map((s) => s.streamId), streams.map((s) => s.stateSchema), tenantId, idempotency?.scope ?? null, idempotency?.key ?? null],
     });
     const loaded = streams.map(() => ({ snapshot: null as { version: number; state: unknown } | null, events: [] as StoredEvent[] }));
     for (const row of found.rows) {
@@ -535,7 +539,7 @@ export class EventStore {
       if (row.snapshot_version !== null && row.snapshot_state !== null) stream.snapshot = { version: row.snapshot_version, state: row.snapshot_state };
       if (row.event_id !== null) stream.events.push(this.storedEvent(row));
     }
-    return loaded;
+    return { streams: loaded, idempotent: found.rows[0] ? idempotentResult(found.rows[0]) : null };
   }
 
   async loadSnapshot<S>(streamId: string, tenantId: string, stateSchema: number): Promise<{ version: number; state: S } | null> {

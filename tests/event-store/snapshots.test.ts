@@ -84,16 +84,16 @@ describe('snapshots', () => {
     await commands.execute(sampleDecider, b, register(b, 'MANY-B-1'), context);
     await pool.query(`UPDATE es.snapshots SET state = jsonb_set(state, '{barcode}', '"FROM-SNAPSHOT"') WHERE stream_id = $1`, [`Sample-${a}`]);
     const streams = [b, c, a].map((id) => ({ streamId: `Sample-${id}`, stateSchema: sampleDecider.stateSchema }));
-    const [forB, forC, forA] = await store.loadStreams(streams, 'lab');
+    const [forB, forC, forA] = (await store.loadStreams(streams, 'lab')).streams;
     expect(forA!.snapshot).toMatchObject({ version: 2, state: { barcode: 'FROM-SNAPSHOT' } });
     expect(forA!.events.map((e) => [e.type, e.streamVersion])).toEqual([['SampleValidated', 3]]);
     expect(forB).toMatchObject({ snapshot: null, events: [{ type: 'SampleRegistered', streamVersion: 1 }] });
     expect(forC).toEqual({ snapshot: null, events: [] });
     // Another schema's snapshot is not used; another tenant's streams are not seen.
-    const [older] = await store.loadStreams([{ streamId: `Sample-${a}`, stateSchema: sampleDecider.stateSchema - 1 }], 'lab');
+    const [older] = (await store.loadStreams([{ streamId: `Sample-${a}`, stateSchema: sampleDecider.stateSchema - 1 }], 'lab')).streams;
     expect(older!.snapshot).toBeNull();
     expect(older!.events.map((e) => e.streamVersion)).toEqual([1, 2, 3]);
-    expect(await store.loadStreams([{ streamId: `Sample-${a}`, stateSchema: sampleDecider.stateSchema }], 'other-lab')).toEqual([{ snapshot: null, events: [] }]);
+    expect((await store.loadStreams([{ streamId: `Sample-${a}`, stateSchema: sampleDecider.stateSchema }], 'other-lab')).streams).toEqual([{ snapshot: null, events: [] }]);
   });
 
   it('ignores snapshots of an older state schema', async () => {
