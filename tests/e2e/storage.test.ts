@@ -169,6 +169,17 @@ describe('storage through the gateway', () => {
     expect(stored.history.map((e: any) => e.type).slice(-2)).toEqual(['SampleValidated', 'SampleStored']);
   });
 
+  it('takes an IN_STORAGE sample out for good and puts it back: it stays IN_STORAGE (API.md has no way back) and can be stored again', async () => {
+    const { positions } = await lab.freezerWithBox('Back in', 'MINUS_80');
+    const id = await lab.validatedSample('BACK-IN-0001');
+    await lab.mutate(STORE, { s: id, p: positions.A1 });
+    await lab.eventually(`query($id: ID!) { sample(id: $id) { status } }`, { id }, (d) => d.sample.status === 'IN_STORAGE', 'sample IN_STORAGE');
+    await lab.mutate(`mutation($s: ID!) { removeSampleFromStorage(sampleId: $s, reason: "moved to another site") { position } }`, { s: id });
+    expect((await lab.mutate(STORE, { s: id, p: positions.A2 })).storagePosition).toMatchObject({ label: 'A2', state: 'OCCUPIED' });
+    const read = await lab.gql(`query($id: ID!) { sample(id: $id) { status location { label } custody { action positionLabel } } }`, { id });
+    expect(read.data.sample).toEqual({ status: 'IN_STORAGE', location: { label: 'A2' }, custody: [{ action: 'STORED', positionLabel: 'A1' }, { action: 'REMOVED', positionLabel: 'A1' }, { action: 'STORED', positionLabel: 'A2' }] });
+  });
+
   it('leaves a sample taken out of storage before QC VALIDATED once it passes', async () => {
     const { positions } = await lab.freezerWithBox('Out before QC', 'MINUS_80');
     const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "DNA-OUT-QC-01", sampleType: DNA }) { position sample { id } } }`);

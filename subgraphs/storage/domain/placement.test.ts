@@ -57,9 +57,15 @@ describe('storing a sample (one sample per position, a sample in at most one pos
   it('stores a RECEIVED sample (it waits for QC in the cold)', () => {
     givenAcross(placement).when(store({ ...dna, status: 'RECEIVED' })).then({ position: [filled(A1)], custody: [stored(A1)] });
   });
+  it('stores (and reserves for) an IN_STORAGE sample taken out of storage for good, which API.md leaves IN_STORAGE', () => {
+    const out = { custody: [stored(B2), removed(B2, 'moved to another site')] };
+    givenAcross(placement, out).when(store({ ...dna, status: 'IN_STORAGE' })).then({ position: [filled(A1)], custody: [stored(A1)] });
+    givenAcross(placement, out).when(reserve({ ...dna, status: 'IN_STORAGE' })).then({ position: [reserved(A1)], custody: [custodyReserved(A1)] });
+    givenAcross(placement, { custody: [stored(B2)] }).when(store({ ...dna, status: 'IN_STORAGE' })).thenThrows(ConflictError, /already stored at B2/);
+  });
   it('refuses samples that are not RECEIVED or VALIDATED, and the wrong zone', () => {
-    givenAcross(placement).when(store({ ...dna, status: 'PENDING' })).thenThrows(BadInputError, /only RECEIVED, VALIDATED or checked-out samples/);
-    givenAcross(placement).when(store({ ...dna, status: 'DISCARDED' })).thenThrows(BadInputError, /only RECEIVED, VALIDATED or checked-out samples/);
+    givenAcross(placement).when(store({ ...dna, status: 'PENDING' })).thenThrows(BadInputError, /only RECEIVED or VALIDATED samples, or IN_STORAGE ones taken out of storage/);
+    givenAcross(placement).when(store({ ...dna, status: 'DISCARDED' })).thenThrows(BadInputError, /only RECEIVED or VALIDATED samples, or IN_STORAGE ones taken out of storage/);
     givenAcross(placement).when(store({ ...dna, sampleType: 'RNA', zones: zonesFor('RNA') }, { ...A1, zone: 'MINUS_20' })).thenThrows(BadInputError, /RNA samples cannot be kept in a MINUS_20 box/);
   });
 });
@@ -82,7 +88,7 @@ describe('reserving and releasing a position', () => {
     givenAcross(placement).when(reserve({ ...dna, status: 'RECEIVED' })).then({ position: [reserved(A1)], custody: [custodyReserved(A1)] });
   });
   it('refuses samples that are not RECEIVED or VALIDATED, and the wrong zone', () => {
-    givenAcross(placement).when(reserve({ ...dna, status: 'PENDING' })).thenThrows(BadInputError, /only RECEIVED or VALIDATED samples can be stored/);
+    givenAcross(placement).when(reserve({ ...dna, status: 'PENDING' })).thenThrows(BadInputError, /only RECEIVED or VALIDATED samples, or IN_STORAGE ones taken out of storage/);
     givenAcross(placement).when(reserve({ ...dna, sampleType: 'RNA', zones: zonesFor('RNA') }, { ...A1, zone: 'MINUS_20' })).thenThrows(BadInputError, /needs MINUS_80/);
   });
   it('releases a real reservation', () => {

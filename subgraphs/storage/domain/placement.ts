@@ -178,10 +178,15 @@ const assertZone = (sample: SampleFacts, target: Target) => {
 
 /**
  * A sample may go into storage once it has arrived: received material (RNA awaiting QC) belongs in
- * the cold as much as validated material does. Pending (not yet here) and ended samples may not.
+ * the cold as much as validated material does. Pending (not yet here) and ended samples may not. An
+ * IN_STORAGE sample taken out for good (its custody holds no position) keeps its status, since
+ * API.md has no way back from IN_STORAGE, and may go back in.
  */
 const STORABLE = ['RECEIVED', 'VALIDATED'];
-const storable = (sample: SampleFacts) => STORABLE.includes(sample.status);
+const storable = (sample: SampleFacts, custody: Custody) =>
+  STORABLE.includes(sample.status) || (sample.status === 'IN_STORAGE' && custody.positionId === null && custody.reservedPositionId === null);
+const notStorable = (sample: SampleFacts) =>
+  new BadInputError(`only RECEIVED or VALIDATED samples, or IN_STORAGE ones taken out of storage, can be stored (sample is ${sample.status})`, { field: 'sampleId' });
 
 const requireReason = (reason: string, what: string): void => {
   if (!reason) throw new BadInputError(`a reason is required to ${what}`, { field: 'reason' });
@@ -209,7 +214,7 @@ export const placement = decideAcross({ position: positionDecider, custody: cust
       const { sample, target } = command.data;
       const positionEvents = onPosition({ type: 'ReservePosition', data: { target, sampleId: sample.sampleId } });
       const custodyEvents = onCustody({ type: 'ReserveCustody', data: { sampleId: sample.sampleId, target } });
-      if (!storable(sample)) throw new BadInputError(`only RECEIVED or VALIDATED samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
+      if (!storable(sample, custody)) throw notStorable(sample);
       assertZone(sample, target);
       return { position: positionEvents, custody: custodyEvents };
     }
@@ -221,7 +226,8 @@ export const placement = decideAcross({ position: positionDecider, custody: cust
       const { sample, target } = command.data;
       const positionEvents = onPosition({ type: 'FillPosition', data: { target, sampleId: sample.sampleId } });
       const custodyEvents = onCustody({ type: 'StoreCustody', data: { sampleId: sample.sampleId, target } });
-      if (!storable(sample) && !custody.checkedOut) throw new BadInputError(`only RECEIVED, VALIDATED or checked-out samples can be stored (sample is ${sample.status})`, { field: 'sampleId' });
+      // A checked-out sample returns to its position whatever its status became meanwhile.
+      if (!storable(sample, custody) && !custody.checkedOut) throw notStorable(sample);
       assertZone(sample, target);
       return { position: positionEvents, custody: custodyEvents };
     }
