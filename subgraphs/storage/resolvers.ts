@@ -51,7 +51,8 @@ const reading = (row: ReadingRow): ReadingView => ({ celsius: row.celsius, recor
 export const storageResolvers = (deps: { queries: StorageQueries; commands: StorageCommands }): Resolvers<StorageContext> => ({
   DateTime: DateTimeScalar,
   Query: {
-    storageUnit: (_, { id }, ctx) => (isUuid(id) ? ctx.storage.unit.load(id) : null),
+    // A unit's label carries its id upper case (scanners read it so): ids are the same in any case.
+    storageUnit: (_, { id }, ctx) => (isUuid(id) ? ctx.storage.unit.load(id.toLowerCase()) : null),
     storageUnits: (_, args, ctx) => deps.queries.units(ctx.tenantId, args),
     findFreePosition: (_, args, ctx) =>
       deps.commands.findFree(ctx.tenantId, args.sampleType, args.underUnitId ?? null, args.zone ?? null, args.spread ?? 1),

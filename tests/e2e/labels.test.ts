@@ -34,6 +34,9 @@ describe('labels through the gateway', () => {
     const labels = job.split('^XZ\n').filter(Boolean).map((label) => `${label}^XZ\n`);
     expect(labels).toHaveLength(3);
     expect(fieldData(labels[0]!)).toEqual([box.toUpperCase(), 'Label freezer box 1', '−80 °C', '2 × 3, 2 stored']);
+    // What a scanner reads off the box's label finds the box.
+    const scanned = await lab.gql(`query($id: ID!) { storageUnit(id: $id) { id name } }`, { id: fieldData(labels[0]!)[0] });
+    expect(scanned.data.storageUnit).toEqual({ id: box, name: 'Label freezer box 1' });
     expect(fieldData(labels[1]!).slice(0, 3)).toEqual(['LABEL-DNA-0001', 'LABEL-DNA-0001', 'DNA']);
     expect(fieldData(labels[1]!)[3]).toMatch(/^A1 · \d{4}-\d{2}-\d{2}$/);
     expect(fieldData(labels[2]!)[3]).toMatch(/^B2 · /);
