@@ -53,6 +53,15 @@ describe('recording temperatures', () => {
         { type: 'TemperatureRecovered', data: { unitId: 'f', celsius: -20, recordedAt: '2026-01-01T00:00:00.000Z' } },
       ]);
   });
+  it('files a backfilled reading older than the latest without changing the excursion state', () => {
+    const at = (celsius: number, recordedAt: string) => ({ type: 'RecordTemperature', data: { unitId: 'f', celsius, recordedAt } }) as const;
+    const recorded = (celsius: number, recordedAt: string, inRange: boolean) => ({ type: 'TemperatureRecorded', data: { unitId: 'f', celsius, recordedAt, inRange } }) as const;
+    const hot = [freezer, recorded(-5, '2026-01-01T10:00:00.000Z', false), { type: 'TemperatureExcursionStarted', data: { unitId: 'f', celsius: -5, minTempC: -25, maxTempC: -15, recordedAt: '2026-01-01T10:00:00.000Z' } }] as const;
+    given(storageUnitDecider, [...hot]).when(at(-20, '2026-01-01T09:00:00.000Z'), '2026-01-01T10:05:00.000Z').then([recorded(-20, '2026-01-01T09:00:00.000Z', true)]);
+    given(storageUnitDecider, [...hot, recorded(-20, '2026-01-01T09:00:00.000Z', true)]).when(at(-3, '2026-01-01T10:06:00.000Z'), '2026-01-01T10:06:00.000Z').then([recorded(-3, '2026-01-01T10:06:00.000Z', false)]);
+    // An old out-of-range reading starts nothing on a unit in range now.
+    given(storageUnitDecider, [freezer, recorded(-20, '2026-01-01T10:00:00.000Z', true)]).when(at(-5, '2026-01-01T08:00:00.000Z'), '2026-01-01T10:05:00.000Z').then([recorded(-5, '2026-01-01T08:00:00.000Z', false)]);
+  });
   it('refuses a unit that does not exist, one without limits, and implausible readings', () => {
     given(storageUnitDecider).when(read(-20)).thenThrows(NotFoundError, 'storage unit f not found');
     given(storageUnitDecider, [site]).when(read(20)).thenThrows(BadInputError, /no temperature limits/);

@@ -3,10 +3,12 @@ import { BadInputError, NotFoundError } from '../../../platform/errors.js';
 import { nameUuid } from '../../../platform/ids.js';
 import type { StorageKind, StorageUnitCreated, StorageUnitEvent, TemperatureZone } from '../events.js';
 
-/** What creation recorded, plus whether the unit is outside its temperature range now. */
+/** What creation recorded, plus whether the unit is outside its temperature range now, as of its latest reading. */
 export type StorageUnit = Omit<StorageUnitCreated['data'], 'unitId'> & {
   id: string;
   inExcursion: boolean;
+  /** When the latest reading was taken (`recordedAt`), whatever order readings arrived in. */
+  latestReadingAt: string | null;
 };
 
 export type StorageUnitState = { kind: 'NONE' } | StorageUnit;
@@ -90,6 +92,9 @@ const recordTemperature = (unit: StorageUnit, celsius: number, recordedAt: strin
   if (!Number.isFinite(celsius) || celsius < -273.15 || celsius > 200) throw new BadInputError('celsius is not a plausible temperature', { field: 'celsius' });
   const inRange = celsius >= unit.minTempC && celsius <= unit.maxTempC;
   const events: StorageUnitEvent[] = [{ type: 'TemperatureRecorded', data: { unitId: unit.id, celsius, recordedAt, inRange } }];
+  // A backfilled reading older than the latest goes into the history only: the unit's state now is
+  // its latest reading's, and an hour-old in-range value must not end an excursion going on.
+  if (unit.latestReadingAt !== null && Date.parse(recordedAt) < Date.parse(unit.latestReadingAt)) return events;
   if (!inRange && !unit.inExcursion) {
     events.push({ type: 'TemperatureExcursionStarted', data: { unitId: unit.id, celsius, minTempC: unit.minTempC, maxTempC: unit.maxTempC, recordedAt } });
   }
@@ -104,7 +109,8 @@ export type StorageUnitCommand = CreateStorageUnit | RecordTemperature;
 
 export const storageUnitDecider: Decider<StorageUnitCommand, StorageUnitEvent, StorageUnitState> = {
   streamType: 'StorageUnit',
-  stateSchema: 1,
+  // 2: latestReadingAt.
+  stateSchema: 2,
   initialState: () => ({ kind: 'NONE' }),
   decide: (command, state, { now }) => {
     switch (command.type) {
@@ -126,7 +132,12 @@ export const storageUnitDecider: Decider<StorageUnitCommand, StorageUnitEvent, S
     switch (event.type) {
       case 'StorageUnitCreated': {
         const { unitId, ...data } = event.data;
-        return { id: unitId, ...data, inExcursion: false };
+        return { id: unitId, ...data, inExcursion: false, latestReadingAt: null };
+      }
+      case 'TemperatureRecorded': {
+        if (!unitExists(state)) return state;
+        const { recordedAt } = event.data;
+        return state.latestReadingAt === null || Date.parse(recordedAt) > Date.parse(state.latestReadingAt) ? { ...state, latestReadingAt: recordedAt } : state;
       }
       case 'TemperatureExcursionStarted':
         return unitExists(state) ? { ...state, inExcursion: true } : state;
