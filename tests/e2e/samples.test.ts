@@ -114,6 +114,24 @@ describe('samples through the gateway', () => {
     expect(count.data.samples.totalCount).toBe(1);
   });
 
+  it('scopes an idempotency key to the record it acts on: reused on another sample it is a new request', async () => {
+    const lab = labClient(system);
+    const [one, two] = [(await register('E2E-KEY-0001')).sample.id, (await register('E2E-KEY-0002')).sample.id];
+    const receive = (id: string) => lab.mutate(`mutation($id: ID!) { receiveSample(id: $id, idempotencyKey: "rk-shared") { position sample { id status } } }`, { id });
+    const first = await receive(one);
+    expect(await receive(one)).toEqual(first);
+    const other = await receive(two);
+    expect(other.sample).toEqual({ id: two, status: 'RECEIVED' });
+    expect(other.position).not.toBe(first.position);
+    // Derivations: the same key on another parent takes from that parent.
+    const aliquot = (parentId: string, barcode: string) =>
+      lab.mutate(`mutation($i: AliquotSampleInput!) { aliquotSample(input: $i, idempotencyKey: "dk-shared") { position sample { parent { id } } parent { id volumeUl } } }`, { i: { parentId, barcode, volumeTakenUl: 1 } });
+    expect((await aliquot(one, 'E2E-KEY-ALQ-1')).parent).toEqual({ id: one, volumeUl: 119 });
+    const fromTwo = await aliquot(two, 'E2E-KEY-ALQ-2');
+    expect(fromTwo.sample.parent.id).toBe(two);
+    expect(fromTwo.parent).toEqual({ id: two, volumeUl: 119 });
+  });
+
   it('rejects bad input with typed errors: BAD_USER_INPUT, NOT_FOUND, validation', async () => {
     const badBarcode = await system.gql(`mutation { registerSample(input: { barcode: "no", sampleType: DNA }) { position } }`);
     expect(badBarcode.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -190,6 +208,29 @@ describe('samples through the gateway', () => {
     expect(read.data.sampleByBarcode).toEqual({ metadata: { kit: 'TruSeq' }, parent: { barcode: 'CSV-ROW-0001' } });
     const badHeader = await system.gql(`mutation { importSamples(csv: "barcode,colour\\nABCDEF,red") { position } }`);
     expect(badHeader.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('holds an imported row to the same volume and concentration limits as registerSample', async () => {
+    const direct = await system.gql(`mutation { registerSample(input: { barcode: "XC-LIMIT-0000", sampleType: DNA, volumeUl: 2000000 }) { position } }`);
+    expect(direct.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.volumeUl' });
+    const csv = [
+      'barcode,sampleType,concentrationNgUl,volumeUl',
+      'XC-LIMIT-0001,DNA,5e9,2000000',
+      'XC-LIMIT-0002,DNA,5,2000000',
+      'XC-LIMIT-0003,DNA,5e9,20',
+      'XC-LIMIT-0004,DNA,1000000,1000000',
+    ].join('\n');
+    const result = await system.gql(`mutation($csv: String!) { importSamples(csv: $csv) { imported { barcode volumeUl concentrationNgUl } errors { row barcode message } } }`, { csv });
+    expect(result.errors).toBeUndefined();
+    const payload = result.data.importSamples;
+    expect(payload.imported).toEqual([{ barcode: 'XC-LIMIT-0004', volumeUl: 1_000_000, concentrationNgUl: 1_000_000 }]);
+    expect(payload.errors.map((e: any) => [e.row, e.barcode])).toEqual([
+      [1, 'XC-LIMIT-0001'],
+      [2, 'XC-LIMIT-0002'],
+      [3, 'XC-LIMIT-0003'],
+    ]);
+    expect(payload.errors[1].message).toBe('volumeUl must be between 0 and 1000000');
+    expect(payload.errors[2].message).toBe('concentrationNgUl must be between 0 and 1000000');
   });
 
   it('keeps tenants apart: another tenant sees none of this one’s samples', async () => {

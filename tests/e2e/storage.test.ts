@@ -217,6 +217,15 @@ describe('storage through the gateway', () => {
     expect(read.data.storageUnit.positions.filter((p: any) => p.sample)).toEqual([{ label: 'A1', sample: { id: winner.storagePosition.sample.id } }]);
   });
 
+  it('scopes an idempotency key to the sample: the same key stores another sample too, and repeats for the first', async () => {
+    const { positions } = await lab.freezerWithBox('Keys', 'MINUS_80');
+    const [a, b] = [await lab.validatedSample('KEYS-000001'), await lab.validatedSample('KEYS-000002')];
+    const keyed = (s: string, p: string) => lab.mutate(`mutation($s: ID!, $p: ID!) { storeSample(sampleId: $s, positionId: $p, idempotencyKey: "store-shared") { position storagePosition { label sample { id } } } }`, { s, p });
+    const first = await keyed(a, positions.A1);
+    expect(await keyed(a, positions.A1)).toEqual(first);
+    expect((await keyed(b, positions.A2)).storagePosition).toEqual({ label: 'A2', sample: { id: b } });
+  });
+
   it('lets one sample stored concurrently into two positions land in only one', async () => {
     const { positions, box } = await lab.freezerWithBox('Twice', 'MINUS_80');
     const id = await lab.validatedSample('RACE-TWO-0001');

@@ -62,8 +62,8 @@ export class SampleCommands {
       { parent: input.parentId, child: childId, barcode: claimId },
       { type: 'DeriveSample', data: { ...input, kind, childId, expectedParentVersion: options.expectedVersion } },
       context,
-      // Its own scope: a key a client used for a registration must not answer a derivation.
-      { idempotencyKey: options.idempotencyKey ? { scope: `${sampleDecider.streamType}/${kind}`, key: options.idempotencyKey } : undefined, result: () => ({ id: childId }) },
+      // Its own scope, per parent: a key used for a registration, or for another parent's derivation, answers nothing here.
+      { idempotencyKey: options.idempotencyKey ? { scope: `${sampleDecider.streamType}/${kind}/${input.parentId}`, key: options.idempotencyKey } : undefined, result: () => ({ id: childId }) },
     );
     const parent = this.written({ state: result.states.parent, version: result.versions.parent, position: result.position }).sample;
     return { ...(await this.created(result, 'child', context.tenantId)), parent };
@@ -79,8 +79,9 @@ export class SampleCommands {
     assertSampleId(id);
     const result = await this.commands.execute(sampleDecider, id, moveTo(to, id, options.reason ?? null), context, {
       expectedVersion: options.expectedVersion,
-      // Scoped by target status: one client key reused for two different commands must not collide.
-      idempotencyKey: options.idempotencyKey ? `${to}/${options.idempotencyKey}` : undefined,
+      // Scoped by target status and sample: one client key reused for another command, or another
+      // sample, is a new request (it answered the first sample's result before).
+      idempotencyKey: options.idempotencyKey ? `${to}/${id}/${options.idempotencyKey}` : undefined,
     });
     return this.written(result);
   }

@@ -29,7 +29,8 @@ export interface StorageCommandContext extends CommandContext {
   readModelsAt?: () => Promise<boolean>;
 }
 
-const keyed = (scope: string, key?: string | null) => (key ? { scope: `storage/${scope}`, key } : undefined);
+/** A client's key, scoped by what it does and to which record: reused on another sample or position, it is a new request. */
+const keyed = (scope: string, recordId: string, key?: string | null) => (key ? { scope: `storage/${scope}/${recordId}`, key } : undefined);
 
 const requireId = (id: string, field: string) => {
   if (!isUuid(id)) throw new BadInputError(`"${id}" is not an id`, { field });
@@ -86,7 +87,7 @@ export class StorageCommands {
 
   async reserve(context: StorageCommandContext, positionId: string, sampleId: string, key?: string | null) {
     const [target, sample] = await Promise.all([this.target(context, positionId), this.sample(context, sampleId)]);
-    return this.place(context, target, sampleId, { type: 'ReservePosition', data: { sample, target: this.asTarget(target) } }, keyed('reserve', key), { positionId: target.id });
+    return this.place(context, target, sampleId, { type: 'ReservePosition', data: { sample, target: this.asTarget(target) } }, keyed('reserve', sampleId, key), { positionId: target.id });
   }
 
   /**
@@ -102,7 +103,7 @@ export class StorageCommands {
    */
   async reserveFree(context: StorageCommandContext, sampleId: string, underUnitId: string | null, zone: string | null, key?: string | null) {
     // Independent reads, so one round trip's wait, not two.
-    const [sample, first] = await Promise.all([this.sample(context, sampleId), key ? this.commands.store.findIdempotent(context.tenantId, keyed('reserve', key)!) : null]);
+    const [sample, first] = await Promise.all([this.sample(context, sampleId), key ? this.commands.store.findIdempotent(context.tenantId, keyed('reserve', sampleId, key)!) : null]);
     if (first) return this.reserve(context, first.result.positionId as string, sampleId, key);
     if (underUnitId) requireId(underUnitId, 'underUnitId');
     if (!underUnitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
@@ -121,7 +122,7 @@ export class StorageCommands {
         if (busy) continue;
         this.trying.add(candidate.id);
         try {
-          return await this.place(context, candidate, sampleId, { type: 'ReservePosition', data: { sample, target: this.asTarget(candidate) } }, keyed('reserve', key), { positionId: candidate.id });
+          return await this.place(context, candidate, sampleId, { type: 'ReservePosition', data: { sample, target: this.asTarget(candidate) } }, keyed('reserve', sampleId, key), { positionId: candidate.id });
         } catch (error) {
           // Taken since the read model listed it (the handler has already reloaded and asked the position).
           if (!(error instanceof PositionTakenError)) throw error;
@@ -142,17 +143,17 @@ export class StorageCommands {
     const { state } = await this.commands.load(positionDecider, positionId, context.tenantId);
     const held = state.sampleId ?? (key ? await this.reservedBy(context.tenantId, positionId) : null);
     if (!held) throw new BadInputError(`position ${target.label} holds no reservation`, { field: 'positionId' });
-    return this.place(context, target, held, { type: 'ReleaseReservation', data: { sampleId: held, target: this.asTarget(target) } }, keyed('release', key));
+    return this.place(context, target, held, { type: 'ReleaseReservation', data: { sampleId: held, target: this.asTarget(target) } }, keyed('release', positionId, key));
   }
 
   async store(context: StorageCommandContext, sampleId: string, positionId: string, key?: string | null) {
     const [target, sample] = await Promise.all([this.target(context, positionId), this.sample(context, sampleId)]);
-    return this.place(context, target, sampleId, { type: 'StoreSample', data: { sample, target: this.asTarget(target) } }, keyed('store', key));
+    return this.place(context, target, sampleId, { type: 'StoreSample', data: { sample, target: this.asTarget(target) } }, keyed('store', sampleId, key));
   }
 
   async remove(context: StorageCommandContext, sampleId: string, reason: string, key?: string | null) {
     const target = await this.currentPosition(context, sampleId);
-    return this.place(context, target, sampleId, { type: 'RemoveSample', data: { sampleId, target: this.asTarget(target), reason } }, keyed('remove', key));
+    return this.place(context, target, sampleId, { type: 'RemoveSample', data: { sampleId, target: this.asTarget(target), reason } }, keyed('remove', sampleId, key));
   }
 
   /**
@@ -163,11 +164,11 @@ export class StorageCommands {
     const { state } = await this.commands.load(custodyDecider, sampleId, context.tenantId);
     if (state.positionId) {
       const target = await this.target(context, state.positionId);
-      return this.place(context, target, sampleId, { type: 'RemoveSample', data: { sampleId, target: this.asTarget(target), reason } }, keyed('end', key));
+      return this.place(context, target, sampleId, { type: 'RemoveSample', data: { sampleId, target: this.asTarget(target), reason } }, keyed('end', sampleId, key));
     }
     if (state.reservedPositionId) {
       const target = await this.target(context, state.reservedPositionId);
-      return this.place(context, target, sampleId, { type: 'ReleaseReservation', data: { sampleId, target: this.asTarget(target) } }, keyed('end', key));
+      return this.place(context, target, sampleId, { type: 'ReleaseReservation', data: { sampleId, target: this.asTarget(target) } }, keyed('end', sampleId, key));
     }
     return null;
   }
