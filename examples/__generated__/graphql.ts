@@ -476,7 +476,7 @@ export type Mutation = {
   /** Takes a sample out of storage for good (its position becomes AVAILABLE), e.g. when a submission is undone. */
   removeSampleFromStorage: PositionPayload;
   requeueJob: JobPayload;
-  /** Reserves the first free position that suits the sample, in a box under `underUnitId` or of `zone`; a position taken meanwhile is skipped for the next. NOT_FOUND when none is free. */
+  /** Reserves the first free position that suits the sample, in a box under `underUnitId` or of `zone`; a position taken meanwhile is skipped for the next. NO_CAPACITY when no suitable position exists; CONFLICT (retryable, `extensions.reason`) when every candidate was taken concurrently. */
   reserveFreePosition: PositionPayload;
   reservePosition: PositionPayload;
   resolveAlert: AlertPayload;

@@ -200,7 +200,7 @@ export type Mutation = {
   __typename?: 'Mutation';
   createStorageUnit: StorageUnitPayload;
   reservePosition: PositionPayload;
-  /** Reserves the first free position that suits the sample, in a box under `underUnitId` or of `zone`; a position taken meanwhile is skipped for the next. NOT_FOUND when none is free. */
+  /** Reserves the first free position that suits the sample, in a box under `underUnitId` or of `zone`; a position taken meanwhile is skipped for the next. NO_CAPACITY when no suitable position exists; CONFLICT (retryable, `extensions.reason`) when every candidate was taken concurrently. */
   reserveFreePosition: PositionPayload;
   releaseReservation: PositionPayload;
   /** The sample must be VALIDATED, or checked out from this position. */
