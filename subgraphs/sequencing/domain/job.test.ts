@@ -177,6 +177,15 @@ describe('adding samples', () => {
     expect(indexCollision({ sampleId: 'a', lane: 3, i7Index: 'AAAAAA', i5Index: null }, [{ sampleId: 'b', lane: 3, i7Index: 'AAAATT', i5Index: null }])).not.toBeNull();
   });
 
+  it("keeps lanes within the job's flowcell: one on a MiSeq v3, four on an S4, the platform's most without a flowcell type", () => {
+    const job = (platform: string, flowcellType?: string): JobEvent => ({ type: 'JobCreated', data: { jobId, name: 'Lanes', platform, priority: 'NORMAL', readStructure: null, ...(flowcellType ? { flowcellType } : {}) } } as JobEvent);
+    given(jobDecider, [job('MISEQ', 'MISEQ_V3')]).when(add('ACGTACGT', null, 2)).thenThrows(BadInputError, /MISEQ_V3 flowcell has one lane/);
+    const laneOne = add('ACGTACGT', null, 1);
+    given(jobDecider, [job('MISEQ', 'MISEQ_V3')]).when(laneOne).then(added(laneOne));
+    given(jobDecider, [job('NOVASEQ_6000', 'S4')]).when(add('ACGTACGT', null, 5)).thenThrows(BadInputError, /lane must be 1–4 on a S4 flowcell/);
+    given(jobDecider, [job('NOVASEQ_6000')]).when(add('ACGTACGT', null, 5)).thenThrows(BadInputError, /lane must be 1–4 on a NOVASEQ_6000 flowcell/);
+  });
+
   it('validates index alphabet and lane', () => {
     given(jobDecider, [created]).when(add('ACGTXX', null, 1)).thenThrows(BadInputError, /indexes/);
     given(jobDecider, [created]).when(add('ACGTACGT', null, 9)).thenThrows(BadInputError, /lane/);

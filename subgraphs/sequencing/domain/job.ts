@@ -139,6 +139,17 @@ const createJob = (state: JobState, jobId: string, input: { name: string; platfo
 const INDEX = /^[ACGTN]{6,24}$/;
 export const MAX_LANE = 8;
 
+/**
+ * The lanes a job's samples may name: its flowcell type's (a MiSeq v3 has one), or without one the
+ * most any flowcell of its platform has (MAX_LANE for a platform the catalogue lists none for).
+ */
+const lanesOf = (job: Job): number => {
+  const model = instrumentModel(job.platform);
+  if (!model || model.flowcells.length === 0) return MAX_LANE;
+  const chosen = job.flowcellType ? catalogueFlowcell(model, job.flowcellType) : null;
+  return chosen ? chosen.lanes : Math.max(...model.flowcells.map((f) => f.lanes));
+};
+
 /** Mismatches over the shorter of two indexes (demultiplexers compare trimmed indexes that way). */
 export const hamming = (a: string, b: string): number => {
   let distance = 0;
@@ -168,7 +179,10 @@ const addSample = (state: JobState, sample: JobSample & { status: string; barcod
   const i7Index = sample.i7Index.trim().toUpperCase();
   const i5Index = sample.i5Index?.trim().toUpperCase() || null;
   if (!INDEX.test(i7Index) || (i5Index !== null && !INDEX.test(i5Index))) throw new BadInputError('indexes are 6–24 bases of A, C, G, T, N', { field: 'i7Index' });
-  if (sample.lane !== null && (!Number.isInteger(sample.lane) || sample.lane < 1 || sample.lane > MAX_LANE)) throw new BadInputError(`lane must be 1–${MAX_LANE}`, { field: 'lane' });
+  const lanes = lanesOf(job);
+  if (sample.lane !== null && (!Number.isInteger(sample.lane) || sample.lane < 1 || sample.lane > lanes)) {
+    throw new BadInputError(lanes === 1 ? `a ${job.flowcellType ?? job.platform} flowcell has one lane: lane must be 1 (or none)` : `lane must be 1–${lanes} on a ${job.flowcellType ?? job.platform} flowcell`, { field: 'lane' });
+  }
   const candidate: JobSample = { sampleId: sample.sampleId, lane: sample.lane, i7Index, i5Index };
   const clash = indexCollision(candidate, job.samples);
   if (clash) throw new ConflictError(`index ${i7Index}${i5Index ? `+${i5Index}` : ''} is too close to ${clash.i7Index}${clash.i5Index ? `+${clash.i5Index}` : ''} in lane ${clash.lane ?? 'all'} (Hamming distance < 3)`, { field: 'i7Index' });
