@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyError } from './errors.js';
+import { ConcurrencyError, ContentionError } from './errors.js';
 import type { AcrossDecider, AnyDecider, Command, Decider, DeciderSet, EventsOf, Envelope, Route, StatesOf, StreamIds } from './decider.js';
 import type { EventStore } from './event-store.js';
 import type { AppendResult, Event, EventMetadata, IdempotencyClaim, StoredEvent } from './types.js';
@@ -82,10 +82,23 @@ export interface CommandHandlerOptions {
    */
   snapshotEvery?: number;
   /**
-   * Attempts when another writer got in first and the client gave no expectedVersion.
-   * @default 3
+   * Attempts when another writer got in first and the client gave no expectedVersion; each retry
+   * waits a random pause (full jitter, growing from `retryBaseMs` up to `retryMaxMs`), so many
+   * writers to one stream take turns instead of colliding again. Past this the command fails with
+   * ContentionError, having written nothing.
+   * @default 50
    */
   maxAttempts?: number;
+  /**
+   * Upper bound of the first retry's random pause, doubled per attempt up to `retryMaxMs`.
+   * @default 2
+   */
+  retryBaseMs?: number;
+  /**
+   * Upper bound of any one retry's random pause.
+   * @default 50
+   */
+  retryMaxMs?: number;
   onSnapshotError?: (error: unknown) => void;
 }
 
@@ -107,13 +120,27 @@ const fold = <State, E extends Event>(decider: Loadable<State, E>, { snapshot, e
 export class CommandHandler {
   private readonly snapshotEvery: number;
   private readonly maxAttempts: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
 
   constructor(
     readonly store: EventStore,
     private readonly options: CommandHandlerOptions = {},
   ) {
     this.snapshotEvery = options.snapshotEvery ?? 50;
-    this.maxAttempts = options.maxAttempts ?? 3;
+    this.maxAttempts = options.maxAttempts ?? 50;
+    this.retryBaseMs = options.retryBaseMs ?? 2;
+    this.retryMaxMs = options.retryMaxMs ?? 50;
+  }
+
+  /**
+   * After `attempt` lost to another writer: ContentionError once the attempts are spent (the client
+   * asked for no version, so it is no CONCURRENCY_CONFLICT), else a random pause before the next.
+   */
+  private async backOff(attempt: number, streamIds: readonly string[]): Promise<void> {
+    if (attempt >= this.maxAttempts) throw new ContentionError(streamIds, attempt);
+    const ceiling = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempt - 1));
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
   }
 
   /**
@@ -156,7 +183,8 @@ export class CommandHandler {
         }
         return { id, state: next, version: nextVersion, position: appended.position, replayed: false };
       } catch (error) {
-        if (!(error instanceof ConcurrencyError) || options.expectedVersion != null || attempt >= this.maxAttempts) throw error;
+        if (!(error instanceof ConcurrencyError) || options.expectedVersion != null) throw error;
+        await this.backOff(attempt, [streamId]);
       }
     }
   }
@@ -284,7 +312,9 @@ export class CommandHandler {
         if (appended.replayed) return { ...(await this.loadAll(command)), position: appended.position, replayed: true, result: appended.result };
         return { states: next, versions: command.streams.map((_, index) => versions[index]! + (perStream[index]?.length ?? 0)), position: appended.position, replayed: false, result };
       } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= this.maxAttempts) throw error;
+        // The decision's own ConcurrencyError (a client's expected version) is thrown above, not here.
+        if (!(error instanceof ConcurrencyError)) throw error;
+        await this.backOff(attempt, writes.map((write) => write.streamId));
       }
     }
   }

@@ -20,6 +20,20 @@ export class ConcurrencyError extends EventStoreError {
   }
 }
 
+/**
+ * A command the client gave no expected version kept losing the race for its stream(s) to other
+ * writers, past the handler's retries. Not a ConcurrencyError: nobody expected a version, so there is
+ * no stale read to report; the command wrote nothing and can simply be sent again.
+ */
+export class ContentionError extends EventStoreError {
+  constructor(
+    readonly streamIds: readonly string[],
+    readonly attempts: number,
+  ) {
+    super(`gave up after ${attempts} attempts: other writers kept changing ${streamIds.join(', ')} first`);
+  }
+}
+
 /** A position given from outside (a client's consistency token, an import cursor) that is not one. */
 export class InvalidPositionError extends EventStoreError {
   constructor(readonly position: string) {

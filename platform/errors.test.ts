@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyError, InvalidPositionError } from '../event-store/errors.js';
+import { ConcurrencyError, ContentionError, InvalidPositionError } from '../event-store/errors.js';
 import { ConflictError, formatGraphQLError, InvalidTransitionError } from './errors.js';
 
 const formatted = (error: GraphQLError) => ({ message: error.message, path: ['x'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at secret.ts:1'] } });
@@ -23,6 +23,9 @@ describe('GraphQL error formatting', () => {
       path: ['x'],
       extensions: { code: 'CONCURRENCY_CONFLICT', expectedVersion: 2, actualVersion: 3 },
     });
+    // Lost the race too often without an expected version: retryable, and nothing stale to report.
+    const contended = wrap(new ContentionError(['Sample-1'], 50));
+    expect(formatGraphQLError(false)(formatted(contended), contended).extensions).toEqual({ code: 'CONFLICT', reason: 'CONTENDED' });
     const position = wrap(new InvalidPositionError('not-a-position'));
     expect(formatGraphQLError(false)(formatted(position), position)).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
   });

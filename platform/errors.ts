@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { ConcurrencyError, EventStoreError, InvalidPositionError } from '../event-store/errors.js';
+import { ConcurrencyError, ContentionError, EventStoreError, InvalidPositionError } from '../event-store/errors.js';
 
 // Commands, sagas and tests catch the store's conflict by this name; it is the event store's class.
 export { ConcurrencyError };
@@ -102,6 +102,8 @@ export const asDomainError = (error: unknown): DomainError | null => {
     return new DomainError('CONCURRENCY_CONFLICT', error.message, { expectedVersion: error.expected, actualVersion: error.actual });
   }
   if (error instanceof InvalidPositionError) return new BadInputError(error.message);
+  // Nothing was written and nothing the client sent is stale: sending it again may well pass.
+  if (error instanceof ContentionError) return new ConflictError(`${error.message}; nothing was written, send it again`, { reason: 'CONTENDED' });
   return null;
 };
 

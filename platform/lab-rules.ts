@@ -78,9 +78,18 @@ export const boundedText = (value: string | null | undefined, field: string, max
   return trimmed === '' ? null : trimmed;
 };
 
-const nonNegative = (value: number | null | undefined, field: string): number | null => {
+/**
+ * The most a sample's volume (µL: one litre) and concentration (ng/µL: 1 g/mL) may be, on every path
+ * that records one (GraphQL, CSV import, derivations, submissions): docs/input-limits.md's
+ * `volumeUl` and `concentrationNgUl`, which the GraphQL edge also checks before this.
+ */
+export const MAX_VOLUME_UL = 1_000_000;
+export const MAX_CONCENTRATION_NG_UL = 1_000_000;
+
+/** A measured amount: absent, or a finite number from 0 to `max`. */
+const measured = (value: number | null | undefined, field: string, max: number): number | null => {
   if (value === null || value === undefined) return null;
-  if (!Number.isFinite(value) || value < 0) throw new BadInputError(`${field} must be a number ≥ 0`, { field });
+  if (!Number.isFinite(value) || value < 0 || value > max) throw new BadInputError(`${field} must be between 0 and ${max}`, { field, min: 0, max });
   return value;
 };
 
@@ -103,8 +112,8 @@ export const validateSampleFields = (input: SampleFieldsInput) => {
   return {
     barcode,
     sampleType: input.sampleType as SampleType,
-    volumeUl: nonNegative(input.volumeUl, 'volumeUl'),
-    concentrationNgUl: nonNegative(input.concentrationNgUl, 'concentrationNgUl'),
+    volumeUl: measured(input.volumeUl, 'volumeUl', MAX_VOLUME_UL),
+    concentrationNgUl: measured(input.concentrationNgUl, 'concentrationNgUl', MAX_CONCENTRATION_NG_UL),
     submitter: boundedText(input.submitter, 'submitter', 200),
     projectCode: boundedText(input.projectCode, 'projectCode', 64),
   };

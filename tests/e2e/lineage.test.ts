@@ -89,6 +89,27 @@ describe('derivation and lineage through the gateway', () => {
     expect(results.find((r) => !r.errors)!.data.aliquotSample.parent.volumeUl).toBe(39.7);
   });
 
+  it('decides parallel aliquots from one parent one after the other, none failing for a version the client never sent', async () => {
+    const parent = await registerReceived('LIN-PAR-0001', 'DNA', 100);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => aliquot({ parentId: parent, barcode: `LIN-PAR-ALQ-${i}`, volumeTakenUl: 5 })));
+    expect(results.map((result) => result.errors)).toEqual(Array.from({ length: 10 }, () => undefined));
+    // Each took from what the one before left: 95, 90, … 50 µL, each at its own parent version.
+    const left = results.map((result) => result.data.aliquotSample.parent.volumeUl).sort((a: number, b: number) => a - b);
+    expect(left).toEqual(Array.from({ length: 10 }, (_, i) => 50 + 5 * i));
+    const versions = results.map((result) => result.data.aliquotSample.parent.version).sort((a: number, b: number) => a - b);
+    expect(new Set(versions).size).toBe(10);
+  });
+
+  it('refuses an aliquot holding more than the volume taken for it; an extract is what the bench measured', async () => {
+    const parent = await registerReceived('LIN-BIG-0001', 'BLOOD', 10);
+    const big = await aliquot({ parentId: parent, barcode: 'LIN-BIG-A', volumeTakenUl: 1, volumeUl: 999999 });
+    expect(big.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'volumeUl' });
+    const less = await aliquot({ parentId: parent, barcode: 'LIN-BIG-B', volumeTakenUl: 1, volumeUl: 0.8 });
+    expect(less.data.aliquotSample.sample.volumeUl).toBe(0.8);
+    const eluate = await extract({ parentId: parent, barcode: 'LIN-BIG-C', sampleType: 'DNA', volumeTakenUl: 1, volumeUl: 50 });
+    expect(eluate.data.extractSample).toMatchObject({ sample: { volumeUl: 50 }, parent: { volumeUl: 8 } });
+  });
+
   it('refuses what the bench cannot do, each with its own code', async () => {
     const parent = await registerReceived('LIN-RULES-0001', 'BLOOD', 10);
     const unknownVolume = await registerReceived('LIN-RULES-0002', 'BLOOD', null);

@@ -5,6 +5,7 @@ import { BadInputError, ConcurrencyError, ConflictError, InsufficientVolumeError
 import { SAMPLE_STATUSES, STATUS_EVENT, type SampleEvent, type SampleRegistered, type SampleStatus, type SampleStatusEvent, type SampleType } from '../events.js';
 import { sampleDerivation, type DeriveSample } from './derivation.js';
 import { DERIVABLE_STATUSES, sampleDecider } from './sample.js';
+import { barcodeDecider } from './barcode.js';
 
 const PARENT = '00000000-0000-4000-8000-0000000000a1';
 const CHILD = '00000000-0000-4000-8000-0000000000c1';
@@ -51,6 +52,20 @@ describe('aliquoting a sample', () => {
         child: [child({ sampleType: 'DNA', volumeUl: 0.1, concentrationNgUl: 12, derivation: { kind: 'ALIQUOT', volumeTakenUl: 0.3 } })],
         barcode: [claimed],
       });
+  });
+
+  it('refuses an aliquot that would hold more than the volume taken for it', () => {
+    givenAcross(sampleDerivation, { parent: parentIn('VALIDATED') })
+      .when(derive('ALIQUOT', { volumeTakenUl: 1, volumeUl: 999_999 }))
+      .thenThrows(BadInputError, 'an aliquot holds at most the 1 µL taken for it, not 999999 µL');
+    givenAcross(sampleDerivation, { parent: parentIn('VALIDATED') }).when(derive('ALIQUOT', { volumeTakenUl: 1, volumeUl: 1.001 })).thenThrows(BadInputError, /at most the 1 µL/);
+    givenAcross(sampleDerivation, { parent: parentIn('VALIDATED') })
+      .when(derive('ALIQUOT', { volumeTakenUl: 1, volumeUl: 1 }))
+      .then({ parent: [taken('ALIQUOT', 1, 49) as never], child: [child({ volumeUl: 1, concentrationNgUl: 12, derivation: { kind: 'ALIQUOT', volumeTakenUl: 1 } })], barcode: [claimed] });
+    const states = { parent: foldEvents(sampleDecider, parentIn('VALIDATED')), child: sampleDecider.initialState(), barcode: barcodeDecider.initialState() };
+    expect(() => sampleDerivation.decide(derive('ALIQUOT', { volumeTakenUl: 1, volumeUl: 2 }), states, { now: '2026-01-01T00:00:00.000Z', versions: { parent: 2, child: 0, barcode: 0 } })).toThrow(
+      expect.objectContaining({ details: { field: 'volumeUl' } }),
+    );
   });
 
   it('refuses an aliquot of another type than the parent', () => {

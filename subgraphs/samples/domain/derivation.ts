@@ -1,7 +1,7 @@
 import type { Command } from '../../../event-store/decider.js';
 import { decideAcross } from '../../../event-store/decider.js';
 import { BadInputError, ConcurrencyError, NotFoundError } from '../../../platform/errors.js';
-import { canExtract, EXTRACTIONS } from '../../../platform/lab-rules.js';
+import { canExtract, EXTRACTIONS, toNanolitres } from '../../../platform/lab-rules.js';
 import type { DerivationKind, SampleType } from '../events.js';
 import { barcodeDecider } from './barcode.js';
 import { exists, sampleDecider, type RegisterSample, type Sample, type TakeSampleVolume } from './sample.js';
@@ -10,7 +10,8 @@ import { exists, sampleDecider, type RegisterSample, type Sample, type TakeSampl
  * Making a child sample from a parent: an aliquot (same material) or an extract (e.g. DNA from
  * blood). `sampleType` is the product's type: required for an extract, the parent's for an aliquot.
  * The child's own volume and concentration default, for an aliquot, to the volume taken and the
- * parent's concentration; an extract's are what the bench measured (unknown when not given).
+ * parent's concentration (its volume may be less than was taken, never more); an extract's are what
+ * the bench measured (unknown when not given; the eluate may hold more than was taken).
  */
 export type DeriveSample = Command<
   'DeriveSample',
@@ -60,6 +61,11 @@ export const sampleDerivation = decideAcross({ parent: sampleDecider, child: sam
   const taken = sampleDecider.decide(take, parent, { now, version: versions.parent });
   const { volumeTakenUl } = (taken[0] as Extract<(typeof taken)[number], { type: 'SampleVolumeTaken' }>).data;
   const aliquot = data.kind === 'ALIQUOT';
+  // An aliquot is a portion of the parent: it may hold less than was taken (dead volume), never more.
+  // An extract's volume is the eluate's, which the elution buffer decides, so it is not bounded here.
+  if (aliquot && data.volumeUl != null && Number.isFinite(data.volumeUl) && toNanolitres(data.volumeUl) > toNanolitres(volumeTakenUl)) {
+    throw new BadInputError(`an aliquot holds at most the ${volumeTakenUl} µL taken for it, not ${data.volumeUl} µL`, { field: 'volumeUl' });
+  }
   const register: RegisterSample = {
     type: 'RegisterSample',
     data: {

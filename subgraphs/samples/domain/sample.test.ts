@@ -6,6 +6,8 @@ import { SAMPLE_STATUSES, STATUS_EVENT, type BarcodeClaimed, type SampleEvent, t
 import { barcodeDecider } from './barcode.js';
 import { sampleRegistration } from './registration.js';
 import { moveTo, sampleDecider, TRANSITIONS, type RegisterSample } from './sample.js';
+import { MAX_CONCENTRATION_NG_UL, MAX_VOLUME_UL } from '../../../platform/lab-rules.js';
+import { INPUT_LIMITS } from '../../../platform/graphql/input-bounds.js';
 
 const ID = '00000000-0000-4000-8000-000000000001';
 const register = (barcode = 'SMP-000001', extra: Partial<RegisterSample['data']> = {}): RegisterSample => ({ type: 'RegisterSample', data: { sampleId: ID, barcode, sampleType: 'DNA', ...extra } });
@@ -134,6 +136,19 @@ describe('registering a sample', () => {
     given(sampleDecider).when(register('SMP-000001', { concentrationNgUl: Number.NaN })).thenThrows(BadInputError, /concentrationNgUl/);
     given(sampleDecider).when(register('SMP-000001', { submitter: 'x'.repeat(201) })).thenThrows(BadInputError, /submitter is longer than 200/);
     given(sampleDecider).when(register('SMP-000001', { projectCode: 'x'.repeat(65) })).thenThrows(BadInputError, /projectCode is longer than 64/);
+  });
+
+  it('refuses a volume or concentration above the documented limits, naming the field, on every path', () => {
+    // docs/input-limits.md: one litre, 1 g/ml; the GraphQL edge checks the same numbers earlier.
+    expect([MAX_VOLUME_UL, MAX_CONCENTRATION_NG_UL]).toEqual([INPUT_LIMITS.volumeUl!.max, INPUT_LIMITS.concentrationNgUl!.max]);
+    given(sampleDecider).when(register('SMP-000001', { volumeUl: 2_000_000 })).thenThrows(BadInputError, 'volumeUl must be between 0 and 1000000');
+    given(sampleDecider).when(register('SMP-000001', { concentrationNgUl: 5e9 })).thenThrows(BadInputError, 'concentrationNgUl must be between 0 and 1000000');
+    expect(() => sampleDecider.decide(register('SMP-000001', { volumeUl: 1_000_000.001 }), sampleDecider.initialState(), { now: SPEC_NOW, version: 0 })).toThrow(
+      expect.objectContaining({ details: { field: 'volumeUl', min: 0, max: 1_000_000 } }),
+    );
+    given(sampleDecider)
+      .when(register('SMP-000001', { volumeUl: 1_000_000, concentrationNgUl: 1_000_000 }))
+      .then([{ ...registered(), data: { ...registered().data, volumeUl: 1_000_000, concentrationNgUl: 1_000_000 } }]);
   });
 
   it('refuses a sample that is its own parent', () => {

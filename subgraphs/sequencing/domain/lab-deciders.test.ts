@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { given, givenAcross } from '../../../event-store/testing/decider-spec.js';
 import { BadInputError, ConflictError, NotFoundError } from '../../../platform/errors.js';
 import type { IndexKitEvent, LibraryEvent, PoolEvent, RunEvent } from '../events.js';
@@ -58,6 +58,15 @@ describe('library', () => {
     given(libraryDecider).when(prepare({ concentrationNgUl: 0 })).thenThrows(BadInputError, /concentrationNgUl/);
     given(libraryDecider).when(prepare({ meanFragmentBp: Number.NaN })).thenThrows(BadInputError, /meanFragmentBp/);
     given(libraryDecider).when(prepare({ volumeUl: -1 })).thenThrows(BadInputError, /volumeUl/);
+  });
+  it('refuses a library too dilute to be kept above 0 nM, which no pool could take, naming its concentration', () => {
+    // 0.0001 / (660 × 10^6) × 10^6 ≈ 1.5e-7 nM: 0 at the 0.001 nM the molarity is kept to.
+    given(libraryDecider).when(prepare({ concentrationNgUl: 0.0001, meanFragmentBp: 1_000_000 })).thenThrows(BadInputError, /below 0\.001 nM/);
+    expect(() => libraryDecider.decide(prepare({ concentrationNgUl: 0.0001, meanFragmentBp: 1_000_000 }), libraryDecider.initialState(), { now: '2026-01-01T00:00:00.000Z', version: 0 })).toThrow(
+      expect.objectContaining({ details: { field: 'concentrationNgUl' } }),
+    );
+    // 0.00033 / (660 × 500) × 10^6 = 0.001 nM: the least molarity kept, so the library is accepted.
+    given(libraryDecider).when(prepare({ concentrationNgUl: 0.00033, meanFragmentBp: 500 })).then([{ ...prepared, data: { ...prepared.data, concentrationNgUl: 0.00033, meanFragmentBp: 500, molarityNm: 0.001 } }]);
   });
   it('records QC verdicts with who recorded them, only for a library that exists', () => {
     given(libraryDecider, [prepared]).when({ type: 'RecordLibraryQc', data: { verdict: 'FAIL', note: ' adapter dimers ', recordedBy: 'tech-1' } })

@@ -18,6 +18,11 @@ export type LibraryCommand =
 export const BP_MASS = 660;
 export const molarityNm = (concentrationNgUl: number, meanFragmentBp: number): number =>
   Math.round((concentrationNgUl / (BP_MASS * meanFragmentBp)) * 1e6 * 1000) / 1000;
+/**
+ * The least molarity a library is kept with (molarityNm's precision): pooling divides by it, so a
+ * library that rounds to 0 nM would need an infinite volume in any pool.
+ */
+export const MIN_MOLARITY_NM = 0.001;
 
 const SEQUENCE = /^[ACGT]{4,24}$/;
 const positive = (value: number, field: string, max: number) => {
@@ -43,8 +48,15 @@ export const libraryDecider: Decider<LibraryCommand, LibraryEvent, LibraryState>
         positive(volumeUl, 'volumeUl', 10_000);
         positive(concentrationNgUl, 'concentrationNgUl', 10_000);
         positive(meanFragmentBp, 'meanFragmentBp', 1_000_000);
+        const molarity = molarityNm(concentrationNgUl, meanFragmentBp);
+        if (molarity < MIN_MOLARITY_NM) {
+          throw new BadInputError(
+            `${concentrationNgUl} ng/µl of ${meanFragmentBp} bp fragments is below ${MIN_MOLARITY_NM} nM, the least molarity a library is kept with: too dilute to pool`,
+            { field: 'concentrationNgUl' },
+          );
+        }
         return [{ type: 'LibraryPrepared', data: {
-          libraryId, sampleId, barcode, index: { ...index, i7, i5 }, volumeUl, concentrationNgUl, meanFragmentBp, molarityNm: molarityNm(concentrationNgUl, meanFragmentBp),
+          libraryId, sampleId, barcode, index: { ...index, i7, i5 }, volumeUl, concentrationNgUl, meanFragmentBp, molarityNm: molarity,
         } }];
       }
       case 'RecordLibraryQc': {
