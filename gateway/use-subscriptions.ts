@@ -9,6 +9,7 @@ import { REQUEST_ID_HEADER, requestIdOf } from '../platform/http/request-id.js';
 import type { Identity } from '../platform/identity.js';
 import type { Caller, GatewayPlugin, GatewayServer, OperationRequest } from './plugin.js';
 import type { FederatedSubscriptions } from './subscriptions/federated-subscriptions.js';
+import { unresolvedOperation } from './operation-resolution.js';
 import { operationOf } from './subscriptions/federated-subscriptions.js';
 import { CheckedDocuments } from './subscriptions/checked-documents.js';
 import { socketSubscriber } from './subscriptions/socket-subscriber.js';
@@ -111,7 +112,7 @@ const serve = (options: SubscriptionsOptions, { http, hooks }: GatewayServer): (
         }
         const operationName = decision.operationName ?? undefined;
         const operation = operationOf(document, operationName);
-        if (!operation) return [new GraphQLError('name the operation to run', { extensions: { code: 'BAD_USER_INPUT' } })];
+        if (!operation) return [unresolvedOperation(operationName)];
         if (operation.operation !== 'subscription') {
           return [new GraphQLError('only subscriptions are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_USER_INPUT' } })];
         }

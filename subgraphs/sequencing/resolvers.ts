@@ -51,22 +51,27 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
     DateTime: DateTimeScalar,
     Subscription: {
       runUpdated: {
-        subscribe: (_, args, ctx) =>
-          eventSubscription(deps.feed, {
+        subscribe: (_, args, ctx) => {
+          // A malformed id would match nothing, silently, for as long as the client waits.
+          if (args.id != null && !isUuid(args.id)) throw new BadInputError(`"${args.id}" is not a run id`, { field: 'id' });
+          return eventSubscription(deps.feed, {
             tenantId: ctx.tenantId,
             accept: (event) => isRunEvent(event) && (!args.id || event.data.runId === args.id),
             // The run from its own stream, so at least as new as the event.
             map: (event) => (isRunEvent(event) ? deps.runAt(event.tenantId, event.data.runId) : null),
-          }),
+          });
+        },
         resolve: (source: Delivery<RunView>) => source.payload,
       },
       poolChanged: {
-        subscribe: (_, args, ctx) =>
-          eventSubscription(deps.feed, {
+        subscribe: (_, args, ctx) => {
+          if (args.id != null && !isUuid(args.id)) throw new BadInputError(`"${args.id}" is not a pool id`, { field: 'id' });
+          return eventSubscription(deps.feed, {
             tenantId: ctx.tenantId,
             accept: (event) => poolIdOf(event) !== null && (!args.id || poolIdOf(event) === args.id),
             map: (event) => deps.poolAt(event.tenantId, poolIdOf(event)!),
-          }),
+          });
+        },
         resolve: (source: Delivery<PoolView>) => source.payload,
       },
     },

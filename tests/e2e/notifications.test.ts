@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 import { labClient } from '../support/lab.js';
+import { bearer } from '../support/tokens.js';
+import { sql } from 'kysely';
+import { AlertCommands } from '../../subgraphs/notifications/commands/alert-commands.js';
 
 let system: TestSystem;
 let lab: ReturnType<typeof labClient>;
@@ -54,6 +57,32 @@ describe('alerts', () => {
     await lab.mutate(`mutation($u: ID!) { recordTemperature(unitId: $u, celsius: 0) { position } }`, { u: freezer });
     const both = await lab.eventually(ALERTS, {}, (d) => alertsOf(d, freezer, 'TEMPERATURE_EXCURSION').length === 2 && alertsOf(d, freezer, 'TEMPERATURE_EXCURSION'), 'a second alert');
     expect(both.map((a: any) => a.status).sort()).toEqual(['OPEN', 'RESOLVED']);
+  });
+
+  it('resolves the ESCALATION alert with the alert it escalates, as whoever resolved that, once per resolve', async () => {
+    const { freezer, alert } = await excursion('Escalated then resolved');
+    const [escalation] = await lab.eventually(ALERTS, {}, (d) => alertsOf(d, freezer, 'ESCALATION').length === 1 && alertsOf(d, freezer, 'ESCALATION'), 'an escalation');
+    expect(escalation).toMatchObject({ status: 'OPEN', severity: 'CRITICAL' });
+    const manager = labClient(system, await bearer({ sub: 'manager@demo', tenant: 'demo', roles: ['manager'] }));
+    const resolved = await manager.mutate(`mutation($id: ID!) { resolveAlert(id: $id, note: "compressor fixed") { position alert { status } } }`, { id: alert.id });
+    expect(resolved.alert.status).toBe('RESOLVED');
+    const after = await lab.eventually(ALERTS, {}, (d) => {
+      const [found] = alertsOf(d, freezer, 'ESCALATION');
+      return found?.status === 'RESOLVED' && found;
+    }, 'the escalation resolved');
+    expect(after.id).toBe(escalation.id);
+    const resolves = async () =>
+      (await sql<{ actor: string }>`SELECT metadata->>'actor' AS actor FROM es.events
+        WHERE stream_id = ${`Alert-${escalation.id}`} AND event_type = 'AlertResolved'`.execute(system.runtime.db)).rows;
+    const [once] = await resolves();
+    expect(once!.actor).toBe('manager@demo');
+    // A redelivery of the source's AlertResolved resolves nothing again.
+    const [source] = (await sql<{ event_id: string }>`SELECT event_id::text FROM es.events WHERE stream_id = ${`Alert-${alert.id}`} AND event_type = 'AlertResolved'`.execute(system.runtime.db)).rows;
+    await new AlertCommands(system.runtime.commands).resolveEscalation({ tenantId: 'demo', actor: 'manager@demo', correlationId: 'redelivery', causationId: source!.event_id, now: new Date().toISOString() }, alert.id, source!.event_id);
+    expect(await resolves()).toHaveLength(1);
+    // No new escalation about the resolved alert.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(alertsOf((await lab.gql(ALERTS)).data, freezer, 'ESCALATION')).toHaveLength(1);
   });
 
   it('filters by status and minimum severity, and refuses bad ids', async () => {

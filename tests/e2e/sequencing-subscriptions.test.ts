@@ -54,4 +54,15 @@ describe('sequencing subscriptions through the gateway', () => {
     pools.stop();
     await client.dispose();
   });
+
+  it('refuses runUpdated and poolChanged for a malformed id with BAD_USER_INPUT and completes, instead of waiting forever', async () => {
+    const client = wsClient(system.gatewayUrl);
+    for (const query of [`subscription { runUpdated(id: "zzz") { name } }`, `subscription { poolChanged(id: "zzz") { name } }`]) {
+      const sub = collect(client, query);
+      await waitUntil(() => sub.completed || sub.errors.length > 0, 10_000, 'an answer');
+      const errors = [...sub.results.flatMap((r) => r.errors ?? []), ...sub.errors.flatMap((e) => (Array.isArray(e) ? e : []))];
+      expect(errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'id' } });
+    }
+    await client.dispose();
+  });
 });

@@ -65,7 +65,7 @@ const byGet = (id: string, headers: Record<string, string>, variables: Record<st
   return fetch(`${system.gatewayUrl}?${params}`, { headers: { 'content-type': 'application/json', ...headers } }).then(async (r) => ({ status: r.status, ...((await r.json()) as any) }));
 };
 /** The first thing a subscription answers: data, or the errors its subscribe was refused with. */
-const firstAnswer = (client: Client, payload: { query: string; variables?: Record<string, unknown>; extensions?: Record<string, unknown> }) =>
+const firstAnswer = (client: Client, payload: { query: string; operationName?: string; variables?: Record<string, unknown>; extensions?: Record<string, unknown> }) =>
   new Promise<{ data?: any; errors?: any[] }>((resolve) => {
     client.subscribe(payload, {
       next: (message) => resolve(message as { data?: any; errors?: any[] }),
@@ -124,6 +124,18 @@ describe('partners are bound to their manifests', () => {
     const mutationByGet = await byGet(A_MUTATION.id, headers, { id: '00000000-0000-4000-8000-000000000000' });
     expect(mutationByGet.status).toBe(400);
     expect(code(mutationByGet)).toBe('BAD_USER_INPUT');
+  });
+
+  it('lists a bound key with its manifests, before and after it is revoked', async () => {
+    const admin = await as('admin-l@lab-p');
+    const key = await createKey(admin, 'name: "QA partner", roles: ["viewer"], manifests: ["partner-sequencing-center"]');
+    expect(key.apiKey.manifests).toEqual(['partner-sequencing-center']);
+    const listed = async () => ((await system.gql('{ apiKeys { id manifests persistedOnly revokedAt } }', {}, admin)).data?.apiKeys ?? []) as Array<Record<string, unknown>>;
+    await waitUntil(async () => (await listed()).some((k) => k.id === key.apiKey.id), 10_000, 'key listed');
+    expect((await listed()).find((k) => k.id === key.apiKey.id)).toMatchObject({ manifests: ['partner-sequencing-center'], persistedOnly: true, revokedAt: null });
+    await system.gql(`mutation { revokeApiKey(id: "${key.apiKey.id}") { id } }`, {}, admin);
+    await waitUntil(async () => (await listed()).some((k) => k.id === key.apiKey.id && k.revokedAt !== null), 10_000, 'key revoked in the list');
+    expect((await listed()).find((k) => k.id === key.apiKey.id)).toMatchObject({ manifests: ['partner-sequencing-center'] });
   });
 
   it('serves Automatic Persisted Queries by GET for first-party clients', async () => {
@@ -251,6 +263,15 @@ describe('HTTP hardening and request ids', () => {
       expect(answer.errors?.[0]).toMatchObject({ message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
     }
     expect((await post({ query: two, operationName: 'B' })).status).toBe(200);
+    // The same refusal over WebSocket (one request policy for both transports).
+    const subscriptions = 'subscription A { sampleStatusChanged { to } } subscription B { alertRaised { id } }';
+    for (const [payload, message] of [
+      [{ query: subscriptions }, 'Must provide operation name if query contains multiple operations.'],
+      [{ query: subscriptions, operationName: 'Z' }, 'Unknown operation named "Z".'],
+    ] as const) {
+      const answer = await firstAnswer(wsClient(system.gatewayUrl, headers), payload);
+      expect(answer.errors?.[0]).toMatchObject({ message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+    }
     const mismatched = await post({ query: '{ samples { totalCount } }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(63) + '1' } } });
     expect(mismatched.status).toBe(400);
     expect(mismatched.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');

@@ -22,6 +22,12 @@ export const accessMigrations: MigrationSet = {
      );
      CREATE INDEX api_keys_tenant ON access_read.api_keys (tenant_id, created_at);`,
     `ALTER TABLE access_read.api_keys ADD COLUMN manifests text[];`,
+    // The projection once left manifests out: take the keys' bindings from their ApiKeyCreated events.
+    `UPDATE access_read.api_keys k
+       SET manifests = ARRAY(SELECT jsonb_array_elements_text(e.data->'manifests'))
+       FROM es.events e
+      WHERE e.stream_id = 'ApiKey-' || k.id::text AND e.event_type = 'ApiKeyCreated'
+        AND jsonb_typeof(e.data->'manifests') = 'array' AND k.manifests IS NULL;`,
   ],
 };
 
@@ -32,8 +38,8 @@ export const apiKeysProjection = projection<ApiKeyEvent>(
   API_KEYS_PROJECTION,
   {
     ApiKeyCreated: (trx, { tenantId, occurredAt, data }) =>
-      sql`INSERT INTO access_read.api_keys (id, tenant_id, name, roles, persisted_only, secret_hash, created_at)
-        VALUES (${data.keyId}, ${tenantId}, ${data.name}, ${data.roles}::text[], ${data.persistedOnly}, ${data.secretHash}, ${occurredAt})
+      sql`INSERT INTO access_read.api_keys (id, tenant_id, name, roles, persisted_only, manifests, secret_hash, created_at)
+        VALUES (${data.keyId}, ${tenantId}, ${data.name}, ${data.roles}::text[], ${data.persistedOnly}, ${data.manifests ?? null}::text[], ${data.secretHash}, ${occurredAt})
         ON CONFLICT DO NOTHING`.execute(trx),
     ApiKeyRevoked: (trx, { tenantId, occurredAt, data }) =>
       sql`UPDATE access_read.api_keys SET revoked_at = ${occurredAt}

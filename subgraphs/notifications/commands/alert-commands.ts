@@ -2,7 +2,7 @@ import type { CommandContext, CommandHandler } from '../../../event-store/comman
 import { BadInputError } from '../../../platform/errors.js';
 import { nameUuid } from '../../../platform/ids.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
-import { alertDecider, raiseAlert, raiseRoute, resolveAlert, resolveRoute, type Alert, type RaiseAlert } from '../domain/alert.js';
+import { alertDecider, raiseAlert, raiseRoute, resolveAlert, resolveEscalation, resolveEscalationRoute, resolveRoute, type Alert, type RaiseAlert } from '../domain/alert.js';
 
 export interface AlertWrite {
   alert: Alert;
@@ -35,6 +35,17 @@ export class AlertCommands {
     assertId(id);
     const result = await this.commands.executeAcross(resolveAlert, resolveRoute(context.tenantId, id), { type: 'ResolveAlert', data: { by: context.actor, note } }, context);
     return { alert: result.states.alert as Alert, position: result.position };
+  }
+
+  /**
+   * Resolves the ESCALATION alert open about `sourceAlertId` (resolved by `resolvedEventId`), if any.
+   * Keyed by that event, so a redelivery resolves nothing again.
+   */
+  async resolveEscalation(context: CommandContext, sourceAlertId: string, resolvedEventId: string): Promise<void> {
+    const command = { type: 'ResolveEscalation' as const, data: { sourceAlertId, by: context.actor, note: 'Resolved with the alert it escalated' } };
+    await this.commands.executeAcross(resolveEscalation, resolveEscalationRoute(context.tenantId, sourceAlertId), command, context, {
+      idempotencyKey: { scope: 'AlertEscalationResolved', key: resolvedEventId },
+    });
   }
 
   /** One level up for a CRITICAL alert left open too long, plus an ESCALATION alert about it. */

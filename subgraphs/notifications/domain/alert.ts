@@ -150,3 +150,22 @@ export const resolveRoute = (tenantId: string, alertId: string) =>
     // An unknown alert is refused by the decision; any slot id will do to get there.
     slot: alertExists(state) ? slotId(tenantId, state.kind, state.subjectId) : slotId(tenantId, 'ESCALATION', `missing/${alertId}`),
   }));
+
+/**
+ * The ESCALATION alert about an alert that was resolved: resolved with it, its slot freed. Nothing
+ * to do (no escalation open about it, or one already resolved by hand) is not an error: the policy
+ * asks after every resolve, and again on a redelivery.
+ */
+export type ResolveEscalation = Command<'ResolveEscalation', { sourceAlertId: string; by: string | null; note: string | null }>;
+
+export const resolveEscalation = decideAcross({ slot: slotDecider, alert: alertDecider }, (command: ResolveEscalation, { slot, alert }, { now, versions }) => {
+  if (!slot.openAlertId || !alertExists(alert) || alert.id !== slot.openAlertId || alert.status === 'RESOLVED') return {};
+  return resolveAlert.decide({ type: 'ResolveAlert', data: { by: command.data.by, note: command.data.note } }, { alert, slot }, { now, versions });
+});
+
+/** The ESCALATION slot of the resolved alert, and the escalation it holds open. */
+export const resolveEscalationRoute = (tenantId: string, sourceAlertId: string) => {
+  const slot = slotId(tenantId, 'ESCALATION', sourceAlertId);
+  // An empty slot decides nothing; any alert id will do to get there.
+  return routeFrom(resolveEscalation, 'slot', slot, (state) => ({ slot, alert: state.openAlertId ?? `none/${sourceAlertId}` }));
+};
