@@ -29,9 +29,14 @@ export type TemperatureExcursionStarted = Event<
   { unitId: string; celsius: number; minTempC: number; maxTempC: number; recordedAt: string }
 >;
 export type TemperatureRecovered = Event<'TemperatureRecovered', { unitId: string; celsius: number; recordedAt: string }>;
+/**
+ * A unit's positions in use (occupied, or held: reserved for a sample or kept for a checked-out
+ * tube) rose across 80% or 95% of its capacity. `reserved` is absent on events from before it was
+ * counted (occupancy alone crossed then).
+ */
 export type CapacityThresholdCrossed = Event<
   'CapacityThresholdCrossed',
-  { unitId: string; threshold: 80 | 95; occupied: number; capacity: number; utilization: number }
+  { unitId: string; threshold: 80 | 95; occupied: number; reserved?: number; capacity: number; utilization: number }
 >;
 export type StorageUnitEvent = StorageUnitCreated | TemperatureRecorded | TemperatureExcursionStarted | TemperatureRecovered | CapacityThresholdCrossed;
 

@@ -78,4 +78,27 @@ describe('storage read model', () => {
       samples: [{ id: SAMPLE, barcode: 'SMP-ST-001', sample_type: 'DNA', status: 'VALIDATED' }],
     });
   });
+
+  it('raises a capacity crossing once: a tube checked out and back in, or a reservation filled, crosses nothing again', async () => {
+    const [site, freezer, box] = ['00000000-0000-4000-8000-0000000000d1', '00000000-0000-4000-8000-0000000000d2', '00000000-0000-4000-8000-0000000000d3'];
+    const [a1, a2] = [positionId(box, 'A1'), positionId(box, 'A2')];
+    const [s1, s2] = ['00000000-0000-4000-8000-0000000000d4', '00000000-0000-4000-8000-0000000000d5'];
+    const at = (position: string, label: string, sampleId: string) => ({ positionId: position, boxId: box, label, sampleId });
+    const events = storedEvents([
+      unit(site, 'FACILITY', null, [], { zone: null }),
+      unit(freezer, 'FREEZER', site, [site]),
+      unit(box, 'BOX', freezer, [site, freezer], { rows: 1, columns: 2 }),
+      { streamId: `StoragePosition-${a1}`, type: 'PositionFilled', data: at(a1, 'A1', s1) },
+      // Reserved, then filled: in use from the reservation on.
+      { streamId: `StoragePosition-${a2}`, type: 'PositionReserved', data: at(a2, 'A2', s2) },
+      { streamId: `StoragePosition-${a2}`, type: 'PositionFilled', data: at(a2, 'A2', s2) },
+      // Checked out (its position held) and back in.
+      { streamId: `StoragePosition-${a1}`, type: 'PositionVacated', data: { ...at(a1, 'A1', s1), reason: 'CHECKED_OUT' } },
+      { streamId: `StoragePosition-${a1}`, type: 'PositionFilled', data: at(a1, 'A1', s1) },
+    ]);
+    const projection = storageProjection(store);
+    for (const event of events) await db.transaction().execute((trx) => projection.apply(trx, event));
+    const crossings = await pool.query(`SELECT data->>'threshold' AS threshold FROM es.events WHERE stream_id = $1 AND event_type = 'CapacityThresholdCrossed' ORDER BY global_position`, [`StorageUnit-${box}`]);
+    expect(crossings.rows.map((row) => row.threshold)).toEqual(['95']);
+  });
 });

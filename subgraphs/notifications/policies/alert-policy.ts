@@ -43,7 +43,7 @@ export const alertPolicy = (alerts: AlertCommands) => {
       raise(event, dispatch, {
         kind: 'CAPACITY',
         severity: event.data.threshold >= 95 ? 'CRITICAL' : 'WARNING',
-        message: `${event.data.threshold}% of capacity reached (${event.data.occupied} of ${event.data.capacity} positions occupied)`,
+        message: `${event.data.threshold}% of capacity reached (${event.data.occupied} of ${event.data.capacity} positions occupied${event.data.reserved ? `, ${event.data.reserved} held` : ''})`,
         ...subject({ storageUnitId: event.data.unitId }, event.data.unitId),
       }),
     RunMetricsRecorded: ({ data: d, ...event }, dispatch) =>

@@ -20,7 +20,11 @@ const CUSTODY_ACTIONS: Record<CustodyEvent['type'], string> = {
 };
 
 const THRESHOLDS = [95, 80] as const;
-const levelOf = (occupied: number, capacity: number): 0 | 80 | 95 => (capacity === 0 ? 0 : (THRESHOLDS.find((t) => occupied * 100 >= t * capacity) ?? 0));
+/**
+ * How full a unit is, for its capacity alerts: positions in use, occupied or held. A tube checked
+ * out and back in, or a reservation filled, moves a position between the two and crosses nothing.
+ */
+const levelOf = (inUse: number, capacity: number): 0 | 80 | 95 => (capacity === 0 ? 0 : (THRESHOLDS.find((t) => inUse * 100 >= t * capacity) ?? 0));
 
 /** What the storage read model reads: its own context's facts and the samples context's. */
 export type StorageReadEvent = StorageUnitCreated | TemperatureRecorded | PositionEvent | CustodyEvent | SampleEvent;
@@ -117,19 +121,19 @@ const changePosition = async (trx: Db, event: Stored<PositionEvent>, store: Even
   const occupied = Number(next.state === 'OCCUPIED') - Number(previous === 'OCCUPIED');
   const reserved = Number(next.state === 'RESERVED') - Number(previous === 'RESERVED');
   if (occupied === 0 && reserved === 0) return;
-  const changed = await sql<{ id: string; occupied: number; capacity: number; capacity_level: number }>`
+  const changed = await sql<{ id: string; occupied: number; reserved: number; capacity: number; capacity_level: number }>`
     UPDATE storage_read.units SET occupied = occupied + ${occupied}, reserved = reserved + ${reserved}
     WHERE tenant_id = ${event.tenantId}
       AND (id = ${data.boxId} OR id = ANY((SELECT ancestors FROM storage_read.units WHERE tenant_id = ${event.tenantId} AND id = ${data.boxId})::uuid[]))
-    RETURNING id, occupied, capacity, capacity_level`.execute(trx);
+    RETURNING id, occupied, reserved, capacity, capacity_level`.execute(trx);
   for (const unit of changed.rows) {
-    const level = levelOf(unit.occupied, unit.capacity);
+    const level = levelOf(unit.occupied + unit.reserved, unit.capacity);
     if (level === unit.capacity_level) continue;
     await sql`UPDATE storage_read.units SET capacity_level = ${level} WHERE tenant_id = ${event.tenantId} AND id = ${unit.id}`.execute(trx);
     if (level < unit.capacity_level) continue;
     const crossed: CapacityThresholdCrossed = {
       type: 'CapacityThresholdCrossed',
-      data: { unitId: unit.id, threshold: level as 80 | 95, occupied: unit.occupied, capacity: unit.capacity, utilization: unit.occupied / unit.capacity },
+      data: { unitId: unit.id, threshold: level as 80 | 95, occupied: unit.occupied, reserved: unit.reserved, capacity: unit.capacity, utilization: unit.occupied / unit.capacity },
     };
     await store.append(`StorageUnit-${unit.id}`, null, [crossed], {
       tenantId: event.tenantId,
