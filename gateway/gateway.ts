@@ -85,19 +85,10 @@ class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const reached = response.extensions?.[READ_POSITION_EXTENSION];
     // Later fetches of this plan read at least as far as this answer may show, or as a mutation
     // wrote (fetches already running in parallel do not depend on it).
-    if (typeof reached === 'string' && (context.consistentWith ? isLater(reached, context.consistentWith) : isPosition(reached))) context.consistentWith = reached;
+    if (typeof reached === 'string' && isLater(reached, context.consistentWith ?? '0:0')) context.consistentWith = reached;
     return response as Awaited<ReturnType<GraphQLDataSource['process']>>;
   }
 }
-
-const isPosition = (value: string): boolean => {
-  try {
-    parsePosition(value);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Whether position `a` lies after `b` in the log; a malformed one (not from our subgraphs) never does. */
 const isLater = (a: string, b: string): boolean => {

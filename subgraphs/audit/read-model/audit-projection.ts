@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { projection, type ProjectionHandlers, type StoredOf } from '../../../event-store/projection.js';
-import { SUBJECTS, type AuditedEvent, type Subjects } from '../domain/subjects.js';
+import { SUBJECTS, type AuditedEvent, type Link, type Subjects } from '../domain/subjects.js';
 
 type Db = Transaction<any> | Kysely<any>;
 type Stored = StoredOf<AuditedEvent, AuditedEvent['type']>;
@@ -23,7 +23,12 @@ const open = (link: string, tx: string, pos: string) =>
 const applyEvents = async (db: Db, events: readonly Stored[]) => {
   // Once per link in a batch (one statement cannot change a row twice); events come in log order, so the first end is the earliest.
   const seen = new Set<string>();
-  const once = (kind: string, { container, member }: { container: string; member: string }) => !seen.has(`${kind} ${container} ${member}`) && !!seen.add(`${kind} ${container} ${member}`);
+  const once = (kind: 'made' | 'ended', { container, member }: Link) => {
+    const key = `${kind} ${container} ${member}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
   const made = { tenant: [] as string[], container: [] as string[], member: [] as string[] };
   const ended = { tenant: [] as string[], container: [] as string[], member: [] as string[], transaction: [] as string[], position: [] as string[] };
   const entries = { tenant: [] as string[], subject: [] as string[], event: [] as string[], transaction: [] as string[], position: [] as string[] };
