@@ -42,9 +42,13 @@ describe('one mutation, one trace', () => {
   it('spans gateway → subgraph → SQL → projection → policy → the policy’s command → its projection', async () => {
     const registered = await system.gql(`mutation { registerSample(input: { barcode: "TRACE-0001", sampleType: DNA }) { sample { id } } }`);
     expect(registered.errors).toBeUndefined();
+    // The read model applies in batches, a batch's SQL under its first event's span: the registration
+    // applied first, so the rejection's batch is its own and its SQL is in the rejection's trace.
+    const sampleId: string = registered.data.registerSample.sample.id;
+    await waitUntil(async () => (await system.gql(`query($id: ID!) { sample(id: $id) { id } }`, { id: sampleId })).data?.sample?.id === sampleId, 10_000, 'the registration applied');
     exporter.reset();
 
-    const rejected = await system.gql(`mutation($id: ID!) { rejectSample(id: $id, reason: "label unreadable") { position } }`, { id: registered.data.registerSample.sample.id });
+    const rejected = await system.gql(`mutation($id: ID!) { rejectSample(id: $id, reason: "label unreadable") { position } }`, { id: sampleId });
     expect(rejected.errors).toBeUndefined();
 
     // The test's own fetch roots the trace; the gateway's request span is the first of @apollo/gateway's.
