@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
+import { CommitSnapshot } from './commit-snapshot.js';
 import { ConcurrencyError } from './errors.js';
 import { isUniqueViolation } from './unique-violation.js';
 import { APPEND_QUIET_SQL, APPEND_SQL, EVENTS_CHANNEL, appendParameters, appendResultOf, conflictOf, type AppendRow } from './append-statement.js';
@@ -381,6 +382,12 @@ export class EventStore {
     );
     const row = rows[0];
     return row ? checkpointOfRow(row) : START;
+  }
+
+  /** Which transactions have committed by now: a live listener's line between before and after it came. */
+  async commitSnapshot(): Promise<CommitSnapshot> {
+    const { rows } = await this.pool.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot');
+    return CommitSnapshot.parse(rows[0]!.snapshot);
   }
 
   /**

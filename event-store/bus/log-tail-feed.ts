@@ -1,3 +1,4 @@
+import type { CommitSnapshot } from '../commit-snapshot.js';
 import { EVENTS_CHANNEL, type EventStore } from '../event-store.js';
 import { checkpointOf, START, type Checkpoint } from '../position.js';
 import { HorizonBackoff } from './horizon-backoff.js';
@@ -10,11 +11,12 @@ const BATCH = 1000;
 /**
  * The live tail of the global log for one process: one gap-safe read per wake-up, whatever the
  * number of subscribers, each event handed to every listener in commit order, once. Starts at the
- * head of the log when the first listener arrives (subscriptions are about what happens next).
+ * head of the log when the first listener arrives (subscriptions are about what happens next); each
+ * listener gets the events committed after it subscribed, not those the tail had yet to read then.
  * Every process tails for itself: a LeaderLoop without a lock.
  */
 export class LogTailFeed implements LiveFeed {
-  private readonly listeners = new Set<FeedListener>();
+  private readonly listeners = new Map<FeedListener, CommitSnapshot>();
   private head: Checkpoint = START;
   private loop: LeaderLoop | null = null;
   private starting: Promise<void> | null = null;
@@ -47,13 +49,14 @@ export class LogTailFeed implements LiveFeed {
   }
 
   async subscribe(fn: FeedListener): Promise<() => void> {
+    const before = await this.store.commitSnapshot();
     if (this.listeners.size === 0) this.head = await this.store.head();
     this.starting ??= (this.loop = new LeaderLoop(() => this.read(), {
       wake: { listener: this.listener, channels: [EVENTS_CHANNEL], reconnect: true },
       onFailure: () => 500,
     })).start();
     await this.starting;
-    this.listeners.add(fn);
+    this.listeners.set(fn, before);
     // Events appended between reading the head and listening sent no notification this loop heard.
     this.loop?.wake();
     return () => void this.listeners.delete(fn);
@@ -68,7 +71,7 @@ export class LogTailFeed implements LiveFeed {
       if (events.length > 0) this.horizon.reset();
       for (const event of events) {
         this.head = checkpointOf(event);
-        for (const fn of this.listeners) fn(event);
+        for (const [fn, before] of this.listeners) if (!before.holds(event.transactionId)) fn(event);
       }
       if (events.length < BATCH) break;
     }

@@ -3,7 +3,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { EVENT_TOPICS } from './topics.js';
 import { fromMessage } from './wire.js';
 import type { EventStore } from '../../event-store.js';
-import { checkpointOf, compareCheckpoints, type Checkpoint } from '../../position.js';
+import type { CommitSnapshot } from '../../commit-snapshot.js';
 import type { StoredEvent } from '../../types.js';
 import type { Logger } from '../../logger.js';
 import type { FeedListener, LiveFeed } from '../live-feed.js';
@@ -13,13 +13,13 @@ const RECENT = 10_000;
 
 /**
  * The live feed on the Kafka bus: one consumer per process, in a group of its own so it reads every
- * partition, from the newest offsets, never committing. A listener gets the events after the log's
- * head when it subscribed, as on the postgres bus (Kafka may still deliver older ones after that).
+ * partition, from the newest offsets, never committing. A listener gets the events committed after it
+ * subscribed, as on the postgres bus (Kafka may still deliver older ones after that: they are dropped).
  * Events arrive in order per stream; streams in different partitions interleave. A relay restart
  * may resend its last batch: recently seen event ids are dropped.
  */
 export class KafkaFeed implements LiveFeed {
-  private readonly listeners = new Map<FeedListener, Checkpoint>();
+  private readonly listeners = new Map<FeedListener, CommitSnapshot>();
   private readonly recent = new Set<string>();
   private consumer: Consumer | null = null;
   private ready: Promise<void> | null = null;
@@ -36,7 +36,7 @@ export class KafkaFeed implements LiveFeed {
 
   async subscribe(fn: FeedListener): Promise<() => void> {
     await this.start();
-    this.listeners.set(fn, await this.store.head());
+    this.listeners.set(fn, await this.store.commitSnapshot());
     return () => void this.listeners.delete(fn);
   }
 
@@ -80,8 +80,7 @@ export class KafkaFeed implements LiveFeed {
             continue;
           }
           if (!this.remember(event.eventId)) continue;
-          const at: Checkpoint = checkpointOf(event);
-          for (const [listener, after] of this.listeners) if (compareCheckpoints(at, after) > 0) listener(event);
+          for (const [listener, before] of this.listeners) if (!before.holds(event.transactionId)) listener(event);
         }
       },
     });
