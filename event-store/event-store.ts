@@ -489,28 +489,10 @@ export class EventStore {
     stateSchema: number,
     idempotency?: IdempotencyClaim,
   ): Promise<{ snapshot: { version: number; state: S } | null; events: StoredEvent[]; idempotent: AppendResult | null }> {
-    const found = await this.pool.query<EventRow & { snapshot_version: number | null; snapshot_state: S | null } & KeyColumns>({
-      // Every command's first statement: prepared once per connection (see createStorePool).
-      name: 'tracseq_load',
-      text: `WITH snap AS (SELECT version, state FROM es.snapshots WHERE stream_id = $1 AND tenant_id = $2 AND state_schema = $3),
-       used AS (${IDEMPOTENT_RESULT} WHERE k.tenant_id = $2 AND k.scope = $4 AND k.key = $5)
-       SELECT s.version AS snapshot_version, CASE WHEN row_number() OVER (ORDER BY e.stream_version) = 1 THEN s.state END AS snapshot_state,
-              used.key_result, used.key_transaction_id, used.key_global_position, used.key_stream_version, e.*
-       FROM (SELECT 1) one
-       LEFT JOIN snap s ON true
-       LEFT JOIN used ON true
-       LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM es.events
-         WHERE stream_id = $1 AND tenant_id = $2 AND stream_version > coalesce(s.version, 0) ORDER BY stream_version) e ON true
-       ORDER BY e.stream_version`,
-      values: [streamId, tenantId, stateSchema, idempotency?.scope ?? null, idempotency?.key ?? null],
-    });
-    const first = found.rows[0];
-    const snapshot = first && first.snapshot_version !== null ? { version: first.snapshot_version, state: first.snapshot_state as S } : null;
-    return {
-      snapshot,
-      events: found.rows.filter((row) => row.event_id !== null).map((row) => this.storedEvent(row)),
-      idempotent: first ? idempotentResult(first) : null,
-    };
+    // One stream is the many-stream statement's simplest case: one statement shape, prepared once.
+    const { streams, idempotent } = await this.loadStreams([{ streamId, stateSchema }], tenantId, idempotency);
+    const { snapshot, events } = streams[0]!;
+    return { snapshot: snapshot as { version: number; state: S } | null, events, idempotent };
   }
 
   /**
