@@ -31,6 +31,8 @@ export type Alert = {
   resolvedAt: Maybe<Scalars['DateTime']['output']>;
   sample: Maybe<Sample>;
   sequencingJob: Maybe<SequencingJob>;
+  /** The sequencing run a lane QC alert (QC_FAILED, QC_WARNING) is about; its message names the run and its lanes with that verdict. */
+  sequencingRun: Maybe<SequencingRun>;
   severity: Severity;
   sourceEventId: Scalars['ID']['output'];
   status: AlertStatus;
@@ -1360,7 +1362,7 @@ export type SequencingRun = {
   /** Nanopore runs: the flow cell's id (MinKNOW flow_cell_id), e.g. PAK12345. */
   flowCellId: Maybe<Scalars['String']['output']>;
   flowcellType: Scalars['String']['output'];
-  /** Every event about this run (its stream and the pools loaded onto it, signatures included), in commit order. */
+  /** Every event about this run (its stream, the pools loaded onto it and the alerts raised about it, signatures included), in commit order. */
   history: Array<LabEvent>;
   id: Scalars['ID']['output'];
   instrument: InstrumentModel;

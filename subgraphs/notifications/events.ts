@@ -13,6 +13,8 @@ export type AlertSubject = {
   sampleId: string | null;
   storageUnitId: string | null;
   sequencingJobId: string | null;
+  /** A sequencing run (its lane QC). Absent on alerts raised before a run could be an alert's subject. */
+  sequencingRunId?: string | null;
   /** The id the "one open alert per kind and subject" rule is keyed on. */
   subjectId: string;
 };

@@ -23,7 +23,7 @@ export interface NotificationsContext extends RequestContext {
 
 const ref = <T extends string>(__typename: T, id: string | null) => (id ? { __typename, id } : null);
 /** Alert fields resolved to `{ __typename, id }` from the alert itself (see Alert below). */
-const ALERT_REFERENCES: ReadonlySet<string> = new Set(['sample', 'storageUnit', 'sequencingJob']);
+const ALERT_REFERENCES: ReadonlySet<string> = new Set(['sample', 'storageUnit', 'sequencingJob', 'sequencingRun']);
 const isAlertRaised = (event: StoredEvent): event is StoredEvent<AlertRaised> => event.type === 'AlertRaised';
 
 export const notificationsResolvers = (deps: { queries: AlertQueries; commands: AlertCommands; feed: LiveFeed }): Resolvers<NotificationsContext> => ({
@@ -59,6 +59,7 @@ export const notificationsResolvers = (deps: { queries: AlertQueries; commands: 
     sample: (alert) => ref('Sample', alert.sampleId),
     storageUnit: (alert) => ref('StorageUnit', alert.storageUnitId),
     sequencingJob: (alert) => ref('SequencingJob', alert.sequencingJobId),
+    sequencingRun: (alert) => ref('SequencingRun', alert.sequencingRunId),
   },
   Sample: {
     __resolveReference: (reference) => ({ id: reference.id }),

@@ -3,7 +3,9 @@ import { startTestSystem, type TestSystem } from '../support/system.js';
 import { labClient } from '../support/lab.js';
 import { bearer } from '../support/tokens.js';
 import { sql } from 'kysely';
+import { bindPolicy } from '../../event-store/projection.js';
 import { AlertCommands } from '../../subgraphs/notifications/commands/alert-commands.js';
+import { alertPolicy } from '../../subgraphs/notifications/policies/alert-policy.js';
 
 let system: TestSystem;
 let lab: ReturnType<typeof labClient>;
@@ -117,5 +119,109 @@ describe('alerts', () => {
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const missing = await lab.gql(`mutation { resolveAlert(id: "00000000-0000-4000-8000-000000000000") { position } }`);
     expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('lane QC alerts on a sequencing run', () => {
+  const RUN_ALERTS = `{ alerts(first: 100) { edges { node { id kind severity status message sourceEventId escalationLevel
+    sample { id } storageUnit { id } sequencingJob { id } sequencingRun { id name } } } } }`;
+  const alertsOfRun = (data: any, runId: string, kind?: string) =>
+    data.alerts.edges.map((e: any) => e.node).filter((a: any) => a.sequencingRun?.id === runId && (!kind || a.kind === kind));
+
+  let runs = 0;
+  /** A NovaSeq 6000 S4 run (the default thresholds: Q30 below 75 % fails a lane, below 80 % warns) with a one-library pool on `lanes`. */
+  const runOnLanes = async (name: string, lanes: number[]) => {
+    const n = ++runs;
+    const sampleId = await lab.validatedSample(`LANEQC-SRC-${n}`);
+    const library = (await lab.mutate(`mutation($input: PrepareLibraryInput!) { prepareLibrary(input: $input) { position library { id } } }`,
+      { input: { sampleId, barcode: `LANEQC-LIB-${n}`, i7Index: 'ACGTACGT', volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400 } })).library.id;
+    const pool = (await lab.mutate(`mutation($input: CreatePoolInput!) { createPool(input: $input) { position pool { id } } }`,
+      { input: { name: `${name} pool`, libraries: [{ libraryId: library }], targetMolarityNm: 2, volumeUl: 50 } })).pool.id;
+    const run = (await lab.mutate(`mutation($n: String!) { createSequencingRun(input: { name: $n, instrument: "NOVASEQ_6000", flowcellType: "S4", readStructure: "151T8B151T" }) { position run { id } } }`, { n: name })).run.id as string;
+    for (const lane of lanes) await lab.mutate(`mutation($r: ID!, $l: Int!, $p: ID!) { loadPoolOnLane(runId: $r, lane: $l, poolId: $p) { position } }`, { r: run, l: lane, p: pool });
+    return run;
+  };
+  const recordLane = async (runId: string, lane: number, metrics: Record<string, number>) => {
+    const recorded = await lab.mutate(`mutation($r: ID!, $l: Int!, $m: LaneMetricsInput!) { recordLaneQc(runId: $r, lane: $l, metrics: $m) { position run { laneQc { lane verdict } } } }`, { r: runId, l: lane, m: metrics });
+    return recorded.run.laneQc.find((qc: { lane: number }) => qc.lane === lane).verdict as string;
+  };
+  /** The id of the LaneQcRecorded event that judged `lane` (its latest). */
+  const laneEvent = async (runId: string, lane: number) => {
+    const events = await system.runtime.store.readStream(`SequencingRun-${runId}`, { tenantId: 'demo' });
+    return events.filter((event) => event.type === 'LaneQcRecorded' && (event.data as { lane: number }).lane === lane).at(-1)!;
+  };
+
+  it('raises one CRITICAL QC_FAILED alert on the run for a failing lane, naming the run, the lane and why; a second failing lane repeats it', async () => {
+    const runId = await runOnLanes('NV6K lane QC 1', [1, 2, 3, 4]);
+    expect(await recordLane(runId, 2, { q30Percent: 92, percentPf: 85 })).toBe('PASS');
+    expect(await recordLane(runId, 1, { q30Percent: 70, percentPf: 85 })).toBe('FAIL');
+    const [alert] = await lab.eventually(RUN_ALERTS, {}, (d) => alertsOfRun(d, runId, 'QC_FAILED').length > 0 && alertsOfRun(d, runId, 'QC_FAILED'), 'a QC_FAILED alert on the run');
+    // The run resolves through the gateway from the sequencing subgraph.
+    expect(alert).toMatchObject({
+      severity: 'CRITICAL', status: 'OPEN', message: 'Run "NV6K lane QC 1" lane QC FAIL: lane 1 (Q30 70% is below 75%)',
+      sequencingRun: { id: runId, name: 'NV6K lane QC 1' }, sequencingJob: null, sample: null, storageUnit: null,
+    });
+    // The run's audit trail holds the alert raised about it.
+    await lab.eventually(`query($id: ID!) { sequencingRun(id: $id) { history { type streamId } } }`, { id: runId },
+      (d) => d.sequencingRun.history.some((e: any) => e.type === 'AlertRaised' && e.streamId === `Alert-${alert.id}`), 'the alert in the run\'s history');
+
+    expect(await recordLane(runId, 3, { q30Percent: 60, percentPf: 50 })).toBe('FAIL');
+    const failed = await lab.eventually(RUN_ALERTS, {}, (d) => {
+      const found = alertsOfRun(d, runId, 'QC_FAILED');
+      return found.some((a: any) => a.message.includes('lane 3')) && found;
+    }, 'the second failing lane in the alert');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({
+      id: alert.id, status: 'OPEN', severity: 'CRITICAL', sourceEventId: (await laneEvent(runId, 1)).eventId,
+      message: 'Run "NV6K lane QC 1" lane QC FAIL: lane 1 (Q30 70% is below 75%), lane 3 (Q30 60% is below 75%)',
+    });
+
+    // A warned lane is a QC_WARNING of its own, as a job's WARN verdict is.
+    expect(await recordLane(runId, 4, { q30Percent: 78, percentPf: 85 })).toBe('WARN');
+    const [warning] = await lab.eventually(RUN_ALERTS, {}, (d) => alertsOfRun(d, runId, 'QC_WARNING').length > 0 && alertsOfRun(d, runId, 'QC_WARNING'), 'a QC_WARNING alert on the run');
+    expect(warning).toMatchObject({ severity: 'WARNING', status: 'OPEN', message: 'Run "NV6K lane QC 1" lane QC WARN: lane 4 (Q30 78% is below 80%)' });
+    // Left unacknowledged, the CRITICAL one escalates; its ESCALATION alert points at the run too.
+    const [escalation] = await lab.eventually(RUN_ALERTS, {}, (d) => alertsOfRun(d, runId, 'ESCALATION').length > 0 && alertsOfRun(d, runId, 'ESCALATION'), 'the escalation');
+    expect(escalation.sequencingRun).toEqual({ id: runId, name: 'NV6K lane QC 1' });
+    expect(alertsOfRun((await lab.gql(RUN_ALERTS)).data, runId, 'QC_FAILED')).toHaveLength(1);
+  });
+
+  it('raises nothing for a lane that passes', async () => {
+    const runId = await runOnLanes('NV6K all pass', [1, 2]);
+    expect(await recordLane(runId, 1, { q30Percent: 93, percentPf: 85 })).toBe('PASS');
+    // The marker: a failing lane of the same run (one stream, handled in order) after the passing one.
+    expect(await recordLane(runId, 2, { q30Percent: 74, percentPf: 85 })).toBe('FAIL');
+    await lab.eventually(RUN_ALERTS, {}, (d) => alertsOfRun(d, runId, 'QC_FAILED').length > 0, 'the marker lane\'s alert');
+    const alerts = alertsOfRun((await lab.gql(RUN_ALERTS)).data, runId).filter((a: any) => a.kind !== 'ESCALATION');
+    // One alert, raised by the failing lane: the passing lane raised none and is not in its message.
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ kind: 'QC_FAILED', sourceEventId: (await laneEvent(runId, 2)).eventId, message: 'Run "NV6K all pass" lane QC FAIL: lane 2 (Q30 74% is below 75%)' });
+  });
+
+  it('raises once per lane QC event (a redelivery adds nothing) and stays open until a person resolves it', async () => {
+    const runId = await runOnLanes('NV6K redelivered', [1, 2]);
+    await recordLane(runId, 1, { q30Percent: 70, percentPf: 85 });
+    const [alert] = await lab.eventually(RUN_ALERTS, {}, (d) => alertsOfRun(d, runId, 'QC_FAILED').length > 0 && alertsOfRun(d, runId, 'QC_FAILED'), 'a QC_FAILED alert on the run');
+    const raises = async () =>
+      (await sql<{ event_type: string }>`SELECT event_type FROM es.events WHERE stream_id = ${`Alert-${alert.id}`} AND event_type IN ('AlertRaised', 'AlertRepeated') ORDER BY stream_version`.execute(system.runtime.db)).rows.map((row) => row.event_type);
+    expect(await raises()).toEqual(['AlertRaised']);
+    // The lane's event handled again, as after a crash or by a second process: keyed by it, nothing new.
+    const policy = bindPolicy(alertPolicy(new AlertCommands(system.runtime.commands), (tenantId, id) => system.runtime.store.readStream(`SequencingRun-${id}`, { tenantId })), system.runtime.commands);
+    await policy.apply(system.runtime.db, await laneEvent(runId, 1));
+    expect(await raises()).toEqual(['AlertRaised']);
+
+    // The lane recorded again and passing does not resolve it: a failed lane is for a person to judge.
+    expect(await recordLane(runId, 1, { q30Percent: 90, percentPf: 85 })).toBe('PASS');
+    // The marker: a later failing lane repeats the same alert (it was never resolved), naming only the lane failing now.
+    expect(await recordLane(runId, 2, { q30Percent: 72, percentPf: 85 })).toBe('FAIL');
+    const repeated = await lab.eventually(RUN_ALERTS, {}, (d) => alertsOfRun(d, runId, 'QC_FAILED').find((a: any) => a.message.includes('lane 2')), 'the repeat');
+    expect(repeated).toMatchObject({ id: alert.id, status: 'OPEN', message: 'Run "NV6K redelivered" lane QC FAIL: lane 2 (Q30 72% is below 75%)' });
+    expect(await raises()).toEqual(['AlertRaised', 'AlertRepeated']);
+    // Completing the run (its data released with a failed lane) leaves it open too.
+    await lab.mutate(`mutation($r: ID!) { completeSequencingRun(runId: $r) { position run { status } } }`, { r: runId });
+    const [open] = alertsOfRun((await lab.gql(RUN_ALERTS)).data, runId, 'QC_FAILED');
+    expect(open).toMatchObject({ id: alert.id, status: 'OPEN' });
+    const resolved = await lab.mutate(`mutation($id: ID!) { resolveAlert(id: $id, note: "lane 2 re-sequenced") { position alert { status sequencingRun { id } } } }`, { id: alert.id });
+    expect(resolved.alert).toEqual({ status: 'RESOLVED', sequencingRun: { id: runId } });
   });
 });

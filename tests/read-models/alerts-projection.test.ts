@@ -12,6 +12,8 @@ const FREEZER = '6a1f0c3e-0000-4000-8000-000000000001';
 const SAMPLE = '6a1f0c3e-0000-4000-8000-000000000002';
 const A1 = '6a1f0c3e-0000-4000-8000-0000000000a1';
 const A2 = '6a1f0c3e-0000-4000-8000-0000000000a2';
+const A3 = '6a1f0c3e-0000-4000-8000-0000000000a3';
+const RUN = '6a1f0c3e-0000-4000-8000-000000000003';
 const SOURCE = '6a1f0c3e-0000-4000-8000-0000000000e1';
 
 const on = (alertId: string, event: AlertEvent) => ({ ...event, streamId: `Alert-${alertId}` });
@@ -31,10 +33,17 @@ const raised = (alertId: string, severity: 'INFO' | 'WARNING' | 'CRITICAL', extr
     },
   });
 
+/** A lane QC alert about a sequencing run. */
+const laneQcFailed = (alertId: string) =>
+  on(alertId, {
+    type: 'AlertRaised',
+    data: { alertId, kind: 'QC_FAILED', severity: 'CRITICAL', message: 'lane 1', sourceEventId: SOURCE, sampleId: null, storageUnitId: null, sequencingJobId: null, sequencingRunId: RUN, subjectId: RUN },
+  });
+
 const rows = (db: Kysely<any>) =>
   db
     .selectFrom('notifications_read.alerts')
-    .select(['id', 'kind', 'severity', 'severity_rank', 'status', 'message', 'sample_id', 'storage_unit_id', 'acknowledged_by', 'escalation_level', 'version'])
+    .select(['id', 'kind', 'severity', 'severity_rank', 'status', 'message', 'sample_id', 'storage_unit_id', 'sequencing_run_id', 'acknowledged_by', 'escalation_level', 'version'])
     .select((eb) => [eb('resolved_at', 'is not', null).as('resolved'), eb('acknowledged_at', 'is not', null).as('acknowledged'), eb('last_escalated_at', 'is not', null).as('escalated')])
     .orderBy('id')
     .execute();
@@ -59,19 +68,40 @@ describe('alerts read model', () => {
         on(A1, { type: 'AlertAcknowledged', data: { alertId: A1, by: 'ada', note: 'door' } }),
         raised(A2, 'INFO', { sampleId: SAMPLE }),
         on(A2, { type: 'AlertResolved', data: { alertId: A2, by: 'ada', note: null } }),
+        laneQcFailed(A3),
+        on(A3, { type: 'AlertRepeated', data: { alertId: A3, severity: 'CRITICAL', message: 'lanes 1, 2', sourceEventId: SOURCE } }),
       ]),
       rows,
     );
     expect(result).toEqual([
       {
         id: A1, kind: 'TEMPERATURE_EXCURSION', severity: 'CRITICAL', severity_rank: 2, status: 'ACKNOWLEDGED', message: 'warmer', sample_id: null,
-        storage_unit_id: FREEZER, acknowledged_by: 'ada', escalation_level: 1, version: 4, resolved: false, acknowledged: true, escalated: true,
+        storage_unit_id: FREEZER, sequencing_run_id: null, acknowledged_by: 'ada', escalation_level: 1, version: 4, resolved: false, acknowledged: true, escalated: true,
       },
       {
         id: A2, kind: 'SAMPLE_REJECTED', severity: 'INFO', severity_rank: 0, status: 'RESOLVED', message: 'raised', sample_id: SAMPLE,
-        storage_unit_id: null, acknowledged_by: null, escalation_level: 0, version: 2, resolved: true, acknowledged: false, escalated: false,
+        storage_unit_id: null, sequencing_run_id: null, acknowledged_by: null, escalation_level: 0, version: 2, resolved: true, acknowledged: false, escalated: false,
+      },
+      {
+        id: A3, kind: 'QC_FAILED', severity: 'CRITICAL', severity_rank: 2, status: 'OPEN', message: 'lanes 1, 2', sample_id: null,
+        storage_unit_id: null, sequencing_run_id: RUN, acknowledged_by: null, escalation_level: 0, version: 2, resolved: false, acknowledged: false, escalated: false,
       },
     ]);
+  });
+
+  it('gains the run column on a database that already holds alerts, which keep theirs empty', async () => {
+    const pool = createPool(await createTestDatabase(), 2);
+    try {
+      // The read model as it was before alerts could be about a run, with an alert in it.
+      await runMigrations(pool, [{ ...notificationsReadModelMigrations, steps: notificationsReadModelMigrations.steps.slice(0, 1) }]);
+      await pool.query(`INSERT INTO notifications_read.alerts (tenant_id, id, kind, severity, severity_rank, status, message, storage_unit_id, raised_at, source_event_id, version)
+        VALUES ('demo', $1, 'TEMPERATURE_EXCURSION', 'CRITICAL', 2, 'OPEN', 'too warm', $2, now(), $3, 1)`, [A1, FREEZER, SOURCE]);
+      expect(await runMigrations(pool, [notificationsReadModelMigrations])).toEqual([{ module: 'notifications-read-model', step: 1 }]);
+      const { rows: [kept] } = await pool.query('SELECT id, message, storage_unit_id, sequencing_run_id FROM notifications_read.alerts');
+      expect(kept).toEqual({ id: A1, message: 'too warm', storage_unit_id: FREEZER, sequencing_run_id: null });
+    } finally {
+      await pool.end();
+    }
   });
 
   it('reads exactly the alert events (its handler map), and a rebuild empties it', async () => {

@@ -92,7 +92,7 @@ export type Sample = {
 export type SequencingRun = {
   __typename?: 'SequencingRun';
   id: Scalars['ID']['output'];
-  /** Every event about this run (its stream and the pools loaded onto it, signatures included), in commit order. */
+  /** Every event about this run (its stream, the pools loaded onto it and the alerts raised about it, signatures included), in commit order. */
   history: Array<LabEvent>;
   /** Signatures on this run, oldest first. */
   signatures: Array<Signature>;

@@ -128,7 +128,7 @@ export const SUBJECTS: Extractors = {
   SagaFailed: (e) => ({ about: present(e.data.sagaId, e.data.sampleId) }),
   // notifications: an alert about a sample stays in its trail as it is acknowledged and resolved
   AlertRaised: (e) => ({
-    about: present(e.data.alertId, e.data.sampleId, e.data.storageUnitId, e.data.sequencingJobId),
+    about: present(e.data.alertId, e.data.sampleId, e.data.storageUnitId, e.data.sequencingJobId, e.data.sequencingRunId),
     links: e.data.sampleId ? [{ container: e.data.alertId, member: e.data.sampleId }] : [],
   }),
   AlertRepeated: alert,

@@ -53,6 +53,8 @@ export type Alert = {
   sample?: Maybe<Sample>;
   storageUnit?: Maybe<StorageUnit>;
   sequencingJob?: Maybe<SequencingJob>;
+  /** The sequencing run a lane QC alert (QC_FAILED, QC_WARNING) is about; its message names the run and its lanes with that verdict. */
+  sequencingRun?: Maybe<SequencingRun>;
   raisedAt: Scalars['DateTime']['output'];
   acknowledgedBy?: Maybe<Scalars['String']['output']>;
   acknowledgedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -75,6 +77,11 @@ export type StorageUnit = {
 
 export type SequencingJob = {
   __typename?: 'SequencingJob';
+  id: Scalars['ID']['output'];
+};
+
+export type SequencingRun = {
+  __typename?: 'SequencingRun';
   id: Scalars['ID']['output'];
 };
 
@@ -261,6 +268,7 @@ export type ResolversTypes = {
   Sample: ResolverTypeWrapper<Partial<Omit<Sample, 'alerts'> & { alerts: Array<ResolversTypes['Alert']> }>>;
   StorageUnit: ResolverTypeWrapper<Partial<StorageUnit>>;
   SequencingJob: ResolverTypeWrapper<Partial<SequencingJob>>;
+  SequencingRun: ResolverTypeWrapper<Partial<SequencingRun>>;
   PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
   Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   AlertEdge: ResolverTypeWrapper<Partial<Omit<AlertEdge, 'node'> & { node: ResolversTypes['Alert'] }>>;
@@ -281,6 +289,7 @@ export type ResolversParentTypes = {
   Sample: Partial<Omit<Sample, 'alerts'> & { alerts: Array<ResolversParentTypes['Alert']> } | FederationReferenceTypes['Sample']>;
   StorageUnit: Partial<StorageUnit>;
   SequencingJob: Partial<SequencingJob>;
+  SequencingRun: Partial<SequencingRun>;
   PageInfo: Partial<PageInfo>;
   Boolean: Partial<Scalars['Boolean']['output']>;
   AlertEdge: Partial<Omit<AlertEdge, 'node'> & { node: ResolversParentTypes['Alert'] }>;
@@ -305,6 +314,7 @@ export type AlertResolvers<ContextType = any, ParentType extends ResolversParent
   sample?: Resolver<Maybe<ResolversTypes['Sample']>, ParentType, ContextType>;
   storageUnit?: Resolver<Maybe<ResolversTypes['StorageUnit']>, ParentType, ContextType>;
   sequencingJob?: Resolver<Maybe<ResolversTypes['SequencingJob']>, ParentType, ContextType>;
+  sequencingRun?: Resolver<Maybe<ResolversTypes['SequencingRun']>, ParentType, ContextType>;
   raisedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   acknowledgedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   acknowledgedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -324,6 +334,10 @@ export type StorageUnitResolvers<ContextType = any, ParentType extends Resolvers
 };
 
 export type SequencingJobResolvers<ContextType = any, ParentType extends ResolversParentTypes['SequencingJob'] = ResolversParentTypes['SequencingJob']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type SequencingRunResolvers<ContextType = any, ParentType extends ResolversParentTypes['SequencingRun'] = ResolversParentTypes['SequencingRun']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
@@ -368,6 +382,7 @@ export type Resolvers<ContextType = any> = {
   Sample?: SampleResolvers<ContextType>;
   StorageUnit?: StorageUnitResolvers<ContextType>;
   SequencingJob?: SequencingJobResolvers<ContextType>;
+  SequencingRun?: SequencingRunResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   AlertEdge?: AlertEdgeResolvers<ContextType>;
   AlertConnection?: AlertConnectionResolvers<ContextType>;

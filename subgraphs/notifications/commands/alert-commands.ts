@@ -62,6 +62,7 @@ export class AlertCommands {
       sampleId: alert.sampleId,
       storageUnitId: alert.storageUnitId,
       sequencingJobId: alert.sequencingJobId,
+      sequencingRunId: alert.sequencingRunId,
       subjectId: alert.id,
     });
     return true;

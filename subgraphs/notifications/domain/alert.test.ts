@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { given, givenAcross } from '../../../event-store/testing/decider-spec.js';
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../../../platform/errors.js';
 import type { AlertEvent, AlertSlotEvent, Severity } from '../events.js';
@@ -48,6 +48,11 @@ describe('raising an alert (slot + alert)', () => {
 
   it('refuses to raise onto a resolved alert', () => {
     given(alertDecider, [raised(), resolved()]).when(raise()).thenThrows(ConflictError, /resolved/);
+  });
+
+  it('reads an alert raised before runs could be a subject (no sequencingRunId in its event) as about no run', () => {
+    const state = alertDecider.evolve(alertDecider.initialState(), { ...raised(), occurredAt: '2026-12-01T00:00:00.000Z', streamVersion: 1 });
+    expect(state).toMatchObject({ id: 'a1', storageUnitId: 'f1', sequencingRunId: null });
   });
 
   it('refuses to open a slot that holds an open alert', () => {

@@ -2,8 +2,10 @@ import { decideAcross, routeFrom, type Command, type Decider } from '../../../ev
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../../../platform/errors.js';
 import { SEVERITIES, type AlertEvent, type AlertKind, type AlertSlotEvent, type AlertStatus, type AlertSubject, type Severity } from '../events.js';
 
-export interface Alert extends AlertSubject {
+export interface Alert extends Omit<AlertSubject, 'sequencingRunId'> {
   id: string;
+  /** Null on alerts raised before runs could be a subject (their events have none). */
+  sequencingRunId: string | null;
   kind: AlertKind;
   severity: Severity;
   status: AlertStatus;
@@ -36,7 +38,8 @@ const missing = (): never => {
 
 export const alertDecider: Decider<AlertCommand, AlertEvent, AlertState> = {
   streamType: 'Alert',
-  stateSchema: 1,
+  // 2: sequencingRunId.
+  stateSchema: 2,
   initialState: () => ({ status: 'NONE' }),
   decide: (command, state, { now }) => {
     switch (command.type) {
@@ -73,7 +76,7 @@ export const alertDecider: Decider<AlertCommand, AlertEvent, AlertState> = {
   evolve: (state, event) => {
     if (event.type === 'AlertRaised') {
       const { alertId, ...data } = event.data;
-      return { id: alertId, ...data, status: 'OPEN', raisedAt: event.occurredAt, acknowledgedBy: null, acknowledgedAt: null, resolvedAt: null, escalationLevel: 0, lastEscalatedAt: null };
+      return { id: alertId, ...data, sequencingRunId: data.sequencingRunId ?? null, status: 'OPEN', raisedAt: event.occurredAt, acknowledgedBy: null, acknowledgedAt: null, resolvedAt: null, escalationLevel: 0, lastEscalatedAt: null };
     }
     if (!alertExists(state)) return state;
     switch (event.type) {

@@ -1,21 +1,30 @@
 import { policy, type Dispatcher } from '../../../event-store/projection.js';
+import type { StoredEvent } from '../../../event-store/types.js';
 import type { SagaFailed } from '../../../sagas/events.js';
 // Today's homes of the other contexts' published types (moving to subgraphs/<ctx>/events.ts).
 import type { SampleRejected } from '../../samples/events.js';
-import type { RunMetricsRecorded } from '../../sequencing/events.js';
+import type { LaneQcRecorded, RunMetricsRecorded } from '../../sequencing/events.js';
 import type { CapacityThresholdCrossed, TemperatureExcursionStarted } from '../../storage/events.js';
 import type { AlertCommands, AlertToRaise } from '../commands/alert-commands.js';
+import { laneQcAlert, runLaneQcAsOf } from '../domain/run-lane-qc.js';
 
 export const ALERT_POLICY = 'notifications-alert-policy';
 
 /** Every event that can mean an alert: the policy's handler map is exactly this union. */
-export type AlertSource = TemperatureExcursionStarted | CapacityThresholdCrossed | RunMetricsRecorded | SampleRejected | SagaFailed;
+export type AlertSource = TemperatureExcursionStarted | CapacityThresholdCrossed | RunMetricsRecorded | LaneQcRecorded | SampleRejected | SagaFailed;
+
+/**
+ * A sequencing run's published events (stream `SequencingRun-<id>`, oldest first): what a lane QC
+ * alert reads for the run's name and its other lanes' verdicts, as of the lane's own event.
+ */
+export type RunEvents = (tenantId: string, runId: string) => Promise<readonly StoredEvent[]>;
 
 type Raise = Omit<AlertToRaise, 'sourceEventId'>;
-const subject = (ids: Partial<Pick<AlertToRaise, 'sampleId' | 'storageUnitId' | 'sequencingJobId'>>, subjectId: string) => ({
+const subject = (ids: Partial<Pick<AlertToRaise, 'sampleId' | 'storageUnitId' | 'sequencingJobId' | 'sequencingRunId'>>, subjectId: string) => ({
   sampleId: ids.sampleId ?? null,
   storageUnitId: ids.storageUnitId ?? null,
   sequencingJobId: ids.sequencingJobId ?? null,
+  sequencingRunId: ids.sequencingRunId ?? null,
   subjectId,
 });
 
@@ -26,7 +35,7 @@ const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
  * policy reacts to. Idempotent per source event: the raise is keyed by it, so a redelivery raises
  * nothing new.
  */
-export const alertPolicy = (alerts: AlertCommands) => {
+export const alertPolicy = (alerts: AlertCommands, runEvents: RunEvents) => {
   const raise = async (event: { eventId: string }, dispatch: Dispatcher, alert: Raise | null) => {
     if (alert) await alerts.raise(dispatch.context, { ...alert, sourceEventId: event.eventId });
   };
@@ -59,6 +68,13 @@ export const alertPolicy = (alerts: AlertCommands) => {
               ...subject({ sequencingJobId: d.jobId }, d.jobId),
             },
       ),
+    // Like a job's QC: FAIL → QC_FAILED, WARN → QC_WARNING, on the run (one open alert per kind and run).
+    // Nothing resolves it but a person: a lane recorded PASS later, or the run completed, leaves it open.
+    LaneQcRecorded: async ({ data: d, ...event }, dispatch) => {
+      if (d.verdict === 'PASS') return;
+      const alert = laneQcAlert(d, runLaneQcAsOf(await runEvents(event.tenantId, d.runId), event.streamVersion));
+      await raise(event, dispatch, alert && { ...alert, ...subject({ sequencingRunId: d.runId }, d.runId) });
+    },
     SampleRejected: ({ data: d, ...event }, dispatch) =>
       raise(event, dispatch, {
         kind: 'SAMPLE_REJECTED',

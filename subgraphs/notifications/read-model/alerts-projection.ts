@@ -16,9 +16,9 @@ const applyAlertEvent = async (trx: Transaction<any> | Kysely<any>, event: Store
   const state = alertDecider.evolve(row ? toAlert(row) : alertDecider.initialState(), { ...alertEvent, occurredAt: event.occurredAt, streamVersion: event.streamVersion });
   if (!alertExists(state)) return;
   await sql`INSERT INTO notifications_read.alerts (tenant_id, id, kind, severity, severity_rank, status, message, sample_id, storage_unit_id, sequencing_job_id,
-      raised_at, acknowledged_by, acknowledged_at, resolved_at, escalation_level, last_escalated_at, source_event_id, version)
+      sequencing_run_id, raised_at, acknowledged_by, acknowledged_at, resolved_at, escalation_level, last_escalated_at, source_event_id, version)
     VALUES (${event.tenantId}, ${state.id}, ${state.kind}, ${state.severity}, ${SEVERITIES.indexOf(state.severity)}, ${state.status}, ${state.message},
-      ${state.sampleId}, ${state.storageUnitId}, ${state.sequencingJobId}, ${state.raisedAt}, ${state.acknowledgedBy}, ${state.acknowledgedAt},
+      ${state.sampleId}, ${state.storageUnitId}, ${state.sequencingJobId}, ${state.sequencingRunId}, ${state.raisedAt}, ${state.acknowledgedBy}, ${state.acknowledgedAt},
       ${state.resolvedAt}, ${state.escalationLevel}, ${state.lastEscalatedAt}, ${state.sourceEventId}, ${event.streamVersion})
     ON CONFLICT (tenant_id, id) DO UPDATE SET severity = excluded.severity, severity_rank = excluded.severity_rank, status = excluded.status,
       message = excluded.message, acknowledged_by = excluded.acknowledged_by, acknowledged_at = excluded.acknowledged_at,
@@ -51,6 +51,7 @@ export interface AlertRow {
   sample_id: string | null;
   storage_unit_id: string | null;
   sequencing_job_id: string | null;
+  sequencing_run_id: string | null;
   raised_at: Date;
   acknowledged_by: string | null;
   acknowledged_at: Date | null;
@@ -72,7 +73,8 @@ export const toAlert = (row: AlertRow): Alert => ({
   sampleId: row.sample_id,
   storageUnitId: row.storage_unit_id,
   sequencingJobId: row.sequencing_job_id,
-  subjectId: row.sample_id ?? row.storage_unit_id ?? row.sequencing_job_id ?? row.id,
+  sequencingRunId: row.sequencing_run_id,
+  subjectId: row.sample_id ?? row.storage_unit_id ?? row.sequencing_job_id ?? row.sequencing_run_id ?? row.id,
   raisedAt: iso(row.raised_at)!,
   acknowledgedBy: row.acknowledged_by,
   acknowledgedAt: iso(row.acknowledged_at),

@@ -28,5 +28,7 @@ export const notificationsReadModelMigrations: MigrationSet = {
      CREATE INDEX alerts_newest ON notifications_read.alerts (tenant_id, raised_at DESC, id DESC);
      CREATE INDEX alerts_sample ON notifications_read.alerts (tenant_id, sample_id) WHERE sample_id IS NOT NULL;
      CREATE INDEX alerts_due ON notifications_read.alerts (status, severity) WHERE status = 'OPEN';`,
+    // Lane QC alerts are about a sequencing run; no alert before this had one, so nothing to fill.
+    `ALTER TABLE notifications_read.alerts ADD COLUMN sequencing_run_id uuid;`,
   ],
 };
