@@ -365,10 +365,10 @@ export class EventStore {
   }
 
   /** One stream's events for one tenant, after `fromVersion`, oldest first. */
-  async readStream(streamId: string, options: { tenantId: string; fromVersion?: number }): Promise<StoredEvent[]> {
+  async readStream(streamId: string, options: { tenantId: string; fromVersion?: number; toVersion?: number }): Promise<StoredEvent[]> {
     const found = await this.pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM es.events WHERE stream_id = $1 AND tenant_id = $2 AND stream_version > $3 ORDER BY stream_version`,
-      [streamId, options.tenantId, options.fromVersion ?? 0],
+      `SELECT ${EVENT_COLUMNS} FROM es.events WHERE stream_id = $1 AND tenant_id = $2 AND stream_version > $3 AND stream_version <= $4 ORDER BY stream_version`,
+      [streamId, options.tenantId, options.fromVersion ?? 0, options.toVersion ?? 2 ** 31 - 1],
     );
     return found.rows.map((row) => this.storedEvent(row));
   }

@@ -29,6 +29,7 @@ export type Alert = {
   message: Scalars['String']['output'];
   raisedAt: Scalars['DateTime']['output'];
   resolvedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The sample the alert is about. Its barcode comes with the alert (a barcode never changes); other fields from samples. */
   sample: Maybe<Sample>;
   sequencingJob: Maybe<SequencingJob>;
   /** The sequencing run a lane QC alert (QC_FAILED, QC_WARNING) is about; its message names the run and its lanes with that verdict. */
@@ -1173,6 +1174,7 @@ export type Sample = {
   __typename?: 'Sample';
   /** Alerts about this sample, newest first. */
   alerts: Array<Alert>;
+  /** Shareable: notifications answers it with an alert about the sample (it never changes after registration). */
   barcode: Scalars['String']['output'];
   /** Samples made from this one (aliquots, extracts, or registered with it as parent), oldest first. */
   children: Array<Sample>;

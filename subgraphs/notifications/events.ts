@@ -15,6 +15,12 @@ export type AlertSubject = {
   sequencingJobId: string | null;
   /** A sequencing run (its lane QC). Absent on alerts raised before a run could be an alert's subject. */
   sequencingRunId?: string | null;
+  /**
+   * The sample's barcode as registered (a barcode never changes), so a subscriber's `sample { barcode }`
+   * is answered from the alert. Absent on alerts raised before it was recorded; null when the log
+   * holds no registration for `sampleId` (a workflow that failed before registering its sample).
+   */
+  sampleBarcode?: string | null;
   /** The id the "one open alert per kind and subject" rule is keyed on. */
   subjectId: string;
 };

@@ -4,7 +4,8 @@ import { parse } from 'graphql';
 import type { Runtime } from '../../platform/runtime.js';
 import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
 import { AlertCommands } from './commands/alert-commands.js';
-import { alertPolicy, type RunEvents } from './policies/alert-policy.js';
+import { publishedFacts } from './published-facts.js';
+import { alertPolicy } from './policies/alert-policy.js';
 import { startEscalation } from './policies/escalation.js';
 import { escalationResolutionPolicy } from './policies/escalation-resolution.js';
 import { alertsProjection } from './read-model/alerts-projection.js';
@@ -17,9 +18,8 @@ export const notificationsMigrations = [notificationsReadModelMigrations];
 export const notificationsSubgraph = (runtime: Runtime): SubgraphDefinition<NotificationsContext> => {
   const db = runtime.subgraphDb('notifications');
   const queries = new AlertQueries(db);
-  const commands = new AlertCommands(runtime.commands);
-  // A lane QC alert reads the run's published events (its name, its other lanes) up to the lane's own.
-  const runEvents: RunEvents = (tenantId, runId) => runtime.store.readStream(`SequencingRun-${runId}`, { tenantId });
+  const facts = publishedFacts(runtime.store);
+  const commands = new AlertCommands(runtime.commands, facts);
   return {
     name: 'notifications',
     typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
@@ -28,7 +28,7 @@ export const notificationsSubgraph = (runtime: Runtime): SubgraphDefinition<Noti
     // The read model is what queries wait on; the policy reacts to other contexts' events.
     projections: [alertsProjection],
     requiredRoles: { Mutation: { resolveAlert: 'manager' } },
-    policies: [bindPolicy(alertPolicy(commands, runEvents), runtime.commands), bindPolicy(escalationResolutionPolicy(commands), runtime.commands)],
+    policies: [bindPolicy(alertPolicy(commands, facts.runEvents), runtime.commands), bindPolicy(escalationResolutionPolicy(commands), runtime.commands)],
     context: (base) => ({ ...base, alerts: createAlertLoaders(queries, base.tenantId) }),
     startWorkers: () => startEscalation({ db: runtime.db, alerts: commands, delayMs: runtime.config.alertEscalationMinutes * 60_000, logger: runtime.logger }),
   };

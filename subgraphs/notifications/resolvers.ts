@@ -56,7 +56,9 @@ export const notificationsResolvers = (deps: { queries: AlertQueries; commands: 
   },
   Alert: {
     __resolveReference: (reference, ctx) => (isUuid(reference.id) ? ctx.alerts.alert.load(reference.id) : null),
-    sample: (alert) => ref('Sample', alert.sampleId),
+    // The barcode is provided: an alert about a sample the log never registered (a workflow that
+    // failed first) has none, and is about no sample, as the samples subgraph would answer.
+    sample: (alert) => (alert.sampleId && alert.sampleBarcode ? { __typename: 'Sample' as const, id: alert.sampleId, barcode: alert.sampleBarcode } : null),
     storageUnit: (alert) => ref('StorageUnit', alert.storageUnitId),
     sequencingJob: (alert) => ref('SequencingJob', alert.sequencingJobId),
     sequencingRun: (alert) => ref('SequencingRun', alert.sequencingRunId),

@@ -4,6 +4,7 @@ import { labClient } from '../support/lab.js';
 import { bearer } from '../support/tokens.js';
 import { sql } from 'kysely';
 import { bindPolicy } from '../../event-store/projection.js';
+import { publishedFacts } from '../../subgraphs/notifications/published-facts.js';
 import { AlertCommands } from '../../subgraphs/notifications/commands/alert-commands.js';
 import { alertPolicy } from '../../subgraphs/notifications/policies/alert-policy.js';
 
@@ -28,6 +29,22 @@ const excursion = async (name: string) => {
 };
 
 describe('alerts', () => {
+  it('carry the barcode of the sample they are about, and no sample when the log never registered it', async () => {
+    const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "ALERT-BC-01", sampleType: DNA }) { position sample { id } } }`);
+    const alerts = new AlertCommands(system.runtime.commands, publishedFacts(system.runtime.store));
+    const context = { tenantId: 'demo', actor: 'policy:test', correlationId: crypto.randomUUID() };
+    const about = (sampleId: string) => alerts.raise(context, { kind: 'SAMPLE_REJECTED', severity: 'INFO', message: 'test', sourceEventId: crypto.randomUUID(), sampleId, storageUnitId: null, sequencingJobId: null, subjectId: sampleId });
+    const known = await about(sample.id);
+    expect(known.alert.sampleBarcode).toBe('ALERT-BC-01');
+    // A workflow that failed before registering its sample names a sample the log does not hold.
+    const unknown = await about(crypto.randomUUID());
+    expect(unknown.alert.sampleBarcode).toBeNull();
+    const read = await system.gql(`query($a: ID!, $b: ID!) { a: alert(id: $a) { sample { id barcode } } b: alert(id: $b) { sample { id barcode } } }`, { a: known.alert.id, b: unknown.alert.id },
+      { 'x-tracseq-consistent-with': unknown.position });
+    expect(read.errors).toBeUndefined();
+    expect(read.data).toEqual({ a: { sample: { id: sample.id, barcode: 'ALERT-BC-01' } }, b: { sample: null } });
+  });
+
   it('escalates a CRITICAL alert nobody acknowledges, with an ESCALATION alert about it', async () => {
     const { freezer, alert } = await excursion('Escalating');
     const escalated = await lab.eventually(ALERTS, {}, (d) => {
@@ -80,7 +97,7 @@ describe('alerts', () => {
     expect(once!.actor).toBe('manager@demo');
     // A redelivery of the source's AlertResolved resolves nothing again.
     const [source] = (await sql<{ event_id: string }>`SELECT event_id::text FROM es.events WHERE stream_id = ${`Alert-${alert.id}`} AND event_type = 'AlertResolved'`.execute(system.runtime.db)).rows;
-    await new AlertCommands(system.runtime.commands).resolveEscalation({ tenantId: 'demo', actor: 'manager@demo', correlationId: 'redelivery', causationId: source!.event_id, now: new Date().toISOString() }, alert.id, source!.event_id);
+    await new AlertCommands(system.runtime.commands, publishedFacts(system.runtime.store)).resolveEscalation({ tenantId: 'demo', actor: 'manager@demo', correlationId: 'redelivery', causationId: source!.event_id, now: new Date().toISOString() }, alert.id, source!.event_id);
     expect(await resolves()).toHaveLength(1);
     // No new escalation about the resolved alert.
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -206,7 +223,7 @@ describe('lane QC alerts on a sequencing run', () => {
       (await sql<{ event_type: string }>`SELECT event_type FROM es.events WHERE stream_id = ${`Alert-${alert.id}`} AND event_type IN ('AlertRaised', 'AlertRepeated') ORDER BY stream_version`.execute(system.runtime.db)).rows.map((row) => row.event_type);
     expect(await raises()).toEqual(['AlertRaised']);
     // The lane's event handled again, as after a crash or by a second process: keyed by it, nothing new.
-    const policy = bindPolicy(alertPolicy(new AlertCommands(system.runtime.commands), (tenantId, id) => system.runtime.store.readStream(`SequencingRun-${id}`, { tenantId })), system.runtime.commands);
+    const policy = bindPolicy(alertPolicy(new AlertCommands(system.runtime.commands, publishedFacts(system.runtime.store)), publishedFacts(system.runtime.store).runEvents), system.runtime.commands);
     await policy.apply(system.runtime.db, await laneEvent(runId, 1));
     expect(await raises()).toEqual(['AlertRaised']);
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandHandler } from '../../event-store/command-handler.js';
 import type { EventStore } from '../../event-store/event-store.js';
 import { AlertCommands, type AlertToRaise } from '../../subgraphs/notifications/commands/alert-commands.js';
+import { publishedFacts } from '../../subgraphs/notifications/published-facts.js';
 import { nameUuid } from '../../platform/ids.js';
 import { slotId } from '../../subgraphs/notifications/domain/alert.js';
 import { openEventStore } from '../support/event-store.js';
@@ -22,7 +23,7 @@ describe('raising alerts through the command handler', () => {
   beforeAll(async () => {
     const opened = await openEventStore();
     store = opened.store;
-    alerts = new AlertCommands(new CommandHandler(store));
+    alerts = new AlertCommands(new CommandHandler(store), publishedFacts(store));
     close = () => opened.pool.end();
   });
   afterAll(async () => close?.());

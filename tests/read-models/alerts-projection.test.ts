@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectionSpec, storedEvents } from '../../event-store/testing/projection-spec.js';
 import { createKysely, createPool } from '../../platform/database.js';
 import { runMigrations } from '../../event-store/migrations.js';
+import { eventStoreMigrations } from '../../event-store/schema.js';
 import type { AlertEvent } from '../../subgraphs/notifications/events.js';
 import { alertsProjection } from '../../subgraphs/notifications/read-model/alerts-projection.js';
 import { notificationsReadModelMigrations } from '../../subgraphs/notifications/read-model/schema.js';
@@ -43,16 +45,26 @@ const laneQcFailed = (alertId: string) =>
 const rows = (db: Kysely<any>) =>
   db
     .selectFrom('notifications_read.alerts')
-    .select(['id', 'kind', 'severity', 'severity_rank', 'status', 'message', 'sample_id', 'storage_unit_id', 'sequencing_run_id', 'acknowledged_by', 'escalation_level', 'version'])
+    .select(['id', 'kind', 'severity', 'severity_rank', 'status', 'message', 'sample_id', 'sample_barcode', 'storage_unit_id', 'sequencing_run_id', 'acknowledged_by', 'escalation_level', 'version'])
     .select((eb) => [eb('resolved_at', 'is not', null).as('resolved'), eb('acknowledged_at', 'is not', null).as('acknowledged'), eb('last_escalated_at', 'is not', null).as('escalated')])
     .orderBy('id')
     .execute();
+
+/** A sample's registration in the log, as the samples context appends it. */
+const registerSample = (pool: pg.Pool, tenantId: string, sampleId: string, barcode: string) =>
+  pool.query(
+    `INSERT INTO es.events (stream_id, stream_type, stream_version, event_id, event_type, data, metadata, tenant_id, occurred_at)
+     VALUES ($1, 'Sample', 1, gen_random_uuid(), 'SampleRegistered', $2, '{}', $3, now())`,
+    [`Sample-${sampleId}`, JSON.stringify({ sampleId, barcode, sampleType: 'DNA' }), tenantId],
+  );
 
 describe('alerts read model', () => {
   let db: Kysely<any>;
   beforeAll(async () => {
     const pool = createPool(await createTestDatabase(), 4);
-    await runMigrations(pool, [notificationsReadModelMigrations]);
+    await runMigrations(pool, [eventStoreMigrations, notificationsReadModelMigrations]);
+    // The sample the alerts are about, as the samples context registered it.
+    await registerSample(pool, 'spec-tenant', SAMPLE, 'SPEC-0001');
     db = createKysely(pool);
   });
   afterAll(async () => db?.destroy());
@@ -66,6 +78,7 @@ describe('alerts read model', () => {
         on(A1, { type: 'AlertRepeated', data: { alertId: A1, severity: 'CRITICAL', message: 'warmer', sourceEventId: SOURCE } }),
         on(A1, { type: 'AlertEscalated', data: { alertId: A1, level: 1 } }),
         on(A1, { type: 'AlertAcknowledged', data: { alertId: A1, by: 'ada', note: 'door' } }),
+        // Raised before alerts recorded the barcode: the read model finds it in the sample's registration.
         raised(A2, 'INFO', { sampleId: SAMPLE }),
         on(A2, { type: 'AlertResolved', data: { alertId: A2, by: 'ada', note: null } }),
         laneQcFailed(A3),
@@ -75,30 +88,37 @@ describe('alerts read model', () => {
     );
     expect(result).toEqual([
       {
-        id: A1, kind: 'TEMPERATURE_EXCURSION', severity: 'CRITICAL', severity_rank: 2, status: 'ACKNOWLEDGED', message: 'warmer', sample_id: null,
+        id: A1, kind: 'TEMPERATURE_EXCURSION', severity: 'CRITICAL', severity_rank: 2, status: 'ACKNOWLEDGED', message: 'warmer', sample_id: null, sample_barcode: null,
         storage_unit_id: FREEZER, sequencing_run_id: null, acknowledged_by: 'ada', escalation_level: 1, version: 4, resolved: false, acknowledged: true, escalated: true,
       },
       {
-        id: A2, kind: 'SAMPLE_REJECTED', severity: 'INFO', severity_rank: 0, status: 'RESOLVED', message: 'raised', sample_id: SAMPLE,
+        id: A2, kind: 'SAMPLE_REJECTED', severity: 'INFO', severity_rank: 0, status: 'RESOLVED', message: 'raised', sample_id: SAMPLE, sample_barcode: 'SPEC-0001',
         storage_unit_id: null, sequencing_run_id: null, acknowledged_by: null, escalation_level: 0, version: 2, resolved: true, acknowledged: false, escalated: false,
       },
       {
-        id: A3, kind: 'QC_FAILED', severity: 'CRITICAL', severity_rank: 2, status: 'OPEN', message: 'lanes 1, 2', sample_id: null,
+        id: A3, kind: 'QC_FAILED', severity: 'CRITICAL', severity_rank: 2, status: 'OPEN', message: 'lanes 1, 2', sample_id: null, sample_barcode: null,
         storage_unit_id: null, sequencing_run_id: RUN, acknowledged_by: null, escalation_level: 0, version: 2, resolved: false, acknowledged: false, escalated: false,
       },
     ]);
   });
 
-  it('gains the run column on a database that already holds alerts, which keep theirs empty', async () => {
+  it('gains the run and barcode columns on a database that already holds alerts: no run, and the barcode of the sample an alert is about', async () => {
     const pool = createPool(await createTestDatabase(), 2);
     try {
       // The read model as it was before alerts could be about a run, with an alert in it.
-      await runMigrations(pool, [{ ...notificationsReadModelMigrations, steps: notificationsReadModelMigrations.steps.slice(0, 1) }]);
+      await runMigrations(pool, [eventStoreMigrations, { ...notificationsReadModelMigrations, steps: notificationsReadModelMigrations.steps.slice(0, 1) }]);
       await pool.query(`INSERT INTO notifications_read.alerts (tenant_id, id, kind, severity, severity_rank, status, message, storage_unit_id, raised_at, source_event_id, version)
         VALUES ('demo', $1, 'TEMPERATURE_EXCURSION', 'CRITICAL', 2, 'OPEN', 'too warm', $2, now(), $3, 1)`, [A1, FREEZER, SOURCE]);
-      expect(await runMigrations(pool, [notificationsReadModelMigrations])).toEqual([{ module: 'notifications-read-model', step: 1 }]);
-      const { rows: [kept] } = await pool.query('SELECT id, message, storage_unit_id, sequencing_run_id FROM notifications_read.alerts');
-      expect(kept).toEqual({ id: A1, message: 'too warm', storage_unit_id: FREEZER, sequencing_run_id: null });
+      await pool.query(`INSERT INTO notifications_read.alerts (tenant_id, id, kind, severity, severity_rank, status, message, sample_id, raised_at, source_event_id, version)
+        VALUES ('demo', $1, 'SAMPLE_REJECTED', 'INFO', 0, 'OPEN', 'rejected', $2, now(), $3, 1)`, [A2, SAMPLE, SOURCE]);
+      await registerSample(pool, 'demo', SAMPLE, 'OLD-0001');
+      expect(await runMigrations(pool, [notificationsReadModelMigrations])).toEqual([{ module: 'notifications-read-model', step: 1 }, { module: 'notifications-read-model', step: 2 }]);
+      const { rows: kept } = await pool.query('SELECT id, message, storage_unit_id, sequencing_run_id, sample_barcode FROM notifications_read.alerts ORDER BY id');
+      expect(kept).toEqual([
+        { id: A1, message: 'too warm', storage_unit_id: FREEZER, sequencing_run_id: null, sample_barcode: null },
+        // The sample's alert takes its barcode from the sample's registration in the log.
+        { id: A2, message: 'rejected', storage_unit_id: null, sequencing_run_id: null, sample_barcode: 'OLD-0001' },
+      ]);
     } finally {
       await pool.end();
     }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'graphql';
+import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
+import { QueryPlanner } from '@apollo/query-planner';
 import { composeSupergraph, SUPERGRAPH_PATH } from '../../schema/compose.js';
 
 const API_NAMES = {
@@ -20,5 +22,27 @@ describe('the supergraph', () => {
       const names = definition && 'fields' in definition ? (definition.fields ?? []).map((f) => f.name.value) : [];
       expect(names).toEqual(expect.arrayContaining(fields));
     }
+  });
+});
+
+describe('query plans', () => {
+  const supergraph = Supergraph.build(readFileSync(SUPERGRAPH_PATH, 'utf8'));
+  const planner = new QueryPlanner(supergraph);
+  /** The subgraphs a document's plan fetches from, in plan order. */
+  const fetchesOf = (document: string): string[] => {
+    const services: string[] = [];
+    const walk = (node: unknown): void => {
+      if (!node || typeof node !== 'object') return;
+      if ((node as { kind?: string }).kind === 'Fetch') services.push((node as { serviceName: string }).serviceName);
+      for (const value of Object.values(node)) if (value && typeof value === 'object') walk(value);
+    };
+    walk(planner.buildQueryPlan(operationFromDocument(supergraph.schema, parse(document))).node);
+    return services;
+  };
+
+  it('answer an alert’s sample barcode from notifications alone (it provides the barcode), other sample fields from samples', () => {
+    expect(fetchesOf('subscription { alertRaised { id message sample { id barcode } } }')).toEqual(['notifications']);
+    expect(fetchesOf('{ alerts { edges { node { id sample { barcode } } } } }')).toEqual(['notifications']);
+    expect(fetchesOf('{ alerts { edges { node { id sample { barcode status } } } } }')).toEqual(['notifications', 'samples']);
   });
 });

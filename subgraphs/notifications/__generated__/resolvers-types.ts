@@ -50,6 +50,7 @@ export type Alert = {
   severity: Severity;
   status: AlertStatus;
   message: Scalars['String']['output'];
+  /** The sample the alert is about. Its barcode comes with the alert (a barcode never changes); other fields from samples. */
   sample?: Maybe<Sample>;
   storageUnit?: Maybe<StorageUnit>;
   sequencingJob?: Maybe<SequencingJob>;
@@ -66,6 +67,7 @@ export type Alert = {
 export type Sample = {
   __typename?: 'Sample';
   id: Scalars['ID']['output'];
+  barcode: Scalars['String']['output'];
   /** Alerts about this sample, newest first. */
   alerts: Array<Alert>;
 };
@@ -326,6 +328,7 @@ export type AlertResolvers<ContextType = any, ParentType extends ResolversParent
 export type SampleResolvers<ContextType = any, ParentType extends ResolversParentTypes['Sample'] = ResolversParentTypes['Sample'], FederationReferenceType extends FederationReferenceTypes['Sample'] = FederationReferenceTypes['Sample']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Sample']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  barcode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   alerts?: Resolver<Array<ResolversTypes['Alert']>, ParentType, ContextType>;
 };
 

@@ -2,6 +2,7 @@ import type { CommandContext, CommandHandler } from '../../../event-store/comman
 import { BadInputError } from '../../../platform/errors.js';
 import { nameUuid } from '../../../platform/ids.js';
 import { isUuid } from '../../../platform/graphql/scalars.js';
+import type { PublishedFacts } from '../published-facts.js';
 import { alertDecider, raiseAlert, raiseRoute, resolveAlert, resolveEscalation, resolveEscalationRoute, resolveRoute, type Alert, type RaiseAlert } from '../domain/alert.js';
 
 export interface AlertWrite {
@@ -13,12 +14,19 @@ export type AlertToRaise = Omit<RaiseAlert['data'], 'alertId'>;
 
 /** The notifications write path: alerts and the slot that keeps one open per kind and subject. */
 export class AlertCommands {
-  constructor(private readonly commands: CommandHandler) {}
+  constructor(
+    private readonly commands: CommandHandler,
+    private readonly facts: Pick<PublishedFacts, 'sampleBarcode'>,
+  ) {}
 
-  /** Raised by policies; keyed by the source event, so a redelivered event raises nothing new. */
+  /**
+   * Raised by policies; keyed by the source event, so a redelivered event raises nothing new. An
+   * alert about a sample records its barcode, read from the sample's registration in the log.
+   */
   async raise(context: CommandContext, alert: AlertToRaise): Promise<AlertWrite> {
     const alertId = nameUuid('alert', `${context.tenantId}/${alert.sourceEventId}/${alert.kind}/${alert.subjectId}`);
-    const command: RaiseAlert = { type: 'RaiseAlert', data: { ...alert, alertId } };
+    const sampleBarcode = alert.sampleId ? (alert.sampleBarcode ?? (await this.facts.sampleBarcode(context.tenantId, alert.sampleId))) : null;
+    const command: RaiseAlert = { type: 'RaiseAlert', data: { ...alert, sampleBarcode, alertId } };
     const result = await this.commands.executeAcross(raiseAlert, raiseRoute(context.tenantId, command), command, context, {
       idempotencyKey: { scope: 'Alert', key: `${alert.sourceEventId}/${alert.kind}/${alert.subjectId}` },
     });
@@ -60,6 +68,7 @@ export class AlertCommands {
       message: `Unacknowledged for ${minutes} min, escalated to level ${alert.escalationLevel}: ${alert.message}`,
       sourceEventId: nameUuid(alert.id, `escalation-${alert.escalationLevel}`),
       sampleId: alert.sampleId,
+      sampleBarcode: alert.sampleBarcode,
       storageUnitId: alert.storageUnitId,
       sequencingJobId: alert.sequencingJobId,
       sequencingRunId: alert.sequencingRunId,

@@ -2,10 +2,12 @@ import { decideAcross, routeFrom, type Command, type Decider } from '../../../ev
 import { ConflictError, InvalidTransitionError, NotFoundError } from '../../../platform/errors.js';
 import { SEVERITIES, type AlertEvent, type AlertKind, type AlertSlotEvent, type AlertStatus, type AlertSubject, type Severity } from '../events.js';
 
-export interface Alert extends Omit<AlertSubject, 'sequencingRunId'> {
+export interface Alert extends Omit<AlertSubject, 'sequencingRunId' | 'sampleBarcode'> {
   id: string;
   /** Null on alerts raised before runs could be a subject (their events have none). */
   sequencingRunId: string | null;
+  /** Null without a sample, or on alerts raised before the barcode was recorded on them. */
+  sampleBarcode: string | null;
   kind: AlertKind;
   severity: Severity;
   status: AlertStatus;
@@ -38,8 +40,8 @@ const missing = (): never => {
 
 export const alertDecider: Decider<AlertCommand, AlertEvent, AlertState> = {
   streamType: 'Alert',
-  // 2: sequencingRunId.
-  stateSchema: 2,
+  // 2: sequencingRunId. 3: sampleBarcode.
+  stateSchema: 3,
   initialState: () => ({ status: 'NONE' }),
   decide: (command, state, { now }) => {
     switch (command.type) {
@@ -76,7 +78,7 @@ export const alertDecider: Decider<AlertCommand, AlertEvent, AlertState> = {
   evolve: (state, event) => {
     if (event.type === 'AlertRaised') {
       const { alertId, ...data } = event.data;
-      return { id: alertId, ...data, sequencingRunId: data.sequencingRunId ?? null, status: 'OPEN', raisedAt: event.occurredAt, acknowledgedBy: null, acknowledgedAt: null, resolvedAt: null, escalationLevel: 0, lastEscalatedAt: null };
+      return { id: alertId, ...data, sequencingRunId: data.sequencingRunId ?? null, sampleBarcode: data.sampleBarcode ?? null, status: 'OPEN', raisedAt: event.occurredAt, acknowledgedBy: null, acknowledgedAt: null, resolvedAt: null, escalationLevel: 0, lastEscalatedAt: null };
     }
     if (!alertExists(state)) return state;
     switch (event.type) {

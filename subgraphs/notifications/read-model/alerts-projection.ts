@@ -15,10 +15,14 @@ const applyAlertEvent = async (trx: Transaction<any> | Kysely<any>, event: Store
   if (row && row.version >= event.streamVersion) return;
   const state = alertDecider.evolve(row ? toAlert(row) : alertDecider.initialState(), { ...alertEvent, occurredAt: event.occurredAt, streamVersion: event.streamVersion });
   if (!alertExists(state)) return;
-  await sql`INSERT INTO notifications_read.alerts (tenant_id, id, kind, severity, severity_rank, status, message, sample_id, storage_unit_id, sequencing_job_id,
+  // An alert raised before its events named the sample's barcode takes it from the sample's registration.
+  const barcode = state.sampleBarcode ?? (state.sampleId
+    ? sql`(SELECT data->>'barcode' FROM es.events WHERE tenant_id = ${event.tenantId} AND stream_id = ${`Sample-${state.sampleId}`} AND stream_version = 1 AND event_type = 'SampleRegistered')`
+    : null);
+  await sql`INSERT INTO notifications_read.alerts (tenant_id, id, kind, severity, severity_rank, status, message, sample_id, sample_barcode, storage_unit_id, sequencing_job_id,
       sequencing_run_id, raised_at, acknowledged_by, acknowledged_at, resolved_at, escalation_level, last_escalated_at, source_event_id, version)
     VALUES (${event.tenantId}, ${state.id}, ${state.kind}, ${state.severity}, ${SEVERITIES.indexOf(state.severity)}, ${state.status}, ${state.message},
-      ${state.sampleId}, ${state.storageUnitId}, ${state.sequencingJobId}, ${state.sequencingRunId}, ${state.raisedAt}, ${state.acknowledgedBy}, ${state.acknowledgedAt},
+      ${state.sampleId}, ${barcode}, ${state.storageUnitId}, ${state.sequencingJobId}, ${state.sequencingRunId}, ${state.raisedAt}, ${state.acknowledgedBy}, ${state.acknowledgedAt},
       ${state.resolvedAt}, ${state.escalationLevel}, ${state.lastEscalatedAt}, ${state.sourceEventId}, ${event.streamVersion})
     ON CONFLICT (tenant_id, id) DO UPDATE SET severity = excluded.severity, severity_rank = excluded.severity_rank, status = excluded.status,
       message = excluded.message, acknowledged_by = excluded.acknowledged_by, acknowledged_at = excluded.acknowledged_at,
@@ -49,6 +53,7 @@ export interface AlertRow {
   status: string;
   message: string;
   sample_id: string | null;
+  sample_barcode: string | null;
   storage_unit_id: string | null;
   sequencing_job_id: string | null;
   sequencing_run_id: string | null;
@@ -71,6 +76,7 @@ export const toAlert = (row: AlertRow): Alert => ({
   status: row.status as Alert['status'],
   message: row.message,
   sampleId: row.sample_id,
+  sampleBarcode: row.sample_barcode,
   storageUnitId: row.storage_unit_id,
   sequencingJobId: row.sequencing_job_id,
   sequencingRunId: row.sequencing_run_id,

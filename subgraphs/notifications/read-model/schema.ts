@@ -30,5 +30,12 @@ export const notificationsReadModelMigrations: MigrationSet = {
      CREATE INDEX alerts_due ON notifications_read.alerts (status, severity) WHERE status = 'OPEN';`,
     // Lane QC alerts are about a sequencing run; no alert before this had one, so nothing to fill.
     `ALTER TABLE notifications_read.alerts ADD COLUMN sequencing_run_id uuid;`,
+    // An alert about a sample answers its barcode (Alert.sample @provides it): earlier alerts take it
+    // from the sample's registration in the log, as the projection does for their events.
+    `ALTER TABLE notifications_read.alerts ADD COLUMN sample_barcode text;
+     UPDATE notifications_read.alerts a SET sample_barcode = e.data->>'barcode'
+       FROM es.events e
+       WHERE a.sample_id IS NOT NULL AND e.tenant_id = a.tenant_id AND e.stream_id = 'Sample-' || a.sample_id
+         AND e.stream_version = 1 AND e.event_type = 'SampleRegistered';`,
   ],
 };

@@ -65,6 +65,7 @@ export type LabelSymbology =
 export type Sample = {
   __typename?: 'Sample';
   id: Scalars['ID']['output'];
+  /** Shareable: notifications answers it with an alert about the sample (it never changes after registration). */
   barcode: Scalars['String']['output'];
   sampleType: SampleType;
   status: SampleStatus;
