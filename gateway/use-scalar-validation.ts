@@ -64,6 +64,11 @@ export const checkScalarArguments = (
       }
       return null;
     }
+    // graphql-js reads an overflowing Float literal (1e400) as Infinity, which no subgraph request can
+    // carry: the gateway failed building it (HTTP 500). A variable of that value is refused already.
+    if (nullable.name === 'Float' && (node.kind === Kind.FLOAT || node.kind === Kind.INT) && !Number.isFinite(Number(node.value))) {
+      return refuse(path, new Error(`${node.value} is not a finite number`));
+    }
     if (!isCustom(nullable)) return null;
     try {
       checkCustomScalar(nullable.name, { literal: node });

@@ -179,5 +179,10 @@ describe.each<Mode>(['development', 'production'])('hostile input, %s mode (FUZZ
     expect(first(await ask('query($f: SampleFilter) { samples(filter: $f) { totalCount } }', { f: { createdAfter: '…' } }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'samples.filter.createdAfter' });
     expect(first(await ask('query($id: ID!) { storageUnit(id: $id) { id } }', { id: 'u'.repeat(100_000) }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
     expect(first(await ask('mutation($u: ID!) { recordTemperature(unitId: $u, celsius: 1e308) { position } }', { u: '00000000-0000-4000-8000-000000000001' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'celsius' });
+    // A Float literal beyond a double (graphql-js reads it as Infinity), at the top and inside an input object.
+    const overflow = await ask('mutation($u: ID!) { recordTemperature(unitId: $u, celsius: 1e400) { position } }', { u: '00000000-0000-4000-8000-000000000001' });
+    expect(overflow.status).toBe(400);
+    expect(first(overflow)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'recordTemperature.celsius' });
+    expect(first(await ask('mutation { registerSample(input: { barcode: "FUZZ-INF", sampleType: DNA, volumeUl: -1e400 }) { position } }', {}))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'registerSample.input.volumeUl' });
   });
 });
