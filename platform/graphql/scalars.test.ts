@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { DateTimeScalar, JSONScalar, MAX_JSON_DEPTH, parseDateTime, parseJson } from './scalars.js';
+import { canonicalUuid, DateTimeScalar, JSONScalar, MAX_JSON_DEPTH, parseDateTime, parseJson } from './scalars.js';
 
 const code = (run: () => unknown) => {
   try {
@@ -62,5 +62,20 @@ describe('JSON', () => {
 
   it('accepts nesting up to the limit', () => {
     expect(code(() => parseJson(nest(MAX_JSON_DEPTH - 1)))).toBe('accepted');
+  });
+});
+
+describe('canonicalUuid', () => {
+  it.each([
+    ['3f2504e0-4f89-11d3-9a0c-0305e82c3301', '3f2504e0-4f89-11d3-9a0c-0305e82c3301'],
+    ['3F2504E0-4F89-11D3-9A0C-0305E82C3301', '3f2504e0-4f89-11d3-9a0c-0305e82c3301'],
+    ['3F2504e0-4f89-11D3-9a0C-0305e82c3301', '3f2504e0-4f89-11d3-9a0c-0305e82c3301'],
+  ])('spells %s as %s', (input, canonical) => {
+    expect(canonicalUuid(input)).toBe(canonical);
+  });
+
+  it.each(['', 'not-a-uuid', '3f2504e04f8911d39a0c0305e82c3301', '{3f2504e0-4f89-11d3-9a0c-0305e82c3301}', ' 3f2504e0-4f89-11d3-9a0c-0305e82c3301',
+    '3f2504e0-4f89-11d3-9a0c-0305e82c3301\n', '3f2504e0-4f89-11d3-9a0c-0305e82c3301\u0000', 'urn:uuid:3f2504e0-4f89-11d3-9a0c-0305e82c3301', 'LABEL-DNA-0001'])('is null for %j', (input) => {
+    expect(canonicalUuid(input)).toBeNull();
   });
 });

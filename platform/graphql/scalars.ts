@@ -130,3 +130,13 @@ const describe = (value: unknown): string => {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string): boolean => UUID.test(value);
+
+/**
+ * The one spelling of an id this system keeps: a UUID in lower case, or null when `value` is no
+ * UUID. A UUID is case-insensitive (RFC 9562: `3F2504E0-…` and `3f2504e0-…` are one id), but
+ * stream ids (`Sample-<id>`), idempotency scopes, DataLoader keys and live-feed filters compare ids
+ * as text, and every id we create or read back from PostgreSQL is lower case. So every id a client
+ * sends goes through this before a lookup, a command or a subscription filter; what each field
+ * does with a non-UUID (null, `[]`, `BAD_USER_INPUT`) stays its own.
+ */
+export const canonicalUuid = (value: string): string | null => (UUID.test(value) ? value.toLowerCase() : null);

@@ -5,7 +5,7 @@ import type { EventStore } from '../../event-store/event-store.js';
 import { BadInputError, NotFoundError } from '../../platform/errors.js';
 import { groupBy, keyBy } from '../../platform/graphql/batch.js';
 import { isoOrNull, pageSize } from '../../platform/graphql/connection.js';
-import { DateTimeScalar, isUuid, JSONScalar } from '../../platform/graphql/scalars.js';
+import { canonicalUuid, DateTimeScalar, JSONScalar } from '../../platform/graphql/scalars.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
 import { submitSampleSaga } from '../definitions/submit-sample.js';
 import type { SagaStatus } from '../events.js';
@@ -33,12 +33,16 @@ export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queri
   DateTime: DateTimeScalar,
   JSON: JSONScalar,
   Query: {
-    saga: (_, { id }, ctx) => (isUuid(id) ? ctx.sagas.saga.load(id) : null),
+    saga: (_, { id }, ctx) => {
+      const sagaId = canonicalUuid(id);
+      return sagaId ? ctx.sagas.saga.load(sagaId) : null;
+    },
     sagas: (_, args, ctx) => deps.queries.list(ctx.tenantId, args, pageSize(args.first), args.after),
   },
   Mutation: {
     submitSample: async (_, args, ctx) => {
-      const { input } = args;
+      // The target unit as storage spells it, so the saga's steps name it so too (any case accepted; checkSubmission refuses a non-id).
+      const input = args.input.storageUnitId ? { ...args.input, storageUnitId: canonicalUuid(args.input.storageUnitId) ?? args.input.storageUnitId } : args.input;
       // Refused at once with a typed error, no saga started; the unit facts as of the caller's position.
       await ctx.readModelsAt();
       await checkSubmission(deps.db, ctx.tenantId, input, deps.zoneRules);
@@ -47,8 +51,9 @@ export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queri
   },
   Subscription: {
     sagaUpdated: {
-      subscribe: (_, { id }, ctx) => {
-        if (!isUuid(id)) throw new BadInputError('id is not a saga id', { field: 'id' });
+      subscribe: (_, args, ctx) => {
+        const id = canonicalUuid(args.id);
+        if (!id) throw new BadInputError('id is not a saga id', { field: 'id' });
         return eventSubscription(deps.feed, {
           tenantId: ctx.tenantId,
           accept: (event) => event.streamId === `Saga-${id}`,
@@ -76,7 +81,10 @@ export const sagasResolvers = (deps: { db: Kysely<any>; store: EventStore; queri
     },
   },
   Saga: {
-    __resolveReference: (reference, ctx) => (isUuid(reference.id) ? ctx.sagas.saga.load(reference.id) : null),
+    __resolveReference: (reference, ctx) => {
+      const sagaId = canonicalUuid(reference.id);
+      return sagaId ? ctx.sagas.saga.load(sagaId) : null;
+    },
     startedAt: (saga) => isoOrNull(saga.started_at)!,
     finishedAt: (saga) => isoOrNull(saga.finished_at),
     steps: (saga, _, ctx) => ctx.sagas.steps.load(saga.id),

@@ -4,7 +4,7 @@ import { parse } from 'graphql';
 import { sql } from 'kysely';
 import { API_KEY_REVOKED_CHANNEL } from '../../platform/api-keys.js';
 import { BadInputError } from '../../platform/errors.js';
-import { DateTimeScalar, isUuid } from '../../platform/graphql/scalars.js';
+import { canonicalUuid, DateTimeScalar } from '../../platform/graphql/scalars.js';
 import type { Runtime } from '../../platform/runtime.js';
 import { commandContext, type RequestContext, type SubgraphDefinition } from '../../platform/subgraph-server.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
@@ -45,8 +45,10 @@ const accessResolvers = (runtime: Runtime, db: ReturnType<Runtime['subgraphDb']>
       const result = await runtime.commands.execute(apiKeyDecider, keyId, { type: 'CreateApiKey', data: { ...args, keyId, secret } }, commandContext(ctx));
       return { apiKey: written(result.state), secret };
     },
-    revokeApiKey: async (_, { id }, ctx) => {
-      if (!isUuid(id)) throw new BadInputError('id is not an API key id', { field: 'id' });
+    revokeApiKey: async (_, args, ctx) => {
+      // The key's stream and the gateways' caches name it in lower case; an admin may paste it in any.
+      const id = canonicalUuid(args.id);
+      if (!id) throw new BadInputError('id is not an API key id', { field: 'id' });
       const result = await runtime.commands.execute(apiKeyDecider, id, { type: 'RevokeApiKey', data: { keyId: id } }, commandContext(ctx));
       // The key's stream already says revoked (gateways read it there); this tells every gateway
       // replica to drop the key from its cache now.

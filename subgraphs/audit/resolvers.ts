@@ -4,7 +4,7 @@ import type { CommandHandler } from '../../event-store/command-handler.js';
 import type { StoredEvent } from '../../event-store/types.js';
 import { BadInputError, NotFoundError } from '../../platform/errors.js';
 import { toLabEvent } from '../../platform/graphql/lab-event.js';
-import { DateTimeScalar, JSONScalar, isUuid } from '../../platform/graphql/scalars.js';
+import { canonicalUuid, DateTimeScalar, JSONScalar } from '../../platform/graphql/scalars.js';
 import { ForbiddenError, hasRole } from '../../platform/roles.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
@@ -28,32 +28,44 @@ export type SignatureView = RecordSigned['data'];
 /** The stream that makes a record of each type exist (a sample's id on a run ref is no run). */
 const OWN_STREAM: Record<RecordType, string> = { SAMPLE: 'Sample', RUN: 'SequencingRun' };
 
-/** A record's trail, or NOT_FOUND when the record does not exist in the caller's tenant. */
-const recordTrail = async (ctx: AuditContext, record: { type: RecordType; id: string }): Promise<StoredEvent[]> => {
+/**
+ * A record named by a client (its id in any case, as the trail index and the record's own stream
+ * spell it), with its trail; NOT_FOUND when the record does not exist in the caller's tenant.
+ */
+const recordTrail = async (ctx: AuditContext, record: { type: RecordType; id: string }): Promise<{ id: string; trail: StoredEvent[] }> => {
   const what = record.type.toLowerCase();
-  if (!isUuid(record.id)) throw new BadInputError(`${record.id} is not a ${what} id`, { field: 'record.id' });
-  const trail = await ctx.trails.load(record.id);
-  if (!trail.some((event) => event.streamId === `${OWN_STREAM[record.type]}-${record.id}`)) throw new NotFoundError(`${what} ${record.id} not found`);
-  return trail;
+  const id = canonicalUuid(record.id);
+  if (!id) throw new BadInputError(`${record.id} is not a ${what} id`, { field: 'record.id' });
+  const trail = await ctx.trails.load(id);
+  if (!trail.some((event) => event.streamId === `${OWN_STREAM[record.type]}-${id}`)) throw new NotFoundError(`${what} ${record.id} not found`);
+  return { id, trail };
 };
 
 export const auditResolvers = (deps: { commands: CommandHandler; maxAuthAgeSeconds: number }): Resolvers<AuditContext> => {
-  const history = (record: RecordReference, _: unknown, ctx: AuditContext) => (isUuid(record.id) ? ctx.trails.load(record.id).then((trail) => trail.map(toLabEvent)) : []);
-  const signatures = async (record: RecordReference, _: unknown, ctx: AuditContext) => (isUuid(record.id) ? signaturesIn(await ctx.trails.load(record.id), record.id) : []);
+  const history = (record: RecordReference, _: unknown, ctx: AuditContext) => {
+    const id = canonicalUuid(record.id);
+    return id ? ctx.trails.load(id).then((trail) => trail.map(toLabEvent)) : [];
+  };
+  const signatures = async (record: RecordReference, _: unknown, ctx: AuditContext) => {
+    const id = canonicalUuid(record.id);
+    return id ? signaturesIn(await ctx.trails.load(id), id) : [];
+  };
 
   return {
     DateTime: DateTimeScalar,
     JSON: JSONScalar,
     Query: {
-      auditTrailExport: async (_, { record, format }, ctx) => exportTrail(record, (await recordTrail(ctx, record)).map(toLabEvent), format),
+      auditTrailExport: async (_, { record, format }, ctx) => {
+        const { id, trail } = await recordTrail(ctx, record);
+        return exportTrail({ ...record, id }, trail.map(toLabEvent), format);
+      },
     },
     Mutation: {
       signRecord: async (_, { record, meaning }, ctx) => {
         // §11.50: approval is a manager's act; the other meanings are any technician's.
         if (meaning === 'APPROVED' && !hasRole(ctx.identity.roles, 'manager')) throw new ForbiddenError('manager');
         // The hash covers every change that finished before the signature: the trail loader waits for the index to hold it.
-        const trail = await recordTrail(ctx, record);
-        const id = record.id;
+        const { id, trail } = await recordTrail(ctx, record);
         const digest = trailDigest(trail);
         const signatureId = randomUUID();
         const result = await deps.commands.execute(

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { groupBy, keyBy } from '../../platform/graphql/batch.js';
 import { pageSize } from '../../platform/graphql/connection.js';
-import { DateTimeScalar, isUuid } from '../../platform/graphql/scalars.js';
+import { canonicalUuid, DateTimeScalar } from '../../platform/graphql/scalars.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
 import type { AlertCommands } from './commands/alert-commands.js';
 import { alertDecider, alertExists, type Alert } from './domain/alert.js';
@@ -24,12 +24,17 @@ export interface NotificationsContext extends RequestContext {
 const ref = <T extends string>(__typename: T, id: string | null) => (id ? { __typename, id } : null);
 /** Alert fields resolved to `{ __typename, id }` from the alert itself (see Alert below). */
 const ALERT_REFERENCES: ReadonlySet<string> = new Set(['sample', 'storageUnit', 'sequencingJob', 'sequencingRun']);
+/** An alert named by its id in any case; null for what is no id. */
+const loadAlert = (ctx: NotificationsContext, id: string) => {
+  const alertId = canonicalUuid(id);
+  return alertId ? ctx.alerts.alert.load(alertId) : null;
+};
 const isAlertRaised = (event: StoredEvent): event is StoredEvent<AlertRaised> => event.type === 'AlertRaised';
 
 export const notificationsResolvers = (deps: { queries: AlertQueries; commands: AlertCommands; feed: LiveFeed }): Resolvers<NotificationsContext> => ({
   DateTime: DateTimeScalar,
   Query: {
-    alert: (_, { id }, ctx) => (isUuid(id) ? ctx.alerts.alert.load(id) : null),
+    alert: (_, { id }, ctx) => loadAlert(ctx, id),
     alerts: (_, args, ctx) => deps.queries.list(ctx.tenantId, args, pageSize(args.first), args.after),
   },
   Mutation: {
@@ -55,7 +60,7 @@ export const notificationsResolvers = (deps: { queries: AlertQueries; commands: 
     },
   },
   Alert: {
-    __resolveReference: (reference, ctx) => (isUuid(reference.id) ? ctx.alerts.alert.load(reference.id) : null),
+    __resolveReference: (reference, ctx) => loadAlert(ctx, reference.id),
     // The barcode is provided: an alert about a sample the log never registered (a workflow that
     // failed first) has none, and is about no sample, as the samples subgraph would answer.
     sample: (alert) => (alert.sampleId && alert.sampleBarcode ? { __typename: 'Sample' as const, id: alert.sampleId, barcode: alert.sampleBarcode } : null),
@@ -64,7 +69,7 @@ export const notificationsResolvers = (deps: { queries: AlertQueries; commands: 
     sequencingRun: (alert) => ref('SequencingRun', alert.sequencingRunId),
   },
   Sample: {
-    __resolveReference: (reference) => ({ id: reference.id }),
+    __resolveReference: (reference) => ({ id: canonicalUuid(reference.id) ?? reference.id }),
     alerts: (sample, _, ctx) => ctx.alerts.alertsOfSample.load(sample.id!),
   },
 });

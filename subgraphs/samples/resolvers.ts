@@ -1,7 +1,7 @@
 import type { CommandHandler } from '../../event-store/command-handler.js';
 import { pageSize } from '../../platform/graphql/connection.js';
 import { toLabEvent } from '../../platform/graphql/lab-event.js';
-import { DateTimeScalar, JSONScalar, isUuid } from '../../platform/graphql/scalars.js';
+import { DateTimeScalar, JSONScalar, canonicalUuid } from '../../platform/graphql/scalars.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
 import { importSamples } from './commands/import-samples.js';
 import { SampleCommands } from './commands/sample-commands.js';
@@ -58,7 +58,10 @@ export const samplesResolvers = (deps: { commands: CommandHandler; queries: Samp
     DateTime: DateTimeScalar,
     JSON: JSONScalar,
     Query: {
-      sample: (_, { id }, ctx) => (isUuid(id) ? ctx.samples.byId.load(id) : null),
+      sample: (_, { id }, ctx) => {
+        const sampleId = canonicalUuid(id);
+        return sampleId ? ctx.samples.byId.load(sampleId) : null;
+      },
       sampleByBarcode: (_, { barcode }, ctx) => ctx.samples.byBarcode.load(barcode),
       samples: (_, args, ctx) => deps.queries.list(ctx.tenantId, args.filter ?? {}, pageSize(args.first), args.after),
     },
@@ -80,10 +83,11 @@ export const samplesResolvers = (deps: { commands: CommandHandler; queries: Samp
       sampleStatusChanged: {
         subscribe: (_, args, ctx) => {
           // A malformed id would match nothing, silently, for as long as the client waits.
-          if (args.sampleId != null && !isUuid(args.sampleId)) throw new BadInputError(`"${args.sampleId}" is not a sample id`, { field: 'sampleId' });
+          const sampleId = args.sampleId ? canonicalUuid(args.sampleId) : null;
+          if (args.sampleId != null && !sampleId) throw new BadInputError(`"${args.sampleId}" is not a sample id`, { field: 'sampleId' });
           return eventSubscription(deps.feed, {
             tenantId: ctx.tenantId,
-            accept: (event) => isLifecycleEvent(event) && (!args.sampleId || event.data.sampleId === args.sampleId),
+            accept: (event) => isLifecycleEvent(event) && (!sampleId || event.data.sampleId === sampleId),
             // accept let only lifecycle events through; the guard tells the type checker so.
             map: (event) => (isLifecycleEvent(event) ? statusChange(event) : null),
           });
@@ -109,7 +113,10 @@ export const samplesResolvers = (deps: { commands: CommandHandler; queries: Samp
       descendants: (lineage, _, ctx) => ctx.samples.descendantsOf(lineage.depth).load(lineage.sampleId),
     },
     Sample: {
-      __resolveReference: (reference, ctx) => (isUuid(reference.id) ? ctx.samples.byId.load(reference.id) : null),
+      __resolveReference: (reference, ctx) => {
+        const sampleId = canonicalUuid(reference.id);
+        return sampleId ? ctx.samples.byId.load(sampleId) : null;
+      },
       parent: (sample, _, ctx) => (sample.parentId ? ctx.samples.byId.load(sample.parentId) : null),
       // The first generation of descendants: shares its batch with lineage(depth: 1).
       children: (sample, _, ctx) => ctx.samples.descendantsOf(1).load(sample.id),

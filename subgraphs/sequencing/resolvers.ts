@@ -1,5 +1,5 @@
 import { pageSize } from '../../platform/graphql/connection.js';
-import { DateTimeScalar, isUuid } from '../../platform/graphql/scalars.js';
+import { canonicalUuid, DateTimeScalar } from '../../platform/graphql/scalars.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
 import { BadInputError } from '../../platform/errors.js';
 import type { JobChange, JobCommands } from './commands/job-commands.js';
@@ -36,6 +36,20 @@ const poolIdOf = (event: StoredEvent): string | null => {
   return null;
 };
 
+/** A record by an id a client sent, in any case; null for an id that is no UUID. */
+const byId = <T>(loader: { load: (id: string) => Promise<T> }, id: string | null | undefined): Promise<T> | null => {
+  const canonical = id ? canonicalUuid(id) : null;
+  return canonical ? loader.load(canonical) : null;
+};
+
+/** A subscription's id filter in the spelling events carry; BAD_USER_INPUT for one that is no id (it would match nothing, silently, for as long as the client waits). */
+const filterId = (id: string | null | undefined, what: string): string | null => {
+  if (id == null) return null;
+  const canonical = canonicalUuid(id);
+  if (!canonical) throw new BadInputError(`"${id}" is not a ${what} id`, { field: 'id' });
+  return canonical;
+};
+
 const found = <T>(value: T | null | Error, what: string): T => {
   if (value instanceof Error) throw value;
   if (value === null) throw new BadInputError(`${what} not found`);
@@ -52,11 +66,10 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
     Subscription: {
       runUpdated: {
         subscribe: (_, args, ctx) => {
-          // A malformed id would match nothing, silently, for as long as the client waits.
-          if (args.id != null && !isUuid(args.id)) throw new BadInputError(`"${args.id}" is not a run id`, { field: 'id' });
+          const runId = filterId(args.id, 'run');
           return eventSubscription(deps.feed, {
             tenantId: ctx.tenantId,
-            accept: (event) => isRunEvent(event) && (!args.id || event.data.runId === args.id),
+            accept: (event) => isRunEvent(event) && (!runId || event.data.runId === runId),
             // The run from its own stream, so at least as new as the event.
             map: (event) => (isRunEvent(event) ? deps.runAt(event.tenantId, event.data.runId) : null),
           });
@@ -65,10 +78,10 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       },
       poolChanged: {
         subscribe: (_, args, ctx) => {
-          if (args.id != null && !isUuid(args.id)) throw new BadInputError(`"${args.id}" is not a pool id`, { field: 'id' });
+          const poolId = filterId(args.id, 'pool');
           return eventSubscription(deps.feed, {
             tenantId: ctx.tenantId,
-            accept: (event) => poolIdOf(event) !== null && (!args.id || poolIdOf(event) === args.id),
+            accept: (event) => poolIdOf(event) !== null && (!poolId || poolIdOf(event) === poolId),
             map: (event) => deps.poolAt(event.tenantId, poolIdOf(event)!),
           });
         },
@@ -76,14 +89,14 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       },
     },
     Query: {
-      sequencingJob: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.job.load(id) : null),
+      sequencingJob: (_, { id }, ctx) => byId(ctx.sequencing.job, id),
       sequencingJobs: (_, args, ctx) => deps.queries.list(ctx.tenantId, args, pageSize(args.first), args.after),
       instrumentModels: () => [...INSTRUMENT_MODELS],
       indexKits: (_, __, ctx) => deps.allKits(ctx.tenantId),
-      indexKit: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.kit.load(id) : null),
-      library: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.library.load(id) : null),
-      pool: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.pool.load(id) : null),
-      sequencingRun: (_, { id }, ctx) => (isUuid(id) ? ctx.sequencing.run.load(id) : null),
+      indexKit: (_, { id }, ctx) => byId(ctx.sequencing.kit, id),
+      library: (_, { id }, ctx) => byId(ctx.sequencing.library, id),
+      pool: (_, { id }, ctx) => byId(ctx.sequencing.pool, id),
+      sequencingRun: (_, { id }, ctx) => byId(ctx.sequencing.run, id),
     },
     Mutation: {
       createSequencingJob: (_, { input, idempotencyKey }, ctx) => deps.commands.create(commandContext(ctx), input, idempotencyKey),
@@ -92,7 +105,8 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
         await ctx.readModelsAt();
         return deps.commands.addSample(commandContext(ctx), args.jobId, args);
       },
-      removeSampleFromJob: (_, { jobId, sampleId }, ctx) => change(ctx, jobId, { type: 'RemoveSample', data: { sampleId } }),
+      // A sample id in any case is the one the job lists; one that is no id stays as sent (the job has no such sample).
+      removeSampleFromJob: (_, { jobId, sampleId }, ctx) => change(ctx, jobId, { type: 'RemoveSample', data: { sampleId: canonicalUuid(sampleId) ?? sampleId } }),
       queueJob: (_, { jobId }, ctx) => change(ctx, jobId, { type: 'QueueJob', data: {} }),
       startJob: async (_, { jobId, flowcellId }, ctx) => {
         // Its samples' statuses are the samples context's facts (kept in a replica): read them at the caller's position.
@@ -126,10 +140,10 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       flowcellTypes: (model) => model.flowcells.map((flowcell) => ({ code: flowcell.id, lanes: flowcell.lanes, patterned: flowcell.patterned })),
     },
     IndexKit: {
-      __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.kit.load(ref.id) : null),
+      __resolveReference: (ref, ctx) => byId(ctx.sequencing.kit, ref.id),
     },
     Library: {
-      __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.library.load(ref.id) : null),
+      __resolveReference: (ref, ctx) => byId(ctx.sequencing.library, ref.id),
       sample: (library) => ({ id: library.sampleId }),
       kit: (library, _, ctx) => (library.index.kitId ? ctx.sequencing.kit.load(library.index.kitId) : null),
       indexId: (library) => library.index.indexId,
@@ -143,14 +157,14 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       library: async (member, _, ctx) => found(await ctx.sequencing.library.load(member.libraryId), `library ${member.libraryId}`),
     },
     Pool: {
-      __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.pool.load(ref.id) : null),
+      __resolveReference: (ref, ctx) => byId(ctx.sequencing.pool, ref.id),
       runs: (pool, _, ctx) => ctx.sequencing.runsOfPool.load(pool.id),
     },
     RunLane: {
       pool: async (lane, _, ctx) => found(await ctx.sequencing.pool.load(lane.poolId), `pool ${lane.poolId}`),
     },
     SequencingRun: {
-      __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.run.load(ref.id) : null),
+      __resolveReference: (ref, ctx) => byId(ctx.sequencing.run, ref.id),
       instrument: (run) => found(instrumentModel(run.instrument), `instrument ${run.instrument}`),
       laneCount: (run) => run.lanes,
       flowCellId: (run) => run.minknow?.flowCellId ?? null,
@@ -176,7 +190,7 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       },
     },
     SequencingJob: {
-      __resolveReference: (ref, ctx) => (ref.id && isUuid(ref.id) ? ctx.sequencing.job.load(ref.id) : null),
+      __resolveReference: (ref, ctx) => byId(ctx.sequencing.job, ref.id),
       samples: (job, _, ctx) => samplesOf(job, ctx),
       sampleSheet: async (job, _, ctx) => {
         const samples = await samplesOf(job, ctx);
@@ -189,7 +203,8 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
       sample: (row) => ({ id: row.sampleId }),
     },
     Sample: {
-      __resolveReference: (ref) => ({ id: ref.id }),
+      // A malformed id stays as it is: it matches no job and no library.
+      __resolveReference: (ref) => ({ id: canonicalUuid(ref.id) ?? ref.id }),
       sequencingJobs: (sample, _, ctx) => ctx.sequencing.jobsOfSample.load(sample.id),
       libraries: (sample, _, ctx) => ctx.sequencing.librariesOfSample.load(sample.id),
     },

@@ -1,5 +1,5 @@
 import { BadInputError } from '../../platform/errors.js';
-import { DateTimeScalar, isUuid } from '../../platform/graphql/scalars.js';
+import { canonicalUuid, DateTimeScalar } from '../../platform/graphql/scalars.js';
 import { commandContext, type RequestContext } from '../../platform/subgraph-server.js';
 import type { StorageCommandContext, StorageCommands } from './commands/storage-commands.js';
 import type { StorageUnit } from './domain/storage-unit.js';
@@ -52,7 +52,10 @@ export const storageResolvers = (deps: { queries: StorageQueries; commands: Stor
   DateTime: DateTimeScalar,
   Query: {
     // A unit's label carries its id upper case (scanners read it so): ids are the same in any case.
-    storageUnit: (_, { id }, ctx) => (isUuid(id) ? ctx.storage.unit.load(id.toLowerCase()) : null),
+    storageUnit: (_, { id }, ctx) => {
+      const unitId = canonicalUuid(id);
+      return unitId ? ctx.storage.unit.load(unitId) : null;
+    },
     storageUnits: (_, args, ctx) => deps.queries.units(ctx.tenantId, args),
     findFreePosition: (_, args, ctx) =>
       deps.commands.findFree(ctx.tenantId, args.sampleType, args.underUnitId ?? null, args.zone ?? null, args.spread ?? 1),
@@ -78,7 +81,10 @@ export const storageResolvers = (deps: { queries: StorageQueries; commands: Stor
       deps.commands.recordTemperature(commandContext(ctx), a.unitId, a.celsius, a.recordedAt),
   },
   StorageUnit: {
-    __resolveReference: (ref, ctx) => (isUuid(ref.id) ? ctx.storage.unit.load(ref.id) : null),
+    __resolveReference: (ref, ctx) => {
+      const unitId = canonicalUuid(ref.id);
+      return unitId ? ctx.storage.unit.load(unitId) : null;
+    },
     parent: (unit, _, ctx) => (unit.parent_id ? ctx.storage.unit.load(unit.parent_id) : null),
     children: (unit, _, ctx) => ctx.storage.children.load(unit.id),
     minTempC: (unit) => unit.min_temp_c,
@@ -102,7 +108,8 @@ export const storageResolvers = (deps: { queries: StorageQueries; commands: Stor
     sample: (position) => (position.sample_id && position.state === 'OCCUPIED' ? { __typename: 'Sample', id: position.sample_id } : null),
   },
   Sample: {
-    __resolveReference: (ref) => ({ id: ref.id }),
+    // A malformed id stays as it is: it matches no position and no custody record.
+    __resolveReference: (ref) => ({ id: canonicalUuid(ref.id) ?? ref.id }),
     location: (sample, _, ctx) => ctx.storage.locationOfSample.load(sample.id),
     custody: (sample, _, ctx) => ctx.storage.custodyOfSample.load(sample.id),
   },

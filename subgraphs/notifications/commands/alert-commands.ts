@@ -1,7 +1,7 @@
 import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
 import { BadInputError } from '../../../platform/errors.js';
 import { nameUuid } from '../../../platform/ids.js';
-import { isUuid } from '../../../platform/graphql/scalars.js';
+import { canonicalUuid } from '../../../platform/graphql/scalars.js';
 import type { PublishedFacts } from '../published-facts.js';
 import { alertDecider, raiseAlert, raiseRoute, resolveAlert, resolveEscalation, resolveEscalationRoute, resolveRoute, type Alert, type RaiseAlert } from '../domain/alert.js';
 
@@ -34,14 +34,12 @@ export class AlertCommands {
   }
 
   async acknowledge(context: CommandContext, id: string, note: string | null): Promise<AlertWrite> {
-    assertId(id);
-    const result = await this.commands.execute(alertDecider, id, { type: 'AcknowledgeAlert', data: { by: context.actor, note } }, context);
+    const result = await this.commands.execute(alertDecider, alertIdOf(id), { type: 'AcknowledgeAlert', data: { by: context.actor, note } }, context);
     return { alert: result.state as Alert, position: result.position };
   }
 
   async resolve(context: CommandContext, id: string, note: string | null): Promise<AlertWrite> {
-    assertId(id);
-    const result = await this.commands.executeAcross(resolveAlert, resolveRoute(context.tenantId, id), { type: 'ResolveAlert', data: { by: context.actor, note } }, context);
+    const result = await this.commands.executeAcross(resolveAlert, resolveRoute(context.tenantId, alertIdOf(id)), { type: 'ResolveAlert', data: { by: context.actor, note } }, context);
     return { alert: result.states.alert as Alert, position: result.position };
   }
 
@@ -78,6 +76,9 @@ export class AlertCommands {
   }
 }
 
-const assertId = (id: string) => {
-  if (!isUuid(id)) throw new BadInputError(`"${id}" is not an alert id`, { field: 'id' });
+/** An alert id as its stream spells it (any case accepted); BAD_USER_INPUT when it is no id. */
+const alertIdOf = (id: string): string => {
+  const alertId = canonicalUuid(id);
+  if (!alertId) throw new BadInputError(`"${id}" is not an alert id`, { field: 'id' });
+  return alertId;
 };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AcrossResult, CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
 import type { DeciderSet } from '../../../event-store/decider.js';
 import { BadInputError, NotFoundError } from '../../../platform/errors.js';
-import { isUuid } from '../../../platform/graphql/scalars.js';
+import { canonicalUuid } from '../../../platform/graphql/scalars.js';
 import { validateBarcode } from '../../../platform/lab-rules.js';
 import type { SampleStatus } from '../events.js';
 import { barcodeClaimId, barcodeDecider } from '../domain/barcode.js';
@@ -54,16 +54,16 @@ export class SampleCommands {
     input: DeriveSampleInput,
     options: { expectedVersion?: number | null; idempotencyKey?: string | null } = {},
   ): Promise<DerivationWrite> {
-    assertSampleId(input.parentId, 'parentId');
+    const parentId = sampleIdOf(input.parentId, 'parentId');
     const childId = randomUUID();
     const claimId = barcodeClaimId(context.tenantId, validateBarcode(input.barcode));
     const result = await this.commands.executeAcross(
       sampleDerivation,
-      { parent: input.parentId, child: childId, barcode: claimId },
-      { type: 'DeriveSample', data: { ...input, kind, childId, expectedParentVersion: options.expectedVersion } },
+      { parent: parentId, child: childId, barcode: claimId },
+      { type: 'DeriveSample', data: { ...input, parentId, kind, childId, expectedParentVersion: options.expectedVersion } },
       context,
       // Its own scope, per parent: a key used for a registration, or for another parent's derivation, answers nothing here.
-      { idempotencyKey: options.idempotencyKey ? { scope: `${sampleDecider.streamType}/${kind}/${input.parentId}`, key: options.idempotencyKey } : undefined, result: () => ({ id: childId }) },
+      { idempotencyKey: options.idempotencyKey ? { scope: `${sampleDecider.streamType}/${kind}/${parentId}`, key: options.idempotencyKey } : undefined, result: () => ({ id: childId }) },
     );
     const parent = this.written({ state: result.states.parent, version: result.versions.parent, position: result.position }).sample;
     return { ...(await this.created(result, 'child', context.tenantId)), parent };
@@ -76,12 +76,12 @@ export class SampleCommands {
     to: SampleStatus,
     options: { expectedVersion?: number | null; reason?: string | null; idempotencyKey?: string } = {},
   ): Promise<SampleWrite> {
-    assertSampleId(id);
-    const result = await this.commands.execute(sampleDecider, id, moveTo(to, id, options.reason ?? null), context, {
+    const sampleId = sampleIdOf(id);
+    const result = await this.commands.execute(sampleDecider, sampleId, moveTo(to, sampleId, options.reason ?? null), context, {
       expectedVersion: options.expectedVersion,
       // Scoped by target status and sample: one client key reused for another command, or another
       // sample, is a new request (it answered the first sample's result before).
-      idempotencyKey: options.idempotencyKey ? `${to}/${id}/${options.idempotencyKey}` : undefined,
+      idempotencyKey: options.idempotencyKey ? `${to}/${sampleId}/${options.idempotencyKey}` : undefined,
     });
     return this.written(result);
   }
@@ -89,15 +89,14 @@ export class SampleCommands {
   /** Write-side read (consistent, from the stream), used before commands that reference a sample. */
   /** A parent named by its id, or by the barcode on its tube (as an import row may name it). */
   private async parentIdOf(tenantId: string, reference: string): Promise<string> {
-    if (isUuid(reference)) return (await this.requireSample(tenantId, reference, 'input.parentId')).id;
+    if (canonicalUuid(reference)) return (await this.requireSample(tenantId, reference, 'input.parentId')).id;
     const { state: claim } = await this.commands.load(barcodeDecider, barcodeClaimId(tenantId, reference), tenantId);
     if (!claim.owner) throw new NotFoundError(`parent ${reference} is neither a sample id nor a known barcode`);
     return claim.owner;
   }
 
   async requireSample(tenantId: string, id: string, field = 'id'): Promise<Sample & { version: number }> {
-    assertSampleId(id, field);
-    const { state, version } = await this.commands.load(sampleDecider, id, tenantId);
+    const { state, version } = await this.commands.load(sampleDecider, sampleIdOf(id, field), tenantId);
     if (!exists(state)) throw new NotFoundError(`sample ${id} not found`);
     return { ...state, version };
   }
@@ -118,6 +117,9 @@ export class SampleCommands {
   }
 }
 
-const assertSampleId = (id: string, field = 'id'): void => {
-  if (!isUuid(id)) throw new BadInputError(`"${id}" is not a sample id`, { field });
+/** A sample id as its stream and idempotency scopes spell it (any case accepted); BAD_USER_INPUT when it is no id. */
+const sampleIdOf = (id: string, field = 'id'): string => {
+  const sampleId = canonicalUuid(id);
+  if (!sampleId) throw new BadInputError(`"${id}" is not a sample id`, { field });
+  return sampleId;
 };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
 import { BadInputError, NotFoundError } from '../../../platform/errors.js';
-import { isUuid } from '../../../platform/graphql/scalars.js';
+import { canonicalUuid } from '../../../platform/graphql/scalars.js';
 import type { Kysely } from 'kysely';
 import { jobDecider, jobExists, type Job, type JobCommand } from '../domain/job.js';
 import { jobEnd, jobRunStreams, jobStart, type EndRun, type LoadedJob } from '../domain/sample-run.js';
@@ -18,6 +18,13 @@ type CreateInput = Omit<Extract<JobCommand, { type: 'CreateJob' }>['data'], 'job
 /** Commands on an existing job that need nothing but their own data and touch only the job. */
 export type JobChange = Exclude<JobCommand, { type: 'CreateJob' | 'AddSample' | 'RecordRunMetrics' | 'StartJob' | EndRun['type'] }>;
 
+/** A job id as its stream spells it (a client may send any case); BAD_USER_INPUT when it is no id. */
+const jobIdOf = (jobId: string): string => {
+  const canonical = canonicalUuid(jobId);
+  if (!canonical) throw new BadInputError(`"${jobId}" is not a job id`, { field: 'jobId' });
+  return canonical;
+};
+
 /** The sequencing write path: every mutation is one decision on a job (starting and ending it also on its samples' run claims). */
 export class JobCommands {
   constructor(
@@ -33,8 +40,9 @@ export class JobCommands {
   }
 
   async addSample(context: CommandContext, jobId: string, input: { sampleId: string; i7Index: string; i5Index?: string | null; lane?: number | null }): Promise<JobWrite> {
-    if (!isUuid(input.sampleId)) throw new BadInputError(`"${input.sampleId}" is not a sample id`, { field: 'sampleId' });
-    const [sample] = await sequencingSamples.byIds(this.db, context.tenantId, [input.sampleId]);
+    const sampleId = canonicalUuid(input.sampleId);
+    if (!sampleId) throw new BadInputError(`"${input.sampleId}" is not a sample id`, { field: 'sampleId' });
+    const [sample] = await sequencingSamples.byIds(this.db, context.tenantId, [sampleId]);
     if (!sample) throw new NotFoundError(`sample ${input.sampleId} not found (if it was just created, send its position as x-tracseq-consistent-with)`);
     return this.send(context, jobId, {
       type: 'AddSample',
@@ -44,8 +52,7 @@ export class JobCommands {
 
   /** Judged by the lab's thresholds for the job's platform and flowcell type, the same rule as a run's lanes. */
   async recordRunMetrics(context: CommandContext, jobId: string, metrics: Partial<RunMetrics>): Promise<JobWrite> {
-    if (!isUuid(jobId)) throw new BadInputError(`"${jobId}" is not a job id`, { field: 'jobId' });
-    const { state } = await this.commands.load(jobDecider, jobId, context.tenantId);
+    const { state } = await this.commands.load(jobDecider, jobIdOf(jobId), context.tenantId);
     if (state.status === 'NONE') throw new NotFoundError('sequencing job not found');
     // The platform and flowcell type never change after creation, so thresholds read here stay right for the decision.
     const thresholds = this.config.qcThresholds(state.platform, state.flowcellType ?? '');
@@ -80,15 +87,14 @@ export class JobCommands {
 
   /** The job's samples as its stream has them now: the claims its run decision loads. */
   private async loadJob(context: CommandContext, jobId: string): Promise<LoadedJob & { onInstrument: boolean }> {
-    if (!isUuid(jobId)) throw new BadInputError(`"${jobId}" is not a job id`, { field: 'jobId' });
-    const { state, version } = await this.commands.load(jobDecider, jobId, context.tenantId);
+    const id = jobIdOf(jobId);
+    const { state, version } = await this.commands.load(jobDecider, id, context.tenantId);
     if (!jobExists(state)) throw new NotFoundError('sequencing job not found');
-    return { id: jobId, version, sampleIds: state.samples.map((s) => s.sampleId), onInstrument: state.status === 'RUNNING' || state.status === 'PAUSED' };
+    return { id, version, sampleIds: state.samples.map((s) => s.sampleId), onInstrument: state.status === 'RUNNING' || state.status === 'PAUSED' };
   }
 
   private async send(context: CommandContext, jobId: string, command: JobCommand): Promise<JobWrite> {
-    if (!isUuid(jobId)) throw new BadInputError(`"${jobId}" is not a job id`, { field: 'jobId' });
-    const result = await this.commands.execute(jobDecider, jobId, command, context);
+    const result = await this.commands.execute(jobDecider, jobIdOf(jobId), command, context);
     return { job: result.state as Job, position: result.position };
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
 import { BadInputError, NotFoundError } from '../../../platform/errors.js';
-import { isUuid } from '../../../platform/graphql/scalars.js';
+import { canonicalUuid } from '../../../platform/graphql/scalars.js';
 import type { IndexCheckLevels } from '../domain/index-check.js';
 import { indexKitDecider } from '../domain/index-kit.js';
 import { libraryDecider, type Library } from '../domain/library.js';
@@ -19,9 +19,11 @@ import type { LibraryIndex, PoolWarning } from '../events.js';
 import type { IndexKitView } from '../read-model/lab-queries.js';
 import { sequencingSamples } from '../read-model/jobs-projection.js';
 
-const id = (value: string, field: string) => {
-  if (!isUuid(value)) throw new BadInputError(`"${value}" is not an id`, { field });
-  return value;
+/** An id as streams and read models spell it (a client may send any case); BAD_USER_INPUT when it is no id. */
+const id = (value: string, field: string): string => {
+  const canonical = canonicalUuid(value);
+  if (!canonical) throw new BadInputError(`"${value}" is not an id`, { field });
+  return canonical;
 };
 
 export interface LibraryInput {
@@ -117,7 +119,8 @@ export class LabCommands {
   async loadPool(context: CommandContext, runId: string, lane: number, poolId: string) {
     const { state: pool } = await this.commands.load(poolDecider, id(poolId, 'poolId'), context.tenantId);
     if (pool.status === 'NONE') throw new NotFoundError(`pool ${poolId} not found`);
-    const { state: planned } = await this.commands.load(runDecider, id(runId, 'runId'), context.tenantId);
+    const plannedId = id(runId, 'runId');
+    const { state: planned } = await this.commands.load(runDecider, plannedId, context.tenantId);
     // Only a Nanopore run needs the libraries' barcodes (a run's kind never changes, so reading it first is safe).
     const libraries = planned.status !== 'NONE' && planned.minknow
       ? await Promise.all(pool.members.map(async (m) => {
@@ -125,7 +128,7 @@ export class LabCommands {
           return { barcode: state.status === 'NONE' ? m.libraryId : state.barcode, indexId: state.status === 'NONE' ? null : state.index.indexId };
         }))
       : [];
-    const result = await this.commands.execute(runDecider, runId, { type: 'LoadPool', data: { lane, poolId, libraries } }, context);
+    const result = await this.commands.execute(runDecider, plannedId, { type: 'LoadPool', data: { lane, poolId: pool.id, libraries } }, context);
     const run = result.state as RunView;
     // Colour balance depends on the instrument, so it is known only once the pool meets a run.
     const model = instrumentModel(run.instrument);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
 import { BadInputError, ConflictError, NoCapacityError, NotFoundError } from '../../../platform/errors.js';
-import { isUuid } from '../../../platform/graphql/scalars.js';
+import { canonicalUuid } from '../../../platform/graphql/scalars.js';
 import {
   custodyDecider,
   placement,
@@ -32,8 +32,11 @@ export interface StorageCommandContext extends CommandContext {
 /** A client's key, scoped by what it does and to which record: reused on another sample or position, it is a new request. */
 const keyed = (scope: string, recordId: string, key?: string | null) => (key ? { scope: `storage/${scope}/${recordId}`, key } : undefined);
 
-const requireId = (id: string, field: string) => {
-  if (!isUuid(id)) throw new BadInputError(`"${id}" is not an id`, { field });
+/** An id as streams, idempotency scopes and the read model spell it (a client may send any case); BAD_USER_INPUT when it is no id. */
+const requireId = (id: string, field: string): string => {
+  const canonical = canonicalUuid(id);
+  if (!canonical) throw new BadInputError(`"${id}" is not an id`, { field });
+  return canonical;
 };
 
 /** Free positions listed per round of a search (a read model lagging by more reservations than this answers CONFLICT). */
@@ -69,25 +72,25 @@ export class StorageCommands {
   ) {}
 
   async createUnit(context: CommandContext, input: Omit<CreateStorageUnitData, 'unitId'>, idempotencyKey?: string | null) {
-    if (input.parentId) requireId(input.parentId, 'parentId');
-    const parent = input.parentId ? (await this.commands.load(storageUnitDecider, input.parentId, context.tenantId)).state : null;
-    if (input.parentId && parent && !unitExists(parent)) throw new NotFoundError(`storage unit ${input.parentId} not found`);
+    const parentId = input.parentId ? requireId(input.parentId, 'parentId') : input.parentId;
+    const parent = parentId ? (await this.commands.load(storageUnitDecider, parentId, context.tenantId)).state : null;
+    if (parentId && parent && !unitExists(parent)) throw new NotFoundError(`storage unit ${input.parentId} not found`);
     const unitId = randomUUID();
-    const result = await this.commands.execute(storageUnitDecider, unitId, { type: 'CreateStorageUnit', data: { ...input, unitId, parent } }, context, { idempotencyKey });
+    const result = await this.commands.execute(storageUnitDecider, unitId, { type: 'CreateStorageUnit', data: { ...input, parentId, unitId, parent } }, context, { idempotencyKey });
     return { unit: result.state as StorageUnit, position: result.position };
   }
 
   async recordTemperature(context: CommandContext, unitId: string, celsius: number, recordedAt: string | null | undefined) {
-    requireId(unitId, 'unitId');
+    const id = requireId(unitId, 'unitId');
     const at = recordedAt ?? context.now ?? new Date().toISOString();
-    const result = await this.commands.execute(storageUnitDecider, unitId, { type: 'RecordTemperature', data: { unitId, celsius, recordedAt: at } }, context);
+    const result = await this.commands.execute(storageUnitDecider, id, { type: 'RecordTemperature', data: { unitId: id, celsius, recordedAt: at } }, context);
     const unit = result.state as StorageUnit;
     return { reading: { celsius, recordedAt: at, inRange: celsius >= unit.minTempC! && celsius <= unit.maxTempC! }, position: result.position };
   }
 
   async reserve(context: StorageCommandContext, positionId: string, sampleId: string, key?: string | null) {
     const [target, sample] = await Promise.all([this.target(context, positionId), this.sample(context, sampleId)]);
-    return this.place(context, target, sampleId, { type: 'ReservePosition', data: { sample, target: this.asTarget(target) } }, keyed('reserve', sampleId, key), { positionId: target.id });
+    return this.place(context, target, sample.sampleId, { type: 'ReservePosition', data: { sample, target: this.asTarget(target) } }, keyed('reserve', sample.sampleId, key), { positionId: target.id });
   }
 
   /**
@@ -101,11 +104,12 @@ export class StorageCommands {
    * (permanent); every candidate taken by concurrent reservations is CONFLICT (a retry finds the
    * next ones).
    */
-  async reserveFree(context: StorageCommandContext, sampleId: string, underUnitId: string | null, zone: string | null, key?: string | null) {
+  async reserveFree(context: StorageCommandContext, anySampleId: string, anyUnderUnitId: string | null, zone: string | null, key?: string | null) {
+    const sampleId = requireId(anySampleId, 'sampleId');
     // Independent reads, so one round trip's wait, not two.
     const [sample, first] = await Promise.all([this.sample(context, sampleId), key ? this.commands.store.findIdempotent(context.tenantId, keyed('reserve', sampleId, key)!) : null]);
     if (first) return this.reserve(context, first.result.positionId as string, sampleId, key);
-    if (underUnitId) requireId(underUnitId, 'underUnitId');
+    const underUnitId = anyUnderUnitId ? requireId(anyUnderUnitId, 'underUnitId') : null;
     if (!underUnitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
     const zones = sample.zones as string[] | null;
     const tried = new Set<string>();
@@ -140,18 +144,19 @@ export class StorageCommands {
   async release(context: StorageCommandContext, positionId: string, key?: string | null) {
     const target = await this.target(context, positionId);
     // Who holds it is the position's own stream's word, not the read model's.
-    const { state } = await this.commands.load(positionDecider, positionId, context.tenantId);
-    const held = state.sampleId ?? (key ? await this.reservedBy(context.tenantId, positionId) : null);
+    const { state } = await this.commands.load(positionDecider, target.id, context.tenantId);
+    const held = state.sampleId ?? (key ? await this.reservedBy(context.tenantId, target.id) : null);
     if (!held) throw new BadInputError(`position ${target.label} holds no reservation`, { field: 'positionId' });
-    return this.place(context, target, held, { type: 'ReleaseReservation', data: { sampleId: held, target: this.asTarget(target) } }, keyed('release', positionId, key));
+    return this.place(context, target, held, { type: 'ReleaseReservation', data: { sampleId: held, target: this.asTarget(target) } }, keyed('release', target.id, key));
   }
 
   async store(context: StorageCommandContext, sampleId: string, positionId: string, key?: string | null) {
     const [target, sample] = await Promise.all([this.target(context, positionId), this.sample(context, sampleId)]);
-    return this.place(context, target, sampleId, { type: 'StoreSample', data: { sample, target: this.asTarget(target) } }, keyed('store', sampleId, key));
+    return this.place(context, target, sample.sampleId, { type: 'StoreSample', data: { sample, target: this.asTarget(target) } }, keyed('store', sample.sampleId, key));
   }
 
-  async remove(context: StorageCommandContext, sampleId: string, reason: string, key?: string | null) {
+  async remove(context: StorageCommandContext, anySampleId: string, reason: string, key?: string | null) {
+    const sampleId = requireId(anySampleId, 'sampleId');
     const target = await this.currentPosition(context, sampleId);
     return this.place(context, target, sampleId, { type: 'RemoveSample', data: { sampleId, target: this.asTarget(target), reason } }, keyed('remove', sampleId, key));
   }
@@ -175,11 +180,11 @@ export class StorageCommands {
 
   /** A free position whose box suits the sample type, under a unit or anywhere in a zone. */
   async findFree(tenantId: string, sampleType: string, underUnitId: string | null, zone: string | null, spread: number) {
-    if (underUnitId) requireId(underUnitId, 'underUnitId');
-    if (!underUnitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
+    const unitId = underUnitId ? requireId(underUnitId, 'underUnitId') : null;
+    if (!unitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
     if (!Number.isInteger(spread) || spread < 1 || spread > 100) throw new BadInputError('spread must be between 1 and 100', { field: 'spread' });
     const zones = zonesFor(sampleType, this.zoneRules) as string[] | null;
-    return this.queries.freePosition(tenantId, { underUnitId, zone, zones, spread });
+    return this.queries.freePosition(tenantId, { underUnitId: unitId, zone, zones, spread });
   }
 
   /** Who a position was last reserved for, from its stream (the read model may have moved on). */
@@ -189,17 +194,20 @@ export class StorageCommands {
     return last ? (last.data as { sampleId: string }).sampleId : null;
   }
 
-  async checkOut(context: StorageCommandContext, sampleId: string, reason: string) {
+  async checkOut(context: StorageCommandContext, anySampleId: string, reason: string) {
+    const sampleId = requireId(anySampleId, 'sampleId');
     const target = await this.currentPosition(context, sampleId);
     return this.place(context, target, sampleId, { type: 'CheckOutSample', data: { sampleId, target: this.asTarget(target), reason } });
   }
 
-  async checkIn(context: StorageCommandContext, sampleId: string) {
+  async checkIn(context: StorageCommandContext, anySampleId: string) {
+    const sampleId = requireId(anySampleId, 'sampleId');
     const target = await this.currentPosition(context, sampleId);
     return this.place(context, target, sampleId, { type: 'CheckInSample', data: { sampleId, target: this.asTarget(target) } });
   }
 
-  async move(context: StorageCommandContext, sampleId: string, toPositionId: string) {
+  async move(context: StorageCommandContext, anySampleId: string, toPositionId: string) {
+    const sampleId = requireId(anySampleId, 'sampleId');
     const [from, to, sample] = await Promise.all([this.currentPosition(context, sampleId), this.target(context, toPositionId), this.sample(context, sampleId)]);
     const result = await this.commands.executeAcross(
       sampleMove,
@@ -245,8 +253,8 @@ export class StorageCommands {
    * A box created at or before the caller's position is waited for only when it is not there yet.
    */
   private async target(context: StorageCommandContext, positionId: string): Promise<PositionRow> {
-    requireId(positionId, 'positionId');
-    const { rows: [row] } = await this.readAtCaller(context, () => this.queries.positionsByIds(context.tenantId, [positionId]));
+    const id = requireId(positionId, 'positionId');
+    const { rows: [row] } = await this.readAtCaller(context, () => this.queries.positionsByIds(context.tenantId, [id]));
     if (!row) throw new NotFoundError(`position ${positionId} not found ${CONSISTENCY_HINT}`);
     return row;
   }
@@ -265,8 +273,7 @@ export class StorageCommands {
 
   /** Where the sample's custody says it is (stored or checked out), from the write side. */
   private async currentPosition(context: StorageCommandContext, sampleId: string): Promise<PositionRow> {
-    requireId(sampleId, 'sampleId');
-    const { state } = await this.commands.load(custodyDecider, sampleId, context.tenantId);
+    const { state } = await this.commands.load(custodyDecider, requireId(sampleId, 'sampleId'), context.tenantId);
     if (!state.positionId) throw new BadInputError('sample is not in storage', { field: 'sampleId' });
     return this.target(context, state.positionId);
   }
@@ -277,8 +284,7 @@ export class StorageCommands {
    * projection. The replica serves queries.
    */
   private async sample(context: StorageCommandContext, sampleId: string): Promise<SampleFacts> {
-    requireId(sampleId, 'sampleId');
-    const row = sampleFactsFromStream(await this.commands.store.readStream(`Sample-${sampleId}`, { tenantId: context.tenantId }));
+    const row = sampleFactsFromStream(await this.commands.store.readStream(`Sample-${requireId(sampleId, 'sampleId')}`, { tenantId: context.tenantId }));
     if (!row) throw new NotFoundError(`sample ${sampleId} not found`);
     return { sampleId: row.id, sampleType: row.sample_type, status: row.status, zones: zonesFor(row.sample_type, this.zoneRules) };
   }

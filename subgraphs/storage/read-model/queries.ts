@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { isUuid } from '../../../platform/graphql/scalars.js';
+import { canonicalUuid, isUuid } from '../../../platform/graphql/scalars.js';
 import type { TemperatureZone } from '../events.js';
 
 export interface UnitRow {
@@ -100,12 +100,14 @@ export class StorageQueries {
   }
 
   async units(tenantId: string, filter: { kind?: string | null; zone?: string | null; parentId?: string | null }): Promise<UnitRow[]> {
-    if (filter.parentId && !isUuid(filter.parentId)) return [];
+    // A parent id in any case; one that is no UUID (the empty string too) is the parent of nothing.
+    const parentId = filter.parentId != null ? canonicalUuid(filter.parentId) : null;
+    if (filter.parentId != null && !parentId) return [];
     return (
       await sql<UnitRow>`SELECT ${UNIT_COLUMNS} FROM storage_read.units WHERE tenant_id = ${tenantId}
         AND (${filter.kind ?? null}::text IS NULL OR kind = ${filter.kind ?? null})
         AND (${filter.zone ?? null}::text IS NULL OR zone = ${filter.zone ?? null})
-        AND (${filter.parentId ?? null}::uuid IS NULL OR parent_id = ${filter.parentId ?? null}::uuid)
+        AND (${parentId}::uuid IS NULL OR parent_id = ${parentId}::uuid)
         ORDER BY kind, name LIMIT 1000`.execute(this.db)
     ).rows;
   }
