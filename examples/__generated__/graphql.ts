@@ -1523,7 +1523,7 @@ export type SubmitSampleInput = {
 
 export type Subscription = {
   __typename?: 'Subscription';
-  /** New alerts as they are raised, at least this severe. */
+  /** Alerts at least this severe as they are raised, and again whenever an open one repeats (a freezer that recovered and failed again, another failing lane, an escalation's next level): the same id, with the repeat's message and the highest severity so far. */
   alertRaised: Alert;
   /** Every event stored for your lab, optionally only some stream types (e.g. Sample, StorageUnit) and event types. */
   labEvents: LabEvent;

@@ -6,7 +6,7 @@ import { commandContext, type RequestContext } from '../../platform/subgraph-ser
 import type { AlertCommands } from './commands/alert-commands.js';
 import { alertDecider, alertExists, type Alert } from './domain/alert.js';
 import type { StoredEvent } from '../../event-store/types.js';
-import { SEVERITIES, type AlertRaised } from './events.js';
+import { SEVERITIES, type AlertRaised, type AlertRepeated, type Severity } from './events.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import { answeredByPayload, eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
 import type { LiveFeed } from '../../event-store/bus/live-feed.js';
@@ -30,6 +30,8 @@ const loadAlert = (ctx: NotificationsContext, id: string) => {
   return alertId ? ctx.alerts.alert.load(alertId) : null;
 };
 const isAlertRaised = (event: StoredEvent): event is StoredEvent<AlertRaised> => event.type === 'AlertRaised';
+const isAlertRepeated = (event: StoredEvent): event is StoredEvent<AlertRepeated> => event.type === 'AlertRepeated';
+const atLeast = (severity: Severity, min: Severity) => SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(min);
 
 export const notificationsResolvers = (deps: { queries: AlertQueries; commands: AlertCommands; feed: LiveFeed }): Resolvers<NotificationsContext> => ({
   DateTime: DateTimeScalar,
@@ -48,12 +50,16 @@ export const notificationsResolvers = (deps: { queries: AlertQueries; commands: 
           tenantId: ctx.tenantId,
           // The alert comes from its event; only a selection reaching past it (Sample.alerts) reads the read model.
           needsReadModels: !answeredByPayload(info, ALERT_REFERENCES),
-          accept: (event) => isAlertRaised(event) && SEVERITIES.indexOf(event.data.severity) >= SEVERITIES.indexOf(args.minSeverity ?? 'INFO'),
-          // The alert as raised, straight from its event: no read-model lag for the subscriber.
-          map: (event) => {
-            if (!isAlertRaised(event)) return null;
-            const alert = alertDecider.evolve(alertDecider.initialState(), { type: event.type, data: event.data, occurredAt: event.occurredAt, streamVersion: event.streamVersion });
-            return alertExists(alert) ? alert : null;
+          // A repeat is news too (a freezer that recovered and failed again, a second failing lane, an
+          // escalation's next level): the same alert again, as the repeat left it. An alert's
+          // severity is the highest of its raise and repeats, so a repeat is judged once folded.
+          accept: (event) => (isAlertRaised(event) ? atLeast(event.data.severity, args.minSeverity ?? 'INFO') : isAlertRepeated(event)),
+          // The alert straight from its events: no read-model lag for the subscriber.
+          map: async (event) => {
+            const alert = isAlertRaised(event)
+              ? alertDecider.evolve(alertDecider.initialState(), { type: event.type, data: event.data, occurredAt: event.occurredAt, streamVersion: event.streamVersion })
+              : await deps.commands.asOf(event.tenantId, (event.data as AlertRepeated['data']).alertId, event.streamVersion);
+            return alert && alertExists(alert) && atLeast(alert.severity, args.minSeverity ?? 'INFO') ? alert : null;
           },
         }),
       resolve: (source: Delivery<Alert>) => source.payload,

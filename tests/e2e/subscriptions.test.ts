@@ -48,6 +48,25 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     await client.dispose();
   });
 
+  it('alertRaised announces an open alert again when its condition repeats: a freezer that recovered and failed again', async () => {
+    const { freezer } = await lab.freezerWithBox('Repeat freezer', 'MINUS_20');
+    const client = wsClient(system.gatewayUrl);
+    const sub = collect(client, `subscription { alertRaised(minSeverity: CRITICAL) { id kind severity status message storageUnit { id } } }`);
+    await live(1);
+    const record = (celsius: number) => lab.mutate(`mutation($u: ID!, $c: Float!) { recordTemperature(unitId: $u, celsius: $c) { position } }`, { u: freezer, c: celsius });
+    await record(-2);
+    await waitUntil(() => sub.results.length >= 1, 10_000, 'the excursion announced');
+    await record(-20);
+    await record(12);
+    await waitUntil(() => sub.results.length >= 2, 10_000, 'the second excursion announced');
+    const [first, again] = sub.results.map((result) => result.data.alertRaised);
+    expect(first).toMatchObject({ kind: 'TEMPERATURE_EXCURSION', severity: 'CRITICAL', status: 'OPEN', storageUnit: { id: freezer } });
+    expect(first.message).toContain('-2 °C');
+    // One open alert per freezer: the same alert, now saying what happened this time.
+    expect(again).toMatchObject({ id: first.id, kind: 'TEMPERATURE_EXCURSION', severity: 'CRITICAL', status: 'OPEN' });
+    expect(again.message).toContain('12 °C');
+  });
+
   it('alertRaised reaching past its event (Sample.alerts, a read model) lists the alert it announces', async () => {
     const client = wsClient(system.gatewayUrl);
     const sub = collect(client, `subscription { alertRaised { id sample { barcode alerts { id kind } } } }`);

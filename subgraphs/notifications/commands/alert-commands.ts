@@ -3,7 +3,7 @@ import { BadInputError } from '../../../platform/errors.js';
 import { nameUuid } from '../../../platform/ids.js';
 import { canonicalUuid } from '../../../platform/graphql/scalars.js';
 import type { PublishedFacts } from '../published-facts.js';
-import { alertDecider, raiseAlert, raiseRoute, resolveAlert, resolveEscalation, resolveEscalationRoute, resolveRoute, type Alert, type RaiseAlert } from '../domain/alert.js';
+import { alertDecider, alertExists, raiseAlert, raiseRoute, resolveAlert, resolveEscalation, resolveEscalationRoute, resolveRoute, type Alert, type AlertState, type RaiseAlert } from '../domain/alert.js';
 
 export interface AlertWrite {
   alert: Alert;
@@ -31,6 +31,16 @@ export class AlertCommands {
       idempotencyKey: { scope: 'Alert', key: `${alert.sourceEventId}/${alert.kind}/${alert.subjectId}` },
     });
     return { alert: result.states.alert as Alert, position: result.position };
+  }
+
+  /** The alert as its event at `version` left it, folded from its stream (what a repeat's subscribers get). */
+  async asOf(tenantId: string, alertId: string, version: number): Promise<Alert | null> {
+    const events = await this.commands.store.readStream(`${alertDecider.streamType}-${alertId}`, { tenantId, toVersion: version });
+    const state = events.reduce<AlertState>(
+      (alert, event) => alertDecider.evolve(alert, { type: event.type, data: event.data, occurredAt: event.occurredAt, streamVersion: event.streamVersion } as Parameters<typeof alertDecider.evolve>[1]),
+      alertDecider.initialState(),
+    );
+    return alertExists(state) ? state : null;
   }
 
   async acknowledge(context: CommandContext, id: string, note: string | null): Promise<AlertWrite> {
