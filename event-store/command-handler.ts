@@ -4,6 +4,7 @@ import type { AcrossDecider, AnyDecider, Command, Decider, DeciderSet, EventsOf,
 import type { EventStore } from './event-store.js';
 import type { AppendResult, Event, EventMetadata, IdempotencyClaim, StoredEvent } from './types.js';
 import { activeTraceContext } from './trace-context.js';
+import { checkpointOf, compareCheckpoints, parsePosition } from './position.js';
 
 /** Who issued a command and when; becomes every resulting event's metadata. */
 export interface CommandContext {
@@ -292,7 +293,7 @@ export class CommandHandler {
     const idempotency = command.idempotencyKey ? { scope: command.idempotencyKey.scope, key: command.idempotencyKey.key } : undefined;
     for (let attempt = 1; ; attempt++) {
       const { states, versions, idempotent } = await this.loadAll(command, attempt === 1 ? idempotency : undefined);
-      if (idempotent) return { states, versions, position: idempotent.position, replayed: true, result: idempotent.result };
+      if (idempotent) return { ...(await this.loadAllAsOf(command, idempotent.position)), position: idempotent.position, replayed: true, result: idempotent.result };
       const now = context.now ?? new Date().toISOString();
       const perStream = command.decide(states, { now, versions });
       const next = command.streams.map((stream, index) =>
@@ -309,7 +310,7 @@ export class CommandHandler {
       if (writes.every((write) => write.events.length === 0)) return { states: next, versions, position: NO_POSITION, replayed: false, result };
       try {
         const appended = await this.store.appendUnit({ streams: writes, metadata: this.metadata(context, now), idempotency, result });
-        if (appended.replayed) return { ...(await this.loadAll(command)), position: appended.position, replayed: true, result: appended.result };
+        if (appended.replayed) return { ...(await this.loadAllAsOf(command, appended.position)), position: appended.position, replayed: true, result: appended.result };
         return { states: next, versions: command.streams.map((_, index) => versions[index]! + (perStream[index]?.length ?? 0)), position: appended.position, replayed: false, result };
       } catch (error) {
         // The decision's own ConcurrencyError (a client's expected version) is thrown above, not here.
@@ -317,6 +318,12 @@ export class CommandHandler {
         await this.backOff(attempt, writes.map((write) => write.streamId));
       }
     }
+  }
+
+  /** Every stream of a multi-stream command as the write at `position` left it (a replayed key's answer). */
+  private async loadAllAsOf(command: MultiCommand, position: string): Promise<{ states: unknown[]; versions: number[] }> {
+    const loaded = await Promise.all(command.streams.map((stream) => this.loadAsOf(stream.decider, stream.id, command.context.tenantId, position)));
+    return { states: loaded.map((l) => l.state), versions: loaded.map((l) => l.version) };
   }
 
   /** Every stream of a multi-stream command and its idempotency key's lookup, in one statement. */
@@ -339,8 +346,23 @@ export class CommandHandler {
     };
   }
 
+  /**
+   * A repeated idempotency key answers the first result: the aggregate as that write left it, not as
+   * later writes made it (a replayed receive after a reject still says RECEIVED, at its version).
+   */
   private async replayed<State, E extends Event>(decider: Loadable<State, E>, id: string, position: string, tenantId: string): Promise<CommandResult<State>> {
-    const { state, version } = await this.load(decider, id, tenantId);
+    const { state, version } = await this.loadAsOf(decider, id, tenantId, position);
     return { id, state, version, position, replayed: true };
+  }
+
+  /**
+   * An aggregate as the write at `position` left it: its events up to that write's. A write's events
+   * share its transaction, and a stream's later writes loaded after it committed, so they come after
+   * it in commit order. Read without snapshots (a snapshot may be newer than the write).
+   */
+  async loadAsOf<State, E extends Event>(decider: Loadable<State, E>, id: string, tenantId: string, position: string): Promise<{ state: State; version: number }> {
+    const write = parsePosition(position);
+    const events = await this.store.readStream(`${decider.streamType}-${id}`, { tenantId });
+    return fold(decider, { snapshot: null, events: events.filter((event) => compareCheckpoints(checkpointOf(event), write) <= 0) });
   }
 }

@@ -93,6 +93,20 @@ const measured = (value: number | null | undefined, field: string, max: number):
   return value;
 };
 
+/**
+ * A sample's measured volume (µL) as the lab records it: absent, 0 (an empty tube), or a volume of
+ * whole nanolitres up to `MAX_VOLUME_UL`, kept to the nanolitre (0.001 µL) as every volume the lab
+ * takes from it is (positiveVolume). A volume that is not 0 but rounds to no nanolitre (e.g.
+ * 0.0001 µL) is refused: no aliquot could be taken from it, and it is no measurement the bench makes.
+ */
+export const measuredVolume = (value: number | null | undefined, field = 'volumeUl'): number | null => {
+  const volume = measured(value, field, MAX_VOLUME_UL);
+  if (volume === null || volume === 0) return volume;
+  const nanolitres = toNanolitres(volume);
+  if (nanolitres === 0) throw new BadInputError(`${field} must be 0 or at least 0.001 µL (volumes count in whole nanolitres)`, { field, min: 0.001 });
+  return toMicrolitres(nanolitres);
+};
+
 export interface SampleFieldsInput {
   barcode: string;
   sampleType: string;
@@ -112,7 +126,7 @@ export const validateSampleFields = (input: SampleFieldsInput) => {
   return {
     barcode,
     sampleType: input.sampleType as SampleType,
-    volumeUl: measured(input.volumeUl, 'volumeUl', MAX_VOLUME_UL),
+    volumeUl: measuredVolume(input.volumeUl),
     concentrationNgUl: measured(input.concentrationNgUl, 'concentrationNgUl', MAX_CONCENTRATION_NG_UL),
     submitter: boundedText(input.submitter, 'submitter', 200),
     projectCode: boundedText(input.projectCode, 'projectCode', 64),

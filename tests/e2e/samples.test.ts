@@ -132,6 +132,30 @@ describe('samples through the gateway', () => {
     expect(fromTwo.parent).toEqual({ id: two, volumeUl: 119 });
   });
 
+  it('answers a repeated idempotency key with the record as the first write left it, not as it is now', async () => {
+    const lab = labClient(system);
+    const registered = await register('E2E-IDEM-AS-01', {}, {}, 'as-of-register');
+    const receive = (key: string) => lab.mutate(`mutation($id: ID!, $k: String) { receiveSample(id: $id, idempotencyKey: $k) { position sample { status version } } }`, { id: registered.sample.id, k: key });
+    const received = await receive('K');
+    expect(received.sample).toEqual({ status: 'RECEIVED', version: 2 });
+    await lab.mutate(`mutation($id: ID!) { rejectSample(id: $id, reason: "haemolysed") { position } }`, { id: registered.sample.id });
+    expect(await receive('K')).toEqual(received);
+    const replayed = await register('E2E-IDEM-AS-01', {}, {}, 'as-of-register');
+    expect(replayed).toEqual(registered);
+    expect(replayed.sample).toMatchObject({ status: 'PENDING', version: 1 });
+    // A derivation's replay: the parent with what it held after that take, though a later one took more.
+    const parent = (await register('E2E-IDEM-AS-02')).sample.id;
+    await lab.mutate(`mutation($id: ID!) { receiveSample(id: $id) { position } }`, { id: parent });
+    const aliquot = (barcode: string, key: string) =>
+      lab.mutate(`mutation($i: AliquotSampleInput!, $k: String) { aliquotSample(input: $i, idempotencyKey: $k) { position sample { barcode status version } parent { volumeUl version } } }`, { i: { parentId: parent, barcode, volumeTakenUl: 1 }, k: key });
+    const first = await aliquot('E2E-IDEM-AS-03', 'as-of-aliquot-1');
+    expect(first.parent).toEqual({ volumeUl: 119, version: 3 });
+    expect((await aliquot('E2E-IDEM-AS-04', 'as-of-aliquot-2')).parent).toEqual({ volumeUl: 118, version: 4 });
+    const child = (await system.gql(`{ sampleByBarcode(barcode: "E2E-IDEM-AS-03") { id } }`, {}, { 'x-tracseq-consistent-with': first.position })).data.sampleByBarcode.id;
+    await lab.mutate(`mutation($id: ID!) { receiveSample(id: $id) { position } }`, { id: child });
+    expect(await aliquot('E2E-IDEM-AS-03', 'as-of-aliquot-1')).toEqual(first);
+  });
+
   it('rejects bad input with typed errors: BAD_USER_INPUT, NOT_FOUND, validation', async () => {
     const badBarcode = await system.gql(`mutation { registerSample(input: { barcode: "no", sampleType: DNA }) { position } }`);
     expect(badBarcode.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -231,6 +255,81 @@ describe('samples through the gateway', () => {
     ]);
     expect(payload.errors[1].message).toBe('volumeUl must be between 0 and 1000000');
     expect(payload.errors[2].message).toBe('concentrationNgUl must be between 0 and 1000000');
+  });
+
+  it('counts a new sample\'s volume in whole nanolitres on every path, as aliquots do: below 0.001 µL is BAD_USER_INPUT naming the field', async () => {
+    const direct = await system.gql(`mutation { registerSample(input: { barcode: "NL-VOLUME-0001", sampleType: DNA, volumeUl: 0.0001 }) { position } }`);
+    expect(direct.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'volumeUl' });
+    expect(direct.errors?.[0]?.message).toBe('volumeUl must be 0 or at least 0.001 µL (volumes count in whole nanolitres)');
+    const kept = await register('NL-VOLUME-0002', { volumeUl: 2.0004 });
+    expect(kept.sample).toMatchObject({ volumeUl: 2 });
+
+    const csv = ['barcode,sampleType,volumeUl', 'NL-VOLUME-0003,DNA,0.0001', 'NL-VOLUME-0004,DNA,0.001', 'NL-VOLUME-0005,DNA,0'].join('\n');
+    const imported = await system.gql(`mutation($csv: String!) { importSamples(csv: $csv) { imported { barcode volumeUl } errors { row barcode message } } }`, { csv });
+    expect(imported.errors).toBeUndefined();
+    expect(imported.data.importSamples.imported).toEqual([{ barcode: 'NL-VOLUME-0004', volumeUl: 0.001 }, { barcode: 'NL-VOLUME-0005', volumeUl: 0 }]);
+    expect(imported.data.importSamples.errors).toEqual([{ row: 1, barcode: 'NL-VOLUME-0003', message: 'volumeUl must be 0 or at least 0.001 µL (volumes count in whole nanolitres)' }]);
+
+    // An aliquot's own volume (what the child tube holds) and a submission's sample follow the same rule.
+    await system.gql(`mutation($id: ID!) { receiveSample(id: $id) { position } }`, { id: kept.sample.id });
+    const aliquot = await system.gql(`mutation($i: AliquotSampleInput!) { aliquotSample(input: $i) { position } }`, { i: { parentId: kept.sample.id, barcode: 'NL-VOLUME-0006', volumeTakenUl: 1, volumeUl: 0.0001 } });
+    expect(aliquot.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'volumeUl' });
+    const submitted = await system.gql(`mutation { submitSample(input: { sample: { barcode: "NL-VOLUME-0007", sampleType: DNA, volumeUl: 0.0001 }, zone: MINUS_80 }) { position } }`);
+    expect(submitted.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'sample.volumeUl' });
+  });
+
+  it('returns a stored sample that failed sequencing to IN_STORAGE once it is runnable again: its job requeued, or validated after a cancelled run', async () => {
+    const lab = labClient(system);
+    const { box } = await lab.freezerWithBox('Rerun freezer', 'MINUS_80');
+    const id = await lab.validatedSample('E2E-RERUN-0001');
+    const reserved = await lab.mutate(`mutation($s: ID!, $u: ID!) { reserveFreePosition(sampleId: $s, underUnitId: $u) { position storagePosition { id label } } }`, { s: id, u: box });
+    expect(reserved.storagePosition.label).toBe('A1');
+    await lab.mutate(`mutation($s: ID!, $p: ID!) { storeSample(sampleId: $s, positionId: $p) { position } }`, { s: id, p: reserved.storagePosition.id });
+    /** The position of the move that made the sample `status` (the samples context makes it after the lab work's own write). */
+    const movedTo = (status: string): Promise<string> =>
+      lab.eventually(`query($s: ID!) { sample(id: $s) { status history { position data } } }`, { s: id }, (d) => {
+        const last = (d.sample.history as Array<{ position: string; data: { to?: string } }>).filter((event) => event.data.to !== undefined).at(-1);
+        return d.sample.status === status && last?.data.to === status ? last.position : undefined;
+      }, `sample ${status}`);
+    const inBox = async (at: string) => {
+      const read = await system.gql(
+        `query($id: ID!) { sample(id: $id) { status location { label } } samples(filter: { status: [IN_STORAGE], barcodePrefix: "E2E-RERUN" }) { edges { node { id } } } }`,
+        { id },
+        { 'x-tracseq-consistent-with': at },
+      );
+      expect(read.errors).toBeUndefined();
+      expect(read.data.sample).toEqual({ status: 'IN_STORAGE', location: { label: 'A1' } });
+      expect(read.data.samples.edges).toEqual([{ node: { id } }]);
+    };
+    const stored = await movedTo('IN_STORAGE');
+
+    const job = (await lab.mutate(`mutation { createSequencingJob(input: { name: "Rerun job", platform: NOVASEQ_X, readStructure: "151T8B8B151T" }) { position job { id } } }`)).job.id as string;
+    const act = (mutation: string, extra = '', at?: string) =>
+      system.gql(`mutation($j: ID!) { ${mutation}(jobId: $j${extra}) { position job { status } } }`, { j: job }, { 'x-tracseq-consistent-with': at ?? lab.position });
+    await lab.mutate(`mutation($j: ID!, $s: ID!) { addSampleToJob(jobId: $j, sampleId: $s, i7Index: "ACGTACGT") { position } }`, { j: job, s: id });
+    expect((await act('queueJob')).errors).toBeUndefined();
+    expect((await act('startJob', ', flowcellId: "FCAA1"', stored)).data.startJob.job.status).toBe('RUNNING');
+    expect((await act('failJob', ', reason: "x"')).data.failJob.job.status).toBe('FAILED');
+    await movedTo('FAILED');
+    expect((await act('requeueJob')).data.requeueJob.job.status).toBe('QUEUED');
+    // The tube never left A1: re-validated by the requeue, it is IN_STORAGE again in the same write.
+    const requeued = await movedTo('IN_STORAGE');
+    await inBox(requeued);
+    const trail = (await system.gql(`query($id: ID!) { sample(id: $id) { history { type data } } }`, { id }, { 'x-tracseq-consistent-with': requeued })).data.sample.history;
+    expect(trail.slice(-2)).toEqual([
+      { type: 'SampleValidated', data: { sampleId: id, from: 'FAILED', to: 'VALIDATED', reason: null } },
+      { type: 'SampleStored', data: { sampleId: id, from: 'VALIDATED', to: 'IN_STORAGE', reason: 'still in storage' } },
+    ]);
+
+    // On the run it is IN_SEQUENCING; a run cancelled while paused fails it, and validating it puts it back IN_STORAGE.
+    expect((await act('startJob', ', flowcellId: "FCAA2"', requeued)).data.startJob.job.status).toBe('RUNNING');
+    await movedTo('IN_SEQUENCING');
+    expect((await act('pauseJob')).data.pauseJob.job.status).toBe('PAUSED');
+    expect((await act('cancelJob', ', reason: "instrument fault"')).data.cancelJob.job.status).toBe('CANCELLED');
+    await movedTo('FAILED');
+    const validated = await lab.mutate(`mutation($id: ID!) { validateSample(id: $id) { position sample { status } } }`, { id });
+    expect(validated.sample.status).toBe('IN_STORAGE');
+    await inBox(validated.position);
   });
 
   it('keeps tenants apart: another tenant sees none of this one’s samples', async () => {

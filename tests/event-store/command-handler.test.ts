@@ -83,3 +83,24 @@ describe('command handler under contention', () => {
     expect(appends).toBe(4);
   });
 });
+
+describe('a repeated idempotency key', () => {
+  it('answers the state the first write left, not what later writes made it, on one stream and across streams', async () => {
+    // Snapshots every write: a replay must not take a snapshot newer than the write it answers.
+    const commands = new CommandHandler(store, { snapshotEvery: 1 });
+    const id = crypto.randomUUID();
+    const first = await commands.execute(counter, id, { type: 'Count', data: { by: 'keyed' } }, context, { idempotencyKey: `k-${id}` });
+    await commands.execute(counter, id, { type: 'Count', data: { by: 'later' } }, context);
+    await commands.execute(counter, id, { type: 'Count', data: { by: 'later' } }, context);
+    const replay = await commands.execute(counter, id, { type: 'Count', data: { by: 'keyed' } }, context, { idempotencyKey: `k-${id}` });
+    expect(replay).toMatchObject({ replayed: true, position: first.position, version: 1, state: { count: 1 } });
+
+    const shared = crypto.randomUUID();
+    await commands.execute(counter, shared, { type: 'Count', data: { by: 'before' } }, context);
+    const own = crypto.randomUUID();
+    const across = await commands.executeAcross(takeFromShared, { shared, own }, { type: 'Count', data: { by: 'keyed' } }, context, { idempotencyKey: { scope: 'take', key: own } });
+    await commands.executeAcross(takeFromShared, { shared, own: crypto.randomUUID() }, { type: 'Count', data: { by: 'later' } }, context);
+    const again = await commands.executeAcross(takeFromShared, { shared, own }, { type: 'Count', data: { by: 'keyed' } }, context, { idempotencyKey: { scope: 'take', key: own } });
+    expect(again).toMatchObject({ replayed: true, position: across.position, versions: { shared: 2, own: 1 }, states: { shared: { count: 2 }, own: { count: 1 } } });
+  });
+});

@@ -65,6 +65,7 @@ export class SampleCommands {
       // Its own scope, per parent: a key used for a registration, or for another parent's derivation, answers nothing here.
       { idempotencyKey: options.idempotencyKey ? { scope: `${sampleDecider.streamType}/${kind}/${parentId}`, key: options.idempotencyKey } : undefined, result: () => ({ id: childId }) },
     );
+    // A replayed key's states are as the first write left them (the command handler folds to it).
     const parent = this.written({ state: result.states.parent, version: result.versions.parent, position: result.position }).sample;
     return { ...(await this.created(result, 'child', context.tenantId)), parent };
   }
@@ -83,6 +84,7 @@ export class SampleCommands {
       // sample, is a new request (it answered the first sample's result before).
       idempotencyKey: options.idempotencyKey ? `${to}/${sampleId}/${options.idempotencyKey}` : undefined,
     });
+    // A repeated key answers the first result: the sample as that write left it, not as it is now.
     return this.written(result);
   }
 
@@ -103,11 +105,11 @@ export class SampleCommands {
 
   /**
    * The sample a registration or derivation created; a repeated idempotency key answers with the one
-   * the first call created (its id saved as the key's result), as it is now.
+   * the first call created (its id saved as the key's result), as that call left it.
    */
   private async created<K extends string>(result: AcrossResult<Record<K, typeof sampleDecider> & DeciderSet>, stream: K, tenantId: string): Promise<SampleWrite> {
     if (!result.replayed) return this.written({ state: result.states[stream], version: result.versions[stream], position: result.position });
-    const first = await this.commands.load(sampleDecider, String(result.result.id), tenantId);
+    const first = await this.commands.loadAsOf(sampleDecider, String(result.result.id), tenantId, result.position);
     return this.written({ ...first, position: result.position });
   }
 

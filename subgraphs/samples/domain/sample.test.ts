@@ -81,7 +81,7 @@ describe('a sample placed in storage before QC', () => {
     given(sampleDecider, [...historyTo('RECEIVED'), noted(true)])
       .when(moveTo('VALIDATED', ID))
       .then([movedTo('RECEIVED', 'VALIDATED'), movedTo('VALIDATED', 'IN_STORAGE', 'stored before QC')]);
-    expect(foldEvents(sampleDecider, [...historyTo('RECEIVED'), noted(true), movedTo('RECEIVED', 'VALIDATED'), movedTo('VALIDATED', 'IN_STORAGE')])).toMatchObject({ status: 'IN_STORAGE', storedBeforeQc: false });
+    expect(foldEvents(sampleDecider, [...historyTo('RECEIVED'), noted(true), movedTo('RECEIVED', 'VALIDATED'), movedTo('VALIDATED', 'IN_STORAGE')])).toMatchObject({ status: 'IN_STORAGE', inStorage: true });
   });
 
   it('is only validated once taken out of storage for good before QC', () => {
@@ -92,18 +92,62 @@ describe('a sample placed in storage before QC', () => {
   it('records nothing twice, and nothing for a sample that never waited in storage', () => {
     given(sampleDecider, [...historyTo('RECEIVED'), noted(true)]).when(note(true)).then([]);
     given(sampleDecider, historyTo('RECEIVED')).when(note(false)).then([]);
-    given(sampleDecider, historyTo('IN_STORAGE')).when(note(false)).then([]);
+    given(sampleDecider, [...historyTo('IN_STORAGE'), noted(false)]).when(note(false)).then([]);
   });
 
-  it('moves a validated sample placed in storage to IN_STORAGE, and refuses one past it', () => {
+  it('moves a validated sample placed in storage to IN_STORAGE, and refuses one whose material is gone', () => {
     given(sampleDecider, historyTo('VALIDATED')).when(note(true)).then([movedTo('VALIDATED', 'IN_STORAGE')]);
-    given(sampleDecider, historyTo('SEQUENCED')).when(note(true)).thenThrows(InvalidTransitionError);
+    given(sampleDecider, historyTo('DISCARDED')).when(note(true)).thenThrows(InvalidTransitionError, /DISCARDED.*IN_STORAGE/);
+    given(sampleDecider, historyTo('ARCHIVED')).when(note(true)).thenThrows(InvalidTransitionError);
     given(sampleDecider).when(note(true)).thenThrows(NotFoundError);
   });
 
   it('a rejected and resubmitted sample still waiting in storage becomes IN_STORAGE once it passes QC', () => {
     const history = [...historyTo('RECEIVED'), noted(true), movedTo('RECEIVED', 'REJECTED', 'low volume'), movedTo('REJECTED', 'PENDING'), movedTo('PENDING', 'RECEIVED')];
     given(sampleDecider, history).when(moveTo('VALIDATED', ID)).then([movedTo('RECEIVED', 'VALIDATED'), movedTo('VALIDATED', 'IN_STORAGE', 'stored before QC')]);
+  });
+});
+
+describe('a sample whose tube is in storage, whatever its status', () => {
+  const note = (inStorage: boolean) => ({ type: 'NoteSampleStorage' as const, data: { sampleId: ID, inStorage } });
+  const noted = (inStorage: boolean): SampleEvent => ({ type: 'SampleStorageNoted', data: { sampleId: ID, inStorage } });
+  /** Validated, then placed in a box (storage's CustodyStored, as the lab-work policy records it). */
+  const stored: SampleEvent[] = [registered(), movedTo('PENDING', 'RECEIVED'), movedTo('RECEIVED', 'VALIDATED'), movedTo('VALIDATED', 'IN_STORAGE')];
+  const failedOnARun = (before: SampleEvent[] = stored): SampleEvent[] => [...before, movedTo('IN_STORAGE', 'IN_SEQUENCING'), movedTo('IN_SEQUENCING', 'FAILED')];
+  const backInStorage = [movedTo('FAILED', 'VALIDATED'), movedTo('VALIDATED', 'IN_STORAGE', 'still in storage')];
+
+  it('is IN_STORAGE again when a failed run is requeued (or the sample validated from FAILED) while its tube is still in the box', () => {
+    given(sampleDecider, failedOnARun()).when(moveTo('VALIDATED', ID)).then(backInStorage);
+    expect(foldEvents(sampleDecider, [...failedOnARun(), ...backInStorage])).toMatchObject({ status: 'IN_STORAGE', inStorage: true });
+  });
+
+  it('is only VALIDATED after a failed run when its tube was taken out of storage for good', () => {
+    given(sampleDecider, stored).when(note(false)).then([noted(false)]);
+    given(sampleDecider, failedOnARun([...stored, noted(false)])).when(moveTo('VALIDATED', ID)).then([movedTo('FAILED', 'VALIDATED')]);
+  });
+
+  it('keeps IN_SEQUENCING while on a run, noting a placement or a removal without a status move', () => {
+    const running = [...historyTo('VALIDATED'), movedTo('VALIDATED', 'IN_SEQUENCING')];
+    given(sampleDecider, running).when(note(true)).then([noted(true)]);
+    given(sampleDecider, [...running, noted(true)]).when(note(true)).then([]);
+    given(sampleDecider, [...stored, movedTo('IN_STORAGE', 'IN_SEQUENCING')]).when(note(false)).then([noted(false)]);
+    given(sampleDecider, [...running, noted(true), movedTo('IN_SEQUENCING', 'FAILED')]).when(moveTo('VALIDATED', ID)).then(backInStorage);
+  });
+
+  it('notes an IN_STORAGE sample taken out and put back, its status staying IN_STORAGE', () => {
+    given(sampleDecider, [...stored, noted(false)]).when(note(true)).then([noted(true)]);
+    given(sampleDecider, stored).when(note(true)).then([]);
+  });
+
+  it('forgets the box once the sample is discarded or archived (that frees its position)', () => {
+    given(sampleDecider, [...stored, movedTo('IN_STORAGE', 'DISCARDED', 'used up')]).when(note(false)).then([]);
+    expect(foldEvents(sampleDecider, [...failedOnARun(), movedTo('FAILED', 'DISCARDED', 'degraded')])).toMatchObject({ inStorage: false });
+  });
+
+  it('folds streams written before it noted storage in every status: SampleStored alone says the tube went into a box', () => {
+    // Before: a VALIDATED sample's placement was only its SampleStored; a received one's a note, then validation's two moves.
+    const storedBeforeQc = [registered(), movedTo('PENDING', 'RECEIVED'), noted(true), movedTo('RECEIVED', 'VALIDATED'), movedTo('VALIDATED', 'IN_STORAGE', 'stored before QC')];
+    for (const history of [failedOnARun(), failedOnARun(storedBeforeQc)]) given(sampleDecider, history).when(moveTo('VALIDATED', ID)).then(backInStorage);
   });
 });
 
@@ -149,6 +193,18 @@ describe('registering a sample', () => {
     given(sampleDecider)
       .when(register('SMP-000001', { volumeUl: 1_000_000, concentrationNgUl: 1_000_000 }))
       .then([{ ...registered(), data: { ...registered().data, volumeUl: 1_000_000, concentrationNgUl: 1_000_000 } }]);
+  });
+
+  it('keeps a volume to whole nanolitres and refuses one below 0.001 µL, as aliquots do', () => {
+    given(sampleDecider).when(register('SMP-000001', { volumeUl: 0.0001 })).thenThrows(BadInputError, 'volumeUl must be 0 or at least 0.001 µL (volumes count in whole nanolitres)');
+    expect(() => sampleDecider.decide(register('SMP-000001', { volumeUl: 0.0004 }), sampleDecider.initialState(), { now: SPEC_NOW, version: 0 })).toThrow(
+      expect.objectContaining({ details: { field: 'volumeUl', min: 0.001 } }),
+    );
+    const withVolume = (volumeUl: number): SampleRegistered => ({ ...registered(), data: { ...registered().data, volumeUl } });
+    given(sampleDecider).when(register('SMP-000001', { volumeUl: 0.001 })).then([withVolume(0.001)]);
+    given(sampleDecider).when(register('SMP-000001', { volumeUl: 12.3456 })).then([withVolume(12.346)]);
+    given(sampleDecider).when(register('SMP-000001', { volumeUl: 0.1 + 0.2 })).then([withVolume(0.3)]);
+    given(sampleDecider).when(register('SMP-000001', { volumeUl: 0 })).then([withVolume(0)]);
   });
 
   it('refuses a sample that is its own parent', () => {

@@ -26,8 +26,12 @@ export type Sample = Omit<SampleRegistered['data'], 'sampleId' | 'derivation'> &
 
 /** What the decider also remembers beyond what readers see. */
 export type SampleAggregate = Sample & {
-  /** Placed in storage before QC: validating it then makes it IN_STORAGE at once. */
-  storedBeforeQc: boolean;
+  /**
+   * Its tube holds a storage position now (placed, not taken out for good; a checked-out tube keeps
+   * its position), whatever its status: a sample in a box that passes QC, or is made runnable again
+   * after a failed run, is IN_STORAGE at once.
+   */
+  inStorage: boolean;
 };
 
 export type SampleState = { status: 'NONE' } | SampleAggregate;
@@ -143,31 +147,54 @@ const move = (command: MoveSample, state: SampleState): SampleStatusEvent[] => {
 
 const storageNoted = (state: SampleAggregate, inStorage: boolean): SampleStorageNoted[] => [{ type: 'SampleStorageNoted', data: { sampleId: state.id, inStorage } }];
 
+/** A status nothing leaves: the material is gone, so where its tube was no longer matters. */
+const isFinal = (status: SampleStatus): boolean => TRANSITIONS[status].length === 0;
+
 /**
- * Where storage put the sample decides its status only once it has passed QC: a VALIDATED sample
- * placed becomes IN_STORAGE; a RECEIVED one waits for QC in its box, remembered, and validation
- * completes the move. A sample taken out for good before QC is no longer waiting there.
+ * Storage placed the sample (or took it out for good). A VALIDATED sample placed becomes IN_STORAGE;
+ * in any other status the sample only remembers where its tube is, and its status stays (RECEIVED
+ * waiting for QC, IN_SEQUENCING while on a run, FAILED until it is made runnable again, IN_STORAGE
+ * taken out and put back): validation then completes the move to IN_STORAGE. Each fact is noted
+ * once; a final sample is refused a placement and ignores a removal (discarding or archiving it
+ * frees its position).
  */
 const noteStorage = (command: NoteSampleStorage, state: SampleState): SampleEvent[] => {
   const { sampleId, inStorage } = command.data;
   if (!exists(state)) throw new NotFoundError(`sample ${sampleId} not found`);
-  if (!inStorage) return state.storedBeforeQc ? storageNoted(state, false) : [];
-  if (state.status === 'RECEIVED') return state.storedBeforeQc ? [] : storageNoted(state, true);
-  return move(moveTo('IN_STORAGE', sampleId), state);
+  if (!inStorage) return state.inStorage ? storageNoted(state, false) : [];
+  if (state.status === 'VALIDATED') return move(moveTo('IN_STORAGE', sampleId), state);
+  if (isFinal(state.status)) throw new InvalidTransitionError(state.status, 'IN_STORAGE');
+  return state.inStorage ? [] : storageNoted(state, true);
 };
 
-/** Validation of a sample already waiting in storage also records it as stored (two moves, one decision). */
+/** Why a validation that finds the tube in a box also records IN_STORAGE, by where it came from. */
+const BACK_IN_STORAGE: Partial<Record<SampleStatus, string>> = { RECEIVED: 'stored before QC', FAILED: 'still in storage' };
+
+/**
+ * Validation of a sample whose tube is in a box (placed while it waited for QC, or kept there through
+ * a failed run: requeueJob's re-validation and validateSample from FAILED) also records it as stored,
+ * VALIDATED then IN_STORAGE in one decision (both moves in API.md's table).
+ */
 const validate = (command: MoveSample, state: SampleState): SampleStatusEvent[] => {
   const validated = move(command, state);
-  if (!exists(state) || !state.storedBeforeQc) return validated;
-  return [...validated, { type: 'SampleStored', data: { sampleId: state.id, from: 'VALIDATED', to: 'IN_STORAGE', reason: 'stored before QC' } }];
+  if (!exists(state) || !state.inStorage) return validated;
+  const reason = BACK_IN_STORAGE[state.status] ?? 'in storage';
+  return [...validated, { type: 'SampleStored', data: { sampleId: state.id, from: 'VALIDATED', to: 'IN_STORAGE', reason } }];
 };
+
+/**
+ * Where the tube is after a status move: storing puts it in a box (older streams record a VALIDATED
+ * sample's placement only as SampleStored), discarding or archiving frees its position; every other
+ * move leaves it where it was.
+ */
+const inStorageAfter = (state: SampleAggregate, to: SampleStatus): boolean => (to === 'IN_STORAGE' ? true : isFinal(to) ? false : state.inStorage);
 
 /** One sample: registration, and its moves through the transition table. */
 export const sampleDecider: Decider<SampleCommand, SampleEvent, SampleState> = {
   streamType: 'Sample',
-  // 2: the state gained `derivation` and follows volume taken; 3: `storedBeforeQc`.
-  stateSchema: 3,
+  // 2: the state gained `derivation` and follows volume taken; 3: `storedBeforeQc`; 4: it became
+  // `inStorage`, kept whatever the status (a stored sample's snapshot said false).
+  stateSchema: 4,
   initialState: () => ({ status: 'NONE' }),
   decide: (command, state) => {
     switch (command.type) {
@@ -199,15 +226,15 @@ export const sampleDecider: Decider<SampleCommand, SampleEvent, SampleState> = {
     switch (event.type) {
       case 'SampleRegistered': {
         const { sampleId, derivation, ...data } = event.data;
-        return { id: sampleId, ...data, derivation: derivation ?? null, status: 'PENDING', statusReason: null, storedBeforeQc: false, createdAt: event.occurredAt, updatedAt: event.occurredAt };
+        return { id: sampleId, ...data, derivation: derivation ?? null, status: 'PENDING', statusReason: null, inStorage: false, createdAt: event.occurredAt, updatedAt: event.occurredAt };
       }
       case 'SampleVolumeTaken':
         return exists(state) ? { ...state, volumeUl: event.data.remainingVolumeUl, updatedAt: event.occurredAt } : state;
       case 'SampleStorageNoted':
-        return exists(state) ? { ...state, storedBeforeQc: event.data.inStorage, updatedAt: event.occurredAt } : state;
+        return exists(state) ? { ...state, inStorage: event.data.inStorage, updatedAt: event.occurredAt } : state;
       default:
         return exists(state)
-          ? { ...state, status: event.data.to, statusReason: event.data.reason, storedBeforeQc: state.storedBeforeQc && event.data.to !== 'IN_STORAGE', updatedAt: event.occurredAt }
+          ? { ...state, status: event.data.to, statusReason: event.data.reason, inStorage: inStorageAfter(state, event.data.to), updatedAt: event.occurredAt }
           : state;
     }
   },

@@ -14,11 +14,12 @@ type LabWork = CustodyStored | CustodyRemoved | JobStarted | JobCompleted | JobF
 
 /**
  * Statuses that follow from other contexts' work (API.md): storing a sample makes it IN_STORAGE (a
- * received one once it passes QC: the sample remembers it waits in storage); starting its job
- * IN_SEQUENCING; completing it SEQUENCED (FAILED on a QC fail); failing it, or cancelling it on the
- * instrument, FAILED; requeueing a
- * failed job makes its samples VALIDATED again. Each change is keyed by the source event (the same
- * keys as before the architecture step), so a redelivered event changes nothing.
+ * sample not VALIDATED at that moment once it is: the sample remembers its tube is in a box, as it
+ * remembers the tube taken out for good); starting its job IN_SEQUENCING; completing it SEQUENCED
+ * (FAILED on a QC fail); failing it, or cancelling it on the instrument, FAILED; requeueing a failed
+ * job makes its samples VALIDATED again (and IN_STORAGE in the same write when the tube is still in
+ * its box). Each change is keyed by the source event (the same keys as before the architecture
+ * step), so a redelivered event changes nothing.
  */
 export const statusFromLabWork = (logger?: Logger) => {
   const send = async (event: StoredOf<LabWork, LabWork['type']>, dispatch: Dispatcher, sampleIds: readonly string[], to: SampleStatus, command: (sampleId: string) => SampleCommand = (id) => moveTo(to, id)) => {
@@ -36,7 +37,7 @@ export const statusFromLabWork = (logger?: Logger) => {
   };
   return policy<LabWork>(LAB_WORK_POLICY, {
     CustodyStored: (event, dispatch) => send(event, dispatch, [event.data.sampleId], 'IN_STORAGE', (sampleId) => noted(sampleId, true)),
-    // Taken out for good: a sample waiting for QC no longer waits in storage (no status follows).
+    // Taken out for good: the sample no longer has a box to return to (no status follows).
     CustodyRemoved: (event, dispatch) => send(event, dispatch, [event.data.sampleId], 'IN_STORAGE', (sampleId) => noted(sampleId, false)),
     JobStarted: (event, dispatch) => send(event, dispatch, event.data.sampleIds, 'IN_SEQUENCING'),
     JobCompleted: (event, dispatch) => send(event, dispatch, event.data.sampleIds, event.data.qcVerdict === 'FAIL' ? 'FAILED' : 'SEQUENCED'),

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { projection, type StoredOf } from '../../../event-store/projection.js';
 import { perSampleEvent, sampleFoldOf } from '../../../platform/replicas/sample-replica.js';
-import type { SampleEvent, SampleRegistered, SampleStatusEvent, SampleVolumeTaken } from '../events.js';
+import type { SampleEvent, SampleRegistered, SampleStatusEvent, SampleStorageNoted, SampleVolumeTaken } from '../events.js';
 import type { SamplesReadDB } from './schema.js';
 
 export const SAMPLES_PROJECTION = 'samples-read-model';
@@ -30,6 +30,20 @@ const volumeTaken = async (db: Db, event: StoredOf<SampleVolumeTaken, 'SampleVol
     .execute();
 };
 
+/**
+ * Where storage keeps a sample is storage's to show (Sample.location), but the note is the sample's
+ * own event: its version and time move on, so `version` stays the one `expectedVersion` checks.
+ */
+const storageNoted = async (db: Db, event: StoredOf<SampleStorageNoted, 'SampleStorageNoted'>) => {
+  await db
+    .updateTable('samples_read.samples')
+    .set({ updated_at: event.occurredAt, version: event.streamVersion })
+    .where('tenant_id', '=', event.tenantId)
+    .where('id', '=', event.data.sampleId)
+    .where('version', '<', event.streamVersion)
+    .execute();
+};
+
 const registrationRow = ({ tenantId, data, occurredAt, streamVersion }: StoredOf<SampleRegistered, 'SampleRegistered'>) => ({
   tenant_id: tenantId,
   id: data.sampleId,
@@ -50,29 +64,36 @@ const registrationRow = ({ tenantId, data, occurredAt, streamVersion }: StoredOf
   version: streamVersion,
 });
 
+type Change = StoredOf<SampleStatusEvent | SampleVolumeTaken | SampleStorageNoted, (SampleStatusEvent | SampleVolumeTaken | SampleStorageNoted)['type']>;
+
 /**
  * A run of sample events in at most two statements: the registrations, then per sample the fold of
  * its events newer than the row (the newest move's status and reason, the newest volume, the newest
- * event's time and version): what the guarded updates one by one leave, since versions only rise.
+ * event's time and version, a storage note included): what the guarded updates one by one leave,
+ * since versions only rise.
  */
 const applyBatch = async (db: Db, events: ReadonlyArray<StoredOf<SampleEvent, SampleEvent['type']>>) => {
   const registered = events.filter((event): event is StoredOf<SampleRegistered, 'SampleRegistered'> => sampleFoldOf(event.type) === 'registered');
-  const changes = events.filter((event): event is StoredOf<SampleStatusEvent | SampleVolumeTaken, (SampleStatusEvent | SampleVolumeTaken)['type']> => ['moved', 'volume'].includes(sampleFoldOf(event.type)));
+  const changes = events.filter((event): event is Change => sampleFoldOf(event.type) !== 'registered');
   if (registered.length > 0) await db.insertInto('samples_read.samples').values(registered.map(registrationRow)).onConflict((conflict) => conflict.columns(['tenant_id', 'id']).doNothing()).execute();
   if (changes.length === 0) return;
   const rows = changes.map(({ tenantId, data, streamVersion, occurredAt }) => ({
     tenantId, streamVersion, occurredAt, sampleId: data.sampleId,
-    ...('to' in data ? { moved: true, status: data.to, reason: data.reason ?? null, volume: null } : { moved: false, status: null, reason: null, volume: data.remainingVolumeUl }),
+    ...('to' in data
+      ? { kind: 'moved', status: data.to, reason: data.reason ?? null, volume: null }
+      : 'remainingVolumeUl' in data
+        ? { kind: 'volume', status: null, reason: null, volume: data.remainingVolumeUl }
+        : { kind: 'storage', status: null, reason: null, volume: null }),
   }));
   const column = <T>(pick: (row: (typeof rows)[number]) => T) => rows.map(pick);
   await sql`WITH change AS (
-      SELECT c.* FROM unnest(${column((r) => r.tenantId)}::text[], ${column((r) => r.sampleId)}::uuid[], ${column((r) => r.streamVersion)}::int[], ${column((r) => r.moved)}::bool[],
+      SELECT c.* FROM unnest(${column((r) => r.tenantId)}::text[], ${column((r) => r.sampleId)}::uuid[], ${column((r) => r.streamVersion)}::int[], ${column((r) => r.kind)}::text[],
                              ${column((r) => r.status)}::text[], ${column((r) => r.reason)}::text[], ${column((r) => r.volume)}::float8[], ${column((r) => r.occurredAt)}::timestamptz[])
-                    AS c(tenant_id, id, version, moved, status, reason, volume, at)
+                    AS c(tenant_id, id, version, kind, status, reason, volume, at)
       JOIN samples_read.samples s ON s.tenant_id = c.tenant_id AND s.id = c.id AND c.version > s.version),
     newest AS (SELECT DISTINCT ON (tenant_id, id) tenant_id, id, version, at FROM change ORDER BY tenant_id, id, version DESC),
-    move AS (SELECT DISTINCT ON (tenant_id, id) tenant_id, id, status, reason FROM change WHERE moved ORDER BY tenant_id, id, version DESC),
-    volume AS (SELECT DISTINCT ON (tenant_id, id) tenant_id, id, volume FROM change WHERE NOT moved ORDER BY tenant_id, id, version DESC)
+    move AS (SELECT DISTINCT ON (tenant_id, id) tenant_id, id, status, reason FROM change WHERE kind = 'moved' ORDER BY tenant_id, id, version DESC),
+    volume AS (SELECT DISTINCT ON (tenant_id, id) tenant_id, id, volume FROM change WHERE kind = 'volume' ORDER BY tenant_id, id, version DESC)
     UPDATE samples_read.samples s
     SET status = CASE WHEN m.id IS NULL THEN s.status ELSE m.status END,
         status_reason = CASE WHEN m.id IS NULL THEN s.status_reason ELSE m.reason END,
@@ -91,8 +112,7 @@ export const samplesProjection = projection<SampleEvent, SamplesReadDB>(
     },
     moved,
     volumeTaken,
-    // Where storage keeps a sample is storage's to show (Sample.location); the status follows at validation.
-    async () => undefined,
+    storageNoted,
   ),
   {
     batch: applyBatch,
