@@ -115,5 +115,8 @@ export const storageResolvers = (deps: { queries: StorageQueries; commands: Stor
   },
   CustodyRecord: {
     positionLabel: (record) => record.position_label,
+    // Through the request's position loader: a sample's whole custody, or many samples', is one query.
+    position: (record, _, ctx) => (record.position_id ? ctx.storage.position.load(record.position_id) : null),
+    fromPosition: (record, _, ctx) => (record.from_position_id ? ctx.storage.position.load(record.from_position_id) : null),
   },
 });

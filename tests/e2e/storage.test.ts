@@ -42,6 +42,39 @@ describe('storage through the gateway', () => {
     expect(freezer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it('refuses a zone on a FACILITY (a building holds freezers of every zone), and gives each freezer in it its own', async () => {
+    const zoned = await lab.gql(`mutation { createStorageUnit(input: { name: "FacZ", kind: FACILITY, zone: PLUS_4 }) { unit { id } position } }`);
+    expect(zoned.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'zone' });
+    expect(zoned.errors?.[0]?.message).toBe('a FACILITY has no zone: each freezer in it has its own');
+    const site = await lab.unit({ name: 'Zones site', kind: 'FACILITY' });
+    const fridge = await lab.unit({ name: 'Zones fridge', kind: 'FREEZER', parentId: site, zone: 'PLUS_4' });
+    await lab.unit({ name: 'Zones deep freezer', kind: 'FREEZER', parentId: site, zone: 'MINUS_80' });
+    const rack = await lab.unit({ name: 'Zones rack', kind: 'RACK', parentId: fridge });
+    const read = await lab.gql(`query($s: ID!, $r: ID!) { site: storageUnit(id: $s) { zone children { name zone } } rack: storageUnit(id: $r) { zone } }`, { s: site, r: rack });
+    expect(read.data).toEqual({
+      site: { zone: null, children: [{ name: 'Zones deep freezer', zone: 'MINUS_80' }, { name: 'Zones fridge', zone: 'PLUS_4' }] },
+      rack: { zone: 'PLUS_4' },
+    });
+    const colder = await lab.gql(`mutation($p: ID) { createStorageUnit(input: { name: "Zones box", kind: BOX, parentId: $p, zone: MINUS_80, rows: 1, columns: 1 }) { position } }`, { p: rack });
+    expect(colder.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'zone' });
+  });
+
+  it('finds a free position only for a sample type the lab has: another spelling or an unknown type is BAD_USER_INPUT, not "any zone"', async () => {
+    const { box } = await lab.freezerWithBox('Finder', 'MINUS_20', 1, 2);
+    const FIND = `query($t: String!, $u: ID) { findFreePosition(sampleType: $t, underUnitId: $u) { label unit { id } } }`;
+    // RNA keeps at −80 °C only: nothing in a −20 °C box; DNA may go there.
+    expect((await lab.gql(FIND, { t: 'RNA', u: box })).data).toEqual({ findFreePosition: null });
+    expect((await lab.gql(FIND, { t: 'DNA', u: box })).data).toEqual({ findFreePosition: { label: 'A1', unit: { id: box } } });
+    for (const t of ['rna', 'BANANA', '']) {
+      const refused = await lab.gql(FIND, { t, u: box });
+      expect(refused.data?.findFreePosition ?? null, t).toBeNull();
+      expect(refused.errors?.[0]?.extensions, t).toMatchObject({ code: 'BAD_USER_INPUT', field: 'sampleType' });
+    }
+    const byZone = await lab.gql(`{ findFreePosition(sampleType: "rna", zone: MINUS_20) { label } }`);
+    expect(byZone.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'sampleType' });
+    expect(byZone.errors?.[0]?.message).toBe('sampleType "rna" is not one of DNA, RNA, BLOOD, PLASMA, SALIVA, TISSUE, CELL_LINE, LIBRARY, OTHER');
+  });
+
   it("names the person who stored a sample as the actor of its IN_STORAGE status, in the sample's history", async () => {
     const { positions } = await lab.freezerWithBox('Actor', 'MINUS_20');
     const id = await lab.validatedSample('ACTOR-00001');
@@ -76,6 +109,31 @@ describe('storage through the gateway', () => {
       ['CHECKED_IN', 'B2', null],
     ]);
     expect(read.data.sample.custody[0].actor).toBe('dev-admin');
+  });
+
+  it('names the box of every custody record: position { label unit } for where it went, fromPosition for where a move left', async () => {
+    const { rack, positions } = await lab.freezerWithBox('Two boxes', 'MINUS_20');
+    const second = await lab.unit({ name: 'Two boxes box 2', kind: 'BOX', parentId: rack, rows: 1, columns: 2 });
+    const there = (await lab.gql(`query($id: ID!) { storageUnit(id: $id) { positions { id label } } }`, { id: second })).data.storageUnit.positions[0];
+    const id = await lab.validatedSample('TWOBOX-00001');
+    await lab.mutate(STORE, { s: id, p: positions.A1 });
+    // Same label, another box: the label alone cannot tell the two apart.
+    await lab.mutate(`mutation($s: ID!, $p: ID!) { moveSample(sampleId: $s, toPositionId: $p) { position } }`, { s: id, p: there.id });
+    await lab.mutate(`mutation($s: ID!) { checkOutSample(sampleId: $s, reason: "imaging") { position } }`, { s: id });
+    await lab.mutate(`mutation($s: ID!) { checkInSample(sampleId: $s) { position } }`, { s: id });
+    const read = await lab.gql(
+      `query($id: ID!) { sample(id: $id) { custody { action positionLabel position { id label unit { name parent { name } } } fromPosition { id label unit { name } } } } }`,
+      { id },
+    );
+    expect(read.errors).toBeUndefined();
+    const first = { id: positions.A1, label: 'A1', unit: { name: 'Two boxes box 1', parent: { name: 'Two boxes rack 1' } } };
+    const second_ = { id: there.id, label: 'A1', unit: { name: 'Two boxes box 2', parent: { name: 'Two boxes rack 1' } } };
+    expect(read.data.sample.custody).toEqual([
+      { action: 'STORED', positionLabel: 'A1', position: first, fromPosition: null },
+      { action: 'MOVED', positionLabel: 'A1', position: second_, fromPosition: { id: positions.A1, label: 'A1', unit: { name: 'Two boxes box 1' } } },
+      { action: 'CHECKED_OUT', positionLabel: 'A1', position: second_, fromPosition: null },
+      { action: 'CHECKED_IN', positionLabel: 'A1', position: second_, fromPosition: null },
+    ]);
   });
 
   it('enforces zone rules per sample type', async () => {

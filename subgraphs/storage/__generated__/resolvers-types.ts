@@ -129,11 +129,16 @@ export type Sample = {
 
 export type CustodyRecord = {
   __typename?: 'CustodyRecord';
-  /** RESERVED, RESERVATION_RELEASED, STORED, MOVED, CHECKED_OUT or CHECKED_IN. */
+  /** RESERVED, RESERVATION_RELEASED, STORED, MOVED, CHECKED_OUT, CHECKED_IN or REMOVED. */
   action: Scalars['String']['output'];
   actor?: Maybe<Scalars['String']['output']>;
   at: Scalars['DateTime']['output'];
+  /** The label of `position` (e.g. A1): which box it is in, `position { unit { name } }` says. */
   positionLabel?: Maybe<Scalars['String']['output']>;
+  /** The position this record is about (for MOVED: where the sample went), as it is now: `position { label unit { name parent { name } } }`. */
+  position?: Maybe<StoragePosition>;
+  /** MOVED only: the position the sample left. */
+  fromPosition?: Maybe<StoragePosition>;
   note?: Maybe<Scalars['String']['output']>;
 };
 
@@ -141,7 +146,7 @@ export type Query = {
   __typename?: 'Query';
   storageUnit?: Maybe<StorageUnit>;
   storageUnits: Array<StorageUnit>;
-  /** The first AVAILABLE position for a sample of this type in a box under `underUnitId`, or in any box of `zone`; null when none is free. `spread` > 1 picks at random among the first `spread` free ones (fewer collisions for concurrent callers). */
+  /** The first AVAILABLE position for a sample of this type (a SampleType value, e.g. RNA; anything else is BAD_USER_INPUT) in a box under `underUnitId`, or in any box of `zone`; null when none is free. `spread` > 1 picks at random among the first `spread` free ones (fewer collisions for concurrent callers). */
   findFreePosition?: Maybe<StoragePosition>;
 };
 
@@ -169,7 +174,7 @@ export type CreateStorageUnitInput = {
   name: Scalars['String']['input'];
   kind: StorageKind;
   parentId?: InputMaybe<Scalars['ID']['input']>;
-  /** Required for a FREEZER; RACKs and BOXes inherit their parent's. */
+  /** Required for a FREEZER; RACKs and BOXes inherit their freezer's; a FACILITY takes none (each freezer in it has its own). */
   zone?: InputMaybe<TemperatureZone>;
   rows?: InputMaybe<Scalars['Int']['input']>;
   columns?: InputMaybe<Scalars['Int']['input']>;
@@ -475,6 +480,8 @@ export type CustodyRecordResolvers<ContextType = any, ParentType extends Resolve
   actor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   positionLabel?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  position?: Resolver<Maybe<ResolversTypes['StoragePosition']>, ParentType, ContextType>;
+  fromPosition?: Resolver<Maybe<ResolversTypes['StoragePosition']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 

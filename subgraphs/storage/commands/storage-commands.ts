@@ -16,7 +16,7 @@ import {
 import { storageUnitDecider, unitExists, type CreateStorageUnitData, type StorageUnit } from '../domain/storage-unit.js';
 import type { PositionRow, StorageQueries } from '../read-model/queries.js';
 import { sampleFactsFromStream } from '../../../platform/replicas/sample-replica.js';
-import { DEFAULT_ZONE_RULES, zonesFor, type ZoneRules } from '../../../platform/lab-rules.js';
+import { DEFAULT_ZONE_RULES, SAMPLE_TYPES, zonesFor, type ZoneRules } from '../../../platform/lab-rules.js';
 
 const CONSISTENCY_HINT = '(if it was just created, send its position as x-tracseq-consistent-with)';
 
@@ -37,6 +37,13 @@ const requireId = (id: string, field: string): string => {
   const canonical = canonicalUuid(id);
   if (!canonical) throw new BadInputError(`"${id}" is not an id`, { field });
   return canonical;
+};
+
+/** One of the lab's sample types, spelt as the SampleType enum spells it (case included); BAD_USER_INPUT otherwise. */
+const requireSampleType = (sampleType: string): void => {
+  if ((SAMPLE_TYPES as readonly string[]).includes(sampleType)) return;
+  const shown = sampleType.length > 40 ? `${sampleType.slice(0, 40)}…` : sampleType;
+  throw new BadInputError(`sampleType "${shown}" is not one of ${SAMPLE_TYPES.join(', ')}`, { field: 'sampleType' });
 };
 
 /** Free positions listed per round of a search (a read model lagging by more reservations than this answers CONFLICT). */
@@ -178,8 +185,14 @@ export class StorageCommands {
     return null;
   }
 
-  /** A free position whose box suits the sample type, under a unit or anywhere in a zone. */
+  /**
+   * A free position whose box suits the sample type, under a unit or anywhere in a zone. The type is
+   * one of the samples context's (its SampleType enum, which takes its values from the lab rules'
+   * SAMPLE_TYPES): the zone rules answer "no rule" for any other string, which would read as "any
+   * zone" ("BANANA", "rna").
+   */
   async findFree(tenantId: string, sampleType: string, underUnitId: string | null, zone: string | null, spread: number) {
+    requireSampleType(sampleType);
     const unitId = underUnitId ? requireId(underUnitId, 'underUnitId') : null;
     if (!unitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
     if (!Number.isInteger(spread) || spread < 1 || spread > 100) throw new BadInputError('spread must be between 1 and 100', { field: 'spread' });

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { given } from '../../../event-store/testing/decider-spec.js';
 import { foldEvents } from '../../../event-store/decider.js';
 import { BadInputError, NotFoundError } from '../../../platform/errors.js';
@@ -34,6 +34,33 @@ describe('creating storage units', () => {
     given(storageUnitDecider).when(create({ unitId: 'b', kind: 'BOX', parentId: 'f' }, stateOf(freezer))).thenThrows(BadInputError, /rows and columns are required/);
     given(storageUnitDecider).when(create({ unitId: 'f2', kind: 'FREEZER', parentId: 'site' }, stateOf(site))).thenThrows(BadInputError, /needs a zone/);
     given(storageUnitDecider).when(create({ unitId: 'x', kind: 'FACILITY', name: ' ' }, null)).thenThrows(BadInputError, /name must be/);
+  });
+});
+
+describe('temperature zones by kind', () => {
+  it('refuses a zone on a FACILITY: a building holds freezers of every zone', () => {
+    given(storageUnitDecider).when(create({ unitId: 'site', kind: 'FACILITY', zone: 'PLUS_4' }, null)).thenThrows(BadInputError, 'a FACILITY has no zone: each freezer in it has its own');
+  });
+  it('gives each freezer of a facility its own zone, also under a facility created with one before that was refused', () => {
+    const zonedSite = stateOf(created('site', 'FACILITY', { zone: 'PLUS_4' }));
+    given(storageUnitDecider)
+      .when(create({ unitId: 'f', kind: 'FREEZER', parentId: 'site', zone: 'MINUS_80' }, zonedSite))
+      .then([created('f', 'FREEZER', { parentId: 'site', ancestors: ['site'], zone: 'MINUS_80', minTempC: -90, maxTempC: -70 })]);
+    // The old facility's zone is not a freezer's: a freezer still needs its own.
+    given(storageUnitDecider).when(create({ unitId: 'f', kind: 'FREEZER', parentId: 'site' }, zonedSite)).thenThrows(BadInputError, 'a FREEZER needs a zone');
+  });
+  it("keeps a rack and a box at their freezer's zone", () => {
+    const rack = created('r', 'RACK', { parentId: 'f', ancestors: ['site', 'f'], zone: 'MINUS_20' });
+    given(storageUnitDecider).when(create({ unitId: 'r', kind: 'RACK', parentId: 'f' }, stateOf(freezer))).then([rack]);
+    given(storageUnitDecider).when(create({ unitId: 'r', kind: 'RACK', parentId: 'f', zone: 'MINUS_20' }, stateOf(freezer))).then([rack]);
+    given(storageUnitDecider)
+      .when(create({ unitId: 'b', kind: 'BOX', parentId: 'r', rows: 1, columns: 1 }, stateOf(rack)))
+      .then([created('b', 'BOX', { parentId: 'r', ancestors: ['site', 'f', 'r'], zone: 'MINUS_20', rows: 1, columns: 1 })]);
+    given(storageUnitDecider).when(create({ unitId: 'b', kind: 'BOX', parentId: 'r', zone: 'MINUS_80', rows: 1, columns: 1 }, stateOf(rack))).thenThrows(BadInputError, "zone MINUS_80 differs from the parent's MINUS_20");
+  });
+  it('still reads a facility created with a zone', () => {
+    const old = stateOf(created('site', 'FACILITY', { zone: 'PLUS_4' }));
+    expect(old).toMatchObject({ id: 'site', kind: 'FACILITY', zone: 'PLUS_4' });
   });
 });
 

@@ -17,6 +17,13 @@ export const unitExists = (state: StorageUnitState): state is StorageUnit => sta
 /** Which kind may sit in which: a lab's physical hierarchy. */
 const PARENTS: Record<StorageKind, readonly StorageKind[]> = { FACILITY: [], FREEZER: ['FACILITY'], RACK: ['FREEZER'], BOX: ['RACK', 'FREEZER'] };
 
+/**
+ * Which kinds are kept at a temperature zone. A freezer (fridge, incubator, LN2 tank) has its own; a
+ * rack or box is at the zone of the freezer it sits in; a facility is a building that holds freezers
+ * of every zone, so it has none.
+ */
+const ZONED: Record<StorageKind, 'OWN' | 'INHERITED' | null> = { FACILITY: null, FREEZER: 'OWN', RACK: 'INHERITED', BOX: 'INHERITED' };
+
 /** Operating range by zone, used when a freezer is created without explicit limits. */
 export const ZONE_LIMITS: Record<TemperatureZone, [number, number]> = {
   MINUS_80: [-90, -70],
@@ -51,12 +58,15 @@ const createStorageUnit = (command: CreateStorageUnitData, parent: StorageUnitSt
     if (!parent || !unitExists(parent)) throw new BadInputError(`a ${command.kind} needs a parent (${allowed.join(' or ')})`, { field: 'parentId' });
     if (!allowed.includes(parent.kind)) throw new BadInputError(`a ${command.kind} cannot sit in a ${parent.kind}`, { field: 'parentId' });
   }
-  const inherited = parent && unitExists(parent) ? parent.zone : null;
+  if (!ZONED[command.kind] && command.zone) throw new BadInputError(`a ${command.kind} has no zone: each freezer in it has its own`, { field: 'zone' });
+  // Only a cold place passes its zone down. A facility created before facilities were refused a
+  // zone may still carry one: it keeps it, but binds none of its freezers.
+  const inherited = ZONED[command.kind] === 'INHERITED' && parent && unitExists(parent) && ZONED[parent.kind] ? parent.zone : null;
   if (inherited && command.zone && command.zone !== inherited) {
     throw new BadInputError(`zone ${command.zone} differs from the parent's ${inherited}`, { field: 'zone' });
   }
   const zone = inherited ?? command.zone ?? null;
-  if (command.kind === 'FREEZER' && !zone) throw new BadInputError('a FREEZER needs a zone', { field: 'zone' });
+  if (ZONED[command.kind] === 'OWN' && !zone) throw new BadInputError(`a ${command.kind} needs a zone`, { field: 'zone' });
   const isBox = command.kind === 'BOX';
   if (isBox !== (command.rows != null && command.columns != null) || (!isBox && (command.rows != null || command.columns != null))) {
     throw new BadInputError('rows and columns are required for a BOX and only for a BOX', { field: 'rows' });

@@ -62,6 +62,8 @@ describe('storage unit decider, for any input', () => {
           expect(data.name.length).toBeLessThanOrEqual(100);
           if (data.minTempC !== null && data.maxTempC !== null) expect(data.minTempC).toBeLessThan(data.maxTempC);
           if (kind === 'BOX') expect(Number.isInteger(data.rows) && Number.isInteger(data.columns)).toBe(true);
+          // A facility has no zone, a freezer the one it was given, a rack or box its freezer's.
+          expect(data.zone).toBe(kind === 'FACILITY' ? null : kind === 'FREEZER' ? zone : 'MINUS_20');
         },
       ),
       { seed: SEED, numRuns: 500 },

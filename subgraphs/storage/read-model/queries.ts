@@ -44,6 +44,10 @@ export interface CustodyRow {
   actor: string | null;
   at: Date;
   position_label: string | null;
+  /** The position the record is about (for a move: where the sample went). */
+  position_id: string | null;
+  /** A move's position left. */
+  from_position_id: string | null;
   note: string | null;
 }
 
@@ -174,7 +178,7 @@ export class StorageQueries {
   }
 
   async custodyOfSamples(tenantId: string, sampleIds: readonly string[]): Promise<CustodyRow[]> {
-    return (await sql<CustodyRow>`SELECT sample_id, action, actor, at, position_label, note FROM storage_read.custody
+    return (await sql<CustodyRow>`SELECT sample_id, action, actor, at, position_label, position_id, from_position_id, note FROM storage_read.custody
       WHERE tenant_id = ${tenantId} AND sample_id = ANY(${uuids(sampleIds)}::uuid[]) ORDER BY seq`.execute(this.db)).rows;
   }
 

@@ -76,5 +76,14 @@ export const storageReadModelMigrations: MigrationSet = {
     `DROP INDEX storage_read.positions_unit;
      CREATE INDEX positions_unit_state ON storage_read.positions (tenant_id, unit_id, state, row, col);
      CREATE INDEX units_ancestors ON storage_read.units USING gin (ancestors) WITH (fastupdate = off);`,
+    // A custody record names its position by id (its label alone does not say which box), and a
+    // move the position it left. Records from before take them from their events in the log: a
+    // record is its sample's custody stream's event number seq (the projection writes seq from the
+    // stream version), which (stream_id, stream_version) finds.
+    `ALTER TABLE storage_read.custody ADD COLUMN position_id uuid, ADD COLUMN from_position_id uuid;
+     UPDATE storage_read.custody c SET position_id = (e.data->>'positionId')::uuid, from_position_id = (e.data->>'fromPositionId')::uuid
+       FROM es.events e
+       WHERE e.stream_id = 'SampleCustody-' || c.sample_id AND e.stream_version = c.seq AND e.tenant_id = c.tenant_id
+         AND e.event_type LIKE 'Custody%';`,
   ],
 };

@@ -150,8 +150,9 @@ const noteOf = ({ data }: Stored<CustodyEvent>): string | null => ('reason' in d
 const recordCustody = async (trx: Db, event: Stored<CustodyEvent>) => {
   const { data } = event;
   const note = noteOf(event);
-  await sql`INSERT INTO storage_read.custody (tenant_id, sample_id, seq, action, actor, at, position_label, note)
+  const fromPositionId = 'fromPositionId' in data ? data.fromPositionId : null;
+  await sql`INSERT INTO storage_read.custody (tenant_id, sample_id, seq, action, actor, at, position_label, position_id, from_position_id, note)
     VALUES (${event.tenantId}, ${data.sampleId}, ${event.streamVersion}, ${CUSTODY_ACTIONS[event.type]},
-      ${event.metadata.actor}, ${event.occurredAt}, ${data.label}, ${note ?? null})
+      ${event.metadata.actor}, ${event.occurredAt}, ${data.label}, ${data.positionId}, ${fromPositionId}, ${note ?? null})
     ON CONFLICT DO NOTHING`.execute(trx);
 };
