@@ -69,7 +69,7 @@ export const INPUT_LIMITS: Readonly<Record<string, InputLimit>> = {
   limit: { min: 1, max: 1000, why: 'temperature history: at most 1000 readings' },
   spread: { min: 1, max: 100, why: 'how many free positions to choose among' },
   expectedVersion: { min: 0, max: 2_147_483_647, why: 'an aggregate version' },
-  lane: { min: 1, max: 8, why: 'flow cells have at most 8 lanes' },
+  // No `lane`: sequencing checks it against the run's or job's own flowcell, whose lane count its refusal names.
   rows: { min: 1, max: 26, why: 'a box has rows A–Z' },
   columns: { min: 1, max: 48, why: 'a box has at most 48 columns' },
   celsius: TEMPERATURE,

@@ -120,7 +120,7 @@ describe('ids in upper case through the gateway', () => {
     const qc = await lab.mutate(`mutation($l: ID!) { recordLibraryQc(libraryId: $l, verdict: PASS) { position library { id status } } }`, { l: upper(library) });
     expect(qc.library).toEqual({ id: library, status: 'QC_PASSED' });
     const pool: string = (await lab.mutate(`mutation($l: ID!) { createPool(input: { name: "Case pool", libraries: [{ libraryId: $l }], targetMolarityNm: 2, volumeUl: 50 }) { position pool { id } } }`, { l: upper(library) })).pool.id;
-    const run: string = (await lab.mutate(`mutation { createSequencingRun(input: { name: "Case run", instrument: "MISEQ", flowcellType: "MISEQ_V2", readStructure: "151T8B151T" }) { position run { id } } }`)).run.id;
+    const run: string = (await lab.mutate(`mutation { createSequencingRun(input: { name: "Case run", instrument: "MISEQ", flowcellType: "MISEQ_V2", readStructure: "151T8B8B151T" }) { position run { id } } }`)).run.id;
 
     const client = wsClient(system.gatewayUrl);
     const runs = collect(client, `subscription($id: ID) { runUpdated(id: $id) { id status lanes { pool { id } } } }`, { id: upper(run) });

@@ -259,6 +259,88 @@ describe('a run on a two-colour instrument: colour balance, lane QC by the lab\'
   });
 });
 
+describe('what loading a pool checks: indexes against the read structure, library QC, the run\'s own lanes', () => {
+  const library = async (barcode: string, i7: string, i5: string | null = null) => {
+    const sampleId = await lab.validatedSample(`SRC-${barcode}`);
+    return (await lab.mutate(`mutation($input: PrepareLibraryInput!) { prepareLibrary(input: $input) { position library { id } } }`,
+      { input: { sampleId, barcode, i7Index: i7, i5Index: i5, volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400 } })).library.id as string;
+  };
+  const pool = async (name: string, libraries: string[]) => (await lab.mutate(`mutation($input: CreatePoolInput!) { createPool(input: $input) { position pool { id } } }`,
+    { input: { name, libraries: libraries.map((libraryId) => ({ libraryId })), targetMolarityNm: 2, volumeUl: 50 } })).pool.id as string;
+  const run = async (name: string, flowcellType: string, readStructure: string, instrument = 'MISEQ') =>
+    (await lab.mutate(`mutation($input: CreateSequencingRunInput!) { createSequencingRun(input: $input) { position run { id } } }`, { input: { name, instrument, flowcellType, readStructure } })).run.id as string;
+  const load = (runId: string, lane: number, poolId: string) => lab.gql(`mutation($r: ID!, $l: Int!, $p: ID!) { loadPoolOnLane(runId: $r, lane: $l, poolId: $p) { position run { lanes { lane } } } }`, { r: runId, l: lane, p: poolId });
+
+  it('refuses a pool whose i7 is shorter than the run\'s index read (BAD_USER_INPUT naming it and the index cycles), so the run keeps its sheet', async () => {
+    const r2 = await run('r2', 'MISEQ_V3', '151T8B8B151T');
+    const short = await pool('Short index pool', [await library('LIB-SHORT-1', 'GGGGCC')]);
+    const refused = await load(r2, 1, short);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'poolId' });
+    expect(refused.errors![0]!.message).toContain('library LIB-SHORT-1: i7 index GGGGCC is 6 bases; read structure 151T8B8B151T reads 8 (Index1Cycles)');
+    // A dual-indexed library on a single-index run: its i5 would not be read.
+    const single = await run('single index', 'MISEQ_V3', '151T8B151T');
+    const dual = await pool('Dual index pool', [await library('LIB-DUAL-1', 'ACGTACGT', 'AGGTGCGT')]);
+    expect((await load(single, 1, dual)).errors?.[0]?.message).toContain('i5 index AGGTGCGT is 8 bases; read structure 151T8B151T reads no second index');
+    const read = await lab.gql(`query($r: ID!) { sequencingRun(id: $r) { name lanes { lane } sampleSheet } }`, { r: r2 });
+    expect(read.errors).toBeUndefined();
+    expect(read.data.sequencingRun).toMatchObject({ name: 'r2', lanes: [] });
+    expect(code(await lab.gql(`mutation($r: ID!) { completeSequencingRun(runId: $r, qcOverrideReason: "x") { position } }`, { r: r2 }))).toBe('BAD_USER_INPUT'); // nothing loaded
+  });
+
+  it('a run loaded before the check still answers: its sampleSheet is null with an error naming the library and index, the rest of the run is there', async () => {
+    const old = await run('loaded before the check', 'MISEQ_V3', '151T8B8B151T');
+    const short = await pool('Old short pool', [await library('LIB-OLD-1', 'GGGGCC')]);
+    // What loadPoolOnLane recorded before it checked indexes.
+    const { position } = await system.runtime.store.append(`SequencingRun-${old}`, 1, [{ type: 'PoolLoaded', data: { runId: old, lane: 1, poolId: short } }],
+      { tenantId: 'demo', actor: 'test', correlationId: crypto.randomUUID(), occurredAt: new Date().toISOString() });
+    const read = await system.gql(`query($r: ID!) { sequencingRun(id: $r) { name lanes { lane pool { name } } sampleSheet } }`, { r: old }, { 'x-tracseq-consistent-with': position });
+    expect(read.data.sequencingRun).toEqual({ name: 'loaded before the check', lanes: [{ lane: 1, pool: { name: 'Old short pool' } }], sampleSheet: null });
+    expect(read.errors).toHaveLength(1);
+    expect(read.errors![0]).toMatchObject({ path: ['sequencingRun', 'sampleSheet'], extensions: { code: 'BAD_USER_INPUT' } });
+    expect(read.errors![0]!.message).toContain('LIB-OLD-1: i7 index GGGGCC is 6 bases; read structure 151T8B8B151T reads 8 (Index1Cycles)');
+  });
+
+  it('refuses a pool holding a library that failed QC after pooling (CONFLICT, LIBRARY_QC_FAILED, decided on the library\'s stream); a new passing QC lets it on', async () => {
+    const passed = await library('LIB-QC-1', 'ACGTACGT');
+    const failing = await library('LIB-QC-2', 'TGCATGCA');
+    await lab.mutate(`mutation($l: ID!) { recordLibraryQc(libraryId: $l, verdict: PASS) { position } }`, { l: passed });
+    const pooled = await pool('QC pool', [passed, failing]);
+    await lab.mutate(`mutation($l: ID!) { recordLibraryQc(libraryId: $l, verdict: FAIL, note: "adapter dimers") { position } }`, { l: failing });
+    const target = await run('QC run', 'MISEQ_V3', '151T8B151T');
+    const refused = await load(target, 1, pooled);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'LIBRARY_QC_FAILED', libraries: [{ libraryId: failing, barcode: 'LIB-QC-2' }] });
+    expect(refused.errors![0]!.message).toContain('library LIB-QC-2 failed QC');
+    await lab.mutate(`mutation($l: ID!) { recordLibraryQc(libraryId: $l, verdict: PASS, note: "re-run Bioanalyzer") { position } }`, { l: failing });
+    const loaded = await load(target, 1, pooled);
+    expect(loaded.errors).toBeUndefined();
+    expect(loaded.data.loadPoolOnLane.run.lanes).toEqual([{ lane: 1 }]);
+  });
+
+  it('names the run\'s own lanes for a lane off its flowcell: 0 or 9 on a four-lane S4 are "lanes 1–4", loading or recording QC', async () => {
+    const s4 = await run('S4 lanes', 'S4', '151T8B151T', 'NOVASEQ_6000');
+    const pooled = await pool('S4 pool', [await library('LIB-S4-1', 'ACGTACGT')]);
+    for (const lane of [0, 5, 9]) {
+      const refused = await load(s4, lane, pooled);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'lane', min: 1, max: 4 });
+      expect(refused.errors![0]!.message).toBe(`lane ${lane} is not on this run: a S4 flowcell has lanes 1–4`);
+      const qc = await lab.gql(`mutation($r: ID!, $l: Int!) { recordLaneQc(runId: $r, lane: $l, metrics: { q30Percent: 90 }) { position } }`, { r: s4, l: lane });
+      expect(qc.errors?.[0]?.message).toBe(`lane ${lane} is not on this run: a S4 flowcell has lanes 1–4`);
+    }
+  });
+
+  it('refuses a read structure beyond what an instrument reads (99999T8B), and one on a PromethION job, as on a PromethION run', async () => {
+    const create = (readStructure: string) => lab.gql(`mutation($rs: String!) { createSequencingRun(input: { name: "long", instrument: "MISEQ", flowcellType: "MISEQ_V3", readStructure: $rs }) { position } }`, { rs: readStructure });
+    const refused = await create('99999T8B');
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'readStructure' });
+    expect(refused.errors![0]!.message).toContain('read 1 has 99999 cycles; no instrument reads more than 301 in one read');
+    expect((await create('301T8B8B301T')).errors).toBeUndefined();
+    const ont = await lab.gql(`mutation { createSequencingJob(input: { name: "ONT job", platform: PROMETHION, readStructure: "151T8B151T" }) { position } }`);
+    expect(ont.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'readStructure' });
+    expect((await lab.mutate(`mutation { createSequencingJob(input: { name: "ONT job", platform: PROMETHION }) { position job { readStructure sampleSheet } } }`)).job)
+      .toEqual({ readStructure: null, sampleSheet: null });
+  });
+});
+
 describe('the sequencing links are batched', () => {
   it('a constant, small number of SQL statements in sequencing for Sample.libraries → Library.pools → Pool.runs → Run.lanes.pool, however many samples', async () => {
     const i7 = ['AAAAAAAA', 'CCCCCCCC', 'GGGGGGGG', 'TTTTTTTT', 'ACACACAC', 'GTGTGTGT'];

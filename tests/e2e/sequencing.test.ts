@@ -120,6 +120,29 @@ describe('sequencing through the gateway', () => {
     ]);
   });
 
+  it("refuses indexes the job's read structure does not read as its sheet writes them (BAD_USER_INPUT naming the index and the index cycles); an older job holding one still answers", async () => {
+    const tube = await lab.validatedSample('IDX-FIT-0001', 'LIBRARY');
+    const dual = await newJob('Index fit dual');
+    const short = await add(dual, tube, 'GGGGCC', 'AAAATTTTTT', 1);
+    expect(short.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'i7Index' });
+    expect(short.errors![0]!.message).toContain('sample IDX-FIT-0001: i7 index GGGGCC is 6 bases; read structure 151T8B8B151T reads 8 (Index1Cycles)');
+    const long = await add(dual, tube, 'GGGGCCCC', 'AAAATTTTTT', 1);
+    expect(long.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'i5Index' });
+    expect(long.errors![0]!.message).toContain('i5 index AAAATTTTTT is 10 bases; read structure 151T8B8B151T reads 8 (Index2Cycles)');
+    const single = (await lab.mutate(`mutation { createSequencingJob(input: { name: "Index fit single", platform: MISEQ, readStructure: "151T8B151T" }) { position job { id } } }`)).job.id;
+    const i5 = await add(single, tube, 'GGGGCCCC', 'AAAATTTT', 1);
+    expect(i5.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'i5Index' });
+    expect(i5.errors![0]!.message).toContain('read structure 151T8B151T reads no second index');
+    expect((await add(single, tube, 'GGGGCCCC', null, 1)).errors).toBeUndefined();
+    // A job that took a 6-base index before the check: its sheet is null with the reason, the job still answers.
+    const { position } = await system.runtime.store.append(`SequencingJob-${dual}`, 1, [{ type: 'JobSampleAdded', data: { jobId: dual, sampleId: tube, lane: 1, i7Index: 'GGGGCC', i5Index: null } }],
+      { tenantId: 'demo', actor: 'test', correlationId: crypto.randomUUID(), occurredAt: new Date().toISOString() });
+    const read = await system.gql(`query($j: ID!) { sequencingJob(id: $j) { name samples { i7Index } sampleSheet } }`, { j: dual }, { 'x-tracseq-consistent-with': position });
+    expect(read.data.sequencingJob).toEqual({ name: 'Index fit dual', samples: [{ i7Index: 'GGGGCC' }], sampleSheet: null });
+    expect(read.errors![0]).toMatchObject({ path: ['sequencingJob', 'sampleSheet'], extensions: { code: 'BAD_USER_INPUT' } });
+    expect(read.errors![0]!.message).toContain('IDX-FIT-0001: i7 index GGGGCC is 6 bases; read structure 151T8B8B151T reads 8 (Index1Cycles)');
+  });
+
   it('fails a job, which fails its samples, and requeues it, which makes them VALIDATED again', async () => {
     const a = await lab.validatedSample('FAIL-SEQ-0001');
     const b = await lab.validatedSample('FAIL-SEQ-0002');

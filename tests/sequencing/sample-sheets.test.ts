@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../platform/errors.js';
 import { instrumentModel, type InstrumentModel } from '../../subgraphs/sequencing/domain/instruments.js';
+import { checkReadStructure, indexMisfit, parseReads } from '../../subgraphs/sequencing/domain/read-structure.js';
 import { bclConvertSheet, minknowSampleId, minknowSheet, runSampleSheet, sampleSheet } from '../../subgraphs/sequencing/domain/sample-sheet.js';
 
 const golden = (name: string) => readFileSync(new URL(`./golden/${name}`, import.meta.url), 'utf8');
@@ -73,6 +74,26 @@ describe('BCL Convert v2 sample sheets, per instrument', () => {
     expect(() => bclConvertSheet({ runName: 'r', model: model('NOVASEQ_X'), readStructure: '151T10B6B151T', rows })).toThrow(/Index2Cycles/);
     expect(() => bclConvertSheet({ runName: 'r', model: model('NOVASEQ_X'), readStructure: '151T151T', rows })).toThrow(BadInputError);
     expect(() => bclConvertSheet({ runName: 'r', model: model('PROMETHION'), readStructure: '151T8B151T', rows: [] })).toThrow(/MinKNOW/);
+  });
+
+  it('refuses what loadPoolOnLane and addSampleToJob refuse, by the same rule (indexMisfit), naming the row, the index and the cycles', () => {
+    const sheet = (readStructure: string, i7: string, i5: string | null) => () => bclConvertSheet({ runName: 'r2', model: model('MISEQ'), readStructure, rows: [{ lane: 1, sampleId: 'SYN-LIB-1', i7, i5 }] });
+    const cases: Array<[string, string, string | null]> = [['151T8B8B151T', 'GGGGCC', null], ['151T8B8B151T', 'GGGGCCCC', 'AAAATTTTTT'], ['151T8B151T', 'GGGGCCCC', 'AAAATTTT'], ['151T151T', 'GGGGCCCC', null]];
+    for (const [readStructure, i7, i5] of cases) {
+      const misfit = indexMisfit(readStructure, parseReads(readStructure), { i7, i5 })!;
+      expect(misfit).not.toBeNull();
+      expect(sheet(readStructure, i7, i5)).toThrow(`SYN-LIB-1: ${misfit.message}; no sample sheet can be written for it`);
+    }
+    expect(indexMisfit('151T8B8B151T', parseReads('151T8B8B151T'), { i7: 'GGGGCC', i5: null })).toEqual({ index: 'i7', message: 'i7 index GGGGCC is 6 bases; read structure 151T8B8B151T reads 8 (Index1Cycles)' });
+    // What fits renders: i7 as long as Index1Cycles, i5 absent or as long as Index2Cycles.
+    expect(sheet('151T8B8B151T', 'GGGGCCCC', null)).not.toThrow();
+    expect(sheet('151T8B151T', 'GGGGCCCC', null)).not.toThrow();
+  });
+
+  it('renders a run created before read structures were bounded (a 351-cycle read): the bounds are for new runs and jobs only', () => {
+    expect(() => checkReadStructure('151T8B8B351T')).toThrow(/read 4 has 351 cycles/);
+    const sheet = bclConvertSheet({ runName: 'old', model: model('MISEQ'), readStructure: '151T8B8B351T', rows: [{ lane: null, sampleId: 'SYN-LIB-1', i7: 'ATCCACTG', i5: 'AGGTGCGT' }] });
+    expect(sheet).toContain('[Reads]\nRead1Cycles,151\nRead2Cycles,351\nIndex1Cycles,8\nIndex2Cycles,8\n');
   });
 
   it('a PromethION job gets no Illumina sheet', () => {

@@ -250,8 +250,10 @@ export type SequencingRun = {
    * Illumina: BCL Convert v2 sample sheet, one row per library per lane, i5 as the instrument wants it.
    * Nanopore: MinKNOW sample sheet (CSV: flow_cell_id, kit, sample_id, experiment_id, barcode, alias), one row
    * per library, barcode = the library's kit index id (barcode01…), alias = the library barcode.
+   * Null, with an error naming the library and index, only for a run whose pools were loaded before loadPoolOnLane
+   * checked their indexes against the read structure: no sheet can be written for it, and the rest of the run still answers.
    */
-  sampleSheet: Scalars['String']['output'];
+  sampleSheet?: Maybe<Scalars['String']['output']>;
   status: RunStatus;
   /** The lab's QC thresholds for this instrument and flowcell type (SEQUENCING_LAB_CONFIG, cited defaults). */
   qcThresholds: QcThresholds;
@@ -424,7 +426,7 @@ export type CreateSequencingRunInput = {
   instrument: Scalars['String']['input'];
   /** One of the instrument's flowcellTypes, e.g. S1, or FLO-PRO114 for a PromethION. */
   flowcellType: Scalars['String']['input'];
-  /** Illumina runs (required): e.g. 151T8B8B151T; U (UMI) and S (skip) segments become OverrideCycles. */
+  /** Illumina runs (required): e.g. 151T8B8B151T; U (UMI) and S (skip) segments become OverrideCycles. At most 301 cycles a read, 24 index (B) cycles an index read, 650 in all. */
   readStructure?: InputMaybe<Scalars['String']['input']>;
   /** Nanopore runs (required): the flow cell's id, e.g. PAK12345. */
   flowCellId?: InputMaybe<Scalars['String']['input']>;
@@ -475,6 +477,7 @@ export type CreateSequencingJobInput = {
   name: Scalars['String']['input'];
   platform: SequencingPlatform;
   priority?: InputMaybe<Priority>;
+  /** Illumina platforms: e.g. 151T8B8B151T (without one, the sheet and the index checks take 151T8B8B151T); limits as for runs. None on PROMETHION. */
   readStructure?: InputMaybe<Scalars['String']['input']>;
   /** One of the platform's InstrumentModel.flowcellTypes (e.g. MISEQ_V3); QC then uses that flowcell's thresholds. */
   flowcellType?: InputMaybe<Scalars['String']['input']>;
@@ -496,7 +499,7 @@ export type JobPayload = {
 export type Mutation = {
   __typename?: 'Mutation';
   createSequencingJob: JobPayload;
-  /** Only while PENDING, only VALIDATED or IN_STORAGE samples; indexes in a lane must differ by Hamming distance ≥ 3. */
+  /** Only while PENDING, only VALIDATED or IN_STORAGE samples; indexes as long as the read structure's index cycles (an i5 only with a second index read); indexes in a lane must differ by Hamming distance ≥ 3. */
   addSampleToJob: JobPayload;
   removeSampleFromJob: JobPayload;
   queueJob: JobPayload;
@@ -515,7 +518,7 @@ export type Mutation = {
   recordLibraryQc: LibraryPayload;
   createPool: PoolPayload;
   createSequencingRun: SequencingRunPayload;
-  /** Lane count of the run's flowcell enforced; a lane holds one pool. A Nanopore flow cell has lane 1 only, and each library on it needs a MinKNOW barcode (its kit index id, barcode01…), each once. */
+  /** Lane count of the run's flowcell enforced; a lane holds one pool. No library of the pool may have failed QC (CONFLICT, reason LIBRARY_QC_FAILED). On an Illumina run every index must be as long as the read structure's index cycles (an i5 only with a second index read). A Nanopore flow cell has lane 1 only, and each library on it needs a MinKNOW barcode (its kit index id, barcode01…), each once. */
   loadPoolOnLane: SequencingRunPayload;
   /** Judged by the lab's thresholds for the run's instrument and flowcell type; recording again replaces the lane's QC. */
   recordLaneQc: SequencingRunPayload;
@@ -1016,7 +1019,7 @@ export type SequencingRunResolvers<ContextType = any, ParentType extends Resolve
   kit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   experimentId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lanes?: Resolver<Array<ResolversTypes['RunLane']>, ParentType, ContextType>;
-  sampleSheet?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sampleSheet?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
   qcThresholds?: Resolver<ResolversTypes['QcThresholds'], ParentType, ContextType>;
   laneQc?: Resolver<Array<ResolversTypes['LaneQc']>, ParentType, ContextType>;

@@ -11,6 +11,7 @@ import { validateBarcode } from '../../../platform/lab-rules.js';
 import { poolDecider, type Pool } from '../domain/pool.js';
 import { colourBalance } from '../domain/index-check.js';
 import { instrumentModel } from '../domain/instruments.js';
+import { poolLoading, poolLoadingStreams } from '../domain/pool-loading.js';
 import { runDecider } from '../domain/run.js';
 import type { LaneMetrics } from '../events.js';
 import type { SequencingLabConfig } from '../lab-config.js';
@@ -116,20 +117,12 @@ export class LabCommands {
     return { run: result.state as RunView, warnings: [], position: result.position };
   }
 
+  /** Decided on the run and the pool's libraries as their streams have them (domain/pool-loading.ts); the pool never changes, so it is read first. */
   async loadPool(context: CommandContext, runId: string, lane: number, poolId: string) {
     const { state: pool } = await this.commands.load(poolDecider, id(poolId, 'poolId'), context.tenantId);
     if (pool.status === 'NONE') throw new NotFoundError(`pool ${poolId} not found`);
-    const plannedId = id(runId, 'runId');
-    const { state: planned } = await this.commands.load(runDecider, plannedId, context.tenantId);
-    // Only a Nanopore run needs the libraries' barcodes (a run's kind never changes, so reading it first is safe).
-    const libraries = planned.status !== 'NONE' && planned.minknow
-      ? await Promise.all(pool.members.map(async (m) => {
-          const { state } = await this.commands.load(libraryDecider, m.libraryId, context.tenantId);
-          return { barcode: state.status === 'NONE' ? m.libraryId : state.barcode, indexId: state.status === 'NONE' ? null : state.index.indexId };
-        }))
-      : [];
-    const result = await this.commands.execute(runDecider, plannedId, { type: 'LoadPool', data: { lane, poolId: pool.id, libraries } }, context);
-    const run = result.state as RunView;
+    const result = await this.commands.executeAcross(poolLoading(pool), poolLoadingStreams(id(runId, 'runId'), pool), { type: 'LoadPoolOnLane', data: { lane } }, context);
+    const run = result.states.run as RunView;
     // Colour balance depends on the instrument, so it is known only once the pool meets a run.
     const model = instrumentModel(run.instrument);
     const warnings: PoolWarning[] = model ? colourBalance(model, pool.members.map((m) => ({ id: m.libraryId, i7: m.i7, i5: m.i5 }))).map((issue) => ({ kind: issue.kind, message: `lane ${lane}: ${issue.message}` })) : [];

@@ -11,7 +11,7 @@ const defaults = sequencingLabConfig(undefined);
 const novaseqX = defaults.qcThresholds('NOVASEQ_X', '');
 
 const jobId = 'job-1';
-const created: JobEvent = { type: 'JobCreated', data: { jobId, name: 'Run 1', platform: 'NOVASEQ_X', priority: 'NORMAL', readStructure: '151T10B10B151T' } };
+const created: JobEvent = { type: 'JobCreated', data: { jobId, name: 'Run 1', platform: 'NOVASEQ_X', priority: 'NORMAL', readStructure: '151T8B8B151T' } };
 const s1: JobEvent = { type: 'JobSampleAdded', data: { jobId, sampleId: 's1', lane: 1, i7Index: 'ACGTACGT', i5Index: 'TTGGCCAA' } };
 const queued: JobEvent = { type: 'JobQueued', data: { jobId } };
 const started: JobEvent = { type: 'JobStarted', data: { jobId, flowcellId: 'FC-0001', sampleIds: ['s1'] } };
@@ -119,7 +119,19 @@ describe('sequencing job transitions', () => {
 
 describe('creating a job', () => {
   it('records the job with NORMAL priority unless given', () => {
-    given(jobDecider).when({ type: 'CreateJob', data: { jobId, name: ' Run 1 ', platform: 'NOVASEQ_X', readStructure: '151T10B10B151T' } }).then([created]);
+    given(jobDecider).when({ type: 'CreateJob', data: { jobId, name: ' Run 1 ', platform: 'NOVASEQ_X', readStructure: '151T8B8B151T' } }).then([created]);
+  });
+  it('refuses a read structure beyond what an instrument reads, as a run does', () => {
+    const create = (readStructure: string): JobCommand => ({ type: 'CreateJob', data: { jobId, name: 'R', platform: 'MISEQ', readStructure } });
+    given(jobDecider).when(create('99999T8B')).thenThrows(BadInputError, 'read 1 has 99999 cycles; no instrument reads more than 301 in one read');
+    given(jobDecider).when(create('151T30B151T')).thenThrows(BadInputError, 'indexes are at most 24 bases');
+  });
+  it('refuses a read structure on a PromethION job, as on a Nanopore run (a blank one is none)', () => {
+    const create = (readStructure: string | null): JobCommand => ({ type: 'CreateJob', data: { jobId, name: 'ONT', platform: 'PROMETHION', readStructure } });
+    given(jobDecider).when(create('151T8B151T')).thenThrows(BadInputError, 'PromethION jobs have no read structure');
+    const ont: JobEvent = { type: 'JobCreated', data: { jobId, name: 'ONT', platform: 'PROMETHION', priority: 'NORMAL', readStructure: null } };
+    given(jobDecider).when(create(' ')).then([ont]);
+    given(jobDecider).when(create(null)).then([ont]);
   });
   it('refuses a blank or long name, an unknown platform or priority, a malformed read structure, and a second create', () => {
     const create = (data: Partial<Extract<JobCommand, { type: 'CreateJob' }>['data']>): JobCommand => ({ type: 'CreateJob', data: { jobId, name: 'R', platform: 'MISEQ', ...data } });
@@ -184,6 +196,23 @@ describe('adding samples', () => {
     given(jobDecider, [job('MISEQ', 'MISEQ_V3')]).when(laneOne).then(added(laneOne));
     given(jobDecider, [job('NOVASEQ_6000', 'S4')]).when(add('ACGTACGT', null, 5)).thenThrows(BadInputError, /lane must be 1–4 on a S4 flowcell/);
     given(jobDecider, [job('NOVASEQ_6000')]).when(add('ACGTACGT', null, 5)).thenThrows(BadInputError, /lane must be 1–4 on a NOVASEQ_6000 flowcell/);
+  });
+
+  it("refuses indexes the job's reads do not fit as its sheet writes them, naming the index and the read structure's index cycles", () => {
+    const job = (readStructure: string | null, platform = 'NOVASEQ_X'): JobEvent => ({ type: 'JobCreated', data: { jobId, name: 'Fit', platform, priority: 'NORMAL', readStructure } } as JobEvent);
+    const refusal = (history: JobEvent[], command: JobCommand) => () => jobDecider.decide(command, foldEvents(jobDecider, history), { now: '2026-01-01T00:00:00.000Z', version: history.length });
+    given(jobDecider, [job('151T8B8B151T')]).when(add('GGGGCC', null, 1, 'VALIDATED', 'short')).thenThrows(BadInputError, 'sample short: i7 index GGGGCC is 6 bases; read structure 151T8B8B151T reads 8 (Index1Cycles)');
+    expect(refusal([job('151T8B8B151T')], add('GGGGCC', 'AAAATTTTTT', 1))).toThrow(expect.objectContaining({ details: { field: 'i7Index' } }));
+    given(jobDecider, [job('151T8B8B151T')]).when(add('GGGGCCCC', 'AAAATTTTTT', 1)).thenThrows(BadInputError, 'i5 index AAAATTTTTT is 10 bases; read structure 151T8B8B151T reads 8 (Index2Cycles)');
+    expect(refusal([job('151T8B8B151T')], add('GGGGCCCC', 'AAAATTTTTT', 1))).toThrow(expect.objectContaining({ details: { field: 'i5Index' } }));
+    given(jobDecider, [job('151T8B151T')]).when(add('GGGGCCCC', 'AAAATTTT', 1)).thenThrows(BadInputError, 'i5 index AAAATTTT is 8 bases; read structure 151T8B151T reads no second index');
+    expect(refusal([job('151T8B151T')], add('GGGGCCCC', 'AAAATTTT', 1))).toThrow(expect.objectContaining({ details: { field: 'i5Index' } }));
+    const fits = add('GGGGCCCC', null, 1);
+    given(jobDecider, [job('151T8B151T')]).when(fits).then(added(fits));
+    // Without a read structure the sheet reads 151T8B8B151T, and so do the checks; a PromethION job has no sheet to fit.
+    given(jobDecider, [job(null)]).when(add('GGGGCC', null, 1)).thenThrows(BadInputError, 'read structure 151T8B8B151T reads 8 (Index1Cycles)');
+    const ont = add('GGGGCC', null, 1);
+    given(jobDecider, [job(null, 'PROMETHION')]).when(ont).then(added(ont));
   });
 
   it('validates index alphabet and lane', () => {
@@ -276,7 +305,8 @@ describe('QC verdict: the lab\'s per-instrument thresholds, the same rule as a r
 
 describe('sample sheet', () => {
   it('is a BCL Convert v2 sheet with reads from the read structure and one data row per sample and lane', () => {
-    const job = { ...(foldEvents(jobDecider, [created]) as Job), samples: [
+    const tenBase: JobEvent = { type: 'JobCreated', data: { jobId, name: 'Run 1', platform: 'NOVASEQ_X', priority: 'NORMAL', readStructure: '151T10B10B151T' } };
+    const job = { ...(foldEvents(jobDecider, [tenBase]) as Job), samples: [
       { sampleId: 'a', lane: 1, i7Index: 'ACGTACGTAC', i5Index: 'TTGGCCAATT' },
       { sampleId: 'b', lane: 2, i7Index: 'GGGGCCCCAA', i5Index: null },
       { sampleId: 'c', lane: null, i7Index: 'CATCATCATC', i5Index: 'GATGATGATG' },

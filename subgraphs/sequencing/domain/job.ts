@@ -1,6 +1,6 @@
 import type { Command, Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError, InvalidTransitionError, NotFoundError } from '../../../platform/errors.js';
-import { parseReads } from './read-structure.js';
+import { checkReadStructure, DEFAULT_READ_STRUCTURE, indexMisfit, parseReads } from './read-structure.js';
 import { flowcellType as catalogueFlowcell, instrumentModel, isPatterned } from './instruments.js';
 import { laneVerdict, type QcThresholds } from './run-qc.js';
 import type { JobEvent, JobSample, JobStatus, Platform, Priority, QcVerdict, RunMetrics } from '../events.js';
@@ -125,15 +125,19 @@ const createJob = (state: JobState, jobId: string, input: { name: string; platfo
   if (!PLATFORMS.includes(input.platform)) throw new BadInputError(`unknown platform ${input.platform}`, { field: 'platform' });
   const priority = input.priority ?? 'NORMAL';
   if (!PRIORITIES.includes(priority)) throw new BadInputError(`unknown priority ${priority}`, { field: 'priority' });
-  if (input.readStructure != null) parseReads(input.readStructure);
+  const model = instrumentModel(input.platform)!;
+  // A Nanopore job has no cycles to describe, as a Nanopore run has none (a blank one is none).
+  const nanopore = model.vendor === 'OXFORD_NANOPORE';
+  if (nanopore && input.readStructure?.trim()) throw new BadInputError(`${model.name} jobs have no read structure (it describes Illumina cycles)`, { field: 'readStructure' });
+  const readStructure = nanopore ? null : input.readStructure ?? null;
+  if (readStructure !== null) checkReadStructure(readStructure);
   let flowcellType: string | null = null;
   if (input.flowcellType) {
-    const model = instrumentModel(input.platform)!;
     const flowcell = catalogueFlowcell(model, input.flowcellType.trim());
     if (!flowcell) throw new BadInputError(`${model.name} has no flowcell type ${input.flowcellType} (${model.flowcells.map((f) => f.id).join(', ')})`, { field: 'flowcellType' });
     flowcellType = flowcell.id;
   }
-  return [{ type: 'JobCreated', data: { jobId, name, platform: input.platform, priority, readStructure: input.readStructure ?? null, ...(flowcellType ? { flowcellType } : {}) } }];
+  return [{ type: 'JobCreated', data: { jobId, name, platform: input.platform, priority, readStructure, ...(flowcellType ? { flowcellType } : {}) } }];
 };
 
 const INDEX = /^[ACGTN]{6,24}$/;
@@ -166,6 +170,16 @@ export const indexCollision = (candidate: JobSample, others: readonly JobSample[
     return distance < 3;
   }) ?? null;
 
+/**
+ * Whether an index pair fits the job's reads as its sample sheet takes them (its read structure, or
+ * DEFAULT_READ_STRUCTURE without one): indexMisfit, the sheet's own rule. A Nanopore job has no sheet.
+ */
+const indexFit = (job: Job, i7: string, i5: string | null) => {
+  if (instrumentModel(job.platform)?.vendor !== 'ILLUMINA') return null;
+  const structure = job.readStructure ?? DEFAULT_READ_STRUCTURE;
+  return indexMisfit(structure, parseReads(structure), { i7, i5 });
+};
+
 /** A sample is added to a job, and goes on its run, from these statuses only (API.md); starting moves it to IN_SEQUENCING. */
 export const STARTABLE_SAMPLE_STATUSES: readonly string[] = ['VALIDATED', 'IN_STORAGE'];
 
@@ -179,9 +193,12 @@ const addSample = (state: JobState, sample: JobSample & { status: string; barcod
   const i7Index = sample.i7Index.trim().toUpperCase();
   const i5Index = sample.i5Index?.trim().toUpperCase() || null;
   if (!INDEX.test(i7Index) || (i5Index !== null && !INDEX.test(i5Index))) throw new BadInputError('indexes are 6–24 bases of A, C, G, T, N', { field: 'i7Index' });
+  // The sheet writes the indexes for the job's reads: refused here, not when someone asks for the sheet.
+  const misfit = indexFit(job, i7Index, i5Index);
+  if (misfit) throw new BadInputError(`sample ${sample.barcode}: ${misfit.message}`, { field: misfit.index === 'i7' ? 'i7Index' : 'i5Index' });
   const lanes = lanesOf(job);
   if (sample.lane !== null && (!Number.isInteger(sample.lane) || sample.lane < 1 || sample.lane > lanes)) {
-    throw new BadInputError(lanes === 1 ? `a ${job.flowcellType ?? job.platform} flowcell has one lane: lane must be 1 (or none)` : `lane must be 1–${lanes} on a ${job.flowcellType ?? job.platform} flowcell`, { field: 'lane' });
+    throw new BadInputError(lanes === 1 ? `a ${job.flowcellType ?? job.platform} flowcell has one lane: lane must be 1 (or none)` : `lane must be 1–${lanes} on a ${job.flowcellType ?? job.platform} flowcell`, { field: 'lane', min: 1, max: lanes });
   }
   const candidate: JobSample = { sampleId: sample.sampleId, lane: sample.lane, i7Index, i5Index };
   const clash = indexCollision(candidate, job.samples);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { given, givenAcross } from '../../../event-store/testing/decider-spec.js';
+import { foldEvents } from '../../../event-store/decider.js';
+import { given, givenAcross, SPEC_NOW } from '../../../event-store/testing/decider-spec.js';
 import { BadInputError, ConflictError, NotFoundError } from '../../../platform/errors.js';
 import type { IndexKitEvent, LibraryEvent, PoolEvent, RunEvent } from '../events.js';
 import { indexKitDecider } from './index-kit.js';
@@ -7,7 +8,9 @@ import { libraryDecider, type LibraryCommand } from './library.js';
 import { libraryPreparation } from './library-barcode.js';
 import { poolDecider, type PoolCandidate, type PoolCommand } from './pool.js';
 import { sequencingLabConfig } from '../lab-config.js';
-import { runDecider } from './run.js';
+import { poolLoading, poolLoadingStreams } from './pool-loading.js';
+import { MAX_INDEX_CYCLES, MAX_READ_CYCLES, MAX_TOTAL_CYCLES } from './read-structure.js';
+import { runDecider, type LoadedLibrary } from './run.js';
 
 /** Synthetic sequences throughout. */
 describe('index kit', () => {
@@ -117,6 +120,17 @@ describe('run', () => {
   it('is created on a catalogued flowcell, whose lane count it keeps', () => {
     given(runDecider).when({ type: 'CreateRun', data: { runId: 'r1', name: ' Run ', instrument: 'NOVASEQ_6000', flowcellType: 'S1', readStructure: '151T8B8B151T' } }).then([created]);
   });
+  it('refuses a read structure beyond what an instrument reads: a read over 301 cycles, an index over 24, over 650 cycles in all', () => {
+    const create = (readStructure: string) => ({ type: 'CreateRun' as const, data: { runId: 'r1', name: 'R', instrument: 'MISEQ', flowcellType: 'MISEQ_V3', readStructure } });
+    expect([MAX_READ_CYCLES, MAX_INDEX_CYCLES, MAX_TOTAL_CYCLES]).toEqual([301, 24, 650]);
+    given(runDecider).when(create('99999T8B')).thenThrows(BadInputError, 'read 1 has 99999 cycles; no instrument reads more than 301 in one read');
+    given(runDecider).when(create('151T8B8B302T')).thenThrows(BadInputError, 'read 4 has 302 cycles');
+    given(runDecider).when(create('8U294T8B')).thenThrows(BadInputError, 'read 1 has 302 cycles'); // every segment of a read counts
+    given(runDecider).when(create('151T25B151T')).thenThrows(BadInputError, 'index (B) cycles; indexes are at most 24 bases');
+    given(runDecider).when(create('301T24B100U24B301T')).thenThrows(BadInputError, '750 cycles in all; the largest sequencing kits hold about 650');
+    given(runDecider).when(create('301T24B24B301T')).then([{ type: 'RunCreated', data: { runId: 'r1', name: 'R', instrument: 'MISEQ', flowcellType: 'MISEQ_V3', lanes: 1, readStructure: '301T24B24B301T' } }]);
+    given(runDecider).when(create('301T24B8U24B301T')).thenThrows(BadInputError, '658 cycles in all');
+  });
   it('refuses an unknown instrument or flowcell, a missing or bad read structure, Nanopore settings on an Illumina run and a second creation', () => {
     const create = (instrument: string, flowcellType: string, readStructure: string | null = '151T8B8B151T') => ({ type: 'CreateRun' as const, data: { runId: 'r1', name: 'R', instrument, flowcellType, readStructure } });
     given(runDecider).when(create('HISEQ', 'S1')).thenThrows(BadInputError, /instrument/);
@@ -132,7 +146,8 @@ describe('run', () => {
     const minknow = { flowCellId: 'PAK12345', kit: 'SQK-NBD114-24', experimentId: 'EXP_2026-12' };
     const promethion: RunEvent = { type: 'RunCreated', data: { runId: 'r1', name: 'ONT run', instrument: 'PROMETHION', flowcellType: 'FLO-PRO114', lanes: 1, readStructure: null, minknow } };
     const create = (data: Record<string, unknown> = {}) => ({ type: 'CreateRun' as const, data: { runId: 'r1', name: 'ONT run', instrument: 'PROMETHION', flowcellType: 'FLO-PRO114', readStructure: null, minknow: { ...minknow }, ...data } });
-    const load = (libraries: Array<{ barcode: string; indexId: string | null }>, lane = 1) => ({ type: 'LoadPool' as const, data: { lane, poolId: 'p1', libraries } });
+    const load = (libraries: Array<{ barcode: string; indexId: string | null }>, lane = 1) => ({ type: 'LoadPool' as const, data: { lane, poolId: 'p1',
+      libraries: libraries.map((l, n): LoadedLibrary => ({ ...l, libraryId: `l${n}`, status: 'PREPARED', i7: 'AAAACCCCGGGGTTTTAAAACCCC', i5: null })) } });
 
     it('is created on a PromethION or MinION flow cell (one position) with its flow cell id, kit and experiment id', () => {
       given(runDecider).when(create()).then([promethion]);
@@ -168,8 +183,77 @@ describe('run', () => {
     given(runDecider, [created, loaded]).when({ type: 'LoadPool', data: { lane: 2, poolId: 'p1', libraries: [] } }).then([{ type: 'PoolLoaded', data: { runId: 'r1', lane: 2, poolId: 'p1' } }]);
     given(runDecider, [created, loaded]).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p2', libraries: [] } }).thenThrows(ConflictError, /already loaded/);
     given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 3, poolId: 'p2', libraries: [] } }).thenThrows(BadInputError, /lanes 1–2/);
-    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 0, poolId: 'p2', libraries: [] } }).thenThrows(BadInputError);
+    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 0, poolId: 'p2', libraries: [] } }).thenThrows(BadInputError, /lanes 1–2/);
     given(runDecider).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p2', libraries: [] } }).thenThrows(NotFoundError);
+  });
+
+  it("names the run's own lanes for a lane off its flowcell (0 or 5 on a four-lane S4), loading a pool or recording QC", () => {
+    const s4: RunEvent = { type: 'RunCreated', data: { runId: 'r1', name: 'S4 run', instrument: 'NOVASEQ_6000', flowcellType: 'S4', lanes: 4, readStructure: '151T8B8B151T' } };
+    const thresholds = sequencingLabConfig(undefined).qcThresholds('NOVASEQ_6000', 'S4');
+    for (const lane of [0, 5, -1, 2_147_483_647]) {
+      const refusal = (command: Parameters<typeof runDecider.decide>[0]) => () => runDecider.decide(command, foldEvents(runDecider, [s4, loaded]), { now: SPEC_NOW, version: 2 });
+      for (const command of [{ type: 'LoadPool' as const, data: { lane, poolId: 'p2', libraries: [] } }, { type: 'RecordLaneQc' as const, data: { lane, metrics: { q30Percent: 90 }, thresholds, recordedBy: 'ana' } }]) {
+        expect(refusal(command)).toThrow(expect.objectContaining({ message: `lane ${lane} is not on this run: a S4 flowcell has lanes 1–4`, details: { field: 'lane', min: 1, max: 4 } }));
+      }
+    }
+  });
+
+  describe('a pool on an Illumina lane', () => {
+    const run = (readStructure: string): RunEvent => ({ type: 'RunCreated', data: { runId: 'r1', name: 'r2', instrument: 'MISEQ', flowcellType: 'MISEQ_V3', lanes: 1, readStructure } });
+    const dual = run('151T8B8B151T');
+    const single = run('151T8B151T');
+    const library = (barcode: string, i7: string, i5: string | null, status: LoadedLibrary['status'] = 'QC_PASSED'): LoadedLibrary => ({ libraryId: barcode.toLowerCase(), barcode, indexId: null, status, i7, i5 });
+    const load = (...libraries: LoadedLibrary[]) => ({ type: 'LoadPool' as const, data: { lane: 1, poolId: 'p1', libraries } });
+    const pooled: RunEvent = { type: 'PoolLoaded', data: { runId: 'r1', lane: 1, poolId: 'p1' } };
+
+    it('is loaded when the run reads every index as the sheet writes it: i7 as long as Index1Cycles, i5 (if any) as Index2Cycles', () => {
+      given(runDecider, [dual]).when(load(library('LIB-1', 'ACGTACGT', 'AGGTGCGT'), library('LIB-2', 'TGCATGCA', null))).then([pooled]);
+      given(runDecider, [single]).when(load(library('LIB-1', 'ACGTACGT', null))).then([pooled]);
+      given(runDecider, [run('151T10B10B151T')]).when(load(library('LIB-1', 'ACGTACGTAC', 'AGGTGCGTAA'))).then([pooled]);
+    });
+
+    it("refuses an index the run's reads do not fit (BAD_USER_INPUT, field poolId), naming the library, the index and the read structure's index cycles", () => {
+      given(runDecider, [dual]).when(load(library('LIB-1', 'GGGGCC', null))).thenThrows(BadInputError, 'library LIB-1: i7 index GGGGCC is 6 bases; read structure 151T8B8B151T reads 8 (Index1Cycles)');
+      given(runDecider, [dual]).when(load(library('LIB-1', 'ACGTACGTAC', null))).thenThrows(BadInputError, 'i7 index ACGTACGTAC is 10 bases; read structure 151T8B8B151T reads 8 (Index1Cycles)');
+      given(runDecider, [dual]).when(load(library('LIB-1', 'ACGTACGT', 'AAAATTTTTT'))).thenThrows(BadInputError, 'i5 index AAAATTTTTT is 10 bases; read structure 151T8B8B151T reads 8 (Index2Cycles)');
+      given(runDecider, [single]).when(load(library('LIB-1', 'ACGTACGT', 'AGGTGCGT'))).thenThrows(BadInputError, 'read structure 151T8B151T reads no second index');
+      // Every misfit is named, the fitting ones are not.
+      given(runDecider, [dual]).when(load(library('LIB-1', 'ACGTACGT', null), library('LIB-2', 'GGGGCC', null), library('LIB-3', 'TTTTCC', null)))
+        .thenThrows(BadInputError, /^library LIB-2: .*; library LIB-3: .*: BCL Convert could not demultiplex/);
+      expect(() => runDecider.decide(load(library('LIB-1', 'GGGGCC', null)), foldEvents(runDecider, [dual]), { now: SPEC_NOW, version: 1 })).toThrow(expect.objectContaining({ details: { field: 'poolId' } }));
+    });
+
+    it('refuses a pool holding a library that failed QC after it was pooled: CONFLICT, reason LIBRARY_QC_FAILED, naming each', () => {
+      given(runDecider, [dual]).when(load(library('LIB-1', 'ACGTACGT', null, 'QC_FAILED'), library('LIB-2', 'TGCATGCA', null, 'PREPARED'), library('LIB-3', 'CATCATCA', null, 'QC_FAILED')))
+        .thenThrows(ConflictError, 'libraries LIB-1, LIB-3 failed QC');
+      expect(() => runDecider.decide(load(library('LIB-1', 'ACGTACGT', null, 'QC_FAILED')), foldEvents(runDecider, [dual]), { now: SPEC_NOW, version: 1 }))
+        .toThrow(expect.objectContaining({ details: { reason: 'LIBRARY_QC_FAILED', libraries: [{ libraryId: 'lib-1', barcode: 'LIB-1' }] } }));
+    });
+  });
+
+  describe('loading a pool, decided on the libraries\' own streams', () => {
+    const dual: RunEvent = { type: 'RunCreated', data: { runId: 'r1', name: 'r2', instrument: 'MISEQ', flowcellType: 'MISEQ_V3', lanes: 1, readStructure: '151T8B8B151T' } };
+    const prepared = (libraryId: string, barcode: string, i7: string): LibraryEvent => ({ type: 'LibraryPrepared', data: {
+      libraryId, sampleId: `s-${libraryId}`, barcode, index: { kitId: null, indexId: null, i7, i5: null }, volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400, molarityNm: 37.879,
+    } });
+    const qc = (libraryId: string, verdict: 'PASS' | 'FAIL'): LibraryEvent => ({ type: 'LibraryQcRecorded', data: { libraryId, verdict, note: null, recordedBy: 'ana' } });
+    const pool = { id: 'p1', members: [
+      { libraryId: 'l1', proportion: 1, volumeUl: 1, i7: 'ACGTACGT', i5: null },
+      { libraryId: 'l2', proportion: 1, volumeUl: 1, i7: 'TGCATGCA', i5: null },
+    ] };
+    const history = (l2: LibraryEvent[]) => ({ run: [dual], 'library:l1': [prepared('l1', 'LIB-1', 'ACGTACGT'), qc('l1', 'PASS')], 'library:l2': [prepared('l2', 'LIB-2', 'TGCATGCA'), ...l2] });
+    const loadOnLane = { type: 'LoadPoolOnLane' as const, data: { lane: 1 } };
+
+    it('names the run and every library of the pool as its streams', () => {
+      expect(poolLoadingStreams('r1', pool)).toEqual({ run: 'r1', 'library:l1': 'l1', 'library:l2': 'l2' });
+    });
+    it('loads the pool when no library failed QC, writing only to the run', () => {
+      givenAcross(poolLoading(pool), history([])).when(loadOnLane).then({ run: [{ type: 'PoolLoaded', data: { runId: 'r1', lane: 1, poolId: 'p1' } }] });
+    });
+    it('refuses it once a library failed QC after pooling, and loads it again once the library passed a new QC', () => {
+      givenAcross(poolLoading(pool), history([qc('l2', 'FAIL')])).when(loadOnLane).thenThrows(ConflictError, 'library LIB-2 failed QC');
+      givenAcross(poolLoading(pool), history([qc('l2', 'FAIL'), qc('l2', 'PASS')])).when(loadOnLane).then({ run: [{ type: 'PoolLoaded', data: { runId: 'r1', lane: 1, poolId: 'p1' } }] });
+    });
   });
 
   describe('QC and completion', () => {

@@ -13,6 +13,9 @@ export interface Read {
   cycles: number;
 }
 
+/** The reads of an Illumina job created without a read structure, as its sample sheet and its index checks take them. */
+export const DEFAULT_READ_STRUCTURE = '151T8B8B151T';
+
 const SEGMENT = /(\d+)([TBSU])/g;
 
 const toRead = (segments: Segment[], structure: string): Read => {
@@ -60,6 +63,38 @@ export const parseReads = (structure: string): Read[] => {
   return reads;
 };
 
+/**
+ * What an Illumina instrument can read, so a read structure beyond it is a typing error, not a run:
+ * - a read (template or index, every segment counted) at most MAX_READ_CYCLES: Illumina's longest
+ *   supported reads are 2 × 301, on the MiSeq v3 600-cycle kit (Illumina bulletin "Maximum read length
+ *   for Illumina sequencing platforms" lists each platform's and kit's; its table was not in the stored
+ *   copy, so the figure is the widely published MiSeq one, the longest of any catalogued instrument);
+ * - an index read's index (B) cycles at most MAX_INDEX_CYCLES: the longest index TracSeq stores (kits,
+ *   libraries and jobs take 4–24 or 6–24 bases), and B cycles must equal the index's length (indexMisfit);
+ *   NovaSeq X reads at most 26 per index (Illumina KB 000008417);
+ * - all reads together at most MAX_TOTAL_CYCLES: the largest SBS kits hold 600 cycles and a few dozen
+ *   extra (Illumina KB 000007002: NextSeq 1000/2000 XLEAP kits 38 extra), i.e. 2 × 301 + 2 × 24.
+ * Checked when a run or job is created (checkReadStructure); a stored structure is parsed as it is, so
+ * older runs keep their sheets.
+ */
+export const MAX_READ_CYCLES = 301;
+export const MAX_INDEX_CYCLES = 24;
+export const MAX_TOTAL_CYCLES = 650;
+
+/** A read structure as a new run or job may declare it: well-formed (parseReads) and within what an instrument reads. */
+export const checkReadStructure = (structure: string): Read[] => {
+  const reads = parseReads(structure);
+  const refuse = (why: string) => new BadInputError(`read structure "${structure.trim()}": ${why}`, { field: 'readStructure' });
+  reads.forEach((read, n) => {
+    if (read.cycles > MAX_READ_CYCLES) throw refuse(`read ${n + 1} has ${read.cycles} cycles; no instrument reads more than ${MAX_READ_CYCLES} in one read`);
+  });
+  const longIndex = indexLengths(reads).find((length) => length > MAX_INDEX_CYCLES);
+  if (longIndex !== undefined) throw refuse(`an index read of ${longIndex} index (B) cycles; indexes are at most ${MAX_INDEX_CYCLES} bases`);
+  const total = reads.reduce((sum, read) => sum + read.cycles, 0);
+  if (total > MAX_TOTAL_CYCLES) throw refuse(`${total} cycles in all; the largest sequencing kits hold about ${MAX_TOTAL_CYCLES}`);
+  return reads;
+};
+
 /** BCL Convert's OverrideCycles (Y read, I index, U UMI, N skip), one entry per read in sequencing order. */
 export const overrideCycles = (reads: readonly Read[]): string =>
   reads.map((read) => read.segments.map((s) => `${{ T: 'Y', B: 'I', U: 'U', S: 'N' }[s.kind]}${s.cycles}`).join('')).join(';');
@@ -70,3 +105,28 @@ export const needsOverride = (reads: readonly Read[]): boolean => reads.some((re
 /** Index cycles (B only) of each index read, i.e. the index length the sheet's sequences must have. */
 export const indexLengths = (reads: readonly Read[]): number[] =>
   reads.filter((r) => r.kind === 'INDEX').map((r) => r.segments.filter((s) => s.kind === 'B').reduce((sum, s) => sum + s.cycles, 0));
+
+/** Which index of a pair does not fit the reads, and why. */
+export interface IndexMisfit {
+  index: 'i7' | 'i5';
+  message: string;
+}
+
+/**
+ * Whether BCL Convert can demultiplex an index pair with these reads as the sample sheet writes them:
+ * the i7 exactly as long as the first index read's index (B) cycles, an i5 (when given) exactly as long as
+ * the second's (Index1Cycles / Index2Cycles). A shorter index would need its extra cycles masked
+ * (OverrideCycles), which the sheet does not write; a longer one is not read in full; an i5 without a
+ * second index read is not read at all. Null when the pair fits. The one rule of the sheet renderer and
+ * of the commands that put indexes on a run or job (loadPoolOnLane, addSampleToJob).
+ */
+export const indexMisfit = (structure: string, reads: readonly Read[], index: { i7: string; i5: string | null }): IndexMisfit | null => {
+  const [index1, index2] = indexLengths(reads);
+  const named = `read structure ${structure.trim()}`;
+  if (index1 === undefined) return { index: 'i7', message: `i7 index ${index.i7} is ${index.i7.length} bases; ${named} reads no index (Index1Cycles 0)` };
+  if (index.i7.length !== index1) return { index: 'i7', message: `i7 index ${index.i7} is ${index.i7.length} bases; ${named} reads ${index1} (Index1Cycles)` };
+  if (index.i5 === null) return null;
+  if (index2 === undefined) return { index: 'i5', message: `i5 index ${index.i5} is ${index.i5.length} bases; ${named} reads no second index (Index2Cycles 0)` };
+  if (index.i5.length !== index2) return { index: 'i5', message: `i5 index ${index.i5} is ${index.i5.length} bases; ${named} reads ${index2} (Index2Cycles)` };
+  return null;
+};

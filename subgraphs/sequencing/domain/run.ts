@@ -2,7 +2,8 @@ import type { Command, Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError, NotFoundError } from '../../../platform/errors.js';
 import type { LaneMetrics, MinknowRun, QcVerdict, RunEvent } from '../events.js';
 import { flowcellType, instrumentModel, isPatterned } from './instruments.js';
-import { parseReads } from './read-structure.js';
+import type { Library } from './library.js';
+import { checkReadStructure, DEFAULT_READ_STRUCTURE, indexMisfit, parseReads } from './read-structure.js';
 import { laneVerdict, worstVerdict, type QcThresholds } from './run-qc.js';
 
 export type LaneQc = { lane: number; metrics: LaneMetrics; verdict: QcVerdict; reasons: string[]; recordedBy: string | null; recordedAt: string };
@@ -12,11 +13,20 @@ export type Run = {
 };
 export type RunState = { status: 'NONE' } | (Run & { status: 'PLANNED' | 'COMPLETED' });
 
+/**
+ * A library of the pool being loaded, as the decision sees it: its barcode, kit index id and QC status
+ * from its own stream, and the indexes the pool holds for it (checked together when pooled; the sheet writes them).
+ */
+export type LoadedLibrary = { libraryId: string; barcode: string; indexId: string | null; status: Library['status']; i7: string; i5: string | null };
+
 export type RunCommand =
   /** Illumina: readStructure. Nanopore: minknow (flow cell id, kit, experiment id), no read structure. */
   | Command<'CreateRun', { runId: string; name: string; instrument: string; flowcellType: string; readStructure: string | null; minknow?: Partial<MinknowRun> | null }>
-  /** `libraries`: the pool's libraries (barcode, kit index id), read by the command path; a Nanopore run needs their MinKNOW barcodes. */
-  | Command<'LoadPool', { lane: number; poolId: string; libraries: ReadonlyArray<{ barcode: string; indexId: string | null }> }>
+  /**
+   * `libraries`: the pool's libraries as their streams have them (pool-loading.ts): none may have failed QC, an
+   * Illumina run must read their indexes (indexMisfit), a Nanopore run needs their MinKNOW barcodes.
+   */
+  | Command<'LoadPool', { lane: number; poolId: string; libraries: readonly LoadedLibrary[] }>
   /** `thresholds`: the lab's for this run's instrument and flowcell type (lab-config.ts). */
   | Command<'RecordLaneQc', { lane: number; metrics: Partial<LaneMetrics>; thresholds: QcThresholds; recordedBy: string | null }>
   | Command<'CompleteRun', { qcOverrideReason: string | null; completedBy: string | null }>;
@@ -53,6 +63,37 @@ export const minknowBarcodes = (libraries: ReadonlyArray<{ barcode: string; inde
   }
 };
 
+/** Names at most `most` of many (a pool holds up to 384 libraries). */
+const listed = (items: readonly string[], separator: string, most: number): string =>
+  items.length <= most ? items.join(separator) : `${items.slice(0, most).join(separator)}${separator}and ${items.length - most} more`;
+
+/** A library that failed QC stays out of a run's lanes, as it stays out of new pools. */
+const qcFailed = (libraries: readonly LoadedLibrary[]): void => {
+  const failed = libraries.filter((library) => library.status === 'QC_FAILED');
+  if (failed.length === 0) return;
+  throw new ConflictError(
+    `librar${failed.length === 1 ? 'y' : 'ies'} ${listed(failed.map((l) => l.barcode), ', ', 10)} failed QC since the pool was made: a pool holding ${failed.length === 1 ? 'it' : 'them'} cannot go on a lane (pool the others again, or record a passing QC)`,
+    { reason: 'LIBRARY_QC_FAILED', libraries: failed.map(({ libraryId, barcode }) => ({ libraryId, barcode })) },
+  );
+};
+
+/** An Illumina run's sheet writes every library's indexes for the run's reads: each must fit them (indexMisfit, the sheet's rule). */
+const indexesRead = (run: Run, libraries: readonly LoadedLibrary[]): void => {
+  const structure = run.readStructure ?? DEFAULT_READ_STRUCTURE;
+  const reads = parseReads(structure);
+  const misfits = libraries.flatMap((library) => {
+    const misfit = indexMisfit(structure, reads, library);
+    return misfit ? [`library ${library.barcode}: ${misfit.message}`] : [];
+  });
+  if (misfits.length > 0) throw new BadInputError(`${listed(misfits, '; ', 5)}: BCL Convert could not demultiplex the pool with this run's reads`, { field: 'poolId' });
+};
+
+/** A lane of the run's flowcell, named with the flowcell's own lane count. */
+const onFlowcell = (run: Run, lane: number): void => {
+  if (Number.isInteger(lane) && lane >= 1 && lane <= run.lanes) return;
+  throw new BadInputError(`lane ${lane} is not on this run: a ${run.flowcellType} flowcell has lane${run.lanes === 1 ? ' 1 only' : `s 1–${run.lanes}`}`, { field: 'lane', min: 1, max: run.lanes });
+};
+
 const planned = (state: RunState, doing: string) => {
   if (state.status === 'NONE') throw new NotFoundError('sequencing run not found');
   if (state.status === 'COMPLETED') throw new ConflictError(`the run is completed: cannot ${doing}`);
@@ -83,23 +124,25 @@ export const runDecider: Decider<RunCommand, RunEvent, RunState> = {
           throw new BadInputError(`flowCellId, kit and experimentId describe Nanopore runs; ${model.name} runs are described by their read structure`, { field: 'kit' });
         }
         if (!readStructure) throw new BadInputError(`${model.name} runs need a read structure such as 151T8B8B151T`, { field: 'readStructure' });
-        parseReads(readStructure);
+        checkReadStructure(readStructure);
         return [{ type: 'RunCreated', data: { ...created, readStructure: readStructure.trim() } }];
       }
       case 'LoadPool': {
-        planned(state, 'load a pool');
-        if (state.status === 'NONE') throw new NotFoundError('sequencing run not found');
-        const { lane, poolId } = command.data;
-        if (!Number.isInteger(lane) || lane < 1 || lane > state.lanes) throw new BadInputError(`a ${state.flowcellType} flowcell has lane${state.lanes === 1 ? ' 1 only' : `s 1–${state.lanes}`}`, { field: 'lane' });
-        if (state.loaded.some((l) => l.lane === lane)) throw new ConflictError(`lane ${lane} is already loaded`, { field: 'lane' });
-        if (state.minknow) minknowBarcodes(command.data.libraries);
-        return [{ type: 'PoolLoaded', data: { runId: state.id, lane, poolId } }];
+        const run = planned(state, 'load a pool');
+        const { lane, poolId, libraries } = command.data;
+        onFlowcell(run, lane);
+        if (run.loaded.some((l) => l.lane === lane)) throw new ConflictError(`lane ${lane} is already loaded`, { field: 'lane' });
+        qcFailed(libraries);
+        if (run.minknow) minknowBarcodes(libraries);
+        else indexesRead(run, libraries);
+        return [{ type: 'PoolLoaded', data: { runId: run.id, lane, poolId } }];
       }
       case 'RecordLaneQc': {
         const run = planned(state, 'record lane QC');
         // Q30, %PF and density are Illumina's measures; judging a flow cell by them would be a false verdict.
         if (run.minknow) throw new BadInputError('Nanopore runs are not judged by Illumina lane metrics: complete the run with a qcOverrideReason', { field: 'runId' });
         const { lane, thresholds, recordedBy } = command.data;
+        onFlowcell(run, lane);
         if (!run.loaded.some((l) => l.lane === lane)) throw new BadInputError(`lane ${lane} has no pool loaded`, { field: 'lane' });
         const input = command.data.metrics;
         const metrics: LaneMetrics = { q30Percent: input.q30Percent ?? null, percentPf: input.percentPf ?? null, occupancyPercent: input.occupancyPercent ?? null, clusterDensityKmm2: input.clusterDensityKmm2 ?? null, yieldGb: input.yieldGb ?? null };

@@ -2,9 +2,8 @@ import { BadInputError } from '../../../platform/errors.js';
 import type { MinknowRun } from '../events.js';
 import type { Job } from './job.js';
 import { i5ForSampleSheet, instrumentModel, type InstrumentModel } from './instruments.js';
-import { indexLengths, needsOverride, overrideCycles, parseReads } from './read-structure.js';
+import { DEFAULT_READ_STRUCTURE, indexLengths, indexMisfit, needsOverride, overrideCycles, parseReads } from './read-structure.js';
 
-const DEFAULT_READS = '151T8B8B151T';
 const BCL_CONVERT_VERSION = '4.2.7';
 
 const csvField = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
@@ -22,7 +21,7 @@ export interface SheetRow {
  * An Illumina sample sheet v2 for BCL Convert: [Header] with Illumina's InstrumentPlatform/Type where
  * known, [Reads] with the actual cycles of each read (UMI and skip cycles included), OverrideCycles in
  * [BCLConvert_Settings] when a read has UMI or skip cycles, and [BCLConvert_Data] with one row per
- * sample per lane, i5 in the instrument's orientation. Index lengths must equal the index cycles.
+ * sample per lane, i5 in the instrument's orientation. Index lengths must equal the index cycles (indexMisfit).
  */
 export const bclConvertSheet = (input: { runName: string; model: InstrumentModel; readStructure: string; rows: readonly SheetRow[] }): string => {
   const { model } = input;
@@ -30,14 +29,11 @@ export const bclConvertSheet = (input: { runName: string; model: InstrumentModel
   const reads = parseReads(input.readStructure);
   const templates = reads.filter((r) => r.kind === 'TEMPLATE');
   const indexes = reads.filter((r) => r.kind === 'INDEX');
-  const [index1Length, index2Length] = indexLengths(reads);
+  const [, index2Length] = indexLengths(reads);
+  // The commands refuse such indexes (loadPoolOnLane, addSampleToJob); a run or job loaded before they did answers why it has no sheet.
   for (const row of input.rows) {
-    if (index1Length === undefined || row.i7.length !== index1Length) {
-      throw new BadInputError(`index ${row.i7} of ${row.sampleId} is ${row.i7.length} bases; the run reads ${index1Length ?? 0} (Index1Cycles)`, { field: 'readStructure' });
-    }
-    if (row.i5 !== null && (index2Length === undefined || row.i5.length !== index2Length)) {
-      throw new BadInputError(`index2 ${row.i5} of ${row.sampleId} is ${row.i5.length} bases; the run reads ${index2Length ?? 0} (Index2Cycles)`, { field: 'readStructure' });
-    }
+    const misfit = indexMisfit(input.readStructure, reads, row);
+    if (misfit) throw new BadInputError(`${row.sampleId}: ${misfit.message}; no sample sheet can be written for it`, { field: 'readStructure' });
   }
   const lanes = [...new Set(input.rows.map((r) => r.lane).filter((lane): lane is number => lane !== null))].sort((a, b) => a - b);
   const withLanes = lanes.length > 0;
@@ -112,7 +108,7 @@ export const sampleSheet = (job: Pick<Job, 'name' | 'platform' | 'readStructure'
   return bclConvertSheet({
     runName: job.name,
     model,
-    readStructure: job.readStructure ?? DEFAULT_READS,
+    readStructure: job.readStructure ?? DEFAULT_READ_STRUCTURE,
     rows: job.samples.map((s) => ({ lane: s.lane, sampleId: sampleIdOf(s.sampleId), i7: s.i7Index, i5: s.i5Index })),
   });
 };
@@ -146,7 +142,7 @@ export const runSampleSheet = (
   return bclConvertSheet({
     runName: run.name,
     model,
-    readStructure: run.readStructure ?? DEFAULT_READS,
+    readStructure: run.readStructure ?? DEFAULT_READ_STRUCTURE,
     rows: lanes.flatMap((l) => l.libraries.map((library) => ({ lane: l.lane, sampleId: library.barcode, i7: library.i7, i5: library.i5 }))),
   });
 };
