@@ -152,6 +152,7 @@ export type CreateSequencingJobInput = {
   name: Scalars['String']['input'];
   platform: SequencingPlatform;
   priority?: InputMaybe<Priority>;
+  /** Illumina platforms: e.g. 151T8B8B151T (without one, the sheet and the index checks take 151T8B8B151T); limits as for runs. None on PROMETHION. */
   readStructure?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -167,7 +168,7 @@ export type CreateSequencingRunInput = {
   /** Nanopore runs (required): the kit's product code, e.g. SQK-NBD114-24. */
   kit?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
-  /** Illumina runs (required): e.g. 151T8B8B151T; U (UMI) and S (skip) segments become OverrideCycles. */
+  /** Illumina runs (required): e.g. 151T8B8B151T; U (UMI) and S (skip) segments become OverrideCycles. At most 301 cycles a read, 24 index (B) cycles an index read, 650 in all. */
   readStructure?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -180,17 +181,22 @@ export type CreateStorageUnitInput = {
   name: Scalars['String']['input'];
   parentId?: InputMaybe<Scalars['ID']['input']>;
   rows?: InputMaybe<Scalars['Int']['input']>;
-  /** Required for a FREEZER; RACKs and BOXes inherit their parent's. */
+  /** Required for a FREEZER; RACKs and BOXes inherit their freezer's; a FACILITY takes none (each freezer in it has its own). */
   zone?: InputMaybe<TemperatureZone>;
 };
 
 export type CustodyRecord = {
   __typename?: 'CustodyRecord';
-  /** RESERVED, RESERVATION_RELEASED, STORED, MOVED, CHECKED_OUT or CHECKED_IN. */
+  /** RESERVED, RESERVATION_RELEASED, STORED, MOVED, CHECKED_OUT, CHECKED_IN or REMOVED. */
   action: Scalars['String']['output'];
   actor: Maybe<Scalars['String']['output']>;
   at: Scalars['DateTime']['output'];
+  /** MOVED only: the position the sample left. */
+  fromPosition: Maybe<StoragePosition>;
   note: Maybe<Scalars['String']['output']>;
+  /** The position this record is about (for MOVED: where the sample went), as it is now: `position { label unit { name parent { name } } }`. */
+  position: Maybe<StoragePosition>;
+  /** The label of `position` (e.g. A1): which box it is in, `position { unit { name } }` says. */
   positionLabel: Maybe<Scalars['String']['output']>;
 };
 
@@ -434,7 +440,7 @@ export type LibraryStatus =
 export type Mutation = {
   __typename?: 'Mutation';
   acknowledgeAlert: AlertPayload;
-  /** Only while PENDING, only VALIDATED or IN_STORAGE samples; indexes in a lane must differ by Hamming distance ≥ 3. */
+  /** Only while PENDING, only VALIDATED or IN_STORAGE samples; indexes as long as the read structure's index cycles (an i5 only with a second index read); indexes in a lane must differ by Hamming distance ≥ 3. */
   addSampleToJob: JobPayload;
   /** Takes an aliquot: the parent's volume falls by volumeTakenUl and the child is registered PENDING, in one commit. expectedVersion is the parent's. */
   aliquotSample: DerivedSamplePayload;
@@ -459,7 +465,7 @@ export type Mutation = {
   importIndexKit: IndexKitPayload;
   /** CSV with a header row of RegisterSampleInput field names; good rows are registered, bad rows reported. */
   importSamples: ImportSamplesPayload;
-  /** Lane count of the run's flowcell enforced; a lane holds one pool. A Nanopore flow cell has lane 1 only, and each library on it needs a MinKNOW barcode (its kit index id, barcode01…), each once. */
+  /** Lane count of the run's flowcell enforced; a lane holds one pool. No library of the pool may have failed QC (CONFLICT, reason LIBRARY_QC_FAILED). On an Illumina run every index must be as long as the read structure's index cycles (an i5 only with a second index read). A Nanopore flow cell has lane 1 only, and each library on it needs a MinKNOW barcode (its kit index id, barcode01…), each once. */
   loadPoolOnLane: SequencingRunPayload;
   moveSample: PositionPayload;
   pauseJob: JobPayload;
@@ -944,7 +950,7 @@ export type Query = {
   apiKeys: Array<ApiKey>;
   /** A sample's or a run's audit trail as CSV or JSON. */
   auditTrailExport: AuditTrailExport;
-  /** The first AVAILABLE position for a sample of this type in a box under `underUnitId`, or in any box of `zone`; null when none is free. `spread` > 1 picks at random among the first `spread` free ones (fewer collisions for concurrent callers). */
+  /** The first AVAILABLE position for a sample of this type (a SampleType value, e.g. RNA; anything else is BAD_USER_INPUT) in a box under `underUnitId`, or in any box of `zone`; null when none is free. `spread` > 1 picks at random among the first `spread` free ones (fewer collisions for concurrent callers). */
   findFreePosition: Maybe<StoragePosition>;
   indexKit: Maybe<IndexKit>;
   /** By name (at most 500). */
@@ -1387,8 +1393,10 @@ export type SequencingRun = {
    * Illumina: BCL Convert v2 sample sheet, one row per library per lane, i5 as the instrument wants it.
    * Nanopore: MinKNOW sample sheet (CSV: flow_cell_id, kit, sample_id, experiment_id, barcode, alias), one row
    * per library, barcode = the library's kit index id (barcode01…), alias = the library barcode.
+   * Null, with an error naming the library and index, only for a run whose pools were loaded before loadPoolOnLane
+   * checked their indexes against the read structure: no sheet can be written for it, and the rest of the run still answers.
    */
-  sampleSheet: Scalars['String']['output'];
+  sampleSheet: Maybe<Scalars['String']['output']>;
   /** Signatures on this run, oldest first. */
   signatures: Array<Signature>;
   status: RunStatus;
