@@ -428,6 +428,19 @@ describe('samples through the gateway', () => {
     }
   });
 
+  it('reads an empty status list as "none of these" in every list, and no list as "any"', async () => {
+    const registered = await system.gql(`mutation { registerSample(input: { barcode: "EMPTY-LIST-01", sampleType: DNA }) { position } }`);
+    const counts = (status: string) => system.gql(`{ samples(filter: { status: ${status} }) { totalCount }  sequencingJobs(status: ${status}) { totalCount }
+      alerts(status: ${status}) { totalCount }  sagas(status: ${status}) { totalCount }  typed: samples(filter: { sampleType: ${status === 'null' ? 'null' : '[]'} }) { totalCount } }`,
+      {}, { 'x-tracseq-consistent-with': registered.data.registerSample.position });
+    const none = await counts('[]');
+    expect(none.errors).toBeUndefined();
+    expect(none.data).toEqual({ samples: { totalCount: 0 }, sequencingJobs: { totalCount: 0 }, alerts: { totalCount: 0 }, sagas: { totalCount: 0 }, typed: { totalCount: 0 } });
+    const any = await counts('null');
+    expect(any.data.samples.totalCount).toBeGreaterThan(0);
+    expect(any.data.typed.totalCount).toBe(any.data.samples.totalCount);
+  });
+
   it('refuses an after cursor from another list (same shape, another connection) with BAD_USER_INPUT', async () => {
     const { position } = await register('E2E-CURSOR-0001');
     const sampleCursor = (await system.gql(`{ samples(first: 1) { edges { cursor } } }`, {}, { 'x-tracseq-consistent-with': position })).data.samples.edges[0].cursor;

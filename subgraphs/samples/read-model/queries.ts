@@ -120,8 +120,9 @@ export class SampleQueries {
   /** Newest first, keyset-paginated on (created_at, id). */
   async list(tenantId: string, filter: SampleFilter, first: number, after: string | null | undefined): Promise<Connection<SampleView>> {
     let query = this.db.selectFrom('samples_read.samples').where('tenant_id', '=', tenantId);
-    if (filter.status?.length) query = query.where(anyOf('status', filter.status, 'text'));
-    if (filter.sampleType?.length) query = query.where(anyOf('sample_type', filter.sampleType, 'text'));
+    // A list filter keeps what is one of its values: [] keeps nothing, as in every list of the API.
+    if (filter.status) query = query.where(anyOf('status', filter.status, 'text'));
+    if (filter.sampleType) query = query.where(anyOf('sample_type', filter.sampleType, 'text'));
     if (filter.projectCode) query = query.where('project_code', '=', filter.projectCode);
     if (filter.barcodePrefix) query = query.where('barcode', 'like', `${escapeLike(filter.barcodePrefix)}%`);
     if (filter.search) {
