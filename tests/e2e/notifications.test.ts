@@ -29,6 +29,19 @@ const excursion = async (name: string) => {
 };
 
 describe('alerts', () => {
+  it('resolve a SAMPLE_REJECTED alert once the sample is resubmitted, by whoever resubmitted it', async () => {
+    const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "RESUBMIT-ALERT-01", sampleType: DNA }) { position sample { id } } }`);
+    await lab.mutate(`mutation($id: ID!) { rejectSample(id: $id, reason: "haemolysed") { position } }`, { id: sample.id });
+    const REJECTED = `{ alerts(first: 100) { edges { node { id kind status resolvedAt sample { id } } } } }`;
+    const rejectionOf = (d: any) => d.alerts.edges.map((e: any) => e.node).find((a: any) => a.kind === 'SAMPLE_REJECTED' && a.sample?.id === sample.id);
+    const open = await lab.eventually(REJECTED, {}, rejectionOf, 'the rejection alert');
+    expect(open.status).toBe('OPEN');
+    await lab.mutate(`mutation($id: ID!) { resubmitSample(id: $id) { position } }`, { id: sample.id });
+    const resolved = await lab.eventually(REJECTED, {}, (d) => rejectionOf(d)?.status === 'RESOLVED' && rejectionOf(d), 'the alert resolved');
+    expect(resolved).toMatchObject({ id: open.id, status: 'RESOLVED' });
+    expect(resolved.resolvedAt).not.toBeNull();
+  });
+
   it('carry the barcode of the sample they are about, and no sample when the log never registered it', async () => {
     const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "ALERT-BC-01", sampleType: DNA }) { position sample { id } } }`);
     const alerts = new AlertCommands(system.runtime.commands, publishedFacts(system.runtime.store));

@@ -3,7 +3,8 @@ import { BadInputError } from '../../../platform/errors.js';
 import { nameUuid } from '../../../platform/ids.js';
 import { canonicalUuid } from '../../../platform/graphql/scalars.js';
 import type { PublishedFacts } from '../published-facts.js';
-import { alertDecider, alertExists, raiseAlert, raiseRoute, resolveAlert, resolveEscalation, resolveEscalationRoute, resolveRoute, type Alert, type AlertState, type RaiseAlert } from '../domain/alert.js';
+import type { AlertKind } from '../events.js';
+import { alertDecider, alertExists, raiseAlert, raiseRoute, resolveAlert, resolveOpenAlert, resolveOpenAlertRoute, resolveRoute, type Alert, type AlertState, type RaiseAlert } from '../domain/alert.js';
 
 export interface AlertWrite {
   alert: Alert;
@@ -54,14 +55,19 @@ export class AlertCommands {
   }
 
   /**
-   * Resolves the ESCALATION alert open about `sourceAlertId` (resolved by `resolvedEventId`), if any.
-   * Keyed by that event, so a redelivery resolves nothing again.
+   * Resolves the alert open for `kind` and `subject`, if any, because `causeEventId` dealt with its
+   * condition. Keyed by that event (and the kind), so a redelivery resolves nothing again.
    */
-  async resolveEscalation(context: CommandContext, sourceAlertId: string, resolvedEventId: string): Promise<void> {
-    const command = { type: 'ResolveEscalation' as const, data: { sourceAlertId, by: context.actor, note: 'Resolved with the alert it escalated' } };
-    await this.commands.executeAcross(resolveEscalation, resolveEscalationRoute(context.tenantId, sourceAlertId), command, context, {
-      idempotencyKey: { scope: 'AlertEscalationResolved', key: resolvedEventId },
+  async resolveOpen(context: CommandContext, kind: AlertKind, subjectId: string, note: string, causeEventId: string): Promise<void> {
+    const command = { type: 'ResolveOpenAlert' as const, data: { by: context.actor, note } };
+    await this.commands.executeAcross(resolveOpenAlert, resolveOpenAlertRoute(context.tenantId, kind, subjectId), command, context, {
+      idempotencyKey: { scope: kind === 'ESCALATION' ? 'AlertEscalationResolved' : `AlertResolvedBy/${kind}`, key: causeEventId },
     });
+  }
+
+  /** The ESCALATION alert open about `sourceAlertId`, resolved with it (by `resolvedEventId`). */
+  resolveEscalation(context: CommandContext, sourceAlertId: string, resolvedEventId: string): Promise<void> {
+    return this.resolveOpen(context, 'ESCALATION', sourceAlertId, 'Resolved with the alert it escalated', resolvedEventId);
   }
 
   /** One level up for a CRITICAL alert left open too long, plus an ESCALATION alert about it. */

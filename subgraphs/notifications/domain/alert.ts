@@ -157,20 +157,21 @@ export const resolveRoute = (tenantId: string, alertId: string) =>
   }));
 
 /**
- * The ESCALATION alert about an alert that was resolved: resolved with it, its slot freed. Nothing
- * to do (no escalation open about it, or one already resolved by hand) is not an error: the policy
- * asks after every resolve, and again on a redelivery.
+ * The alert open for one kind and subject, resolved because its condition was dealt with elsewhere
+ * (the alert an ESCALATION is about was resolved; a rejected sample was resubmitted), its slot freed.
+ * Nothing open (none raised, or resolved by hand already) is not an error: policies ask after every
+ * such event, and again on a redelivery.
  */
-export type ResolveEscalation = Command<'ResolveEscalation', { sourceAlertId: string; by: string | null; note: string | null }>;
+export type ResolveOpenAlert = Command<'ResolveOpenAlert', { by: string | null; note: string | null }>;
 
-export const resolveEscalation = decideAcross({ slot: slotDecider, alert: alertDecider }, (command: ResolveEscalation, { slot, alert }, { now, versions }) => {
+export const resolveOpenAlert = decideAcross({ slot: slotDecider, alert: alertDecider }, (command: ResolveOpenAlert, { slot, alert }, { now, versions }) => {
   if (!slot.openAlertId || !alertExists(alert) || alert.id !== slot.openAlertId || alert.status === 'RESOLVED') return {};
-  return resolveAlert.decide({ type: 'ResolveAlert', data: { by: command.data.by, note: command.data.note } }, { alert, slot }, { now, versions });
+  return resolveAlert.decide({ type: 'ResolveAlert', data: command.data }, { alert, slot }, { now, versions });
 });
 
-/** The ESCALATION slot of the resolved alert, and the escalation it holds open. */
-export const resolveEscalationRoute = (tenantId: string, sourceAlertId: string) => {
-  const slot = slotId(tenantId, 'ESCALATION', sourceAlertId);
+/** The slot of a kind and subject, and the alert it holds open. */
+export const resolveOpenAlertRoute = (tenantId: string, kind: AlertKind, subjectId: string) => {
+  const slot = slotId(tenantId, kind, subjectId);
   // An empty slot decides nothing; any alert id will do to get there.
-  return routeFrom(resolveEscalation, 'slot', slot, (state) => ({ slot, alert: state.openAlertId ?? `none/${sourceAlertId}` }));
+  return routeFrom(resolveOpenAlert, 'slot', slot, (state) => ({ slot, alert: state.openAlertId ?? `none/${subjectId}` }));
 };
