@@ -316,6 +316,16 @@ describe('what loading a pool checks: indexes against the read structure, librar
     expect(loaded.data.loadPoolOnLane.run.lanes).toEqual([{ lane: 1 }]);
   });
 
+  it('refuses a pool of libraries one of which failed QC (CONFLICT, LIBRARY_QC_FAILED naming each), as a lane refuses such a pool', async () => {
+    const good = await library('LIB-QCP-1', 'ACGTACGT');
+    const bad = await library('LIB-QCP-2', 'TGCATGCA');
+    await lab.mutate(`mutation($l: ID!) { recordLibraryQc(libraryId: $l, verdict: FAIL, note: "low yield") { position } }`, { l: bad });
+    const refused = await lab.gql(`mutation($input: CreatePoolInput!) { createPool(input: $input) { position } }`,
+      { input: { name: 'QC-failed pool', libraries: [{ libraryId: good }, { libraryId: bad }], targetMolarityNm: 2, volumeUl: 50 } });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'LIBRARY_QC_FAILED', libraries: [{ libraryId: bad, barcode: 'LIB-QCP-2' }] });
+    expect(refused.errors![0]!.message).toBe('library LIB-QCP-2 failed QC: it goes into no pool (record a passing QC, or leave it out)');
+  });
+
   it('names the run\'s own lanes for a lane off its flowcell: 0 or 9 on a four-lane S4 are "lanes 1–4", loading or recording QC', async () => {
     const s4 = await run('S4 lanes', 'S4', '151T8B151T', 'NOVASEQ_6000');
     const pooled = await pool('S4 pool', [await library('LIB-S4-1', 'ACGTACGT')]);

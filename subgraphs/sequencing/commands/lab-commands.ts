@@ -5,7 +5,7 @@ import { BadInputError, NotFoundError } from '../../../platform/errors.js';
 import { canonicalUuid } from '../../../platform/graphql/scalars.js';
 import type { IndexCheckLevels } from '../domain/index-check.js';
 import { indexKitDecider } from '../domain/index-kit.js';
-import { libraryDecider, type Library } from '../domain/library.js';
+import { libraryDecider, refuseQcFailed, type Library } from '../domain/library.js';
 import { libraryBarcodeClaimId, libraryPreparation } from '../domain/library-barcode.js';
 import { validateBarcode } from '../../../platform/lab-rules.js';
 import { poolDecider, type Pool } from '../domain/pool.js';
@@ -92,12 +92,13 @@ export class LabCommands {
 
   async createPool(context: CommandContext, input: { name: string; libraries: Array<{ libraryId: string; proportion?: number | null }>; targetMolarityNm: number; volumeUl: number; indexCheck?: IndexCheckLevels | null }) {
     if (input.libraries.length > 384) throw new BadInputError('a pool holds at most 384 libraries', { field: 'libraries' });
-    const libraries = await Promise.all(input.libraries.map(async (entry) => {
+    const loaded = await Promise.all(input.libraries.map(async (entry) => {
       const { state } = await this.commands.load(libraryDecider, id(entry.libraryId, 'libraryId'), context.tenantId);
       if (state.status === 'NONE') throw new NotFoundError(`library ${entry.libraryId} not found`);
-      if (state.status === 'QC_FAILED') throw new BadInputError(`library ${state.barcode} failed QC`, { field: 'libraries' });
-      return { libraryId: state.id, barcode: state.barcode, molarityNm: state.molarityNm, i7: state.index.i7, i5: state.index.i5, proportion: entry.proportion ?? 1 };
+      return { state, proportion: entry.proportion ?? 1 };
     }));
+    refuseQcFailed(loaded.map(({ state }) => ({ libraryId: state.id, barcode: state.barcode, status: state.status })), (one) => `: ${one ? 'it goes' : 'they go'} into no pool (record a passing QC, or leave ${one ? 'it' : 'them'} out)`);
+    const libraries = loaded.map(({ state, proportion }) => ({ libraryId: state.id, barcode: state.barcode, molarityNm: state.molarityNm, i7: state.index.i7, i5: state.index.i5, proportion }));
     if (input.indexCheck && (!Number.isInteger(input.indexCheck.errorMismatches) || !Number.isInteger(input.indexCheck.warningMismatches) || input.indexCheck.errorMismatches < 0 || input.indexCheck.warningMismatches < input.indexCheck.errorMismatches)) {
       throw new BadInputError('index check levels are whole numbers with 0 ≤ errorMismatches ≤ warningMismatches', { field: 'indexCheck' });
     }

@@ -80,3 +80,20 @@ export const libraryDecider: Decider<LibraryCommand, LibraryEvent, LibraryState>
     }
   },
 };
+
+/** Names at most `most` of many (a pool holds up to 384 libraries). */
+export const listed = (items: readonly string[], separator: string, most: number): string =>
+  items.length <= most ? items.join(separator) : `${items.slice(0, most).join(separator)}${separator}and ${items.length - most} more`;
+
+/**
+ * A library that failed QC goes into no new pool and onto no lane: CONFLICT LIBRARY_QC_FAILED naming
+ * every such library (`why` says where it was refused and what to do).
+ */
+export const refuseQcFailed = (libraries: ReadonlyArray<{ libraryId: string; barcode: string; status: string }>, why: (one: boolean) => string): void => {
+  const failed = libraries.filter((library) => library.status === 'QC_FAILED');
+  if (failed.length === 0) return;
+  throw new ConflictError(`librar${failed.length === 1 ? 'y' : 'ies'} ${listed(failed.map((l) => l.barcode), ', ', 10)} failed QC${why(failed.length === 1)}`, {
+    reason: 'LIBRARY_QC_FAILED',
+    libraries: failed.map(({ libraryId, barcode }) => ({ libraryId, barcode })),
+  });
+};

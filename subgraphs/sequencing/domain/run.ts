@@ -2,7 +2,7 @@ import type { Command, Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError, NotFoundError } from '../../../platform/errors.js';
 import type { LaneMetrics, MinknowRun, QcVerdict, RunEvent } from '../events.js';
 import { flowcellType, instrumentModel, isPatterned } from './instruments.js';
-import type { Library } from './library.js';
+import { listed, refuseQcFailed, type Library } from './library.js';
 import { checkReadStructure, DEFAULT_READ_STRUCTURE, indexMisfit, parseReads } from './read-structure.js';
 import { laneVerdict, worstVerdict, type QcThresholds } from './run-qc.js';
 
@@ -63,19 +63,9 @@ export const minknowBarcodes = (libraries: ReadonlyArray<{ barcode: string; inde
   }
 };
 
-/** Names at most `most` of many (a pool holds up to 384 libraries). */
-const listed = (items: readonly string[], separator: string, most: number): string =>
-  items.length <= most ? items.join(separator) : `${items.slice(0, most).join(separator)}${separator}and ${items.length - most} more`;
-
 /** A library that failed QC stays out of a run's lanes, as it stays out of new pools. */
-const qcFailed = (libraries: readonly LoadedLibrary[]): void => {
-  const failed = libraries.filter((library) => library.status === 'QC_FAILED');
-  if (failed.length === 0) return;
-  throw new ConflictError(
-    `librar${failed.length === 1 ? 'y' : 'ies'} ${listed(failed.map((l) => l.barcode), ', ', 10)} failed QC since the pool was made: a pool holding ${failed.length === 1 ? 'it' : 'them'} cannot go on a lane (pool the others again, or record a passing QC)`,
-    { reason: 'LIBRARY_QC_FAILED', libraries: failed.map(({ libraryId, barcode }) => ({ libraryId, barcode })) },
-  );
-};
+const qcFailed = (libraries: readonly LoadedLibrary[]): void =>
+  refuseQcFailed(libraries, (one) => ` since the pool was made: a pool holding ${one ? 'it' : 'them'} cannot go on a lane (pool the others again, or record a passing QC)`);
 
 /** An Illumina run's sheet writes every library's indexes for the run's reads: each must fit them (indexMisfit, the sheet's rule). */
 const indexesRead = (run: Run, libraries: readonly LoadedLibrary[]): void => {
