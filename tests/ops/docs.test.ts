@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
-import { buildSchema } from 'graphql';
+import { buildSchema, parse, validate } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../platform/error-codes.js';
@@ -109,5 +109,16 @@ describe('links inside docs/ and examples/', () => {
         expect(existsSync(new URL(resolved, root)), `${doc} → ${target}`).toBe(true);
       }
     }
+  });
+});
+
+describe('README.md', () => {
+  it('shows example queries that the API answers (each validates against schema/api.graphql)', () => {
+    const schema = buildSchema(readRepoFile('schema/api.graphql'));
+    const from = readRepoFile('README.md').split('### Three queries across subgraphs')[1] ?? '';
+    const block = /```graphql\n([\s\S]*?)```/.exec(from)?.[1] ?? '';
+    const queries = block.split(/\n(?=#)/).map((chunk) => chunk.replace(/^#.*\n/, '').trim()).filter(Boolean);
+    expect(queries).toHaveLength(3);
+    for (const query of queries) expect(validate(schema, parse(query)).map((error) => error.message), query).toEqual([]);
   });
 });
