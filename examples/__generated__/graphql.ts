@@ -465,7 +465,7 @@ export type Mutation = {
   importIndexKit: IndexKitPayload;
   /** CSV with a header row of RegisterSampleInput field names; good rows are registered, bad rows reported. */
   importSamples: ImportSamplesPayload;
-  /** Lane count of the run's flowcell enforced; a lane holds one pool. No library of the pool may have failed QC (CONFLICT, reason LIBRARY_QC_FAILED). On an Illumina run every index must be as long as the read structure's index cycles (an i5 only with a second index read). A Nanopore flow cell has lane 1 only, and each library on it needs a MinKNOW barcode (its kit index id, barcode01…), each once. */
+  /** Lane count of the run's flowcell enforced; a lane holds one pool. No library of the pool may have failed QC (CONFLICT, reason LIBRARY_QC_FAILED). On an Illumina run every index must be as long as the read structure's index cycles; on a run without a second index read a library's i5 is not read, so the pool's libraries must differ by i7 alone (CONFLICT, reason INDEX_COLLISION). A Nanopore flow cell has lane 1 only, and each library on it needs a MinKNOW barcode (its kit index id, barcode01…), each once. */
   loadPoolOnLane: SequencingRunPayload;
   moveSample: PositionPayload;
   pauseJob: JobPayload;

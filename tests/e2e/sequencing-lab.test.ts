@@ -277,14 +277,36 @@ describe('what loading a pool checks: indexes against the read structure, librar
     const refused = await load(r2, 1, short);
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'poolId' });
     expect(refused.errors![0]!.message).toContain('library LIB-SHORT-1: i7 index GGGGCC is 6 bases; read structure 151T8B8B151T reads 8 (Index1Cycles)');
-    // A dual-indexed library on a single-index run: its i5 would not be read.
-    const single = await run('single index', 'MISEQ_V3', '151T8B151T');
-    const dual = await pool('Dual index pool', [await library('LIB-DUAL-1', 'ACGTACGT', 'AGGTGCGT')]);
-    expect((await load(single, 1, dual)).errors?.[0]?.message).toContain('i5 index AGGTGCGT is 8 bases; read structure 151T8B151T reads no second index');
     const read = await lab.gql(`query($r: ID!) { sequencingRun(id: $r) { name lanes { lane } sampleSheet } }`, { r: r2 });
     expect(read.errors).toBeUndefined();
     expect(read.data.sequencingRun).toMatchObject({ name: 'r2', lanes: [] });
     expect(code(await lab.gql(`mutation($r: ID!) { completeSequencingRun(runId: $r, qcOverrideReason: "x") { position } }`, { r: r2 }))).toBe('BAD_USER_INPUT'); // nothing loaded
+  });
+
+  it('loads dual-indexed libraries on a single-index run: their i5 is not read, so the sheet writes none (no Index2 column)', async () => {
+    const single = await run('single index', 'MISEQ_V3', '151T8B151T');
+    const dual = await pool('Dual index pool', [await library('LIB-DUAL-1', 'ACGTACGT', 'AGGTGCGT'), await library('LIB-DUAL-2', 'TGCATGCA', 'GAACATAC')]);
+    const loaded = await load(single, 1, dual);
+    expect(loaded.errors).toBeUndefined();
+    expect(loaded.data.loadPoolOnLane.run.lanes).toEqual([{ lane: 1 }]);
+    const read = await lab.gql(`query($r: ID!) { sequencingRun(id: $r) { sampleSheet } }`, { r: single });
+    expect(read.errors).toBeUndefined();
+    const sheet: string = read.data.sequencingRun.sampleSheet;
+    expect(sheet).toContain('[Reads]\nRead1Cycles,151\nRead2Cycles,151\nIndex1Cycles,8\n\n');
+    expect(sheet.split('[BCLConvert_Data]')[1]!.trim()).toBe('Lane,Sample_ID,Index\n1,LIB-DUAL-1,ACGTACGT\n1,LIB-DUAL-2,TGCATGCA');
+  });
+
+  it('refuses on a single-index run a pool whose libraries differ only by i5 (CONFLICT, INDEX_COLLISION, naming both); a dual-index run takes it', async () => {
+    const first = await library('LIB-I5ONLY-1', 'ACGTACGT', 'AGGTGCGT');
+    const second = await library('LIB-I5ONLY-2', 'ACGTACGT', 'GAACATAC');
+    const onlyI5 = await pool('Differ by i5 only', [first, second]);
+    const refused = await load(await run('single index i5-only', 'MISEQ_V3', '151T8B151T'), 1, onlyI5);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT', reason: 'INDEX_COLLISION', field: 'poolId',
+      libraries: [{ libraryId: first, barcode: 'LIB-I5ONLY-1' }, { libraryId: second, barcode: 'LIB-I5ONLY-2' }],
+    });
+    expect(refused.errors![0]!.message).toBe('indexes ACGTACGT and ACGTACGT differ by 0 combined mismatches (libraries LIB-I5ONLY-1 and LIB-I5ONLY-2): read structure 151T8B151T reads no second index, so their i5 is not read and they cannot be demultiplexed on one lane');
+    expect((await load(await run('dual index i5-only', 'MISEQ_V3', '151T8B8B151T'), 1, onlyI5)).errors).toBeUndefined();
   });
 
   it('a run loaded before the check still answers: its sampleSheet is null with an error naming the library and index, the rest of the run is there', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { colourBalance, combinedMismatches, indexCollisions, type IndexIssue } from '../../subgraphs/sequencing/domain/index-check.js';
+import { colourBalance, combinedMismatches, indexCollisions, unreadI5Collision, type IndexIssue } from '../../subgraphs/sequencing/domain/index-check.js';
 import { instrumentModel, reverseComplement } from '../../subgraphs/sequencing/domain/instruments.js';
+import { parseReads } from '../../subgraphs/sequencing/domain/read-structure.js';
 
 const collisions = (issues: IndexIssue[]) => issues.flatMap((i) => (i.kind === 'INDEX_COLLISION' ? [i] : []));
 
@@ -30,6 +31,30 @@ describe('index collisions inside a pool (defaults as MISO: error ≤ 1 combined
       ['WARNING', 1], ['WARNING', 3], ['WARNING', 2],
     ]);
     expect(indexCollisions([a, a], { errorMismatches: 0, warningMismatches: 0 }).map((i) => i.severity)).toEqual(['ERROR']);
+  });
+});
+
+describe('dual-indexed libraries on reads with no second index read: told apart by i7 alone (unreadI5Collision)', () => {
+  const single = parseReads('151T8B151T');
+  const dual = parseReads('151T8B8B151T');
+  const a = lib('a', 'ACGTACGT', 'TTGGCCAA');
+  const sameI7 = lib('b', 'ACGTACGT', 'GGAATTCC'); // a↔b: i7 0, i5 8 → pooled apart, one lane apart only with i5 read
+  const oneOff = lib('c', 'ACGTACGA', 'GGAATTCC'); // a↔c: i7 position 8 → 1
+  const twoOff = lib('d', 'ACGTACCA', 'GGAATTCC'); // a↔d: i7 positions 7, 8 → 2
+
+  it('refuses two libraries whose i7s are within errorMismatches (1) once the i5 is not read, as the pool check words it', () => {
+    expect(unreadI5Collision(single, [a, sameI7])).toMatchObject({ kind: 'INDEX_COLLISION', severity: 'ERROR', libraryIds: ['a', 'b'], mismatches: 0, message: 'indexes ACGTACGT and ACGTACGT differ by 0 combined mismatches' });
+    expect(unreadI5Collision(single, [a, oneOff])).toMatchObject({ libraryIds: ['a', 'c'], mismatches: 1 });
+  });
+
+  it('lets them on when the i7s differ by more than errorMismatches, when the run reads the i5, or at the levels a lab sets', () => {
+    expect(unreadI5Collision(single, [a, twoOff])).toBeNull();
+    expect(unreadI5Collision(dual, [a, sameI7])).toBeNull();
+    expect(unreadI5Collision(single, [a, oneOff], { errorMismatches: 0, warningMismatches: 2 })).toBeNull();
+  });
+
+  it('leaves pairs where one library has no i5 to the pool check, which judged them on i7 alone', () => {
+    expect(unreadI5Collision(single, [a, lib('e', 'ACGTACGA', null)])).toBeNull();
   });
 });
 

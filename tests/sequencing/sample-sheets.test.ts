@@ -78,7 +78,7 @@ describe('BCL Convert v2 sample sheets, per instrument', () => {
 
   it('refuses what loadPoolOnLane and addSampleToJob refuse, by the same rule (indexMisfit), naming the row, the index and the cycles', () => {
     const sheet = (readStructure: string, i7: string, i5: string | null) => () => bclConvertSheet({ runName: 'r2', model: model('MISEQ'), readStructure, rows: [{ lane: 1, sampleId: 'SYN-LIB-1', i7, i5 }] });
-    const cases: Array<[string, string, string | null]> = [['151T8B8B151T', 'GGGGCC', null], ['151T8B8B151T', 'GGGGCCCC', 'AAAATTTTTT'], ['151T8B151T', 'GGGGCCCC', 'AAAATTTT'], ['151T151T', 'GGGGCCCC', null]];
+    const cases: Array<[string, string, string | null]> = [['151T8B8B151T', 'GGGGCC', null], ['151T8B8B151T', 'GGGGCCCC', 'AAAATTTTTT'], ['151T151T', 'GGGGCCCC', null]];
     for (const [readStructure, i7, i5] of cases) {
       const misfit = indexMisfit(readStructure, parseReads(readStructure), { i7, i5 })!;
       expect(misfit).not.toBeNull();
@@ -88,6 +88,22 @@ describe('BCL Convert v2 sample sheets, per instrument', () => {
     // What fits renders: i7 as long as Index1Cycles, i5 absent or as long as Index2Cycles.
     expect(sheet('151T8B8B151T', 'GGGGCCCC', null)).not.toThrow();
     expect(sheet('151T8B151T', 'GGGGCCCC', null)).not.toThrow();
+    // An i5 with no second index read is not read: it fits, whatever its length.
+    expect(indexMisfit('151T8B151T', parseReads('151T8B151T'), { i7: 'GGGGCCCC', i5: 'AAAATTTTTT' })).toBeNull();
+  });
+
+  it('single index, dual-indexed libraries: no i5 written (no Index2 column), as for single-indexed ones; a lane whose libraries differ only by i5 has no sheet', () => {
+    const rows = [
+      { lane: null, sampleId: 'SYN-LIB-1', i7: 'ATCCACTG', i5: 'AGGTGCGT' },
+      { lane: null, sampleId: 'SYN-LIB-2', i7: 'GCTTGTCA', i5: 'GAACATAC' },
+    ];
+    expect(bclConvertSheet({ runName: 'MiSeq run', model: model('MISEQ'), readStructure: '151T8B151T', rows })).toBe(golden('miseq.csv'));
+    const onlyI5 = [{ lane: 1, sampleId: 'SYN-LIB-1', i7: 'ATCCACTG', i5: 'AGGTGCGT' }, { lane: 1, sampleId: 'SYN-LIB-2', i7: 'ATCCACTG', i5: 'GAACATAC' }];
+    expect(() => bclConvertSheet({ runName: 'r', model: model('MISEQ'), readStructure: '151T8B151T', rows: onlyI5 }))
+      .toThrow('SYN-LIB-1 and SYN-LIB-2: indexes ATCCACTG and ATCCACTG differ by 0 combined mismatches, and read structure 151T8B151T reads no second index (lane 1); no sample sheet can be written for them');
+    // On different lanes, or read with their i5, they are told apart.
+    expect(() => bclConvertSheet({ runName: 'r', model: model('NOVASEQ_6000'), readStructure: '151T8B151T', rows: [onlyI5[0]!, { ...onlyI5[1]!, lane: 2 }] })).not.toThrow();
+    expect(() => bclConvertSheet({ runName: 'r', model: model('MISEQ'), readStructure: '151T8B8B151T', rows: onlyI5 })).not.toThrow();
   });
 
   it('renders a run created before read structures were bounded (a 351-cycle read): the bounds are for new runs and jobs only', () => {

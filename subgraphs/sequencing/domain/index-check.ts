@@ -1,5 +1,6 @@
 import type { InstrumentModel } from './instruments.js';
 import { reverseComplement } from './instruments.js';
+import { readsI5, type Read } from './read-structure.js';
 
 /**
  * Index checks inside one pool (or lane): pairs of libraries whose combined i7 + i5 mismatches are
@@ -54,6 +55,21 @@ export const indexCollisions = (libraries: readonly IndexedLibrary[], levels: In
     }),
   );
   return issues;
+};
+
+export type IndexCollision = Extract<IndexIssue, { kind: 'INDEX_COLLISION' }>;
+
+/**
+ * Libraries on one lane of reads with no second index read (readsI5) are told apart by i7 alone: their i5
+ * is not read and the sheet writes none. The first pair of libraries that both carry an i5 (pooled on
+ * i7 + i5) whose i7s are within `errorMismatches` of each other, as indexCollisions judges a pool; pairs
+ * where one has no i5 were judged on i7 alone when pooled. Null when the reads read i5, or no such pair.
+ * The one rule of loadPoolOnLane and of the sheet renderer.
+ */
+export const unreadI5Collision = (reads: readonly Read[], libraries: readonly IndexedLibrary[], levels: IndexCheckLevels = DEFAULT_INDEX_CHECK_LEVELS): IndexCollision | null => {
+  if (readsI5(reads)) return null;
+  const dual = libraries.filter((library) => library.i5 !== null).map((library) => ({ ...library, i5: null }));
+  return indexCollisions(dual, levels).find((issue): issue is IndexCollision => issue.kind === 'INDEX_COLLISION' && issue.severity === 'ERROR') ?? null;
 };
 
 /**

@@ -1,6 +1,6 @@
 import type { Command, Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError, InvalidTransitionError, NotFoundError } from '../../../platform/errors.js';
-import { checkReadStructure, DEFAULT_READ_STRUCTURE, indexMisfit, parseReads } from './read-structure.js';
+import { checkReadStructure, DEFAULT_READ_STRUCTURE, indexMisfit, parseReads, unreadI5 } from './read-structure.js';
 import { flowcellType as catalogueFlowcell, instrumentModel, isPatterned } from './instruments.js';
 import { laneVerdict, type QcThresholds } from './run-qc.js';
 import type { JobEvent, JobSample, JobStatus, Platform, Priority, QcVerdict, RunMetrics } from '../events.js';
@@ -172,12 +172,14 @@ export const indexCollision = (candidate: JobSample, others: readonly JobSample[
 
 /**
  * Whether an index pair fits the job's reads as its sample sheet takes them (its read structure, or
- * DEFAULT_READ_STRUCTURE without one): indexMisfit, the sheet's own rule. A Nanopore job has no sheet.
+ * DEFAULT_READ_STRUCTURE without one): indexMisfit, the sheet's own rule, and an i5 only where the job
+ * reads one (unreadI5). A Nanopore job has no sheet.
  */
 const indexFit = (job: Job, i7: string, i5: string | null) => {
   if (instrumentModel(job.platform)?.vendor !== 'ILLUMINA') return null;
   const structure = job.readStructure ?? DEFAULT_READ_STRUCTURE;
-  return indexMisfit(structure, parseReads(structure), { i7, i5 });
+  const reads = parseReads(structure);
+  return indexMisfit(structure, reads, { i7, i5 }) ?? unreadI5(structure, reads, { i5 });
 };
 
 /** A sample is added to a job, and goes on its run, from these statuses only (API.md); starting moves it to IN_SEQUENCING. */

@@ -212,11 +212,26 @@ describe('run', () => {
       given(runDecider, [run('151T10B10B151T')]).when(load(library('LIB-1', 'ACGTACGTAC', 'AGGTGCGTAA'))).then([pooled]);
     });
 
+    it('loads dual-indexed libraries on a single-index run (their i5 is not read) when their i7s tell them apart', () => {
+      given(runDecider, [single]).when(load(library('LIB-1', 'ACGTACGT', 'AGGTGCGT'), library('LIB-2', 'TGCATGCA', 'AGGTGCGT'))).then([pooled]);
+      given(runDecider, [single]).when(load(library('LIB-1', 'ACGTACGT', 'AAAATTTTTT'))).then([pooled]);
+    });
+
+    it('refuses, on a single-index run, libraries whose i7s are within 1 mismatch once their i5 is not read (CONFLICT, INDEX_COLLISION, naming both)', () => {
+      const refusal = () => runDecider.decide(load(library('LIB-1', 'ACGTACGT', 'AGGTGCGT'), library('LIB-2', 'ACGTACGA', 'GAACATAC')), foldEvents(runDecider, [single]), { now: SPEC_NOW, version: 1 });
+      expect(refusal).toThrow(ConflictError);
+      expect(refusal).toThrow(expect.objectContaining({
+        message: 'indexes ACGTACGT and ACGTACGA differ by 1 combined mismatch (libraries LIB-1 and LIB-2): read structure 151T8B151T reads no second index, so their i5 is not read and they cannot be demultiplexed on one lane',
+        details: { reason: 'INDEX_COLLISION', field: 'poolId', libraries: [{ libraryId: 'lib-1', barcode: 'LIB-1' }, { libraryId: 'lib-2', barcode: 'LIB-2' }] },
+      }));
+      // Read with their i5, the same pool is told apart.
+      given(runDecider, [dual]).when(load(library('LIB-1', 'ACGTACGT', 'AGGTGCGT'), library('LIB-2', 'ACGTACGA', 'GAACATAC'))).then([pooled]);
+    });
+
     it("refuses an index the run's reads do not fit (BAD_USER_INPUT, field poolId), naming the library, the index and the read structure's index cycles", () => {
       given(runDecider, [dual]).when(load(library('LIB-1', 'GGGGCC', null))).thenThrows(BadInputError, 'library LIB-1: i7 index GGGGCC is 6 bases; read structure 151T8B8B151T reads 8 (Index1Cycles)');
       given(runDecider, [dual]).when(load(library('LIB-1', 'ACGTACGTAC', null))).thenThrows(BadInputError, 'i7 index ACGTACGTAC is 10 bases; read structure 151T8B8B151T reads 8 (Index1Cycles)');
       given(runDecider, [dual]).when(load(library('LIB-1', 'ACGTACGT', 'AAAATTTTTT'))).thenThrows(BadInputError, 'i5 index AAAATTTTTT is 10 bases; read structure 151T8B8B151T reads 8 (Index2Cycles)');
-      given(runDecider, [single]).when(load(library('LIB-1', 'ACGTACGT', 'AGGTGCGT'))).thenThrows(BadInputError, 'read structure 151T8B151T reads no second index');
       // Every misfit is named, the fitting ones are not.
       given(runDecider, [dual]).when(load(library('LIB-1', 'ACGTACGT', null), library('LIB-2', 'GGGGCC', null), library('LIB-3', 'TTTTCC', null)))
         .thenThrows(BadInputError, /^library LIB-2: .*; library LIB-3: .*: BCL Convert could not demultiplex/);

@@ -112,12 +112,16 @@ export interface IndexMisfit {
   message: string;
 }
 
+/** Whether the reads read an i5: only with a second index read. Without one a library's i5 is not read and the sheet writes none. */
+export const readsI5 = (reads: readonly Read[]): boolean => indexLengths(reads).length > 1;
+
 /**
  * Whether BCL Convert can demultiplex an index pair with these reads as the sample sheet writes them:
  * the i7 exactly as long as the first index read's index (B) cycles, an i5 (when given) exactly as long as
  * the second's (Index1Cycles / Index2Cycles). A shorter index would need its extra cycles masked
- * (OverrideCycles), which the sheet does not write; a longer one is not read in full; an i5 without a
- * second index read is not read at all. Null when the pair fits. The one rule of the sheet renderer and
+ * (OverrideCycles), which the sheet does not write; a longer one is not read in full. An i5 with no second
+ * index read is not read (readsI5): it fits, the sheet leaves it out, and the libraries of a lane must then
+ * differ by i7 alone (unreadI5Collision). Null when the pair fits. The one rule of the sheet renderer and
  * of the commands that put indexes on a run or job (loadPoolOnLane, addSampleToJob).
  */
 export const indexMisfit = (structure: string, reads: readonly Read[], index: { i7: string; i5: string | null }): IndexMisfit | null => {
@@ -125,8 +129,16 @@ export const indexMisfit = (structure: string, reads: readonly Read[], index: { 
   const named = `read structure ${structure.trim()}`;
   if (index1 === undefined) return { index: 'i7', message: `i7 index ${index.i7} is ${index.i7.length} bases; ${named} reads no index (Index1Cycles 0)` };
   if (index.i7.length !== index1) return { index: 'i7', message: `i7 index ${index.i7} is ${index.i7.length} bases; ${named} reads ${index1} (Index1Cycles)` };
-  if (index.i5 === null) return null;
-  if (index2 === undefined) return { index: 'i5', message: `i5 index ${index.i5} is ${index.i5.length} bases; ${named} reads no second index (Index2Cycles 0)` };
+  if (index.i5 === null || index2 === undefined) return null;
   if (index.i5.length !== index2) return { index: 'i5', message: `i5 index ${index.i5} is ${index.i5.length} bases; ${named} reads ${index2} (Index2Cycles)` };
   return null;
 };
+
+/**
+ * An i5 the reads do not read (no second index read), for a job's sample: a job is sequenced with the
+ * indexes its samples were given, so addSampleToJob refuses one it would not read. Null otherwise.
+ */
+export const unreadI5 = (structure: string, reads: readonly Read[], index: { i5: string | null }): IndexMisfit | null =>
+  index.i5 !== null && !readsI5(reads)
+    ? { index: 'i5', message: `i5 index ${index.i5} is ${index.i5.length} bases; read structure ${structure.trim()} reads no second index (Index2Cycles 0)` }
+    : null;

@@ -1,6 +1,7 @@
 import type { Command, Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError, NotFoundError } from '../../../platform/errors.js';
 import type { LaneMetrics, MinknowRun, QcVerdict, RunEvent } from '../events.js';
+import { unreadI5Collision } from './index-check.js';
 import { flowcellType, instrumentModel, isPatterned } from './instruments.js';
 import { listed, refuseQcFailed, type Library } from './library.js';
 import { checkReadStructure, DEFAULT_READ_STRUCTURE, indexMisfit, parseReads } from './read-structure.js';
@@ -24,7 +25,8 @@ export type RunCommand =
   | Command<'CreateRun', { runId: string; name: string; instrument: string; flowcellType: string; readStructure: string | null; minknow?: Partial<MinknowRun> | null }>
   /**
    * `libraries`: the pool's libraries as their streams have them (pool-loading.ts): none may have failed QC, an
-   * Illumina run must read their indexes (indexMisfit), a Nanopore run needs their MinKNOW barcodes.
+   * Illumina run must read their indexes (indexMisfit) and tell them apart by what it reads (unreadI5Collision),
+   * a Nanopore run needs their MinKNOW barcodes.
    */
   | Command<'LoadPool', { lane: number; poolId: string; libraries: readonly LoadedLibrary[] }>
   /** `thresholds`: the lab's for this run's instrument and flowcell type (lab-config.ts). */
@@ -67,7 +69,10 @@ export const minknowBarcodes = (libraries: ReadonlyArray<{ barcode: string; inde
 const qcFailed = (libraries: readonly LoadedLibrary[]): void =>
   refuseQcFailed(libraries, (one) => ` since the pool was made: a pool holding ${one ? 'it' : 'them'} cannot go on a lane (pool the others again, or record a passing QC)`);
 
-/** An Illumina run's sheet writes every library's indexes for the run's reads: each must fit them (indexMisfit, the sheet's rule). */
+/**
+ * An Illumina run's sheet writes every library's indexes for the run's reads: each must fit them (indexMisfit),
+ * and on reads with no second index read the lane's libraries must differ by i7 alone (unreadI5Collision): the sheet's rules.
+ */
 const indexesRead = (run: Run, libraries: readonly LoadedLibrary[]): void => {
   const structure = run.readStructure ?? DEFAULT_READ_STRUCTURE;
   const reads = parseReads(structure);
@@ -76,6 +81,16 @@ const indexesRead = (run: Run, libraries: readonly LoadedLibrary[]): void => {
     return misfit ? [`library ${library.barcode}: ${misfit.message}`] : [];
   });
   if (misfits.length > 0) throw new BadInputError(`${listed(misfits, '; ', 5)}: BCL Convert could not demultiplex the pool with this run's reads`, { field: 'poolId' });
+  // Without a second index read the i5s are not read: the lane's libraries must differ by i7 alone.
+  const clash = unreadI5Collision(reads, libraries.map((library) => ({ id: library.libraryId, i7: library.i7, i5: library.i5 })));
+  if (clash) {
+    const pair = clash.libraryIds.map((id) => libraries.find((library) => library.libraryId === id)!);
+    throw new ConflictError(`${clash.message} (libraries ${pair.map((l) => l.barcode).join(' and ')}): read structure ${structure.trim()} reads no second index, so their i5 is not read and they cannot be demultiplexed on one lane`, {
+      reason: 'INDEX_COLLISION',
+      field: 'poolId',
+      libraries: pair.map(({ libraryId, barcode }) => ({ libraryId, barcode })),
+    });
+  }
 };
 
 /** A lane of the run's flowcell, named with the flowcell's own lane count. */

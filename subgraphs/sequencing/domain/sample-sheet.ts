@@ -1,6 +1,7 @@
 import { BadInputError } from '../../../platform/errors.js';
 import type { MinknowRun } from '../events.js';
 import type { Job } from './job.js';
+import { unreadI5Collision } from './index-check.js';
 import { i5ForSampleSheet, instrumentModel, type InstrumentModel } from './instruments.js';
 import { DEFAULT_READ_STRUCTURE, indexLengths, indexMisfit, needsOverride, overrideCycles, parseReads } from './read-structure.js';
 
@@ -22,6 +23,8 @@ export interface SheetRow {
  * known, [Reads] with the actual cycles of each read (UMI and skip cycles included), OverrideCycles in
  * [BCLConvert_Settings] when a read has UMI or skip cycles, and [BCLConvert_Data] with one row per
  * sample per lane, i5 in the instrument's orientation. Index lengths must equal the index cycles (indexMisfit).
+ * With no second index read no i5 is written (no Index2 column), and each lane's rows must differ by i7 alone
+ * (unreadI5Collision).
  */
 export const bclConvertSheet = (input: { runName: string; model: InstrumentModel; readStructure: string; rows: readonly SheetRow[] }): string => {
   const { model } = input;
@@ -39,6 +42,11 @@ export const bclConvertSheet = (input: { runName: string; model: InstrumentModel
   const withLanes = lanes.length > 0;
   const rows = input.rows.flatMap((row) => (row.lane !== null || !withLanes ? [{ ...row }] : lanes.map((lane) => ({ ...row, lane }))));
   if (withLanes) rows.sort((a, b) => a.lane! - b.lane!);
+  // With no second index read the sheet writes no i5: each lane's rows must differ by i7 alone.
+  for (const lane of withLanes ? lanes : [null]) {
+    const clash = unreadI5Collision(reads, rows.filter((row) => row.lane === lane).map((row) => ({ id: row.sampleId, i7: row.i7, i5: row.i5 })));
+    if (clash) throw new BadInputError(`${clash.libraryIds.join(' and ')}: ${clash.message}, and read structure ${input.readStructure.trim()} reads no second index${lane === null ? '' : ` (lane ${lane})`}; no sample sheet can be written for them`, { field: 'readStructure' });
+  }
   const dual = index2Length !== undefined && input.rows.some((r) => r.i5 !== null);
   const header = withLanes ? ['Lane', 'Sample_ID', 'Index', ...(dual ? ['Index2'] : [])] : ['Sample_ID', 'Index', ...(dual ? ['Index2'] : [])];
   const line = (row: SheetRow) =>
