@@ -56,7 +56,13 @@ describe('one mutation, one trace', () => {
     await waitUntil(() => Boolean(gatewayRequest()), 10_000, 'the gateway request span');
     const traceId = gatewayRequest()!.spanContext().traceId;
     // The alert raised by the policy is applied by the notifications read model: the end of the chain.
-    await waitUntil(() => Boolean(consumerSpan(inTrace(traceId), /^notifications(?!-alert-policy)/, 'AlertRaised')), 30_000, 'the alert applied in the same trace')
+    // The samples read model applies the rejection on its own schedule (on Kafka, its own consumer
+    // group), possibly after the alert's whole chain: wait for both.
+    await waitUntil(
+      () => Boolean(consumerSpan(inTrace(traceId), /^notifications(?!-alert-policy)/, 'AlertRaised') && consumerSpan(inTrace(traceId), /^samples/, 'SampleRejected')),
+      30_000,
+      'the alert applied, and the rejection by the samples read model, in the same trace',
+    )
       .catch((error: Error) => {
         const seen = (spans: ReadableSpan[]) => spans.map((s) => `${s.name}${s.attributes['tracseq.consumer'] ? ` [${String(s.attributes['tracseq.consumer'])}]` : ''}`).join(', ');
         throw new Error(`${error.message}; the trace holds: ${seen(inTrace(traceId))}; other consumer spans: ${seen(exporter.getFinishedSpans().filter((s) => s.attributes['tracseq.consumer'] && s.spanContext().traceId !== traceId))}`);
