@@ -32,6 +32,9 @@ describe('snapshots', () => {
           const context = { tenantId: 'lab', actor: 'prop' };
           let { version } = await commands.execute(sampleDecider, id, register(id, `PROP-${run++}`), context);
           let status: SampleStatus = 'PENDING';
+          // A tube once stored stays in its box until it is discarded or archived (nothing here takes
+          // it out): validating it again (after a failed run) puts it back IN_STORAGE in the same write.
+          let inStorage = false;
           let snapshotAt = version >= snapshotEvery ? version : null;
           for (const step of steps) {
             const allowed: readonly SampleStatus[] = TRANSITIONS[status];
@@ -46,7 +49,8 @@ describe('snapshots', () => {
             const next = (outcome as { version: number }).version;
             if (Math.floor(next / snapshotEvery) > Math.floor(version / snapshotEvery)) snapshotAt = next;
             version = next;
-            status = to;
+            inStorage = to === 'IN_STORAGE' || (inStorage && to !== 'DISCARDED' && to !== 'ARCHIVED');
+            status = to === 'VALIDATED' && inStorage ? 'IN_STORAGE' : to;
           }
           const withSnapshots = await commands.load(sampleDecider, id, 'lab', { useSnapshots: true });
           const fromEvents = await commands.load(sampleDecider, id, 'lab', { useSnapshots: false });
