@@ -58,7 +58,7 @@ export const notificationsResolvers = (deps: { queries: AlertQueries; commands: 
           map: async (event) => {
             const alert = isAlertRaised(event)
               ? alertDecider.evolve(alertDecider.initialState(), { type: event.type, data: event.data, occurredAt: event.occurredAt, streamVersion: event.streamVersion })
-              : await deps.commands.asOf(event.tenantId, (event.data as AlertRepeated['data']).alertId, event.streamVersion);
+              : await deps.commands.asOf(event.tenantId, (event.data as AlertRepeated['data']).alertId, event.position);
             return alert && alertExists(alert) && atLeast(alert.severity, args.minSeverity ?? 'INFO') ? alert : null;
           },
         }),

@@ -4,7 +4,7 @@ import { nameUuid } from '../../../platform/ids.js';
 import { canonicalUuid } from '../../../platform/graphql/scalars.js';
 import type { PublishedFacts } from '../published-facts.js';
 import type { AlertKind } from '../events.js';
-import { alertDecider, alertExists, raiseAlert, raiseRoute, resolveAlert, resolveOpenAlert, resolveOpenAlertRoute, resolveRoute, type Alert, type AlertState, type RaiseAlert } from '../domain/alert.js';
+import { alertDecider, alertExists, raiseAlert, raiseRoute, resolveAlert, resolveOpenAlert, resolveOpenAlertRoute, resolveRoute, type Alert, type RaiseAlert } from '../domain/alert.js';
 
 export interface AlertWrite {
   alert: Alert;
@@ -34,13 +34,9 @@ export class AlertCommands {
     return { alert: result.states.alert as Alert, position: result.position };
   }
 
-  /** The alert as its event at `version` left it, folded from its stream (what a repeat's subscribers get). */
-  async asOf(tenantId: string, alertId: string, version: number): Promise<Alert | null> {
-    const events = await this.commands.store.readStream(`${alertDecider.streamType}-${alertId}`, { tenantId, toVersion: version });
-    const state = events.reduce<AlertState>(
-      (alert, event) => alertDecider.evolve(alert, { type: event.type, data: event.data, occurredAt: event.occurredAt, streamVersion: event.streamVersion } as Parameters<typeof alertDecider.evolve>[1]),
-      alertDecider.initialState(),
-    );
+  /** The alert as the write at `position` left it (what a repeat's subscribers get). */
+  async asOf(tenantId: string, alertId: string, position: string): Promise<Alert | null> {
+    const { state } = await this.commands.loadAsOf(alertDecider, alertId, tenantId, position);
     return alertExists(state) ? state : null;
   }
 

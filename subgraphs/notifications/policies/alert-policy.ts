@@ -1,5 +1,4 @@
 import { policy, type Dispatcher } from '../../../event-store/projection.js';
-import type { StoredEvent } from '../../../event-store/types.js';
 import type { SagaFailed } from '../../../sagas/events.js';
 // Today's homes of the other contexts' published types (moving to subgraphs/<ctx>/events.ts).
 import type { SampleRejected } from '../../samples/events.js';
@@ -7,17 +6,13 @@ import type { LaneQcRecorded, RunMetricsRecorded } from '../../sequencing/events
 import type { CapacityThresholdCrossed, TemperatureExcursionStarted } from '../../storage/events.js';
 import type { AlertCommands, AlertToRaise } from '../commands/alert-commands.js';
 import { laneQcAlert, runLaneQcAsOf } from '../domain/run-lane-qc.js';
+import type { PublishedFacts } from '../published-facts.js';
 
 export const ALERT_POLICY = 'notifications-alert-policy';
 
 /** Every event that can mean an alert: the policy's handler map is exactly this union. */
 export type AlertSource = TemperatureExcursionStarted | CapacityThresholdCrossed | RunMetricsRecorded | LaneQcRecorded | SampleRejected | SagaFailed;
 
-/**
- * A sequencing run's published events (stream `SequencingRun-<id>`, oldest first): what a lane QC
- * alert reads for the run's name and its other lanes' verdicts, as of the lane's own event.
- */
-export type RunEvents = (tenantId: string, runId: string) => Promise<readonly StoredEvent[]>;
 
 type Raise = Omit<AlertToRaise, 'sourceEventId'>;
 const subject = (ids: Partial<Pick<AlertToRaise, 'sampleId' | 'storageUnitId' | 'sequencingJobId' | 'sequencingRunId'>>, subjectId: string) => ({
@@ -35,7 +30,8 @@ const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
  * policy reacts to. Idempotent per source event: the raise is keyed by it, so a redelivery raises
  * nothing new.
  */
-export const alertPolicy = (alerts: AlertCommands, runEvents: RunEvents) => {
+/** `runEvents`: a lane QC alert reads the run's name and its other lanes' verdicts as of the lane's own event. */
+export const alertPolicy = (alerts: AlertCommands, runEvents: PublishedFacts['runEvents']) => {
   const raise = async (event: { eventId: string }, dispatch: Dispatcher, alert: Raise | null) => {
     if (alert) await alerts.raise(dispatch.context, { ...alert, sourceEventId: event.eventId });
   };
