@@ -97,3 +97,25 @@ describe('samples read model', () => {
     expect(child).toMatchObject({ parentId: P, derivation: { kind: 'EXTRACT', volumeTakenUl: 0.3 } });
   });
 });
+
+/** Storage notes on a sample's stream (the lab-work policy's). */
+const NOTED = '00000000-0000-4000-8000-0000000000c1';
+const stream = `Sample-${NOTED}`;
+const noted = (inStorage: boolean) => ({ streamId: stream, type: 'SampleStorageNoted', data: { sampleId: NOTED, inStorage } });
+
+describe('samples read model, storage notes', () => {
+  it('moves a sample\'s version on with a storage note (its status stays), so the version it shows is the one expectedVersion checks', async () => {
+    const events = storedEvents([
+      registered(NOTED, 'SMP-NOTE-01'),
+      moved(NOTED, 'SampleReceived', 'PENDING', 'RECEIVED'),
+      moved(NOTED, 'SampleValidated', 'RECEIVED', 'VALIDATED'),
+      moved(NOTED, 'SampleStored', 'VALIDATED', 'IN_STORAGE'),
+      // Taken out of storage for good: the sample stays IN_STORAGE, its stream is at version 5.
+      noted(false),
+    ]);
+    const rows = await projectionSpec(db, samplesProjection, events, async (read) =>
+      (await sql<Record<string, unknown>>`SELECT status, version FROM samples_read.samples WHERE id = ${NOTED}`.execute(read)).rows,
+    );
+    expect(rows).toEqual([{ status: 'IN_STORAGE', version: 5 }]);
+  });
+});
