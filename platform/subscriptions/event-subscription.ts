@@ -23,16 +23,19 @@ const KEY_FIELDS = new Set(['id', '__typename']);
 
 /**
  * Whether a subscription's selection is answered by what its event carries: the payload's own
- * leaf fields, and of the `references` (fields the payload turns into `{ __typename, id }`) only
- * the key, which is all the gateway asks of them before it fetches the rest, with the event's
- * position, from the subgraph that owns them. Any other field reads a read model here, so such a
- * selection waits until the read models include the event.
+ * leaf fields, and of the `references` (fields the payload turns into `{ __typename, id }`) the key
+ * and the fields the subgraph provides with it (`@provides`: an alert's `sample { barcode }`), which
+ * is all the gateway asks of them before it fetches the rest, with the event's position, from the
+ * subgraph that owns them. Any other field reads a read model here, so such a selection waits until
+ * the read models include the event.
  */
-export const answeredByPayload = (info: GraphQLResolveInfo, references: ReadonlySet<string>): boolean =>
+export const answeredByPayload = (info: GraphQLResolveInfo, references: ReadonlyMap<string, ReadonlySet<string>>): boolean =>
   info.fieldNodes.every((field) =>
-    fieldsOf(field.selectionSet, info.fragments).every(
-      ({ name, selectionSet }) => !selectionSet || (references.has(name) && fieldsOf(selectionSet, info.fragments).every((inner) => !inner.selectionSet && KEY_FIELDS.has(inner.name))),
-    ),
+    fieldsOf(field.selectionSet, info.fragments).every(({ name, selectionSet }) => {
+      if (!selectionSet) return true;
+      const provided = references.get(name);
+      return provided !== undefined && fieldsOf(selectionSet, info.fragments).every((inner) => !inner.selectionSet && (KEY_FIELDS.has(inner.name) || provided.has(inner.name)));
+    }),
   );
 
 /**

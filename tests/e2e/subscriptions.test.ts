@@ -9,6 +9,7 @@ import { startTestSystem, type TestSystem } from '../support/system.js';
 import { labClient } from '../support/lab.js';
 import { bearer } from '../support/tokens.js';
 import { waitUntil } from '../support/wait.js';
+import { holdWrites } from '../support/log-holds.js';
 import { closeAll, collect, wsClient } from '../support/ws.js';
 
 let system: TestSystem;
@@ -65,6 +66,22 @@ describe('subscriptions through the gateway (graphql-ws)', () => {
     // One open alert per freezer: the same alert, now saying what happened this time.
     expect(again).toMatchObject({ id: first.id, kind: 'TEMPERATURE_EXCURSION', severity: 'CRITICAL', status: 'OPEN' });
     expect(again.message).toContain('12 °C');
+  });
+
+  it('alertRaised with what the alert itself says (its sample\'s barcode too) does not wait for the alerts read model', async () => {
+    const { sample } = await lab.mutate(`mutation { registerSample(input: { barcode: "SUB-ALERT-03", sampleType: DNA }) { position sample { id } } }`);
+    const client = wsClient(system.gatewayUrl);
+    const sub = collect(client, `subscription { alertRaised { id kind sample { id barcode } } }`);
+    await live(1);
+    // The notifications read model applies nothing until released: the alert must come from its event.
+    const release = await holdWrites(system.runtime.db, 'notifications_read.alerts');
+    try {
+      await lab.mutate(`mutation($id: ID!) { rejectSample(id: $id, reason: "cracked tube") { position } }`, { id: sample.id });
+      await waitUntil(() => sub.results.length >= 1, 5000, 'alert delivered while the read model is held');
+    } finally {
+      await release();
+    }
+    expect(sub.results[0].data.alertRaised).toMatchObject({ kind: 'SAMPLE_REJECTED', sample: { id: sample.id, barcode: 'SUB-ALERT-03' } });
   });
 
   it('alertRaised reaching past its event (Sample.alerts, a read model) lists the alert it announces', async () => {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { lockCheckpoint } from '../../event-store/checkpoints.js';
 
@@ -10,6 +10,28 @@ export const holdBatches = async (db: Kysely<any>, consumer: string): Promise<()
   const holding = new Promise<void>((resolve) => (held = resolve));
   const transaction = db.transaction().execute(async (trx) => {
     await lockCheckpoint(trx, consumer);
+    held();
+    await released;
+  });
+  await Promise.race([holding, transaction]);
+  return async () => {
+    release();
+    await transaction;
+  };
+};
+
+/**
+ * Holds back every write to `table` (reads go on) until the returned release: a read model that
+ * applies nothing, on either bus (a Kafka consumer takes no checkpoint lock to hold).
+ */
+export const holdWrites = async (db: Kysely<any>, table: string): Promise<() => Promise<void>> => {
+  if (!/^[a-z_]+\.[a-z_]+$/.test(table)) throw new Error(`not a table name: ${table}`);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let held!: () => void;
+  const holding = new Promise<void>((resolve) => (held = resolve));
+  const transaction = db.transaction().execute(async (trx) => {
+    await sql.raw(`LOCK TABLE ${table} IN EXCLUSIVE MODE`).execute(trx);
     held();
     await released;
   });
