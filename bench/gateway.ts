@@ -21,7 +21,8 @@ import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import { loadConfig } from '../platform/config.js';
 import { signIdentity } from '../platform/identity.js';
-import { benchPostgres, cpuSeconds, percentile, postgresCpuSeconds, spawnService, table, waitReady } from './support.js';
+import pg from 'pg';
+import { benchPostgres, cpuSeconds, percentile, postgresCpuSeconds, spawnService, statementProfile, table, waitReady } from './support.js';
 
 const duration = Number(process.env.BENCH_DURATION ?? '20');
 const connections = 50;
@@ -150,6 +151,7 @@ const main = async () => {
   // Subgraphs, each gateway and the load generator run as separate processes, as they would deploy.
   const base = { ...process.env, NODE_ENV: 'production', INTERNAL_SECRET: randomBytes(32).toString('base64url'), JWT_SECRET, DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', SAMPLES_PORT: '4001', STORAGE_PORT: '4002', SEQUENCING_PORT: '4003', NOTIFICATIONS_PORT: '4004', RATE_LIMIT_PER_MINUTE: '1000000000' };
   const services: ChildProcess[] = [];
+  let statementsClient: pg.Client | null = null;
   try {
     const subgraphs = spawnService(['bin/tracseq.ts', 'subgraphs'], base);
     services.push(subgraphs);
@@ -186,6 +188,10 @@ const main = async () => {
         if (last) throw new Error(`${name}, ${label}: ${JSON.stringify(last)}`);
       }
     }
+    // BENCH_PG_STATEMENTS=1: what each request cost PostgreSQL, statement by statement.
+    statementsClient = new pg.Client({ connectionString: databaseUrl });
+    await statementsClient.connect();
+    const statements = statementProfile(statementsClient);
     const rows: Array<Array<string | number>> = [];
     const failed: string[] = [];
     for (const [label, workload] of rowsOfWork) {
@@ -193,10 +199,12 @@ const main = async () => {
       for (const [name, url, headers, gatewayProcess] of gateways) {
         await load(url, workload, headers, Math.min(5, duration)); // warm-up, discarded
         const cpuNow = () => [cpuSeconds(gatewayProcess.pid), cpuSeconds(subgraphs.pid), postgresCpuSeconds(database.postmaster), cpuSeconds(process.pid)].map((seconds) => seconds * 1000);
+        await statements.reset();
         const cpuBefore = cpuNow();
         const result = await load(url, workload, headers, duration);
         const requests = result.rps * duration;
         const [gatewayCpu, subgraphCpu, postgresCpu, loadCpu] = cpuNow().map((after, i) => (after - cpuBefore[i]!) / requests);
+        await statements.print(`${label} via ${name}`, requests, 'request', 8);
         results.set(name, result);
         if (result.failures > 0) failed.push(`${label} via ${name}: ${result.failures} failed answers, first: ${result.firstFailure}`);
         rows.push([label, name, Math.round(result.rps), ms(percentile(result.latencies, 50)), ms(percentile(result.latencies, 95)), ms(percentile(result.latencies, 99)), ms(gatewayCpu!), ms(subgraphCpu!), ms(postgresCpu!), ms(loadCpu!), result.failures]);
@@ -213,6 +221,7 @@ const main = async () => {
       process.exitCode = 1;
     }
   } finally {
+    await statementsClient?.end();
     // Each service stops gracefully (and writes its CPU profile) before the database goes away.
     await Promise.all(services.map((service) => new Promise((resolve) => {
       if (service.exitCode !== null) return resolve(null);
