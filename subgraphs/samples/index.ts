@@ -4,7 +4,7 @@ import { bindPolicy } from '../../event-store/projection.js';
 import type { Runtime } from '../../platform/runtime.js';
 import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
 import { statusFromLabWork } from './policies/status-from-lab-work.js';
-import { createSampleLoaders } from './read-model/loaders.js';
+import { createSampleLoaders, sampleLookups } from './read-model/loaders.js';
 import { SampleQueries } from './read-model/queries.js';
 import { samplesProjection } from './read-model/samples-projection.js';
 import { samplesReadModelMigrations } from './read-model/schema.js';
@@ -16,6 +16,7 @@ export const samplesProjections = [samplesProjection];
 
 export const samplesSubgraph = (runtime: Runtime): SubgraphDefinition<SamplesContext> => {
   const queries = new SampleQueries(runtime.subgraphDb('samples'));
+  const lookups = sampleLookups(queries);
   return {
     name: 'samples',
     typeDefs: samplesTypeDefs,
@@ -23,6 +24,6 @@ export const samplesSubgraph = (runtime: Runtime): SubgraphDefinition<SamplesCon
     migrations: samplesMigrations,
     projections: samplesProjections,
     policies: [bindPolicy(statusFromLabWork(runtime.logger), runtime.commands)],
-    context: (base) => ({ ...base, samples: createSampleLoaders(queries, base.tenantId) }),
+    context: (base) => ({ ...base, samples: createSampleLoaders(queries, lookups, base.tenantId) }),
   };
 };

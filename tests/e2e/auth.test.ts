@@ -424,6 +424,33 @@ describe('tenant isolation: an attacker in lab B holding lab A’s ids', () => {
     expect(code(unsigned)).toBe('UNAUTHENTICATED');
   });
 
+  it('answers lookups two labs make at the same moment (one query for all concurrent requests) each from its own lab only', async () => {
+    const a = await as(['admin'], 'lab-a');
+    const b = await as(['admin'], 'lab-b');
+    const register = (barcode: string, who: Record<string, string>) =>
+      system.gql(`mutation($b: String!) { registerSample(input: { barcode: $b, sampleType: DNA }) { position sample { id } } }`, { b: barcode }, who).then((r) => r.data.registerSample);
+    const ofA = await register('SAME-MOMENT-A', a);
+    const ofB = await register('SAME-MOMENT-B', b);
+    const samplesUrl = system.subgraphs.find((s) => s.name === 'samples')!.url;
+    const identity = (tenantId: string) => signIdentity(SECRET, { tenantId, subject: 'reader', roles: ['admin'], requestId: 'r' });
+    // Straight at the subgraph, so every request is there in the same moment; each asks for both labs' samples.
+    const asks = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 'lab-a' : 'lab-b'));
+    const answers = await Promise.all(
+      asks.map((tenantId) =>
+        postGraphQL(samplesUrl, `query($a: ID!, $b: ID!) { a: sample(id: $a) { barcode } b: sample(id: $b) { barcode } byA: sampleByBarcode(barcode: "SAME-MOMENT-A") { id } byB: sampleByBarcode(barcode: "SAME-MOMENT-B") { id } }`, { a: ofA.sample.id, b: ofB.sample.id }, {
+          'x-tracseq-identity': identity(tenantId),
+          'x-tracseq-consistent-with': ofB.position,
+        }),
+      ),
+    );
+    answers.forEach((answer, i) => {
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data).toEqual(asks[i] === 'lab-a'
+        ? { a: { barcode: 'SAME-MOMENT-A' }, b: null, byA: { id: ofA.sample.id }, byB: null }
+        : { a: null, b: { barcode: 'SAME-MOMENT-B' }, byA: null, byB: { id: ofB.sample.id } });
+    });
+  });
+
   it('refuses an internal identity past its expiry at a subgraph, and accepts the same one signed now', async () => {
     const samplesUrl = system.subgraphs.find((s) => s.name === 'samples')!.url;
     const identity = { tenantId: 'lab-a', subject: 'gateway-replay', roles: ['viewer'], requestId: 'r' };

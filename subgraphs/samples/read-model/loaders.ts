@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import { groupBy } from '../../../platform/graphql/batch.js';
+import { groupBy, keyBy } from '../../../platform/graphql/batch.js';
+import { coalesce } from '../../../platform/graphql/coalesce.js';
 import type { SampleQueries, SampleView } from './queries.js';
 
 type Relatives = (tenantId: string, ids: readonly string[], depth: number) => Promise<Array<SampleView & { root: string }>>;
@@ -17,18 +18,18 @@ const byDepth = (find: Relatives, tenantId: string) => {
   };
 };
 
+/** Lookups by id and barcode shared by the process's concurrent requests (see coalesce): one per process. */
+export const sampleLookups = (queries: SampleQueries) => ({
+  byIds: coalesce((tenantId, ids) => queries.byIds(tenantId, ids), (sample) => sample.id),
+  byBarcodes: coalesce((tenantId, barcodes) => queries.byBarcodes(tenantId, barcodes), (sample) => sample.barcode),
+});
+
 /** Per-request loaders: every sample lookup in one request becomes one SQL query per batch. */
-export const createSampleLoaders = (queries: SampleQueries, tenantId: string) => ({
+export const createSampleLoaders = (queries: SampleQueries, lookups: ReturnType<typeof sampleLookups>, tenantId: string) => ({
   ancestorsOf: byDepth((t, ids, depth) => queries.ancestorsOf(t, ids, depth), tenantId),
   descendantsOf: byDepth((t, ids, depth) => queries.descendantsOf(t, ids, depth), tenantId),
-  byId: new DataLoader<string, SampleView | null>(async (ids) => {
-    const found = new Map((await queries.byIds(tenantId, ids)).map((sample) => [sample.id, sample]));
-    return ids.map((id) => found.get(id) ?? null);
-  }),
-  byBarcode: new DataLoader<string, SampleView | null>(async (barcodes) => {
-    const found = new Map((await queries.byBarcodes(tenantId, barcodes)).map((sample) => [sample.barcode, sample]));
-    return barcodes.map((barcode) => found.get(barcode) ?? null);
-  }),
+  byId: new DataLoader<string, SampleView | null>(async (ids) => keyBy(ids, await lookups.byIds(tenantId, ids), (sample) => sample.id)),
+  byBarcode: new DataLoader<string, SampleView | null>(async (barcodes) => keyBy(barcodes, await lookups.byBarcodes(tenantId, barcodes), (sample) => sample.barcode)),
 });
 
 export type SampleLoaders = ReturnType<typeof createSampleLoaders>;
