@@ -11,7 +11,7 @@ import { escalationResolutionPolicy } from './policies/escalation-resolution.js'
 import { alertsProjection } from './read-model/alerts-projection.js';
 import { AlertQueries } from './read-model/queries.js';
 import { notificationsReadModelMigrations } from './read-model/schema.js';
-import { createAlertLoaders, notificationsResolvers, type NotificationsContext } from './resolvers.js';
+import { alertLookups, createAlertLoaders, notificationsResolvers, type NotificationsContext } from './resolvers.js';
 
 export const notificationsMigrations = [notificationsReadModelMigrations];
 
@@ -20,6 +20,7 @@ export const notificationsSubgraph = (runtime: Runtime): SubgraphDefinition<Noti
   const queries = new AlertQueries(db);
   const facts = publishedFacts(runtime.store);
   const commands = new AlertCommands(runtime.commands, facts);
+  const lookups = alertLookups(queries);
   return {
     name: 'notifications',
     typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
@@ -29,7 +30,7 @@ export const notificationsSubgraph = (runtime: Runtime): SubgraphDefinition<Noti
     projections: [alertsProjection],
     requiredRoles: { Mutation: { resolveAlert: 'manager' } },
     policies: [bindPolicy(alertPolicy(commands, facts.runEvents), runtime.commands), bindPolicy(escalationResolutionPolicy(commands), runtime.commands)],
-    context: (base) => ({ ...base, alerts: createAlertLoaders(queries, base.tenantId) }),
+    context: (base) => ({ ...base, alerts: createAlertLoaders(queries, lookups, base.tenantId) }),
     startWorkers: () => startEscalation({ db: runtime.db, alerts: commands, delayMs: runtime.config.alertEscalationMinutes * 60_000, logger: runtime.logger }),
   };
 };

@@ -8,13 +8,19 @@ import { alertDecider, alertExists, type Alert } from './domain/alert.js';
 import type { StoredEvent } from '../../event-store/types.js';
 import { SEVERITIES, type AlertRaised, type AlertRepeated, type Severity } from './events.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
+import { coalesce } from '../../platform/graphql/coalesce.js';
 import { answeredByPayload, eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
 import type { LiveFeed } from '../../event-store/bus/live-feed.js';
 import type { AlertQueries } from './read-model/queries.js';
 
-export const createAlertLoaders = (queries: AlertQueries, tenantId: string) => ({
+/** The alerts of a federated page's samples, looked up once for the process's concurrent requests (see coalesce). */
+export const alertLookups = (queries: AlertQueries) => ({
+  ofSamples: coalesce((tenantId, ids) => queries.ofSamples(tenantId, ids), (alert) => alert.sampleId!),
+});
+
+export const createAlertLoaders = (queries: AlertQueries, lookups: ReturnType<typeof alertLookups>, tenantId: string) => ({
   alert: new DataLoader<string, Alert | null>(async (ids) => keyBy(ids, await queries.byIds(tenantId, ids), (a) => a.id)),
-  alertsOfSample: new DataLoader<string, Alert[]>(async (ids) => groupBy(ids, await queries.ofSamples(tenantId, ids), (a) => a.sampleId!)),
+  alertsOfSample: new DataLoader<string, Alert[]>(async (ids) => groupBy(ids, await lookups.ofSamples(tenantId, ids), (a) => a.sampleId!)),
 });
 
 export interface NotificationsContext extends RequestContext {

@@ -10,7 +10,7 @@ import { sequencingLabConfig } from './lab-config.js';
 import { poolDecider } from './domain/pool.js';
 import { runDecider } from './domain/run.js';
 import { LabQueries } from './read-model/lab-queries.js';
-import { createSequencingLoaders } from './read-model/loaders.js';
+import { createSequencingLoaders, sequencingLookups } from './read-model/loaders.js';
 import { SequencingQueries } from './read-model/queries.js';
 import { sequencingReadModelMigrations } from './read-model/schema.js';
 import { sequencingResolvers, type SequencingContext } from './resolvers.js';
@@ -21,6 +21,7 @@ export const sequencingSubgraph = (runtime: Runtime): SubgraphDefinition<Sequenc
   const db = runtime.subgraphDb('sequencing');
   const queries = new SequencingQueries(db);
   const lab = new LabQueries(db);
+  const lookups = sequencingLookups(queries);
   const config = sequencingLabConfig(runtime.config.sequencingLabConfig);
   return {
     name: 'sequencing',
@@ -40,6 +41,6 @@ export const sequencingSubgraph = (runtime: Runtime): SubgraphDefinition<Sequenc
     }),
     migrations: sequencingMigrations,
     projections: [jobsProjection, labProjection],
-    context: (base) => ({ ...base, sequencing: createSequencingLoaders(queries, lab, db, base.tenantId) }),
+    context: (base) => ({ ...base, sequencing: createSequencingLoaders(queries, lookups, lab, db, base.tenantId) }),
   };
 };

@@ -5,7 +5,7 @@ import type { SubgraphDefinition } from '../../platform/subgraph-server.js';
 import { bindPolicy } from '../../event-store/projection.js';
 import { StorageCommands } from './commands/storage-commands.js';
 import { releaseEndedSamples } from './policies/release-ended-samples.js';
-import { createStorageLoaders } from './read-model/loaders.js';
+import { createStorageLoaders, storageLookups } from './read-model/loaders.js';
 import { StorageQueries } from './read-model/queries.js';
 import { storageReadModelMigrations } from './read-model/schema.js';
 import { storageProjection } from './read-model/storage-projection.js';
@@ -17,6 +17,7 @@ export const storageSubgraph = (runtime: Runtime): SubgraphDefinition<StorageCon
   const db = runtime.subgraphDb('storage');
   const queries = new StorageQueries(db);
   const commands = new StorageCommands(runtime.commands, queries, runtime.config.zoneRules);
+  const lookups = storageLookups(queries);
   return {
     name: 'storage',
     typeDefs: parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')),
@@ -25,6 +26,6 @@ export const storageSubgraph = (runtime: Runtime): SubgraphDefinition<StorageCon
     projections: [storageProjection(runtime.store)],
     policies: [bindPolicy(releaseEndedSamples(commands), runtime.commands)],
     requiredRoles: { Mutation: { createStorageUnit: 'manager' } },
-    context: (base) => ({ ...base, storage: createStorageLoaders(queries, base.tenantId) }),
+    context: (base) => ({ ...base, storage: createStorageLoaders(queries, lookups, base.tenantId) }),
   };
 };

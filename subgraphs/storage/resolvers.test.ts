@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SAMPLE_TYPES } from '../../platform/lab-rules.js';
 import type { StorageCommands } from './commands/storage-commands.js';
 import { positionId } from './domain/storage-unit.js';
-import { createStorageLoaders } from './read-model/loaders.js';
+import { createStorageLoaders, storageLookups } from './read-model/loaders.js';
 import type { CustodyRow, PositionRow, StorageQueries, UnitRow } from './read-model/queries.js';
 import { storageResolvers } from './resolvers.js';
 
@@ -55,7 +55,7 @@ describe('custody records through the storage subgraph', () => {
       schema,
       document: parse(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Sample { custody { action positionLabel position { label unit { name } } fromPosition { label unit { name } } } } } }`),
       variableValues: { r: SAMPLES.map((id) => ({ __typename: 'Sample', id })) },
-      contextValue: { tenantId: TENANT, storage: createStorageLoaders(queries, TENANT) },
+      contextValue: { tenantId: TENANT, storage: createStorageLoaders(queries, storageLookups(queries), TENANT) },
     });
     expect(result.errors).toBeUndefined();
     const where = (label: string, box: string) => ({ label, unit: { name: box } });
