@@ -86,9 +86,8 @@ export const startEmbeddedPostgres = async (options: {
   const exists = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'tracseq'`);
   if (exists.rowCount === 0) await client.query('CREATE DATABASE tracseq');
   await client.end();
-  // Clients on this machine talk over the Unix socket: no TCP stack on either side of every query
-  // (a quarter less CPU per query for the client here, docs/performance.md, round ten). TCP stays
-  // open on 127.0.0.1 for tools.
+  // Clients on this machine talk over the Unix socket: no TCP stack on either side of each round
+  // trip (docs/performance.md, round ten). TCP stays open on 127.0.0.1 for tools.
   const host = socketDir ? encodeURIComponent(socketDir) : '127.0.0.1';
   return {
     url: `postgres://postgres:${password}@${host}:${options.port}/tracseq`,
