@@ -344,7 +344,7 @@ export class EventStore {
 
   /** The first result stored under an idempotency key, if that key was used. */
   async findIdempotent(tenantId: string, { scope, key }: IdempotencyClaim): Promise<AppendResult | null> {
-    const found = await this.pool.query<KeyColumns>(`${IDEMPOTENT_RESULT} WHERE k.tenant_id = $1 AND k.scope = $2 AND k.key = $3`, [tenantId, scope, key]);
+    const found = await this.pool.query<KeyColumns>({ name: 'tracseq_find_idempotent', text: `${IDEMPOTENT_RESULT} WHERE k.tenant_id = $1 AND k.scope = $2 AND k.key = $3`, values: [tenantId, scope, key] });
     return found.rows[0] ? idempotentResult(found.rows[0]) : null;
   }
 
@@ -366,10 +366,12 @@ export class EventStore {
 
   /** One stream's events for one tenant, after `fromVersion`, oldest first. */
   async readStream(streamId: string, options: { tenantId: string; fromVersion?: number; toVersion?: number }): Promise<StoredEvent[]> {
-    const found = await this.pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM es.events WHERE stream_id = $1 AND tenant_id = $2 AND stream_version > $3 AND stream_version <= $4 ORDER BY stream_version`,
-      [streamId, options.tenantId, options.fromVersion ?? 0, options.toVersion ?? 2 ** 31 - 1],
-    );
+    // Named: a saga's steps and an alert's raise read streams on every run, planned once per connection.
+    const found = await this.pool.query<EventRow>({
+      name: 'tracseq_read_stream',
+      text: `SELECT ${EVENT_COLUMNS} FROM es.events WHERE stream_id = $1 AND tenant_id = $2 AND stream_version > $3 AND stream_version <= $4 ORDER BY stream_version`,
+      values: [streamId, options.tenantId, options.fromVersion ?? 0, options.toVersion ?? 2 ** 31 - 1],
+    });
     return found.rows.map((row) => this.storedEvent(row));
   }
 
