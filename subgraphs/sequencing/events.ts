@@ -84,8 +84,14 @@ export type LibraryBarcodeEvent = LibraryBarcodeClaimed;
 
 export type PoolMember = { libraryId: string; proportion: number; volumeUl: number; i7: string; i5: string | null };
 export type PoolWarning = { kind: 'INDEX_COLLISION' | 'COLOUR_BALANCE'; message: string };
-/** Stream `Pool-<uuid>`. */
-export type PoolCreated = Event<'PoolCreated', { poolId: string; name: string; molarityNm: number; volumeUl: number; members: PoolMember[]; warnings: PoolWarning[] }>;
+/** Combined i7 + i5 mismatches at or below which two libraries are an index collision (ERROR) or too close (WARNING). */
+export type IndexMismatchLevels = { errorMismatches: number; warningMismatches: number };
+/**
+ * Stream `Pool-<uuid>`. `levels`: the mismatch levels its libraries were judged by (createPool's `indexCheck`, else the
+ * lab's configured ones); a lane the pool goes on is judged by them too. Absent on pools created before it was
+ * recorded: they take the lab's configured levels (poolIndexLevels in lab-config.ts says why).
+ */
+export type PoolCreated = Event<'PoolCreated', { poolId: string; name: string; molarityNm: number; volumeUl: number; members: PoolMember[]; warnings: PoolWarning[]; levels?: IndexMismatchLevels }>;
 export type PoolEvent = PoolCreated;
 
 /** What MinKNOW needs of a Nanopore run beyond its libraries (its sample sheet's flow_cell_id, kit and experiment_id). */

@@ -26,6 +26,20 @@ export interface SequencingLabConfig {
   qcThresholds: (instrument: string, flowcellType: string) => QcThresholds;
 }
 
+/**
+ * The mismatch levels a pool was judged by, which judge it again on a lane of a run that reads no second index
+ * (loadPoolOnLane, and the run's sample sheet, so the two never disagree): those its PoolCreated recorded.
+ *
+ * A pool created before PoolCreated recorded them (`levels` null in its state, absent in a read-model row folded
+ * then) takes the lab's configured levels, not the defaults. Such a pool was judged by its createPool's
+ * `indexCheck` if one was given (unknowable now), else by the lab's configured levels since labs could configure
+ * them, and by the defaults before, when every lab's levels were the defaults: the lab's levels are the likeliest
+ * ones and the lab's own statement of what it can demultiplex. Falling back to the defaults would keep, for every
+ * pool made so far, the very defect of judging a lab's lanes by MISO's levels instead of its own. Both places that
+ * need the levels hold the configuration; the deciders do not, so a pool's state keeps null and they are given levels.
+ */
+export const poolIndexLevels = (config: Pick<SequencingLabConfig, 'indexCheck'>, pool: { levels?: IndexCheckLevels | null }): IndexCheckLevels => pool.levels ?? config.indexCheck;
+
 const DEFAULT_Q30 = { failBelow: 75, warnBelow: 80 };
 const DEFAULT_QC: Record<string, Partial<QcThresholds>> = {
   'MISEQ/MISEQ_V2': { clusterDensityKmm2: { min: 1000, max: 1200 } },

@@ -9,7 +9,7 @@ import { libraryLabel } from './domain/library-label.js';
 import { runSampleSheet, sampleSheet } from './domain/sample-sheet.js';
 import type { JobSample } from './events.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
-import type { SequencingLabConfig } from './lab-config.js';
+import { poolIndexLevels, type SequencingLabConfig } from './lab-config.js';
 import type { StoredEvent } from '../../event-store/types.js';
 import { eventSubscription, type Delivery } from '../../platform/subscriptions/event-subscription.js';
 import type { LiveFeed } from '../../event-store/bus/live-feed.js';
@@ -184,6 +184,8 @@ export const sequencingResolvers = (deps: { queries: SequencingQueries; commands
         return runSampleSheet(run, pools.map(({ lane, pool }) => ({
           lane,
           poolName: pool.name,
+          // The levels loadPoolOnLane judged the lane by, so the sheet and the load agree.
+          levels: poolIndexLevels(deps.config, pool),
           // The pool keeps the indexes it was checked with; the library gives its name and kit index id.
           libraries: pool.members.map((m) => ({ barcode: byId.get(m.libraryId)?.barcode ?? m.libraryId, indexId: byId.get(m.libraryId)?.index.indexId ?? null, i7: m.i7, i5: m.i5 })),
         })));

@@ -309,6 +309,39 @@ describe('what loading a pool checks: indexes against the read structure, librar
     expect((await load(await run('dual index i5-only', 'MISEQ_V3', '151T8B8B151T'), 1, onlyI5)).errors).toBeUndefined();
   });
 
+  it('judges a single-index lane by the levels the pool was judged by: i7s 2 apart are refused from a pool made with errorMismatches 2 and loaded from one made at the defaults; the sheet agrees', async () => {
+    // i7 positions 7 and 8 → 2 (the defaults refuse at 1); the i5s differ at all 8 positions, so either level pools them.
+    const first = await library('LIB-LEVELS-1', 'ACGTACGT', 'AGGTGCGT');
+    const second = await library('LIB-LEVELS-2', 'ACGTACCA', 'GAACATAC');
+    const strict = (await lab.mutate(`mutation($input: CreatePoolInput!) { createPool(input: $input) { position warnings { kind } pool { id } } }`, { input: {
+      name: 'Strict levels', libraries: [{ libraryId: first }, { libraryId: second }], targetMolarityNm: 2, volumeUl: 50, indexCheck: { errorMismatches: 2, warningMismatches: 3 },
+    } })).pool.id as string;
+    const refused = await load(await run('single index strict', 'MISEQ_V3', '151T8B151T'), 1, strict);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT', reason: 'INDEX_COLLISION', field: 'poolId',
+      libraries: [{ libraryId: first, barcode: 'LIB-LEVELS-1' }, { libraryId: second, barcode: 'LIB-LEVELS-2' }],
+    });
+    expect(refused.errors![0]!.message).toBe('indexes ACGTACGT and ACGTACCA differ by 2 combined mismatches (libraries LIB-LEVELS-1 and LIB-LEVELS-2): read structure 151T8B151T reads no second index, so their i5 is not read and they cannot be demultiplexed on one lane');
+    // A dual-index run reads the i5s: the strict pool goes on.
+    expect((await load(await run('dual index strict', 'MISEQ_V3', '151T8B8B151T'), 1, strict)).errors).toBeUndefined();
+
+    const lenient = await pool('Default levels', [first, second]);
+    const single = await run('single index default levels', 'MISEQ_V3', '151T8B151T');
+    expect((await load(single, 1, lenient)).errors).toBeUndefined();
+    const sheet = await lab.gql(`query($r: ID!) { sequencingRun(id: $r) { sampleSheet } }`, { r: single });
+    expect(sheet.errors).toBeUndefined();
+    expect(sheet.data.sequencingRun.sampleSheet.split('[BCLConvert_Data]')[1]!.trim()).toBe('Lane,Sample_ID,Index\n1,LIB-LEVELS-1,ACGTACGT\n1,LIB-LEVELS-2,ACGTACCA');
+
+    // The strict pool on a single-index lane, as recorded before loadPoolOnLane judged it by its levels: no sheet, by the same rule.
+    const old = await run('single index strict, loaded before', 'MISEQ_V3', '151T8B151T');
+    const { position } = await system.runtime.store.append(`SequencingRun-${old}`, 1, [{ type: 'PoolLoaded', data: { runId: old, lane: 1, poolId: strict } }],
+      { tenantId: 'demo', actor: 'test', correlationId: crypto.randomUUID(), occurredAt: new Date().toISOString() });
+    const unwritten = await system.gql(`query($r: ID!) { sequencingRun(id: $r) { lanes { lane } sampleSheet } }`, { r: old }, { 'x-tracseq-consistent-with': position });
+    expect(unwritten.data.sequencingRun).toEqual({ lanes: [{ lane: 1 }], sampleSheet: null });
+    expect(unwritten.errors![0]).toMatchObject({ path: ['sequencingRun', 'sampleSheet'], extensions: { code: 'BAD_USER_INPUT' } });
+    expect(unwritten.errors![0]!.message).toContain('LIB-LEVELS-1 and LIB-LEVELS-2: indexes ACGTACGT and ACGTACCA differ by 2 combined mismatches, and read structure 151T8B151T reads no second index (lane 1)');
+  });
+
   it('a run loaded before the check still answers: its sampleSheet is null with an error naming the library and index, the rest of the run is there', async () => {
     const old = await run('loaded before the check', 'MISEQ_V3', '151T8B8B151T');
     const short = await pool('Old short pool', [await library('LIB-OLD-1', 'GGGGCC')]);

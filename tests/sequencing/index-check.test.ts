@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { colourBalance, combinedMismatches, indexCollisions, unreadI5Collision, type IndexIssue } from '../../subgraphs/sequencing/domain/index-check.js';
+import { colourBalance, combinedMismatches, DEFAULT_INDEX_CHECK_LEVELS as defaults, indexCollisions, laneLevels, unreadI5Collision, type IndexIssue } from '../../subgraphs/sequencing/domain/index-check.js';
 import { instrumentModel, reverseComplement } from '../../subgraphs/sequencing/domain/instruments.js';
 import { parseReads } from '../../subgraphs/sequencing/domain/read-structure.js';
 
@@ -43,18 +43,34 @@ describe('dual-indexed libraries on reads with no second index read: told apart 
   const twoOff = lib('d', 'ACGTACCA', 'GGAATTCC'); // a↔d: i7 positions 7, 8 → 2
 
   it('refuses two libraries whose i7s are within errorMismatches (1) once the i5 is not read, as the pool check words it', () => {
-    expect(unreadI5Collision(single, [a, sameI7])).toMatchObject({ kind: 'INDEX_COLLISION', severity: 'ERROR', libraryIds: ['a', 'b'], mismatches: 0, message: 'indexes ACGTACGT and ACGTACGT differ by 0 combined mismatches' });
-    expect(unreadI5Collision(single, [a, oneOff])).toMatchObject({ libraryIds: ['a', 'c'], mismatches: 1 });
+    expect(unreadI5Collision(single, [a, sameI7], defaults)).toMatchObject({ kind: 'INDEX_COLLISION', severity: 'ERROR', libraryIds: ['a', 'b'], mismatches: 0, message: 'indexes ACGTACGT and ACGTACGT differ by 0 combined mismatches' });
+    expect(unreadI5Collision(single, [a, oneOff], defaults)).toMatchObject({ libraryIds: ['a', 'c'], mismatches: 1 });
   });
 
   it('lets them on when the i7s differ by more than errorMismatches, when the run reads the i5, or at the levels a lab sets', () => {
-    expect(unreadI5Collision(single, [a, twoOff])).toBeNull();
-    expect(unreadI5Collision(dual, [a, sameI7])).toBeNull();
+    expect(unreadI5Collision(single, [a, twoOff], defaults)).toBeNull();
+    expect(unreadI5Collision(dual, [a, sameI7], defaults)).toBeNull();
     expect(unreadI5Collision(single, [a, oneOff], { errorMismatches: 0, warningMismatches: 2 })).toBeNull();
   });
 
+  it('refuses i7s 2 apart at the levels a pool was judged by (errorMismatches 2), which the defaults let on', () => {
+    const strict = { errorMismatches: 2, warningMismatches: 3 };
+    expect(unreadI5Collision(single, [a, twoOff], strict)).toMatchObject({ kind: 'INDEX_COLLISION', severity: 'ERROR', libraryIds: ['a', 'd'], mismatches: 2 });
+    expect(unreadI5Collision(single, [a, twoOff], defaults)).toBeNull();
+  });
+
+  it('judges a lane by the strictest levels of its pools (largest errorMismatches), the defaults with none', () => {
+    const strict = { errorMismatches: 2, warningMismatches: 2 };
+    const lenient = { errorMismatches: 0, warningMismatches: 3 };
+    expect(laneLevels([defaults, strict, lenient])).toEqual(strict);
+    expect(laneLevels([lenient])).toEqual(lenient);
+    expect(laneLevels([{ errorMismatches: 2, warningMismatches: 4 }, strict])).toEqual({ errorMismatches: 2, warningMismatches: 4 }); // a tie: the larger warningMismatches
+    expect(laneLevels([])).toEqual(defaults);
+    expect(unreadI5Collision(single, [a, twoOff], laneLevels([defaults, strict]))).toMatchObject({ libraryIds: ['a', 'd'], mismatches: 2 });
+  });
+
   it('leaves pairs where one library has no i5 to the pool check, which judged them on i7 alone', () => {
-    expect(unreadI5Collision(single, [a, lib('e', 'ACGTACGA', null)])).toBeNull();
+    expect(unreadI5Collision(single, [a, lib('e', 'ACGTACGA', null)], defaults)).toBeNull();
   });
 });
 

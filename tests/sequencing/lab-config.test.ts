@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../platform/config.js';
-import { sequencingLabConfig } from '../../subgraphs/sequencing/lab-config.js';
+import { poolIndexLevels, sequencingLabConfig } from '../../subgraphs/sequencing/lab-config.js';
 
 const problems = (json: string) => {
   try {
@@ -32,6 +32,15 @@ describe('SEQUENCING_LAB_CONFIG', () => {
     expect(config.qcThresholds('NOVASEQ_6000', 'S1').minOccupancyPercent).toBeNull();
     // The lab's instrument-wide band wins over the cited flowcell default.
     expect(config.qcThresholds('MISEQ', 'MISEQ_V3').clusterDensityKmm2).toEqual({ min: 900, max: 1100 });
+  });
+
+  it("a pool is judged on a lane by the levels it recorded; one created before pools recorded them, by the lab's configured levels", () => {
+    const lab = sequencingLabConfig(JSON.stringify({ indexCheck: { errorMismatches: 2, warningMismatches: 3 } }));
+    const given = { errorMismatches: 0, warningMismatches: 1 };
+    expect(poolIndexLevels(lab, { levels: given })).toEqual(given);
+    expect(poolIndexLevels(lab, { levels: null })).toEqual({ errorMismatches: 2, warningMismatches: 3 });
+    expect(poolIndexLevels(lab, {})).toEqual({ errorMismatches: 2, warningMismatches: 3 }); // a read-model row folded before the field existed
+    expect(poolIndexLevels(sequencingLabConfig(undefined), { levels: null })).toEqual({ errorMismatches: 1, warningMismatches: 2 });
   });
 
   it('refuses bad JSON, unknown instruments or flowcells, unknown fields and inconsistent levels, each named', () => {

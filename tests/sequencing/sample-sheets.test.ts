@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../platform/errors.js';
+import { DEFAULT_INDEX_CHECK_LEVELS as defaults } from '../../subgraphs/sequencing/domain/index-check.js';
 import { instrumentModel, type InstrumentModel } from '../../subgraphs/sequencing/domain/instruments.js';
 import { checkReadStructure, indexMisfit, parseReads } from '../../subgraphs/sequencing/domain/read-structure.js';
 import { bclConvertSheet, minknowSampleId, minknowSheet, runSampleSheet, sampleSheet } from '../../subgraphs/sequencing/domain/sample-sheet.js';
@@ -140,7 +141,7 @@ describe('a run\'s sample sheet', () => {
     // Oxford Nanopore's documented example values (flow cell PXX12345, My_Sample, My_Group, barcode01/sample01, barcode02/my_sample), kit SQK-NBD114-24.
     const sheet = runSampleSheet(
       { name: 'ONT run', instrument: 'PROMETHION', readStructure: null, minknow: { flowCellId: 'PXX12345', kit: 'SQK-NBD114-24', experimentId: 'My_Group' } },
-      [{ lane: 1, poolName: 'My_Sample', libraries: [
+      [{ lane: 1, poolName: 'My_Sample', levels: defaults, libraries: [
         { barcode: 'sample01', indexId: 'barcode01', i7: 'SYNTHETICAAAA', i5: null },
         { barcode: 'my_sample', indexId: 'barcode02', i7: 'SYNTHETICCCCC', i5: null },
       ] }],
@@ -149,11 +150,28 @@ describe('a run\'s sample sheet', () => {
   });
 
   it('is BCL Convert v2 for an Illumina run, one row per library per lane', () => {
-    const sheet = runSampleSheet({ name: 'MiSeq run', instrument: 'MISEQ', readStructure: '151T8B151T' }, [{ lane: 1, poolName: 'P', libraries: [
+    const sheet = runSampleSheet({ name: 'MiSeq run', instrument: 'MISEQ', readStructure: '151T8B151T' }, [{ lane: 1, poolName: 'P', levels: defaults, libraries: [
       { barcode: 'SYN-LIB-1', indexId: null, i7: 'ATCCACTG', i5: null },
       { barcode: 'SYN-LIB-2', indexId: null, i7: 'GCTTGTCA', i5: null },
     ] }]);
     expect(sheet).toContain('[BCLConvert_Data]\nLane,Sample_ID,Index\n1,SYN-LIB-1,ATCCACTG\n1,SYN-LIB-2,GCTTGTCA\n');
+  });
+
+  it('judges a single-index lane by the levels its pool was judged by, as loadPoolOnLane does: i7s 2 apart have no sheet at errorMismatches 2, and one at the defaults', () => {
+    // SYN-LIB-1 ↔ SYN-LIB-2: i7 positions 7, 8 → 2 (ATCCACTG / ATCCACCA); i5 not read.
+    const libraries = [
+      { barcode: 'SYN-LIB-1', indexId: null, i7: 'ATCCACTG', i5: 'AGGTGCGT' },
+      { barcode: 'SYN-LIB-2', indexId: null, i7: 'ATCCACCA', i5: 'GAACATAC' },
+    ];
+    const run = { name: 'MiSeq run', instrument: 'MISEQ', readStructure: '151T8B151T' };
+    const strict = { errorMismatches: 2, warningMismatches: 3 };
+    expect(() => runSampleSheet(run, [{ lane: 1, poolName: 'P', levels: strict, libraries }]))
+      .toThrow('SYN-LIB-1 and SYN-LIB-2: indexes ATCCACTG and ATCCACCA differ by 2 combined mismatches, and read structure 151T8B151T reads no second index (lane 1); no sample sheet can be written for them');
+    expect(runSampleSheet(run, [{ lane: 1, poolName: 'P', levels: defaults, libraries }])).toContain('[BCLConvert_Data]\nLane,Sample_ID,Index\n1,SYN-LIB-1,ATCCACTG\n1,SYN-LIB-2,ATCCACCA\n');
+    // Rows of two pools on one lane are judged by the stricter pool's levels; rows with none (a job's) by the defaults.
+    const rows = libraries.map((l) => ({ lane: 1, sampleId: l.barcode, i7: l.i7, i5: l.i5 }));
+    expect(() => bclConvertSheet({ runName: 'r', model: model('MISEQ'), readStructure: '151T8B151T', rows: [{ ...rows[0]!, levels: defaults }, { ...rows[1]!, levels: strict }] })).toThrow(/differ by 2/);
+    expect(() => bclConvertSheet({ runName: 'r', model: model('MISEQ'), readStructure: '151T8B151T', rows })).not.toThrow();
   });
 
   it('makes a MinKNOW sample_id of a free-text pool name', () => {

@@ -14,7 +14,7 @@ import { instrumentModel } from '../domain/instruments.js';
 import { poolLoading, poolLoadingStreams } from '../domain/pool-loading.js';
 import { runDecider } from '../domain/run.js';
 import type { LaneMetrics } from '../events.js';
-import type { SequencingLabConfig } from '../lab-config.js';
+import { poolIndexLevels, type SequencingLabConfig } from '../lab-config.js';
 import type { RunView } from '../read-model/lab-queries.js';
 import type { LibraryIndex, PoolWarning } from '../events.js';
 import type { IndexKitView } from '../read-model/lab-queries.js';
@@ -118,11 +118,15 @@ export class LabCommands {
     return { run: result.state as RunView, warnings: [], position: result.position };
   }
 
-  /** Decided on the run and the pool's libraries as their streams have them (domain/pool-loading.ts); the pool never changes, so it is read first. */
+  /**
+   * Decided on the run and the pool's libraries as their streams have them (domain/pool-loading.ts); the pool never changes, so it is read
+   * first, with the levels it was judged by (the lab's for a pool made before they were recorded: poolIndexLevels).
+   */
   async loadPool(context: CommandContext, runId: string, lane: number, poolId: string) {
     const { state: pool } = await this.commands.load(poolDecider, id(poolId, 'poolId'), context.tenantId);
     if (pool.status === 'NONE') throw new NotFoundError(`pool ${poolId} not found`);
-    const result = await this.commands.executeAcross(poolLoading(pool), poolLoadingStreams(id(runId, 'runId'), pool), { type: 'LoadPoolOnLane', data: { lane } }, context);
+    const loading = { id: pool.id, members: pool.members, levels: poolIndexLevels(this.config, pool) };
+    const result = await this.commands.executeAcross(poolLoading(loading), poolLoadingStreams(id(runId, 'runId'), loading), { type: 'LoadPoolOnLane', data: { lane } }, context);
     const run = result.states.run as RunView;
     // Colour balance depends on the instrument, so it is known only once the pool meets a run.
     const model = instrumentModel(run.instrument);

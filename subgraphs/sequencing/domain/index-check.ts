@@ -60,13 +60,31 @@ export const indexCollisions = (libraries: readonly IndexedLibrary[], levels: In
 export type IndexCollision = Extract<IndexIssue, { kind: 'INDEX_COLLISION' }>;
 
 /**
+ * The levels one lane is judged by, from those of the pools on it (each pool's as it was judged when made): the
+ * strictest, i.e. the largest errorMismatches (then warningMismatches). The demultiplexer tells a lane's libraries
+ * apart with one mismatch tolerance for all of them, so every pair on the lane must be as far apart as the
+ * strictest pool asked; judging a pair by its own pools' levels alone would let a lenient pool's pair through on a
+ * lane the stricter pool's lab says cannot be demultiplexed. The defaults when no pool is given.
+ * loadPoolOnLane and the sheet renderer both judge a lane by it.
+ */
+export const laneLevels = (pools: readonly IndexCheckLevels[]): IndexCheckLevels =>
+  pools.reduce<IndexCheckLevels | null>(
+    (strictest, levels) =>
+      strictest === null || levels.errorMismatches > strictest.errorMismatches || (levels.errorMismatches === strictest.errorMismatches && levels.warningMismatches > strictest.warningMismatches)
+        ? levels
+        : strictest,
+    null,
+  ) ?? DEFAULT_INDEX_CHECK_LEVELS;
+
+/**
  * Libraries on one lane of reads with no second index read (readsI5) are told apart by i7 alone: their i5
  * is not read and the sheet writes none. The first pair of libraries that both carry an i5 (pooled on
  * i7 + i5) whose i7s are within `errorMismatches` of each other, as indexCollisions judges a pool; pairs
  * where one has no i5 were judged on i7 alone when pooled. Null when the reads read i5, or no such pair.
+ * `levels`: the lane's (laneLevels of the levels its pools were judged by).
  * The one rule of loadPoolOnLane and of the sheet renderer.
  */
-export const unreadI5Collision = (reads: readonly Read[], libraries: readonly IndexedLibrary[], levels: IndexCheckLevels = DEFAULT_INDEX_CHECK_LEVELS): IndexCollision | null => {
+export const unreadI5Collision = (reads: readonly Read[], libraries: readonly IndexedLibrary[], levels: IndexCheckLevels): IndexCollision | null => {
   if (readsI5(reads)) return null;
   const dual = libraries.filter((library) => library.i5 !== null).map((library) => ({ ...library, i5: null }));
   return indexCollisions(dual, levels).find((issue): issue is IndexCollision => issue.kind === 'INDEX_COLLISION' && issue.severity === 'ERROR') ?? null;

@@ -3,6 +3,7 @@ import { foldEvents } from '../../../event-store/decider.js';
 import { given, givenAcross, SPEC_NOW } from '../../../event-store/testing/decider-spec.js';
 import { BadInputError, ConflictError, NotFoundError } from '../../../platform/errors.js';
 import type { IndexKitEvent, LibraryEvent, PoolEvent, RunEvent } from '../events.js';
+import { DEFAULT_INDEX_CHECK_LEVELS as defaults } from './index-check.js';
 import { indexKitDecider } from './index-kit.js';
 import { libraryDecider, type LibraryCommand } from './library.js';
 import { libraryPreparation } from './library-barcode.js';
@@ -91,18 +92,28 @@ describe('pool', () => {
     given(poolDecider).when(create([a, b])).then([{ type: 'PoolCreated', data: { poolId: 'p1', name: 'Pool', molarityNm: 2, volumeUl: 40, warnings: [], members: [
       { libraryId: 'a', proportion: 1, volumeUl: 1, i7: 'ACGTACGT', i5: 'AGGTGCGT' },
       { libraryId: 'b', proportion: 3, volumeUl: 6, i7: 'TGCATGCA', i5: 'GAACATAC' },
-    ] } }]);
+    ], levels: defaults } }]);
   });
   it('warns at 2 combined mismatches and refuses at 1 (MISO defaults), or as configured', () => {
     const member = (l: PoolCandidate) => ({ libraryId: l.libraryId, proportion: 1, volumeUl: 2, i7: l.i7, i5: l.i5 }); // 1/2 × 2 × 40 / 20 = 2 µl
-    const pooled = (members: PoolCandidate[], message: string): PoolEvent[] => [{ type: 'PoolCreated', data: {
-      poolId: 'p1', name: 'Pool', molarityNm: 2, volumeUl: 40, members: members.map(member), warnings: [{ kind: 'INDEX_COLLISION', message }],
+    const pooled = (members: PoolCandidate[], message: string, levels = defaults): PoolEvent[] => [{ type: 'PoolCreated', data: {
+      poolId: 'p1', name: 'Pool', molarityNm: 2, volumeUl: 40, members: members.map(member), warnings: [{ kind: 'INDEX_COLLISION', message }], levels,
     } }];
     given(poolDecider).when(create([near, close])).then(pooled([near, close], 'indexes ACGTACCA+AGGTGCGA and ACGTACGA+AGGTGCGT differ by 2 combined mismatches'));
     given(poolDecider).when(create([a, close])).thenThrows(ConflictError, /1 combined mismatch/);
     given(poolDecider).when(create([a, close], { levels: { errorMismatches: 0, warningMismatches: 1 } }))
-      .then(pooled([a, close], 'indexes ACGTACGT+AGGTGCGT and ACGTACGA+AGGTGCGT differ by 1 combined mismatch'));
+      .then(pooled([a, close], 'indexes ACGTACGT+AGGTGCGT and ACGTACGA+AGGTGCGT differ by 1 combined mismatch', { errorMismatches: 0, warningMismatches: 1 }));
     given(poolDecider).when(create([near, close], { levels: { errorMismatches: 2, warningMismatches: 2 } })).thenThrows(ConflictError);
+  });
+  it('records the levels it was judged by; a pool created before they were recorded still loads, with none (null)', () => {
+    const strict = { errorMismatches: 2, warningMismatches: 3 };
+    const [event] = poolDecider.decide(create([a, b], { levels: strict }), poolDecider.initialState(), { now: SPEC_NOW, version: 0 });
+    expect(event!.data.levels).toEqual(strict);
+    expect(foldEvents(poolDecider, [event!])).toMatchObject({ status: 'CREATED', levels: strict });
+    const { levels: _, ...before } = event!.data;
+    expect(foldEvents(poolDecider, [{ type: 'PoolCreated', data: before }])).toMatchObject({ status: 'CREATED', id: 'p1', name: 'Pool', levels: null });
+    // Snapshots of the state before `levels` are not read as the new state.
+    expect(poolDecider.stateSchema).toBe(2);
   });
   it('refuses an empty pool, a library twice, bad proportions or amounts, libraries too dilute for the target, and a second creation', () => {
     given(poolDecider).when(create([])).thenThrows(BadInputError, /at least one/);
@@ -147,7 +158,7 @@ describe('run', () => {
     const promethion: RunEvent = { type: 'RunCreated', data: { runId: 'r1', name: 'ONT run', instrument: 'PROMETHION', flowcellType: 'FLO-PRO114', lanes: 1, readStructure: null, minknow } };
     const create = (data: Record<string, unknown> = {}) => ({ type: 'CreateRun' as const, data: { runId: 'r1', name: 'ONT run', instrument: 'PROMETHION', flowcellType: 'FLO-PRO114', readStructure: null, minknow: { ...minknow }, ...data } });
     const load = (libraries: Array<{ barcode: string; indexId: string | null }>, lane = 1) => ({ type: 'LoadPool' as const, data: { lane, poolId: 'p1',
-      libraries: libraries.map((l, n): LoadedLibrary => ({ ...l, libraryId: `l${n}`, status: 'PREPARED', i7: 'AAAACCCCGGGGTTTTAAAACCCC', i5: null })) } });
+      libraries: libraries.map((l, n): LoadedLibrary => ({ ...l, libraryId: `l${n}`, status: 'PREPARED', i7: 'AAAACCCCGGGGTTTTAAAACCCC', i5: null })), levels: defaults } });
 
     it('is created on a PromethION or MinION flow cell (one position) with its flow cell id, kit and experiment id', () => {
       given(runDecider).when(create()).then([promethion]);
@@ -179,12 +190,12 @@ describe('run', () => {
     });
   });
   it('loads a pool onto a free lane of the flowcell, and nowhere else', () => {
-    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p1', libraries: [] } }).then([loaded]);
-    given(runDecider, [created, loaded]).when({ type: 'LoadPool', data: { lane: 2, poolId: 'p1', libraries: [] } }).then([{ type: 'PoolLoaded', data: { runId: 'r1', lane: 2, poolId: 'p1' } }]);
-    given(runDecider, [created, loaded]).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p2', libraries: [] } }).thenThrows(ConflictError, /already loaded/);
-    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 3, poolId: 'p2', libraries: [] } }).thenThrows(BadInputError, /lanes 1–2/);
-    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 0, poolId: 'p2', libraries: [] } }).thenThrows(BadInputError, /lanes 1–2/);
-    given(runDecider).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p2', libraries: [] } }).thenThrows(NotFoundError);
+    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p1', libraries: [], levels: defaults } }).then([loaded]);
+    given(runDecider, [created, loaded]).when({ type: 'LoadPool', data: { lane: 2, poolId: 'p1', libraries: [], levels: defaults } }).then([{ type: 'PoolLoaded', data: { runId: 'r1', lane: 2, poolId: 'p1' } }]);
+    given(runDecider, [created, loaded]).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p2', libraries: [], levels: defaults } }).thenThrows(ConflictError, /already loaded/);
+    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 3, poolId: 'p2', libraries: [], levels: defaults } }).thenThrows(BadInputError, /lanes 1–2/);
+    given(runDecider, [created]).when({ type: 'LoadPool', data: { lane: 0, poolId: 'p2', libraries: [], levels: defaults } }).thenThrows(BadInputError, /lanes 1–2/);
+    given(runDecider).when({ type: 'LoadPool', data: { lane: 1, poolId: 'p2', libraries: [], levels: defaults } }).thenThrows(NotFoundError);
   });
 
   it("names the run's own lanes for a lane off its flowcell (0 or 5 on a four-lane S4), loading a pool or recording QC", () => {
@@ -192,7 +203,7 @@ describe('run', () => {
     const thresholds = sequencingLabConfig(undefined).qcThresholds('NOVASEQ_6000', 'S4');
     for (const lane of [0, 5, -1, 2_147_483_647]) {
       const refusal = (command: Parameters<typeof runDecider.decide>[0]) => () => runDecider.decide(command, foldEvents(runDecider, [s4, loaded]), { now: SPEC_NOW, version: 2 });
-      for (const command of [{ type: 'LoadPool' as const, data: { lane, poolId: 'p2', libraries: [] } }, { type: 'RecordLaneQc' as const, data: { lane, metrics: { q30Percent: 90 }, thresholds, recordedBy: 'ana' } }]) {
+      for (const command of [{ type: 'LoadPool' as const, data: { lane, poolId: 'p2', libraries: [], levels: defaults } }, { type: 'RecordLaneQc' as const, data: { lane, metrics: { q30Percent: 90 }, thresholds, recordedBy: 'ana' } }]) {
         expect(refusal(command)).toThrow(expect.objectContaining({ message: `lane ${lane} is not on this run: a S4 flowcell has lanes 1–4`, details: { field: 'lane', min: 1, max: 4 } }));
       }
     }
@@ -203,7 +214,7 @@ describe('run', () => {
     const dual = run('151T8B8B151T');
     const single = run('151T8B151T');
     const library = (barcode: string, i7: string, i5: string | null, status: LoadedLibrary['status'] = 'QC_PASSED'): LoadedLibrary => ({ libraryId: barcode.toLowerCase(), barcode, indexId: null, status, i7, i5 });
-    const load = (...libraries: LoadedLibrary[]) => ({ type: 'LoadPool' as const, data: { lane: 1, poolId: 'p1', libraries } });
+    const load = (...libraries: LoadedLibrary[]) => ({ type: 'LoadPool' as const, data: { lane: 1, poolId: 'p1', libraries, levels: defaults } });
     const pooled: RunEvent = { type: 'PoolLoaded', data: { runId: 'r1', lane: 1, poolId: 'p1' } };
 
     it('is loaded when the run reads every index as the sheet writes it: i7 as long as Index1Cycles, i5 (if any) as Index2Cycles', () => {
@@ -228,6 +239,20 @@ describe('run', () => {
       given(runDecider, [dual]).when(load(library('LIB-1', 'ACGTACGT', 'AGGTGCGT'), library('LIB-2', 'ACGTACGA', 'GAACATAC'))).then([pooled]);
     });
 
+    it('judges the i7-only check by the levels the pool was judged by: i7s 2 apart are refused at errorMismatches 2, loaded at the defaults', () => {
+      // LIB-1 ↔ LIB-2: i7 positions 7, 8 → 2 (ACGTACGT / ACGTACCA); their i5s differ everywhere, so the pool took them.
+      const pair = [library('LIB-1', 'ACGTACGT', 'AGGTGCGT'), library('LIB-2', 'ACGTACCA', 'GAACATAC')];
+      const strict = { ...load(...pair), data: { ...load(...pair).data, levels: { errorMismatches: 2, warningMismatches: 3 } } };
+      const refusal = () => runDecider.decide(strict, foldEvents(runDecider, [single]), { now: SPEC_NOW, version: 1 });
+      expect(refusal).toThrow(ConflictError);
+      expect(refusal).toThrow(expect.objectContaining({
+        message: 'indexes ACGTACGT and ACGTACCA differ by 2 combined mismatches (libraries LIB-1 and LIB-2): read structure 151T8B151T reads no second index, so their i5 is not read and they cannot be demultiplexed on one lane',
+        details: { reason: 'INDEX_COLLISION', field: 'poolId', libraries: [{ libraryId: 'lib-1', barcode: 'LIB-1' }, { libraryId: 'lib-2', barcode: 'LIB-2' }] },
+      }));
+      given(runDecider, [single]).when(load(...pair)).then([pooled]);
+      given(runDecider, [dual]).when(strict).then([pooled]);
+    });
+
     it("refuses an index the run's reads do not fit (BAD_USER_INPUT, field poolId), naming the library, the index and the read structure's index cycles", () => {
       given(runDecider, [dual]).when(load(library('LIB-1', 'GGGGCC', null))).thenThrows(BadInputError, 'library LIB-1: i7 index GGGGCC is 6 bases; read structure 151T8B8B151T reads 8 (Index1Cycles)');
       given(runDecider, [dual]).when(load(library('LIB-1', 'ACGTACGTAC', null))).thenThrows(BadInputError, 'i7 index ACGTACGTAC is 10 bases; read structure 151T8B8B151T reads 8 (Index1Cycles)');
@@ -248,14 +273,14 @@ describe('run', () => {
 
   describe('loading a pool, decided on the libraries\' own streams', () => {
     const dual: RunEvent = { type: 'RunCreated', data: { runId: 'r1', name: 'r2', instrument: 'MISEQ', flowcellType: 'MISEQ_V3', lanes: 1, readStructure: '151T8B8B151T' } };
-    const prepared = (libraryId: string, barcode: string, i7: string): LibraryEvent => ({ type: 'LibraryPrepared', data: {
-      libraryId, sampleId: `s-${libraryId}`, barcode, index: { kitId: null, indexId: null, i7, i5: null }, volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400, molarityNm: 37.879,
+    const prepared = (libraryId: string, barcode: string, i7: string, i5: string | null = null): LibraryEvent => ({ type: 'LibraryPrepared', data: {
+      libraryId, sampleId: `s-${libraryId}`, barcode, index: { kitId: null, indexId: null, i7, i5 }, volumeUl: 20, concentrationNgUl: 10, meanFragmentBp: 400, molarityNm: 37.879,
     } });
     const qc = (libraryId: string, verdict: 'PASS' | 'FAIL'): LibraryEvent => ({ type: 'LibraryQcRecorded', data: { libraryId, verdict, note: null, recordedBy: 'ana' } });
     const pool = { id: 'p1', members: [
       { libraryId: 'l1', proportion: 1, volumeUl: 1, i7: 'ACGTACGT', i5: null },
       { libraryId: 'l2', proportion: 1, volumeUl: 1, i7: 'TGCATGCA', i5: null },
-    ] };
+    ], levels: defaults };
     const history = (l2: LibraryEvent[]) => ({ run: [dual], 'library:l1': [prepared('l1', 'LIB-1', 'ACGTACGT'), qc('l1', 'PASS')], 'library:l2': [prepared('l2', 'LIB-2', 'TGCATGCA'), ...l2] });
     const loadOnLane = { type: 'LoadPoolOnLane' as const, data: { lane: 1 } };
 
@@ -264,6 +289,17 @@ describe('run', () => {
     });
     it('loads the pool when no library failed QC, writing only to the run', () => {
       givenAcross(poolLoading(pool), history([])).when(loadOnLane).then({ run: [{ type: 'PoolLoaded', data: { runId: 'r1', lane: 1, poolId: 'p1' } }] });
+    });
+    it('judges the lane by the levels the pool was judged by, on a run that reads no second index', () => {
+      const single: RunEvent = { ...dual, data: { ...dual.data, readStructure: '151T8B151T' } };
+      // l1 ↔ l2: i7 positions 7, 8 → 2 (ACGTACGT / ACGTACCA); i5s apart, so both levels pooled them.
+      const close = (levels: typeof defaults) => ({ id: 'p1', levels, members: [
+        { libraryId: 'l1', proportion: 1, volumeUl: 1, i7: 'ACGTACGT', i5: 'AGGTGCGT' },
+        { libraryId: 'l2', proportion: 1, volumeUl: 1, i7: 'ACGTACCA', i5: 'GAACATAC' },
+      ] });
+      const streams = { run: [single], 'library:l1': [prepared('l1', 'LIB-1', 'ACGTACGT', 'AGGTGCGT')], 'library:l2': [prepared('l2', 'LIB-2', 'ACGTACCA', 'GAACATAC')] };
+      givenAcross(poolLoading(close({ errorMismatches: 2, warningMismatches: 3 })), streams).when(loadOnLane).thenThrows(ConflictError, 'differ by 2 combined mismatches (libraries LIB-1 and LIB-2)');
+      givenAcross(poolLoading(close(defaults)), streams).when(loadOnLane).then({ run: [{ type: 'PoolLoaded', data: { runId: 'r1', lane: 1, poolId: 'p1' } }] });
     });
     it('refuses it once a library failed QC after pooling, and loads it again once the library passed a new QC', () => {
       givenAcross(poolLoading(pool), history([qc('l2', 'FAIL')])).when(loadOnLane).thenThrows(ConflictError, 'library LIB-2 failed QC');
@@ -300,7 +336,7 @@ describe('run', () => {
       given(runDecider).when(qc(1, { q30Percent: 90 })).thenThrows(NotFoundError);
       const done: RunEvent = { type: 'RunCompleted', data: { runId: 'r1', qcVerdict: 'PASS', completedBy: 'ana' } };
       given(runDecider, [created, loaded, judged(1, { q30Percent: 90 }, 'PASS'), done]).when(qc(1, { q30Percent: 90 })).thenThrows(ConflictError, /completed/);
-      given(runDecider, [created, loaded, judged(1, { q30Percent: 90 }, 'PASS'), done]).when({ type: 'LoadPool', data: { lane: 2, poolId: 'p2', libraries: [] } }).thenThrows(ConflictError, /completed/);
+      given(runDecider, [created, loaded, judged(1, { q30Percent: 90 }, 'PASS'), done]).when({ type: 'LoadPool', data: { lane: 2, poolId: 'p2', libraries: [], levels: defaults } }).thenThrows(ConflictError, /completed/);
       given(runDecider, [created, loaded, judged(1, { q30Percent: 90 }, 'PASS'), done]).when({ type: 'CompleteRun', data: { qcOverrideReason: null, completedBy: 'ana' } }).thenThrows(ConflictError, /completed/);
     });
     it('completes with the worst lane verdict, or with an explicit reason when a loaded lane has no QC', () => {

@@ -3,7 +3,14 @@ import { BadInputError, ConflictError } from '../../../platform/errors.js';
 import type { PoolCreated, PoolEvent, PoolMember, PoolWarning } from '../events.js';
 import { DEFAULT_INDEX_CHECK_LEVELS, indexCollisions, type IndexCheckLevels } from './index-check.js';
 
-export type Pool = Omit<PoolCreated['data'], 'poolId'> & { id: string; createdAt: string };
+export type Pool = Omit<PoolCreated['data'], 'poolId' | 'levels'> & {
+  id: string; createdAt: string;
+  /**
+   * The mismatch levels the pool was judged by; null when its PoolCreated predates them (the command path and the
+   * sheet take the lab's configured levels then: poolIndexLevels in lab-config.ts).
+   */
+  levels: IndexCheckLevels | null;
+};
 export type PoolState = { status: 'NONE' } | (Pool & { status: 'CREATED' });
 
 /** A library as the pool sees it (read from its stream by the command path). */
@@ -29,7 +36,8 @@ export const memberVolumes = (libraries: readonly PoolCandidate[], targetMolarit
 
 export const poolDecider: Decider<PoolCommand, PoolEvent, PoolState> = {
   streamType: 'Pool',
-  stateSchema: 1,
+  // 2: levels (null on pools created before PoolCreated recorded them).
+  stateSchema: 2,
   initialState: () => ({ status: 'NONE' }),
   decide: (command, state) => {
     switch (command.type) {
@@ -52,7 +60,7 @@ export const poolDecider: Decider<PoolCommand, PoolEvent, PoolState> = {
         if (needed > volumeUl) throw new BadInputError(`the libraries need ${round(needed)} µl for ${targetMolarityNm} nM, more than the pool's ${volumeUl} µl`, { field: 'targetMolarityNm' });
         const members: PoolMember[] = libraries.map((l, i) => ({ libraryId: l.libraryId, proportion: l.proportion, volumeUl: volumes[i]!, i7: l.i7, i5: l.i5 }));
         const warnings: PoolWarning[] = issues.map((issue) => ({ kind: issue.kind, message: issue.message }));
-        return [{ type: 'PoolCreated', data: { poolId, name, molarityNm: targetMolarityNm, volumeUl, members, warnings } }];
+        return [{ type: 'PoolCreated', data: { poolId, name, molarityNm: targetMolarityNm, volumeUl, members, warnings, levels: { errorMismatches: levels.errorMismatches, warningMismatches: levels.warningMismatches } } }];
       }
       default: {
         const unknown: never = command.type;
@@ -63,8 +71,8 @@ export const poolDecider: Decider<PoolCommand, PoolEvent, PoolState> = {
   evolve: (_state, event) => {
     switch (event.type) {
       case 'PoolCreated': {
-        const { poolId, ...data } = event.data;
-        return { ...data, id: poolId, status: 'CREATED', createdAt: event.occurredAt };
+        const { poolId, levels, ...data } = event.data;
+        return { ...data, id: poolId, levels: levels ?? null, status: 'CREATED', createdAt: event.occurredAt };
       }
     }
   },

@@ -1,7 +1,7 @@
 import type { Command, Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError, NotFoundError } from '../../../platform/errors.js';
 import type { LaneMetrics, MinknowRun, QcVerdict, RunEvent } from '../events.js';
-import { unreadI5Collision } from './index-check.js';
+import { laneLevels, unreadI5Collision, type IndexCheckLevels } from './index-check.js';
 import { flowcellType, instrumentModel, isPatterned } from './instruments.js';
 import { listed, refuseQcFailed, type Library } from './library.js';
 import { checkReadStructure, DEFAULT_READ_STRUCTURE, indexMisfit, parseReads } from './read-structure.js';
@@ -26,9 +26,10 @@ export type RunCommand =
   /**
    * `libraries`: the pool's libraries as their streams have them (pool-loading.ts): none may have failed QC, an
    * Illumina run must read their indexes (indexMisfit) and tell them apart by what it reads (unreadI5Collision),
-   * a Nanopore run needs their MinKNOW barcodes.
+   * a Nanopore run needs their MinKNOW barcodes. `levels`: the mismatch levels the pool was judged by when made
+   * (pool-loading.ts), which judge the i7-only check.
    */
-  | Command<'LoadPool', { lane: number; poolId: string; libraries: readonly LoadedLibrary[] }>
+  | Command<'LoadPool', { lane: number; poolId: string; libraries: readonly LoadedLibrary[]; levels: IndexCheckLevels }>
   /** `thresholds`: the lab's for this run's instrument and flowcell type (lab-config.ts). */
   | Command<'RecordLaneQc', { lane: number; metrics: Partial<LaneMetrics>; thresholds: QcThresholds; recordedBy: string | null }>
   | Command<'CompleteRun', { qcOverrideReason: string | null; completedBy: string | null }>;
@@ -71,9 +72,10 @@ const qcFailed = (libraries: readonly LoadedLibrary[]): void =>
 
 /**
  * An Illumina run's sheet writes every library's indexes for the run's reads: each must fit them (indexMisfit),
- * and on reads with no second index read the lane's libraries must differ by i7 alone (unreadI5Collision): the sheet's rules.
+ * and on reads with no second index read the lane's libraries must differ by i7 alone (unreadI5Collision) at the
+ * levels the pool was judged by: the sheet's rules.
  */
-const indexesRead = (run: Run, libraries: readonly LoadedLibrary[]): void => {
+const indexesRead = (run: Run, libraries: readonly LoadedLibrary[], levels: IndexCheckLevels): void => {
   const structure = run.readStructure ?? DEFAULT_READ_STRUCTURE;
   const reads = parseReads(structure);
   const misfits = libraries.flatMap((library) => {
@@ -81,8 +83,9 @@ const indexesRead = (run: Run, libraries: readonly LoadedLibrary[]): void => {
     return misfit ? [`library ${library.barcode}: ${misfit.message}`] : [];
   });
   if (misfits.length > 0) throw new BadInputError(`${listed(misfits, '; ', 5)}: BCL Convert could not demultiplex the pool with this run's reads`, { field: 'poolId' });
-  // Without a second index read the i5s are not read: the lane's libraries must differ by i7 alone.
-  const clash = unreadI5Collision(reads, libraries.map((library) => ({ id: library.libraryId, i7: library.i7, i5: library.i5 })));
+  // Without a second index read the i5s are not read: the lane's libraries must differ by i7 alone. The lane is free
+  // (one pool per lane), so this pool's levels are the lane's, as the sheet renderer judges it.
+  const clash = unreadI5Collision(reads, libraries.map((library) => ({ id: library.libraryId, i7: library.i7, i5: library.i5 })), laneLevels([levels]));
   if (clash) {
     const pair = clash.libraryIds.map((id) => libraries.find((library) => library.libraryId === id)!);
     throw new ConflictError(`${clash.message} (libraries ${pair.map((l) => l.barcode).join(' and ')}): read structure ${structure.trim()} reads no second index, so their i5 is not read and they cannot be demultiplexed on one lane`, {
@@ -134,12 +137,12 @@ export const runDecider: Decider<RunCommand, RunEvent, RunState> = {
       }
       case 'LoadPool': {
         const run = planned(state, 'load a pool');
-        const { lane, poolId, libraries } = command.data;
+        const { lane, poolId, libraries, levels } = command.data;
         onFlowcell(run, lane);
         if (run.loaded.some((l) => l.lane === lane)) throw new ConflictError(`lane ${lane} is already loaded`, { field: 'lane' });
         qcFailed(libraries);
         if (run.minknow) minknowBarcodes(libraries);
-        else indexesRead(run, libraries);
+        else indexesRead(run, libraries, levels);
         return [{ type: 'PoolLoaded', data: { runId: run.id, lane, poolId } }];
       }
       case 'RecordLaneQc': {

@@ -1,7 +1,7 @@
 import { BadInputError } from '../../../platform/errors.js';
 import type { MinknowRun } from '../events.js';
 import type { Job } from './job.js';
-import { unreadI5Collision } from './index-check.js';
+import { DEFAULT_INDEX_CHECK_LEVELS, laneLevels, unreadI5Collision, type IndexCheckLevels } from './index-check.js';
 import { i5ForSampleSheet, instrumentModel, type InstrumentModel } from './instruments.js';
 import { DEFAULT_READ_STRUCTURE, indexLengths, indexMisfit, needsOverride, overrideCycles, parseReads } from './read-structure.js';
 
@@ -16,6 +16,8 @@ export interface SheetRow {
   i7: string;
   /** Forward (kit) orientation; the sheet writes it as the instrument wants. */
   i5: string | null;
+  /** The mismatch levels of the pool the row's library came from; the defaults when absent (a job's samples are in no pool). */
+  levels?: IndexCheckLevels;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface SheetRow {
  * [BCLConvert_Settings] when a read has UMI or skip cycles, and [BCLConvert_Data] with one row per
  * sample per lane, i5 in the instrument's orientation. Index lengths must equal the index cycles (indexMisfit).
  * With no second index read no i5 is written (no Index2 column), and each lane's rows must differ by i7 alone
- * (unreadI5Collision).
+ * (unreadI5Collision) at the strictest levels of its rows' pools (laneLevels), as loadPoolOnLane judges the lane.
  */
 export const bclConvertSheet = (input: { runName: string; model: InstrumentModel; readStructure: string; rows: readonly SheetRow[] }): string => {
   const { model } = input;
@@ -44,7 +46,8 @@ export const bclConvertSheet = (input: { runName: string; model: InstrumentModel
   if (withLanes) rows.sort((a, b) => a.lane! - b.lane!);
   // With no second index read the sheet writes no i5: each lane's rows must differ by i7 alone.
   for (const lane of withLanes ? lanes : [null]) {
-    const clash = unreadI5Collision(reads, rows.filter((row) => row.lane === lane).map((row) => ({ id: row.sampleId, i7: row.i7, i5: row.i5 })));
+    const onLane = rows.filter((row) => row.lane === lane);
+    const clash = unreadI5Collision(reads, onLane.map((row) => ({ id: row.sampleId, i7: row.i7, i5: row.i5 })), laneLevels(onLane.map((row) => row.levels ?? DEFAULT_INDEX_CHECK_LEVELS)));
     if (clash) throw new BadInputError(`${clash.libraryIds.join(' and ')}: ${clash.message}, and read structure ${input.readStructure.trim()} reads no second index${lane === null ? '' : ` (lane ${lane})`}; no sample sheet can be written for them`, { field: 'readStructure' });
   }
   const dual = index2Length !== undefined && input.rows.some((r) => r.i5 !== null);
@@ -132,11 +135,12 @@ export interface SheetLibrary {
 /**
  * The sample sheet of a run from what is loaded on it: MinKNOW's CSV for a Nanopore run (one row per library,
  * barcode = the library's kit index id, alias = the library barcode, sample_id = the pool's name), BCL Convert
- * v2 for an Illumina run (one row per library per lane).
+ * v2 for an Illumina run (one row per library per lane). `levels`: the mismatch levels the lane's pool was judged
+ * by, as loadPoolOnLane takes them.
  */
 export const runSampleSheet = (
   run: { name: string; instrument: string; readStructure: string | null; minknow?: MinknowRun },
-  lanes: ReadonlyArray<{ lane: number; poolName: string; libraries: readonly SheetLibrary[] }>,
+  lanes: ReadonlyArray<{ lane: number; poolName: string; levels: IndexCheckLevels; libraries: readonly SheetLibrary[] }>,
 ): string => {
   const model = instrumentModel(run.instrument);
   if (!model) throw new BadInputError(`unknown instrument ${run.instrument}`, { field: 'instrument' });
@@ -151,6 +155,6 @@ export const runSampleSheet = (
     runName: run.name,
     model,
     readStructure: run.readStructure ?? DEFAULT_READ_STRUCTURE,
-    rows: lanes.flatMap((l) => l.libraries.map((library) => ({ lane: l.lane, sampleId: library.barcode, i7: library.i7, i5: library.i5 }))),
+    rows: lanes.flatMap((l) => l.libraries.map((library) => ({ lane: l.lane, sampleId: library.barcode, i7: library.i7, i5: library.i5, levels: l.levels }))),
   });
 };
