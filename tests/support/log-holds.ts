@@ -2,14 +2,14 @@ import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { lockCheckpoint } from '../../event-store/checkpoints.js';
 
-/** Holds back every batch of `consumer` (its batch lock, in a transaction) until the returned release. */
-export const holdBatches = async (db: Kysely<any>, consumer: string): Promise<() => Promise<void>> => {
+/** Runs `take` in a transaction kept open, holding whatever it locked, until the returned release. */
+const holdInTransaction = async (db: Kysely<any>, take: (trx: Kysely<any>) => Promise<unknown>): Promise<() => Promise<void>> => {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let held!: () => void;
   const holding = new Promise<void>((resolve) => (held = resolve));
   const transaction = db.transaction().execute(async (trx) => {
-    await lockCheckpoint(trx, consumer);
+    await take(trx);
     held();
     await released;
   });
@@ -20,26 +20,16 @@ export const holdBatches = async (db: Kysely<any>, consumer: string): Promise<()
   };
 };
 
+/** Holds back every batch of `consumer` (its batch lock, in a transaction) until the returned release. */
+export const holdBatches = (db: Kysely<any>, consumer: string): Promise<() => Promise<void>> => holdInTransaction(db, (trx) => lockCheckpoint(trx, consumer));
+
 /**
  * Holds back every write to `table` (reads go on) until the returned release: a read model that
  * applies nothing, on either bus (a Kafka consumer takes no checkpoint lock to hold).
  */
-export const holdWrites = async (db: Kysely<any>, table: string): Promise<() => Promise<void>> => {
+export const holdWrites = (db: Kysely<any>, table: string): Promise<() => Promise<void>> => {
   if (!/^[a-z_]+\.[a-z_]+$/.test(table)) throw new Error(`not a table name: ${table}`);
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let held!: () => void;
-  const holding = new Promise<void>((resolve) => (held = resolve));
-  const transaction = db.transaction().execute(async (trx) => {
-    await sql.raw(`LOCK TABLE ${table} IN EXCLUSIVE MODE`).execute(trx);
-    held();
-    await released;
-  });
-  await Promise.race([holding, transaction]);
-  return async () => {
-    release();
-    await transaction;
-  };
+  return holdInTransaction(db, (trx) => sql.raw(`LOCK TABLE ${table} IN EXCLUSIVE MODE`).execute(trx));
 };
 
 /**
