@@ -9,6 +9,12 @@ import { BadInputError } from './errors.js';
 export const SAMPLE_TYPES = ['DNA', 'RNA', 'BLOOD', 'PLASMA', 'SALIVA', 'TISSUE', 'CELL_LINE', 'LIBRARY', 'OTHER'] as const;
 export type SampleType = (typeof SAMPLE_TYPES)[number];
 
+/** One of the lab's sample types, spelt as the SampleType enum spells it (case included). */
+export const isSampleType = (value: string): value is SampleType => (SAMPLE_TYPES as readonly string[]).includes(value);
+
+/** Why `value` is refused as a sample type, quoted and cut short (it comes from a client or a CSV cell). */
+export const notASampleType = (value: string): string => `sampleType "${value.length > 40 ? `${value.slice(0, 40)}…` : value}" is not one of ${SAMPLE_TYPES.join(', ')}`;
+
 /** CRYO: liquid-nitrogen storage, below −130 °C. */
 export const TEMPERATURE_ZONES = ['MINUS_80', 'MINUS_20', 'PLUS_4', 'ROOM_TEMPERATURE', 'PLUS_37', 'CRYO'] as const;
 export type TemperatureZone = (typeof TEMPERATURE_ZONES)[number];
@@ -52,7 +58,7 @@ export const parseZoneRules = (json: string): ZoneRules => {
   const rules: ZoneRules = { ...DEFAULT_ZONE_RULES };
   const problems: string[] = [];
   for (const [type, zones] of Object.entries(given)) {
-    if (!(SAMPLE_TYPES as readonly string[]).includes(type)) problems.push(`unknown sample type ${type}`);
+    if (!isSampleType(type)) problems.push(`unknown sample type ${type}`);
     else if (!Array.isArray(zones) || zones.some((zone) => !(TEMPERATURE_ZONES as readonly unknown[]).includes(zone))) problems.push(`${type} needs a list of zones from ${TEMPERATURE_ZONES.join(', ')}`);
     else if (zones.length === 0) delete rules[type as SampleType];
     else rules[type as SampleType] = [...new Set(zones as TemperatureZone[])];
@@ -122,10 +128,10 @@ export interface SampleFieldsInput {
  */
 export const validateSampleFields = (input: SampleFieldsInput) => {
   const barcode = validateBarcode(input.barcode);
-  if (!(SAMPLE_TYPES as readonly string[]).includes(input.sampleType)) throw new BadInputError(`unknown sample type ${input.sampleType}`, { field: 'sampleType' });
+  if (!isSampleType(input.sampleType)) throw new BadInputError(`unknown sample type ${input.sampleType}`, { field: 'sampleType' });
   return {
     barcode,
-    sampleType: input.sampleType as SampleType,
+    sampleType: input.sampleType,
     volumeUl: measuredVolume(input.volumeUl),
     concentrationNgUl: measured(input.concentrationNgUl, 'concentrationNgUl', MAX_CONCENTRATION_NG_UL),
     submitter: boundedText(input.submitter, 'submitter', 200),

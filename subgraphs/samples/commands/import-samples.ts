@@ -3,7 +3,7 @@ import type { CommandContext } from '../../../event-store/command-handler.js';
 import { compareCheckpoints, parsePosition } from '../../../event-store/position.js';
 import { asDomainError, BadInputError } from '../../../platform/errors.js';
 import { parseJson } from '../../../platform/graphql/scalars.js';
-import { SAMPLE_TYPES, type SampleType } from '../events.js';
+import { isSampleType, notASampleType } from '../../../platform/lab-rules.js';
 import type { SampleView } from '../read-model/queries.js';
 import type { RegisterSampleInput, SampleCommands } from './sample-commands.js';
 
@@ -136,9 +136,7 @@ const toInput = (fields: Record<Column, string>): RegisterSampleInput => {
     if (FORMULA_START.test(cell)) throw new RowError(`${column} starts with "${cell[0] === '\t' ? '\\t' : cell[0] === '\r' ? '\\r' : cell[0]}": spreadsheet formulas are not accepted`);
   }
   const sampleType = fields.sampleType.toUpperCase();
-  if (!(SAMPLE_TYPES as readonly string[]).includes(sampleType)) {
-    throw new RowError(`sampleType "${fields.sampleType.slice(0, 40)}" is not one of ${SAMPLE_TYPES.join(', ')}`);
-  }
+  if (!isSampleType(sampleType)) throw new RowError(notASampleType(fields.sampleType));
   let metadata: unknown = null;
   if (fields.metadata) {
     try {
@@ -149,7 +147,7 @@ const toInput = (fields: Record<Column, string>): RegisterSampleInput => {
   }
   return {
     barcode: fields.barcode ?? '',
-    sampleType: sampleType as SampleType,
+    sampleType,
     volumeUl: number(fields.volumeUl ?? '', 'volumeUl'),
     concentrationNgUl: number(fields.concentrationNgUl ?? '', 'concentrationNgUl'),
     submitter: fields.submitter || null,

@@ -16,7 +16,7 @@ import {
 import { storageUnitDecider, unitExists, type CreateStorageUnitData, type StorageUnit } from '../domain/storage-unit.js';
 import type { PositionRow, StorageQueries } from '../read-model/queries.js';
 import { sampleFactsFromStream } from '../../../platform/replicas/sample-replica.js';
-import { DEFAULT_ZONE_RULES, SAMPLE_TYPES, zonesFor, type ZoneRules } from '../../../platform/lab-rules.js';
+import { DEFAULT_ZONE_RULES, isSampleType, notASampleType, zonesFor, type ZoneRules } from '../../../platform/lab-rules.js';
 
 const CONSISTENCY_HINT = '(if it was just created, send its position as x-tracseq-consistent-with)';
 
@@ -39,11 +39,9 @@ const requireId = (id: string, field: string): string => {
   return canonical;
 };
 
-/** One of the lab's sample types, spelt as the SampleType enum spells it (case included); BAD_USER_INPUT otherwise. */
+/** One of the lab's sample types (isSampleType); BAD_USER_INPUT otherwise. */
 const requireSampleType = (sampleType: string): void => {
-  if ((SAMPLE_TYPES as readonly string[]).includes(sampleType)) return;
-  const shown = sampleType.length > 40 ? `${sampleType.slice(0, 40)}…` : sampleType;
-  throw new BadInputError(`sampleType "${shown}" is not one of ${SAMPLE_TYPES.join(', ')}`, { field: 'sampleType' });
+  if (!isSampleType(sampleType)) throw new BadInputError(notASampleType(sampleType), { field: 'sampleType' });
 };
 
 /** Free positions listed per round of a search (a read model lagging by more reservations than this answers CONFLICT). */
