@@ -3,7 +3,8 @@ const MAX_KEYS = 1000;
 
 interface Pending<T> {
   keys: Set<string>;
-  rows: Promise<readonly T[]>;
+  /** The batch's rows by key, indexed once for all its joiners (each row in the query's order within its key). */
+  rows: Promise<ReadonlyMap<string, readonly T[]>>;
 }
 
 /**
@@ -20,18 +21,28 @@ interface Pending<T> {
  */
 export const coalesce = <T>(find: (tenantId: string, keys: readonly string[]) => Promise<readonly T[]>, keyOf: (row: T) => string) => {
   const pending = new Map<string, Pending<T>>();
-  return (tenantId: string, keys: readonly string[]): Promise<T[]> => {
+  const open = (tenantId: string): Pending<T> => {
+    const opened: Pending<T> = { keys: new Set(), rows: null as unknown as Pending<T>['rows'] };
+    opened.rows = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      if (pending.get(tenantId) === opened) pending.delete(tenantId);
+      const byKey = new Map<string, T[]>();
+      for (const row of await find(tenantId, [...opened.keys])) {
+        const key = keyOf(row);
+        const rows = byKey.get(key);
+        if (rows) rows.push(row);
+        else byKey.set(key, [row]);
+      }
+      return byKey;
+    });
+    pending.set(tenantId, opened);
+    return opened;
+  };
+  return async (tenantId: string, keys: readonly string[]): Promise<T[]> => {
+    const asked = new Set(keys);
     let batch = pending.get(tenantId);
-    if (!batch || batch.keys.size + keys.length > MAX_KEYS) {
-      const opened: Pending<T> = { keys: new Set(), rows: null as unknown as Promise<readonly T[]> };
-      opened.rows = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        if (pending.get(tenantId) === opened) pending.delete(tenantId);
-        return find(tenantId, [...opened.keys]);
-      });
-      pending.set(tenantId, (batch = opened));
-    }
-    for (const key of keys) batch.keys.add(key);
-    const wanted = new Set(keys);
-    return batch.rows.then((rows) => rows.filter((row) => wanted.has(keyOf(row))));
+    if (!batch || batch.keys.size + asked.size > MAX_KEYS) batch = open(tenantId);
+    for (const key of asked) batch.keys.add(key);
+    const byKey = await batch.rows;
+    return [...asked].flatMap((key) => byKey.get(key) ?? []);
   };
 };
