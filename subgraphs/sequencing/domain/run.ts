@@ -1,7 +1,7 @@
 import type { Command, Decider } from '../../../event-store/decider.js';
 import { BadInputError, ConflictError, NotFoundError } from '../../../platform/errors.js';
 import type { LaneMetrics, MinknowRun, QcVerdict, RunEvent } from '../events.js';
-import { laneLevels, unreadI5Collision, type IndexCheckLevels } from './index-check.js';
+import { unreadI5Collision, type IndexCheckLevels } from './index-check.js';
 import { flowcellType, instrumentModel, isPatterned } from './instruments.js';
 import { listed, refuseQcFailed, type Library } from './library.js';
 import { checkReadStructure, DEFAULT_READ_STRUCTURE, indexMisfit, parseReads } from './read-structure.js';
@@ -84,8 +84,8 @@ const indexesRead = (run: Run, libraries: readonly LoadedLibrary[], levels: Inde
   });
   if (misfits.length > 0) throw new BadInputError(`${listed(misfits, '; ', 5)}: BCL Convert could not demultiplex the pool with this run's reads`, { field: 'poolId' });
   // Without a second index read the i5s are not read: the lane's libraries must differ by i7 alone. The lane is free
-  // (one pool per lane), so this pool's levels are the lane's, as the sheet renderer judges it.
-  const clash = unreadI5Collision(reads, libraries.map((library) => ({ id: library.libraryId, i7: library.i7, i5: library.i5 })), laneLevels([levels]));
+  // (one pool per lane), so this pool's levels are the lane's (laneLevels of one pool), as the sheet renderer judges it.
+  const clash = unreadI5Collision(reads, libraries.map((library) => ({ id: library.libraryId, i7: library.i7, i5: library.i5 })), levels);
   if (clash) {
     const pair = clash.libraryIds.map((id) => libraries.find((library) => library.libraryId === id)!);
     throw new ConflictError(`${clash.message} (libraries ${pair.map((l) => l.barcode).join(' and ')}): read structure ${structure.trim()} reads no second index, so their i5 is not read and they cannot be demultiplexed on one lane`, {
