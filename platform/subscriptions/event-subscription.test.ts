@@ -1,7 +1,8 @@
+import { buildSchema, execute, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { FeedListener, LiveFeed } from '../../event-store/bus/live-feed.js';
 import type { StoredEvent } from '../../event-store/types.js';
-import { eventSubscription, type Delivery } from './event-subscription.js';
+import { answeredByPayload, eventSubscription, type Delivery } from './event-subscription.js';
 
 /** A live feed the test appends to by hand. */
 const handFeed = () => {
@@ -87,5 +88,36 @@ describe('an event subscription with a current state', () => {
     expect(feed.size).toBe(1);
     await subscription.return?.();
     expect(feed.size).toBe(0);
+  });
+});
+
+describe('answeredByPayload: what a subscription answers from its event alone', () => {
+  const schema = buildSchema(`
+    type Sample { id: ID! barcode: String status: String }
+    type Unit { id: ID! name: String }
+    type Alert { id: ID! message: String sample: Sample @provides(fields: "barcode") unit: Unit @provides(fields: "name { x }") }
+    type Query { a: Alert }
+    type Subscription { alertRaised: Alert }
+    directive @provides(fields: String!) on FIELD_DEFINITION
+  `);
+  /** The resolve info graphql-js gives the subscription field, for `selection`. */
+  const answered = (selection: string) => {
+    let result: boolean | undefined;
+    const subscription = schema.getSubscriptionType()!.getFields().alertRaised!;
+    subscription.resolve = (_source, _args, _ctx, info) => {
+      result = answeredByPayload(info, new Set(['sample', 'unit']));
+      return null;
+    };
+    execute({ schema, document: parse(`subscription { alertRaised ${selection} }`), rootValue: {} });
+    return result;
+  };
+
+  it('counts the payload\'s own fields, a reference\'s key and the fields the schema says it @provides', () => {
+    expect(answered('{ id message sample { id barcode } unit { id } }')).toBe(true);
+  });
+
+  it('waits for the read models for anything else of a reference, or for a @provides it cannot read as plain fields', () => {
+    expect(answered('{ sample { barcode status } }')).toBe(false);
+    expect(answered('{ unit { name } }')).toBe(false);
   });
 });

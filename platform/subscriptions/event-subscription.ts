@@ -1,4 +1,4 @@
-import { Kind, type FragmentDefinitionNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { getNamedType, isObjectType, Kind, type FragmentDefinitionNode, type GraphQLField, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { StoredEvent } from '../../event-store/types.js';
 import { BoundedQueue } from './bounded-queue.js';
 import type { LiveFeed } from '../../event-store/bus/live-feed.js';
@@ -21,22 +21,39 @@ const fieldsOf = (selection: SelectionSetNode | undefined, fragments: Record<str
 
 const KEY_FIELDS = new Set(['id', '__typename']);
 
+const NOTHING: ReadonlySet<string> = new Set();
+
+/**
+ * The fields a subgraph answers of a reference itself, as its schema says with `@provides(fields:
+ * "…")` (an alert's `sample @provides(fields: "barcode")`): plain field names only; a nested
+ * selection counts as nothing provided, so such a selection still waits for the read models.
+ */
+const providedBy = (field: GraphQLField<unknown, unknown> | undefined): ReadonlySet<string> => {
+  const provides = field?.astNode?.directives?.find((directive) => directive.name.value === 'provides');
+  const fields = provides?.arguments?.find((argument) => argument.name.value === 'fields')?.value;
+  if (fields?.kind !== Kind.STRING || /[{}(]/.test(fields.value)) return NOTHING;
+  return new Set(fields.value.split(/[\s,]+/).filter(Boolean));
+};
+
 /**
  * Whether a subscription's selection is answered by what its event carries: the payload's own
  * leaf fields, and of the `references` (fields the payload turns into `{ __typename, id }`) the key
- * and the fields the subgraph provides with it (`@provides`: an alert's `sample { barcode }`), which
- * is all the gateway asks of them before it fetches the rest, with the event's position, from the
- * subgraph that owns them. Any other field reads a read model here, so such a selection waits until
- * the read models include the event.
+ * and what the schema `@provides` of them, which is all the gateway asks of them before it fetches
+ * the rest, with the event's position, from the subgraph that owns them. Any other field reads a
+ * read model here, so such a selection waits until the read models include the event.
  */
-export const answeredByPayload = (info: GraphQLResolveInfo, references: ReadonlyMap<string, ReadonlySet<string>>): boolean =>
-  info.fieldNodes.every((field) =>
+export const answeredByPayload = (info: GraphQLResolveInfo, references: ReadonlySet<string>): boolean => {
+  const payloadType = getNamedType(info.returnType);
+  const fieldsOfPayload = isObjectType(payloadType) ? payloadType.getFields() : {};
+  return info.fieldNodes.every((field) =>
     fieldsOf(field.selectionSet, info.fragments).every(({ name, selectionSet }) => {
       if (!selectionSet) return true;
-      const provided = references.get(name);
-      return provided !== undefined && fieldsOf(selectionSet, info.fragments).every((inner) => !inner.selectionSet && (KEY_FIELDS.has(inner.name) || provided.has(inner.name)));
+      if (!references.has(name)) return false;
+      const provided = providedBy(fieldsOfPayload[name]);
+      return fieldsOf(selectionSet, info.fragments).every((inner) => !inner.selectionSet && (KEY_FIELDS.has(inner.name) || provided.has(inner.name)));
     }),
   );
+};
 
 /**
  * A subscription over the live feed: only this tenant's events that `accept` keeps, mapped (maybe

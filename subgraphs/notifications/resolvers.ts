@@ -28,16 +28,8 @@ export interface NotificationsContext extends RequestContext {
 }
 
 const ref = <T extends string>(__typename: T, id: string | null) => (id ? { __typename, id } : null);
-/**
- * Alert fields resolved to `{ __typename, id }` from the alert itself (see Alert below), and what the
- * alert also says of each beyond its key (Alert.sample's @provides).
- */
-const ALERT_REFERENCES: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  ['sample', new Set(['barcode'])],
-  ['storageUnit', new Set<string>()],
-  ['sequencingJob', new Set<string>()],
-  ['sequencingRun', new Set<string>()],
-]);
+/** Alert fields resolved to `{ __typename, id }` from the alert itself (see Alert below; `sample` also gives the barcode it @provides). */
+const ALERT_REFERENCES: ReadonlySet<string> = new Set(['sample', 'storageUnit', 'sequencingJob', 'sequencingRun']);
 /** An alert named by its id in any case; null for what is no id. */
 const loadAlert = (ctx: NotificationsContext, id: string) => {
   const alertId = canonicalUuid(id);
