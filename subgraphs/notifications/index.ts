@@ -7,7 +7,7 @@ import { AlertCommands } from './commands/alert-commands.js';
 import { publishedFacts } from './published-facts.js';
 import { alertPolicy } from './policies/alert-policy.js';
 import { startEscalation } from './policies/escalation.js';
-import { escalationResolutionPolicy } from './policies/escalation-resolution.js';
+import { alertResolutionPolicy } from './policies/alert-resolution.js';
 import { alertsProjection } from './read-model/alerts-projection.js';
 import { AlertQueries } from './read-model/queries.js';
 import { notificationsReadModelMigrations } from './read-model/schema.js';
@@ -29,7 +29,7 @@ export const notificationsSubgraph = (runtime: Runtime): SubgraphDefinition<Noti
     // The read model is what queries wait on; the policy reacts to other contexts' events.
     projections: [alertsProjection],
     requiredRoles: { Mutation: { resolveAlert: 'manager' } },
-    policies: [bindPolicy(alertPolicy(commands, facts.runEvents), runtime.commands), bindPolicy(escalationResolutionPolicy(commands), runtime.commands)],
+    policies: [bindPolicy(alertPolicy(commands, facts.runEvents), runtime.commands), bindPolicy(alertResolutionPolicy(commands), runtime.commands)],
     context: (base) => ({ ...base, alerts: createAlertLoaders(queries, lookups, base.tenantId) }),
     startWorkers: () => startEscalation({ db: runtime.db, alerts: commands, delayMs: runtime.config.alertEscalationMinutes * 60_000, logger: runtime.logger }),
   };

@@ -3,8 +3,8 @@ import type { SampleResubmitted } from '../../samples/events.js';
 import type { AlertResolved } from '../events.js';
 import type { AlertCommands } from '../commands/alert-commands.js';
 
-/** The consumer's name predates its second handler; kept, so its checkpoint is kept. */
-export const ESCALATION_RESOLUTION_POLICY = 'notifications-escalation-resolution';
+/** The consumer's name predates its second handler (it resolved escalations only); kept, so its checkpoint is kept. */
+export const ALERT_RESOLUTION_POLICY = 'notifications-escalation-resolution';
 
 /**
  * Alerts whose condition was dealt with elsewhere are resolved, by whoever dealt with it (`actor:
@@ -12,9 +12,9 @@ export const ESCALATION_RESOLUTION_POLICY = 'notifications-escalation-resolution
  * the sample is resubmitted. Idempotent per event (the command is keyed by it); nothing open does
  * nothing.
  */
-export const escalationResolutionPolicy = (alerts: AlertCommands) =>
+export const alertResolutionPolicy = (alerts: AlertCommands) =>
   policy<AlertResolved | SampleResubmitted>(
-    ESCALATION_RESOLUTION_POLICY,
+    ALERT_RESOLUTION_POLICY,
     {
       AlertResolved: (event, dispatch) => alerts.resolveEscalation(dispatch.context, event.data.alertId, event.eventId),
       SampleResubmitted: (event, dispatch) =>
