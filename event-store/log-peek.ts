@@ -1,3 +1,4 @@
+import { HorizonBackoff } from './bus/horizon-backoff.js';
 import { COMMIT_HORIZON, type EventRow, type EventStore } from './event-store.js';
 import { checkpointOfRow, compareCheckpoints, type Checkpoint } from './position.js';
 import type { StoredEvent } from './types.js';
@@ -94,6 +95,9 @@ export class LogPeeker {
   /** Each asking consumer's checkpoint as last read, and when. */
   private readonly seen = new Map<string, { at: Checkpoint; when: number }>();
   private readonly watchers = new Set<Watcher>();
+  /** A watched event left behind an older open transaction, or a failed read: when to read again. */
+  private readonly lookAgain = new HorizonBackoff(20);
+  private lookAgainTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly store: EventStore) {}
 
@@ -121,6 +125,19 @@ export class LogPeeker {
       if (asking) asking.push({ handles, inHand, resolve });
       else pending.set(consumer, [{ handles, inHand, resolve }]);
     });
+  }
+
+  /**
+   * Resolves once the peeker knows where the log's readable end was (its first flush), so a watcher
+   * registered before is told of every event committed after: until then the first flush would
+   * start the tail after an event committed in between, and hand it to nobody. One try: when
+   * PostgreSQL does not answer, the runners' batches still handle what the watchers miss.
+   */
+  async ready(): Promise<void> {
+    if (this.head) return;
+    this.scheduled();
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.flushing;
   }
 
   /**
@@ -184,10 +201,31 @@ export class LogPeeker {
         for (const { handles, inHand, resolve } of asking) resolve(at && complete ? this.peekFrom(at, handles, beyond, inHand) : UNKNOWN);
       }
       this.forget(now);
+      this.watchAgainIf(beyond === null || this.watchedTypes().some((type) => beyond!.has(type)));
     } catch {
       // Each runner then opens its batch, which meets the failure and goes through its own retry.
       for (const asking of batch.values()) for (const { resolve } of asking) resolve(UNKNOWN);
+      this.watchAgainIf(true);
     }
+  }
+
+  /**
+   * A runner asks again by itself while events it handles wait behind an older open transaction; a
+   * watcher does not ask (its runner may be held in a batch): while a watched type may be waiting,
+   * or the read failed, the peeker reads again by itself, soon and then less often, until it has
+   * handed the event over. Nothing else would: no new append, no new notification.
+   */
+  private watchAgainIf(waiting: boolean): void {
+    if (!waiting || this.watchers.size === 0) {
+      this.lookAgain.reset();
+      return;
+    }
+    if (this.lookAgainTimer) return;
+    this.lookAgainTimer = setTimeout(() => {
+      this.lookAgainTimer = null;
+      this.poke();
+    }, this.lookAgain.delay());
+    this.lookAgainTimer.unref();
   }
 
   private watchedTypes(): string[] {

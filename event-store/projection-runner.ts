@@ -156,6 +156,8 @@ export class ProjectionRunner {
       this.listener.off(EVENTS_CHANNEL, poke);
       unwatch();
     };
+    // Reacted to live from here on: an event committed before the shared tail first read the log's end was not.
+    await this.peeker.ready();
   }
 
   async stop(): Promise<void> {

@@ -77,4 +77,27 @@ describe('the log peeker', () => {
     expect(await peeker.peek('reads-beta', B)).toEqual({ handled: true, waiting: true, behind: true });
     expect(await peeker.peek('nobody', B), 'no checkpoint row').toEqual({ handled: true, waiting: true, behind: true });
   });
+
+  it('hands a watcher an event that waited behind an older open transaction once it is readable, with no one asking and no new append', async () => {
+    const seen: string[] = [];
+    const unwatch = peeker.watch(new Set(['Watched']), (event) => seen.push(event.streamId));
+    await peeker.ready();
+    const release = await holdCommitHorizon(pool);
+    try {
+      await store.append('Watched-1', 0, [{ type: 'Watched', data: {} }], meta());
+      // What a NOTIFY does for a live policy whose runner is busy: one read, which finds it waiting.
+      peeker.poke();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(seen, 'not readable yet').toEqual([]);
+    } finally {
+      await release();
+    }
+    try {
+      const deadline = Date.now() + 5000;
+      while (seen.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(seen).toEqual(['Watched-1']);
+    } finally {
+      unwatch();
+    }
+  });
 });
