@@ -8,6 +8,7 @@ import { meta } from '../support/event-store.js';
 import { startMockCluster, type MockCluster } from '../support/kafka-mock.js';
 import { openProjectionFixtures, type ProjectionFixtures } from '../support/projection-fixtures.js';
 import { waitUntil } from '../support/wait.js';
+import { holdWrites } from '../support/log-holds.js';
 import { labClient } from '../support/lab.js';
 import { startTestSystem } from '../support/system.js';
 
@@ -108,6 +109,33 @@ describe('kafka relay and consumers', () => {
     await consumer.stop();
     expect(crashes).toBeGreaterThanOrEqual(3);
     expect(await fx.applied(name)).toEqual({ total: 30 + markers, distinct: 30 + markers });
+  }, 90_000);
+
+  it('holds back no other event while a consumer waits on a lock of its read model', async () => {
+    const name = 'stuck-on-its-table';
+    const consumer = new KafkaProjectionConsumer(fx.db, cluster.kafka(name), fx.logging(name));
+    await consumer.start();
+    try {
+      await fx.appendTicks(name, 1, 1, 'SK');
+      await waitUntil(async () => (await fx.applied(name)).total === 1, 30_000, 'first event applied');
+      // The stream's second event: the consumer reads what it applied of the stream, then waits to write.
+      const release = await holdWrites(fx.db, 'public.applied');
+      try {
+        await fx.store.append('SK-0', 1, [fx.tick(name)], meta());
+        await waitUntil(async () => (await fx.pool.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO applied%'`)).rows.length > 0, 30_000, 'the consumer waiting on the table');
+        // Everything appended meanwhile still reaches Kafka: the waiting transaction holds no id back.
+        const { position } = await fx.store.append(`SK-other-${crypto.randomUUID()}`, 0, [fx.tick('someone-else')], meta());
+        await waitUntil(async () => {
+          const { rows } = await fx.pool.query(`SELECT (transaction_id, global_position) >= ($1::xid8, $2::bigint) AS reached FROM es.checkpoints WHERE consumer = 'kafka-relay'`, position.split(':'));
+          return rows[0]?.reached === true;
+        }, 10_000, 'the later event relayed');
+      } finally {
+        await release();
+      }
+      await waitUntil(async () => (await fx.applied(name)).total === 2, 30_000, 'the held event applied once released');
+    } finally {
+      await consumer.stop();
+    }
   }, 90_000);
 
   it('sends a poison event to the dead-letter topic with its headers and the error, and replays it after the fix', async () => {

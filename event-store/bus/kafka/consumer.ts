@@ -137,8 +137,9 @@ export class KafkaProjectionConsumer {
     return this.db.transaction().execute(async (trx) => {
       await holdApplyLock(trx, name, 'shared');
       const streams = [...new Set(events.map((e) => e.streamId))];
+      await lockStreams(trx, name, streams);
       const seen = await sql<{ stream_id: string; version: number }>`
-        SELECT stream_id, version FROM es.kafka_applied WHERE consumer = ${name} AND stream_id = ANY(${streams}::text[]) ORDER BY stream_id FOR UPDATE`.execute(trx);
+        SELECT stream_id, version FROM es.kafka_applied WHERE consumer = ${name} AND stream_id = ANY(${streams}::text[])`.execute(trx);
       const versions = new Map(seen.rows.map((row) => [row.stream_id, row.version]));
       const applied: StoredEvent[] = [];
       for (const event of events) {
@@ -199,6 +200,20 @@ export class KafkaProjectionConsumer {
 export const holdApplyLock = async (trx: Kysely<any>, consumer: string, mode: 'shared' | 'exclusive'): Promise<void> => {
   const key = `kafka-apply:${consumer}`;
   await (mode === 'shared' ? sql`SELECT pg_advisory_xact_lock_shared(hashtext(${key}))` : sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`).execute(trx);
+};
+
+/**
+ * Serialises applies of the same streams by this consumer (two members of a group during a
+ * rebalance), in one order so two of them never deadlock. Advisory locks rather than FOR UPDATE on
+ * es.kafka_applied: a row lock gives the transaction an id before the projection writes anything,
+ * and the relay, like every reader of the log, waits for transactions older than what it reads (the
+ * commit horizon). A projection stuck on a lock of its read model would hold back the whole log, for
+ * every consumer and subscriber; this way it holds back nothing until it has written.
+ */
+const lockStreams = async (trx: Kysely<any>, consumer: string, streams: readonly string[]): Promise<void> => {
+  // Volatile functions in the select list run after ORDER BY: the locks are taken in key order.
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`kafka-apply:${consumer}`}), k)
+    FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest(${streams}::text[]) AS s) AS keys ORDER BY k`.execute(trx);
 };
 
 /** Each stream's newest applied version; never moves back (a replayed dead letter may be older). */
