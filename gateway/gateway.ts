@@ -1,7 +1,7 @@
 import { refuseUnresolvedOperation } from './operation-resolution.js';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloGateway, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from './apollo-gateway.js';
 import { compareCheckpoints, formatCheckpoint, parsePosition } from '../event-store/position.js';
 import { CONSISTENCY_HEADER, CORRELATION_HEADER, READ_POSITION_EXTENSION } from '../platform/headers.js';
 import { PgListener } from '../event-store/bus/pg-listener.js';

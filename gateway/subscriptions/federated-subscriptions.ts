@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { executeQueryPlan, buildOperationContext, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+import { executeQueryPlan, buildOperationContext, type GraphQLDataSource, type ServiceMap } from '../apollo-gateway.js';
 import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type QueryPlan, type SubscriptionNode } from '@apollo/query-planner';
 import { GraphQLError, Kind, print, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
