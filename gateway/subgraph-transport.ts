@@ -16,7 +16,12 @@ export type SubgraphFetch = (url: string, request: { headers: Record<string, str
  * the raw body and parses its own copy, so no response object is shared between operations.
  */
 export class SubgraphTransport {
-  private readonly inflight = new Map<string, Promise<SubgraphReply>>();
+  /**
+   * Requests in flight, by body, then by where and as whom they go. Keyed by the body string itself
+   * rather than by one key joining it with the rest: such a key is a new string per request, copied
+   * whole (several KB for an entity fetch) to be hashed.
+   */
+  private readonly inflight = new Map<string, Map<string, Promise<SubgraphReply>>>();
   private readonly agent: Agent;
 
   constructor(
@@ -35,11 +40,18 @@ export class SubgraphTransport {
 
   send(url: string, headers: Record<string, string>, body: string, shareable: boolean): Promise<SubgraphReply> {
     if (!shareable || !this.singleFlight) return this.post(url, headers, body);
-    const key = `${url}\n${headers['x-tracseq-identity'] ?? ''}\n${headers['x-tracseq-consistent-with'] ?? ''}\n${body}`;
-    const running = this.inflight.get(key);
+    const route = `${url}\n${headers['x-tracseq-identity'] ?? ''}\n${headers['x-tracseq-consistent-with'] ?? ''}`;
+    let sameBody = this.inflight.get(body);
+    const running = sameBody?.get(route);
     if (running) return running;
-    const started = this.post(url, headers, body).finally(() => this.inflight.delete(key));
-    this.inflight.set(key, started);
+    const started = this.post(url, headers, body).finally(() => {
+      const routes = this.inflight.get(body);
+      if (routes?.get(route) !== started) return;
+      routes.delete(route);
+      if (routes.size === 0) this.inflight.delete(body);
+    });
+    if (!sameBody) this.inflight.set(body, (sameBody = new Map()));
+    sameBody.set(route, started);
     return started;
   }
 
