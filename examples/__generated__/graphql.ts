@@ -440,7 +440,7 @@ export type LibraryStatus =
 export type Mutation = {
   __typename?: 'Mutation';
   acknowledgeAlert: AlertPayload;
-  /** Only while PENDING, only VALIDATED or IN_STORAGE samples; indexes as long as the read structure's index cycles (an i5 only with a second index read); indexes in a lane must differ by Hamming distance ≥ 3. */
+  /** Only while PENDING, only VALIDATED or IN_STORAGE samples; indexes as long as the read structure's index cycles (an i5 only with a second index read); two samples sharing a lane must differ by more combined i7 + i5 mismatches than the lab's index-check warning level (SEQUENCING_LAB_CONFIG indexCheck; by default 3 or more apart), else CONFLICT with reason INDEX_COLLISION. */
   addSampleToJob: JobPayload;
   /** Takes an aliquot: the parent's volume falls by volumeTakenUl and the child is registered PENDING, in one commit. expectedVersion is the parent's. */
   aliquotSample: DerivedSamplePayload;

@@ -85,7 +85,7 @@ describe('sequencing through the gateway', () => {
     expect(sheet).toContain('[BCLConvert_Settings]');
   });
 
-  it('refuses index pairs closer than Hamming distance 3 in a lane and a sample twice; removing a sample frees its indexes', async () => {
+  it('refuses index pairs fewer than 3 combined mismatches apart in a lane (the default levels) and a sample twice; removing a sample frees its indexes', async () => {
     const ids: string[] = [];
     for (const barcode of ['IDX-0001', 'IDX-0002', 'IDX-0003', 'IDX-0004']) ids.push(await lab.validatedSample(barcode, 'LIBRARY'));
     const [one, two, three, four] = ids as [string, string, string, string];
@@ -94,8 +94,8 @@ describe('sequencing through the gateway', () => {
     expect((await add(jobId, one, 'AAAAAAAA', 'CCCCCCCC', 1)).errors).toBeUndefined();
     // One mismatch in i7 and one in i5: distance 2 in the same lane.
     const clash = await add(jobId, two, 'AAAAAAAT', 'CCCCCCCG', 1);
-    expect(code(clash)).toBe('CONFLICT');
-    expect(clash.errors![0]!.message).toMatch(/Hamming distance < 3/);
+    expect(clash.errors![0]).toMatchObject({ extensions: { code: 'CONFLICT', reason: 'INDEX_COLLISION', mismatches: 2, sampleIds: [two, one] } });
+    expect(clash.errors![0]!.message).toMatch(/2 combined mismatches, the lab needs more than 2/);
     // Distance exactly 3 is enough; the same pair in another lane does not meet it at all.
     expect((await add(jobId, two, 'AAAAATTT', 'CCCCCCCC', 1)).errors).toBeUndefined();
     expect((await add(jobId, three, 'AAAAAAAA', 'CCCCCCCC', 2)).errors).toBeUndefined();

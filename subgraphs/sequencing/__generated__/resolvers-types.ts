@@ -499,7 +499,7 @@ export type JobPayload = {
 export type Mutation = {
   __typename?: 'Mutation';
   createSequencingJob: JobPayload;
-  /** Only while PENDING, only VALIDATED or IN_STORAGE samples; indexes as long as the read structure's index cycles (an i5 only with a second index read); indexes in a lane must differ by Hamming distance ≥ 3. */
+  /** Only while PENDING, only VALIDATED or IN_STORAGE samples; indexes as long as the read structure's index cycles (an i5 only with a second index read); two samples sharing a lane must differ by more combined i7 + i5 mismatches than the lab's index-check warning level (SEQUENCING_LAB_CONFIG indexCheck; by default 3 or more apart), else CONFLICT with reason INDEX_COLLISION. */
   addSampleToJob: JobPayload;
   removeSampleFromJob: JobPayload;
   queueJob: JobPayload;

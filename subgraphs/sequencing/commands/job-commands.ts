@@ -46,7 +46,7 @@ export class JobCommands {
     if (!sample) throw new NotFoundError(`sample ${input.sampleId} not found (if it was just created, send its position as x-tracseq-consistent-with)`);
     return this.send(context, jobId, {
       type: 'AddSample',
-      data: { sampleId: sample.id, barcode: sample.barcode, status: sample.status, lane: input.lane ?? null, i7Index: input.i7Index, i5Index: input.i5Index ?? null },
+      data: { sampleId: sample.id, barcode: sample.barcode, status: sample.status, lane: input.lane ?? null, i7Index: input.i7Index, i5Index: input.i5Index ?? null, levels: this.config.indexCheck },
     });
   }
 

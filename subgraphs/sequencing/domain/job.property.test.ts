@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../../event-store/decider.js';
 import { DomainError } from '../../../platform/errors.js';
 import type { JobEvent, JobStatus } from '../events.js';
-import { hamming, JOB_TRANSITIONS, jobDecider, qcVerdict, type Job, type JobCommand, type JobState } from './job.js';
+import { indexDistance, JOB_TRANSITIONS, jobDecider, qcVerdict, type Job, type JobCommand, type JobState } from './job.js';
 import { sequencingLabConfig } from '../lab-config.js';
 
 const thresholds = sequencingLabConfig(undefined).qcThresholds('MISEQ', 'MISEQ_V3');
@@ -65,7 +65,7 @@ describe('sequencing job decider, for any sequence of commands', () => {
           job.samples.forEach((a, i) =>
             job.samples.slice(i + 1).forEach((b) => {
               const shareLane = a.lane === null || b.lane === null || a.lane === b.lane;
-              if (shareLane) expect(hamming(a.i7Index, b.i7Index) + (a.i5Index && b.i5Index ? hamming(a.i5Index, b.i5Index) : 0)).toBeGreaterThanOrEqual(3);
+              if (shareLane) expect(indexDistance(a, b)).toBeGreaterThanOrEqual(3);
             }),
           );
         }

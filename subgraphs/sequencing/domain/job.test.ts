@@ -3,7 +3,7 @@ import { foldEvents } from '../../../event-store/decider.js';
 import { given } from '../../../event-store/testing/decider-spec.js';
 import { BadInputError, ConflictError, InvalidTransitionError, NotFoundError } from '../../../platform/errors.js';
 import type { JobEvent, JobStatus } from '../events.js';
-import { hamming, indexCollision, JOB_STATUSES, jobDecider, qcVerdict, type Job, type JobCommand } from './job.js';
+import { indexCollision, indexDistance, JOB_STATUSES, jobDecider, qcVerdict, type Job, type JobCommand } from './job.js';
 import { sampleSheet } from './sample-sheet.js';
 import { sequencingLabConfig } from '../lab-config.js';
 
@@ -174,7 +174,7 @@ describe('adding samples', () => {
   it('refuses the same index pair, or one within Hamming distance < 3, in the same lane', () => {
     const one = [created, { type: 'JobSampleAdded', data: { jobId, sampleId: 'first', lane: 1, i7Index: 'ACGTACGT', i5Index: 'TTGGCCAA' } } as JobEvent];
     given(jobDecider, one).when(add('ACGTACGT', 'TTGGCCAA', 1)).thenThrows(ConflictError);
-    given(jobDecider, one).when(add('ACGTACGA', 'TTGGCCAT', 1)).thenThrows(ConflictError, /Hamming distance < 3/); // distance 2
+    given(jobDecider, one).when(add('ACGTACGA', 'TTGGCCAT', 1)).thenThrows(ConflictError, /2 combined mismatches, the lab needs more than 2/); // distance 2
     const three = add('ACGTACCA', 'TTGGCCAT', 1); // distance 3
     given(jobDecider, one).when(three).then(added(three));
     const otherLane = add('ACGTACGT', 'TTGGCCAA', 2);
@@ -183,10 +183,24 @@ describe('adding samples', () => {
     given(jobDecider, one).when(add('GGGGGGGG', null, 3, 'VALIDATED', 'first')).thenThrows(ConflictError, /already in this job/);
   });
 
-  it('computes Hamming distance over the shorter index', () => {
-    expect(hamming('ACGTACGT', 'ACGTACGA')).toBe(1);
-    expect(hamming('ACGTAC', 'ACGTACGTAA')).toBe(0);
-    expect(indexCollision({ sampleId: 'a', lane: 3, i7Index: 'AAAAAA', i5Index: null }, [{ sampleId: 'b', lane: 3, i7Index: 'AAAATT', i5Index: null }])).not.toBeNull();
+  it('counts combined mismatches over the shorter index, the i5 only when both samples have one', () => {
+    expect(indexDistance({ i7Index: 'ACGTACGT', i5Index: 'TTTTTT' }, { i7Index: 'ACGTACGA', i5Index: 'TTTTAA' })).toBe(3);
+    expect(indexDistance({ i7Index: 'ACGTAC', i5Index: null }, { i7Index: 'ACGTACGTAA', i5Index: 'GGGGGG' })).toBe(0);
+    expect(indexCollision({ sampleId: 'a', lane: 3, i7Index: 'AAAAAA', i5Index: null }, [{ sampleId: 'b', lane: 3, i7Index: 'AAAATT', i5Index: null }])).toMatchObject({ sample: { sampleId: 'b' }, mismatches: 2 });
+  });
+
+  it("judges index pairs by the lab's index-check levels: what a pool would warn about, a job refuses", () => {
+    const one = [created, { type: 'JobSampleAdded', data: { jobId, sampleId: 'first', lane: 1, i7Index: 'ACGTACGT', i5Index: 'TTGGCCAA' } } as JobEvent];
+    const withLevels = (command: JobCommand, levels: { errorMismatches: number; warningMismatches: number }) => ({ ...command, data: { ...command.data, levels } }) as JobCommand;
+    const twoApart = add('ACGTACGA', 'TTGGCCAT', 1);
+    // A lab whose demultiplexing allows no mismatch (BCL Convert's barcode-mismatches 0) needs only 2 apart.
+    given(jobDecider, one).when(withLevels(twoApart, { errorMismatches: 0, warningMismatches: 1 })).then(added(twoApart));
+    const oneApart = add('ACGTACGA', 'TTGGCCAA', 1);
+    given(jobDecider, one).when(withLevels(oneApart, { errorMismatches: 0, warningMismatches: 1 })).thenThrows(ConflictError, /1 combined mismatch, the lab needs more than 1/);
+    // A stricter lab refuses 3 apart, which the defaults let through.
+    const threeApart = add('ACGTACCA', 'TTGGCCAT', 1);
+    given(jobDecider, one).when(withLevels(threeApart, { errorMismatches: 2, warningMismatches: 3 })).thenThrows(ConflictError, /the lab needs more than 3/);
+    given(jobDecider, one).when(threeApart).then(added(threeApart));
   });
 
   it("keeps lanes within the job's flowcell: one on a MiSeq v3, four on an S4, the platform's most without a flowcell type", () => {

@@ -3,6 +3,7 @@ import { BadInputError, ConflictError, InvalidTransitionError, NotFoundError } f
 import { checkReadStructure, DEFAULT_READ_STRUCTURE, indexMisfit, parseReads, unreadI5 } from './read-structure.js';
 import { flowcellType as catalogueFlowcell, instrumentModel, isPatterned } from './instruments.js';
 import { laneVerdict, type QcThresholds } from './run-qc.js';
+import { DEFAULT_INDEX_CHECK_LEVELS, mismatches, type IndexCheckLevels } from './index-check.js';
 import type { JobEvent, JobSample, JobStatus, Platform, Priority, QcVerdict, RunMetrics } from '../events.js';
 
 export const PLATFORMS: readonly Platform[] = ['NOVASEQ_X', 'NOVASEQ_6000', 'NEXTSEQ_2000', 'MISEQ', 'PROMETHION'];
@@ -35,7 +36,8 @@ type NoData = Record<string, never>;
 export type JobCommand =
   | Command<'CreateJob', { jobId: string; name: string; platform: Platform; priority?: Priority | null; readStructure?: string | null; flowcellType?: string | null }>
   /** The sample's barcode and status are the samples context's facts, read by the command path. */
-  | Command<'AddSample', { sampleId: string; barcode: string; status: string; lane: number | null; i7Index: string; i5Index: string | null }>
+  /** `levels`: the lab's index-check levels (lab-config.ts); the defaults when absent. */
+  | Command<'AddSample', { sampleId: string; barcode: string; status: string; lane: number | null; i7Index: string; i5Index: string | null; levels?: IndexCheckLevels }>
   | Command<'RemoveSample', { sampleId: string }>
   | Command<'QueueJob', NoData>
   /**
@@ -154,21 +156,29 @@ const lanesOf = (job: Job): number => {
   return chosen ? chosen.lanes : Math.max(...model.flowcells.map((f) => f.lanes));
 };
 
-/** Mismatches over the shorter of two indexes (demultiplexers compare trimmed indexes that way). */
-export const hamming = (a: string, b: string): number => {
-  let distance = 0;
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) distance++;
-  return distance;
-};
+/** Combined i7 + i5 mismatches of two samples' index pairs (the i5 only when both have one), as a pool counts them. */
+export const indexDistance = (a: Pick<JobSample, 'i7Index' | 'i5Index'>, b: Pick<JobSample, 'i7Index' | 'i5Index'>): number =>
+  mismatches(a.i7Index, b.i7Index) + (a.i5Index && b.i5Index ? mismatches(a.i5Index, b.i5Index) : 0);
 
-/** Two samples sharing a lane (a lane-less sample shares every lane) need index pairs ≥ 3 apart. */
-export const indexCollision = (candidate: JobSample, others: readonly JobSample[]): JobSample | null =>
-  others.find((other) => {
+/** The most combined mismatches a job refuses between two index pairs in a lane (a lab's warning level is never below its error level). */
+const jobRefusalLevel = (levels: IndexCheckLevels = DEFAULT_INDEX_CHECK_LEVELS): number => levels.warningMismatches;
+
+/**
+ * The sample sharing a lane with `candidate` (a lane-less sample shares every lane) whose index pair
+ * is within the lab's warning level of it, if any. A job has no place to keep a warning (its samples
+ * are in no pool), so what a pool would only warn about is refused here: with the default levels,
+ * pairs must be 3 or more combined mismatches apart.
+ */
+export const indexCollision = (candidate: JobSample, others: readonly JobSample[], levels: IndexCheckLevels = DEFAULT_INDEX_CHECK_LEVELS): { sample: JobSample; mismatches: number } | null => {
+  const refusedAt = jobRefusalLevel(levels);
+  for (const other of others) {
     const sameLane = candidate.lane === null || other.lane === null || candidate.lane === other.lane;
-    if (!sameLane) return false;
-    const distance = hamming(candidate.i7Index, other.i7Index) + (candidate.i5Index && other.i5Index ? hamming(candidate.i5Index, other.i5Index) : 0);
-    return distance < 3;
-  }) ?? null;
+    if (!sameLane) continue;
+    const distance = indexDistance(candidate, other);
+    if (distance <= refusedAt) return { sample: other, mismatches: distance };
+  }
+  return null;
+};
 
 /**
  * Whether an index pair fits the job's reads as its sample sheet takes them (its read structure, or
@@ -185,7 +195,7 @@ const indexFit = (job: Job, i7: string, i5: string | null) => {
 /** A sample is added to a job, and goes on its run, from these statuses only (API.md); starting moves it to IN_SEQUENCING. */
 export const STARTABLE_SAMPLE_STATUSES: readonly string[] = ['VALIDATED', 'IN_STORAGE'];
 
-const addSample = (state: JobState, sample: JobSample & { status: string; barcode: string }): JobEvent[] => {
+const addSample = (state: JobState, { levels, ...sample }: JobSample & { status: string; barcode: string; levels?: IndexCheckLevels }): JobEvent[] => {
   const job = existing(state);
   if (job.status !== 'PENDING') throw new InvalidTransitionError(job.status, 'PENDING', 'job (samples can only be added while PENDING)');
   if (!STARTABLE_SAMPLE_STATUSES.includes(sample.status)) {
@@ -203,8 +213,15 @@ const addSample = (state: JobState, sample: JobSample & { status: string; barcod
     throw new BadInputError(lanes === 1 ? `a ${job.flowcellType ?? job.platform} flowcell has one lane: lane must be 1 (or none)` : `lane must be 1–${lanes} on a ${job.flowcellType ?? job.platform} flowcell`, { field: 'lane', min: 1, max: lanes });
   }
   const candidate: JobSample = { sampleId: sample.sampleId, lane: sample.lane, i7Index, i5Index };
-  const clash = indexCollision(candidate, job.samples);
-  if (clash) throw new ConflictError(`index ${i7Index}${i5Index ? `+${i5Index}` : ''} is too close to ${clash.i7Index}${clash.i5Index ? `+${clash.i5Index}` : ''} in lane ${clash.lane ?? 'all'} (Hamming distance < 3)`, { field: 'i7Index' });
+  const collision = indexCollision(candidate, job.samples, levels);
+  if (collision) {
+    const { sample: clash, mismatches: distance } = collision;
+    const pair = (s: JobSample) => `${s.i7Index}${s.i5Index ? `+${s.i5Index}` : ''}`;
+    throw new ConflictError(
+      `index ${pair(candidate)} is too close to ${pair(clash)} in lane ${clash.lane ?? 'all'}: ${distance} combined mismatch${distance === 1 ? '' : 'es'}, the lab needs more than ${jobRefusalLevel(levels)}`,
+      { field: 'i7Index', reason: 'INDEX_COLLISION', mismatches: distance, sampleIds: [candidate.sampleId, clash.sampleId] },
+    );
+  }
   return [{ type: 'JobSampleAdded', data: { jobId: job.id, ...candidate } }];
 };
 
