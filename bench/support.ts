@@ -10,7 +10,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../platform/embedd
  * BENCH_PG_STATEMENTS=1: the bench server keeps per-statement statistics (pg_stat_statements) and a
  * bench prints where PostgreSQL's time went (`statementProfile`). Off by default: it costs a little.
  */
-const statementStatistics = process.env.BENCH_PG_STATEMENTS === '1';
+export const statementStatistics = process.env.BENCH_PG_STATEMENTS === '1';
 
 /** A throwaway embedded PostgreSQL with its durability defaults (fsync, synchronous_commit) untouched. */
 /**
