@@ -74,4 +74,26 @@ describe('raising alerts through the command handler', () => {
     expect(await typesOf(`Alert-${second.alert.id}`)).toEqual(['AlertRaised']);
     expect(await typesOf(`AlertSlot-${slotId(TENANT, 'TEMPERATURE_EXCURSION', unit)}`)).toEqual(['AlertSlotOpened', 'AlertSlotCleared', 'AlertSlotOpened']);
   });
+
+  it('gives every subscription mapping the same repeat the alert as that repeat left it, from one read of its stream', async () => {
+    const unit = randomUUID();
+    const handler = new CommandHandler(store);
+    const reads: string[] = [];
+    const loadAsOf = handler.loadAsOf.bind(handler);
+    handler.loadAsOf = ((...args: Parameters<typeof handler.loadAsOf>) => {
+      reads.push(args[3]);
+      return loadAsOf(...args);
+    }) as typeof handler.loadAsOf;
+    const shared = new AlertCommands(handler, publishedFacts(store));
+    await shared.raise(context, condition(unit));
+    const first = await shared.raise(context, { ...condition(unit), message: 'warmer' });
+    const second = await shared.raise(context, { ...condition(unit), message: 'warmest' });
+    const [atFirst, atSecond] = await Promise.all([
+      Promise.all(Array.from({ length: 20 }, () => shared.asOf(TENANT, first.alert.id, first.position))),
+      Promise.all(Array.from({ length: 20 }, () => shared.asOf(TENANT, first.alert.id, second.position))),
+    ]);
+    expect(new Set(atFirst.map((alert) => alert?.message))).toEqual(new Set(['warmer']));
+    expect(new Set(atSecond.map((alert) => alert?.message))).toEqual(new Set(['warmest']));
+    expect(reads.sort()).toEqual([first.position, second.position].sort());
+  });
 });

@@ -13,6 +13,9 @@ export interface AlertWrite {
 
 export type AlertToRaise = Omit<RaiseAlert['data'], 'alertId'>;
 
+/** Repeats whose alert state is kept for the subscriptions still mapping them. */
+const RECENT_REPEATS = 256;
+
 /** The notifications write path: alerts and the slot that keeps one open per kind and subject. */
 export class AlertCommands {
   constructor(
@@ -34,11 +37,23 @@ export class AlertCommands {
     return { alert: result.states.alert as Alert, position: result.position };
   }
 
-  /** The alert as the write at `position` left it (what a repeat's subscribers get). */
-  async asOf(tenantId: string, alertId: string, position: string): Promise<Alert | null> {
-    const { state } = await this.commands.loadAsOf(alertDecider, alertId, tenantId, position);
-    return alertExists(state) ? state : null;
+  /**
+   * The alert as the write at `position` left it (what a repeat's subscribers get). Every
+   * subscription of the process asks for the same repeat at once: they share one read of the stream
+   * (the log up to a position never changes, so a recent answer stays right).
+   */
+  asOf(tenantId: string, alertId: string, position: string): Promise<Alert | null> {
+    const key = `${tenantId}\u0000${alertId}\u0000${position}`;
+    const known = this.recentRepeats.get(key);
+    if (known) return known;
+    const read = this.commands.loadAsOf(alertDecider, alertId, tenantId, position).then(({ state }) => (alertExists(state) ? state : null));
+    read.catch(() => this.recentRepeats.delete(key));
+    if (this.recentRepeats.size >= RECENT_REPEATS) this.recentRepeats.delete(this.recentRepeats.keys().next().value!);
+    this.recentRepeats.set(key, read);
+    return read;
   }
+
+  private readonly recentRepeats = new Map<string, Promise<Alert | null>>();
 
   async acknowledge(context: CommandContext, id: string, note: string | null): Promise<AlertWrite> {
     const result = await this.commands.execute(alertDecider, alertIdOf(id), { type: 'AcknowledgeAlert', data: { by: context.actor, note } }, context);
