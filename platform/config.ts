@@ -56,6 +56,8 @@ export interface Config {
   subscriptionBuffer: number;
   /** SINGLE_FLIGHT, default true: the gateway shares identical in-flight subgraph queries of one caller. */
   singleFlight: boolean;
+  /** SUBGRAPH_EXECUTOR, default jit: subgraphs run operations compiled by graphql-jit; graphql-js: as graphql-js executes them. */
+  subgraphExecutor: SubgraphExecutor;
   /** JWT_SECRET: HS256 key for people's tokens (≥ 32 characters; a development default in development/test only). */
   jwtSecret?: string;
   /** JWKS_URL: verify RS256/ES256 tokens against this key set instead. */
@@ -101,6 +103,8 @@ export class ConfigError extends Error {
 }
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export const SUBGRAPH_EXECUTORS = ['jit', 'graphql-js'] as const;
+export type SubgraphExecutor = (typeof SUBGRAPH_EXECUTORS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const DAY_MS = 86_400_000;
 
@@ -157,6 +161,7 @@ const schema = z
     SAGA_WORKER: flag(true),
     SUBSCRIPTION_BUFFER: count(1000),
     SINGLE_FLIGHT: flag(true),
+    SUBGRAPH_EXECUTOR: z.preprocess(unsetIfBlank, z.enum(SUBGRAPH_EXECUTORS, { error: `must be one of ${SUBGRAPH_EXECUTORS.join(', ')}` }).default('jit')),
     JWT_SECRET: secret,
     JWKS_URL: url(['http:', 'https:']),
     JWT_ISSUER: optional(z.string()),
@@ -275,6 +280,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     sagaWorker: v.SAGA_WORKER,
     subscriptionBuffer: v.SUBSCRIPTION_BUFFER,
     singleFlight: v.SINGLE_FLIGHT,
+    subgraphExecutor: v.SUBGRAPH_EXECUTOR,
     // With JWKS_URL set, no shared-secret tokens are accepted, not even the development ones.
     jwtSecret: v.JWT_SECRET ?? (isDevelopment && !v.JWKS_URL ? DEVELOPMENT_JWT_SECRET : undefined),
     jwksUrl: v.JWKS_URL,

@@ -1,5 +1,6 @@
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { ApolloServer, type BaseContext } from '@apollo/server';
+import { jitGateway } from './graphql/jit-executor.js';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -153,7 +154,7 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
   // Over WebSocket no request pipeline runs the logging plugin below: the formatter logs.
   const formatSocketError = formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error, subgraph: definition.name }, 'unexpected resolver error'));
   const apollo = new ApolloServer<C>({
-    schema,
+    ...(config.subgraphExecutor === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
     // Logged by the plugin below, with the request's id; formatting only hides the details.
     formatError: formatGraphQLError(config.exposeErrorDetails),

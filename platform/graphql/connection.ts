@@ -25,6 +25,13 @@ export const decodeCursor = <T extends unknown[]>(cursor: string | null | undefi
   throw new BadInputError('after is not a cursor from this connection', { field: 'after' });
 };
 
+/**
+ * Fields a resolver may give as a function, called only when the field is selected (a page's count
+ * costs a query). graphql-js's default resolver calls such a function; the JIT executor reads
+ * properties as they are, and is told of these (jit-executor.ts).
+ */
+export const LAZY_FIELDS: ReadonlySet<string> = new Set(['totalCount']);
+
 export interface Connection<T> {
   edges: Array<{ cursor: string; node: T }>;
   pageInfo: { hasNextPage: boolean; endCursor: string | null };

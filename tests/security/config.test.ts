@@ -35,6 +35,7 @@ describe('configuration is one validated schema', () => {
     [{ SAGA_LEASE_MS: '1.5' }, /SAGA_LEASE_MS must be an integer/],
     [{ CONSISTENCY_TIMEOUT_MS: '600000' }, /CONSISTENCY_TIMEOUT_MS must be at most 60000/],
     [{ SINGLE_FLIGHT: 'yes' }, /SINGLE_FLIGHT must be true or false/],
+    [{ SUBGRAPH_EXECUTOR: 'fast' }, /SUBGRAPH_EXECUTOR must be one of jit, graphql-js/],
     [{ DATABASE_URL: 'mysql://db/lab' }, /DATABASE_URL must be a postgres or postgresql URL/],
     [{ JWKS_URL: 'not a url' }, /JWKS_URL must be a http or https URL/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
