@@ -1,5 +1,5 @@
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import { defaultFieldResolver, GraphQLError, isObjectType, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { BREAK, defaultFieldResolver, execute, GraphQLError, isObjectType, visit, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { LAZY_FIELDS } from './connection.js';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
@@ -21,6 +21,27 @@ const asGraphQLError = (error: Pick<GraphQLError, 'message' | 'path' | 'location
   return converted;
 };
 
+/** A document graphql-js executes: it holds a string literal (see hasStringLiteral). */
+const INTERPRETED = Symbol('interpreted');
+
+/**
+ * Whether a document holds a string literal anywhere (an argument, a default value). graphql-jit
+ * writes literal arguments into the code it compiles, through JSON.stringify and then a replacement
+ * that turns a string starting with its public date marker into `new Date(…)` of whatever follows:
+ * a client's string literal could become code. Such documents run on graphql-js; the gateway's own
+ * fetches (entities, and operations with variables) carry none and are compiled.
+ */
+const hasStringLiteral = (document: DocumentNode): boolean => {
+  let found = false;
+  visit(document, {
+    StringValue() {
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
+};
+
 /**
  * Apollo Server executing a subgraph's operations with graphql-jit instead of graphql-js: each parsed
  * document (Apollo Server keeps them by query hash) is compiled once per operation into a function,
@@ -31,12 +52,12 @@ const asGraphQLError = (error: Pick<GraphQLError, 'message' | 'path' | 'location
  */
 export const jitGateway = (schema: GraphQLSchema): GatewayInterface => {
   callLazyFields(schema);
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | ExecutionResult>>();
+  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | ExecutionResult | typeof INTERPRETED>>();
   const compile = (document: DocumentNode, operationName: string | undefined) => {
     let byName = compiled.get(document);
     if (!byName) compiled.set(document, (byName = new Map()));
     let entry = byName.get(operationName ?? '');
-    if (!entry) byName.set(operationName ?? '', (entry = compileQuery(schema, document, operationName)));
+    if (!entry) byName.set(operationName ?? '', (entry = hasStringLiteral(document) ? INTERPRETED : compileQuery(schema, document, operationName)));
     return entry;
   };
   return {
@@ -45,6 +66,9 @@ export const jitGateway = (schema: GraphQLSchema): GatewayInterface => {
         schema,
         executor: async (context) => {
           const query = compile(context.document, context.operationName ?? undefined);
+          if (query === INTERPRETED) {
+            return execute({ schema, document: context.document, operationName: context.operationName, variableValues: context.request.variables, contextValue: context.context });
+          }
           if (!isCompiledQuery(query)) return query;
           const result = (await query.query(undefined, context.context, context.request.variables ?? {})) as ExecutionResult;
           return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
