@@ -198,9 +198,12 @@ export class KafkaProjectionConsumer {
  * none starts while it replays.
  */
 export const holdApplyLock = async (trx: Kysely<any>, consumer: string, mode: 'shared' | 'exclusive'): Promise<void> => {
-  const key = `kafka-apply:${consumer}`;
+  const key = applyLockKey(consumer);
   await (mode === 'shared' ? sql`SELECT pg_advisory_xact_lock_shared(hashtext(${key}))` : sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`).execute(trx);
 };
+
+/** A consumer's apply lock (one key), and the first half of its streams' locks (two keys: a space of their own). */
+const applyLockKey = (consumer: string) => `kafka-apply:${consumer}`;
 
 /**
  * Serialises applies of the same streams by this consumer (two members of a group during a
@@ -212,7 +215,7 @@ export const holdApplyLock = async (trx: Kysely<any>, consumer: string, mode: 's
  */
 const lockStreams = async (trx: Kysely<any>, consumer: string, streams: readonly string[]): Promise<void> => {
   // Volatile functions in the select list run after ORDER BY: the locks are taken in key order.
-  await sql`SELECT pg_advisory_xact_lock(hashtext(${`kafka-apply:${consumer}`}), k)
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${applyLockKey(consumer)}), k)
     FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest(${streams}::text[]) AS s) AS keys ORDER BY k`.execute(trx);
 };
 
