@@ -29,11 +29,18 @@ const NOTHING: ReadonlySet<string> = new Set();
  * selection counts as nothing provided, so such a selection still waits for the read models.
  */
 const providedBy = (field: GraphQLField<unknown, unknown> | undefined): ReadonlySet<string> => {
-  const provides = field?.astNode?.directives?.find((directive) => directive.name.value === 'provides');
+  if (!field) return NOTHING;
+  let provided = PROVIDED.get(field);
+  if (provided) return provided;
+  const provides = field.astNode?.directives?.find((directive) => directive.name.value === 'provides');
   const fields = provides?.arguments?.find((argument) => argument.name.value === 'fields')?.value;
-  if (fields?.kind !== Kind.STRING || /[{}(]/.test(fields.value)) return NOTHING;
-  return new Set(fields.value.split(/[\s,]+/).filter(Boolean));
+  provided = fields?.kind !== Kind.STRING || /[{}(]/.test(fields.value) ? NOTHING : new Set(fields.value.split(/[\s,]+/).filter(Boolean));
+  PROVIDED.set(field, provided);
+  return provided;
 };
+
+/** Read once per schema field, not on every subscribe (thousands of subscribers ask the same). */
+const PROVIDED = new WeakMap<GraphQLField<unknown, unknown>, ReadonlySet<string>>();
 
 /**
  * Whether a subscription's selection is answered by what its event carries: the payload's own
