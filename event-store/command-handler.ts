@@ -5,6 +5,7 @@ import type { EventStore } from './event-store.js';
 import type { AppendResult, Event, EventMetadata, IdempotencyClaim, StoredEvent } from './types.js';
 import { activeTraceContext } from './trace-context.js';
 import { checkpointOf, compareCheckpoints, parsePosition } from './position.js';
+import { StateCache } from './state-cache.js';
 
 /** Who issued a command and when; becomes every resulting event's metadata. */
 export interface CommandContext {
@@ -101,6 +102,12 @@ export interface CommandHandlerOptions {
    */
   retryMaxMs?: number;
   onSnapshotError?: (error: unknown) => void;
+  /**
+   * Aggregate states kept in memory (see StateCache): a command on a stream this process wrote last
+   * decides without loading it. 0 loads every time.
+   * @default 10_000
+   */
+  cachedStates?: number;
 }
 
 /** A stream's state: its snapshot (if any) with the events after it applied. */
@@ -123,6 +130,7 @@ export class CommandHandler {
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
+  private readonly states: StateCache;
 
   constructor(
     readonly store: EventStore,
@@ -132,6 +140,7 @@ export class CommandHandler {
     this.maxAttempts = options.maxAttempts ?? 50;
     this.retryBaseMs = options.retryBaseMs ?? 2;
     this.retryMaxMs = options.retryMaxMs ?? 50;
+    this.states = new StateCache(options.cachedStates ?? 10_000);
   }
 
   /**
@@ -157,17 +166,44 @@ export class CommandHandler {
   ): Promise<CommandResult<State>> {
     const idempotency = options.idempotencyKey ? { scope: decider.streamType, key: options.idempotencyKey } : undefined;
     const streamId = `${decider.streamType}-${id}`;
+    const cacheKey = StateCache.key(context.tenantId, streamId, decider.stateSchema);
+    // A cached state is a guess: whatever it leads to short of a write (a refusal, a conflict, a
+    // no-op) is decided again from a load, which also asks whether the key was used.
+    let guess = this.states.get(cacheKey);
+    let keyAsked = false;
     for (let attempt = 1; ; attempt++) {
-      // The first load also asks whether the key was used (a later attempt's append would say so).
-      const { state, version, idempotent } = await this.load(decider, id, context.tenantId, { idempotency: attempt === 1 ? idempotency : undefined });
-      if (idempotent) return this.replayed(decider, idempotent.result.id as string, idempotent.position, context.tenantId);
-      if (options.expectedVersion != null && options.expectedVersion !== version) {
-        throw new ConcurrencyError(streamId, options.expectedVersion, version);
+      const guessed = guess;
+      guess = undefined;
+      let loaded: { state: State; version: number; idempotent: AppendResult | null };
+      if (guessed) {
+        loaded = { state: guessed.state as State, version: guessed.version, idempotent: null };
+      } else {
+        loaded = await this.load(decider, id, context.tenantId, { idempotency: keyAsked ? undefined : idempotency });
+        keyAsked = true;
+        this.states.set(cacheKey, loaded.state, loaded.version);
       }
+      const { state, version, idempotent } = loaded;
+      if (idempotent) return this.replayed(decider, idempotent.result.id as string, idempotent.position, context.tenantId);
       const now = context.now ?? new Date().toISOString();
-      const events = decider.decide(command, state, { now, version });
+      let events: readonly E[];
+      try {
+        if (options.expectedVersion != null && options.expectedVersion !== version) {
+          throw new ConcurrencyError(streamId, options.expectedVersion, version);
+        }
+        events = decider.decide(command, state, { now, version });
+      } catch (error) {
+        if (!guessed) throw error;
+        attempt--;
+        continue;
+      }
       // Nothing to record (e.g. an escalation someone else already made): a no-op, not an error.
-      if (events.length === 0) return { id, state, version, position: NO_POSITION, replayed: false };
+      if (events.length === 0) {
+        if (guessed) {
+          attempt--;
+          continue;
+        }
+        return { id, state, version, position: NO_POSITION, replayed: false };
+      }
       try {
         const appended = await this.store.appendUnit({
           streams: [{ streamId, expectedVersion: version, events }],
@@ -178,14 +214,18 @@ export class CommandHandler {
         if (appended.replayed) return this.replayed(decider, appended.result.id as string, appended.position, context.tenantId);
         const next = events.reduce<State>((acc, event, index) => decider.evolve(acc, { ...event, occurredAt: now, streamVersion: version + index + 1 }), state);
         const nextVersion = appended.versions[0]!;
+        this.states.set(cacheKey, next, nextVersion);
         if (Math.floor(nextVersion / this.snapshotEvery) > Math.floor(version / this.snapshotEvery)) {
           // A failed snapshot only costs a longer load later; the command itself has succeeded.
           await this.store.saveSnapshot(streamId, context.tenantId, nextVersion, decider.stateSchema, next).catch((error) => this.options.onSnapshotError?.(error));
         }
         return { id, state: next, version: nextVersion, position: appended.position, replayed: false };
       } catch (error) {
+        this.states.delete(cacheKey);
         if (!(error instanceof ConcurrencyError) || options.expectedVersion != null) throw error;
-        await this.backOff(attempt, [streamId]);
+        // A stale guess is no contention: load at once.
+        if (guessed) attempt--;
+        else await this.backOff(attempt, [streamId]);
       }
     }
   }
@@ -291,33 +331,81 @@ export class CommandHandler {
   private async runStreams(command: MultiCommand): Promise<MultiResult> {
     const { context } = command;
     const idempotency = command.idempotencyKey ? { scope: command.idempotencyKey.scope, key: command.idempotencyKey.key } : undefined;
+    const keys = command.streams.map((stream) => StateCache.key(context.tenantId, `${stream.decider.streamType}-${stream.id}`, stream.decider.stateSchema));
+    // Guessed only when every stream is cached and written: a read-only stream's version is not
+    // checked by the append, so it is always loaded. As in `execute`, a guess that does not end
+    // in a write is decided again from a load.
+    let guess = command.streams.some((stream) => stream.readOnly) ? undefined : this.guessAll(keys);
+    let keyAsked = false;
     for (let attempt = 1; ; attempt++) {
-      const { states, versions, idempotent } = await this.loadAll(command, attempt === 1 ? idempotency : undefined);
+      const guessed = guess;
+      guess = undefined;
+      let loaded: { states: unknown[]; versions: number[]; idempotent: AppendResult | null };
+      if (guessed) {
+        loaded = { ...guessed, idempotent: null };
+      } else {
+        loaded = await this.loadAll(command, keyAsked ? undefined : idempotency);
+        keyAsked = true;
+        keys.forEach((key, index) => this.states.set(key, loaded.states[index], loaded.versions[index]!));
+      }
+      const { states, versions, idempotent } = loaded;
       if (idempotent) return { ...(await this.loadAllAsOf(command, idempotent.position)), position: idempotent.position, replayed: true, result: idempotent.result };
       const now = context.now ?? new Date().toISOString();
-      const perStream = command.decide(states, { now, versions });
-      const next = command.streams.map((stream, index) =>
-        (perStream[index] ?? []).reduce(
-          (acc: unknown, event, step) => stream.decider.evolve(acc, { ...event, occurredAt: now, streamVersion: versions[index]! + step + 1 }),
-          states[index],
-        ),
-      );
+      let perStream: ReadonlyArray<readonly Event[]>;
+      let next: unknown[];
+      let result: Record<string, unknown> | undefined;
+      try {
+        perStream = command.decide(states, { now, versions });
+        next = command.streams.map((stream, index) =>
+          (perStream[index] ?? []).reduce(
+            (acc: unknown, event, step) => stream.decider.evolve(acc, { ...event, occurredAt: now, streamVersion: versions[index]! + step + 1 }),
+            states[index],
+          ),
+        );
+        result = command.resultOf?.(next);
+      } catch (error) {
+        if (!guessed) throw error;
+        attempt--;
+        continue;
+      }
       const writes = command.streams.flatMap((stream, index) =>
         stream.readOnly ? [] : [{ streamId: `${stream.decider.streamType}-${stream.id}`, expectedVersion: versions[index]!, events: perStream[index] ?? [] }],
       );
-      const result = command.resultOf?.(next);
       // Nothing to record (e.g. an alert someone else already raised): a no-op, not an error.
-      if (writes.every((write) => write.events.length === 0)) return { states: next, versions, position: NO_POSITION, replayed: false, result };
+      if (writes.every((write) => write.events.length === 0)) {
+        if (guessed) {
+          attempt--;
+          continue;
+        }
+        return { states: next, versions, position: NO_POSITION, replayed: false, result };
+      }
       try {
         const appended = await this.store.appendUnit({ streams: writes, metadata: this.metadata(context, now), idempotency, result });
         if (appended.replayed) return { ...(await this.loadAllAsOf(command, appended.position)), position: appended.position, replayed: true, result: appended.result };
-        return { states: next, versions: command.streams.map((_, index) => versions[index]! + (perStream[index]?.length ?? 0)), position: appended.position, replayed: false, result };
+        const written = command.streams.map((_, index) => versions[index]! + (perStream[index]?.length ?? 0));
+        keys.forEach((key, index) => this.states.set(key, next[index], written[index]!));
+        return { states: next, versions: written, position: appended.position, replayed: false, result };
       } catch (error) {
+        for (const key of keys) this.states.delete(key);
         // The decision's own ConcurrencyError (a client's expected version) is thrown above, not here.
         if (!(error instanceof ConcurrencyError)) throw error;
-        await this.backOff(attempt, writes.map((write) => write.streamId));
+        if (guessed) attempt--;
+        else await this.backOff(attempt, writes.map((write) => write.streamId));
       }
     }
+  }
+
+  /** Every stream's cached state, or none if any is missing. */
+  private guessAll(keys: readonly string[]): { states: unknown[]; versions: number[] } | undefined {
+    const states: unknown[] = [];
+    const versions: number[] = [];
+    for (const key of keys) {
+      const entry = this.states.get(key);
+      if (!entry) return undefined;
+      states.push(entry.state);
+      versions.push(entry.version);
+    }
+    return { states, versions };
   }
 
   /** Every stream of a multi-stream command as the write at `position` left it (a replayed key's answer). */

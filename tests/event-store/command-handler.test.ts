@@ -104,3 +104,99 @@ describe('a repeated idempotency key', () => {
     expect(again).toMatchObject({ replayed: true, position: across.position, versions: { shared: 2, own: 1 }, states: { shared: { count: 2 }, own: { count: 1 } } });
   });
 });
+
+type Gate = Command<'Open' | 'Close', Record<string, never>>;
+type GateEvent = Event<'Opened' | 'Closed', Record<string, never>>;
+/** Refuses what would not change the gate: a decision a stale state would get wrong either way. */
+const gate: Decider<Gate, GateEvent, { open: boolean }> = {
+  streamType: 'Gate',
+  stateSchema: 1,
+  initialState: () => ({ open: false }),
+  decide: (command, state) => {
+    if ((command.type === 'Open') === state.open) throw new Error(`already ${state.open ? 'open' : 'closed'}`);
+    return [{ type: command.type === 'Open' ? 'Opened' : 'Closed', data: {} }];
+  },
+  evolve: (_state, event) => ({ open: event.type === 'Opened' }),
+};
+const open: Gate = { type: 'Open', data: {} };
+const close: Gate = { type: 'Close', data: {} };
+
+describe('states kept in memory between commands', () => {
+  /** A store that counts the stream loads a handler asks of it. */
+  const counting = () => {
+    const loads = { count: 0 };
+    const wrapped = Object.assign(Object.create(store) as EventStore, {
+      loadStreams: (...args: Parameters<EventStore['loadStreams']>) => {
+        loads.count++;
+        return store.loadStreams(...args);
+      },
+      loadStream: (...args: Parameters<EventStore['loadStream']>) => {
+        loads.count++;
+        return store.loadStream(...args);
+      },
+    });
+    return { loads, commands: new CommandHandler(wrapped) };
+  };
+
+  it('decides a second command on a stream this handler wrote without loading it', async () => {
+    const { loads, commands } = counting();
+    const id = crypto.randomUUID();
+    await commands.execute(gate, id, open, context);
+    const loadsAfterFirst = loads.count;
+    const closed = await commands.execute(gate, id, close, context);
+    expect(loads.count).toBe(loadsAfterFirst);
+    expect(closed).toMatchObject({ version: 2, state: { open: false } });
+    const shared = crypto.randomUUID();
+    const own = crypto.randomUUID();
+    await commands.executeAcross(takeFromShared, { shared, own }, { type: 'Count', data: { by: 'a' } }, context);
+    const before = loads.count;
+    const again = await commands.executeAcross(takeFromShared, { shared, own }, { type: 'Count', data: { by: 'b' } }, context);
+    expect(loads.count).toBe(before);
+    expect(again.versions).toEqual({ shared: 2, own: 2 });
+  });
+
+  it('refuses from the stream, not from a state another writer made stale', async () => {
+    const here = counting().commands;
+    const elsewhere = new CommandHandler(store);
+    const id = crypto.randomUUID();
+    await here.execute(gate, id, open, context);
+    await elsewhere.execute(gate, id, close, context);
+    // Cached "open" would allow closing; the stream says it is closed.
+    await expect(here.execute(gate, id, close, context)).rejects.toThrow('already closed');
+    expect(await streamVersions(`Gate-${id}`)).toEqual([1, 2]);
+  });
+
+  it('writes what the stream allows when a stale state would have refused', async () => {
+    const here = counting().commands;
+    const elsewhere = new CommandHandler(store);
+    const id = crypto.randomUUID();
+    await here.execute(gate, id, open, context);
+    await here.execute(gate, id, close, context);
+    await elsewhere.execute(gate, id, open, context);
+    // Cached "closed" would refuse closing; the stream says it is open again.
+    const closed = await here.execute(gate, id, close, context);
+    expect(closed).toMatchObject({ version: 4, state: { open: false }, replayed: false });
+    expect(await streamVersions(`Gate-${id}`)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('answers a client expectedVersion by the stream, not by a stale state', async () => {
+    const here = counting().commands;
+    const elsewhere = new CommandHandler(store);
+    const id = crypto.randomUUID();
+    await here.execute(gate, id, open, context);
+    await elsewhere.execute(gate, id, close, context);
+    const reopened = await here.execute(gate, id, open, context, { expectedVersion: 2 });
+    expect(reopened.version).toBe(3);
+    await expect(here.execute(gate, id, close, context, { expectedVersion: 2 })).rejects.toMatchObject({ expected: 2, actual: 3 });
+  });
+
+  it('keeps its states frozen: a caller cannot change the next decision', async () => {
+    const here = counting().commands;
+    const id = crypto.randomUUID();
+    const opened = await here.execute(gate, id, open, context);
+    expect(() => {
+      (opened.state as { open: boolean }).open = false;
+    }).toThrow(TypeError);
+    await expect(here.execute(gate, id, open, context)).rejects.toThrow('already open');
+  });
+});
