@@ -87,10 +87,9 @@ describe('storage read model', () => {
     });
   });
 
-  it('raises a capacity crossing once: a tube checked out and back in, or a reservation filled, crosses nothing again', async () => {
-    const [site, freezer, box] = ['00000000-0000-4000-8000-0000000000d1', '00000000-0000-4000-8000-0000000000d2', '00000000-0000-4000-8000-0000000000d3'];
-    const [a1, a2] = [positionId(box, 'A1'), positionId(box, 'A2')];
-    const [s1, s2] = ['00000000-0000-4000-8000-0000000000d4', '00000000-0000-4000-8000-0000000000d5'];
+  it.each(['one by one', 'as one batch'])('raises a capacity crossing once: a tube checked out and back in, or a reservation filled, crosses nothing again (%s)', async (mode) => {
+    const [site, freezer, box, s1, s2] = Array.from({ length: 5 }, () => crypto.randomUUID());
+    const [a1, a2] = [positionId(box!, 'A1'), positionId(box!, 'A2')];
     const at = (position: string, label: string, sampleId: string) => ({ positionId: position, boxId: box, label, sampleId });
     const events = storedEvents([
       unit(site, 'FACILITY', null, [], { zone: null }),
@@ -105,9 +104,13 @@ describe('storage read model', () => {
       { streamId: `StoragePosition-${a1}`, type: 'PositionFilled', data: at(a1, 'A1', s1) },
     ]);
     const projection = storageProjection(store);
-    for (const event of events) await db.transaction().execute((trx) => projection.apply(trx, event));
-    const crossings = await pool.query(`SELECT data->>'threshold' AS threshold FROM es.events WHERE stream_id = $1 AND event_type = 'CapacityThresholdCrossed' ORDER BY global_position`, [`StorageUnit-${box}`]);
-    expect(crossings.rows.map((row) => row.threshold)).toEqual(['95']);
+    if (mode === 'one by one') for (const event of events) await db.transaction().execute((trx) => projection.apply(trx, event));
+    else await db.transaction().execute((trx) => projection.applyBatch!(trx, events));
+    // The box and every unit above it, each once.
+    for (const unitId of [box, freezer, site]) {
+      const crossings = await pool.query(`SELECT data->>'threshold' AS threshold FROM es.events WHERE stream_id = $1 AND event_type = 'CapacityThresholdCrossed' ORDER BY global_position`, [`StorageUnit-${unitId}`]);
+      expect(crossings.rows.map((row) => row.threshold)).toEqual(['95']);
+    }
   });
 
   it("gains position ids on a database that already holds custody records: each record's from its event in the log", async () => {

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { EventStore } from '../../../event-store/event-store.js';
-import { batchedWith, projection, type ProjectionHandlers, type StoredOf } from '../../../event-store/projection.js';
+import { projection, type ProjectionHandlers, type StoredOf } from '../../../event-store/projection.js';
 import { sampleReplica } from '../../../platform/replicas/sample-replica.js';
 import type { SampleEvent } from '../../samples/events.js';
 import { boxPositions } from '../domain/storage-unit.js';
@@ -38,7 +38,8 @@ type Stored<E extends StorageReadEvent> = StoredOf<E, E['type']>;
  * or 95% it appends CapacityThresholdCrossed (idempotent on the source event).
  */
 export const storageProjection = (store: EventStore) => {
-  const position = (trx: Db, event: Stored<PositionEvent>) => changePosition(trx, event, store);
+  const position = (trx: Db, event: Stored<PositionEvent>) => changePositions(trx, [event], store);
+  const custody = (trx: Db, event: Stored<CustodyEvent>) => recordCustody(trx, [event]);
   const handlers: ProjectionHandlers<StorageReadEvent, any> = {
     ...storageSamples.handlers,
     StorageUnitCreated: createUnit,
@@ -47,23 +48,48 @@ export const storageProjection = (store: EventStore) => {
     ReservationReleased: position,
     PositionFilled: position,
     PositionVacated: position,
-    CustodyReserved: recordCustody,
-    CustodyReservationReleased: recordCustody,
-    CustodyStored: recordCustody,
-    CustodyMoved: recordCustody,
-    CustodyCheckedOut: recordCustody,
-    CustodyCheckedIn: recordCustody,
-    CustodyRemoved: recordCustody,
+    CustodyReserved: custody,
+    CustodyReservationReleased: custody,
+    CustodyStored: custody,
+    CustodyMoved: custody,
+    CustodyCheckedOut: custody,
+    CustodyCheckedIn: custody,
+    CustodyRemoved: custody,
   };
   return projection<StorageReadEvent>(STORAGE_PROJECTION, handlers, {
-    // The sample replica's rows in two statements per batch; units, positions and custody one by one.
-    batch: batchedWith(storageSamples, handlers),
+    /**
+     * A saga's sample moves two positions and records two custody entries: one by one that was six
+     * statements a sample, batched a few per batch. The sample replica and custody have tables of
+     * their own, and readings touch no column position changes do, so only a unit's creation
+     * (new positions, capacity) is an order the position changes must keep.
+     */
+    async batch(trx, events) {
+      const of = <T extends StorageReadEvent['type']>(types: ReadonlySet<string>) => events.filter((event) => types.has(event.type)) as Array<Stored<Extract<StorageReadEvent, { type: T }>>>;
+      const samples = events.filter((event) => storageSamples.handles.has(event.type));
+      if (samples.length > 0) await storageSamples.batch(trx, samples);
+      const custodies = of<CustodyEvent['type']>(CUSTODY_TYPES);
+      if (custodies.length > 0) await recordCustody(trx, custodies);
+      let positions: Array<Stored<PositionEvent>> = [];
+      for (const event of events) {
+        if (POSITION_TYPES.has(event.type)) positions.push(event as Stored<PositionEvent>);
+        else if (event.type === 'TemperatureRecorded') await recordReading(trx, event as Stored<TemperatureRecorded>);
+        else if (event.type === 'StorageUnitCreated') {
+          await changePositions(trx, positions, store);
+          positions = [];
+          await createUnit(trx, event as Stored<StorageUnitCreated>);
+        }
+      }
+      await changePositions(trx, positions, store);
+    },
     async reset(trx) {
       // Threshold events already appended stay appended: replays hit their idempotency keys.
       await sql`TRUNCATE storage_read.units, storage_read.positions, storage_read.readings, storage_read.custody, storage_read.sample_replica`.execute(trx);
     },
   });
 };
+
+const POSITION_TYPES: ReadonlySet<string> = new Set<PositionEvent['type']>(['PositionReserved', 'ReservationReleased', 'PositionFilled', 'PositionVacated']);
+const CUSTODY_TYPES: ReadonlySet<string> = new Set(Object.keys(CUSTODY_ACTIONS));
 
 const createUnit = async (trx: Db, event: Stored<StorageUnitCreated>) => {
   const unit = event.data;
@@ -108,51 +134,122 @@ const nextState = (event: Stored<PositionEvent>): { state: string; sampleId: str
   }
 };
 
-const changePosition = async (trx: Db, event: Stored<PositionEvent>, store: EventStore) => {
-  const { data } = event;
-  const next = nextState(event);
-  const { rows } = await sql<{ state: string }>`
-    WITH old AS (SELECT state FROM storage_read.positions WHERE tenant_id = ${event.tenantId} AND id = ${data.positionId} FOR UPDATE)
-    UPDATE storage_read.positions p SET state = ${next.state}, sample_id = ${next.sampleId}, version = ${event.streamVersion}
-    FROM old WHERE p.tenant_id = ${event.tenantId} AND p.id = ${data.positionId} AND p.version < ${event.streamVersion}
-    RETURNING old.state`.execute(trx);
-  const previous = rows[0]?.state;
-  if (previous === undefined) return;
-  const occupied = Number(next.state === 'OCCUPIED') - Number(previous === 'OCCUPIED');
-  const reserved = Number(next.state === 'RESERVED') - Number(previous === 'RESERVED');
-  if (occupied === 0 && reserved === 0) return;
-  const changed = await sql<{ id: string; occupied: number; reserved: number; capacity: number; capacity_level: number }>`
-    UPDATE storage_read.units SET occupied = occupied + ${occupied}, reserved = reserved + ${reserved}
-    WHERE tenant_id = ${event.tenantId}
-      AND (id = ${data.boxId} OR id = ANY((SELECT ancestors FROM storage_read.units WHERE tenant_id = ${event.tenantId} AND id = ${data.boxId})::uuid[]))
-    RETURNING id, occupied, reserved, capacity, capacity_level`.execute(trx);
-  for (const unit of changed.rows) {
-    const level = levelOf(unit.occupied + unit.reserved, unit.capacity);
-    if (level === unit.capacity_level) continue;
-    await sql`UPDATE storage_read.units SET capacity_level = ${level} WHERE tenant_id = ${event.tenantId} AND id = ${unit.id}`.execute(trx);
-    if (level < unit.capacity_level) continue;
-    const crossed: CapacityThresholdCrossed = {
-      type: 'CapacityThresholdCrossed',
-      data: { unitId: unit.id, threshold: level as 80 | 95, occupied: unit.occupied, reserved: unit.reserved, capacity: unit.capacity, utilization: unit.occupied / unit.capacity },
-    };
-    await store.append(`StorageUnit-${unit.id}`, null, [crossed], {
+interface PositionRowState {
+  state: string;
+  version: number;
+}
+
+interface UnitCounts {
+  tenantId: string;
+  id: string;
+  occupied: number;
+  reserved: number;
+  capacity: number;
+  level: number;
+  changed: boolean;
+}
+
+const keyOf = (tenantId: string, id: string) => `${tenantId}/${id}`;
+
+/**
+ * Position changes in log order, as one by one: a change applies only past the row's version (a
+ * replay moves no counter twice), moves its box's and every ancestor's counts, and a unit whose use
+ * rises across a threshold appends CapacityThresholdCrossed with the counts at that event. The
+ * rows are read (locked) once and written once per batch, the fold runs in memory.
+ */
+const changePositions = async (trx: Db, events: ReadonlyArray<Stored<PositionEvent>>, store: EventStore) => {
+  if (events.length === 0) return;
+  const wanted = new Map(events.map((event) => [keyOf(event.tenantId, event.data.positionId), event]));
+  const found = await sql<{ tenant_id: string; id: string; state: string; version: number }>`
+    SELECT p.tenant_id, p.id::text AS id, p.state, p.version FROM storage_read.positions p
+    JOIN unnest(${[...wanted.values()].map((e) => e.tenantId)}::text[], ${[...wanted.values()].map((e) => e.data.positionId)}::uuid[]) AS x(tenant_id, id)
+      ON p.tenant_id = x.tenant_id AND p.id = x.id
+    FOR UPDATE OF p`.execute(trx);
+  const rows = new Map<string, PositionRowState>(found.rows.map((row) => [keyOf(row.tenant_id, row.id), { state: row.state, version: row.version }]));
+  const written = new Map<string, { tenantId: string; id: string; state: string; sampleId: string | null; version: number }>();
+  const moves: Array<{ event: Stored<PositionEvent>; occupied: number; reserved: number }> = [];
+  for (const event of events) {
+    const key = keyOf(event.tenantId, event.data.positionId);
+    const row = rows.get(key);
+    if (!row || row.version >= event.streamVersion) continue;
+    const next = nextState(event);
+    const occupied = Number(next.state === 'OCCUPIED') - Number(row.state === 'OCCUPIED');
+    const reserved = Number(next.state === 'RESERVED') - Number(row.state === 'RESERVED');
+    rows.set(key, { state: next.state, version: event.streamVersion });
+    written.set(key, { tenantId: event.tenantId, id: event.data.positionId, state: next.state, sampleId: next.sampleId, version: event.streamVersion });
+    if (occupied !== 0 || reserved !== 0) moves.push({ event, occupied, reserved });
+  }
+  if (written.size === 0) return;
+  const changes = [...written.values()];
+  await sql`UPDATE storage_read.positions p SET state = x.state, sample_id = x.sample_id, version = x.version
+    FROM unnest(${changes.map((c) => c.tenantId)}::text[], ${changes.map((c) => c.id)}::uuid[], ${changes.map((c) => c.state)}::text[],
+      ${changes.map((c) => c.sampleId)}::uuid[], ${changes.map((c) => c.version)}::int[]) AS x(tenant_id, id, state, sample_id, version)
+    WHERE p.tenant_id = x.tenant_id AND p.id = x.id`.execute(trx);
+  if (moves.length > 0) await moveCounts(trx, moves, store);
+};
+
+/** The counts of each moved position's box and its ancestors, folded in log order (see changePositions). */
+const moveCounts = async (trx: Db, moves: ReadonlyArray<{ event: Stored<PositionEvent>; occupied: number; reserved: number }>, store: EventStore) => {
+  const boxes = [...new Map(moves.map(({ event }) => [keyOf(event.tenantId, event.data.boxId), event])).values()];
+  const { rows } = await sql<{ box: string; tenant_id: string; id: string; occupied: number; reserved: number; capacity: number; capacity_level: number }>`
+    SELECT b.id::text AS box, u.tenant_id, u.id::text AS id, u.occupied, u.reserved, u.capacity, u.capacity_level
+    FROM unnest(${boxes.map((e) => e.tenantId)}::text[], ${boxes.map((e) => e.data.boxId)}::uuid[]) AS x(tenant_id, id)
+    JOIN storage_read.units b ON b.tenant_id = x.tenant_id AND b.id = x.id
+    JOIN storage_read.units u ON u.tenant_id = b.tenant_id AND (u.id = b.id OR u.id = ANY(b.ancestors))
+    FOR UPDATE OF u`.execute(trx);
+  const units = new Map<string, UnitCounts>();
+  const chains = new Map<string, UnitCounts[]>();
+  for (const row of rows) {
+    const key = keyOf(row.tenant_id, row.id);
+    const unit = units.get(key) ?? { tenantId: row.tenant_id, id: row.id, occupied: row.occupied, reserved: row.reserved, capacity: row.capacity, level: row.capacity_level, changed: false };
+    units.set(key, unit);
+    const box = keyOf(row.tenant_id, row.box);
+    chains.set(box, [...(chains.get(box) ?? []), unit]);
+  }
+  const crossings: Array<{ event: Stored<PositionEvent>; crossed: CapacityThresholdCrossed }> = [];
+  for (const { event, occupied, reserved } of moves) {
+    for (const unit of chains.get(keyOf(event.tenantId, event.data.boxId)) ?? []) {
+      unit.occupied += occupied;
+      unit.reserved += reserved;
+      unit.changed = true;
+      const level = levelOf(unit.occupied + unit.reserved, unit.capacity);
+      if (level === unit.level) continue;
+      const rose = level > unit.level;
+      unit.level = level;
+      if (!rose) continue;
+      crossings.push({
+        event,
+        crossed: {
+          type: 'CapacityThresholdCrossed',
+          data: { unitId: unit.id, threshold: level as 80 | 95, occupied: unit.occupied, reserved: unit.reserved, capacity: unit.capacity, utilization: unit.occupied / unit.capacity },
+        },
+      });
+    }
+  }
+  const changed = [...units.values()].filter((unit) => unit.changed);
+  await sql`UPDATE storage_read.units u SET occupied = x.occupied, reserved = x.reserved, capacity_level = x.level
+    FROM unnest(${changed.map((u) => u.tenantId)}::text[], ${changed.map((u) => u.id)}::uuid[], ${changed.map((u) => u.occupied)}::int[],
+      ${changed.map((u) => u.reserved)}::int[], ${changed.map((u) => u.level)}::int[]) AS x(tenant_id, id, occupied, reserved, level)
+    WHERE u.tenant_id = x.tenant_id AND u.id = x.id`.execute(trx);
+  for (const { event, crossed } of crossings) {
+    await store.append(`StorageUnit-${crossed.data.unitId}`, null, [crossed], {
       tenantId: event.tenantId,
       actor: 'storage-capacity-monitor',
       correlationId: event.metadata.correlationId,
       causationId: event.eventId,
       occurredAt: event.occurredAt,
-    }, { scope: 'capacity-threshold', key: `${event.eventId}/${unit.id}` });
+    }, { scope: 'capacity-threshold', key: `${event.eventId}/${crossed.data.unitId}` });
   }
 };
 
 const noteOf = ({ data }: Stored<CustodyEvent>): string | null => ('reason' in data ? data.reason : 'fromLabel' in data ? `from ${data.fromLabel}` : null);
 
-const recordCustody = async (trx: Db, event: Stored<CustodyEvent>) => {
-  const { data } = event;
-  const note = noteOf(event);
-  const fromPositionId = 'fromPositionId' in data ? data.fromPositionId : null;
+const recordCustody = async (trx: Db, events: ReadonlyArray<Stored<CustodyEvent>>) => {
+  const column = <T>(pick: (event: Stored<CustodyEvent>) => T) => events.map(pick);
   await sql`INSERT INTO storage_read.custody (tenant_id, sample_id, seq, action, actor, at, position_label, position_id, from_position_id, note)
-    VALUES (${event.tenantId}, ${data.sampleId}, ${event.streamVersion}, ${CUSTODY_ACTIONS[event.type]},
-      ${event.metadata.actor}, ${event.occurredAt}, ${data.label}, ${data.positionId}, ${fromPositionId}, ${note ?? null})
+    SELECT * FROM unnest(${column((e) => e.tenantId)}::text[], ${column((e) => e.data.sampleId)}::uuid[], ${column((e) => e.streamVersion)}::int[],
+      ${column((e) => CUSTODY_ACTIONS[e.type])}::text[], ${column((e) => e.metadata.actor)}::text[], ${column((e) => e.occurredAt)}::timestamptz[],
+      ${column((e) => e.data.label)}::text[], ${column((e) => e.data.positionId)}::uuid[],
+      ${column((e) => ('fromPositionId' in e.data ? e.data.fromPositionId : null))}::uuid[], ${column((e) => noteOf(e))}::text[])
     ON CONFLICT DO NOTHING`.execute(trx);
 };
