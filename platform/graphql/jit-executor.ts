@@ -1,5 +1,24 @@
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import { BREAK, defaultFieldResolver, execute, GraphQLError, isObjectType, visit, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  BREAK,
+  defaultFieldResolver,
+  execute,
+  getNamedType,
+  GraphQLError,
+  isObjectType,
+  Kind,
+  parseType,
+  print,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type ASTNode,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type VariableDefinitionNode,
+  type VariableNode,
+} from 'graphql';
 import { LAZY_FIELDS } from './connection.js';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
@@ -21,19 +40,18 @@ const asGraphQLError = (error: Pick<GraphQLError, 'message' | 'path' | 'location
   return converted;
 };
 
-/** A document graphql-js executes: it holds a string literal (see hasStringLiteral). */
+/** A document graphql-js executes: it keeps a string literal hoisting could not move (see hoistStringLiterals). */
 const INTERPRETED = Symbol('interpreted');
 
-/**
- * Whether a document holds a string literal anywhere (an argument, a default value). graphql-jit
- * writes literal arguments into the code it compiles, through JSON.stringify and then a replacement
- * that turns a string starting with its public date marker into `new Date(…)` of whatever follows:
- * a client's string literal could become code. Such documents run on graphql-js; the gateway's own
- * fetches (entities, and operations with variables) carry none and are compiled.
- */
-const hasStringLiteral = (document: DocumentNode): boolean => {
+/** Names of the variables literals become; a document already using one is not rewritten. */
+const HOISTED_PREFIX = '__tracseq_literal_';
+
+/** Built-in scalars whose literal and variable forms coerce alike; a custom scalar's may not. */
+const HOISTABLE = new Set(['String', 'ID']);
+
+const hasStringLiteral = (node: ASTNode): boolean => {
   let found = false;
-  visit(document, {
+  visit(node, {
     StringValue() {
       found = true;
       return BREAK;
@@ -43,6 +61,56 @@ const hasStringLiteral = (document: DocumentNode): boolean => {
 };
 
 /**
+ * The document with every string literal of a field argument turned into a variable of the type
+ * expected there, and those variables' values. graphql-jit writes literal arguments into the code
+ * it compiles (through JSON.stringify, then a replacement that turns a string starting with its
+ * public date marker into `new Date(…)` of whatever follows): a client's literal could become
+ * code. As variables they are data, and documents differing only in their literals (a search
+ * term, a barcode) share one compiled function. Null when a literal stays (a variable's default, a
+ * directive's argument, a custom scalar's): such a document runs on graphql-js.
+ */
+export const hoistStringLiterals = (schema: GraphQLSchema, document: DocumentNode): { document: DocumentNode; values: Record<string, string> } | null => {
+  const typeInfo = new TypeInfo(schema);
+  const values: Record<string, string> = {};
+  const definitions: VariableDefinitionNode[] = [];
+  let refused = false;
+  const rewritten = visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      VariableDefinition: () => false,
+      Directive: () => false,
+      Variable(node) {
+        if (node.name.value.startsWith(HOISTED_PREFIX)) refused = true;
+      },
+      StringValue(node) {
+        const type = typeInfo.getInputType();
+        if (!type || !HOISTABLE.has(getNamedType(type).name)) {
+          refused = true;
+          return BREAK;
+        }
+        const variable: VariableNode = { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: `${HOISTED_PREFIX}${definitions.length}` } };
+        values[variable.name.value] = node.value;
+        definitions.push({ kind: Kind.VARIABLE_DEFINITION, variable, type: parseType(String(type)) });
+        return variable;
+      },
+    }),
+  );
+  if (refused || hasStringLiteral(rewritten)) return null;
+  if (definitions.length === 0) return { document, values };
+  // Fragments may hold literals too: every operation declares them all (unused ones are harmless).
+  const withDefinitions = {
+    ...rewritten,
+    definitions: rewritten.definitions.map((definition) =>
+      definition.kind === Kind.OPERATION_DEFINITION ? { ...definition, variableDefinitions: [...(definition.variableDefinitions ?? []), ...definitions] } : definition,
+    ),
+  };
+  return { document: withDefinitions, values };
+};
+
+/** Compiled operations shared by documents that differ only in their string literals. */
+const SHARED_COMPILED = 1000;
+
+/**
  * Apollo Server executing a subgraph's operations with graphql-jit instead of graphql-js: each parsed
  * document (Apollo Server keeps them by query hash) is compiled once per operation into a function,
  * which skips most of graphql-js's per-field work (argument and type lookups, a promise per object
@@ -50,27 +118,48 @@ const hasStringLiteral = (document: DocumentNode): boolean => {
  * entities each: the subgraphs' CPU per federated page fell by a fifth or more (docs/performance.md).
  * Apollo Server takes an executor only from a gateway, so this is one: a fixed schema and its executor.
  */
-export const jitGateway = (schema: GraphQLSchema): GatewayInterface => {
+export const jitGateway = (schema: GraphQLSchema): GatewayInterface & { compiledCount(): number } => {
   callLazyFields(schema);
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | ExecutionResult | typeof INTERPRETED>>();
+  let compilations = 0;
+  const compileNow = (document: DocumentNode, operationName: string | undefined) => {
+    compilations++;
+    return compileQuery(schema, document, operationName);
+  };
+  type Plan = { query: CompiledQuery | ExecutionResult | typeof INTERPRETED; values: Record<string, string> | null };
+  const plans = new WeakMap<DocumentNode, Map<string, Plan>>();
+  const byText = new Map<string, CompiledQuery | ExecutionResult>();
+  const planOf = (document: DocumentNode, operationName: string | undefined): Plan => {
+    const hoisted = hoistStringLiterals(schema, document);
+    if (!hoisted) return { query: INTERPRETED, values: null };
+    if (hoisted.document === document) return { query: compileNow(document, operationName), values: null };
+    const key = `${operationName ?? ''}\u0000${print(hoisted.document)}`;
+    let query = byText.get(key);
+    if (!query) {
+      query = compileNow(hoisted.document, operationName);
+      byText.set(key, query);
+      if (byText.size > SHARED_COMPILED) byText.delete(byText.keys().next().value!);
+    }
+    return { query, values: hoisted.values };
+  };
   const compile = (document: DocumentNode, operationName: string | undefined) => {
-    let byName = compiled.get(document);
-    if (!byName) compiled.set(document, (byName = new Map()));
-    let entry = byName.get(operationName ?? '');
-    if (!entry) byName.set(operationName ?? '', (entry = hasStringLiteral(document) ? INTERPRETED : compileQuery(schema, document, operationName)));
-    return entry;
+    let byName = plans.get(document);
+    if (!byName) plans.set(document, (byName = new Map()));
+    let plan = byName.get(operationName ?? '');
+    if (!plan) byName.set(operationName ?? '', (plan = planOf(document, operationName)));
+    return plan;
   };
   return {
     async load() {
       return {
         schema,
         executor: async (context) => {
-          const query = compile(context.document, context.operationName ?? undefined);
+          const { query, values } = compile(context.document, context.operationName ?? undefined);
           if (query === INTERPRETED) {
             return execute({ schema, document: context.document, operationName: context.operationName, variableValues: context.request.variables, contextValue: context.context });
           }
           if (!isCompiledQuery(query)) return query;
-          const result = (await query.query(undefined, context.context, context.request.variables ?? {})) as ExecutionResult;
+          const variables = values ? { ...context.request.variables, ...values } : (context.request.variables ?? {});
+          const result = (await query.query(undefined, context.context, variables)) as ExecutionResult;
           return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
         },
       };
@@ -80,5 +169,7 @@ export const jitGateway = (schema: GraphQLSchema): GatewayInterface => {
       return () => undefined;
     },
     async stop() {},
+    /** Operations compiled so far (documents sharing a shape after hoisting count once). */
+    compiledCount: () => compilations,
   };
 };

@@ -5,7 +5,7 @@ import { bearer } from '../support/tokens.js';
 /**
  * The subgraphs compile operations with graphql-jit, which writes literal arguments into the code it
  * compiles and turns a string starting with its (public) date marker into `new Date(<the rest>)`.
- * A client's string literal must never become code: a subgraph runs such documents on graphql-js.
+ * A client's string literal must never become code: a subgraph makes it a variable before compiling.
  */
 const DATE_MARKER = '__MAGIC_DATE__33a9e76d_02e0_4128_8e92_3530ad3da74d';
 const SENTINEL = '__tracseqCompiledLiteral';
