@@ -94,6 +94,13 @@ export class LogPeeker {
   private flushing: Promise<void> = Promise.resolve();
   /** Each asking consumer's checkpoint as last read, and when. */
   private readonly seen = new Map<string, { at: Checkpoint; when: number }>();
+  /**
+   * Per set of handled types (one per consumer): the log holds none of them after `since` up to
+   * `to`. A consumer that ignores most events keeps its checkpoint far back (it moves lazily), and
+   * every flush scanned the whole tail after it again; readable events never change, so each is
+   * scanned once. A checkpoint before `since` (a rebuild) is scanned in full.
+   */
+  private readonly clearTo = new WeakMap<ReadonlySet<string>, { since: Checkpoint; to: Checkpoint }>();
   private readonly watchers = new Set<Watcher>();
   /** A watched event left behind an older open transaction, or a failed read: when to read again. */
   private readonly lookAgain = new HorizonBackoff(20);
@@ -274,11 +281,15 @@ export class LogPeeker {
   private peekFrom(at: Checkpoint, handles: ReadonlySet<string>, beyond: ReadonlySet<string> | null, inHand?: (at: Checkpoint) => boolean): Peek {
     if (compareCheckpoints(at, this.from!) < 0) return UNKNOWN;
     const first = this.indexAfter(at);
+    // Not with inHand: an event in hand now is work again if its reaction fails.
+    const clear = inHand ? undefined : this.clearTo.get(handles);
+    const skip = clear && compareCheckpoints(at, clear.since) >= 0 && compareCheckpoints(clear.to, at) > 0 ? clear : undefined;
     let handled = false;
-    for (let i = first; i < this.known.length && !handled; i++) {
+    for (let i = skip ? this.indexAfter(skip.to) : first; i < this.known.length && !handled; i++) {
       const { type, at: position } = this.known[i]!;
       handled = handles.has(type) && !inHand?.(position);
     }
+    if (!handled && !inHand && this.known.length > 0) this.clearTo.set(handles, { since: skip?.since ?? at, to: this.known[this.known.length - 1]!.at });
     let waiting = beyond === null;
     for (const type of beyond ?? []) waiting ||= handles.has(type);
     return { handled, waiting, behind: first < this.known.length };

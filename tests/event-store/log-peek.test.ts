@@ -41,6 +41,29 @@ describe('the log peeker', () => {
     expect(await peeker.peek('reads-beta', B)).toEqual({ handled: false, waiting: false, behind: false });
   });
 
+  it('hears of a handled event after many it ignores, ask after ask, and scans again from a checkpoint moved back (a rebuild)', async () => {
+    const D = new Set(['Delta']);
+    const deltaAt = async (position: string) => {
+      const { transactionId, globalPosition } = parsePosition(position);
+      await pool.query(`UPDATE es.checkpoints SET transaction_id = $1::text::xid8, global_position = $2 WHERE consumer = 'reads-delta'`, [String(transactionId), String(globalPosition)]);
+    };
+    await pool.query(`INSERT INTO es.checkpoints (consumer, transaction_id, global_position) SELECT 'reads-delta', transaction_id, global_position FROM es.checkpoints WHERE consumer = 'reads-alpha'`);
+    for (let i = 0; i < 3; i++) {
+      await store.append(`Ignored-${i}`, 0, [{ type: 'Beta', data: {} }], meta());
+      expect((await peeker.peek('reads-delta', D)).handled, `after ignored event ${i}`).toBe(false);
+    }
+    const delta = await store.append('Delta-1', 0, [{ type: 'Delta', data: {} }], meta());
+    expect((await peeker.peek('reads-delta', D)).handled, 'the handled event after those it had scanned').toBe(true);
+    await deltaAt(delta.position);
+    expect((await peeker.peek('reads-delta', D)).handled).toBe(false);
+    // Rebuilt: its checkpoint goes back before the handled event, which is work again.
+    const start = (await pool.query(`SELECT transaction_id::text, global_position::text FROM es.checkpoints WHERE consumer = 'reads-alpha'`)).rows[0];
+    await deltaAt(`${start.transaction_id}:${start.global_position}`);
+    expect(await peeker.peek('reads-alpha', A), 'keeps the tail from there').toMatchObject({ behind: true });
+    expect((await peeker.peek('reads-delta', D)).handled, 'moved back before it').toBe(true);
+    await at(delta.position);
+  });
+
   it('says "waiting" for a handled event committed behind an older open transaction, and "handled" once it is readable', async () => {
     const release = await holdCommitHorizon(pool);
     let alpha: string;
