@@ -24,7 +24,7 @@ units_in AS MATERIALIZED (
   SELECT u.n - 1 AS unit, u.metadata, u.metadata->>'tenantId' AS tenant_id,
          (u.metadata->>'occurredAt')::timestamptz AS occurred_at, (u.metadata->>'schemaVersion')::int AS schema_version
   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS u(metadata, n)${caller ? `
-  WHERE ${caller.guard}` : ''}),
+  WHERE ${guardOf(caller, 'u.n - 1')}` : ''}),
 streams_in AS (
   SELECT s.n - 1 AS stream, s.unit, s.stream_id, s.stream_type, s.expected,
          coalesce((SELECT max(e.stream_version) FROM es.events e WHERE e.stream_id = s.stream_id), 0) AS version
@@ -68,7 +68,14 @@ UNION ALL
 SELECT 'replay', unit, NULL, NULL, NULL, NULL, NULL${notify ? ', false' : ''} FROM replay${
   caller ? `
 UNION ALL
-SELECT 'guard', 0, NULL, NULL, NULL, NULL, NULL${notify ? ', false' : ''} WHERE ${caller.guard}` : ''}`;
+${
+  'held' in caller
+    ? `SELECT 'guard', g.unit::int, NULL, NULL, NULL, NULL, NULL${notify ? ', false' : ''} FROM (${caller.held}) AS g(unit)`
+    : `SELECT 'guard', 0, NULL, NULL, NULL, NULL, NULL${notify ? ', false' : ''} WHERE ${caller.guard}`
+}` : ''}`;
+
+/** The condition a unit (its 0-based index as SQL) is appended under. */
+const guardOf = (caller: CallerWrites, unit: string): string => ('held' in caller ? `(${unit}) IN (${caller.held})` : caller.guard);
 
 /** APPEND_SQL's parameters are $1 … $16; a caller's own start at $17. */
 export const APPEND_PARAMETER_COUNT = 16;
@@ -78,12 +85,22 @@ export const APPEND_PARAMETER_COUNT = 16;
  * not) and a condition on them (e.g. "the caller still holds its lease"). The events are appended
  * only if the guard holds, and a row of kind 'guard' says it did.
  */
-export interface CallerWrites {
+export type CallerWrites = {
   /** `name AS (INSERT/UPDATE … RETURNING …)`, comma-separated, parameters from $17. */
   ctes: string;
-  /** A boolean SQL expression over the CTEs, e.g. `EXISTS (SELECT 1 FROM owned)`. */
-  guard: string;
-}
+} & (
+  | {
+      /** One unit: a boolean SQL expression over the CTEs, e.g. `EXISTS (SELECT 1 FROM owned)`. */
+      guard: string;
+    }
+  | {
+      /**
+       * Several units, each with its own guard: a query over the CTEs of the (0-based) indexes of the
+       * units whose guard holds, e.g. `SELECT unit FROM owned`. The others append nothing.
+       */
+      held: string;
+    }
+);
 
 /**
  * The caller's rows and its events in ONE statement: atomic without a transaction, one round trip

@@ -289,10 +289,20 @@ export class EventStore {
    * caller's guard is what decides (streams' unique versions still refuse a concurrent writer).
    */
   async appendWith(statement: { name: string; text: string }, unit: AppendUnit, callerValues: readonly unknown[]): Promise<{ held: boolean; result: AppendResult | null }> {
-    if (unit.idempotency) throw new Error('appendWith takes no idempotency key');
-    if (unit.streams.some((stream) => stream.expectedVersion !== null)) throw new Error('appendWith takes no expected versions');
-    const { rows } = await this.pool.query<AppendRow>({ ...statement, values: [...appendParameters([unit]), ...callerValues] });
-    return { held: rows.some((row) => row.kind === 'guard'), result: appendResultOf(rows, unit) };
+    return (await this.appendManyWith(statement, [unit], callerValues))[0]!;
+  }
+
+  /**
+   * appendWith for several units in one statement, each under its own guard (a statement built with
+   * `held`): one round trip and one commit for all, e.g. the transitions of many sagas at once.
+   */
+  async appendManyWith(statement: { name: string; text: string }, units: readonly AppendUnit[], callerValues: readonly unknown[]): Promise<Array<{ held: boolean; result: AppendResult | null }>> {
+    if (units.some((unit) => unit.idempotency)) throw new Error('appendWith takes no idempotency key');
+    if (units.some((unit) => unit.streams.some((stream) => stream.expectedVersion !== null))) throw new Error('appendWith takes no expected versions');
+    const { rows } = await this.pool.query<AppendRow>({ ...statement, values: [...appendParameters(units), ...callerValues] });
+    const byUnit = units.map((): AppendRow[] => []);
+    for (const row of rows) byUnit[row.unit]!.push(row);
+    return units.map((unit, index) => ({ held: byUnit[index]!.some((row) => row.kind === 'guard'), result: appendResultOf(byUnit[index]!, unit) }));
   }
 
   private async writeBatch(units: AppendUnit[], notify: boolean): Promise<Outcome[]> {

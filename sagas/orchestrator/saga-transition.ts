@@ -50,34 +50,50 @@ const traceOf = ({ trace_context: trace }: SagaRow): TraceCarrier =>
   trace?.traceparent ? { traceparent: trace.traceparent, ...(trace.tracestate ? { tracestate: trace.tracestate } : {}) } : {};
 
 /**
- * The instance row (only while this worker holds the lease), the step rows and the saga's events in
- * one statement: atomic without a transaction, one round trip per transition (BEGIN, two writes and
- * COMMIT before). The text is constant, so it is prepared once per connection.
+ * The instance rows (each only while this worker holds its lease), their step rows and the sagas'
+ * events, for any number of sagas' transitions in one statement: atomic without a transaction, one
+ * round trip and one commit for every transition ready at once (BEGIN, two writes and COMMIT per
+ * transition before). A saga whose lease is gone has nothing written, the others are. The text is
+ * constant, so it is prepared once per connection.
  */
-export const TRANSITION_STATEMENT = {
-  name: 'tracseq_saga_transition',
+export const TRANSITIONS_STATEMENT = {
+  name: 'tracseq_saga_transitions',
   text: appendSqlWith({
-    ctes: `owned AS (
-      UPDATE sagas.instances SET status = ${$(1)}, current_step = ${$(2)}, data = ${$(3)}::jsonb, last_position = ${$(4)}, error = ${$(5)},
-        error_code = ${$(6)}, timed_out = ${$(7)}, finished_at = ${$(8)}, next_run_at = coalesce(${$(9)}, next_run_at),
-        lease_owner = ${$(10)}, lease_until = ${$(11)}
-      WHERE id = ${$(12)} AND lease_owner = ${$(13)} RETURNING id),
+    ctes: `moved AS (
+      SELECT * FROM ROWS FROM (unnest(${$(1)}::uuid[]), unnest(${$(2)}::text[]), unnest(${$(3)}::int[]), jsonb_array_elements(${$(4)}::jsonb),
+          unnest(${$(5)}::text[]), unnest(${$(6)}::text[]), unnest(${$(7)}::text[]), unnest(${$(8)}::boolean[]), unnest(${$(9)}::timestamptz[]),
+          unnest(${$(10)}::timestamptz[]), unnest(${$(11)}::text[]), unnest(${$(12)}::timestamptz[]))
+        WITH ORDINALITY AS x(id, status, current_step, data, last_position, error, error_code, timed_out, finished_at, next_run_at, lease_owner, lease_until, n)),
+    owned AS (
+      UPDATE sagas.instances i SET status = x.status, current_step = x.current_step, data = x.data, last_position = x.last_position, error = x.error,
+        error_code = x.error_code, timed_out = x.timed_out, finished_at = x.finished_at, next_run_at = coalesce(x.next_run_at, i.next_run_at),
+        lease_owner = x.lease_owner, lease_until = x.lease_until
+      FROM moved x WHERE i.id = x.id AND i.lease_owner = ${$(13)} RETURNING i.id, x.n - 1 AS unit),
     steps_written AS (
-      UPDATE sagas.steps s SET status = x.status, attempts = x.attempts, undo_attempts = x.undo_attempts, last_error = x.last_error,
-        started_at = x.started_at, finished_at = x.finished_at
-      FROM unnest(${$(14)}::int[], ${$(15)}::text[], ${$(16)}::int[], ${$(17)}::int[], ${$(18)}::text[], ${$(19)}::timestamptz[], ${$(20)}::timestamptz[])
-        AS x(idx, status, attempts, undo_attempts, last_error, started_at, finished_at)
-      WHERE s.saga_id = (SELECT id FROM owned) AND s.idx = x.idx RETURNING s.idx)`,
-    guard: 'EXISTS (SELECT 1 FROM owned)',
+      UPDATE sagas.steps s SET status = y.status, attempts = y.attempts, undo_attempts = y.undo_attempts, last_error = y.last_error,
+        started_at = y.started_at, finished_at = y.finished_at
+      FROM unnest(${$(14)}::uuid[], ${$(15)}::int[], ${$(16)}::text[], ${$(17)}::int[], ${$(18)}::int[], ${$(19)}::text[], ${$(20)}::timestamptz[], ${$(21)}::timestamptz[])
+        AS y(saga_id, idx, status, attempts, undo_attempts, last_error, started_at, finished_at)
+      WHERE s.saga_id = y.saga_id AND s.idx = y.idx AND y.saga_id IN (SELECT id FROM owned) RETURNING s.idx)`,
+    held: 'SELECT unit FROM owned',
   }),
 };
 
-/** The transition's append unit and the statement's own parameters ($17 …). */
+/** One saga's transition as TRANSITIONS_STATEMENT writes it: its append unit and its rows. */
+export interface PersistedTransition {
+  unit: AppendUnit;
+  saga: SagaRow;
+  steps: readonly StepRow[];
+  nextRunAt: Date | null;
+  lease: { owner: string | null; until: Date | null };
+}
+
+/** The transition's append unit and rows, as TRANSITIONS_STATEMENT takes them. */
 export const persisted = (
   after: { saga: SagaRow; steps: readonly StepRow[] },
   transition: Transition,
   lease: { owner: string; until: Date },
-): { unit: AppendUnit; values: unknown[] } => {
+): PersistedTransition => {
   const { saga, steps } = after;
   const released = transition.saga.lease_owner === null;
   const events = (transition.events ?? []).map((event) => ({
@@ -96,11 +112,23 @@ export const persisted = (
       // saga's events (the SAGA_FAILED alert, the audit trail) joins that trace too.
       metadata: { tenantId: saga.tenant_id, actor: saga.actor, correlationId: saga.correlation_id, occurredAt: new Date().toISOString(), ...traceOf(saga) },
     },
-    values: [
-      saga.status, saga.current_step, JSON.stringify(saga.data), saga.last_position, saga.error, saga.error_code, saga.timed_out, saga.finished_at,
-      transition.saga.next_run_at ?? null, released ? null : lease.owner, released ? null : lease.until, saga.id, lease.owner,
-      steps.map((s) => s.idx), steps.map((s) => s.status), steps.map((s) => s.attempts), steps.map((s) => s.undo_attempts),
-      steps.map((s) => s.last_error), steps.map((s) => s.started_at), steps.map((s) => s.finished_at),
-    ],
+    saga,
+    steps,
+    nextRunAt: transition.saga.next_run_at ?? null,
+    lease: released ? { owner: null, until: null } : lease,
   };
+};
+
+/** TRANSITIONS_STATEMENT's own parameters ($17 …) for transitions of sagas this worker (`owner`) holds. */
+export const transitionParameters = (transitions: readonly PersistedTransition[], owner: string): unknown[] => {
+  const sagas = transitions.map((t) => t.saga);
+  const steps = transitions.flatMap((t) => t.steps.map((step) => ({ sagaId: t.saga.id, step })));
+  return [
+    sagas.map((s) => s.id), sagas.map((s) => s.status), sagas.map((s) => s.current_step), JSON.stringify(sagas.map((s) => s.data)),
+    sagas.map((s) => s.last_position), sagas.map((s) => s.error), sagas.map((s) => s.error_code), sagas.map((s) => s.timed_out),
+    sagas.map((s) => s.finished_at), transitions.map((t) => t.nextRunAt), transitions.map((t) => t.lease.owner), transitions.map((t) => t.lease.until),
+    owner,
+    steps.map((s) => s.sagaId), steps.map((s) => s.step.idx), steps.map((s) => s.step.status), steps.map((s) => s.step.attempts),
+    steps.map((s) => s.step.undo_attempts), steps.map((s) => s.step.last_error), steps.map((s) => s.step.started_at), steps.map((s) => s.step.finished_at),
+  ];
 };

@@ -10,7 +10,8 @@ import { inStoredTrace } from '../../platform/tracing/propagation.js';
 import { backoff, DEFAULT_RETRY, PermanentStepError, type SagaDefinition, type SagaStep, type StepContext } from './saga-definition.js';
 import type { SagaRow, StepRow } from './saga-schema.js';
 import { SAGAS_CHANNEL } from './saga-starter.js';
-import { applyTransition, attemptOf, persisted, TRANSITION_STATEMENT, type Transition } from './saga-transition.js';
+import { applyTransition, attemptOf, persisted, type Transition } from './saga-transition.js';
+import { TransitionWriter } from './transition-writer.js';
 import { subgraphCaller } from './subgraph-client.js';
 
 /**
@@ -25,7 +26,7 @@ export type FaultHook = (point: FaultPoint, where: { sagaId: string; step: strin
 
 export interface SagaWorkerOptions {
   db: Kysely<any>;
-  /** Writes each transition's rows and events in one statement (EventStore.appendWith). */
+  /** Writes transitions' rows and events, those ready at once in one statement (EventStore.appendManyWith). */
   store: EventStore;
   definitions: ReadonlyArray<SagaDefinition<any>>;
   subgraphUrls: Record<string, string>;
@@ -85,9 +86,11 @@ export class SagaWorker {
   private readonly loop: LeaderLoop;
   /** Keep-alive connections to the subgraphs, shared by every step this worker runs. */
   private readonly http = new Agent({ keepAliveTimeout: 30_000 });
+  private readonly writer: TransitionWriter;
 
   constructor(private readonly options: SagaWorkerOptions) {
     this.definitions = new Map(options.definitions.map((definition) => [definition.type, definition]));
+    this.writer = new TransitionWriter(options.store, this.id);
     this.signer = new IdentitySigner(options.internalSecret);
     this.leaseMs = options.leaseMs ?? 30_000;
     this.concurrency = options.concurrency ?? 16;
@@ -373,15 +376,15 @@ export class SagaWorker {
   }
 
   /**
-   * Persists a transition in one statement, only while this worker holds the lease (renewing it
+   * Persists a transition in one statement (shared with other sagas' transitions ready at the same
+   * time: TransitionWriter), only while this worker holds the lease (renewing it
    * unless the change releases it): the instance row, the step rows and the saga's events, which
    * feed sagaUpdated subscribers, the audit trail and the SAGA_FAILED alert. All of it or none of it.
    * Recording a step's attempt before it runs is a transition without events.
    */
   private async transition(saga: SagaRow, steps: StepRow[], transition: Transition): Promise<SagaRow> {
     const after = applyTransition(saga, steps, transition);
-    const { unit, values } = persisted(after, transition, { owner: this.id, until: new Date(Date.now() + this.leaseMs) });
-    const { held } = await this.options.store.appendWith(TRANSITION_STATEMENT, unit, values);
+    const held = await this.writer.write(persisted(after, transition, { owner: this.id, until: new Date(Date.now() + this.leaseMs) }));
     if (!held) throw new LeaseLost(`lost the lease on saga ${saga.id}`);
     for (const row of after.steps) steps[row.idx] = row;
     const last = transition.events?.at(-1);

@@ -170,6 +170,25 @@ describe('append', () => {
     await expect(store.appendWith(statement, { ...unit(4), streams: [{ streamId: 'Owned-r1', expectedVersion: 1, events: [evt(4)] }] }, ['r1', 'me'])).rejects.toThrow(/no expected versions/);
   });
 
+  it('appendManyWith appends each unit under its own guard in one statement', async () => {
+    await pool.query('CREATE TABLE IF NOT EXISTS append_many_rows (id text PRIMARY KEY, owner text NOT NULL, n int NOT NULL)');
+    await pool.query(`INSERT INTO append_many_rows VALUES ('m1', 'me', 0), ('m2', 'someone else', 0), ('m3', 'me', 0)`);
+    const statement = {
+      name: 'test_append_many_with',
+      text: appendSqlWith({
+        ctes: `owned AS (UPDATE append_many_rows r SET n = n + 1 FROM unnest($${APPEND_PARAMETER_COUNT + 1}::text[]) WITH ORDINALITY AS x(id, k)
+          WHERE r.id = x.id AND r.owner = $${APPEND_PARAMETER_COUNT + 2} RETURNING x.k - 1 AS unit)`,
+        held: 'SELECT unit FROM owned',
+      }),
+    };
+    const unit = (id: string) => ({ streams: [{ streamId: `Many-${id}`, expectedVersion: null, events: [evt(1)] }], metadata: meta() });
+    const written = await store.appendManyWith(statement, ['m1', 'm2', 'm3'].map(unit), [['m1', 'm2', 'm3'], 'me']);
+    expect(written.map((w) => w.held)).toEqual([true, false, true]);
+    expect(written.map((w) => w.result?.versions ?? null)).toEqual([[1], null, [1]]);
+    expect([await countRows('Many-m1'), await countRows('Many-m2'), await countRows('Many-m3')]).toEqual([1, 0, 1]);
+    expect((await pool.query(`SELECT id, n FROM append_many_rows ORDER BY id`)).rows).toEqual([{ id: 'm1', n: 1 }, { id: 'm2', n: 0 }, { id: 'm3', n: 1 }]);
+  });
+
   it('reads a stream only within its tenant', async () => {
     await store.append('Counter-t', 0, [evt(1)], meta('lab-a'));
     expect(await store.readStream('Counter-t', { tenantId: 'lab-b' })).toEqual([]);
