@@ -137,6 +137,8 @@ describe('states kept in memory between commands', () => {
     });
     return { loads, commands: new CommandHandler(wrapped) };
   };
+  /** Two processes' handlers over one log, and a new stream. */
+  const twoProcesses = () => ({ here: new CommandHandler(store), elsewhere: new CommandHandler(store), id: crypto.randomUUID() });
 
   it('decides a second command on a stream this handler wrote without loading it', async () => {
     const { loads, commands } = counting();
@@ -156,9 +158,7 @@ describe('states kept in memory between commands', () => {
   });
 
   it('refuses from the stream, not from a state another writer made stale', async () => {
-    const here = counting().commands;
-    const elsewhere = new CommandHandler(store);
-    const id = crypto.randomUUID();
+    const { here, elsewhere, id } = twoProcesses();
     await here.execute(gate, id, open, context);
     await elsewhere.execute(gate, id, close, context);
     // Cached "open" would allow closing; the stream says it is closed.
@@ -167,9 +167,7 @@ describe('states kept in memory between commands', () => {
   });
 
   it('writes what the stream allows when a stale state would have refused', async () => {
-    const here = counting().commands;
-    const elsewhere = new CommandHandler(store);
-    const id = crypto.randomUUID();
+    const { here, elsewhere, id } = twoProcesses();
     await here.execute(gate, id, open, context);
     await here.execute(gate, id, close, context);
     await elsewhere.execute(gate, id, open, context);
@@ -180,9 +178,7 @@ describe('states kept in memory between commands', () => {
   });
 
   it('answers a client expectedVersion by the stream, not by a stale state', async () => {
-    const here = counting().commands;
-    const elsewhere = new CommandHandler(store);
-    const id = crypto.randomUUID();
+    const { here, elsewhere, id } = twoProcesses();
     await here.execute(gate, id, open, context);
     await elsewhere.execute(gate, id, close, context);
     const reopened = await here.execute(gate, id, open, context, { expectedVersion: 2 });
@@ -191,8 +187,7 @@ describe('states kept in memory between commands', () => {
   });
 
   it('keeps its states frozen: a caller cannot change the next decision', async () => {
-    const here = counting().commands;
-    const id = crypto.randomUUID();
+    const { here, id } = twoProcesses();
     const opened = await here.execute(gate, id, open, context);
     expect(() => {
       (opened.state as { open: boolean }).open = false;

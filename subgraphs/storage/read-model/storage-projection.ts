@@ -149,7 +149,8 @@ interface UnitCounts {
   changed: boolean;
 }
 
-const keyOf = (tenantId: string, id: string) => `${tenantId}/${id}`;
+/** Row ids come back as PostgreSQL prints uuids (lower case); events carry them as written. */
+const keyOf = (tenantId: string, id: string) => `${tenantId}/${id.toLowerCase()}`;
 
 /**
  * Position changes in log order, as one by one: a change applies only past the row's version (a
