@@ -45,6 +45,8 @@ export class ConsistencyWaiter {
   private readonly consumers: string;
   /** One check of the log per position at a time, whatever the number of requests waiting for it. */
   private readonly checking = new Map<string, Promise<Set<string>>>();
+  /** Counts checkpoint moves: a wait whose first check began before one asks again (see waitFor). */
+  private moves = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -77,6 +79,7 @@ export class ConsistencyWaiter {
     const previous = this.known.get(consumer);
     if (previous && compareCheckpoints(previous, checkpoint) >= 0) return;
     this.known.set(consumer, checkpoint);
+    this.moves++;
     this.changes.emit('change');
   }
 
@@ -147,6 +150,7 @@ export class ConsistencyWaiter {
     if (this.reached(target)) return true;
     // Caught up: at or past the target, or with nothing of its types left to apply up to it.
     const caughtUp = async () => this.reached(target, this.idleFromMemory(target) ?? (await this.check(position, target)));
+    const movesBefore = this.moves;
     if (await caughtUp()) return true;
     return new Promise((resolve) => {
       let done = false;
@@ -181,6 +185,10 @@ export class ConsistencyWaiter {
         resolve(result);
       };
       this.changes.on('change', onChange);
+      // A checkpoint that moved while the first check's query ran was heard before anyone listened,
+      // and that check's answer may predate it ("an event to apply" when it has just been applied):
+      // ask again, or the wait would sleep until its timeout.
+      if (this.moves !== movesBefore) onChange();
     });
   }
 }

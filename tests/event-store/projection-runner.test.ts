@@ -4,7 +4,7 @@ import { readCheckpoint } from '../../event-store/checkpoints.js';
 import { ConsistencyWaiter, PENDING_SQL } from '../../event-store/consistency.js';
 import { logPeeker } from '../../event-store/log-peek.js';
 import { compareCheckpoints, formatCheckpoint, parsePosition } from '../../event-store/position.js';
-import { ProjectionRunner } from '../../event-store/projection-runner.js';
+import { CHECKPOINTS_CHANNEL, ProjectionRunner } from '../../event-store/projection-runner.js';
 import type { EventConsumer } from '../../event-store/projection.js';
 import type { StoredEvent } from '../../event-store/types.js';
 import { meta } from '../support/event-store.js';
@@ -175,6 +175,38 @@ describe('the postgres projection runner', () => {
     }
     expect(await waiting, 'caught up: nothing it handles up to the position').toBe(true);
     expect(compareCheckpoints(await readCheckpoint(fx.db, name), parsePosition(position)), 'its checkpoint has not moved over the ignored event').toBeLessThan(0);
+  });
+
+  it('read-your-writes hears a checkpoint that moved while its first check was being answered', async () => {
+    const name = 'moved-mid-check';
+    const consumer = fx.logging(name);
+    await fx.pool.query(`INSERT INTO es.checkpoints (consumer, transaction_id, global_position) VALUES ($1, '0', 0) ON CONFLICT DO NOTHING`, [name]);
+    const handled = await fx.store.append(`Mid-${crypto.randomUUID()}`, 0, [fx.tick(name)], meta());
+    const { position } = await fx.store.append(`Mid-${crypto.randomUUID()}`, 0, [fx.tick('someone-else')], meta());
+    const applied = parsePosition(handled.position);
+    const waiter = new ConsistencyWaiter(fx.pool, fx.listener, [consumer]);
+    await waiter.start();
+    // The first check reads "an event to apply"; before its answer arrives the runner applies that
+    // event, moving its checkpoint up to (not past) the ignored one, and the move is heard.
+    const query = fx.pool.query.bind(fx.pool);
+    let moved = false;
+    fx.pool.query = (async (...args: Parameters<typeof query>) => {
+      const answer = await query(...args);
+      if (args[0] === PENDING_SQL && !moved) {
+        moved = true;
+        await query(`UPDATE es.checkpoints SET transaction_id = $2::text::xid8, global_position = $3 WHERE consumer = $1`, [name, String(applied.transactionId), String(applied.globalPosition)]);
+        await query(`SELECT pg_notify($1, $2)`, [CHECKPOINTS_CHANNEL, `${name} ${handled.position}`]);
+        await waitUntil(() => waiter.furthest() === handled.position, 5000, 'the move heard');
+      }
+      return answer;
+    }) as typeof query;
+    try {
+      expect(await waiter.waitFor(position, 3000), 'nothing it handles left up to the position').toBe(true);
+      expect(moved).toBe(true);
+    } finally {
+      fx.pool.query = query;
+      waiter.stop();
+    }
   });
 
   it('answers read-your-writes from the shared tail without a query when nothing it handles lies up to the position', async () => {
