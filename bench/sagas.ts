@@ -3,6 +3,7 @@
  * durations, with 1 and with 4 saga worker processes against the same subgraphs, side by side; a
  * single saga at a time on an otherwise idle system; and where each step's time goes.
  *   npm run bench:sagas       BENCH_SAGAS=100 for a quick look (sagas per run, default 300)
+ * Each configuration first runs BENCH_WARM_UP_SAGAS (default 100) unmeasured sagas.
  * BENCH_SAGA_WORKERS=1 runs only the 1-worker configuration (default "1,4"); BENCH_CPU_PROF=<dir>
  * writes a CPU profile of every spawned service there. Besides the wall-clock rate it prints the CPU
  * seconds each process role used and the CPU per saga: on a machine shared with other work the rate
@@ -15,6 +16,8 @@ import { benchPostgres, cpuSeconds, percentile, postgresCpuSeconds, spawnService
 
 const total = Number(process.env.BENCH_SAGAS ?? '300');
 const IDLE_SAGAS = Number(process.env.BENCH_IDLE_SAGAS ?? '20');
+/** Sagas run (not measured) before each configuration's measured run: every process past its JIT warm-up. */
+const WARM_UP_SAGAS = Number(process.env.BENCH_WARM_UP_SAGAS ?? '100');
 /** Worker counts to run, e.g. BENCH_SAGA_WORKERS=1 while profiling one configuration. */
 const WORKER_COUNTS = (process.env.BENCH_SAGA_WORKERS ?? '1,4').split(',').map(Number);
 const PORTS = { samples: 4201, storage: 4202, sequencing: 4203, notifications: 4204, sagas: 4205 };
@@ -67,12 +70,24 @@ const run = async (workers: number, databaseUrl: string, postmaster: number | nu
     };
     const site = (await setup(`mutation { createStorageUnit(input: { name: "Site", kind: FACILITY }) { position unit { id } } }`)).unit.id;
     const freezer = (await setup(`mutation($p: ID) { createStorageUnit(input: { name: "F", kind: FREEZER, zone: MINUS_80, parentId: $p }) { position unit { id } } }`, { p: site })).unit.id;
-    for (let b = 0; b < Math.ceil((total + IDLE_SAGAS) / 480); b++) {
+    for (let b = 0; b < Math.ceil((total + IDLE_SAGAS + WARM_UP_SAGAS) / 480); b++) {
       await setup(`mutation($p: ID) { createStorageUnit(input: { name: "Box ${b}", kind: BOX, rows: 20, columns: 24, parentId: $p }) { position unit { id } } }`, { p: freezer });
     }
     const submit = async (barcode: string) =>
       (await call(url('sagas'), `mutation($i: SubmitSampleInput!) { submitSample(input: $i) { position saga { id } } }`, { i: { sample: { barcode, sampleType: 'DNA' }, storageUnitId: freezer } })).saga.id as string;
     const open = async () => (await db.query(`SELECT count(*) FILTER (WHERE status IN ('RUNNING','COMPENSATING'))::int AS open FROM sagas.instances`)).rows[0].open as number;
+    /** Submits `count` sagas in waves of 20, as a lab's intake would, not all at once. */
+    const submitWaves = async (count: number, prefix: string) => {
+      for (let i = 0; i < count; i += 20) {
+        await Promise.all(Array.from({ length: Math.min(20, count - i) }, (_, j) => submit(`${prefix}-${String(i + j).padStart(5, '0')}`)));
+      }
+    };
+    const settled = async (what: string) => {
+      for (const started = Date.now(); (await open()) > 0; ) {
+        if (Date.now() - started > 600_000) throw new Error(`${what} did not finish in 10 minutes`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
 
     // One saga at a time on an idle system (the 1-worker run only: what a single lab technician sees).
     const idle: number[] = [];
@@ -96,21 +111,25 @@ const run = async (workers: number, databaseUrl: string, postmaster: number | nu
       await db.query(`DELETE FROM sagas.steps; DELETE FROM sagas.instances`);
     }
 
+    // Warm-up (not measured): with 4 workers each process would otherwise spend the measured run's
+    // first seconds compiling its hot paths, which the 1-worker run did during its idle sagas.
+    if (WARM_UP_SAGAS > 0) {
+      await submitWaves(WARM_UP_SAGAS, `SAGA-WARM-${workers}`);
+      await settled('warm-up sagas');
+      const { rows: unfinished } = await db.query(`SELECT count(*)::int AS n FROM sagas.instances WHERE status <> 'COMPLETED'`);
+      if (unfinished[0].n > 0) throw new Error(`${unfinished[0].n} warm-up sagas did not complete`);
+      await db.query(`DELETE FROM sagas.steps; DELETE FROM sagas.instances`);
+    }
+
     // Which process the run's CPU goes to (2 cores: whichever saturates one is the bottleneck).
     const cpuNow = () => ({ subgraphs: cpuSeconds(services[0]!.pid, { children: true }), workers: services.slice(1).reduce((sum, s) => sum + cpuSeconds(s.pid, { children: true }), 0), postgres: postgresCpuSeconds(postmaster) });
     const statements = statementProfile(db);
     await statements.reset();
     const cpuBefore = cpuNow();
     const started = Date.now();
-    // Submitted in waves, as a lab's intake would, not all at once.
-    for (let i = 0; i < total; i += 20) {
-      await Promise.all(Array.from({ length: Math.min(20, total - i) }, (_, j) => submit(`SAGA-BENCH-${workers}-${String(i + j).padStart(5, '0')}`)));
-    }
+    await submitWaves(total, `SAGA-BENCH-${workers}`);
     const submittedIn = Date.now() - started;
-    while ((await open()) > 0) {
-      if (Date.now() - started > 600_000) throw new Error('sagas did not finish in 10 minutes');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await settled('sagas');
     const cpuAfter = cpuNow();
     const cpu = Object.fromEntries(Object.entries(cpuAfter).map(([role, after]) => [role, after - cpuBefore[role as keyof typeof cpuBefore]])) as typeof cpuAfter;
     const { rows } = await db.query(`SELECT id, status, error, extract(epoch FROM finished_at - started_at) * 1000 AS ms, finished_at FROM sagas.instances`);
@@ -149,7 +168,7 @@ const main = async () => {
     }
     const one = results.find((r) => r.workers === 1);
     const four = results.find((r) => r.workers === 4);
-    console.log(`\n${total} submitSample sagas per run (6 steps each, notify skipped; submitted in waves of 20), 2 cores\n`);
+    console.log(`\n${total} submitSample sagas per run (6 steps each, notify skipped; submitted in waves of 20) after ${WARM_UP_SAGAS} unmeasured ones, 2 cores\n`);
     console.log(table(['workers', 'completed', 'not completed', 'sagas/s', 'p50 ms', 'p95 ms', 'submission s'], [
       ...results.map((r) => [`${r.workers} worker${r.workers > 1 ? 's' : ''} (16 sagas each at once)`, r.completed, r.other, r.rate.toFixed(1), r.p50.toFixed(0), r.p95.toFixed(0), (r.submittedIn / 1000).toFixed(1)]),
       ...(one && four ? [['**4 workers / 1 worker**', '', '', (four.rate / one.rate).toFixed(2), '', '', '']] : []),
