@@ -352,6 +352,15 @@ export class EventStore {
     return stored;
   }
 
+  /**
+   * A stream's events and what a first use of an idempotency key stored (null if unused), in one
+   * statement: loadStreams under a state schema no snapshot is saved with (deciders count from 1).
+   */
+  async readStreamWithKey(streamId: string, tenantId: string, idempotency: IdempotencyClaim): Promise<{ events: StoredEvent[]; idempotent: AppendResult | null }> {
+    const { streams, idempotent } = await this.loadStreams([{ streamId, stateSchema: 0 }], tenantId, idempotency);
+    return { events: streams[0]!.events, idempotent };
+  }
+
   /** The first result stored under an idempotency key, if that key was used. */
   async findIdempotent(tenantId: string, { scope, key }: IdempotencyClaim): Promise<AppendResult | null> {
     const found = await this.pool.query<KeyColumns>({ name: 'tracseq_find_idempotent', text: `${IDEMPOTENT_RESULT} WHERE k.tenant_id = $1 AND k.scope = $2 AND k.key = $3`, values: [tenantId, scope, key] });
@@ -552,6 +561,8 @@ export class EventStore {
   }
 
   async saveSnapshot(streamId: string, tenantId: string, version: number, stateSchema: number, state: unknown): Promise<void> {
+    // Schema 0 is readStreamWithKey's "never a snapshot".
+    if (!Number.isInteger(stateSchema) || stateSchema < 1) throw new Error(`state schemas count from 1, not ${stateSchema}`);
     await this.pool.query(
       `INSERT INTO es.snapshots (stream_id, tenant_id, version, state_schema, state) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, state_schema = excluded.state_schema,

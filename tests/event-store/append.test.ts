@@ -189,6 +189,19 @@ describe('append', () => {
     expect((await pool.query(`SELECT id, n FROM append_many_rows ORDER BY id`)).rows).toEqual([{ id: 'm1', n: 1 }, { id: 'm2', n: 0 }, { id: 'm3', n: 1 }]);
   });
 
+  it("readStreamWithKey gives a stream's events and its key's first result in one statement, snapshots or not", async () => {
+    const first = await store.append('Keyed-1', 0, [evt(1)], meta(), { scope: 'keyed', key: 'k1' });
+    await store.append('Keyed-1', 1, [evt(2)], meta());
+    await store.saveSnapshot('Keyed-1', 'lab-a', 2, 1, { count: 2 });
+    const used = await store.readStreamWithKey('Keyed-1', 'lab-a', { scope: 'keyed', key: 'k1' });
+    expect(used.events.map((e) => e.streamVersion), 'every event, whatever snapshot exists').toEqual([1, 2]);
+    expect(used.idempotent).toMatchObject({ position: first.position, replayed: true });
+    const unused = await store.readStreamWithKey('Keyed-1', 'lab-a', { scope: 'keyed', key: 'k2' });
+    expect(unused.idempotent).toBeNull();
+    expect((await store.readStreamWithKey('Keyed-1', 'lab-b', { scope: 'keyed', key: 'k1' })).events, 'another tenant').toEqual([]);
+    await expect(store.saveSnapshot('Keyed-1', 'lab-a', 2, 0, {})).rejects.toThrow(/count from 1/);
+  });
+
   it('reads a stream only within its tenant', async () => {
     await store.append('Counter-t', 0, [evt(1)], meta('lab-a'));
     expect(await store.readStream('Counter-t', { tenantId: 'lab-b' })).toEqual([]);

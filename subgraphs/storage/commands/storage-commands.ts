@@ -111,8 +111,12 @@ export class StorageCommands {
    */
   async reserveFree(context: StorageCommandContext, anySampleId: string, anyUnderUnitId: string | null, zone: string | null, key?: string | null) {
     const sampleId = requireId(anySampleId, 'sampleId');
-    // Independent reads, so one round trip's wait, not two.
-    const [sample, first] = await Promise.all([this.sample(context, sampleId), key ? this.commands.store.findIdempotent(context.tenantId, keyed('reserve', sampleId, key)!) : null]);
+    // The sample's stream and whether this key reserved already: one statement.
+    const claim = keyed('reserve', sampleId, key);
+    const { events, idempotent: first } = claim
+      ? await this.commands.store.readStreamWithKey(`Sample-${sampleId}`, context.tenantId, claim)
+      : { events: await this.commands.store.readStream(`Sample-${sampleId}`, { tenantId: context.tenantId }), idempotent: null };
+    const sample = this.factsOf(sampleId, events);
     if (first) return this.reserve(context, first.result.positionId as string, sampleId, key);
     const underUnitId = anyUnderUnitId ? requireId(anyUnderUnitId, 'underUnitId') : null;
     if (!underUnitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
@@ -295,7 +299,12 @@ export class StorageCommands {
    * projection. The replica serves queries.
    */
   private async sample(context: StorageCommandContext, sampleId: string): Promise<SampleFacts> {
-    const row = sampleFactsFromStream(await this.commands.store.readStream(`Sample-${requireId(sampleId, 'sampleId')}`, { tenantId: context.tenantId }));
+    const id = requireId(sampleId, 'sampleId');
+    return this.factsOf(id, await this.commands.store.readStream(`Sample-${id}`, { tenantId: context.tenantId }));
+  }
+
+  private factsOf(sampleId: string, events: Parameters<typeof sampleFactsFromStream>[0]): SampleFacts {
+    const row = sampleFactsFromStream(events);
     if (!row) throw new NotFoundError(`sample ${sampleId} not found`);
     return { sampleId: row.id, sampleType: row.sample_type, status: row.status, zones: zonesFor(row.sample_type, this.zoneRules) };
   }
