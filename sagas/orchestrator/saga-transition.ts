@@ -68,7 +68,8 @@ export const TRANSITIONS_STATEMENT = {
       UPDATE sagas.instances i SET status = x.status, current_step = x.current_step, data = x.data, last_position = x.last_position, error = x.error,
         error_code = x.error_code, timed_out = x.timed_out, finished_at = x.finished_at, next_run_at = coalesce(x.next_run_at, i.next_run_at),
         lease_owner = x.lease_owner, lease_until = x.lease_until
-      FROM moved x WHERE i.id = x.id AND i.lease_owner = ${$(13)} RETURNING i.id, x.n - 1 AS unit),
+      -- i.id = ANY(...): without it the generic plan scanned every instance for the lease owner's.
+      FROM moved x WHERE i.id = ANY(${$(1)}::uuid[]) AND i.id = x.id AND i.lease_owner = ${$(13)} RETURNING i.id, x.n - 1 AS unit),
     steps_written AS (
       UPDATE sagas.steps s SET status = y.status, attempts = y.attempts, undo_attempts = y.undo_attempts, last_error = y.last_error,
         started_at = y.started_at, finished_at = y.finished_at
