@@ -47,8 +47,4 @@ export class StateCache {
   delete(key: string): void {
     this.entries.delete(key);
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }

@@ -77,8 +77,16 @@ export const hoistStringLiterals = (schema: GraphQLSchema, document: DocumentNod
   const rewritten = visit(
     document,
     visitWithTypeInfo(typeInfo, {
-      VariableDefinition: () => false,
-      Directive: () => false,
+      // Not rewritten (a default belongs to its variable; a directive's argument may be of any type):
+      // a literal in them keeps the document on graphql-js.
+      VariableDefinition(node) {
+        if (hasStringLiteral(node)) refused = true;
+        return false;
+      },
+      Directive(node) {
+        if (hasStringLiteral(node)) refused = true;
+        return false;
+      },
       Variable(node) {
         if (node.name.value.startsWith(HOISTED_PREFIX)) refused = true;
       },
@@ -95,7 +103,7 @@ export const hoistStringLiterals = (schema: GraphQLSchema, document: DocumentNod
       },
     }),
   );
-  if (refused || hasStringLiteral(rewritten)) return null;
+  if (refused) return null;
   if (definitions.length === 0) return { document, values };
   // Fragments may hold literals too: every operation declares them all (unused ones are harmless).
   const withDefinitions = {
