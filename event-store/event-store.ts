@@ -354,10 +354,10 @@ export class EventStore {
 
   /**
    * A stream's events and what a first use of an idempotency key stored (null if unused), in one
-   * statement: loadStreams under a state schema no snapshot is saved with (deciders count from 1).
+   * statement: loadStreams without a state schema, so every event and no snapshot.
    */
   async readStreamWithKey(streamId: string, tenantId: string, idempotency: IdempotencyClaim): Promise<{ events: StoredEvent[]; idempotent: AppendResult | null }> {
-    const { streams, idempotent } = await this.loadStreams([{ streamId, stateSchema: 0 }], tenantId, idempotency);
+    const { streams, idempotent } = await this.loadStreams([{ streamId, stateSchema: null }], tenantId, idempotency);
     return { events: streams[0]!.events, idempotent };
   }
 
@@ -523,7 +523,8 @@ export class EventStore {
    * claims, loads in one round trip instead of one per stream.
    */
   async loadStreams(
-    streams: ReadonlyArray<{ streamId: string; stateSchema: number }>,
+    /** `stateSchema` null: no snapshot, every event. */
+    streams: ReadonlyArray<{ streamId: string; stateSchema: number | null }>,
     tenantId: string,
     idempotency?: IdempotencyClaim,
   ): Promise<{ streams: Array<{ snapshot: { version: number; state: unknown } | null; events: StoredEvent[] }>; idempotent: AppendResult | null }> {
@@ -561,7 +562,7 @@ export class EventStore {
   }
 
   async saveSnapshot(streamId: string, tenantId: string, version: number, stateSchema: number, state: unknown): Promise<void> {
-    // Schema 0 is readStreamWithKey's "never a snapshot".
+    // Deciders number their state schemas from 1; anything else is a bug in the caller.
     if (!Number.isInteger(stateSchema) || stateSchema < 1) throw new Error(`state schemas count from 1, not ${stateSchema}`);
     await this.pool.query(
       `INSERT INTO es.snapshots (stream_id, tenant_id, version, state_schema, state) VALUES ($1, $2, $3, $4, $5)

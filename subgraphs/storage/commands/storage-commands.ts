@@ -113,10 +113,9 @@ export class StorageCommands {
     const sampleId = requireId(anySampleId, 'sampleId');
     // The sample's stream and whether this key reserved already: one statement.
     const claim = keyed('reserve', sampleId, key);
-    const { events, idempotent: first } = claim
-      ? await this.commands.store.readStreamWithKey(`Sample-${sampleId}`, context.tenantId, claim)
-      : { events: await this.commands.store.readStream(`Sample-${sampleId}`, { tenantId: context.tenantId }), idempotent: null };
-    const sample = this.factsOf(sampleId, events);
+    const read = claim ? await this.commands.store.readStreamWithKey(`Sample-${sampleId}`, context.tenantId, claim) : null;
+    const sample = read ? this.factsOf(sampleId, read.events) : await this.sample(context, sampleId);
+    const first = read?.idempotent;
     if (first) return this.reserve(context, first.result.positionId as string, sampleId, key);
     const underUnitId = anyUnderUnitId ? requireId(anyUnderUnitId, 'underUnitId') : null;
     if (!underUnitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
