@@ -64,10 +64,9 @@ export const storageProjection = (store: EventStore) => {
      * (new positions, capacity) is an order the position changes must keep.
      */
     async batch(trx, events) {
-      const of = <T extends StorageReadEvent['type']>(types: ReadonlySet<string>) => events.filter((event) => types.has(event.type)) as Array<Stored<Extract<StorageReadEvent, { type: T }>>>;
       const samples = events.filter((event) => storageSamples.handles.has(event.type));
       if (samples.length > 0) await storageSamples.batch(trx, samples);
-      const custodies = of<CustodyEvent['type']>(CUSTODY_TYPES);
+      const custodies = events.filter((event) => CUSTODY_TYPES.has(event.type)) as Array<Stored<CustodyEvent>>;
       if (custodies.length > 0) await recordCustody(trx, custodies);
       let positions: Array<Stored<PositionEvent>> = [];
       for (const event of events) {
