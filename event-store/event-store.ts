@@ -6,6 +6,7 @@ import { isUniqueViolation } from './unique-violation.js';
 import { APPEND_QUIET_SQL, APPEND_SQL, EVENTS_CHANNEL, appendParameters, appendResultOf, conflictOf, type AppendRow } from './append-statement.js';
 import { checkpointOfRow, formatPosition, START, type Checkpoint } from './position.js';
 import { batchLockKey } from './checkpoints.js';
+import { onceThisTick } from './once-this-tick.js';
 import {
   type AppendResult,
   type AppendUnit,
@@ -144,7 +145,7 @@ const EVENT_COLUMNS = `global_position, transaction_id::text AS transaction_id, 
 export class EventStore {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
-  private dispatchScheduled = false;
+  private readonly dispatchSoon = onceThisTick(() => this.dispatch());
   /** A wake-up NOTIFY is on its way; `wakeAgain`: a batch committed since it was sent. */
   private waking = false;
   private wakeAgain = false;
@@ -184,13 +185,7 @@ export class EventStore {
     return new Promise((resolve, reject) => {
       this.queue.push({ unit, resolve, reject });
       // Units appended in the same tick (writers released by the last commit) form one batch.
-      if (!this.dispatchScheduled) {
-        this.dispatchScheduled = true;
-        queueMicrotask(() => {
-          this.dispatchScheduled = false;
-          this.dispatch();
-        });
-      }
+      this.dispatchSoon();
     });
   }
 

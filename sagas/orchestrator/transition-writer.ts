@@ -1,4 +1,5 @@
 import type { EventStore } from '../../event-store/event-store.js';
+import { onceThisTick } from '../../event-store/once-this-tick.js';
 import { TRANSITIONS_STATEMENT, transitionParameters, type PersistedTransition } from './saga-transition.js';
 
 /** Transitions per statement at most (its arrays grow with it; a bigger one gains little). */
@@ -19,7 +20,7 @@ interface Queued {
 export class TransitionWriter {
   private readonly queue: Queued[] = [];
   private inFlight = 0;
-  private scheduled = false;
+  private readonly dispatchSoon = onceThisTick(() => this.dispatch());
 
   constructor(
     private readonly store: EventStore,
@@ -34,12 +35,7 @@ export class TransitionWriter {
     return new Promise((resolve, reject) => {
       this.queue.push({ transition, resolve, reject });
       // Transitions readied in the same tick (steps answered by one read) go in one statement.
-      if (this.scheduled) return;
-      this.scheduled = true;
-      queueMicrotask(() => {
-        this.scheduled = false;
-        this.dispatch();
-      });
+      this.dispatchSoon();
     });
   }
 
