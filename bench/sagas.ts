@@ -8,6 +8,9 @@
  * writes a CPU profile of every spawned service there. Besides the wall-clock rate it prints the CPU
  * seconds each process role used and the CPU per saga: on a machine shared with other work the rate
  * moves with the load, the CPU per saga much less. Ports 4201-4207.
+ * BENCH_ANALYZE=1 analyses every table after the warm-up, just after the saga tables were emptied:
+ * the statistics a retention job or an early autovacuum leaves, which once made the worker's claim
+ * walk every instance once per due saga (docs/performance.md, round thirteen).
  */
 import pg from 'pg';
 import { loadConfig } from '../platform/config.js';
@@ -121,6 +124,7 @@ const run = async (workers: number, databaseUrl: string, postmaster: number | nu
       await db.query(`DELETE FROM sagas.steps; DELETE FROM sagas.instances`);
     }
 
+    if (process.env.BENCH_ANALYZE === '1') await db.query('ANALYZE');
     // Which process the run's CPU goes to (2 cores: whichever saturates one is the bottleneck).
     const cpuNow = () => ({ subgraphs: cpuSeconds(services[0]!.pid, { children: true }), workers: services.slice(1).reduce((sum, s) => sum + cpuSeconds(s.pid, { children: true }), 0), postgres: postgresCpuSeconds(postmaster) });
     const statements = statementProfile(db);

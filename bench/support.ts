@@ -23,8 +23,13 @@ export const benchPostgres = async (options: { commitTimestamps?: boolean } = {}
   const flags = [
     ...(statementStatistics ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all', '-c', 'pg_stat_statements.track_planning=on'] : []),
     ...(options.commitTimestamps ? ['-c', 'track_commit_timestamp=on'] : []),
+    // BENCH_PG_SETTINGS="auto_explain.log_min_duration=0 ...": extra server settings while investigating.
+    ...(process.env.BENCH_PG_SETTINGS ?? '').split(/\s+/).filter(Boolean).flatMap((setting) => ['-c', setting]),
   ];
-  const database = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, flags });
+  // BENCH_PG_LOG=<file>: the server's log (with BENCH_PG_SETTINGS' auto_explain plans, say) goes there.
+  const logFile = process.env.BENCH_PG_LOG;
+  const log = logFile ? (line: string) => fs.appendFileSync(logFile, `${line}\n`) : undefined;
+  const database = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, flags, log });
   const admin = database.url.replace(/\/tracseq$/, '/postgres');
   const settings = new pg.Client({ connectionString: admin });
   await settings.connect();
@@ -173,7 +178,7 @@ export const statementProfile = (client: pg.Client | pg.Pool) => ({
   async reset() {
     if (statementStatistics) await client.query('SELECT pg_stat_statements_reset()');
   },
-  async print(label: string, units: number, unitName: string, top = 15) {
+  async print(label: string, units: number, unitName: string, top = Number(process.env.BENCH_PG_TOP ?? '15')) {
     if (!statementStatistics) return;
     const { rows } = await client.query(
       `SELECT calls, total_exec_time, total_plan_time, plans, rows, wal_bytes, regexp_replace(query, '\\s+', ' ', 'g') AS query

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
-import { nameStatements } from './named-statements.js';
+import { nameStatements, replanAsTablesGrow } from './named-statements.js';
 
 // bigint columns (global positions, counts) arrive as strings unless told otherwise; positions
 // stay strings on purpose (they can exceed 2^53 in theory), counts are parsed where read.
@@ -12,6 +12,8 @@ export const createPool = (connectionString: string, max = 20, onError: (error: 
   // in flight still rejects, which is where the failure is handled.
   pool.on('connect', (client) => {
     client.on('error', onError);
+    // Inside nameStatements: the statements it names are prepared again as tables grow too.
+    replanAsTablesGrow(client);
     // The store's connections name their few hot statements themselves (and plan them generically).
     if (!genericPlans) nameStatements(client);
   });

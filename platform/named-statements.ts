@@ -56,3 +56,52 @@ export const nameStatements = (client: pg.PoolClient | pg.Client, limit = NAMED_
     });
   };
 };
+
+/** Executions on one connection after which a prepared statement is prepared again: 8, 16, … 65,536. */
+const FIRST_REPLAN = 8;
+const LAST_REPLAN = 65_536;
+
+interface Replanned {
+  version: number;
+  runs: number;
+  next: number;
+}
+
+/**
+ * Prepares each named statement of `client` again whenever its executions on the connection double
+ * (up to LAST_REPLAN). PostgreSQL keeps a prepared statement's generic plan until the statistics of
+ * its tables change, and a connection opened on a young database plans while the tables are small:
+ * a lookup by stream id then scans es.events, since for a table of one page a scan is cheapest, and
+ * it keeps scanning as the table grows, until autovacuum next analyses it (the saga bench's first
+ * minute cost several times the buffers per saga). A table's growth follows the statements that
+ * write it, so a plan made now is never older than half of the statement's use. The retired
+ * statement is deallocated the next time the connection is outside a transaction (a DEALLOCATE
+ * in an aborted one would fail).
+ */
+export const replanAsTablesGrow = (client: pg.PoolClient | pg.Client): void => {
+  const statements = new Map<string, Replanned>();
+  const retired: string[] = [];
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const outsideTransaction = () => (client as pg.Client).getTransactionStatus?.() === 'I';
+  const versioned = (name: string, version: number) => (version === 0 ? name : `${name}_r${version}`);
+  (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+    const name = (config as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string' || typeof (config as { submit?: unknown }).submit === 'function') return query(config, values, callback);
+    let statement = statements.get(name);
+    if (!statement) statements.set(name, (statement = { version: 0, runs: 0, next: FIRST_REPLAN }));
+    if (++statement.runs > statement.next) {
+      retired.push(versioned(name, statement.version));
+      statement.version += 1;
+      statement.next = statement.next < LAST_REPLAN ? statement.next * 2 : Number.POSITIVE_INFINITY;
+    }
+    if (retired.length > 0 && outsideTransaction()) {
+      const parsed = (client as unknown as { connection?: { parsedStatements?: Record<string, unknown> } }).connection?.parsedStatements;
+      for (const old of retired.splice(0)) {
+        if (parsed) delete parsed[old];
+        // Queued ahead of the statement on this connection; a failure only leaves the old plan allocated.
+        void (query(`DEALLOCATE "${old}"`) as Promise<unknown>).catch(() => undefined);
+      }
+    }
+    return query({ ...(config as object), name: versioned(name, statement.version) }, values, callback);
+  };
+};

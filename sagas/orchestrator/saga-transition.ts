@@ -75,7 +75,7 @@ export const TRANSITIONS_STATEMENT = {
         started_at = y.started_at, finished_at = y.finished_at
       FROM unnest(${$(14)}::uuid[], ${$(15)}::int[], ${$(16)}::text[], ${$(17)}::int[], ${$(18)}::int[], ${$(19)}::text[], ${$(20)}::timestamptz[], ${$(21)}::timestamptz[])
         AS y(saga_id, idx, status, attempts, undo_attempts, last_error, started_at, finished_at)
-      WHERE s.saga_id = y.saga_id AND s.idx = y.idx AND y.saga_id IN (SELECT id FROM owned) RETURNING s.idx)`,
+      WHERE s.saga_id = ANY(${$(14)}::uuid[]) AND s.saga_id = y.saga_id AND s.idx = y.idx AND y.saga_id IN (SELECT id FROM owned) RETURNING s.idx)`,
     held: 'SELECT unit FROM owned',
   }),
 };

@@ -160,16 +160,21 @@ export class SagaWorker {
   private async claim(limit: number): Promise<ClaimedSaga[]> {
     // The claimed sagas' steps come with them: the lease makes this worker their only writer, so it
     // reads them once and keeps them current in memory.
+    // The claimed rows are found by id (= ANY of the due ids): joined to `due` directly, a plan made
+    // while sagas.instances looked empty walked every instance and ran `due` once per row.
     const { rows } = await sql<ClaimedSaga>`
-      UPDATE sagas.instances i SET lease_owner = ${this.id}, lease_until = now() + make_interval(secs => ${this.leaseMs / 1000})
-      FROM (
+      WITH due AS MATERIALIZED (
         SELECT id, greatest(next_run_at, coalesce(lease_until, next_run_at)) AS due_at FROM sagas.instances
         WHERE status IN ('RUNNING', 'COMPENSATING') AND next_run_at <= now() AND (lease_until IS NULL OR lease_until < now())
           AND type = ANY(${[...this.definitions.keys()]}::text[]) AND id <> ALL(${[...this.driving]}::uuid[])
         ORDER BY next_run_at LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED) due
-      WHERE i.id = due.id
-      RETURNING i.*, due.due_at, (SELECT jsonb_agg(s ORDER BY s.idx) FROM sagas.steps s WHERE s.saga_id = i.id) AS step_rows`.execute(this.options.db);
+        FOR UPDATE SKIP LOCKED),
+      claimed AS (
+        UPDATE sagas.instances i SET lease_owner = ${this.id}, lease_until = now() + make_interval(secs => ${this.leaseMs / 1000})
+        WHERE i.id = ANY(ARRAY(SELECT id FROM due))
+        RETURNING i.*)
+      SELECT c.*, due.due_at, (SELECT jsonb_agg(s ORDER BY s.idx) FROM sagas.steps s WHERE s.saga_id = c.id) AS step_rows
+      FROM claimed c JOIN due ON due.id = c.id`.execute(this.options.db);
     return rows;
   }
 

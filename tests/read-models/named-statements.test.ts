@@ -84,4 +84,33 @@ describe('read-model connections prepare their statements by name', () => {
       await client.end();
     }
   });
+
+  it('prepares a statement again as its executions double, so a plan made on a small table does not outlive its growth', async () => {
+    await admin.query('CREATE TABLE grown (k text PRIMARY KEY, v int)');
+    await admin.query(`INSERT INTO grown VALUES ('k0', 0)`);
+    // Statistics of a one-row table: a scan is its cheapest plan, and stays the plan of a generic one.
+    await admin.query('ANALYZE grown');
+    const pool = createPool(url, 1, undefined, { genericPlans: true });
+    try {
+      const client = await pool.connect();
+      try {
+        const probe = (k: string) => client.query({ name: 'grown_probe', text: 'SELECT v FROM grown WHERE k = $1', values: [k] });
+        const plan = async (name: string) => (await client.query(`EXPLAIN (COSTS OFF) EXECUTE ${name}('k1')`)).rows.map((row) => row['QUERY PLAN']).join('\n');
+        for (let i = 0; i < 8; i++) expect((await probe('k0')).rows).toEqual([{ v: 0 }]);
+        expect(await plan('grown_probe')).toContain('Seq Scan');
+        await admin.query(`INSERT INTO grown SELECT 'k' || n, n FROM generate_series(1, 20000) AS n`);
+        // The ninth execution prepares it again: planned from the table's size now, a lookup by key.
+        expect((await probe('k1')).rows).toEqual([{ v: 1 }]);
+        expect(await plan('grown_probe_r1')).toMatch(/Index (Only )?Scan/);
+        // The retired statement was deallocated (outside a transaction, before the ninth execution).
+        expect(await preparedOn((text) => client.query(text))).toEqual(['SELECT v FROM grown WHERE k = $1']);
+        for (let i = 0; i < 8; i++) expect((await probe('k2')).rows).toEqual([{ v: 2 }]);
+        expect((await client.query(`SELECT name FROM pg_prepared_statements`)).rows).toEqual([{ name: 'grown_probe_r2' }]);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+  });
 });

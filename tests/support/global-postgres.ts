@@ -23,7 +23,9 @@ export default async function setup(project: TestProject) {
     Array.from({ length: TEST_WORKERS }, async () => {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracseq-test-'));
       fs.chmodSync(dataDir, 0o755);
-      return { dataDir, database: await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false }) };
+      // pg_stat_statements: tests/sagas/plan-stability.test.ts reads what each statement cost.
+      const flags = ['-c', 'shared_preload_libraries=pg_stat_statements'];
+      return { dataDir, database: await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false, flags }) };
     }),
   );
   project.provide('adminDatabaseUrls', clusters.map(({ database }) => database.url.replace(/\/tracseq$/, '/postgres')));
