@@ -87,21 +87,25 @@ export const replanAsTablesGrow = (client: pg.PoolClient | pg.Client): void => {
   (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
     const name = (config as { name?: unknown } | null)?.name;
     if (typeof name !== 'string' || typeof (config as { submit?: unknown }).submit === 'function') return query(config, values, callback);
-    let statement = statements.get(name);
-    if (!statement) statements.set(name, (statement = { version: 0, runs: 0, next: FIRST_REPLAN }));
+    const statement = statements.get(name) ?? { version: 0, runs: 0, next: FIRST_REPLAN };
+    statements.set(name, statement);
     if (++statement.runs > statement.next) {
       retired.push(versioned(name, statement.version));
       statement.version += 1;
       statement.next = statement.next < LAST_REPLAN ? statement.next * 2 : Number.POSITIVE_INFINITY;
     }
-    if (retired.length > 0 && outsideTransaction()) {
-      const parsed = (client as unknown as { connection?: { parsedStatements?: Record<string, unknown> } }).connection?.parsedStatements;
-      for (const old of retired.splice(0)) {
-        if (parsed) delete parsed[old];
-        // Queued ahead of the statement on this connection; a failure only leaves the old plan allocated.
-        void (query(`DEALLOCATE "${old}"`) as Promise<unknown>).catch(() => undefined);
-      }
+    const run = () => query({ ...(config as object), name: versioned(name, statement.version) }, values, callback);
+    if (retired.length === 0 || !outsideTransaction()) return run();
+    const parsed = (client as unknown as { connection?: { parsedStatements?: Record<string, unknown> } }).connection?.parsedStatements;
+    const names = retired.splice(0);
+    for (const old of names) if (parsed) delete parsed[old];
+    // Before the statement, not beside it (pg refuses a second query while one runs); a failure only
+    // leaves the old plan allocated.
+    const deallocate = names.map((old) => `DEALLOCATE "${old}"`).join('; ');
+    if (typeof callback === 'function' || typeof values === 'function') {
+      query(deallocate, () => run());
+      return undefined;
     }
-    return query({ ...(config as object), name: versioned(name, statement.version) }, values, callback);
+    return (query(deallocate) as Promise<unknown>).catch(() => undefined).then(run);
   };
 };

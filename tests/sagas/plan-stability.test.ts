@@ -36,8 +36,10 @@ const run = async (count: number) => {
     for (const result of results) expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
   }
   await waitUntil(async () => {
-    const { rows } = await sql<{ open: number; failed: number }>`SELECT count(*) FILTER (WHERE status IN ('RUNNING', 'COMPENSATING'))::int AS open, count(*) FILTER (WHERE status NOT IN ('RUNNING', 'COMPENSATING', 'COMPLETED'))::int AS failed FROM sagas.instances /* plan-stability: the test's own count */`.execute(system.runtime.db);
-    expect(rows[0]!.failed).toBe(0);
+    const { rows } = await sql<{ open: number; failed: string[] }>`SELECT count(*) FILTER (WHERE status IN ('RUNNING', 'COMPENSATING'))::int AS open,
+        coalesce(array_agg(status || ': ' || coalesce(error, '')) FILTER (WHERE status NOT IN ('RUNNING', 'COMPENSATING', 'COMPLETED')), '{}') AS failed
+      FROM sagas.instances /* plan-stability: the test's own count */`.execute(system.runtime.db);
+    expect(rows[0]!.failed).toEqual([]);
     return rows[0]!.open === 0;
   }, 120_000, 'sagas completed');
 };
