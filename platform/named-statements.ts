@@ -57,9 +57,12 @@ export const nameStatements = (client: pg.PoolClient | pg.Client, limit = NAMED_
   };
 };
 
-/** Executions on one connection after which a prepared statement is prepared again: 8, 16, … 65,536. */
-const FIRST_REPLAN = 8;
+/** Executions on one connection after which a prepared statement is prepared again: 16, 64, … 65,536. */
+const FIRST_REPLAN = 16;
+const REPLAN_GROWTH = 4;
 const LAST_REPLAN = 65_536;
+/** Retired statements deallocated together, in one round trip. */
+const DEALLOCATE_BATCH = 8;
 
 interface Replanned {
   version: number;
@@ -68,15 +71,16 @@ interface Replanned {
 }
 
 /**
- * Prepares each named statement of `client` again whenever its executions on the connection double
- * (up to LAST_REPLAN). PostgreSQL keeps a prepared statement's generic plan until the statistics of
+ * Prepares each named statement of `client` again whenever its executions on the connection grow
+ * fourfold (up to LAST_REPLAN). PostgreSQL keeps a prepared statement's generic plan until the statistics of
  * its tables change, and a connection opened on a young database plans while the tables are small:
  * a lookup by stream id then scans es.events, since for a table of one page a scan is cheapest, and
  * it keeps scanning as the table grows, until autovacuum next analyses it (the saga bench's first
  * minute cost several times the buffers per saga). A table's growth follows the statements that
- * write it, so a plan made now is never older than half of the statement's use. The retired
- * statement is deallocated the next time the connection is outside a transaction (a DEALLOCATE
- * in an aborted one would fail).
+ * write it, so a plan is never made from less than a quarter of the history it runs against; each
+ * preparation costs a parse and a plan, so fourfold rather than twofold (seven per statement and
+ * connection in all). Retired statements are deallocated eight at a time, when the connection is
+ * outside a transaction (a DEALLOCATE in an aborted one would fail).
  */
 export const replanAsTablesGrow = (client: pg.PoolClient | pg.Client): void => {
   const statements = new Map<string, Replanned>();
@@ -92,10 +96,10 @@ export const replanAsTablesGrow = (client: pg.PoolClient | pg.Client): void => {
     if (++statement.runs > statement.next) {
       retired.push(versioned(name, statement.version));
       statement.version += 1;
-      statement.next = statement.next < LAST_REPLAN ? statement.next * 2 : Number.POSITIVE_INFINITY;
+      statement.next = statement.next < LAST_REPLAN ? statement.next * REPLAN_GROWTH : Number.POSITIVE_INFINITY;
     }
     const run = () => query({ ...(config as object), name: versioned(name, statement.version) }, values, callback);
-    if (retired.length === 0 || !outsideTransaction()) return run();
+    if (retired.length < DEALLOCATE_BATCH || !outsideTransaction()) return run();
     const parsed = (client as unknown as { connection?: { parsedStatements?: Record<string, unknown> } }).connection?.parsedStatements;
     const names = retired.splice(0);
     for (const old of names) if (parsed) delete parsed[old];

@@ -85,7 +85,7 @@ describe('read-model connections prepare their statements by name', () => {
     }
   });
 
-  it('prepares a statement again as its executions double, so a plan made on a small table does not outlive its growth', async () => {
+  it('prepares a statement again as its executions grow fourfold, so a plan made on a small table does not outlive its growth', async () => {
     await admin.query('CREATE TABLE grown (k text PRIMARY KEY, v int)');
     await admin.query(`INSERT INTO grown VALUES ('k0', 0)`);
     // Statistics of a one-row table: a scan is its cheapest plan, and stays the plan of a generic one.
@@ -96,16 +96,22 @@ describe('read-model connections prepare their statements by name', () => {
       try {
         const probe = (k: string) => client.query({ name: 'grown_probe', text: 'SELECT v FROM grown WHERE k = $1', values: [k] });
         const plan = async (name: string) => (await client.query(`EXPLAIN (COSTS OFF) EXECUTE ${name}('k1')`)).rows.map((row) => row['QUERY PLAN']).join('\n');
-        for (let i = 0; i < 8; i++) expect((await probe('k0')).rows).toEqual([{ v: 0 }]);
+        const prepared = async () => (await client.query(`SELECT name FROM pg_prepared_statements ORDER BY prepare_time`)).rows.map((row) => row.name as string);
+        for (let i = 0; i < 16; i++) expect((await probe('k0')).rows).toEqual([{ v: 0 }]);
         expect(await plan('grown_probe')).toContain('Seq Scan');
         await admin.query(`INSERT INTO grown SELECT 'k' || n, n FROM generate_series(1, 20000) AS n`);
-        // The ninth execution prepares it again: planned from the table's size now, a lookup by key.
+        // The seventeenth execution prepares it again: planned from the table's size now, a lookup by key.
         expect((await probe('k1')).rows).toEqual([{ v: 1 }]);
         expect(await plan('grown_probe_r1')).toMatch(/Index (Only )?Scan/);
-        // The retired statement was deallocated (outside a transaction, before the ninth execution).
-        expect(await preparedOn((text) => client.query(text))).toEqual(['SELECT v FROM grown WHERE k = $1']);
-        for (let i = 0; i < 8; i++) expect((await probe('k2')).rows).toEqual([{ v: 2 }]);
-        expect((await client.query(`SELECT name FROM pg_prepared_statements`)).rows).toEqual([{ name: 'grown_probe_r2' }]);
+        // Retired statements stay prepared until eight wait, then go in one DEALLOCATE outside a transaction.
+        expect(await prepared()).toEqual(['grown_probe', 'grown_probe_r1']);
+        const other = (n: number) => client.query({ name: `grown_other_${n}`, text: `SELECT v + ${n} AS v FROM grown WHERE k = $1`, values: ['k3'] });
+        await client.query('BEGIN');
+        for (let n = 1; n <= 7; n++) for (let run = 0; run < 17; run++) await other(n);
+        expect(await prepared()).toHaveLength(2 + 7 * 2);
+        await client.query('COMMIT');
+        expect((await other(1)).rows).toEqual([{ v: 4 }]);
+        expect(await prepared()).toEqual(['grown_probe_r1', ...Array.from({ length: 7 }, (_, i) => `grown_other_${i + 1}_r1`)]);
       } finally {
         client.release();
       }
