@@ -125,17 +125,31 @@ const SHARED_COMPILED = 1000;
  * with async fields). The gateway sends a handful of distinct operations, an entity fetch of 20–80
  * entities each: the subgraphs' CPU per federated page fell by a fifth or more (docs/performance.md).
  * Apollo Server takes an executor only from a gateway, so this is one: a fixed schema and its executor.
+ * A document graphql-jit fails to compile (a throw inside the compiler, not an error of the
+ * operation, which it answers as graphql-js would) runs on graphql-js instead of failing the request:
+ * the compiler is an optimisation, and a lab's query must not depend on it. `options.compile` is
+ * graphql-jit's compileQuery unless a test stands in for it.
  */
-export const jitGateway = (schema: GraphQLSchema): GatewayInterface & { compiledCount(): number } => {
+export const jitGateway = (
+  schema: GraphQLSchema,
+  options: { compile?: typeof compileQuery } = {},
+): GatewayInterface & { compiledCount(): number; interpretedCount(): number } => {
   callLazyFields(schema);
+  const compileWith = options.compile ?? compileQuery;
   let compilations = 0;
-  const compileNow = (document: DocumentNode, operationName: string | undefined) => {
+  let interpreted = 0;
+  const compileNow = (document: DocumentNode, operationName: string | undefined): CompiledQuery | ExecutionResult | typeof INTERPRETED => {
     compilations++;
-    return compileQuery(schema, document, operationName);
+    try {
+      return compileWith(schema, document, operationName);
+    } catch {
+      interpreted++;
+      return INTERPRETED;
+    }
   };
   type Plan = { query: CompiledQuery | ExecutionResult | typeof INTERPRETED; values: Record<string, string> | null };
   const plans = new WeakMap<DocumentNode, Map<string, Plan>>();
-  const byText = new Map<string, CompiledQuery | ExecutionResult>();
+  const byText = new Map<string, CompiledQuery | ExecutionResult | typeof INTERPRETED>();
   const planOf = (document: DocumentNode, operationName: string | undefined): Plan => {
     const hoisted = hoistStringLiterals(schema, document);
     if (!hoisted) return { query: INTERPRETED, values: null };
@@ -147,7 +161,8 @@ export const jitGateway = (schema: GraphQLSchema): GatewayInterface & { compiled
       byText.set(key, query);
       if (byText.size > SHARED_COMPILED) byText.delete(byText.keys().next().value!);
     }
-    return { query, values: hoisted.values };
+    // graphql-js runs the client's own document, literals and all.
+    return { query, values: query === INTERPRETED ? null : hoisted.values };
   };
   const compile = (document: DocumentNode, operationName: string | undefined) => {
     let byName = plans.get(document);
@@ -179,5 +194,7 @@ export const jitGateway = (schema: GraphQLSchema): GatewayInterface & { compiled
     async stop() {},
     /** Operations compiled so far (documents sharing a shape after hoisting count once). */
     compiledCount: () => compilations,
+    /** Of those, the ones the compiler failed on, which run on graphql-js. */
+    interpretedCount: () => interpreted,
   };
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildSchema, execute, GraphQLScalarType, parse, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { buildSchema, execute, GraphQLScalarType, parse, print, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { compileQuery } from 'graphql-jit';
 import { hoistStringLiterals, jitGateway } from '../../platform/graphql/jit-executor.js';
 
 /** A schema whose resolvers echo what they were given: a literal read wrongly shows in the answer. */
@@ -36,6 +37,24 @@ const run = async (gateway: ReturnType<typeof jitGateway>, query: string, variab
 };
 
 describe('the subgraph executor (graphql-jit)', () => {
+  it('answers on graphql-js a document the compiler throws on, once per document, and compiles the others', async () => {
+    const schema = echoSchema();
+    const gateway = jitGateway(schema, {
+      compile: (target, document, operationName) => {
+        if (print(document).includes('greeting')) throw new TypeError('a bug inside the compiler');
+        return compileQuery(target, document, operationName);
+      },
+    });
+    const failing = `{ greeting echo(text: "SMP-1") }`;
+    const expected = JSON.parse(JSON.stringify(await execute({ schema, document: parse(failing) })));
+    expect(await run(gateway, failing)).toEqual(expected);
+    expect(expected).toEqual({ data: { greeting: 'hello', echo: 'SMP-1' } });
+    // Another literal, the same shape: the first failure is remembered, not compiled again.
+    expect(await run(gateway, `{ greeting echo(text: "SMP-2") }`)).toEqual({ data: { greeting: 'hello', echo: 'SMP-2' } });
+    expect(await run(gateway, `{ echo(text: "SMP-3") }`)).toEqual({ data: { echo: 'SMP-3' } });
+    expect({ compiled: gateway.compiledCount(), interpreted: gateway.interpretedCount() }).toEqual({ compiled: 2, interpreted: 1 });
+  });
+
   it('answers documents with string literals like graphql-js, compiled once per shape whatever the literals', async () => {
     const schema = echoSchema();
     const gateway = jitGateway(schema);
