@@ -9,9 +9,9 @@ import { waitUntil } from '../support/wait.js';
  * the time. Statistics taken while a table was (nearly) empty say "one row", and a plan that walks
  * the whole table then looks as cheap as a lookup by key; as the lab's history grows, such a
  * statement costs more with every sample ever submitted (the saga claim once ran its due-list once
- * per instance: 98,000 buffers for 15 sagas after 1,500). Here the statistics are taken right after
- * the migrations, history grows without new ones, and every statement the submission path runs must
- * cost the same per saga with five times the history.
+ * per instance: 98,000 buffers for 15 sagas after 1,500). Here statistics are taken once (of a young
+ * lab; of emptied saga tables), history grows without new ones, and every statement the submission
+ * path runs must touch about the same buffers per saga as before the growth.
  */
 let system: TestSystem;
 let lab: ReturnType<typeof labClient>;
