@@ -103,11 +103,12 @@ export class StorageCommands {
    * to the caller's position only when it lists none, so they may still lag), the reservation
    * itself is decided on the position's stream, so a position someone took meanwhile fails fast and
    * the next candidate is tried.
-   * Concurrent reservations are kept from all trying the same position: candidates whose stream
-   * has moved past the read model are not tried (counted as taken), nor are those another
-   * reservation of this process is trying right now. No suitable position at all is NO_CAPACITY
-   * (permanent); every candidate taken by concurrent reservations is CONFLICT (a retry finds the
-   * next ones).
+   * Concurrent reservations are kept from all trying the same position: the walk passes over
+   * positions whose stream has moved past the read model, however many (on Kafka under load the
+   * storage read model trailed by more than the 320 candidates five rounds used to list, and
+   * submissions failed with free boxes), and those another reservation of this process is trying
+   * right now are not tried. No suitable position at all is NO_CAPACITY (permanent); free positions
+   * all taken by concurrent reservations are CONFLICT (a retry finds the next ones).
    */
   async reserveFree(context: StorageCommandContext, anySampleId: string, anyUnderUnitId: string | null, zone: string | null, key?: string | null) {
     const sampleId = requireId(anySampleId, 'sampleId');
@@ -121,7 +122,7 @@ export class StorageCommands {
     if (!underUnitId && !zone) throw new BadInputError('give underUnitId or zone', { field: 'zone' });
     const zones = sample.zones as string[] | null;
     const tried = new Set<string>();
-    const list = () => this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, CANDIDATES, [...tried]);
+    const list = () => this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, CANDIDATES, [...tried], { skipMoved: true });
     for (let round = 0; round < 5; round++) {
       // The first round waits for a box created before the caller's position (a saga's next step, a
       // lab that just set up a freezer) before calling the lab full; still behind: not known to be full.
@@ -129,7 +130,7 @@ export class StorageCommands {
       if (behind) throw new ConflictError('storage has not yet reached your position (x-tracseq-consistent-with) to list free positions; retry', { reason: 'READ_MODEL_BEHIND' });
       if (listed.length === 0) break;
       for (const candidate of spreadAfterFirst(listed)) {
-        const busy = candidate.moved || this.trying.has(candidate.id);
+        const busy = this.trying.has(candidate.id);
         tried.add(candidate.id);
         if (busy) continue;
         this.trying.add(candidate.id);
@@ -146,6 +147,9 @@ export class StorageCommands {
     }
     const where = underUnitId ? `under storage unit ${underUnitId}` : `in zone ${zone}`;
     if (tried.size > 0) throw new ConflictError(`every free position ${where} tried was taken concurrently`, { reason: 'ALL_CANDIDATES_TAKEN', tried: tried.size });
+    // Nothing listed that had not moved: free in the read model but taken since, or no room at all.
+    const takenSince = await this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, 1);
+    if (takenSince.length > 0) throw new ConflictError(`every free position ${where} was taken concurrently`, { reason: 'ALL_CANDIDATES_TAKEN', tried: 0 });
     throw new NoCapacityError(`no free position for a ${sample.sampleType} sample ${where}`);
   }
 

@@ -86,7 +86,10 @@ const ZONE_OF_POSITION = sql`CROSS JOIN LATERAL (SELECT u.zone FROM storage_read
  * transaction that changes their positions' states, so a freezer's filled boxes cost no index
  * descent each.
  */
-const firstFree = (tenantId: string, where: { underUnitId: string | null; zone: string | null; zones: string[] | null }, limit: number, excluded: readonly string[]) => sql`
+/** A position whose stream has events the read model has not applied yet (most likely just reserved). */
+const MOVED = (position: string) => sql.raw(`EXISTS (SELECT 1 FROM es.events e WHERE e.stream_id = 'StoragePosition-' || ${position}.id AND e.stream_version > ${position}.version)`);
+
+const firstFree = (tenantId: string, where: { underUnitId: string | null; zone: string | null; zones: string[] | null }, limit: number, excluded: readonly string[], skipMoved = false) => sql`
   SELECT p.id, p.unit_id, p.row, p.col, p.label, p.state, p.sample_id, b.zone, p.version, b.name AS box_name
   FROM (SELECT u.id, u.name, u.zone FROM storage_read.units u
       WHERE u.tenant_id = ${tenantId} AND u.kind = 'BOX' AND u.occupied + u.reserved < u.capacity
@@ -96,6 +99,7 @@ const firstFree = (tenantId: string, where: { underUnitId: string | null; zone: 
       ORDER BY u.name) b
     CROSS JOIN LATERAL (SELECT p.id, p.unit_id, p.row, p.col, p.label, p.state, p.sample_id, p.version FROM storage_read.positions p
       WHERE p.tenant_id = ${tenantId} AND p.unit_id = b.id AND p.state = 'AVAILABLE' AND p.id <> ALL(${uuids(excluded)}::uuid[])
+        ${skipMoved ? sql`AND NOT ${MOVED('p')}` : sql``}
       ORDER BY p.row, p.col LIMIT ${limit}) p
   ORDER BY b.name, p.row, p.col LIMIT ${limit}`;
 
@@ -141,17 +145,18 @@ export class StorageQueries {
    * The first `limit` AVAILABLE positions (box name, row, column) under a unit or of a zone, in
    * suitable zones, leaving out `excluded`. `moved`: the position's stream has events this read
    * model has not applied yet (most likely someone reserved it a moment ago), so it is only worth
-   * trying once the read model has caught up.
+   * trying once the read model has caught up. `skipMoved`: such positions are passed over in the
+   * walk, however many there are (a read model far behind, as on Kafka under load, lists hundreds).
    */
   async freePositions(
     tenantId: string,
     where: { underUnitId: string | null; zone: string | null; zones: string[] | null },
     limit: number,
     excluded: readonly string[] = [],
+    { skipMoved = false } = {},
   ): Promise<Array<PositionRow & { moved: boolean }>> {
-    const { rows } = await sql<PositionRow & { moved: boolean }>`SELECT c.*,
-        EXISTS (SELECT 1 FROM es.events e WHERE e.stream_id = 'StoragePosition-' || c.id AND e.stream_version > c.version) AS moved
-      FROM (${firstFree(tenantId, where, limit, excluded)}) c
+    const { rows } = await sql<PositionRow & { moved: boolean }>`SELECT c.*, ${MOVED('c')} AS moved
+      FROM (${firstFree(tenantId, where, limit, excluded, skipMoved)}) c
       ORDER BY c.box_name, c.row, c.col`.execute(this.db);
     return rows;
   }
