@@ -155,7 +155,8 @@ export class StorageQueries {
     excluded: readonly string[] = [],
     { skipMoved = false } = {},
   ): Promise<Array<PositionRow & { moved: boolean }>> {
-    const { rows } = await sql<PositionRow & { moved: boolean }>`SELECT c.*, ${MOVED('c')} AS moved
+    // Skipping them, the walk has already asked the log about each listed position.
+    const { rows } = await sql<PositionRow & { moved: boolean }>`SELECT c.*, ${skipMoved ? sql`false` : MOVED('c')} AS moved
       FROM (${firstFree(tenantId, where, limit, excluded, skipMoved)}) c
       ORDER BY c.box_name, c.row, c.col`.execute(this.db);
     return rows;
