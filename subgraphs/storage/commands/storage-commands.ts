@@ -146,10 +146,10 @@ export class StorageCommands {
       }
     }
     const where = underUnitId ? `under storage unit ${underUnitId}` : `in zone ${zone}`;
-    if (tried.size > 0) throw new ConflictError(`every free position ${where} tried was taken concurrently`, { reason: 'ALL_CANDIDATES_TAKEN', tried: tried.size });
-    // Nothing listed that had not moved: free in the read model but taken since, or no room at all.
-    const takenSince = await this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, 1);
-    if (takenSince.length > 0) throw new ConflictError(`every free position ${where} was taken concurrently`, { reason: 'ALL_CANDIDATES_TAKEN', tried: 0 });
+    // Nothing tried: the read model may still list positions taken since (the walk passed over them).
+    if (tried.size > 0 || (await this.queries.freePositions(context.tenantId, { underUnitId, zone, zones }, 1)).length > 0) {
+      throw new ConflictError(`every free position ${where} was taken concurrently`, { reason: 'ALL_CANDIDATES_TAKEN', tried: tried.size });
+    }
     throw new NoCapacityError(`no free position for a ${sample.sampleType} sample ${where}`);
   }
 

@@ -75,6 +75,9 @@ const uuids = (ids: readonly string[]) => ids.filter(isUuid);
 const wanted = (values: readonly string[]) => sql`(SELECT DISTINCT v FROM unnest(${uuids(values)}::uuid[]) AS w(v)) AS wanted`;
 const ZONE_OF_POSITION = sql`CROSS JOIN LATERAL (SELECT u.zone FROM storage_read.units u WHERE u.tenant_id = p.tenant_id AND u.id = p.unit_id OFFSET 0) u`;
 
+/** A position whose stream has events the read model has not applied yet (most likely just reserved). */
+const MOVED = (position: string) => sql.raw(`EXISTS (SELECT 1 FROM es.events e WHERE e.stream_id = 'StoragePosition-' || ${position}.id AND e.stream_version > ${position}.version)`);
+
 /**
  * The first `limit` AVAILABLE positions of the boxes in scope in (box name, row, col) order, with
  * each one's `version` and `box_name`. Sorting every free position of the tenant read all of its
@@ -86,9 +89,6 @@ const ZONE_OF_POSITION = sql`CROSS JOIN LATERAL (SELECT u.zone FROM storage_read
  * transaction that changes their positions' states, so a freezer's filled boxes cost no index
  * descent each.
  */
-/** A position whose stream has events the read model has not applied yet (most likely just reserved). */
-const MOVED = (position: string) => sql.raw(`EXISTS (SELECT 1 FROM es.events e WHERE e.stream_id = 'StoragePosition-' || ${position}.id AND e.stream_version > ${position}.version)`);
-
 const firstFree = (tenantId: string, where: { underUnitId: string | null; zone: string | null; zones: string[] | null }, limit: number, excluded: readonly string[], skipMoved = false) => sql`
   SELECT p.id, p.unit_id, p.row, p.col, p.label, p.state, p.sample_id, b.zone, p.version, b.name AS box_name
   FROM (SELECT u.id, u.name, u.zone FROM storage_read.units u
