@@ -16,6 +16,9 @@ const isStalePlan = (error: unknown): boolean =>
 
 type QueryCallback = (error: Error | null, result?: pg.QueryResult) => void;
 
+/** The connection is in no transaction: a statement that fails there aborts nothing. */
+const outsideTransaction = (client: pg.PoolClient | pg.Client) => (client as pg.Client).getTransactionStatus?.() === 'I';
+
 /**
  * Runs every parameterised statement of `client` as a named prepared statement, so PostgreSQL
  * parses and analyses each text once per connection and may keep its plan: on the federated page
@@ -34,7 +37,6 @@ export const nameStatements = (client: pg.PoolClient | pg.Client, limit = NAMED_
     if (name === undefined && names.size < limit) names.set(text, (name = `tracseq_${names.size + 1}`));
     return name;
   };
-  const outsideTransaction = () => (client as pg.Client).getTransactionStatus?.() === 'I';
   (client as { query: unknown }).query = (text: unknown, values?: unknown, callback?: unknown) => {
     const name = typeof text === 'string' && Array.isArray(values) && values.length > 0 ? nameOf(text) : undefined;
     if (name === undefined) return query(text, values, callback);
@@ -43,7 +45,7 @@ export const nameStatements = (client: pg.PoolClient | pg.Client, limit = NAMED_
       query(named, (error: Error | null, result?: pg.QueryResult) => {
         if (!isStalePlan(error)) return (callback as QueryCallback)(error, result);
         unnamed.add(text as string);
-        if (outsideTransaction()) return query(text, values, callback);
+        if (outsideTransaction(client)) return query(text, values, callback);
         (callback as QueryCallback)(error);
       });
       return undefined;
@@ -51,7 +53,7 @@ export const nameStatements = (client: pg.PoolClient | pg.Client, limit = NAMED_
     return (query(named) as Promise<pg.QueryResult>).catch((error: unknown) => {
       if (!isStalePlan(error)) throw error;
       unnamed.add(text as string);
-      if (outsideTransaction()) return query(text, values);
+      if (outsideTransaction(client)) return query(text, values);
       throw error;
     });
   };
@@ -86,7 +88,6 @@ export const replanAsTablesGrow = (client: pg.PoolClient | pg.Client): void => {
   const statements = new Map<string, Replanned>();
   const retired: string[] = [];
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const outsideTransaction = () => (client as pg.Client).getTransactionStatus?.() === 'I';
   const versioned = (name: string, version: number) => (version === 0 ? name : `${name}_r${version}`);
   (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
     const name = (config as { name?: unknown } | null)?.name;
@@ -99,7 +100,7 @@ export const replanAsTablesGrow = (client: pg.PoolClient | pg.Client): void => {
       statement.next = statement.next < LAST_REPLAN ? statement.next * REPLAN_GROWTH : Number.POSITIVE_INFINITY;
     }
     const run = () => query({ ...(config as object), name: versioned(name, statement.version) }, values, callback);
-    if (retired.length < DEALLOCATE_BATCH || !outsideTransaction()) return run();
+    if (retired.length < DEALLOCATE_BATCH || !outsideTransaction(client)) return run();
     const parsed = (client as unknown as { connection?: { parsedStatements?: Record<string, unknown> } }).connection?.parsedStatements;
     const names = retired.splice(0);
     for (const old of names) if (parsed) delete parsed[old];
