@@ -159,9 +159,9 @@ export class SagaWorker {
 
   private async claim(limit: number): Promise<ClaimedSaga[]> {
     // The claimed sagas' steps come with them: the lease makes this worker their only writer, so it
-    // reads them once and keeps them current in memory.
-    // The claimed rows are found by id (= ANY of the due ids): joined to `due` directly, a plan made
-    // while sagas.instances looked empty walked every instance and ran `due` once per row.
+    // reads them once and keeps them current in memory. The claimed rows are found by id (= ANY of
+    // the due ids): joined to `due` directly, a plan made while sagas.instances looked empty walked
+    // every instance and ran `due` once per row.
     const { rows } = await sql<ClaimedSaga>`
       WITH due AS MATERIALIZED (
         SELECT id, greatest(next_run_at, coalesce(lease_until, next_run_at)) AS due_at FROM sagas.instances
