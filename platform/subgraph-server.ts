@@ -153,8 +153,11 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
   if (schema.getSubscriptionType()) await runtime.liveFeed.start();
   // Over WebSocket no request pipeline runs the logging plugin below: the formatter logs.
   const formatSocketError = formatGraphQLError(config.exposeErrorDetails, (error) => logger.error({ err: error, subgraph: definition.name }, 'unexpected resolver error'));
+  const jit = config.subgraphExecutor === 'jit'
+    ? jitGateway(schema, { onFallback: (error, operationName) => logger.warn({ err: error, subgraph: definition.name, operationName }, 'graphql-jit could not compile an operation; it runs on graphql-js') })
+    : null;
   const apollo = new ApolloServer<C>({
-    ...(config.subgraphExecutor === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
+    ...(jit ? { gateway: jit } : { schema }),
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
     // Logged by the plugin below, with the request's id; formatting only hides the details.
     formatError: formatGraphQLError(config.exposeErrorDetails),
@@ -211,7 +214,7 @@ export const serveSubgraph = async <C extends RequestContext>(runtime: Runtime, 
     routes: {
       '/graphql': handler,
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: definition.name }),
-      '/metrics': metricsRoute(subgraphMetrics(runtime, definition), definition.metrics),
+      '/metrics': metricsRoute(subgraphMetrics(runtime, definition, jit?.interpretedCount), definition.metrics),
       '/ready': async (_req, res) => {
         try {
           await runtime.pool.query('SELECT 1');

@@ -127,12 +127,14 @@ const SHARED_COMPILED = 1000;
  * Apollo Server takes an executor only from a gateway, so this is one: a fixed schema and its executor.
  * A document graphql-jit fails to compile (a throw inside the compiler, not an error of the
  * operation, which it answers as graphql-js would) runs on graphql-js instead of failing the request:
- * the compiler is an optimisation, and a lab's query must not depend on it. `options.compile` is
- * graphql-jit's compileQuery unless a test stands in for it.
+ * the compiler is an optimisation, and a lab's query must not depend on it. Each such shape is told
+ * to `options.onFallback` once (the server logs it and counts it on /metrics: an operator learns the
+ * compiler failed, and what it failed on). `options.compile` is graphql-jit's compileQuery unless a
+ * test stands in for it.
  */
 export const jitGateway = (
   schema: GraphQLSchema,
-  options: { compile?: typeof compileQuery } = {},
+  options: { compile?: typeof compileQuery; onFallback?: (error: unknown, operationName: string | undefined) => void } = {},
 ): GatewayInterface & { compiledCount(): number; interpretedCount(): number } => {
   callLazyFields(schema);
   const compileWith = options.compile ?? compileQuery;
@@ -142,8 +144,9 @@ export const jitGateway = (
     compilations++;
     try {
       return compileWith(schema, document, operationName);
-    } catch {
+    } catch (error) {
       interpreted++;
+      options.onFallback?.(error, operationName);
       return INTERPRETED;
     }
   };

@@ -472,6 +472,8 @@ describe('samples through the gateway', () => {
     expect(text).toMatch(/^tracseq_projection_lag_events\{consumer="samples-read-model"\} \d+$/m);
     expect(text).toMatch(/^tracseq_dead_letters\{consumer="samples-status-from-lab-work"\} 0$/m);
     expect(text).toMatch(/^tracseq_sql_statements_total\{subgraph="samples"\} [1-9]\d*$/m);
+    // Every operation this suite sent compiled: a fallback to graphql-js would show here.
+    expect(text).toMatch(/^tracseq_graphql_interpreted_operations_total\{subgraph="samples"\} 0$/m);
     const sagas = await (await fetch(new URL('/metrics', system.subgraphs.find((s) => s.name === 'sagas')!.url))).text();
     expect(sagas).toContain('# TYPE tracseq_sagas gauge');
     const gateway = await (await fetch(new URL('/metrics', system.gatewayUrl))).text();

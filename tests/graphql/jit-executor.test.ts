@@ -37,9 +37,11 @@ const run = async (gateway: ReturnType<typeof jitGateway>, query: string, variab
 };
 
 describe('the subgraph executor (graphql-jit)', () => {
-  it('answers on graphql-js a document the compiler throws on, once per document, and compiles the others', async () => {
+  it('answers on graphql-js a document the compiler throws on, once per document, tells of it once, and compiles the others', async () => {
     const schema = echoSchema();
+    const told: Array<{ message: string; operationName: string | undefined }> = [];
     const gateway = jitGateway(schema, {
+      onFallback: (error, operationName) => told.push({ message: (error as Error).message, operationName }),
       compile: (target, document, operationName) => {
         if (print(document).includes('greeting')) throw new TypeError('a bug inside the compiler');
         return compileQuery(target, document, operationName);
@@ -53,6 +55,8 @@ describe('the subgraph executor (graphql-jit)', () => {
     expect(await run(gateway, `{ greeting echo(text: "SMP-2") }`)).toEqual({ data: { greeting: 'hello', echo: 'SMP-2' } });
     expect(await run(gateway, `{ echo(text: "SMP-3") }`)).toEqual({ data: { echo: 'SMP-3' } });
     expect({ compiled: gateway.compiledCount(), interpreted: gateway.interpretedCount() }).toEqual({ compiled: 2, interpreted: 1 });
+    // The operator hears of the shape once (the server logs it and counts it on /metrics), not per request.
+    expect(told).toEqual([{ message: 'a bug inside the compiler', operationName: undefined }]);
   });
 
   it('answers documents with string literals like graphql-js, compiled once per shape whatever the literals', async () => {
