@@ -36,8 +36,11 @@ export interface CommandResult<State> {
 
 interface MultiCommand {
   context: CommandContext;
-  /** The aggregates the decision reads; `readOnly` ones are loaded but neither written nor version-checked. */
-  streams: ReadonlyArray<{ decider: AnyDecider; id: string; readOnly?: boolean }>;
+  /**
+   * The aggregates the decision reads; `readOnly` ones are loaded but neither written nor
+   * version-checked; `likelyNew` ones are guessed empty when not cached (ExecuteAcrossOptions).
+   */
+  streams: ReadonlyArray<{ decider: AnyDecider; id: string; readOnly?: boolean; likelyNew?: boolean }>;
   /** Events per stream, in the order of `streams`. */
   decide: (states: any[], meta: { now: string; versions: readonly number[] }) => ReadonlyArray<readonly Event[]>;
   /** Computed from the states after the decision; saved with the idempotency key, so a replay answers the same. */
@@ -64,6 +67,12 @@ export interface ExecuteOptions {
 export interface ExecuteAcrossOptions<D extends DeciderSet> {
   /** Streams the decision reads but never writes (not version-checked either). */
   readOnly?: ReadonlyArray<keyof D>;
+  /**
+   * Streams that almost always do not exist yet (an id the caller just made up, a barcode's first
+   * claim, a sample's first custody): decided as empty without a load when the others are in the
+   * cache. A stream that did exist costs the append's version conflict and a load, never a wrong write.
+   */
+  likelyNew?: ReadonlyArray<keyof D>;
   idempotencyKey?: { scope: string; key: string };
   /** Saved with the idempotency key; a replay returns it (e.g. which position was reserved). */
   result?: (states: StatesOf<D>) => Record<string, unknown>;
@@ -155,7 +164,8 @@ export class CommandHandler {
 
   /**
    * Runs one command against one aggregate: load → decide → append at the loaded version. Version
-   * conflicts the client did not ask to see (no expectedVersion) are retried from a fresh load.
+   * conflicts are retried from a fresh load; a client's expectedVersion is checked against each
+   * load, so a write that lost to another answers CONCURRENCY_CONFLICT with the version it lost to.
    */
   async execute<C extends { type: string }, E extends Event, State>(
     decider: Decider<C & Command, E, State>,
@@ -164,70 +174,20 @@ export class CommandHandler {
     context: CommandContext,
     options: ExecuteOptions = {},
   ): Promise<CommandResult<State>> {
-    const idempotency = options.idempotencyKey ? { scope: decider.streamType, key: options.idempotencyKey } : undefined;
-    const streamId = `${decider.streamType}-${id}`;
-    const cacheKey = StateCache.key(context.tenantId, streamId, decider.stateSchema);
-    // A cached state is a guess: whatever it leads to short of a write (a refusal, a conflict, a
-    // no-op) is decided again from a load, which also asks whether the key was used.
-    let guess = this.states.get(cacheKey);
-    let keyAsked = false;
-    for (let attempt = 1; ; attempt++) {
-      const guessed = guess;
-      guess = undefined;
-      let loaded: { state: State; version: number; idempotent: AppendResult | null };
-      if (guessed) {
-        loaded = { state: guessed.state as State, version: guessed.version, idempotent: null };
-      } else {
-        loaded = await this.load(decider, id, context.tenantId, { idempotency: keyAsked ? undefined : idempotency });
-        keyAsked = true;
-        this.states.set(cacheKey, loaded.state, loaded.version);
-      }
-      const { state, version, idempotent } = loaded;
-      if (idempotent) return this.replayed(decider, idempotent.result.id as string, idempotent.position, context.tenantId);
-      const now = context.now ?? new Date().toISOString();
-      let events: readonly E[];
-      try {
+    const outcome = await this.runStreams({
+      context,
+      streams: [{ decider, id }],
+      idempotencyKey: options.idempotencyKey ? { scope: decider.streamType, key: options.idempotencyKey } : undefined,
+      decide: ([state], { now, versions: [version] }) => {
         if (options.expectedVersion != null && options.expectedVersion !== version) {
-          throw new ConcurrencyError(streamId, options.expectedVersion, version);
+          throw new ConcurrencyError(`${decider.streamType}-${id}`, options.expectedVersion, version!);
         }
-        events = decider.decide(command, state, { now, version });
-      } catch (error) {
-        if (!guessed) throw error;
-        attempt--;
-        continue;
-      }
-      // Nothing to record (e.g. an escalation someone else already made): a no-op, not an error.
-      if (events.length === 0) {
-        if (guessed) {
-          attempt--;
-          continue;
-        }
-        return { id, state, version, position: NO_POSITION, replayed: false };
-      }
-      try {
-        const appended = await this.store.appendUnit({
-          streams: [{ streamId, expectedVersion: version, events }],
-          metadata: this.metadata(context, now),
-          idempotency,
-          result: { id },
-        });
-        if (appended.replayed) return this.replayed(decider, appended.result.id as string, appended.position, context.tenantId);
-        const next = events.reduce<State>((acc, event, index) => decider.evolve(acc, { ...event, occurredAt: now, streamVersion: version + index + 1 }), state);
-        const nextVersion = appended.versions[0]!;
-        this.states.set(cacheKey, next, nextVersion);
-        if (Math.floor(nextVersion / this.snapshotEvery) > Math.floor(version / this.snapshotEvery)) {
-          // A failed snapshot only costs a longer load later; the command itself has succeeded.
-          await this.store.saveSnapshot(streamId, context.tenantId, nextVersion, decider.stateSchema, next).catch((error) => this.options.onSnapshotError?.(error));
-        }
-        return { id, state: next, version: nextVersion, position: appended.position, replayed: false };
-      } catch (error) {
-        this.states.delete(cacheKey);
-        if (!(error instanceof ConcurrencyError) || options.expectedVersion != null) throw error;
-        // A stale guess is no contention: load at once.
-        if (guessed) attempt--;
-        else await this.backOff(attempt, [streamId]);
-      }
-    }
+        return [decider.decide(command, state as State, { now, version: version! })];
+      },
+      // Saved with the key as before this path was shared with executeAcross: keys used then answer alike.
+      resultOf: () => ({ id }),
+    });
+    return { id, state: outcome.states[0] as State, version: outcome.versions[0]!, position: outcome.position, replayed: outcome.replayed };
   }
 
   /**
@@ -282,7 +242,7 @@ export class CommandHandler {
     stillRouted?: (states: StatesOf<D>, versions: { [K in keyof D]: number }) => boolean,
   ): Promise<AcrossResult<D>> {
     const names = Object.keys(across.deciders) as Array<keyof D & string>;
-    const streams = names.map((name) => ({ decider: across.deciders[name]!, id: ids[name], readOnly: options.readOnly?.includes(name) }));
+    const streams = names.map((name) => ({ decider: across.deciders[name]!, id: ids[name], readOnly: options.readOnly?.includes(name), likelyNew: options.likelyNew?.includes(name) }));
     const byName = <T>(values: readonly T[]) => Object.fromEntries(names.map((name, index) => [name, values[index]])) as { [K in keyof D]: T };
     let result: Record<string, unknown> | undefined;
     const outcome = await this.runStreams({
@@ -332,10 +292,11 @@ export class CommandHandler {
     const { context } = command;
     const idempotency = command.idempotencyKey ? { scope: command.idempotencyKey.scope, key: command.idempotencyKey.key } : undefined;
     const keys = command.streams.map((stream) => StateCache.key(context.tenantId, `${stream.decider.streamType}-${stream.id}`, stream.decider.stateSchema));
-    // Guessed only when every stream is cached and written: a read-only stream's version is not
-    // checked by the append, so it is always loaded. As in `execute`, a guess that does not end
-    // in a write is decided again from a load.
-    let guess = command.streams.some((stream) => stream.readOnly) ? undefined : this.guessAll(keys);
+    // A cached state is a guess: whatever it leads to short of a write (a refusal, a conflict, a
+    // no-op) is decided again from a load, which also asks whether the key was used (a guessed
+    // write learns that from its append). Guessed only when every stream is cached (or likely new)
+    // and written: a read-only stream's version is not checked by the append, so it is always loaded.
+    let guess = command.streams.some((stream) => stream.readOnly) ? undefined : this.guessAll(command.streams, keys);
     let keyAsked = false;
     for (let attempt = 1; ; attempt++) {
       const guessed = guess;
@@ -384,6 +345,7 @@ export class CommandHandler {
         if (appended.replayed) return { ...(await this.loadAllAsOf(command, appended.position)), position: appended.position, replayed: true, result: appended.result };
         const written = command.streams.map((_, index) => versions[index]! + (perStream[index]?.length ?? 0));
         keys.forEach((key, index) => this.states.set(key, next[index], written[index]!));
+        await this.snapshotCrossed(command, context.tenantId, versions, written, next);
         return { states: next, versions: written, position: appended.position, replayed: false, result };
       } catch (error) {
         for (const key of keys) this.states.delete(key);
@@ -395,17 +357,28 @@ export class CommandHandler {
     }
   }
 
-  /** Every stream's cached state, or none if any is missing. */
-  private guessAll(keys: readonly string[]): { states: unknown[]; versions: number[] } | undefined {
+  /** Every stream's cached state (a likely-new one's empty state if not cached), or none if any is missing. */
+  private guessAll(streams: MultiCommand['streams'], keys: readonly string[]): { states: unknown[]; versions: number[] } | undefined {
     const states: unknown[] = [];
     const versions: number[] = [];
-    for (const key of keys) {
-      const entry = this.states.get(key);
+    for (const [index, key] of keys.entries()) {
+      const entry = this.states.get(key) ?? (streams[index]!.likelyNew ? { state: streams[index]!.decider.initialState(), version: 0 } : undefined);
       if (!entry) return undefined;
       states.push(entry.state);
       versions.push(entry.version);
     }
     return { states, versions };
+  }
+
+  /** Saves a snapshot of each stream whose write crossed a multiple of snapshotEvery. */
+  private async snapshotCrossed(command: MultiCommand, tenantId: string, before: readonly number[], after: readonly number[], states: readonly unknown[]): Promise<void> {
+    for (const [index, stream] of command.streams.entries()) {
+      if (Math.floor(after[index]! / this.snapshotEvery) <= Math.floor(before[index]! / this.snapshotEvery)) continue;
+      // A failed snapshot only costs a longer load later; the command itself has succeeded.
+      await this.store
+        .saveSnapshot(`${stream.decider.streamType}-${stream.id}`, tenantId, after[index]!, stream.decider.stateSchema, states[index])
+        .catch((error) => this.options.onSnapshotError?.(error));
+    }
   }
 
   /** Every stream of a multi-stream command as the write at `position` left it (a replayed key's answer). */
@@ -432,15 +405,6 @@ export class CommandHandler {
       // Tracing: projections, policies and sagas continue the trace of the request that caused the events.
       ...activeTraceContext(),
     };
-  }
-
-  /**
-   * A repeated idempotency key answers the first result: the aggregate as that write left it, not as
-   * later writes made it (a replayed receive after a reject still says RECEIVED, at its version).
-   */
-  private async replayed<State, E extends Event>(decider: Loadable<State, E>, id: string, position: string, tenantId: string): Promise<CommandResult<State>> {
-    const { state, version } = await this.loadAsOf(decider, id, tenantId, position);
-    return { id, state, version, position, replayed: true };
   }
 
   /**

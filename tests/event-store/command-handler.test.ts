@@ -186,6 +186,36 @@ describe('states kept in memory between commands', () => {
     await expect(here.execute(gate, id, close, context, { expectedVersion: 2 })).rejects.toMatchObject({ expected: 2, actual: 3 });
   });
 
+  it('decides on streams declared likely new without loading them, and loads one that existed', async () => {
+    const { loads, commands } = counting();
+    const [shared, own] = [crypto.randomUUID(), crypto.randomUUID()];
+    const count = (by: string, key?: string) =>
+      commands.executeAcross(takeFromShared, { shared, own }, { type: 'Count', data: { by } }, context, { likelyNew: ['shared', 'own'], idempotencyKey: key ? { scope: 'count', key } : undefined });
+    expect((await count('a', `k-${own}`)).versions).toEqual({ shared: 1, own: 1 });
+    expect(loads.count).toBe(0);
+    // Another process's handler guesses both new too: the append refuses the guess, a load decides.
+    const elsewhere = counting();
+    const again = await elsewhere.commands.executeAcross(takeFromShared, { shared, own }, { type: 'Count', data: { by: 'b' } }, context, { likelyNew: ['shared', 'own'] });
+    expect({ versions: again.versions, loads: elsewhere.loads.count }).toEqual({ versions: { shared: 2, own: 2 }, loads: 1 });
+    expect(await streamVersions(`Counter-${own}`)).toEqual([1, 2]);
+    // A guessed write with a key already used answers the first write, and writes nothing.
+    const third = counting();
+    const replayed = await third.commands.executeAcross(takeFromShared, { shared, own }, { type: 'Count', data: { by: 'c' } }, context, { likelyNew: ['shared', 'own'], idempotencyKey: { scope: 'count', key: `k-${own}` } });
+    expect({ replayed: replayed.replayed, versions: replayed.versions }).toEqual({ replayed: true, versions: { shared: 1, own: 1 } });
+    expect(await streamVersions(`Counter-${own}`)).toEqual([1, 2]);
+  });
+
+  it('snapshots every stream a decision writes, as a single-stream command does', async () => {
+    const commands = new CommandHandler(store, { snapshotEvery: 2 });
+    const [shared, own, single] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    for (const by of ['a', 'b', 'c']) {
+      await commands.executeAcross(takeFromShared, { shared, own }, { type: 'Count', data: { by } }, context);
+      await commands.execute(counter, single, { type: 'Count', data: { by } }, context);
+    }
+    const { rows } = await pool.query(`SELECT stream_id, version FROM es.snapshots WHERE stream_id = ANY($1) ORDER BY stream_id`, [[shared, own, single].map((id) => `Counter-${id}`)]);
+    expect(Object.fromEntries(rows.map((row) => [row.stream_id, row.version]))).toEqual({ [`Counter-${shared}`]: 2, [`Counter-${own}`]: 2, [`Counter-${single}`]: 2 });
+  });
+
   it('keeps its states frozen: a caller cannot change the next decision', async () => {
     const { here, id } = twoProcesses();
     const opened = await here.execute(gate, id, open, context);

@@ -42,7 +42,12 @@ export class SampleCommands {
       { type: 'RegisterSample', data: { ...input, parentId, sampleId } },
       context,
       // Same scope as before the architecture step, so keys sent then still answer alike.
-      { idempotencyKey: idempotencyKey ? { scope: sampleDecider.streamType, key: idempotencyKey } : undefined, result: () => ({ id: sampleId }) },
+      {
+        idempotencyKey: idempotencyKey ? { scope: sampleDecider.streamType, key: idempotencyKey } : undefined,
+        result: () => ({ id: sampleId }),
+        // The id was made up just now; a barcode is claimed once in most labs (a reused one costs a load).
+        likelyNew: ['sample', 'barcode'],
+      },
     );
     return this.created(result, 'sample', context.tenantId);
   }
@@ -63,7 +68,11 @@ export class SampleCommands {
       { type: 'DeriveSample', data: { ...input, parentId, kind, childId, expectedParentVersion: options.expectedVersion } },
       context,
       // Its own scope, per parent: a key used for a registration, or for another parent's derivation, answers nothing here.
-      { idempotencyKey: options.idempotencyKey ? { scope: `${sampleDecider.streamType}/${kind}/${parentId}`, key: options.idempotencyKey } : undefined, result: () => ({ id: childId }) },
+      {
+        idempotencyKey: options.idempotencyKey ? { scope: `${sampleDecider.streamType}/${kind}/${parentId}`, key: options.idempotencyKey } : undefined,
+        result: () => ({ id: childId }),
+        likelyNew: ['child', 'barcode'],
+      },
     );
     // A replayed key's states are as the first write left them (the command handler folds to it).
     const parent = this.written({ state: result.states.parent, version: result.versions.parent, position: result.position }).sample;

@@ -135,7 +135,9 @@ export class StorageCommands {
         if (busy) continue;
         this.trying.add(candidate.id);
         try {
-          return await this.place(context, candidate, sampleId, { type: 'ReservePosition', data: { sample, target: this.asTarget(candidate) } }, keyed('reserve', sampleId, key), { positionId: candidate.id });
+          // A position the read model has never seen written has no stream yet (the walk left out moved ones).
+          const fresh = candidate.version === 0 ? (['position', 'custody'] as const) : (['custody'] as const);
+          return await this.place(context, candidate, sampleId, { type: 'ReservePosition', data: { sample, target: this.asTarget(candidate) } }, keyed('reserve', sampleId, key), { positionId: candidate.id }, fresh);
         } catch (error) {
           // Taken since the read model listed it (the handler has already reloaded and asked the position).
           if (!(error instanceof PositionTakenError)) throw error;
@@ -243,9 +245,12 @@ export class StorageCommands {
     command: PlacementCommand,
     idempotencyKey?: { scope: string; key: string },
     result?: Record<string, unknown>,
+    // Most samples are reserved for once: their custody starts with it (a wrong guess costs a load).
+    likelyNew: ReadonlyArray<'position' | 'custody'> = command.type === 'ReservePosition' ? ['custody'] : [],
   ) {
     const placed = await this.commands.executeAcross(placement, { position: target.id, custody: sampleId }, command, context, {
       idempotencyKey,
+      likelyNew,
       result: result ? () => result : undefined,
     });
     const first = placed.result.positionId as string | undefined;

@@ -154,9 +154,9 @@ export class StorageQueries {
     limit: number,
     excluded: readonly string[] = [],
     { skipMoved = false } = {},
-  ): Promise<Array<PositionRow & { moved: boolean }>> {
+  ): Promise<Array<PositionRow & { moved: boolean; version: number }>> {
     // Skipping them, the walk has already asked the log about each listed position.
-    const { rows } = await sql<PositionRow & { moved: boolean }>`SELECT c.*, ${skipMoved ? sql`false` : MOVED('c')} AS moved
+    const { rows } = await sql<PositionRow & { moved: boolean; version: number }>`SELECT c.*, ${skipMoved ? sql`false` : MOVED('c')} AS moved
       FROM (${firstFree(tenantId, where, limit, excluded, skipMoved)}) c
       ORDER BY c.box_name, c.row, c.col`.execute(this.db);
     return rows;
