@@ -119,4 +119,26 @@ describe('read-model connections prepare their statements by name', () => {
       await pool.end();
     }
   });
+
+  it('deallocates retired statements on the callback path pg-pool takes, answering every query in order', async () => {
+    await admin.query('CREATE TABLE pooled (k int PRIMARY KEY)');
+    await admin.query('INSERT INTO pooled SELECT generate_series(1, 100)');
+    const pool = createPool(url, 1, undefined, { genericPlans: true });
+    try {
+      // pool.query hands the connection a callback: the path every read model's query takes.
+      const run = (n: number, k: number) => pool.query({ name: `pooled_${n}`, text: `SELECT k * ${n} AS v FROM pooled WHERE k = $1`, values: [k] });
+      const answers: number[] = [];
+      for (let n = 1; n <= 8; n++) for (let k = 1; k <= 17; k++) answers.push((await run(n, k)).rows[0].v);
+      expect(answers).toEqual(Array.from({ length: 8 }, (_, i) => Array.from({ length: 17 }, (_, j) => (i + 1) * (j + 1))).flat());
+      // One retired per statement at its seventeenth run; the eighth retirement deallocates all eight
+      // (one round trip) before its own statement runs, through the callback.
+      const [after, prepared] = await Promise.all([run(1, 50), preparedOn((text) => pool.query(text))]);
+      expect(after.rows).toEqual([{ v: 50 }]);
+      expect(prepared.filter((text) => text.includes('pooled'))).toHaveLength(8);
+      const names = (await pool.query(`SELECT name FROM pg_prepared_statements WHERE statement LIKE '%pooled%' ORDER BY name`)).rows.map((row) => row.name);
+      expect(names).toEqual(Array.from({ length: 8 }, (_, i) => `pooled_${i + 1}_r1`));
+    } finally {
+      await pool.end();
+    }
+  });
 });
