@@ -69,8 +69,6 @@ const firstEventAfter = (transactionId: string, globalPosition: string) =>
   `SELECT 1 FROM es.events x WHERE (x.transaction_id, x.global_position) > (${transactionId}, ${globalPosition})
     ORDER BY x.transaction_id, x.global_position LIMIT 1`;
 
-export const EVENTS_AFTER_SQL = firstEventAfter('$1::text::xid8', '$2::bigint');
-
 /**
  * A projection batch's read (EventStore.readBatch): $1 consumer, $2 its batch lock key, $3 the window's
  * size, $4 the event types whose payloads are sent, $5/$6 the position the consumer believes it is at.
@@ -136,6 +134,22 @@ export interface EventRow {
 
 const EVENT_COLUMNS = `global_position, transaction_id::text AS transaction_id, stream_id, stream_type, stream_version,
   event_id, event_type, schema_version, data, metadata, tenant_id, occurred_at`;
+
+/**
+ * The live tail's read (EventStore.readTail): the readable events after `$1/$2` as readAll reads them
+ * (at most `$3`), then one row with `waiting` true if a committed or open transaction's events lie
+ * after them behind an older open one. Readable events all sort before those (their transaction ids
+ * are older than the horizon), so "after the last one read" is "after $1/$2 and not readable". Its
+ * ORDER BY … LIMIT 1 walks the commit-order index from the horizon (see firstEventAfter).
+ */
+export const READ_TAIL_SQL = `
+  SELECT * FROM (SELECT ${EVENT_COLUMNS}, false AS waiting FROM es.events
+    WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) AND transaction_id < ${COMMIT_HORIZON}
+    ORDER BY es.events.transaction_id, es.events.global_position LIMIT $3) readable
+  UNION ALL
+  SELECT ${EVENT_COLUMNS.split(',').map(() => 'NULL').join(', ')}, true FROM (SELECT 1 FROM es.events x
+    WHERE (x.transaction_id, x.global_position) > ($1::text::xid8, $2::bigint) AND x.transaction_id >= ${COMMIT_HORIZON}
+    ORDER BY x.transaction_id, x.global_position LIMIT 1) behind`;
 
 /**
  * The PostgreSQL event store. Appends are group-committed: units that arrive while a transaction
@@ -425,9 +439,20 @@ export class EventStore {
   }
 
   /**
+   * readAll for a live tail, with whether events wait behind an older open transaction (look again
+   * soon: they become readable when it ends), in one statement. Events committed after the
+   * statement's snapshot are not told of: their commit's notification wakes the tail again.
+   */
+  async readTail(after: Checkpoint, limit: number): Promise<{ events: StoredEvent[]; waiting: boolean }> {
+    const rows = (await this.onPool(READ_TAIL_SQL, [after.transactionId.toString(), after.globalPosition.toString(), limit])) as Array<EventRow & { waiting: boolean }>;
+    return { events: rows.filter((row) => !row.waiting).map((row) => this.storedEvent(row)), waiting: rows.some((row) => row.waiting) };
+  }
+
+  /**
    * A projection batch's read, in one statement: the consumer's checkpoint under its batch lock (see
    * batchLockKey), the window of the log after `expected` (as readAll), and whether anything lies
-   * after it at all (readable or not, see hasEventsAfter). `expected` is where the consumer believes
+   * after it at all (readable or not: nothing readable while something is means events wait behind an
+   * older open transaction). `expected` is where the consumer believes
    * it is: the window is read from it as a constant, which the planner turns into an ordered index
    * walk (read from the checkpoint row inside the statement, it planned a scan and sort of a third
    * of the log); `from` is the checkpoint itself, and the caller discards the window when they
@@ -482,15 +507,6 @@ export class EventStore {
        ORDER BY es.events.transaction_id DESC, es.events.global_position DESC LIMIT 1`,
     );
     return rows[0] ? formatPosition(rows[0].transaction_id, rows[0].global_position) : null;
-  }
-
-  /**
-   * Whether anything lies after `after`, readable yet or not: a reader that got nothing while this
-   * is true has events waiting behind an older open transaction, and should look again soon.
-   */
-  async hasEventsAfter(after: Checkpoint, run: SqlRunner = this.onPool): Promise<boolean> {
-    const rows = await run(EVENTS_AFTER_SQL, [after.transactionId.toString(), after.globalPosition.toString()]);
-    return rows.length > 0;
   }
 
   /**

@@ -9,7 +9,8 @@ import type { PgListener } from './pg-listener.js';
 const BATCH = 1000;
 
 /**
- * The live tail of the global log for one process: one gap-safe read per wake-up, whatever the
+ * The live tail of the global log for one process: one gap-safe read per wake-up (one statement,
+ * which also tells whether events wait behind an older open transaction), whatever the
  * number of subscribers, each event handed to every listener in commit order, once. Starts at the
  * head of the log when the first listener arrives (subscriptions are about what happens next); each
  * listener gets the events committed after it subscribed, not those the tail had yet to read then.
@@ -67,15 +68,15 @@ export class LogTailFeed implements LiveFeed {
     const idleMs = this.options.idlePollMs ?? 5000;
     for (;;) {
       if (this.listeners.size === 0) return idleMs;
-      const events = await this.store.readAll(this.head, BATCH);
+      const { events, waiting } = await this.store.readTail(this.head, BATCH);
       if (events.length > 0) this.horizon.reset();
       for (const event of events) {
         this.head = checkpointOf(event);
         for (const [fn, before] of this.listeners) if (!before.holds(event.transactionId)) fn(event);
       }
-      if (events.length < BATCH) break;
+      if (events.length === BATCH) continue;
+      // Committed events behind an older open transaction are not safe to read yet: look again soon.
+      return waiting ? this.horizon.delay() : idleMs;
     }
-    // Committed events behind an older open transaction are not safe to read yet: look again soon.
-    return (await this.store.hasEventsAfter(this.head)) ? this.horizon.delay() : idleMs;
   }
 }

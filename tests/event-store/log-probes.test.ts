@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { READABLE_END_SQL, TAIL_SQL } from '../../event-store/log-peek.js';
 import { PENDING_SQL } from '../../event-store/consistency.js';
-import { EVENTS_AFTER_SQL, READ_BATCH_SQL, type EventStore } from '../../event-store/event-store.js';
+import { READ_BATCH_SQL, READ_TAIL_SQL, type EventStore } from '../../event-store/event-store.js';
 import { meta, openEventStore } from '../support/event-store.js';
 
 // The probes every runner and every read-your-writes read make ("anything after my checkpoint?")
@@ -84,15 +84,6 @@ describe('log probes on a long log', () => {
     expect(Object.fromEntries(rows.map((row) => [row.consumer, row.pending]))).toEqual({ behind: true, 'at-start': false });
   });
 
-  it('“anything after this position” walks the index and answers at the head and before it', async () => {
-    const atHead = [last.transactionId, last.globalPosition];
-    const after = await plan(EVENTS_AFTER_SQL, atHead);
-    expect(after.length).toBeGreaterThan(0);
-    expect(after).not.toContain('Seq Scan');
-    expect(await store.hasEventsAfter({ transactionId: BigInt(last.transactionId), globalPosition: BigInt(last.globalPosition) })).toBe(false);
-    expect(await store.hasEventsAfter({ transactionId: 0n, globalPosition: 0n })).toBe(true);
-  });
-
   it('a projection batch walks the index from the runner’s checkpoint, and says when the checkpoint moved under it', async () => {
     const params = ['at-start', 'checkpoint:at-start', 500, ['SampleReceived'], '0', '0'];
     const window = await plan(READ_BATCH_SQL, params);
@@ -117,6 +108,30 @@ describe('log probes on a long log', () => {
     } finally {
       await client.query('ROLLBACK');
       client.release();
+    }
+  });
+
+  // Last: it appends, moving the head the tests above read from.
+  it('the live tail walks the index from its head, and says when events wait behind an older open transaction', async () => {
+    const at = (p: { transactionId: string; globalPosition: string }) => ({ transactionId: BigInt(p.transactionId), globalPosition: BigInt(p.globalPosition) });
+    const tail = await plan(READ_TAIL_SQL, [last.transactionId, last.globalPosition, 1000]);
+    expect(tail.length).toBeGreaterThan(0);
+    expect(tail).not.toContain('Seq Scan');
+    expect(await store.readTail(at(last), 1000)).toEqual({ events: [], waiting: false });
+    const fromBehind = await store.readTail(at(behind), 1000);
+    expect({ read: fromBehind.events.map((e) => e.globalPosition), waiting: fromBehind.waiting }).toEqual({ read: [last.globalPosition], waiting: false });
+    // An older transaction still open: a later commit's events are there but not safe to read yet.
+    const open = await pool.connect();
+    try {
+      await open.query('BEGIN');
+      await open.query('SELECT pg_current_xact_id()');
+      await store.append(`Sample-probe-late-${Date.now()}`, 0, [{ type: 'SampleRegistered', data: { late: true } }], meta());
+      expect(await store.readTail(at(last), 1000)).toEqual({ events: [], waiting: true });
+      await open.query('COMMIT');
+      const after = await store.readTail(at(last), 1000);
+      expect({ read: after.events.map((e) => e.data), waiting: after.waiting }).toEqual({ read: [{ late: true }], waiting: false });
+    } finally {
+      open.release();
     }
   });
 });
