@@ -23,6 +23,9 @@ class Rerouted extends Error {}
 /** What loading an aggregate needs of its decider. */
 export type Loadable<State, E extends Event> = Pick<Decider<any, E, State>, 'streamType' | 'stateSchema' | 'initialState' | 'evolve'>;
 
+/** The id a keyed single-stream command's first call saved with its key (the call's own if none). */
+const firstId = (result: Record<string, unknown> | undefined, fallback: string): string => (typeof result?.id === 'string' ? result.id : fallback);
+
 /** The position of a command that appended nothing: every read model is already past it. */
 export const NO_POSITION = '0:0';
 
@@ -45,6 +48,11 @@ interface MultiCommand {
   decide: (states: any[], meta: { now: string; versions: readonly number[] }) => ReadonlyArray<readonly Event[]>;
   /** Computed from the states after the decision; saved with the idempotency key, so a replay answers the same. */
   resultOf?: (states: any[]) => Record<string, unknown>;
+  /**
+   * The streams a replayed key answers from, by the first call's saved result: a command that makes
+   * its id up per call (a create) answers the stream the first call created. @default `streams`
+   */
+  replayed?: (result: Record<string, unknown>) => MultiCommand['streams'];
   idempotencyKey?: { scope: string; key: string };
 }
 
@@ -184,10 +192,13 @@ export class CommandHandler {
         }
         return [decider.decide(command, state as State, { now, version: version! })];
       },
-      // Saved with the key as before this path was shared with executeAcross: keys used then answer alike.
+      // Saved with the key (as before this path was shared with executeAcross: keys used then answer
+      // alike); a repeat answers that id's aggregate as the first write left it.
       resultOf: () => ({ id }),
+      replayed: (result) => [{ decider, id: firstId(result, id) }],
     });
-    return { id, state: outcome.states[0] as State, version: outcome.versions[0]!, position: outcome.position, replayed: outcome.replayed };
+    const answered = outcome.replayed ? firstId(outcome.result, id) : id;
+    return { id: answered, state: outcome.states[0] as State, version: outcome.versions[0]!, position: outcome.position, replayed: outcome.replayed };
   }
 
   /**
@@ -310,7 +321,7 @@ export class CommandHandler {
         keys.forEach((key, index) => this.states.set(key, loaded.states[index], loaded.versions[index]!));
       }
       const { states, versions, idempotent } = loaded;
-      if (idempotent) return { ...(await this.loadAllAsOf(command, idempotent.position)), position: idempotent.position, replayed: true, result: idempotent.result };
+      if (idempotent) return { ...(await this.loadAllAsOf(command, idempotent)), position: idempotent.position, replayed: true, result: idempotent.result };
       const now = context.now ?? new Date().toISOString();
       let perStream: ReadonlyArray<readonly Event[]>;
       let next: unknown[];
@@ -342,7 +353,7 @@ export class CommandHandler {
       }
       try {
         const appended = await this.store.appendUnit({ streams: writes, metadata: this.metadata(context, now), idempotency, result });
-        if (appended.replayed) return { ...(await this.loadAllAsOf(command, appended.position)), position: appended.position, replayed: true, result: appended.result };
+        if (appended.replayed) return { ...(await this.loadAllAsOf(command, appended)), position: appended.position, replayed: true, result: appended.result };
         const written = command.streams.map((_, index) => versions[index]! + (perStream[index]?.length ?? 0));
         keys.forEach((key, index) => this.states.set(key, next[index], written[index]!));
         await this.snapshotCrossed(command, context.tenantId, versions, written, next);
@@ -381,9 +392,10 @@ export class CommandHandler {
     }
   }
 
-  /** Every stream of a multi-stream command as the write at `position` left it (a replayed key's answer). */
-  private async loadAllAsOf(command: MultiCommand, position: string): Promise<{ states: unknown[]; versions: number[] }> {
-    const loaded = await Promise.all(command.streams.map((stream) => this.loadAsOf(stream.decider, stream.id, command.context.tenantId, position)));
+  /** A replayed key's answer: the streams it names as the write at its position left them. */
+  private async loadAllAsOf(command: MultiCommand, first: { position: string; result: Record<string, unknown> }): Promise<{ states: unknown[]; versions: number[] }> {
+    const streams = command.replayed?.(first.result) ?? command.streams;
+    const loaded = await Promise.all(streams.map((stream) => this.loadAsOf(stream.decider, stream.id, command.context.tenantId, first.position)));
     return { states: loaded.map((l) => l.state), versions: loaded.map((l) => l.version) };
   }
 

@@ -286,6 +286,15 @@ describe('storage through the gateway', () => {
     expect((await keyed(b, positions.A2)).storagePosition).toEqual({ label: 'A2', sample: { id: b } });
   });
 
+  it('answers a repeated createStorageUnit idempotencyKey with the unit the first call created, and creates no second one', async () => {
+    const create = () => lab.mutate(`mutation { createStorageUnit(input: { name: "Keyed site", kind: FACILITY }, idempotencyKey: "unit-keyed") { position unit { id name kind } } }`);
+    const first = await create();
+    const again = await create();
+    expect(again).toEqual(first);
+    const named = await lab.gql(`query { storageUnits(kind: FACILITY) { id name } }`);
+    expect(named.data.storageUnits.filter((unit: { name: string }) => unit.name === 'Keyed site')).toEqual([{ id: first.unit.id, name: 'Keyed site' }]);
+  });
+
   it('lets one sample stored concurrently into two positions land in only one', async () => {
     const { positions, box } = await lab.freezerWithBox('Twice', 'MINUS_80');
     const id = await lab.validatedSample('RACE-TWO-0001');

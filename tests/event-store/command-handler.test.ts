@@ -103,6 +103,19 @@ describe('a repeated idempotency key', () => {
     const again = await commands.executeAcross(takeFromShared, { shared, own }, { type: 'Count', data: { by: 'keyed' } }, context, { idempotencyKey: { scope: 'take', key: own } });
     expect(again).toMatchObject({ replayed: true, position: across.position, versions: { shared: 2, own: 1 }, states: { shared: { count: 2 }, own: { count: 1 } } });
   });
+
+  it('answers a create that makes its id up per call with the aggregate the first call created', async () => {
+    const commands = new CommandHandler(store);
+    const key = `create-${crypto.randomUUID()}`;
+    const first = await commands.execute(counter, crypto.randomUUID(), { type: 'Count', data: { by: 'create' } }, context, { idempotencyKey: key });
+    // A retry from another process (nothing cached) and from this one, each with a new id.
+    for (const handler of [new CommandHandler(store), commands]) {
+      const retryId = crypto.randomUUID();
+      const replay = await handler.execute(counter, retryId, { type: 'Count', data: { by: 'create' } }, context, { idempotencyKey: key });
+      expect(replay).toMatchObject({ id: first.id, replayed: true, position: first.position, version: 1, state: { count: 1 } });
+      expect(await streamVersions(`Counter-${retryId}`)).toEqual([]);
+    }
+  });
 });
 
 type Gate = Command<'Open' | 'Close', Record<string, never>>;
