@@ -84,6 +84,11 @@ export interface ExecuteAcrossOptions<D extends DeciderSet> {
   idempotencyKey?: { scope: string; key: string };
   /** Saved with the idempotency key; a replay returns it (e.g. which position was reserved). */
   result?: (states: StatesOf<D>) => Record<string, unknown>;
+  /**
+   * The ids a replayed key answers with, from the first call's saved result, where they differ from
+   * this call's (a registration's new sample id): its states are then the first call's, as it left them.
+   */
+  replayedIds?: (result: Record<string, unknown>) => Partial<StreamIds<D>>;
 }
 
 export interface AcrossResult<D extends DeciderSet> {
@@ -267,6 +272,12 @@ export class CommandHandler {
         return names.map((name) => events[name] ?? []);
       },
       resultOf: options.result ? (states) => (result = options.result!(byName(states) as StatesOf<D>)) : undefined,
+      replayed: options.replayedIds
+        ? (first) => {
+            const firstIds = { ...ids, ...options.replayedIds!(first) };
+            return streams.map((stream, index) => ({ ...stream, id: firstIds[names[index]!]! }));
+          }
+        : undefined,
     });
     return {
       states: byName(outcome.states) as StatesOf<D>,

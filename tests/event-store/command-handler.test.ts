@@ -104,6 +104,20 @@ describe('a repeated idempotency key', () => {
     expect(again).toMatchObject({ replayed: true, position: across.position, versions: { shared: 2, own: 1 }, states: { shared: { count: 2 }, own: { count: 1 } } });
   });
 
+  it("answers a decision whose ids are made up per call with the first call's streams (replayedIds)", async () => {
+    const commands = new CommandHandler(store);
+    const shared = crypto.randomUUID();
+    const key = { scope: 'take-new', key: shared };
+    const take = () => {
+      const own = crypto.randomUUID();
+      return commands.executeAcross(takeFromShared, { shared, own }, { type: 'Count', data: { by: 'new' } }, context, { idempotencyKey: key, result: () => ({ own }), replayedIds: (first) => ({ own: String(first.own) }) });
+    };
+    const first = await take();
+    await commands.execute(counter, shared, { type: 'Count', data: { by: 'later' } }, context);
+    const again = await take();
+    expect(again).toMatchObject({ replayed: true, position: first.position, result: first.result, versions: { shared: 1, own: 1 }, states: { shared: { count: 1 }, own: { count: 1 } } });
+  });
+
   it('answers a create that makes its id up per call with the aggregate the first call created', async () => {
     const commands = new CommandHandler(store);
     const key = `create-${crypto.randomUUID()}`;

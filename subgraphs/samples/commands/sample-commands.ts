@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AcrossResult, CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
-import type { DeciderSet } from '../../../event-store/decider.js';
+import type { CommandContext, CommandHandler } from '../../../event-store/command-handler.js';
 import { BadInputError, NotFoundError } from '../../../platform/errors.js';
 import { canonicalUuid } from '../../../platform/graphql/scalars.js';
 import { validateBarcode } from '../../../platform/lab-rules.js';
@@ -45,11 +44,13 @@ export class SampleCommands {
       {
         idempotencyKey: idempotencyKey ? { scope: sampleDecider.streamType, key: idempotencyKey } : undefined,
         result: () => ({ id: sampleId }),
+        replayedIds: (first) => ({ sample: String(first.id) }),
         // The id was made up just now; a barcode is claimed once in most labs (a reused one costs a load).
         likelyNew: ['sample', 'barcode'],
       },
     );
-    return this.created(result, 'sample', context.tenantId);
+    // A replayed key answers the sample the first call created (replayedIds), as that call left it.
+    return this.written({ state: result.states.sample, version: result.versions.sample, position: result.position });
   }
 
   /** Aliquots or extracts: the parent's volume taken, the child registered and its barcode claimed, in one commit. */
@@ -71,12 +72,13 @@ export class SampleCommands {
       {
         idempotencyKey: options.idempotencyKey ? { scope: `${sampleDecider.streamType}/${kind}/${parentId}`, key: options.idempotencyKey } : undefined,
         result: () => ({ id: childId }),
+        replayedIds: (first) => ({ child: String(first.id) }),
         likelyNew: ['child', 'barcode'],
       },
     );
-    // A replayed key's states are as the first write left them (the command handler folds to it).
-    const parent = this.written({ state: result.states.parent, version: result.versions.parent, position: result.position }).sample;
-    return { ...(await this.created(result, 'child', context.tenantId)), parent };
+    // A replayed key's states are as the first write left them, the child the first call's (replayedIds).
+    const written = (stream: 'parent' | 'child') => this.written({ state: result.states[stream], version: result.versions[stream], position: result.position });
+    return { ...written('child'), parent: written('parent').sample };
   }
 
   /** Moves a sample to `to`; the transition table decides whether it may. */
@@ -110,16 +112,6 @@ export class SampleCommands {
     const { state, version } = await this.commands.load(sampleDecider, sampleIdOf(id, field), tenantId);
     if (!exists(state)) throw new NotFoundError(`sample ${id} not found`);
     return { ...state, version };
-  }
-
-  /**
-   * The sample a registration or derivation created; a repeated idempotency key answers with the one
-   * the first call created (its id saved as the key's result), as that call left it.
-   */
-  private async created<K extends string>(result: AcrossResult<Record<K, typeof sampleDecider> & DeciderSet>, stream: K, tenantId: string): Promise<SampleWrite> {
-    if (!result.replayed) return this.written({ state: result.states[stream], version: result.versions[stream], position: result.position });
-    const first = await this.commands.loadAsOf(sampleDecider, String(result.result.id), tenantId, result.position);
-    return this.written({ ...first, position: result.position });
   }
 
   private written(result: { state: SampleState; version: number; position: string }): SampleWrite {
