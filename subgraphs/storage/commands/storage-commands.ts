@@ -252,14 +252,11 @@ export class StorageCommands {
       idempotencyKey,
       likelyNew,
       result: result ? () => result : undefined,
+      // A replay answers with the position the first call reserved, not today's candidate, as that call left it.
+      replayedIds: (first) => (typeof first.positionId === 'string' ? { position: first.positionId } : {}),
     });
     const first = placed.result.positionId as string | undefined;
-    if (placed.replayed && first && first !== target.id) {
-      // A replay answers with the position the first call reserved, not today's candidate.
-      const original = await this.target(context, first);
-      const { state } = await this.commands.load(positionDecider, first, context.tenantId);
-      return { storagePosition: this.view(original, state), position: placed.position };
-    }
+    if (placed.replayed && first && first !== target.id) return { storagePosition: this.view(await this.target(context, first), placed.states.position), position: placed.position };
     return { storagePosition: this.view(target, placed.states.position), position: placed.position };
   }
 
