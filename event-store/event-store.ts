@@ -137,8 +137,8 @@ const EVENT_COLUMNS = `global_position, transaction_id::text AS transaction_id, 
 
 /**
  * The live tail's read (EventStore.readTail): the readable events after `$1/$2` as readAll reads them
- * (at most `$3`), then one row with `waiting` true if a committed or open transaction's events lie
- * after them behind an older open one. Readable events all sort before those (their transaction ids
+ * (at most `$3`), then one row with `waiting` true if committed events lie after them behind an
+ * older open transaction (an open one's own events are not visible). Readable events all sort before those (their transaction ids
  * are older than the horizon), so "after the last one read" is "after $1/$2 and not readable". Its
  * ORDER BY … LIMIT 1 walks the commit-order index from the horizon (see firstEventAfter).
  */
