@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { PgListener } from './bus/pg-listener.js';
 import type { LogPeeker } from './log-peek.js';
 import { checkpointOfRow, compareCheckpoints, formatCheckpoint, parsePosition, type Checkpoint } from './position.js';
-import { CHECKPOINTS_CHANNEL } from './projection-runner.js';
+import { CHECKPOINTS_CHANNEL, REACH_CHANNEL } from './projection-runner.js';
 
 /**
  * Each consumer's checkpoint, and whether an event of a type it handles lies after it up to the
@@ -38,6 +38,8 @@ export interface ConsistentConsumer {
  */
 export class ConsistencyWaiter {
   private readonly known = new Map<string, Checkpoint>();
+  /** Per consumer, the furthest event it is heard to have applied anywhere (Kafka: beyond its checkpoint). */
+  private readonly reach = new Map<string, Checkpoint>();
   private readonly changes = new EventEmitter();
   /** Each consumer waited for, with the event types it reads. */
   private readonly handles: ReadonlyMap<string, ReadonlySet<string>>;
@@ -62,12 +64,23 @@ export class ConsistencyWaiter {
 
   async start(): Promise<void> {
     this.listener.on(CHECKPOINTS_CHANNEL, this.onCheckpoint);
+    this.listener.on(REACH_CHANNEL, this.onReach);
     await this.listener.listen(CHECKPOINTS_CHANNEL);
+    await this.listener.listen(REACH_CHANNEL);
   }
 
   stop(): void {
     this.listener.off(CHECKPOINTS_CHANNEL, this.onCheckpoint);
+    this.listener.off(REACH_CHANNEL, this.onReach);
   }
+
+  private readonly onReach = (payload: string) => {
+    const [consumer, position] = payload.split(' ');
+    if (!consumer || !position || !this.handles.has(consumer)) return;
+    const at = parsePosition(position);
+    const previous = this.reach.get(consumer);
+    if (!previous || compareCheckpoints(at, previous) > 0) this.reach.set(consumer, at);
+  };
 
   private readonly onCheckpoint = (payload: string) => {
     const [consumer, position] = payload.split(' ');
@@ -84,12 +97,16 @@ export class ConsistencyWaiter {
   }
 
   /**
-   * The furthest position any of these read models is known to have applied (by NOTIFY or a check):
-   * an answer read from them shows nothing past it. Null before any checkpoint is known.
+   * The furthest position any of these read models is known to have applied (by NOTIFY or a check),
+   * checkpoints and Kafka reaches alike: an answer read from them shows nothing past it. On Kafka a
+   * read model applies its partitions independently, so it can show an event past its gap-free
+   * checkpoint (a sample IN_STORAGE while the storing, in another partition, is still unapplied
+   * there); the gateway then made the next subgraph reach only the checkpoint, and that subgraph
+   * could answer from before the storing. Null before any position is known.
    */
   furthest(): string | null {
     let furthest: Checkpoint | null = null;
-    for (const at of this.known.values()) if (!furthest || compareCheckpoints(at, furthest) > 0) furthest = at;
+    for (const at of [...this.known.values(), ...this.reach.values()]) if (!furthest || compareCheckpoints(at, furthest) > 0) furthest = at;
     return furthest && formatCheckpoint(furthest);
   }
 

@@ -4,7 +4,7 @@ import { readCheckpoint } from '../../event-store/checkpoints.js';
 import { ConsistencyWaiter, PENDING_SQL } from '../../event-store/consistency.js';
 import { logPeeker } from '../../event-store/log-peek.js';
 import { compareCheckpoints, formatCheckpoint, parsePosition } from '../../event-store/position.js';
-import { CHECKPOINTS_CHANNEL, ProjectionRunner } from '../../event-store/projection-runner.js';
+import { CHECKPOINTS_CHANNEL, ProjectionRunner, REACH_CHANNEL } from '../../event-store/projection-runner.js';
 import type { EventConsumer } from '../../event-store/projection.js';
 import type { StoredEvent } from '../../event-store/types.js';
 import { meta } from '../support/event-store.js';
@@ -205,6 +205,31 @@ describe('the postgres projection runner', () => {
       expect(moved).toBe(true);
     } finally {
       fx.pool.query = query;
+      waiter.stop();
+    }
+  });
+
+  it("says an answer may reach a Kafka consumer's furthest applied event, past its checkpoint, yet waits for the checkpoint", async () => {
+    const name = 'reached-beyond-checkpoint';
+    const consumer = fx.logging(name);
+    await fx.pool.query(`INSERT INTO es.checkpoints (consumer, transaction_id, global_position) VALUES ($1, '0', 0) ON CONFLICT DO NOTHING`, [name]);
+    const first = await fx.store.append(`Reach-${crypto.randomUUID()}`, 0, [fx.tick(name)], meta());
+    const later = await fx.store.append(`Reach-${crypto.randomUUID()}`, 0, [fx.tick(name)], meta());
+    const waiter = new ConsistencyWaiter(fx.pool, fx.listener, [consumer]);
+    await waiter.start();
+    try {
+      // Its checkpoint is at the first event; another partition's transaction applied the later one.
+      await fx.pool.query(`UPDATE es.checkpoints SET transaction_id = $2::text::xid8, global_position = $3 WHERE consumer = $1`, [name, ...first.position.split(':')]);
+      await fx.pool.query(`SELECT pg_notify($1, $2)`, [CHECKPOINTS_CHANNEL, `${name} ${first.position}`]);
+      await fx.pool.query(`SELECT pg_notify($1, $2)`, [REACH_CHANNEL, `${name} ${later.position}`]);
+      await waitUntil(() => waiter.furthest() === later.position, 5000, 'the reach heard');
+      // A reach is no checkpoint: whatever lies between is not known to be applied.
+      expect(await waiter.waitFor(later.position, 300)).toBe(false);
+      // Another consumer's reach is none of its business.
+      await fx.pool.query(`SELECT pg_notify($1, $2)`, [REACH_CHANNEL, `someone-else 999999999:999999999`]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(waiter.furthest()).toBe(later.position);
+    } finally {
       waiter.stop();
     }
   });

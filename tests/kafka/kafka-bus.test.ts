@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaProjectionConsumer } from '../../event-store/bus/kafka/consumer.js';
 import { replayKafkaDeadLetters } from '../../event-store/bus/kafka/dead-letter-replay.js';
 import { KafkaRelay } from '../../event-store/bus/kafka/relay.js';
+import { REACH_CHANNEL } from '../../event-store/projection-runner.js';
 import { EVENT_TOPICS, TOPICS, topicConfigs, topicFor, topicSettings } from '../../event-store/bus/kafka/topics.js';
 import { headerText } from '../../event-store/bus/kafka/wire.js';
 import { meta } from '../support/event-store.js';
@@ -110,6 +111,25 @@ describe('kafka relay and consumers', () => {
     expect(crashes).toBeGreaterThanOrEqual(3);
     expect(await fx.applied(name)).toEqual({ total: 30 + markers, distinct: 30 + markers });
   }, 90_000);
+
+  it('announces, from the transaction that applied them, the furthest event a consumer applied', async () => {
+    const name = 'announces-reach';
+    const heard: string[] = [];
+    const onReach = (payload: string) => void (payload.startsWith(`${name} `) && heard.push(payload.split(' ')[1]!));
+    fx.listener.on(REACH_CHANNEL, onReach);
+    await fx.listener.listen(REACH_CHANNEL);
+    const consumer = new KafkaProjectionConsumer(fx.db, cluster.kafka(name), fx.logging(name));
+    await consumer.start();
+    try {
+      const last = await fx.store.append(`Reach-${crypto.randomUUID()}`, 0, [fx.tick(name), fx.tick(name)], meta());
+      // Heard only after the commit: the read model shows the events by then.
+      await waitUntil(() => heard.includes(last.position), 30_000, 'the reach of the appended events');
+      expect((await fx.applied(name)).total).toBeGreaterThanOrEqual(2);
+    } finally {
+      fx.listener.off(REACH_CHANNEL, onReach);
+      await consumer.stop();
+    }
+  }, 60_000);
 
   it('holds back no other event while a consumer waits on a lock of its read model', async () => {
     const name = 'stuck-on-its-table';

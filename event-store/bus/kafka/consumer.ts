@@ -3,6 +3,8 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { DeadLetterPolicy, errorText } from '../../dead-letters.js';
 import type { Logger } from '../../logger.js';
 import type { EventConsumer } from '../../projection.js';
+import { REACH_CHANNEL } from '../../projection-runner.js';
+import { checkpointOf, compareCheckpoints, formatCheckpoint } from '../../position.js';
 import type { StoredEvent } from '../../types.js';
 import { inEventTrace, inEventsTrace } from '../../trace-context.js';
 import { EVENT_TOPICS, TOPICS } from './topics.js';
@@ -219,12 +221,24 @@ const lockStreams = async (trx: Kysely<any>, consumer: string, streams: readonly
     FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest(${streams}::text[]) AS s) AS keys ORDER BY k`.execute(trx);
 };
 
-/** Each stream's newest applied version; never moves back (a replayed dead letter may be older). */
-export const recordApplied = async (trx: Kysely<any>, consumer: string, events: ReadonlyArray<Pick<StoredEvent, 'streamId' | 'streamVersion'>>): Promise<void> => {
+/**
+ * Each stream's newest applied version; never moves back (a replayed dead letter may be older). With
+ * the events' positions, the same statement announces the furthest one on REACH_CHANNEL, heard once
+ * the transaction commits: the read model shows it from then on, whatever its checkpoint says.
+ */
+export const recordApplied = async (
+  trx: Kysely<any>,
+  consumer: string,
+  events: ReadonlyArray<Pick<StoredEvent, 'streamId' | 'streamVersion'> & Partial<Pick<StoredEvent, 'transactionId' | 'globalPosition'>>>,
+): Promise<void> => {
   if (events.length === 0) return;
   const newest = new Map<string, number>();
   for (const event of events) newest.set(event.streamId, Math.max(newest.get(event.streamId) ?? 0, event.streamVersion));
-  await sql`INSERT INTO es.kafka_applied (consumer, stream_id, version)
-    SELECT ${consumer}, stream_id, version FROM unnest(${[...newest.keys()]}::text[], ${[...newest.values()]}::int[]) AS v(stream_id, version)
-    ON CONFLICT (consumer, stream_id) DO UPDATE SET version = GREATEST(es.kafka_applied.version, excluded.version)`.execute(trx);
+  const positioned = events.flatMap((event) => (event.transactionId !== undefined && event.globalPosition !== undefined ? [checkpointOf({ transactionId: event.transactionId, globalPosition: event.globalPosition })] : []));
+  const furthest = positioned.reduce<ReturnType<typeof checkpointOf> | null>((max, at) => (!max || compareCheckpoints(at, max) > 0 ? at : max), null);
+  await sql`WITH recorded AS (
+      INSERT INTO es.kafka_applied (consumer, stream_id, version)
+      SELECT ${consumer}, stream_id, version FROM unnest(${[...newest.keys()]}::text[], ${[...newest.values()]}::int[]) AS v(stream_id, version)
+      ON CONFLICT (consumer, stream_id) DO UPDATE SET version = GREATEST(es.kafka_applied.version, excluded.version))
+    SELECT pg_notify(${REACH_CHANNEL}, ${furthest ? `${consumer} ${formatCheckpoint(furthest)}` : ''}) WHERE ${furthest !== null}`.execute(trx);
 };
