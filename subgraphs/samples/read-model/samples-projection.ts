@@ -90,7 +90,10 @@ const applyBatch = async (db: Db, events: ReadonlyArray<StoredOf<SampleEvent, Sa
       SELECT c.* FROM unnest(${column((r) => r.tenantId)}::text[], ${column((r) => r.sampleId)}::uuid[], ${column((r) => r.streamVersion)}::int[], ${column((r) => r.kind)}::text[],
                              ${column((r) => r.status)}::text[], ${column((r) => r.reason)}::text[], ${column((r) => r.volume)}::float8[], ${column((r) => r.occurredAt)}::timestamptz[])
                     AS c(tenant_id, id, version, kind, status, reason, volume, at)
-      JOIN samples_read.samples s ON s.tenant_id = c.tenant_id AND s.id = c.id AND c.version > s.version),
+      -- Each row looked up by key (LATERAL, fenced by OFFSET 0), whatever the table's statistics say:
+      -- joined directly, a plan made while the table looked empty read every sample of the tenant.
+      CROSS JOIN LATERAL (SELECT s.version FROM samples_read.samples s WHERE s.tenant_id = c.tenant_id AND s.id = c.id OFFSET 0) s
+      WHERE c.version > s.version),
     newest AS (SELECT DISTINCT ON (tenant_id, id) tenant_id, id, version, at FROM change ORDER BY tenant_id, id, version DESC),
     move AS (SELECT DISTINCT ON (tenant_id, id) tenant_id, id, status, reason FROM change WHERE kind = 'moved' ORDER BY tenant_id, id, version DESC),
     volume AS (SELECT DISTINCT ON (tenant_id, id) tenant_id, id, volume FROM change WHERE kind = 'volume' ORDER BY tenant_id, id, version DESC)
@@ -100,7 +103,7 @@ const applyBatch = async (db: Db, events: ReadonlyArray<StoredOf<SampleEvent, Sa
         volume_ul = CASE WHEN v.id IS NULL THEN s.volume_ul ELSE v.volume END,
         updated_at = n.at, version = n.version
     FROM newest n LEFT JOIN move m ON m.tenant_id = n.tenant_id AND m.id = n.id LEFT JOIN volume v ON v.tenant_id = n.tenant_id AND v.id = n.id
-    WHERE s.tenant_id = n.tenant_id AND s.id = n.id`.execute(db);
+    WHERE s.id = ANY(${column((r) => r.sampleId)}::uuid[]) AND s.tenant_id = n.tenant_id AND s.id = n.id`.execute(db);
 };
 
 /** One row per sample. Upserts guarded by stream version, so applying an event twice changes nothing. */
