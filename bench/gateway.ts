@@ -167,12 +167,15 @@ const main = async () => {
     const hiveUrl = 'http://127.0.0.1:4091/graphql';
     const { ids, position } = await seed(ours);
     const cursors: string[] = (await post(ours, `query { samples(first: 200, filter: { projectCode: "BENCH" }) { edges { cursor } } }`, {}, position)).samples.edges.map((e: { cursor: string }) => e.cursor).slice(0, 150);
-    const identity = signIdentity(loadConfig(base).internalSecret, { tenantId: 'demo', subject: 'bench', roles: ['admin'], requestId: 'bench' });
+    // Hive forwards the client's pre-signed identity, which lives 5 minutes: signed again for each run
+    // (a whole bench outlasts one, and its last row's Hive answers were all UNAUTHENTICATED).
+    const internalSecret = loadConfig(base).internalSecret;
+    const hiveHeaders = () => ({ 'x-tracseq-identity': signIdentity(internalSecret, { tenantId: 'demo', subject: 'bench', roles: ['admin'], requestId: 'bench' }) });
     const gateways = ([
-      ['TracSeq (@apollo/gateway)', ours, AS_BENCH, oursProcess],
-      ['Hive Gateway', hiveUrl, { 'x-tracseq-identity': identity }, hiveProcess],
-      ['TracSeq, SINGLE_FLIGHT=false', 'http://localhost:4092/graphql', AS_BENCH, unsharedProcess],
-    ] as Array<[string, string, Record<string, string>, ChildProcess]>).filter(([name]) => keeps(process.env.BENCH_GATEWAYS, name));
+      ['TracSeq (@apollo/gateway)', ours, () => AS_BENCH, oursProcess],
+      ['Hive Gateway', hiveUrl, hiveHeaders, hiveProcess],
+      ['TracSeq, SINGLE_FLIGHT=false', 'http://localhost:4092/graphql', () => AS_BENCH, unsharedProcess],
+    ] as Array<[string, string, () => Record<string, string>, ChildProcess]>).filter(([name]) => keeps(process.env.BENCH_GATEWAYS, name));
     const rowsOfWork = workloads(ids, cursors).filter(([label]) => keeps(process.env.BENCH_ROWS, label));
     // Every gateway must answer every kind of request without errors before anything is timed.
     for (const [name, url, headers] of gateways) {
@@ -180,7 +183,7 @@ const main = async () => {
         let last: unknown;
         for (let attempt = 0; attempt < 50; attempt++) {
           type Answer = { errors?: unknown; extensions?: { valueCompletion?: unknown } };
-          const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: workload() }).then((r) => r.json() as Promise<Answer>, (): Answer => ({ errors: 'not up' }));
+          const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers() }, body: workload() }).then((r) => r.json() as Promise<Answer>, (): Answer => ({ errors: 'not up' }));
           last = check.errors ?? check.extensions?.valueCompletion;
           if (!last) break;
           await new Promise((resolve) => setTimeout(resolve, 200));
@@ -200,11 +203,11 @@ const main = async () => {
     for (const [label, workload] of rowsOfWork) {
       const results = new Map<string, LoadResult>();
       for (const [name, url, headers, gatewayProcess] of gateways) {
-        await load(url, workload, headers, Math.min(5, duration)); // warm-up, discarded
+        await load(url, workload, headers(), Math.min(5, duration)); // warm-up, discarded
         const cpuNow = () => [cpuSeconds(gatewayProcess.pid), cpuSeconds(subgraphs.pid), postgresCpuSeconds(database.postmaster), cpuSeconds(process.pid)].map((seconds) => seconds * 1000);
         await statements.reset();
         const cpuBefore = cpuNow();
-        const result = await load(url, workload, headers, duration);
+        const result = await load(url, workload, headers(), duration);
         const requests = result.rps * duration;
         const [gatewayCpu, subgraphCpu, postgresCpu, loadCpu] = cpuNow().map((after, i) => (after - cpuBefore[i]!) / requests);
         await statements.print(`${label} via ${name}`, requests, 'request', 8);
