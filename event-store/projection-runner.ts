@@ -15,9 +15,9 @@ import { logPeeker } from './log-peek.js';
 export const CHECKPOINTS_CHANNEL = 'tracseq_checkpoints';
 /**
  * `<consumer> <position>`: a Kafka consumer's transaction applied events up to that position in one
- * partition (sent by the transaction, so heard only once its writes are visible). Its read model may
- * show them before its gap-free checkpoint passes them; the PostgreSQL bus applies in log order, so
- * its checkpoints say it all. Its own channel: a reach is no checkpoint, and must never be read as one.
+ * partition (sent just after it commits). Its read model may show them before its gap-free checkpoint
+ * passes them; the PostgreSQL bus applies in log order, so its checkpoints say it all. Its own
+ * channel: a reach is no checkpoint, and must never be read as one.
  */
 export const REACH_CHANNEL = 'tracseq_reach';
 /** Live reactions remembered for the batch at most (see ProjectionRunner.reacted). */

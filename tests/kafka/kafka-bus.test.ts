@@ -112,7 +112,7 @@ describe('kafka relay and consumers', () => {
     expect(await fx.applied(name)).toEqual({ total: 30 + markers, distinct: 30 + markers });
   }, 90_000);
 
-  it('announces, from the transaction that applied them, the furthest event a consumer applied', async () => {
+  it('announces, once they are committed, the furthest event a consumer applied', async () => {
     const name = 'announces-reach';
     const heard: string[] = [];
     const onReach = (payload: string) => void (payload.startsWith(`${name} `) && heard.push(payload.split(' ')[1]!));

@@ -4,7 +4,7 @@ import { DeadLetterPolicy, errorText } from '../../dead-letters.js';
 import type { Logger } from '../../logger.js';
 import type { EventConsumer } from '../../projection.js';
 import { REACH_CHANNEL } from '../../projection-runner.js';
-import { checkpointOf, compareCheckpoints, formatCheckpoint } from '../../position.js';
+import { checkpointOf, compareCheckpoints, formatCheckpoint, type Checkpoint } from '../../position.js';
 import type { StoredEvent } from '../../types.js';
 import { inEventTrace, inEventsTrace } from '../../trace-context.js';
 import { EVENT_TOPICS, TOPICS } from './topics.js';
@@ -136,7 +136,7 @@ export class KafkaProjectionConsumer {
   async applyAll(events: readonly StoredEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     const name = this.projection.name;
-    return this.db.transaction().execute(async (trx) => {
+    const applied = await this.db.transaction().execute(async (trx) => {
       await holdApplyLock(trx, name, 'shared');
       const streams = [...new Set(events.map((e) => e.streamId))];
       await lockStreams(trx, name, streams);
@@ -156,6 +156,8 @@ export class KafkaProjectionConsumer {
       await recordApplied(trx, name, applied);
       return applied;
     });
+    await announceReach(this.db, name, applied);
+    return applied;
   }
 
   /**
@@ -164,11 +166,13 @@ export class KafkaProjectionConsumer {
    * version check of `apply` does not apply here.
    */
   async replay(event: StoredEvent): Promise<'replayed' | 'not-pending' | 'failed'> {
-    return this.policy.replay(this.db, event.eventId, async (trx) => {
+    const outcome = await this.policy.replay(this.db, event.eventId, async (trx) => {
       await holdApplyLock(trx, this.projection.name, 'shared');
       await this.projection.apply(trx, event);
       await recordApplied(trx, this.projection.name, [event]);
     });
+    if (outcome === 'replayed') await announceReach(this.db, this.projection.name, [event]);
+    return outcome;
   }
 
   /** Recorded in es.dead_letters first (what `dlq:list` shows and replay closes), then published. */
@@ -221,24 +225,26 @@ const lockStreams = async (trx: Kysely<any>, consumer: string, streams: readonly
     FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest(${streams}::text[]) AS s) AS keys ORDER BY k`.execute(trx);
 };
 
-/**
- * Each stream's newest applied version; never moves back (a replayed dead letter may be older). With
- * the events' positions, the same statement announces the furthest one on REACH_CHANNEL, heard once
- * the transaction commits: the read model shows it from then on, whatever its checkpoint says.
- */
-export const recordApplied = async (
-  trx: Kysely<any>,
-  consumer: string,
-  events: ReadonlyArray<Pick<StoredEvent, 'streamId' | 'streamVersion'> & Partial<Pick<StoredEvent, 'transactionId' | 'globalPosition'>>>,
-): Promise<void> => {
+/** Each stream's newest applied version; never moves back (a replayed dead letter may be older). */
+export const recordApplied = async (trx: Kysely<any>, consumer: string, events: ReadonlyArray<Pick<StoredEvent, 'streamId' | 'streamVersion'>>): Promise<void> => {
   if (events.length === 0) return;
   const newest = new Map<string, number>();
   for (const event of events) newest.set(event.streamId, Math.max(newest.get(event.streamId) ?? 0, event.streamVersion));
-  const positioned = events.flatMap((event) => (event.transactionId !== undefined && event.globalPosition !== undefined ? [checkpointOf({ transactionId: event.transactionId, globalPosition: event.globalPosition })] : []));
-  const furthest = positioned.reduce<ReturnType<typeof checkpointOf> | null>((max, at) => (!max || compareCheckpoints(at, max) > 0 ? at : max), null);
-  await sql`WITH recorded AS (
-      INSERT INTO es.kafka_applied (consumer, stream_id, version)
-      SELECT ${consumer}, stream_id, version FROM unnest(${[...newest.keys()]}::text[], ${[...newest.values()]}::int[]) AS v(stream_id, version)
-      ON CONFLICT (consumer, stream_id) DO UPDATE SET version = GREATEST(es.kafka_applied.version, excluded.version))
-    SELECT pg_notify(${REACH_CHANNEL}, ${furthest ? `${consumer} ${formatCheckpoint(furthest)}` : ''}) WHERE ${furthest !== null}`.execute(trx);
+  await sql`INSERT INTO es.kafka_applied (consumer, stream_id, version)
+    SELECT ${consumer}, stream_id, version FROM unnest(${[...newest.keys()]}::text[], ${[...newest.values()]}::int[]) AS v(stream_id, version)
+    ON CONFLICT (consumer, stream_id) DO UPDATE SET version = GREATEST(es.kafka_applied.version, excluded.version)`.execute(trx);
+};
+
+/**
+ * Announces on REACH_CHANNEL the furthest of `events`, just applied by `consumer` and committed: its
+ * read model shows them from now on, whatever its gap-free checkpoint says. Sent after the commit,
+ * not by the transaction: a transaction that notifies holds a database-wide lock from before its
+ * commit record until its WAL is flushed, which would make every consumer's applies flush one by
+ * one (see APPEND_QUIET_SQL). An answer read between the commit and this arrival reports the reach
+ * before it, as with any position learnt by NOTIFY. A lost one costs nothing a later one does not mend.
+ */
+export const announceReach = async (db: Kysely<any>, consumer: string, events: ReadonlyArray<Pick<StoredEvent, 'transactionId' | 'globalPosition'>>): Promise<void> => {
+  const furthest = events.map((event) => checkpointOf(event)).reduce<Checkpoint | null>((max, at) => (!max || compareCheckpoints(at, max) > 0 ? at : max), null);
+  if (!furthest) return;
+  await sql`SELECT pg_notify(${REACH_CHANNEL}, ${`${consumer} ${formatCheckpoint(furthest)}`})`.execute(db).catch(() => undefined);
 };
