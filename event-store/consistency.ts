@@ -74,18 +74,22 @@ export class ConsistencyWaiter {
     this.listener.off(REACH_CHANNEL, this.onReach);
   }
 
-  private readonly onReach = (payload: string) => {
+  /** `<consumer> <position>` of one of these consumers, or null (another subgraph's, or malformed). */
+  private heard(payload: string): { consumer: string; at: Checkpoint } | null {
     const [consumer, position] = payload.split(' ');
-    if (!consumer || !position || !this.handles.has(consumer)) return;
-    const at = parsePosition(position);
-    const previous = this.reach.get(consumer);
-    if (!previous || compareCheckpoints(at, previous) > 0) this.reach.set(consumer, at);
+    return consumer && position && this.handles.has(consumer) ? { consumer, at: parsePosition(position) } : null;
+  }
+
+  private readonly onReach = (payload: string) => {
+    const heard = this.heard(payload);
+    if (!heard) return;
+    const previous = this.reach.get(heard.consumer);
+    if (!previous || compareCheckpoints(heard.at, previous) > 0) this.reach.set(heard.consumer, heard.at);
   };
 
   private readonly onCheckpoint = (payload: string) => {
-    const [consumer, position] = payload.split(' ');
-    if (!consumer || !position || !this.handles.has(consumer)) return;
-    this.advance(consumer, parsePosition(position));
+    const heard = this.heard(payload);
+    if (heard) this.advance(heard.consumer, heard.at);
   };
 
   private advance(consumer: string, checkpoint: Checkpoint): void {
